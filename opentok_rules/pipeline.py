@@ -1,0 +1,78 @@
+"""``prepare_session``: raw options in; a ``SessionSpec`` and REST params out, or all violations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .errors import ValidationError, Violation
+from .registry import RuleRegistry
+from .rules import default_rules
+from .spec import SessionSpec
+
+__all__ = ["PreparedSession", "prepare_session"]
+
+# The registry used when the caller gives none. Private, so nobody can edit it; building a
+# fresh one per call would cost more than the rules themselves.
+_DEFAULT_RULES = default_rules()
+_SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
+
+
+@attrs.frozen
+class PreparedSession:
+    """The outcome of :func:`prepare_session`: ``params == spec.to_params()``."""
+
+    spec: SessionSpec
+    params: dict[str, str]
+
+
+def prepare_session(
+    options: Mapping[str, Any] | SessionSpec | None = None,
+    /,
+    *,
+    rules: RuleRegistry | None = None,
+    **kwargs: Any,
+) -> PreparedSession:
+    """Run the rules over the options and return the normalized spec and its REST params.
+
+    ``options`` is a mapping (or a :class:`SessionSpec`, checked again); keyword arguments are
+    merged over it. ``rules`` defaults to :func:`~opentok_rules.default_rules`. Raises
+    :class:`~opentok_rules.ValidationError` listing every violation, in registry order.
+    """
+    working = _working_options(options, kwargs)
+    registry = _DEFAULT_RULES if rules is None else rules
+    violations = registry.apply(working)
+    if violations:
+        raise ValidationError(violations)
+    spec = _build_spec(working)
+    return PreparedSession(spec, spec.to_params())
+
+
+def _working_options(
+    options: Mapping[str, Any] | SessionSpec | None, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    if options is None:
+        return kwargs  # already a fresh dict, ours to normalize
+    if isinstance(options, SessionSpec):
+        working = {name: getattr(options, name) for name in _SPEC_FIELDS}
+    elif isinstance(options, Mapping):
+        working = dict(options)
+    else:
+        raise TypeError(
+            f"options must be a mapping or a SessionSpec, not {type(options).__name__}; "
+            "pass keyword arguments or a dict such as {'media_mode': 'routed'}"
+        )
+    working.update(kwargs)
+    return working
+
+
+def _build_spec(working: dict[str, Any]) -> SessionSpec:
+    # The default rules leave only values a SessionSpec accepts; an edited registry may not,
+    # and that must still surface as a ValidationError rather than a bare TypeError.
+    try:
+        return SessionSpec(**{key: working[key] for key in _SPEC_FIELDS if key in working})
+    except (TypeError, ValueError) as exc:
+        message = f"the rules let through options a SessionSpec cannot hold: {exc}"
+        raise ValidationError([Violation("session-spec", None, message)]) from None
