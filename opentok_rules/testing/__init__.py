@@ -1,0 +1,28 @@
+"""Test helpers: :class:`Emulator`, a local stand-in for the OpenTok session service.
+
+The names are loaded on first use, because pytest imports this package (through the
+``opentok_rules`` plugin) in every test run of every project that installs the library,
+and the HTTP server machinery should cost nothing there until a test asks for it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from opentok_rules.testing._emulator import EmulatedRequest, EmulatedSession, Emulator
+
+__all__ = ["EmulatedRequest", "EmulatedSession", "Emulator"]
+
+
+def __getattr__(name: str) -> object:
+    if name in __all__:
+        value = getattr(importlib.import_module("opentok_rules.testing._emulator"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,146 @@
+"""The emulator's reading and checking of a ``POST /session/create`` form, as the service does it.
+
+Deliberately independent of the library's rule engine: the emulator stands in for the service,
+so these checks are written from the service's documented behaviour, not shared with the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qsl
+
+from opentok_rules.values import ARCHIVE_RESOLUTIONS
+
+__all__ = ["MAX_ARCHIVE_NAME_LENGTH", "FormError", "create_params_problem", "parse_form"]
+
+#: The longest ``archiveName`` the service accepts.
+MAX_ARCHIVE_NAME_LENGTH = 80
+# Far more than any real create request carries; bounds the work a hostile body can cause.
+_MAX_FIELDS = 100
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "p2p.preference": ("enabled", "disabled"),
+    "archiveMode": ("manual", "always"),
+    "e2ee": ("true", "false"),
+}
+# What the service assumes for an absent choice: relayed media, manual archiving, no e2ee.
+_DEFAULTS = {"p2p.preference": "enabled", "archiveMode": "manual", "e2ee": "false"}
+
+
+class FormError(ValueError):
+    """The request body is not a well-formed ``application/x-www-form-urlencoded`` form."""
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """The fields of a urlencoded ``body``; raises :class:`FormError` if it is malformed."""
+    try:
+        pairs = parse_qsl(
+            body.decode("ascii"),
+            keep_blank_values=True,
+            strict_parsing=True,
+            errors="strict",
+            max_num_fields=_MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise FormError("request body is not a valid urlencoded form (bad encoding)") from None
+    except ValueError:
+        raise FormError("request body is not a valid urlencoded form") from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        # The service would silently pick one value; a repeated field is always a client bug.
+        if name in fields:
+            raise FormError(f"{name} is given more than once")
+        fields[name] = value
+    return fields
+
+
+def create_params_problem(params: Mapping[str, str]) -> str | None:
+    """What is wrong with the create-session ``params``, or ``None`` if the service takes them."""
+    for name, allowed in _CHOICES.items():
+        if name in params and params[name] not in allowed:
+            choices = " or ".join(repr(choice) for choice in allowed)
+            return f"{name} must be {choices}, got {_show(params[name])}"
+    effective = {**_DEFAULTS, **params}
+    for check in _CHECKS:
+        problem = check(effective)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _always_needs_routed(params: Mapping[str, str]) -> str | None:
+    if params["archiveMode"] == "always" and params["p2p.preference"] != "disabled":
+        return "archiveMode 'always' requires p2p.preference 'disabled' (routed media)"
+    return None
+
+
+def _e2ee_needs_routed(params: Mapping[str, str]) -> str | None:
+    if params["e2ee"] == "true" and params["p2p.preference"] != "disabled":
+        return "e2ee 'true' requires p2p.preference 'disabled' (routed media)"
+    return None
+
+
+def _e2ee_needs_manual(params: Mapping[str, str]) -> str | None:
+    if params["e2ee"] == "true" and params["archiveMode"] != "manual":
+        return "e2ee 'true' requires archiveMode 'manual'"
+    return None
+
+
+def _location_is_ipv4(params: Mapping[str, str]) -> str | None:
+    if "location" in params and not _is_dotted_quad(params["location"]):
+        shown = _show(params["location"])
+        return f"location must be an IPv4 address such as '12.34.56.78', got {shown}"
+    return None
+
+
+def _archive_name(params: Mapping[str, str]) -> str | None:
+    if "archiveName" not in params:
+        return None
+    if params["archiveMode"] != "always":
+        return "archiveName is only allowed with archiveMode 'always'"
+    if len(params["archiveName"]) > MAX_ARCHIVE_NAME_LENGTH:
+        return (
+            f"archiveName must be at most {MAX_ARCHIVE_NAME_LENGTH} characters, "
+            f"got {len(params['archiveName'])}"
+        )
+    return None
+
+
+def _archive_resolution(params: Mapping[str, str]) -> str | None:
+    if "archiveResolution" not in params:
+        return None
+    if params["archiveMode"] != "always":
+        return "archiveResolution is only allowed with archiveMode 'always'"
+    if params["archiveResolution"] not in ARCHIVE_RESOLUTIONS:
+        return (
+            f"archiveResolution must be one of {', '.join(ARCHIVE_RESOLUTIONS)}, "
+            f"got {_show(params['archiveResolution'])}"
+        )
+    return None
+
+
+_CHECKS: tuple[Callable[[Mapping[str, str]], str | None], ...] = (
+    _always_needs_routed,
+    _e2ee_needs_routed,
+    _e2ee_needs_manual,
+    _location_is_ipv4,
+    _archive_name,
+    _archive_resolution,
+)
+
+
+def _is_dotted_quad(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 4 and all(_is_octet(part) for part in parts)
+
+
+def _is_octet(part: str) -> bool:
+    # isdigit alone would admit non-ASCII digits such as "²"; a leading zero reads as octal
+    # to some parsers, so the service refuses it.
+    if not (part.isascii() and part.isdigit()) or len(part) > 3:
+        return False
+    return (part == "0" or not part.startswith("0")) and int(part) <= 255
+
+
+def _show(value: str) -> str:
+    """``value`` quoted for an error message, cut short so a huge value cannot bloat it."""
+    return repr(value if len(value) <= 40 else value[:40] + "...")
