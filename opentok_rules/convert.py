@@ -17,6 +17,7 @@ import cattrs
 from .pipeline import prepare_session
 from .registry import RuleRegistry
 from .spec import SessionSpec
+from .values import ArchiveMode, MediaMode, Role
 
 __all__ = ["converter", "spec_from_dict", "spec_to_dict"]
 
@@ -31,6 +32,10 @@ def _structure_spec(data: Any, _: type[SessionSpec]) -> SessionSpec:
 #: validation is off so a ``ValidationError`` reaches the caller as itself, not wrapped.
 converter = cattrs.Converter(detailed_validation=False)
 converter.register_structure_hook(SessionSpec, _structure_spec)
+# cattrs passes a str-valued enum through as the member itself; JSON and config files want
+# the plain string.
+for _enum in (MediaMode, ArchiveMode, Role):
+    converter.register_unstructure_hook(_enum, lambda member: member.value)
 
 
 def spec_to_dict(spec: SessionSpec) -> dict[str, Any]:

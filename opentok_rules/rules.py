@@ -64,6 +64,11 @@ def _shown(value: object, limit: int = 40) -> str:
     return f"{text} ({type(value).__name__})"
 
 
+def _plain(value: str) -> str:
+    """``value`` as an exact ``str``: an enum member or other subclass must not leak into params."""
+    return value if type(value) is str else str.__str__(value)
+
+
 def _is_routed(value: object) -> bool:
     return value is MediaMode.ROUTED or (isinstance(value, str) and value == "routed")
 
@@ -105,7 +110,7 @@ class KnownKeys:
             )
         close = difflib.get_close_matches(key, SESSION_OPTION_KEYS, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"the options are {valid}."
-        return Violation(self.id, key[:40], f"{key[:40]!r} is not a session option; {hint}")
+        return Violation(self.id, key, f"{key[:40]!r} is not a session option; {hint}")
 
 
 @attrs.frozen
@@ -224,6 +229,7 @@ class LocationIpv4:
             options["location"] = str(value)
             return _NONE
         if isinstance(value, str) and _IPV4.fullmatch(value):
+            options["location"] = _plain(value)
             return _NONE
         message = (
             "location must be a dotted-quad IPv4 address such as '12.34.56.78' "
@@ -280,7 +286,10 @@ class ArchiveNameLength:
 
     def apply(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_name")
-        if value is None or (isinstance(value, str) and 0 < len(value) <= _MAX_ARCHIVE_NAME):
+        if value is None:
+            return _NONE
+        if isinstance(value, str) and 0 < len(value) <= _MAX_ARCHIVE_NAME:
+            options["archive_name"] = _plain(value)
             return _NONE
         if not isinstance(value, str):
             message = f"archive_name must be a str; got {_shown(value)}"
@@ -302,7 +311,10 @@ class ArchiveResolutionValid:
 
     def apply(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_resolution")
-        if value is None or (isinstance(value, str) and value in ARCHIVE_RESOLUTIONS):
+        if value is None:
+            return _NONE
+        if isinstance(value, str) and value in ARCHIVE_RESOLUTIONS:
+            options["archive_resolution"] = _plain(value)
             return _NONE
         choices = ", ".join(ARCHIVE_RESOLUTIONS)
         message = f"archive_resolution must be one of {choices}; got {_shown(value)}"
