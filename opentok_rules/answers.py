@@ -84,7 +84,8 @@ def _service_message(body: bytes) -> str:
 
 def _from_json(body: bytes, status: int) -> SessionRecord:
     try:
-        data = json.loads(body)
+        # Decoded first: the service sends UTF-8, and json would otherwise sniff the encoding.
+        data = json.loads(body.decode("utf-8"))
     except ValueError as exc:
         raise RequestError(f"the service's JSON answer is malformed ({exc})", status) from exc
     first = data[0] if isinstance(data, list) and data else data
@@ -92,22 +93,8 @@ def _from_json(body: bytes, status: int) -> SessionRecord:
         raise RequestError("the service's JSON answer holds no session_id", status)
     from .convert import converter  # cattrs only once a client is used
 
-    record: SessionRecord = converter.structure(_known_fields(first), SessionRecord)
+    record: SessionRecord = converter.structure(first, SessionRecord)
     return record
-
-
-def _known_fields(item: dict[str, Any]) -> dict[str, Any]:
-    # Unknown fields are dropped; values of a type the record does not hold are dropped
-    # too, since an odd extra field must not make a good answer fail.
-    return {
-        key: item[key]
-        for key in _XML_FIELDS
-        if isinstance(item.get(key), str) or (key != "session_id" and _is_number(item.get(key)))
-    }
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _from_xml(body: bytes, status: int) -> SessionRecord:

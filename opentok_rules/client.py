@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import platform
 import time
@@ -81,7 +82,7 @@ class OpenTok:
     :param timeout: seconds for the default transport, one number for both the connect and
         the read timeout, or a ``(connect, read)`` pair. Give it to your own transport instead.
     :param rules: the session rules (default :func:`~opentok_rules.default_rules`).
-    :param token_rules: the token rules (default :func:`~opentok_rules.default_token_rules`).
+    :param token_rules: the token rules (default :func:`~opentok_rules.tokens.default_token_rules`).
     :param transport: what sends requests (default: a new ``Urllib3Transport``).
     :param user_agent_suffix: appended to the ``User-Agent``, to name your application.
     :param clock: seconds since the epoch; tokens take their times from it.
@@ -145,7 +146,7 @@ class OpenTok:
         or :class:`~opentok_rules.RequestError`.
         """
         prepared = prepare_session(options, rules=self._rules, **kwargs)
-        body = urllib.parse.urlencode(prepared.params).encode("ascii")
+        body = _form_body(prepared.spec)
         headers = {**self._headers, "X-OPENTOK-AUTH": self._auth.token()}
         response = self._send(Request("POST", self._create_url, headers, body))
         record = read_session_answer(response)
@@ -169,14 +170,21 @@ class OpenTok:
         )
 
     def _send(self, request: Request) -> Response:
-        if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("%s %s body=%s", request.method, request.url, request.body.decode())
+        if not _log.isEnabledFor(logging.DEBUG):
+            return self._transport.handle_request(request)
+        _log.debug("%s %s body=%s", request.method, request.url, request.body.decode())
         started = time.perf_counter()
         response = self._transport.handle_request(request)
-        if _log.isEnabledFor(logging.DEBUG):
-            elapsed = (time.perf_counter() - started) * 1000
-            _log.debug("HTTP %d from %s in %.1f ms", response.status, request.url, elapsed)
+        elapsed = (time.perf_counter() - started) * 1000
+        _log.debug("HTTP %d from %s in %.1f ms", response.status, request.url, elapsed)
         return response
+
+
+@functools.lru_cache(maxsize=256)
+def _form_body(spec: SessionSpec) -> bytes:
+    # Apps create sessions of a handful of shapes over and over; a spec is frozen and
+    # hashable, so its encoded form is computed once per shape.
+    return urllib.parse.urlencode(spec.to_params()).encode("ascii")
 
 
 def _checked_credential(name: str, value: object) -> str:

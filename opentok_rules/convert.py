@@ -38,6 +38,21 @@ for _enum in (MediaMode, ArchiveMode, Role):
     converter.register_unstructure_hook(_enum, lambda member: member.value)
 
 
+def _optional_text(value: Any, _: Any) -> str | None:
+    # The service's optional fields: text, a number sent as a number (project ids), or
+    # something else, which is dropped rather than failing an answer that has a good id.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+# Unknown keys in an answer are ignored (the cattrs default); this hook makes the optional
+# fields of SessionRecord lenient and cheap (a generic union hook costs several microseconds).
+converter.register_structure_hook(str | None, _optional_text)
+
+
 def spec_to_dict(spec: SessionSpec) -> dict[str, Any]:
     """The spec as a plain dict of JSON types: ``{"media_mode": "routed", ...}``."""
     result: dict[str, Any] = converter.unstructure(spec)

@@ -11,6 +11,7 @@ from .errors import ValidationError, Violation
 from .registry import RuleRegistry
 from .rules import default_rules
 from .spec import SessionSpec
+from .values import ArchiveMode, MediaMode
 
 __all__ = ["PreparedSession", "prepare_session"]
 
@@ -71,8 +72,16 @@ def _working_options(
 def _build_spec(working: dict[str, Any]) -> SessionSpec:
     # The default rules leave only values a SessionSpec accepts; an edited registry may not,
     # and that must still surface as a ValidationError rather than a bare TypeError.
+    get = working.get
     try:
-        return SessionSpec(**{key: working[key] for key in _SPEC_FIELDS if key in working})
+        return SessionSpec(
+            get("media_mode", MediaMode.RELAYED),
+            get("archive_mode", ArchiveMode.MANUAL),
+            get("location"),
+            get("archive_name"),
+            get("archive_resolution"),
+            get("e2ee", False),
+        )
     except (TypeError, ValueError) as exc:
         message = f"the rules let through options a SessionSpec cannot hold: {exc}"
         raise ValidationError([Violation("session-spec", None, message)]) from None

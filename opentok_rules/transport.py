@@ -8,6 +8,7 @@ HTTP leaks into the client, so tests and users can swap the transport freely.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import math
 import os
@@ -152,6 +153,11 @@ class Urllib3Transport:
         # users who bring their own transport.
         import urllib3
 
+        # Kept on the instance so the per-request path does no import statement.
+        self._errors: tuple[type[BaseException], ...] = (urllib3.exceptions.HTTPError, OSError)
+        # The same as retries=False (errors are raised as they are, nothing is re-sent), built
+        # once: urllib3 would otherwise build a Retry from False on every request.
+        self._no_retries = urllib3.util.Retry.from_int(False, redirect=False)
         self._connect_timeout = float(connect_timeout)
         self._read_timeout = float(read_timeout)
         self._retries = retries
@@ -215,24 +221,27 @@ class Urllib3Transport:
 
     def _send(self, request: Request, url: str) -> Response:
         """One attempt, no retry, no redirect: urllib3 failures become RequestError."""
-        from urllib3.exceptions import HTTPError
-
-        _log.debug(
-            "%s %s headers=%r body=<%d bytes>",
-            request.method,
-            _safe_url(url),
-            redact_headers(request.headers),
-            len(request.body),
-        )
-        started = time.monotonic()
+        # Log arguments are built only when DEBUG is on: this runs on every request.
+        debug = _log.isEnabledFor(logging.DEBUG)
+        if debug:
+            _log.debug(
+                "%s %s headers=%r body=<%d bytes>",
+                request.method,
+                _safe_url(url),
+                redact_headers(request.headers),
+                len(request.body),
+            )
+            started = time.monotonic()
+        headers = request.headers
+        started = 0.0
         try:
             raw = self._pool.urlopen(
                 request.method,
                 url,
                 body=request.body or None,
-                headers=dict(request.headers),
+                headers=headers if type(headers) is dict else dict(headers),
                 redirect=False,
-                retries=False,
+                retries=self._no_retries,
                 preload_content=False,
                 timeout=self._timeout,
             )
@@ -244,22 +253,34 @@ class Urllib3Transport:
                 raise
             finally:
                 raw.release_conn()
-        except (HTTPError, OSError) as exc:
+        except self._errors as exc:
+            if debug:
+                elapsed_ms = (time.monotonic() - started) * 1000
+                _log.debug(
+                    "%s %s failed after %.1f ms: %r",
+                    request.method,
+                    _safe_url(url),
+                    elapsed_ms,
+                    exc,
+                )
+            raise RequestError(self._describe(exc, request.method, url)) from exc
+        if debug:
             elapsed_ms = (time.monotonic() - started) * 1000
             _log.debug(
-                "%s %s failed after %.1f ms: %r", request.method, _safe_url(url), elapsed_ms, exc
+                "%s %s -> %d in %.1f ms", request.method, _safe_url(url), raw.status, elapsed_ms
             )
-            raise RequestError(self._describe(exc, request.method, url)) from exc
-        elapsed_ms = (time.monotonic() - started) * 1000
-        _log.debug("%s %s -> %d in %.1f ms", request.method, _safe_url(url), raw.status, elapsed_ms)
-        headers = {name.lower(): raw.headers[name] for name in raw.headers}
-        return Response(status=raw.status, headers=headers, body=body)
+        answer_headers = {name.lower(): value for name, value in raw.headers.itermerged()}
+        return Response(status=raw.status, headers=answer_headers, body=body)
 
     def _read_body(self, raw: BaseHTTPResponse, method: str, url: str) -> bytes:
         """The whole body, or RequestError as soon as it is known to exceed ``max_body``."""
         declared = _content_length(raw.headers.get("Content-Length"))
         if declared is not None and declared > self._max_body:
             raise self._too_large(raw.status, method, url, f"Content-Length says {declared}")
+        if declared is not None:
+            # The usual case, and within the cap: one read, no loop. urllib3 still stops at
+            # the declared length, and raises if the connection ends short of it.
+            return raw.read()
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -453,7 +474,9 @@ def _origin(method: str, url: str) -> tuple[str, str, int]:
     return origin
 
 
+@functools.lru_cache(maxsize=64)
 def _origin_or_none(url: str) -> tuple[str, str, int] | None:
+    # Cached: a client posts to the same URL every time, and urlsplit costs microseconds.
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     try:
