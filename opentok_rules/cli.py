@@ -40,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_UsageError, ValueError) as exc:
         print(f"opentok-rules: error: {exc}", file=sys.stderr)
         return 2
-    except OpenTokError as exc:
+    except (OpenTokError, OSError) as exc:
+        # OSError: the emulator could not bind its port, for one.
         print(f"opentok-rules: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -80,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     rules.set_defaults(handler=_rules)
 
     emulator = commands.add_parser("emulator", help="serve a local emulator of the service")
-    emulator.add_argument("--port", type=int, default=0, help="default: a free port")
+    emulator.add_argument("--port", type=_port, default=0, help="default: a free port")
     emulator.set_defaults(handler=_emulator)
 
     demo = commands.add_parser("demo", help="create a session on a local emulator, no account")
@@ -108,6 +109,16 @@ def _seconds(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected whole seconds, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError("expected a positive number of seconds")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("expected a port from 0 (any free port) to 65535")
     return value
 
 
@@ -152,16 +163,19 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
+    # One reading of the clock for both the issue time and --expire-in, so the token lives
+    # exactly as long as asked, however long the imports in between take.
+    now = time.time()
     options: dict[str, Any] = {"token_type": args.token_type}
     if args.role is not None:
         options["role"] = args.role
     if args.expire_in is not None:
-        options["expire_time"] = int(time.time()) + args.expire_in
+        options["expire_time"] = int(now) + args.expire_in
     if args.data is not None:
         options["data"] = args.data
     if args.layout_classes:
         options["initial_layout_class_list"] = args.layout_classes
-    with _client(args) as client:
+    with _client(args, clock=lambda: now) as client:
         print(client.generate_token(args.session_id, **options))
     return 0
 
@@ -177,7 +191,13 @@ def _rules(args: argparse.Namespace) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     from .testing import Emulator
 
-    with Emulator(port=args.port) as emulator:
+    emulator = Emulator(port=args.port)
+    try:
+        emulator.start()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OSError(f"could not serve on 127.0.0.1:{args.port}: {reason}") from exc
+    with emulator:
         print(f"OPENTOK_API_URL={emulator.url}")
         print(f"OPENTOK_API_KEY={emulator.api_key}")
         # The emulator's own throwaway secret, printed so other programs can talk to it.
@@ -206,7 +226,11 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _client(args: argparse.Namespace, rules: RuleRegistry | None = None) -> Any:
+def _client(
+    args: argparse.Namespace,
+    rules: RuleRegistry | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Any:
     from .client import DEFAULT_API_URL, OpenTok
 
     api_key = args.api_key or os.environ.get("OPENTOK_API_KEY")
@@ -217,7 +241,7 @@ def _client(args: argparse.Namespace, rules: RuleRegistry | None = None) -> Any:
             "credentials missing: set OPENTOK_API_KEY and OPENTOK_API_SECRET "
             "(or pass --api-key and --api-secret)"
         )
-    return OpenTok(api_key, api_secret, api_url, rules=rules)
+    return OpenTok(api_key, api_secret, api_url, rules=rules, clock=clock)
 
 
 def _print_violations(error: ValidationError, stream: TextIO) -> None:

@@ -1,0 +1,101 @@
+"""The ``opentok_emulator`` pytest fixture, which the installed package registers for everyone.
+
+These tests ask for the fixture by name without importing it: it comes from the ``pytest11``
+entry point, exactly as it does in another project that installs the library.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import jwt
+import pytest
+
+from opentok_rules.client import OpenTok
+from opentok_rules.session_ids import session_id_fields
+from opentok_rules.testing import Emulator
+
+pytest_plugins = ["pytester"]
+
+
+def test_the_fixture_is_a_running_emulator(opentok_emulator: Emulator) -> None:
+    assert isinstance(opentok_emulator, Emulator)
+    assert opentok_emulator.running
+    assert opentok_emulator.url.startswith("http://127.0.0.1:")
+    assert opentok_emulator.sessions == []
+    assert opentok_emulator.requests == []
+
+
+def test_create_a_session_and_a_token_against_the_fixture(opentok_emulator: Emulator) -> None:
+    with OpenTok(
+        opentok_emulator.api_key, opentok_emulator.api_secret, opentok_emulator.url
+    ) as client:
+        session = client.create_session(media_mode="routed", location="12.34.56.78")
+        token = session.generate_token(role="subscriber", data="user=42")
+
+    [emulated] = opentok_emulator.sessions
+    assert emulated.session_id == session.session_id
+    assert emulated.params == {
+        "p2p.preference": "disabled",
+        "archiveMode": "manual",
+        "location": "12.34.56.78",
+        "e2ee": "false",
+    }
+    fields = session_id_fields(session.session_id)
+    assert fields is not None
+    assert fields[1] == opentok_emulator.api_key
+    [request] = opentok_emulator.requests
+    assert (request.method, request.path, request.status) == ("POST", "/session/create", 200)
+    assert request.headers["X-OPENTOK-AUTH"] == "<redacted>"
+
+    claims = jwt.decode(
+        token,
+        opentok_emulator.api_secret,
+        algorithms=["HS256"],
+        issuer=opentok_emulator.api_key,
+    )
+    assert claims["session_id"] == session.session_id
+    assert claims["role"] == "subscriber"
+    assert claims["connection_data"] == "user=42"
+
+
+def test_the_entry_point_serves_another_project(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The point is the entry point: nothing in the other project names the plugin.
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    pytester.makepyfile(
+        test_app=textwrap.dedent(
+            """
+            from opentok_rules import OpenTok
+
+            seen = []
+
+
+            def test_app_creates_a_routed_session(opentok_emulator):
+                seen.append(opentok_emulator)
+                client = OpenTok(
+                    opentok_emulator.api_key,
+                    opentok_emulator.api_secret,
+                    opentok_emulator.url,
+                )
+                session = client.create_session(media_mode="routed")
+                client.close()
+                [created] = opentok_emulator.sessions
+                assert created.session_id == session.session_id
+                assert created.params["p2p.preference"] == "disabled"
+
+
+            def test_each_test_gets_its_own_emulator(opentok_emulator):
+                [previous] = seen
+                assert not previous.running
+                assert opentok_emulator.running
+                assert opentok_emulator.api_key != previous.api_key
+                assert opentok_emulator.sessions == []
+            """
+        )
+    )
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+
+    result.assert_outcomes(passed=2)
