@@ -28,8 +28,8 @@ def _structure_spec(data: Any, _: type[SessionSpec]) -> SessionSpec:
     return prepare_session(data).spec
 
 
-#: A cattrs converter that knows how to (un)structure :class:`SessionSpec`. Detailed
-#: validation is off so a ``ValidationError`` reaches the caller as itself, not wrapped.
+#: A cattrs converter that knows how to (un)structure :class:`~opentok_rules.SessionSpec`.
+#: Detailed validation is off so a ``ValidationError`` reaches the caller as itself, not wrapped.
 converter = cattrs.Converter(detailed_validation=False)
 converter.register_structure_hook(SessionSpec, _structure_spec)
 # cattrs passes a str-valued enum through as the member itself; JSON and config files want

@@ -42,7 +42,14 @@ def prepare_session(
     merged over it. ``rules`` defaults to :func:`~opentok_rules.default_rules`. Raises
     :class:`~opentok_rules.ValidationError` listing every violation, in registry order.
     """
-    working = _working_options(options, kwargs)
+    # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
+    # this is the hot path, and the rules cost little more than these lines.
+    if options is None:
+        working = kwargs  # already a fresh dict, ours to normalize
+    elif type(options) is dict and not kwargs:
+        working = options.copy()
+    else:
+        working = _working_options(options, kwargs)
     registry = _DEFAULT_RULES if rules is None else rules
     violations = registry.apply(working)
     if violations:
@@ -55,7 +62,7 @@ def _working_options(
     options: Mapping[str, Any] | SessionSpec | None, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     if options is None:
-        return kwargs  # already a fresh dict, ours to normalize
+        return kwargs
     if isinstance(options, SessionSpec):
         working = {name: getattr(options, name) for name in _SPEC_FIELDS}
     elif isinstance(options, Mapping):
@@ -65,7 +72,8 @@ def _working_options(
             f"options must be a mapping or a SessionSpec, not {type(options).__name__}; "
             "pass keyword arguments or a dict such as {'media_mode': 'routed'}"
         )
-    working.update(kwargs)
+    if kwargs:
+        working.update(kwargs)
     return working
 
 

@@ -104,12 +104,17 @@ class RuleRegistry:
     request in another thread, say) always sees one consistent list.
     """
 
-    __slots__ = ("_rules",)
+    __slots__ = ("_appliers", "_rules")
 
     def __init__(self, rules: Iterable[Rule] = ()) -> None:
-        self._rules: tuple[Rule, ...] = ()
+        self._set(())
         for each in rules:
             self.add(each)
+
+    def _set(self, rules: tuple[Rule, ...]) -> None:
+        # The bound apply methods are looked up once per edit, not once per rule per call:
+        # apply() is the hot path of every prepare_session. Both tuples are swapped at once.
+        self._rules, self._appliers = rules, tuple(each.apply for each in rules)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
@@ -152,27 +157,27 @@ class RuleRegistry:
         if new.id != rule_id and new.id in self.ids():
             raise ValueError(f"a rule with id {new.id!r} is already registered")
         old = self._rules[index]
-        self._rules = (*self._rules[:index], new, *self._rules[index + 1 :])
+        self._set((*self._rules[:index], new, *self._rules[index + 1 :]))
         return old
 
     def remove(self, rule_id: str) -> Rule:
         """Take the rule ``rule_id`` out; returns it."""
         index = self._index(rule_id)
         old = self._rules[index]
-        self._rules = self._rules[:index] + self._rules[index + 1 :]
+        self._set(self._rules[:index] + self._rules[index + 1 :])
         return old
 
     def copy(self) -> RuleRegistry:
         """An independent registry with the same rules (rules themselves are shared)."""
         clone = RuleRegistry()
-        clone._rules = self._rules
+        clone._set(self._rules)
         return clone
 
     def apply(self, options: Options) -> list[Violation]:
         """Run every rule in order on ``options`` (normalized in place); the violations found."""
         violations: list[Violation] = []
-        for each in self._rules:
-            found = each.apply(options)
+        for apply in self._appliers:
+            found = apply(options)
             if found:
                 violations.extend(found)
         return violations
@@ -189,4 +194,4 @@ class RuleRegistry:
             raise ValueError(
                 f"a rule with id {new.id!r} is already registered; use replace() to swap it"
             )
-        self._rules = (*self._rules[:index], new, *self._rules[index:])
+        self._set((*self._rules[:index], new, *self._rules[index:]))

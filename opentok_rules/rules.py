@@ -1,8 +1,9 @@
 """The session rules: each constraint on ``create_session``'s options, one small class apiece.
 
-Read top to bottom, this file is the order of :func:`default_rules`: first the rules that
-normalize (which keys count, and the documented defaults), then the combination checks, then
-the checks of single values. Every check sees the options as normalized by the rules before it.
+Read top to bottom, this file is the order of :func:`~opentok_rules.default_rules`: first the
+rules that normalize (which keys count, and the documented defaults), then the combination
+checks, then the checks of single values. Every check sees the options as normalized by the
+rules before it.
 """
 
 from __future__ import annotations
@@ -48,12 +49,15 @@ SESSION_OPTION_KEYS: tuple[str, ...] = (
 )
 _KEY_SET = frozenset(SESSION_OPTION_KEYS)
 _ARCHIVE_MODES = {m.value: m for m in ArchiveMode}
+# Enum members as module constants: a module global is read faster than a class attribute,
+# and these are read by every rule on every call.
+_ROUTED, _RELAYED = MediaMode.ROUTED, MediaMode.RELAYED
+_MANUAL, _ALWAYS = ArchiveMode.MANUAL, ArchiveMode.ALWAYS
 _MAX_ARCHIVE_NAME = 80
-_NONE: tuple[Violation, ...] = ()
 
 # Explicit [0-9] rather than \d, which would also match digits of other scripts.
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_is_ipv4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}").fullmatch
 
 
 def _shown(value: object, limit: int = 40) -> str:
@@ -70,15 +74,15 @@ def _plain(value: str) -> str:
 
 
 def _is_routed(value: object) -> bool:
-    return value is MediaMode.ROUTED or (isinstance(value, str) and value == "routed")
+    return value is _ROUTED or (isinstance(value, str) and value == "routed")
 
 
 def _is_always(value: object) -> bool:
-    return value is ArchiveMode.ALWAYS or (isinstance(value, str) and value == "always")
+    return value is _ALWAYS or (isinstance(value, str) and value == "always")
 
 
 def _is_manual(value: object) -> bool:
-    return value is ArchiveMode.MANUAL or (isinstance(value, str) and value == "manual")
+    return value is _MANUAL or (isinstance(value, str) and value == "manual")
 
 
 @attrs.frozen
@@ -95,11 +99,13 @@ class KnownKeys:
         return "Keeps only the six session options; any other key is dropped silently."
 
     def apply(self, options: Options) -> Sequence[Violation]:
+        if options.keys() <= _KEY_SET:
+            return ()
         unknown = [key for key in options if key not in _KEY_SET]
         for key in unknown:
             del options[key]
-        if not self.strict or not unknown:
-            return _NONE
+        if not self.strict:
+            return ()
         return tuple(self._violation(key) for key in unknown)
 
     def _violation(self, key: Any) -> Violation:
@@ -128,12 +134,12 @@ class MediaModeRule:
 
     def apply(self, options: Options) -> Sequence[Violation]:
         value = options.get("media_mode")
-        if _is_routed(value):
-            options["media_mode"] = MediaMode.ROUTED
-            return _NONE
-        options["media_mode"] = MediaMode.RELAYED
+        if value is _ROUTED or (isinstance(value, str) and value == "routed"):
+            options["media_mode"] = _ROUTED
+            return ()
+        options["media_mode"] = _RELAYED
         if not self.strict or value is None or (isinstance(value, str) and value == "relayed"):
-            return _NONE
+            return ()
         message = f"media_mode must be 'routed' or 'relayed'; got {_shown(value)}"
         return (Violation(self.id, "media_mode", message),)
 
@@ -147,10 +153,12 @@ class ArchiveModeDefault:
     def apply(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_mode")
         if value is None:
-            options["archive_mode"] = ArchiveMode.MANUAL
+            options["archive_mode"] = _MANUAL
+        elif isinstance(value, ArchiveMode):
+            pass  # already a member: nothing to look up
         elif isinstance(value, str) and value in _ARCHIVE_MODES:
             options["archive_mode"] = _ARCHIVE_MODES[value]
-        return _NONE
+        return ()
 
 
 class E2eeBoolean:
@@ -163,9 +171,9 @@ class E2eeBoolean:
         value = options.get("e2ee")
         if value is None:
             options["e2ee"] = False
-            return _NONE
+            return ()
         if isinstance(value, bool):
-            return _NONE
+            return ()
         message = f"e2ee must be True or False; got {_shown(value)}"
         return (Violation(self.id, "e2ee", message),)
 
@@ -177,13 +185,15 @@ class AlwaysArchiveRequiresRouted:
     description = "Archive mode 'always' needs media mode 'routed'."
 
     def apply(self, options: Options) -> Sequence[Violation]:
+        if options.get("media_mode") is _ROUTED:
+            return ()  # the usual case once media-mode has run; checked first for speed
         if _is_always(options.get("archive_mode")) and not _is_routed(options.get("media_mode")):
             message = (
                 "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
                 "archived); set media_mode='routed' or archive_mode='manual'"
             )
             return (Violation(self.id, None, message),)
-        return _NONE
+        return ()
 
 
 class RelayedForbidsE2ee:
@@ -196,7 +206,7 @@ class RelayedForbidsE2ee:
         if options.get("e2ee") is True and not _is_routed(options.get("media_mode")):
             message = "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee"
             return (Violation(self.id, None, message),)
-        return _NONE
+        return ()
 
 
 class AlwaysArchiveForbidsE2ee:
@@ -212,7 +222,7 @@ class AlwaysArchiveForbidsE2ee:
                 "archived); use archive_mode='manual' or drop e2ee"
             )
             return (Violation(self.id, None, message),)
-        return _NONE
+        return ()
 
 
 class LocationIpv4:
@@ -224,13 +234,15 @@ class LocationIpv4:
     def apply(self, options: Options) -> Sequence[Violation]:
         value = options.get("location")
         if value is None:
-            return _NONE
-        if isinstance(value, ipaddress.IPv4Address):
+            return ()
+        if isinstance(value, str):
+            if _is_ipv4(value):
+                if type(value) is not str:
+                    options["location"] = _plain(value)
+                return ()
+        elif isinstance(value, ipaddress.IPv4Address):
             options["location"] = str(value)
-            return _NONE
-        if isinstance(value, str) and _IPV4.fullmatch(value):
-            options["location"] = _plain(value)
-            return _NONE
+            return ()
         message = (
             "location must be a dotted-quad IPv4 address such as '12.34.56.78' "
             f"(no leading zeros or spaces); got {_shown(value)}"
@@ -247,10 +259,10 @@ class ArchiveModeValid:
     def apply(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_mode")
         if value is None or isinstance(value, ArchiveMode):
-            return _NONE
+            return ()
         if isinstance(value, str) and value in _ARCHIVE_MODES:
             options["archive_mode"] = _ARCHIVE_MODES[value]
-            return _NONE
+            return ()
         message = f"archive_mode must be 'manual' or 'always'; got {_shown(value)}"
         return (Violation(self.id, "archive_mode", message),)
 
@@ -264,8 +276,10 @@ class ManualArchiveForbidsNameAndResolution:
     )
 
     def apply(self, options: Options) -> Sequence[Violation]:
+        if options.get("archive_name") is None and options.get("archive_resolution") is None:
+            return ()
         if not _is_manual(options.get("archive_mode")):
-            return _NONE
+            return ()
         return tuple(
             Violation(
                 self.id,
@@ -287,10 +301,11 @@ class ArchiveNameLength:
     def apply(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_name")
         if value is None:
-            return _NONE
+            return ()
         if isinstance(value, str) and 0 < len(value) <= _MAX_ARCHIVE_NAME:
-            options["archive_name"] = _plain(value)
-            return _NONE
+            if type(value) is not str:
+                options["archive_name"] = _plain(value)
+            return ()
         if not isinstance(value, str):
             message = f"archive_name must be a str; got {_shown(value)}"
         elif not value:
@@ -312,10 +327,11 @@ class ArchiveResolutionValid:
     def apply(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_resolution")
         if value is None:
-            return _NONE
+            return ()
         if isinstance(value, str) and value in ARCHIVE_RESOLUTIONS:
-            options["archive_resolution"] = _plain(value)
-            return _NONE
+            if type(value) is not str:
+                options["archive_resolution"] = _plain(value)
+            return ()
         choices = ", ".join(ARCHIVE_RESOLUTIONS)
         message = f"archive_resolution must be one of {choices}; got {_shown(value)}"
         return (Violation(self.id, "archive_resolution", message),)

@@ -15,6 +15,7 @@ __all__ = ["SessionSpec"]
 # dict serves both spellings ("routed" and MediaMode.ROUTED).
 _MEDIA_MODES = {m.value: m for m in MediaMode}
 _ARCHIVE_MODES = {m.value: m for m in ArchiveMode}
+_ROUTED = MediaMode.ROUTED
 
 
 def _media_mode(value: MediaMode | str) -> MediaMode:
@@ -52,7 +53,7 @@ class SessionSpec:
     def to_params(self) -> dict[str, str]:
         """The form params of ``POST /session/create``; empty and unset values are left out."""
         params = {
-            "p2p.preference": "disabled" if self.media_mode is MediaMode.ROUTED else "enabled",
+            "p2p.preference": "disabled" if self.media_mode is _ROUTED else "enabled",
             "archiveMode": self.archive_mode.value,
         }
         if self.location:

@@ -1,0 +1,39 @@
+"""Sphinx configuration of the opentok-rules documentation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import opentok_rules
+
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
+project = "opentok-rules"
+author = "opentok-rules contributors"
+copyright = f"2026, {author}"
+version = release = opentok_rules.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.viewcode",
+    "rules_table",  # docs/_ext/rules_table.py: tables generated from the rule registries
+]
+exclude_patterns = ["_build", "examples"]
+
+# Every cross-reference must resolve; the few targets outside these docs are listed below
+# (intersphinx would need the network at build time).
+nitpicky = True
+nitpick_ignore = [
+    ("py:class", "collections.abc.Callable"),
+    ("py:class", "collections.abc.Mapping"),
+    ("py:class", "collections.abc.Sequence"),
+    ("py:class", "datetime.datetime"),
+    ("py:class", "ipaddress.IPv4Address"),
+]
+
+autodoc_typehints = "description"
+autodoc_member_order = "bysource"
+
+html_theme = "alabaster"
+html_theme_options = {"description": "OpenTok sessions through an ordered registry of rules"}
