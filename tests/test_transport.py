@@ -267,9 +267,9 @@ def test_connect_timeout_is_retried(
         raise urllib3.exceptions.ConnectTimeoutError(None, "Connection timed out")
 
     transport = make_transport(retries=3, connect_timeout=0.5)
-    monkeypatch.setattr(transport._pool, "urlopen", urlopen)
+    monkeypatch.setattr(transport, "_urlopen", urlopen)
     with pytest.raises(RequestError, match=r"timed out after 0\.5 s connecting") as caught:
-        transport.handle_request(post("https://api.opentok.com/session/create"))
+        transport.handle_request(post("https://127.0.0.1:9/session/create"))
     assert "connect_timeout" in str(caught.value)
     assert len(calls) == 4
     assert len(sleep.calls) == 3
@@ -292,9 +292,9 @@ def test_errors_after_sending_are_not_retried(
         raise error
 
     transport = make_transport(retries=3)
-    monkeypatch.setattr(transport._pool, "urlopen", urlopen)
+    monkeypatch.setattr(transport, "_urlopen", urlopen)
     with pytest.raises(RequestError) as caught:
-        transport.handle_request(post("https://api.opentok.com/session/create"))
+        transport.handle_request(post("https://127.0.0.1:9/session/create"))
     assert caught.value.__cause__ is error
     assert len(calls) == 1
 
@@ -572,3 +572,22 @@ def test_close_keeps_the_transport_usable(serve: Serve, make_transport: MakeTran
     assert transport.handle_request(post(server.url("/"))).body == b"ok"
     transport.close()
     assert transport.handle_request(post(server.url("/"))).body == b"ok"
+
+
+def test_a_closed_pool_is_looked_up_again() -> None:
+    def ok(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        return 200, {}, b"ok"
+
+    with LocalServer(ok) as server, Urllib3Transport() as transport:
+        request = post(server.url("/session/create"))
+        assert transport.handle_request(request).body == b"ok"
+        # What close() in another thread does while this thread holds the cached route.
+        cached_pool, _ = transport._routes[request.url]
+        cached_pool.close()
+        transport._pool.clear()
+        assert transport.handle_request(request).body == b"ok"
+        assert transport._routes[request.url][0] is not cached_pool
+        transport.close()
+        assert transport._routes == {}
+        assert transport.handle_request(request).body == b"ok"
+    assert len(server.requests) == 3
