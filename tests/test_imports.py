@@ -1,0 +1,44 @@
+"""``import opentok_rules`` stays light: heavy dependencies wait until they are used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+LOADED = "import json, sys; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+
+
+def modules_after(code: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", f"{code}; {LOADED}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return set(json.loads(result.stdout))
+
+
+@pytest.mark.parametrize(
+    "code", ["import opentok_rules", "import opentok_rules as o; o.OpenTok; o.prepare_session()"]
+)
+def test_the_package_import_leaves_the_heavy_dependencies_out(code: str) -> None:
+    loaded = modules_after(code)
+    assert not loaded & {"urllib3", "jwt", "cattrs"}
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("import opentok_rules as o; o.OpenTok('1', 's' * 40)", {"urllib3"}),
+        ("import opentok_rules as o; o.spec_to_dict", {"cattrs"}),
+        ("import opentok_rules.tokens", set()),
+    ],
+)
+def test_dependencies_arrive_with_their_first_use(code: str, expected: set[str]) -> None:
+    loaded = modules_after(code)
+    assert expected <= loaded
+    assert "jwt" not in loaded
