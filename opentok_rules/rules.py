@@ -8,7 +8,6 @@ rules before it.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from ._messages import closest_hint, shown
 from .errors import Violation
 from .registry import Options, RuleRegistry
 from .values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
@@ -60,14 +60,6 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _is_ipv4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}").fullmatch
 
 
-def _shown(value: object, limit: int = 40) -> str:
-    """A short, safe rendering of a user's value for a message."""
-    text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return f"{text} ({type(value).__name__})"
-
-
 def _plain(value: str) -> str:
     """``value`` as an exact ``str``: an enum member or other subclass must not leak into params."""
     return value if type(value) is str else str.__str__(value)
@@ -109,13 +101,9 @@ class KnownKeys:
         return tuple(self._violation(key) for key in unknown)
 
     def _violation(self, key: Any) -> Violation:
-        valid = ", ".join(SESSION_OPTION_KEYS)
         if not isinstance(key, str):
-            return Violation(
-                self.id, repr(key)[:40], f"option names are strings; got {_shown(key)}"
-            )
-        close = difflib.get_close_matches(key, SESSION_OPTION_KEYS, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"the options are {valid}."
+            return Violation(self.id, repr(key)[:40], f"option names are strings; got {shown(key)}")
+        hint = closest_hint(key, SESSION_OPTION_KEYS)
         return Violation(self.id, key, f"{key[:40]!r} is not a session option; {hint}")
 
 
@@ -140,7 +128,7 @@ class MediaModeRule:
         options["media_mode"] = _RELAYED
         if not self.strict or value is None or (isinstance(value, str) and value == "relayed"):
             return ()
-        message = f"media_mode must be 'routed' or 'relayed'; got {_shown(value)}"
+        message = f"media_mode must be 'routed' or 'relayed'; got {shown(value)}"
         return (Violation(self.id, "media_mode", message),)
 
 
@@ -174,7 +162,7 @@ class E2eeBoolean:
             return ()
         if isinstance(value, bool):
             return ()
-        message = f"e2ee must be True or False; got {_shown(value)}"
+        message = f"e2ee must be True or False; got {shown(value)}"
         return (Violation(self.id, "e2ee", message),)
 
 
@@ -245,7 +233,7 @@ class LocationIpv4:
             return ()
         message = (
             "location must be a dotted-quad IPv4 address such as '12.34.56.78' "
-            f"(no leading zeros or spaces); got {_shown(value)}"
+            f"(no leading zeros or spaces); got {shown(value)}"
         )
         return (Violation(self.id, "location", message),)
 
@@ -263,7 +251,7 @@ class ArchiveModeValid:
         if isinstance(value, str) and value in _ARCHIVE_MODES:
             options["archive_mode"] = _ARCHIVE_MODES[value]
             return ()
-        message = f"archive_mode must be 'manual' or 'always'; got {_shown(value)}"
+        message = f"archive_mode must be 'manual' or 'always'; got {shown(value)}"
         return (Violation(self.id, "archive_mode", message),)
 
 
@@ -307,7 +295,7 @@ class ArchiveNameLength:
                 options["archive_name"] = _plain(value)
             return ()
         if not isinstance(value, str):
-            message = f"archive_name must be a str; got {_shown(value)}"
+            message = f"archive_name must be a str; got {shown(value)}"
         elif not value:
             message = "archive_name must not be empty; leave it out to let the service name it"
         else:
@@ -333,7 +321,7 @@ class ArchiveResolutionValid:
                 options["archive_resolution"] = _plain(value)
             return ()
         choices = ", ".join(ARCHIVE_RESOLUTIONS)
-        message = f"archive_resolution must be one of {choices}; got {_shown(value)}"
+        message = f"archive_resolution must be one of {choices}; got {shown(value)}"
         return (Violation(self.id, "archive_resolution", message),)
 
 

@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import difflib
 import hashlib
 import hmac
 import math
-import reprlib
 import secrets
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._messages import closest_hint, short_repr, shown
 from .errors import ValidationError, Violation
 from .registry import Options, RuleRegistry
 from .session_ids import session_id_fields
@@ -85,20 +84,6 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _NONE: tuple[Violation, ...] = ()
 
 
-class _Repr(reprlib.Repr):
-    """reprlib bounds the work as well as the text: a million-item list is not rendered in full."""
-
-    def repr_int(self, x: int, level: int) -> str:
-        # repr() of an int of over 4300 digits raises ValueError; huge ints are described.
-        if x.bit_length() > 128:
-            return f"<int of {x.bit_length()} bits>"
-        return super().repr_int(x, level)
-
-
-_REPR = _Repr()
-_REPR.maxstring = _REPR.maxother = 40
-_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
-
 _CONTEXT_HINTS = {
     "session_id": "pass the session id as the first argument",
     "api_key": "it is the api key of the client making the token",
@@ -107,21 +92,12 @@ _CONTEXT_HINTS = {
 }
 
 
-def _shown(value: object) -> str:
-    """A short, safe rendering of a user's value for a message; never raises."""
-    try:
-        text = _REPR.repr(value)
-    except Exception:  # a repr may raise anything (even huge ints do); the message must not
-        text = "<unprintable>"
-    return f"{text} ({type(value).__name__})"
-
-
 def _iso(seconds: float) -> str:
     """``seconds`` since the epoch as an ISO UTC time, or as plain seconds if out of range."""
     try:
         return (_EPOCH + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, ValueError):
-        return f"{_REPR.repr(seconds)} s since the epoch"
+        return f"{shown(seconds)} s since the epoch"
 
 
 def _utf8_ok(text: str) -> bool:
@@ -155,14 +131,12 @@ class TokenKnownKeys:
 
     def _violation(self, key: object) -> Violation:
         if not isinstance(key, str):
-            return Violation(self.id, None, f"option names are strings; got {_shown(key)}")
+            return Violation(self.id, None, f"option names are strings; got {shown(key)}")
         name = key[:40]
         if key in _CONTEXT_HINTS:
             message = f"{name!r} cannot be passed as a token option: {_CONTEXT_HINTS[key]}"
             return Violation(self.id, name, message)
-        close = difflib.get_close_matches(key, TOKEN_OPTION_KEYS, n=1)
-        valid = ", ".join(TOKEN_OPTION_KEYS)
-        hint = f"did you mean {close[0]!r}?" if close else f"the options are {valid}."
+        hint = closest_hint(key, TOKEN_OPTION_KEYS)
         return Violation(self.id, name, f"{name!r} is not a token option; {hint}")
 
 
@@ -176,10 +150,10 @@ class SessionBelongsToKey:
         session_id = options.get("session_id")
         api_key = options.get("api_key")
         if not isinstance(session_id, str):
-            message = f"the session id must be a str; got {_shown(session_id)}"
+            message = f"the session id must be a str; got {shown(session_id)}"
         elif (fields := session_id_fields(session_id)) is None:
             message = (
-                f"{_REPR.repr(session_id)} is not a session id (it does not decode); "
+                f"{short_repr(session_id)} is not a session id (it does not decode); "
                 "pass the id create_session returned"
             )
         elif fields[1] != api_key:
@@ -207,7 +181,7 @@ class TokenRole:
         if found is not None:
             options["role"] = found
             return _NONE
-        message = f"role must be one of {_ROLE_NAMES} (any case); got {_shown(value)}"
+        message = f"role must be one of {_ROLE_NAMES} (any case); got {shown(value)}"
         return (Violation(self.id, "role", message),)
 
 
@@ -242,17 +216,17 @@ def _epoch_seconds(value: object) -> int | str:
     """Whole seconds since the epoch for ``value``, or a message saying why there are none."""
     wanted = "expire_time must be seconds since the epoch (an int) or a datetime"
     if isinstance(value, bool) or not isinstance(value, (int, float, dt.datetime)):
-        return f"{wanted}; got {_shown(value)}"
+        return f"{wanted}; got {shown(value)}"
     if isinstance(value, int):
         return int(value)  # a plain int, even from an IntEnum, is what gets signed
     if isinstance(value, float):
-        return int(value) if math.isfinite(value) else f"{wanted}, finite; got {_shown(value)}"
+        return int(value) if math.isfinite(value) else f"{wanted}, finite; got {shown(value)}"
     try:
         # Naive means UTC; an aware datetime is converted by the subtraction itself.
         aware = value if value.utcoffset() is not None else value.replace(tzinfo=dt.timezone.utc)
         return (aware - _EPOCH) // dt.timedelta(seconds=1)
     except (ArithmeticError, ValueError, TypeError):
-        return f"{wanted}; {_shown(value)} has an unusable time zone"
+        return f"{wanted}; {shown(value)} has an unusable time zone"
 
 
 class DataLength:
@@ -267,7 +241,7 @@ class DataLength:
             options.pop("data", None)
             return _NONE
         if not isinstance(value, str):
-            message = f"data (connection data) must be a str; got {_shown(value)}"
+            message = f"data (connection data) must be a str; got {shown(value)}"
         elif len(value) >= DATA_LIMIT:
             message = (
                 f"data is {len(value)} characters long; connection data must be fewer than "
@@ -307,13 +281,13 @@ def _layout_problem(value: object) -> str | None:
     if isinstance(value, str):
         return f"{name} must be a list of class names, not a bare str; wrap it: [{value[:40]!r}]"
     if not isinstance(value, (list, tuple)):
-        return f"{name} must be a list or tuple of class names; got {_shown(value)}"
+        return f"{name} must be a list or tuple of class names; got {shown(value)}"
     bad = [(index, item) for index, item in enumerate(value) if not _good_class(item)]
     if bad:
         index, item = bad[0]
         more = f" (and {len(bad) - 1} more bad items)" if len(bad) > 1 else ""
         return (
-            f"{name}[{index}] is {_shown(item)}; each class must be a non-empty str without "
+            f"{name}[{index}] is {shown(item)}; each class must be a non-empty str without "
             f"whitespace (the classes are sent joined by spaces){more}"
         )
     joined = sum(map(len, value)) + max(len(value) - 1, 0)
@@ -347,7 +321,7 @@ class TokenType:
             return _NONE
         message = (
             "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; "
-            f"got {_shown(value)}"
+            f"got {shown(value)}"
         )
         return (Violation(self.id, "token_type", message),)
 
@@ -417,7 +391,7 @@ def _unsigned(options: Options) -> list[Violation]:
         Violation(
             "generate-token",
             key,
-            f"the rules left {key} as {_shown(options.get(key))}, which cannot be signed; "
+            f"the rules left {key} as {shown(options.get(key))}, which cannot be signed; "
             "keep the default token rule for it or normalize it the same way",
         )
         for key, ok in ready.items()

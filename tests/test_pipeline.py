@@ -474,3 +474,26 @@ def test_prepared_session_is_immutable() -> None:
     prepared = prepare_session()
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         prepared.spec = SessionSpec()  # type: ignore[misc]
+
+
+class _ReprRaises:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr for you")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("location", 10**5000),  # repr() of an int this long raises ValueError
+        ("e2ee", 10**5000),
+        ("archive_resolution", list(range(100_000))),
+        ("archive_mode", _ReprRaises()),
+    ],
+    ids=["huge-int-location", "huge-int-e2ee", "long-list", "repr-raises"],
+)
+def test_values_that_are_hard_to_show_still_give_a_validation_error(key: str, value: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        prepare_session({key: value, "media_mode": "routed"})
+    message = str(caught.value)
+    assert len(message) < 600
+    assert key in message
