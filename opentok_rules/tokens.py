@@ -81,7 +81,6 @@ _ROLES = {role.value: role for role in Role}
 _ROLE_NAMES = ", ".join(_ROLES)
 _KEY_SET = frozenset(TOKEN_OPTION_KEYS)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-_NONE: tuple[Violation, ...] = ()
 
 
 _CONTEXT_HINTS = {
@@ -162,7 +161,7 @@ class SessionBelongsToKey:
                 "make the token with the api key and secret of the project that owns the session"
             )
         else:
-            return _NONE
+            return ()
         return (Violation(self.id, "session_id", message),)
 
 
@@ -176,11 +175,11 @@ class TokenRole:
         value = options.get("role")
         if value is None:
             options["role"] = Role.PUBLISHER
-            return _NONE
+            return ()
         found = _ROLES.get(value.lower()) if isinstance(value, str) else None
         if found is not None:
             options["role"] = found
-            return _NONE
+            return ()
         message = f"role must be one of {_ROLE_NAMES} (any case); got {shown(value)}"
         return (Violation(self.id, "role", message),)
 
@@ -203,7 +202,7 @@ class ExpireTime:
         latest = issued + MAX_LIFETIME
         if issued < seconds <= latest:
             options["expire_time"] = seconds
-            return _NONE
+            return ()
         problem = "is not in the future" if seconds <= issued else "is more than 30 days ahead"
         message = (
             f"expire_time {_iso(seconds)} {problem}; it must be after now ({_iso(issued)}) "
@@ -239,7 +238,7 @@ class DataLength:
         value = options.get("data")
         if value is None:
             options.pop("data", None)
-            return _NONE
+            return ()
         if not isinstance(value, str):
             message = f"data (connection data) must be a str; got {shown(value)}"
         elif len(value) >= DATA_LIMIT:
@@ -250,7 +249,7 @@ class DataLength:
         elif not _utf8_ok(value):
             message = "data contains a lone surrogate, which cannot be encoded as UTF-8"
         else:
-            return _NONE
+            return ()
         return (Violation(self.id, "data", message),)
 
 
@@ -267,12 +266,12 @@ class LayoutClasses:
         value = options.get("initial_layout_class_list")
         if value is None:
             options.pop("initial_layout_class_list", None)
-            return _NONE
+            return ()
         message = _layout_problem(value)
         if message is None:
             # The service takes one space-separated string; signing uses that form.
             options["initial_layout_class_list"] = " ".join(value)
-            return _NONE
+            return ()
         return (Violation(self.id, "initial_layout_class_list", message),)
 
 
@@ -315,10 +314,10 @@ class TokenType:
         value = options.get("token_type")
         if value is None:
             options["token_type"] = _JWT
-            return _NONE
+            return ()
         if isinstance(value, str) and value.upper() in TOKEN_TYPES:
             options["token_type"] = value.upper()
-            return _NONE
+            return ()
         message = (
             "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; "
             f"got {shown(value)}"
