@@ -40,6 +40,9 @@ from opentok_rules import (
     prepare_session,
 )
 
+# The message helper the rules use: the same violation records cost the same to build.
+from opentok_rules._messages import shown
+
 Prepare = Callable[[Mapping[str, Any]], PreparedSession]
 
 # ---------------------------------------------------------------------------------------------
@@ -59,13 +62,6 @@ _MANUAL_ONLY = (
     " applies only to archive_mode 'always' (manual archives are named and sized when "
     "started); remove it or set archive_mode='always'"
 )
-
-
-def _shown(value: object, limit: int = 40) -> str:
-    text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return f"{text} ({type(value).__name__})"
 
 
 def by_hand(options: Mapping[str, Any]) -> PreparedSession:
@@ -90,7 +86,7 @@ def by_hand(options: Mapping[str, Any]) -> PreparedSession:
     if e2ee is None:
         e2ee = False
     elif not isinstance(e2ee, bool):
-        message = f"e2ee must be True or False; got {_shown(e2ee)}"
+        message = f"e2ee must be True or False; got {shown(e2ee)}"
         found.append(Violation("e2ee-boolean", "e2ee", message))
 
     # The three combination checks.
@@ -132,13 +128,13 @@ def by_hand(options: Mapping[str, Any]) -> PreparedSession:
                 "location-ipv4",
                 "location",
                 "location must be a dotted-quad IPv4 address such as '12.34.56.78' "
-                f"(no leading zeros or spaces); got {_shown(location)}",
+                f"(no leading zeros or spaces); got {shown(location)}",
             )
         )
 
     # archive-mode-valid
     if not isinstance(archive, ArchiveMode):
-        message = f"archive_mode must be 'manual' or 'always'; got {_shown(archive)}"
+        message = f"archive_mode must be 'manual' or 'always'; got {shown(archive)}"
         found.append(Violation("archive-mode-valid", "archive_mode", message))
 
     # manual-archive-forbids-name-and-resolution
@@ -156,7 +152,7 @@ def by_hand(options: Mapping[str, Any]) -> PreparedSession:
     # archive-name-length
     if name is not None and not (isinstance(name, str) and 0 < len(name) <= 80):
         if not isinstance(name, str):
-            message = f"archive_name must be a str; got {_shown(name)}"
+            message = f"archive_name must be a str; got {shown(name)}"
         elif not name:
             message = "archive_name must not be empty; leave it out to let the service name it"
         else:
@@ -167,7 +163,7 @@ def by_hand(options: Mapping[str, Any]) -> PreparedSession:
     if resolution is not None and not (
         isinstance(resolution, str) and resolution in ARCHIVE_RESOLUTIONS
     ):
-        message = f"archive_resolution must be one of {_CHOICES}; got {_shown(resolution)}"
+        message = f"archive_resolution must be one of {_CHOICES}; got {shown(resolution)}"
         found.append(Violation("archive-resolution-valid", "archive_resolution", message))
 
     if found:

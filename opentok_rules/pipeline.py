@@ -11,7 +11,6 @@ from .errors import ValidationError, Violation
 from .registry import RuleRegistry
 from .rules import default_rules
 from .spec import SessionSpec
-from .values import ArchiveMode, MediaMode
 
 __all__ = ["PreparedSession", "prepare_session"]
 
@@ -78,18 +77,11 @@ def _working_options(
 
 
 def _build_spec(working: dict[str, Any]) -> SessionSpec:
-    # The default rules leave only values a SessionSpec accepts; an edited registry may not,
-    # and that must still surface as a ValidationError rather than a bare TypeError.
-    get = working.get
+    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
+    # keywords as it is (the fastest call). An edited registry may leave other keys or values
+    # a SessionSpec refuses; that must still surface as a ValidationError, not a TypeError.
     try:
-        return SessionSpec(
-            get("media_mode", MediaMode.RELAYED),
-            get("archive_mode", ArchiveMode.MANUAL),
-            get("location"),
-            get("archive_name"),
-            get("archive_resolution"),
-            get("e2ee", False),
-        )
+        return SessionSpec(**working)
     except (TypeError, ValueError) as exc:
         message = f"the rules let through options a SessionSpec cannot hold: {exc}"
         raise ValidationError([Violation("session-spec", None, message)]) from None

@@ -16,12 +16,10 @@ import attrs
 
 from .errors import Violation
 
-__all__ = ["FunctionRule", "Options", "Rule", "RuleRegistry", "rule"]
+__all__ = ["FunctionRule", "Options", "Rule", "RuleRegistry", "RuleResult", "rule"]
 
 #: The working options a rule sees: a plain dict it may read and normalize in place.
 Options: TypeAlias = dict[str, Any]
-
-_NONE: tuple[Violation, ...] = ()
 
 
 @runtime_checkable
@@ -47,13 +45,13 @@ class FunctionRule:
 
     id: str
     description: str
-    func: Callable[[Options], Any] = attrs.field(repr=False)
+    func: Callable[[Options], RuleResult] = attrs.field(repr=False)
     field: str | None = None
 
     def apply(self, options: Options) -> Sequence[Violation]:
         found = self.func(options)
         if found is None:
-            return _NONE
+            return ()
         if isinstance(found, str):
             return (Violation(self.id, self.field, found),)
         if isinstance(found, Violation):
@@ -63,7 +61,7 @@ class FunctionRule:
 
 def rule(
     id: str, description: str | None = None, *, field: str | None = None
-) -> Callable[[Callable[[Options], Any]], FunctionRule]:
+) -> Callable[[Callable[[Options], RuleResult]], FunctionRule]:
     """Turn a function of the options into a rule.
 
     The function returns ``None`` when the options are fine, or a message (a violation of
@@ -71,7 +69,7 @@ def rule(
     normalize ``options`` in place. ``description`` defaults to the docstring's first line.
     """
 
-    def decorate(func: Callable[[Options], Any]) -> FunctionRule:
+    def decorate(func: Callable[[Options], RuleResult]) -> FunctionRule:
         text = description if description is not None else _first_line(func.__doc__)
         if not text:
             raise ValueError(f"rule {id!r} needs a description (an argument or a docstring)")
