@@ -26,6 +26,7 @@ exclude_patterns = ["_build", "examples"]
 nitpicky = True
 nitpick_ignore = [
     ("py:class", "collections.abc.Callable"),
+    ("py:class", "collections.abc.Iterable"),
     ("py:class", "collections.abc.Mapping"),
     ("py:class", "collections.abc.Sequence"),
     ("py:class", "datetime.datetime"),
