@@ -32,6 +32,8 @@ class FormError(ValueError):
 
 def parse_form(body: bytes) -> dict[str, str]:
     """The fields of a urlencoded ``body``; raises :class:`FormError` if it is malformed."""
+    if not body:
+        return {}  # Python 3.10's strict parse_qsl refuses an empty form; later ones do not
     try:
         pairs = parse_qsl(
             body.decode("ascii"),
