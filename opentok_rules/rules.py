@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from ._messages import closest_hint, shown
+from ._messages import closest_hint, short_repr, shown
 from .errors import Violation
 from .registry import Options, RuleRegistry
 from .values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
@@ -102,7 +102,8 @@ class KnownKeys:
 
     def _violation(self, key: Any) -> Violation:
         if not isinstance(key, str):
-            return Violation(self.id, repr(key)[:40], f"option names are strings; got {shown(key)}")
+            message = f"option names are strings; got {shown(key)}"
+            return Violation(self.id, short_repr(key), message)
         hint = closest_hint(key, SESSION_OPTION_KEYS)
         return Violation(self.id, key, f"{key[:40]!r} is not a session option; {hint}")
 
@@ -173,9 +174,8 @@ class AlwaysArchiveRequiresRouted:
     description = "Archive mode 'always' needs media mode 'routed'."
 
     def apply(self, options: Options) -> Sequence[Violation]:
-        if options.get("media_mode") is _ROUTED:
-            return ()  # the usual case once media-mode has run; checked first for speed
-        if _is_always(options.get("archive_mode")) and not _is_routed(options.get("media_mode")):
+        # Routed is the usual case once media-mode has run, so it is tested first, for speed.
+        if not _is_routed(options.get("media_mode")) and _is_always(options.get("archive_mode")):
             message = (
                 "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
                 "archived); set media_mode='routed' or archive_mode='manual'"

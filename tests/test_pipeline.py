@@ -497,3 +497,12 @@ def test_values_that_are_hard_to_show_still_give_a_validation_error(key: str, va
     message = str(caught.value)
     assert len(message) < 600
     assert key in message
+
+
+def test_a_key_that_is_hard_to_show_is_still_a_violation_in_strict_mode() -> None:
+    with pytest.raises(ValidationError) as caught:
+        prepare_session({10**5000: 1}, rules=strict_rules())  # type: ignore[dict-item]
+    (violation,) = caught.value.violations
+    assert violation.rule == "known-keys"
+    assert violation.field is not None
+    assert len(violation.field) < 60
