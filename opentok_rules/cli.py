@@ -12,12 +12,15 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 from .errors import OpenTokError, ValidationError
 from .registry import RuleRegistry
 from .rules import default_rules, strict_rules
+
+if TYPE_CHECKING:
+    from .client import OpenTok
 
 __all__ = ["main"]
 
@@ -230,7 +233,7 @@ def _client(
     args: argparse.Namespace,
     rules: RuleRegistry | None = None,
     clock: Callable[[], float] = time.time,
-) -> Any:
+) -> OpenTok:
     from .client import DEFAULT_API_URL, OpenTok
 
     api_key = args.api_key or os.environ.get("OPENTOK_API_KEY")

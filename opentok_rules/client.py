@@ -114,7 +114,7 @@ class OpenTok:
         self._create_url = self.api_url + "/session/create"
         agent = _USER_AGENT
         if user_agent_suffix:
-            agent += " " + _checked_credential("user_agent_suffix", user_agent_suffix)
+            agent += " " + _checked_header_text("user_agent_suffix", user_agent_suffix)
         self._headers = {
             "Accept": "application/json",
             "Content-Type": "application/x-www-form-urlencoded",
@@ -192,9 +192,13 @@ def _checked_credential(name: str, value: object) -> str:
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string; find it in your project's settings")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+    return _checked_header_text(name, value)
+
+
+def _checked_header_text(name: str, value: str) -> str:
+    if not isinstance(value, str) or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         # It goes into a header (as a claim, or as is); a CR or LF there is an injection.
-        raise ValueError(f"{name} must not contain control characters such as CR or LF")
+        raise ValueError(f"{name} must be a str without control characters such as CR or LF")
     return value
 
 
@@ -212,7 +216,7 @@ def _checked_url(url: object) -> str:
 
 
 def _default_transport(timeout: float | tuple[float, float] | None) -> Transport:
-    from .transport import Urllib3Transport  # type: ignore[attr-defined,unused-ignore]
+    from .transport import Urllib3Transport
 
     connect, read = _timeouts(timeout)
     transport: Transport = Urllib3Transport(connect_timeout=connect, read_timeout=read)
