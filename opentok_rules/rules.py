@@ -174,8 +174,13 @@ class AlwaysArchiveRequiresRouted:
     description = "Archive mode 'always' needs media mode 'routed'."
 
     def apply(self, options: Options) -> Sequence[Violation]:
-        # Routed is the usual case once media-mode has run, so it is tested first, for speed.
-        if not _is_routed(options.get("media_mode")) and _is_always(options.get("archive_mode")):
+        media = options.get("media_mode")
+        # Routed is the usual case once media-mode has run: settled without a call, for speed.
+        if (
+            media is not _ROUTED
+            and not _is_routed(media)
+            and _is_always(options.get("archive_mode"))
+        ):
             message = (
                 "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
                 "archived); set media_mode='routed' or archive_mode='manual'"
