@@ -15,8 +15,9 @@ import pytest
 import urllib3
 from _http import Handler, LocalServer, Reply, ResetConnection, free_port
 
+from opentok_rules import transport as transport_module
 from opentok_rules.errors import RequestError
-from opentok_rules.transport import Request, Response, Transport, Urllib3Transport
+from opentok_rules.transport import AsyncTransport, Request, Response, Transport, Urllib3Transport
 
 SECRET = "jwt-secret-value-that-must-never-leak"
 AUTH = {"X-OPENTOK-AUTH": SECRET, "Accept": "application/json"}
@@ -153,6 +154,54 @@ def test_importing_the_module_does_not_import_urllib3() -> None:
     assert result.stdout.strip() == "False"
 
 
+def test_the_default_transport_is_still_importable_from_the_interface_module() -> None:
+    code = (
+        "import sys, opentok_rules.transport as t; before = 'urllib3' in sys.modules; "
+        "from opentok_rules.transport import Urllib3Transport; "
+        "from opentok_rules.urllib3_transport import Urllib3Transport as U; "
+        "print(before, 'urllib3' in sys.modules, Urllib3Transport is U)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True", "True"]
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = transport_module.Nope
+
+
+def test_async_transport_protocol_matches_an_async_implementation() -> None:
+    class Canned:
+        async def handle_request(self, request: Request) -> Response:
+            return Response(200, {}, b"ok")
+
+        async def aclose(self) -> None:
+            pass
+
+    assert isinstance(Canned(), AsyncTransport)
+    assert not isinstance(Canned(), Transport)
+
+
+def test_identity_is_the_only_encoding_asked_for(
+    serve: Serve, make_transport: MakeTransport
+) -> None:
+    server = serve(answer(200, b"ok"))
+    make_transport().handle_request(post(server.url("/")))
+    assert server.requests[0].headers["accept-encoding"] == "identity"
+
+
+def test_debug_log_reports_the_real_elapsed_time(
+    serve: Serve, make_transport: MakeTransport, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = serve(answer(200, b"ok"))
+    caplog.set_level(logging.DEBUG, logger="opentok_rules.transport")
+    started = time.monotonic()
+    make_transport().handle_request(post(server.url("/")))
+    wall_ms = (time.monotonic() - started) * 1000
+    (line,) = [r.getMessage() for r in caplog.records if " -> 200 in " in r.getMessage()]
+    logged_ms = float(line.rsplit(" in ", 1)[1].removesuffix(" ms"))
+    assert 0 <= logged_ms <= wall_ms
+
+
 # --- body cap ------------------------------------------------------------------------------
 
 
@@ -262,8 +311,8 @@ def test_connect_timeout_is_retried(
 ) -> None:
     calls: list[str] = []
 
-    def urlopen(method: str, url: str, **kwargs: Any) -> Any:
-        calls.append(url)
+    def urlopen(request: Request, target: Any, timeout: Any) -> Any:
+        calls.append(target.url)
         raise urllib3.exceptions.ConnectTimeoutError(None, "Connection timed out")
 
     transport = make_transport(retries=3, connect_timeout=0.5)
@@ -287,8 +336,8 @@ def test_errors_after_sending_are_not_retried(
 ) -> None:
     calls: list[str] = []
 
-    def urlopen(method: str, url: str, **kwargs: Any) -> Any:
-        calls.append(url)
+    def urlopen(request: Request, target: Any, timeout: Any) -> Any:
+        calls.append(target.url)
         raise error
 
     transport = make_transport(retries=3)
@@ -543,6 +592,10 @@ def test_error_messages_strip_userinfo_and_query(make_transport: MakeTransport) 
         ({"connect_timeout": 0}, "connect_timeout must be a finite number > 0"),
         ({"read_timeout": -1.0}, "read_timeout"),
         ({"read_timeout": float("inf")}, "read_timeout"),
+        ({"deadline": 0}, "deadline must be a finite number > 0"),
+        ({"deadline": float("nan")}, "deadline"),
+        ({"deadline": True}, "deadline"),
+        ({"deadline": "30"}, "deadline"),
         ({"max_retry_after": -0.5}, "max_retry_after must be a finite number >= 0"),
         ({"retries": -1}, "retries must be an integer >= 0"),
         ({"retries": 1.5}, "retries"),

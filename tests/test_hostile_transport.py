@@ -1,0 +1,624 @@
+"""The default transport against a hostile service: raw sockets on 127.0.0.1 play each attack.
+
+Each test asserts the outcome (a RequestError, nothing reaching another listener) *and* what
+it cost: wall time, and for the attacks on memory the peak RSS of a child process that runs
+the client (``os.wait4`` gives that child's own ``ru_maxrss``).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import zlib
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import urllib3
+from _http import LocalServer, Reply
+from _raw_server import RawConnection, RawServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from opentok_rules import policy
+from opentok_rules.errors import RequestError
+from opentok_rules.transport import Request
+from opentok_rules.urllib3_transport import Urllib3Transport
+
+SECRET = "eyJhbGciOiJIUzI1NiJ9.hostile-test-secret"
+MIB = 1 << 20
+
+
+def post(url: str, body: bytes = b"p2p.preference=disabled") -> Request:
+    return Request("POST", url, {"X-OPENTOK-AUTH": SECRET}, body)
+
+
+# --- 1. redirects that two URL parsers read differently ----------------------------------------
+
+
+def _redirect_server(location: str) -> LocalServer:
+    def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        if path == "/start":
+            return 307, {"Location": location}, b""
+        return 200, {}, b"followed:" + path.encode()
+
+    return LocalServer(handler)
+
+
+# {P}: the origin that redirects; {Q}: another listener on 127.0.0.1 that must receive nothing.
+REFUSED_LOCATIONS = [
+    "http://127.0.0.1:{Q}\\@127.0.0.1:{P}/x",  # the seen bug: urlsplit says P, urllib3 says Q
+    "http://127.0.0.1:{P}\\@127.0.0.1:{Q}/x",
+    "http://127.0.0.1:{P}@127.0.0.1:{Q}/x",  # userinfo that looks like the origin
+    "http://127.0.0.1:{Q}@127.0.0.1:{P}/x",
+    "http://user:pw@127.0.0.1:{P}/x",  # userinfo, even to the same origin
+    "http://127.0.0.1:{P}%40127.0.0.1:{Q}/x",  # percent-encoded "@"
+    "http://127.0.0.1%3a{Q}/x",
+    "http:\\\\127.0.0.1:{Q}/x",
+    "/\\127.0.0.1:{Q}/x",
+    "\\\\127.0.0.1:{Q}/x",
+    "//127.0.0.1:{Q}/x",  # scheme-relative to another origin
+    "///127.0.0.1:{Q}/x",
+    "http:/127.0.0.1:{Q}/x",
+    "http:127.0.0.1:{Q}/x",
+    " http://127.0.0.1:{Q}/x",  # whitespace and controls some parsers strip
+    "http://127.0.0.1:{Q}/x ",
+    "\thttp://127.0.0.1:{Q}/x",
+    "http://127.0.0.1:{Q}\t/x",
+    "ht\ntp://127.0.0.1:{Q}/x",
+    "http://127.0.0.1:{P}/x\r\nX-Injected: 1",
+    "http://127.0.0.1 :{Q}/x",
+    "http://[::ffff:127.0.0.1]:{Q}/x",  # IPv6 literals: another origin than 127.0.0.1
+    "http://[::1]:{P}/x",
+    "http://127.0.0.1:{Q}/x",  # plainly another origin
+    "https://127.0.0.1:{P}/x",  # another scheme is another origin
+    "ftp://127.0.0.1:{P}/x",
+    "javascript:alert(1)",
+    "http://127.0.0.1:0{Q}/x",
+    "http://127.0.0.1:{P}:{Q}/x",
+    "http://127.0.0.1:99999/x",
+    "http://127.0.0.1:-1/x",
+    "http://127.0.0.1:{P}/caf\u00e9",  # non-ASCII: each parser encodes it its own way
+]
+
+# Same origin written another way: followed, and the request stays on P.
+FOLLOWED_LOCATIONS = [
+    ("HTTP://127.0.0.1:{P}/a", "/a"),  # upper-case scheme
+    ("http://127.0.0.1.:{P}/b", "/b"),  # trailing dot
+    ("/c?x=1#frag", "/c?x=1"),  # absolute path; the fragment is never sent
+    ("d", "/d"),  # relative
+    ("//127.0.0.1:{P}/e", "/e"),  # scheme-relative, same origin
+    ("http://127.0.0.1:{P}", "/"),
+]
+
+
+@pytest.mark.parametrize("shape", REFUSED_LOCATIONS)
+def test_parser_differential_redirects_are_refused_and_reach_no_one(shape: str) -> None:
+    with RawServer(None) as other, Urllib3Transport(retries=0, deadline=5) as transport:
+        # The redirecting server needs its own port in the Location: fill it in after start.
+        box: dict[str, str] = {}
+
+        def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+            return 307, {"Location": box["location"]}, b""
+
+        with LocalServer(handler) as origin:
+            box["location"] = shape.format(P=origin.port, Q=other.port)
+            started = time.monotonic()
+            with pytest.raises(RequestError) as caught:
+                transport.handle_request(post(origin.url("/start")))
+            assert time.monotonic() - started < 2
+    # (A Location with CR or LF is split by the server's own header writer: the client then
+    # sees a relative Location and may follow it on the same origin; it still ends refused.)
+    assert caught.value.status == 307
+    assert SECRET not in str(caught.value)
+    assert other.accepted == 0, "a redirect reached another listener"
+
+
+@pytest.mark.parametrize(("shape", "path"), FOLLOWED_LOCATIONS)
+def test_same_origin_spelled_differently_is_followed(shape: str, path: str) -> None:
+    box: dict[str, str] = {}
+
+    def handler(method: str, got: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        if got == "/start":
+            return 307, {"Location": box["location"]}, b""
+        return 200, {}, b"at " + got.encode()
+
+    with LocalServer(handler) as origin, Urllib3Transport(retries=0) as transport:
+        box["location"] = shape.format(P=origin.port)
+        response = transport.handle_request(post(origin.url("/start")))
+        second = origin.requests[1]
+    assert response.body == b"at " + path.encode()
+    assert (second.method, second.path, second.body) == ("POST", path, b"p2p.preference=disabled")
+    assert second.headers["x-opentok-auth"] == SECRET
+
+
+def test_default_port_spelled_out_is_the_same_origin() -> None:
+    current = policy.parse_target("http://api.example.com/session/create")
+    assert current is not None
+    moved = policy.redirect_target(
+        "POST", current, 308, "http://API.example.com.:80/new", redirects=0, max_redirects=3
+    )
+    assert moved is not None
+    assert moved.origin == ("http", "api.example.com", 80)
+    assert moved.url == "http://api.example.com/new"
+
+
+# A Location built from the pieces parsers disagree on, and arbitrary text.
+_PIECES = [
+    "http://", "https://", "HTTP://", "//", "/", "\\", "@", "%40", "%2f", ":", ":80", ":443",
+    ":8080", "127.0.0.1", "127.0.0.1.", "[::1]", "[::ffff:127.0.0.1]", "evil.example",
+    "api.example.com", "API.EXAMPLE.COM", "?", "#", " ", "\t", "\r\n", ".", "..", "x", "%",
+    "[", "]", "\x00", "é",
+]  # fmt: skip
+_LOCATIONS = st.one_of(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join), st.text())
+
+
+def _origin_as_parsed(url: str) -> tuple[tuple[str, str, int], tuple[str, str, int]]:
+    ours = urllib3.util.parse_url(url)
+    theirs = urlsplit(url)
+    default = policy.DEFAULT_PORTS
+    scheme = (ours.scheme or "").lower()
+    by_urllib3 = (scheme, (ours.host or "").strip("[]").lower(), ours.port or default[scheme])
+    by_urlsplit = (
+        theirs.scheme.lower(),
+        (theirs.hostname or "").lower(),
+        theirs.port or default[theirs.scheme.lower()],
+    )
+    return by_urllib3, by_urlsplit
+
+
+@settings(max_examples=600, deadline=None)
+@given(location=_LOCATIONS, status=st.sampled_from([301, 302, 303, 307, 308]))
+def test_any_location_is_refused_or_stays_on_the_origin_for_both_parsers(
+    location: str, status: int
+) -> None:
+    current = policy.parse_target("https://api.example.com:443/session/create")
+    assert current is not None
+    try:
+        moved = policy.redirect_target(
+            "POST", current, status, location, redirects=0, max_redirects=3
+        )
+    except RequestError as err:
+        refused: RequestError | None = err
+    else:
+        refused = None
+    if refused is not None:
+        assert refused.status == status
+        return
+    if moved is None:
+        return
+    assert moved.origin == current.origin
+    by_urllib3, by_urlsplit = _origin_as_parsed(moved.url)
+    assert by_urllib3 == current.origin
+    assert by_urlsplit == current.origin
+    # The target sent is the one both parsers see (up to their own normalizations).
+    assert moved.target.startswith("/")
+    assert urlsplit(moved.url).path == moved.target.partition("?")[0]
+
+
+# --- 2 and 3. decompression bombs and framing tricks, measured in a child process ----------------
+
+_CHILD = textwrap.dedent(
+    """
+    import json, sys
+    from opentok_rules.errors import RequestError
+    from opentok_rules.transport import Request
+    from opentok_rules.urllib3_transport import Urllib3Transport
+
+    url, max_body, deadline = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    transport = Urllib3Transport(retries=0, max_body=max_body, deadline=deadline, read_timeout=5)
+    try:
+        response = transport.handle_request(Request("GET", url))
+    except RequestError as err:
+        print(json.dumps({"error": "RequestError", "message": str(err), "status": err.status}))
+    except BaseException as err:
+        print(json.dumps({"error": type(err).__name__, "message": str(err)}))
+    else:
+        print(json.dumps({"status": response.status, "length": len(response.body)}))
+    """
+)
+
+
+def run_client(url: str, *, max_body: int = MIB, deadline: float = 10.0) -> tuple[Any, int, float]:
+    """Run one GET in a child process: its outcome, its own peak RSS in bytes, the wall time."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, url, str(max_body), str(deadline)],
+            stdout=out,
+            stderr=err,
+        )
+        # A bounded wait: kill the child if it hangs, whatever the bug.
+        killer = threading.Timer(60, child.kill)
+        killer.start()
+        try:
+            # wait4 gives this child's own resource usage (RUSAGE_CHILDREN sums all children).
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            killer.cancel()
+        child.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        assert child.returncode == 0, err.read().decode(errors="replace")
+        outcome = json.loads(out.read())
+    return outcome, usage.ru_maxrss * 1024, elapsed  # ru_maxrss is in KiB on Linux
+
+
+@pytest.fixture(scope="module")
+def baseline_rss() -> int:
+    """Peak RSS of a child fetching a small plain answer: the cost of Python and the imports."""
+
+    def script(conn: RawConnection) -> None:
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    with RawServer(script) as server:
+        outcome, rss, _ = run_client(server.url("/small"))
+    assert outcome == {"status": 200, "length": 2}
+    return rss
+
+
+#: What a refused answer may cost above the baseline: max_body (1 MiB) and a few chunks.
+MEMORY_SLACK = 12 * MIB
+
+
+def _compress(data_size: int, wbits: int) -> bytes:
+    """``data_size`` zero bytes compressed with zlib's ``wbits`` (31: gzip, 15: deflate)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    zeros = bytes(MIB)
+    parts = [packer.compress(zeros) for _ in range(data_size // MIB)]
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+BOMB_SIZE = 128 * MIB  # decoded: far above max_body and than any slack
+
+
+_HAVE_BROTLI = bool(importlib.util.find_spec("brotli") or importlib.util.find_spec("brotlicffi"))
+_HAVE_ZSTD = importlib.util.find_spec("zstandard") is not None
+BOMBS = [
+    pytest.param("gzip", id="gzip"),
+    pytest.param("deflate", id="deflate"),
+    pytest.param("gzip, gzip", id="gzip-gzip"),
+    pytest.param("GZIP", id="gzip-upper-case"),
+    pytest.param(
+        "br",
+        id="br",
+        marks=pytest.mark.skipif(not _HAVE_BROTLI, reason="urllib3 decodes br only with brotli"),
+    ),
+    pytest.param(
+        "zstd",
+        id="zstd",
+        marks=pytest.mark.skipif(not _HAVE_ZSTD, reason="urllib3 decodes zstd only with zstandard"),
+    ),
+]
+
+
+@functools.cache
+def _bomb(encoding: str) -> bytes:
+    """``BOMB_SIZE`` zero bytes, encoded as ``encoding`` says (built once per session)."""
+    if encoding.lower() == "gzip":
+        return _compress(BOMB_SIZE, 31)
+    if encoding == "deflate":
+        return _compress(BOMB_SIZE, 15)
+    if encoding == "gzip, gzip":
+        return gzip.compress(_bomb("gzip"), compresslevel=9)
+    zeros = bytes(BOMB_SIZE)
+    # Through import_module: these optional decoders have no type stubs.
+    if encoding == "br":
+        name = "brotli" if importlib.util.find_spec("brotli") else "brotlicffi"
+        brotli: Any = importlib.import_module(name)
+        return bytes(brotli.compress(zeros, quality=5))
+    zstandard: Any = importlib.import_module("zstandard")
+    return bytes(zstandard.ZstdCompressor().compress(zeros))
+
+
+def _answer_once(head: bytes, body: bytes) -> RawServer:
+    def script(conn: RawConnection) -> None:
+        conn.send(head + body)
+
+    return RawServer(script)
+
+
+@pytest.mark.parametrize("encoding", BOMBS)
+def test_decompression_bomb_is_refused_within_max_body_memory(
+    encoding: str, baseline_rss: int
+) -> None:
+    payload = _bomb(encoding)
+    assert len(payload) < MIB  # on the wire it is small; only decoding makes it large
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\n"
+        f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    with _answer_once(head, payload) as server:
+        outcome, rss, elapsed = run_client(server.url("/bomb"))
+        assert b"accept-encoding: identity" in server.received[0].lower()
+    assert outcome["error"] == "RequestError", outcome
+    assert "max_body" in outcome["message"]
+    assert rss - baseline_rss < MEMORY_SLACK, (
+        f"peak RSS grew by {(rss - baseline_rss) / MIB:.1f} MiB"
+    )
+    assert elapsed < 15
+
+
+def test_endless_body_with_negative_content_length_costs_no_memory(baseline_rss: int) -> None:
+    def script(conn: RawConnection) -> None:
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n")
+        chunk = b"x" * 65536
+        for _ in range(10_000):  # 640 MiB at most; the client must stop long before
+            if not conn.send(chunk):
+                return
+
+    with RawServer(script) as server:
+        outcome, rss, elapsed = run_client(server.url("/endless"))
+    assert outcome["error"] == "RequestError", outcome
+    assert rss - baseline_rss < MEMORY_SLACK
+    assert elapsed < 10
+
+
+def test_endless_chunked_body_is_cut_at_max_body(baseline_rss: int) -> None:
+    def script(conn: RawConnection) -> None:
+        conn.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+        for _ in range(10_000):
+            if not conn.send(chunk):
+                return
+
+    with RawServer(script) as server:
+        outcome, rss, elapsed = run_client(server.url("/endless"))
+    assert outcome["error"] == "RequestError", outcome
+    assert "max_body" in outcome["message"]
+    assert rss - baseline_rss < MEMORY_SLACK
+    assert elapsed < 10
+
+
+FRAMING_TRICKS = {
+    "negative-length": b"Content-Length: -1\r\n\r\nabc",
+    "two-lengths": b"Content-Length: 3\r\nContent-Length: 7\r\n\r\nabcdefg",
+    "same-length-twice": b"Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+    "listed-lengths": b"Content-Length: 3, 7\r\n\r\nabcdefg",
+    "signed-length": b"Content-Length: +3\r\n\r\nabc",
+    "underscored-length": b"Content-Length: 1_0\r\n\r\n0123456789",
+    "hex-length": b"Content-Length: 0x3\r\n\r\nabc",
+    "length-and-chunked": (
+        b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    ),
+    "negative-chunk": b"Transfer-Encoding: chunked\r\n\r\n-5\r\nabc\r\n0\r\n\r\n",
+    "garbage-chunk": b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    "huge-chunk": b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc",
+    "short-body": b"Content-Length: 10\r\n\r\nabc",
+}
+
+
+# urllib3 itself refuses "Content-Length: 3, 7" while building its response and leaves that
+# response's socket file to the garbage collector: a ResourceWarning, not a leak that grows.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("tail", FRAMING_TRICKS.values(), ids=FRAMING_TRICKS.keys())
+def test_framing_tricks_end_in_request_error(tail: bytes) -> None:
+    with _answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
+        started = time.monotonic()
+        with Urllib3Transport(retries=0, deadline=5) as transport, pytest.raises(RequestError):
+            transport.handle_request(post(server.url("/framing")))
+        assert time.monotonic() - started < 3
+
+
+# --- 4. a service that drips: the whole call's deadline -------------------------------------------
+
+
+def _drip(head: bytes, drop: bytes) -> RawServer:
+    def script(conn: RawConnection) -> None:
+        conn.send(head)
+        while conn.pause(0.5) and conn.send(drop):
+            pass
+
+    return RawServer(script)
+
+
+DRIPS = {
+    "body": (b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", b"x"),
+    "chunked-body": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"1\r\nx\r\n"),
+    "headers": (b"HTTP/1.1 200 OK\r\n", b"X-Drip: 1\r\n"),
+    "header-bytes": (b"HTTP/1.1 200 OK\r\nX-Drip: ", b"y"),
+    "status-line": (b"HTTP/1.1 2", b"0"),
+    "100-continue": (b"", b"HTTP/1.1 100 Continue\r\n\r\n"),
+}
+
+
+@pytest.mark.parametrize(("head", "drop"), DRIPS.values(), ids=DRIPS.keys())
+def test_dripping_service_ends_in_request_error_soon_after_the_deadline(
+    head: bytes, drop: bytes
+) -> None:
+    with _drip(head, drop) as server:
+        transport = Urllib3Transport(retries=0, read_timeout=1, deadline=2)
+        started = time.monotonic()
+        with pytest.raises(RequestError, match=r"deadline \(2 s") as caught:
+            transport.handle_request(post(server.url("/drip")))
+        elapsed = time.monotonic() - started
+        transport.close()
+    assert 1.9 <= elapsed < 3.0, elapsed
+    assert caught.value.status is None
+    assert SECRET not in str(caught.value)
+
+
+def test_deadline_bounds_retries_too() -> None:
+    # 503 with Retry-After 1, retried up to 10 times: the deadline stops it first.
+    def script(conn: RawConnection) -> None:
+        conn.send(b"HTTP/1.1 503 Busy\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n")
+
+    with RawServer(script) as server:
+        transport = Urllib3Transport(retries=10, max_retry_after=1, deadline=2.5)
+        started = time.monotonic()
+        response = transport.handle_request(post(server.url("/busy")))
+        elapsed = time.monotonic() - started
+        transport.close()
+    assert response.status == 503
+    assert elapsed < 3.0
+    assert 2 <= server.accepted <= 3
+
+
+def test_a_call_after_a_deadline_error_works() -> None:
+    with _drip(*DRIPS["headers"]) as server:
+        transport = Urllib3Transport(retries=0, read_timeout=1, deadline=1)
+        with pytest.raises(RequestError, match="deadline"):
+            transport.handle_request(post(server.url("/drip")))
+    with LocalServer(lambda *_: (200, {}, b"fine")) as good:
+        assert transport.handle_request(post(good.url("/"))).body == b"fine"
+    transport.close()
+
+
+# --- 5. huge response headers -----------------------------------------------------------------
+
+HUGE_HEADERS = {
+    "one-5mb-line": b"X-Big: " + b"a" * (5 * MIB) + b"\r\n",
+    "5mb-of-short-lines": b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 64) for i in range(70_000)),
+    "5mb-of-folded-lines": b"X-Fold: a\r\n" + b" " + b"c" * 70 + b"\r\n" * 1
+    + b"".join(b" " + b"c" * 70 + b"\r\n" for _ in range(75_000)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("block", HUGE_HEADERS.values(), ids=HUGE_HEADERS.keys())
+def test_huge_header_block_ends_in_request_error_quickly(block: bytes) -> None:
+    assert len(block) >= 5 * MIB
+    head = b"HTTP/1.1 200 OK\r\n" + block + b"Content-Length: 2\r\n\r\nok"
+    with _answer_once(head, b"") as server:
+        started = time.monotonic()
+        with Urllib3Transport(retries=0, deadline=5) as transport, pytest.raises(RequestError):
+            transport.handle_request(post(server.url("/headers")))
+        assert time.monotonic() - started < 2
+
+
+# --- the policy's small pieces, without sockets -----------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_deadline_trims_each_timeout_and_raises_once_passed() -> None:
+    clock = FakeClock()
+    deadline = policy.Deadline(5.0, clock=clock)
+    assert deadline.timeout(10.0, "POST /x") == 5.0
+    clock.now += 4.0
+    assert deadline.timeout(10.0, "POST /x") == pytest.approx(1.0)
+    assert deadline.timeout(0.5, "POST /x") == 0.5
+    clock.now += 1.0
+    assert deadline.expired()
+    with pytest.raises(
+        RequestError, match=r"POST /x: no complete answer within the deadline \(5 s"
+    ):
+        deadline.timeout(10.0, "POST /x")
+    with pytest.raises(RequestError, match="raise deadline"):
+        deadline.check("POST /x")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("3", 3.0),
+        ("2.5", 2.5),
+        ("-4", 0.0),
+        ("nan", None),
+        ("inf", None),
+        ("-inf", None),
+        ("soon", None),
+        (None, None),
+        ("Sat, 28 Nov 2026 10:00:30 GMT", 30.0),
+        ("Sat, 28 Nov 2026 09:59:00 GMT", 0.0),
+        ("Sat, 99 Nov 2026 10:00:30 GMT", None),
+    ],
+)
+def test_retry_after_is_parsed_as_seconds_or_an_http_date(
+    value: str | None, expected: float | None
+) -> None:
+    import datetime
+
+    def now() -> datetime.datetime:
+        return datetime.datetime(2026, 11, 28, 10, 0, 0, tzinfo=datetime.timezone.utc)
+
+    assert policy.retry_after_seconds(value, now=now) == expected
+
+
+def test_retry_delay_caps_retry_after_and_backs_off_without_it() -> None:
+    assert policy.retry_delay(0, 5.0, "3600") == 5.0
+    assert policy.retry_delay(0, 5.0, "1") == 1.0
+    assert [policy.retry_delay(n, 5.0) for n in range(6)] == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0]
+    assert policy.retry_delay(10**6, 0.5) == 0.5  # no OverflowError for a huge count
+
+
+def test_only_failures_before_sending_are_retryable() -> None:
+    kinds = {kind for kind in policy.FailureKind if policy.failure_is_retryable(kind)}
+    assert kinds == {
+        policy.FailureKind.RESOLVE,
+        policy.FailureKind.CONNECT,
+        policy.FailureKind.CONNECT_TIMEOUT,
+        policy.FailureKind.PROXY_CONNECT,
+    }
+    assert [s for s in range(100, 600) if policy.status_is_retryable(s)] == [429, 503]
+
+
+def test_body_limit_counts_every_byte_fed_and_stops_past_the_cap() -> None:
+    limit = policy.BodyLimit(10, where="GET /x", status=200)
+    assert limit.next_read_size(65536) == 11
+    limit.feed(b"0123456789")
+    assert limit.body() == b"0123456789"
+    assert limit.next_read_size(65536) == 1
+    with pytest.raises(RequestError, match=r"larger than max_body \(10 bytes") as caught:
+        limit.feed(b"!")
+    assert caught.value.status == 200
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, None),
+        ({"content-length": "5"}, 5),
+        ({"content-length": "0"}, 0),
+        ({"content-length": "5", "content-encoding": "gzip"}, None),
+        ({"content-length": "5", "content-encoding": "identity"}, 5),
+    ],
+)
+def test_declared_length_only_for_one_plain_length(
+    headers: dict[str, str], expected: int | None
+) -> None:
+    assert policy.declared_length(headers, where="GET /x", status=200, max_body=10) == expected
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-length": "-1"},
+        {"content-length": "5, 5"},
+        {"content-length": "٣"},  # a non-ASCII digit int() would accept
+        {"content-length": "5", "transfer-encoding": "chunked"},
+        {"content-length": "11"},  # over max_body
+    ],
+)
+def test_declared_length_refuses_ambiguous_or_too_large(headers: dict[str, str]) -> None:
+    with pytest.raises(RequestError):
+        policy.declared_length(headers, where="GET /x", status=200, max_body=10)
+
+
+def test_failure_messages_name_host_and_port_but_no_secret() -> None:
+    url = "https://user:pw-secret@api.example.com/session/create?token=q-secret"
+    for kind in policy.FailureKind:
+        message = policy.describe_failure(
+            kind, "POST", url, reason="connection refused", connect_timeout=2, read_timeout=10
+        )
+        assert "pw-secret" not in message
+        assert "q-secret" not in message
+        assert message.startswith("POST https://api.example.com/session/create: ")
