@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -11,6 +11,11 @@ from .errors import ValidationError, Violation
 from .registry import RuleRegistry
 from .rules import default_rules
 from .spec import SessionSpec
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .options import SessionOptions
 
 __all__ = ["PreparedSession", "prepare_session"]
 
@@ -33,7 +38,7 @@ def prepare_session(
     /,
     *,
     rules: RuleRegistry | None = None,
-    **kwargs: Any,
+    **kwargs: Unpack[SessionOptions],
 ) -> PreparedSession:
     """Run the rules over the options and return the normalized spec and its REST params.
 
@@ -43,17 +48,25 @@ def prepare_session(
     """
     # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
     # this is the hot path, and the rules cost little more than these lines.
+    working: dict[str, Any]
     if options is None:
-        working = kwargs  # already a fresh dict, ours to normalize
+        # Already a fresh dict, ours to normalize. (Typed as SessionOptions for callers; the
+        # rules take any values, so it is a plain dict here. No cast: this is the hot path.)
+        working = kwargs  # type: ignore[assignment]
     elif type(options) is dict and not kwargs:
         working = options.copy()
     else:
-        working = _working_options(options, kwargs)
-    registry = _DEFAULT_RULES if rules is None else rules
-    violations = registry.apply(working)
+        working = _working_options(options, kwargs)  # type: ignore[arg-type]
+    violations = (_DEFAULT_RULES if rules is None else rules).apply(working)
     if violations:
         raise ValidationError(violations)
-    spec = _build_spec(working)
+    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
+    # keywords as it is (the fastest call). An edited registry may leave other keys or values
+    # a SessionSpec refuses; that must still surface as a ValidationError, not a TypeError.
+    try:
+        spec = SessionSpec(**working)
+    except (TypeError, ValueError) as exc:
+        raise _spec_refused(exc) from None
     return PreparedSession(spec, spec.to_params())
 
 
@@ -76,12 +89,6 @@ def _working_options(
     return working
 
 
-def _build_spec(working: dict[str, Any]) -> SessionSpec:
-    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
-    # keywords as it is (the fastest call). An edited registry may leave other keys or values
-    # a SessionSpec refuses; that must still surface as a ValidationError, not a TypeError.
-    try:
-        return SessionSpec(**working)
-    except (TypeError, ValueError) as exc:
-        message = f"the rules let through options a SessionSpec cannot hold: {exc}"
-        raise ValidationError([Violation("session-spec", None, message)]) from None
+def _spec_refused(exc: Exception) -> ValidationError:
+    message = f"the rules let through options a SessionSpec cannot hold: {exc}"
+    return ValidationError([Violation("session-spec", None, message)])

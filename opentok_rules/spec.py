@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
+from ._messages import shown
 from .values import ArchiveMode, MediaMode
 
 __all__ = ["SessionSpec"]
@@ -22,17 +24,28 @@ def _media_mode(value: MediaMode | str) -> MediaMode:
     try:
         return _MEDIA_MODES[value]
     except (KeyError, TypeError):
-        raise ValueError(f"media_mode must be 'routed' or 'relayed', not {value!r}") from None
+        message = f"media_mode must be 'routed' or 'relayed', not {shown(value)}"
+        raise ValueError(message) from None
 
 
 def _archive_mode(value: ArchiveMode | str) -> ArchiveMode:
     try:
         return _ARCHIVE_MODES[value]
     except (KeyError, TypeError):
-        raise ValueError(f"archive_mode must be 'manual' or 'always', not {value!r}") from None
+        message = f"archive_mode must be 'manual' or 'always', not {shown(value)}"
+        raise ValueError(message) from None
 
 
-_optional_str = attrs.validators.optional(attrs.validators.instance_of(str))
+def _optional_str(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # Our own check rather than attrs' instance_of: its message is built with the value's
+    # repr, and a user's __repr__ may raise (the message uses shown(), which never does).
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a str or None; got {shown(value)}")
+
+
+def _bool(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not True and value is not False:
+        raise TypeError(f"{attribute.name} must be True or False; got {shown(value)}")
 
 
 @attrs.frozen
@@ -48,7 +61,7 @@ class SessionSpec:
     location: str | None = attrs.field(default=None, validator=_optional_str)
     archive_name: str | None = attrs.field(default=None, validator=_optional_str)
     archive_resolution: str | None = attrs.field(default=None, validator=_optional_str)
-    e2ee: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    e2ee: bool = attrs.field(default=False, validator=_bool)
 
     def to_params(self) -> dict[str, str]:
         """The form params of ``POST /session/create``; empty and unset values are left out."""
@@ -69,14 +82,21 @@ class SessionSpec:
     def from_params(cls, params: Mapping[str, str]) -> SessionSpec:
         """The spec that :meth:`to_params` turned into ``params`` (the inverse, for records).
 
-        Raises :class:`ValueError` for params :meth:`to_params` could not have produced.
+        Raises :class:`ValueError` for params :meth:`to_params` could not have produced, and
+        :class:`TypeError` when ``params`` is not a mapping.
         """
+        if not isinstance(params, Mapping):
+            raise TypeError(
+                f"params must be a mapping of form params such as {{'p2p.preference': "
+                f"'disabled'}}; got {shown(params)}"
+            )
         preference = params.get("p2p.preference", "enabled")
         if preference not in ("enabled", "disabled"):
-            raise ValueError(f"p2p.preference must be 'enabled' or 'disabled', not {preference!r}")
+            message = f"p2p.preference must be 'enabled' or 'disabled', not {shown(preference)}"
+            raise ValueError(message)
         e2ee = params.get("e2ee", "false")
         if e2ee not in ("true", "false"):
-            raise ValueError(f"e2ee must be 'true' or 'false', not {e2ee!r}")
+            raise ValueError(f"e2ee must be 'true' or 'false', not {shown(e2ee)}")
         return cls(
             media_mode=MediaMode.ROUTED if preference == "disabled" else MediaMode.RELAYED,
             archive_mode=params.get("archiveMode", ArchiveMode.MANUAL),

@@ -1,44 +1,47 @@
-"""Client tokens (the SDKs' ``generate_token``): the token rules, then JWT or T1 signing.
+"""Client tokens (the SDKs' ``generate_token``): signing a checked :class:`TokenSpec`.
 
-:func:`generate_token` builds a working dict of the caller's options plus the context keys
-(:data:`CONTEXT_KEYS`), runs a :class:`~opentok_rules.RuleRegistry` over it (by default
-:func:`default_token_rules`), raises every violation at once in one
-:class:`~opentok_rules.ValidationError`, and otherwise signs the normalized options.
+Two ideas, two modules: :mod:`~opentok_rules.token_rules` checks and normalizes a token's
+options into a :class:`~opentok_rules.token_rules.TokenSpec`; this module signs one. A signer is
+any object with the small :class:`TokenSigner` interface, one per backend and credentials:
+:class:`OpenTokSigner` makes OpenTok's JWT (HS256) and legacy T1 tokens. It prepares its key
+once, so making a token costs the claims, one HMAC and the encoding, not a new look at the key.
 
-The working dict, as the rules see it:
-
-``session_id``, ``api_key``
-    The session the token is for and the api key (project id) signing it.
-``now``
-    The issue time: float seconds since the epoch, read once from the ``clock``.
-``option_names``
-    The names of the options the caller passed, as a tuple, so a rule can tell a value the
-    caller gave from a default filled in by an earlier rule.
-``role``, ``expire_time``, ``data``, ``initial_layout_class_list``, ``token_type``
-    The options; after the default rules, a :class:`~opentok_rules.Role`, int seconds, a str
-    (or absent), the space-joined classes (or absent), and ``"JWT"`` or ``"T1"``.
-
-The secret is never in the working dict, so no rule (nor its messages) can leak it.
+The secret is held in a :class:`~opentok_rules._secret.Secret` and unwrapped only in the
+expressions that sign; it is never in the rules' working dict, so no rule can leak it.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
+import functools
 import hashlib
 import hmac
-import math
+import json
 import secrets
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
-from typing import Any
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from ._messages import closest_hint, short_repr, shown
-from .errors import ValidationError, Violation
-from .registry import Options, RuleRegistry
-from .session_ids import session_id_fields
-from .values import Role
+from ._messages import shown
+from ._secret import Secret
+from .registry import RuleRegistry
+from .token_rules import (
+    CONTEXT_KEYS,
+    TOKEN_OPTION_KEYS,
+    TOKEN_TYPES,
+    DataLength,
+    ExpireTime,
+    LayoutClasses,
+    SessionBelongsToKey,
+    TokenKnownKeys,
+    TokenRole,
+    TokenSpec,
+    TokenType,
+    default_token_rules,
+    prepare_token,
+)
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -46,303 +49,277 @@ __all__ = [
     "DataLength",
     "ExpireTime",
     "LayoutClasses",
+    "OpenTokSigner",
     "SessionBelongsToKey",
     "TokenKnownKeys",
     "TokenRole",
+    "TokenSigner",
+    "TokenSpec",
     "TokenType",
+    "VonageSigner",
     "default_token_rules",
     "generate_token",
+    "generate_vonage_token",
+    "issue_token",
 ]
 
-#: The options ``generate_token`` understands.
-TOKEN_OPTION_KEYS: tuple[str, ...] = (
-    "role",
-    "expire_time",
-    "data",
-    "initial_layout_class_list",
-    "token_type",
-)
-#: Keys ``generate_token`` puts in the working dict itself; a caller cannot pass them.
-CONTEXT_KEYS: tuple[str, ...] = ("session_id", "api_key", "now", "option_names")
-
-#: The service's limits on a token's lifetime, and the SDKs' default lifetime.
-MAX_LIFETIME = 30 * 86400
-DEFAULT_LIFETIME = 86400
-#: Connection data must be fewer than this many characters.
-DATA_LIMIT = 1000
-#: The space-joined layout classes may be at most this many characters.
-LAYOUT_LIMIT = 1000
-_JWT, _T1 = "JWT", "T1"
-#: The two token formats; JWT is the current one, T1 the legacy one.
-TOKEN_TYPES: tuple[str, ...] = (_JWT, _T1)
-
 _T1_SENTINEL = "T1=="
-_ROLES = {role.value: role for role in Role}
-_ROLE_NAMES = ", ".join(_ROLES)
-_KEY_SET = frozenset(TOKEN_OPTION_KEYS)
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+quote_plus = urllib.parse.quote_plus
+# Every token of a session quotes the same id: the recent ones are kept (bounded).
+_quoted = functools.lru_cache(maxsize=1024)(quote_plus)
+_JWT, _T1 = TOKEN_TYPES
+# One encoder, made once: json.dumps with separators builds a new one on every call.
+_encode_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
-_CONTEXT_HINTS = {
-    "session_id": "pass the session id as the first argument",
-    "api_key": "it is the api key of the client making the token",
-    "now": "it is read from the clock; pass clock=... to change it",
-    "option_names": "generate_token records the option names itself",
-}
+class TokenSigner(Protocol):
+    """What :func:`issue_token` needs of a backend's signer.
+
+    ``owner`` is who signs (the api key, or the Vonage application id): the rules check that
+    the session belongs to it. ``backend`` names the backend in messages; ``token_types`` are
+    the formats it signs, so the ``token-type`` rule can refuse the others.
+    """
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def token_types(self) -> tuple[str, ...]: ...
+
+    def sign(self, spec: TokenSpec) -> str: ...
 
 
-def _iso(seconds: float) -> str:
-    """``seconds`` since the epoch as an ISO UTC time, or as plain seconds if out of range."""
+def _secret_bytes(api_secret: object) -> bytes:
+    """The secret as UTF-8 bytes; a ValueError (never showing it) if it cannot be one."""
+    if isinstance(api_secret, Secret):
+        api_secret = api_secret.reveal()
+    if not isinstance(api_secret, str):
+        raise ValueError(
+            f"api_secret must be a str (the project's API secret); got {type(api_secret).__name__}"
+        )
+    if not api_secret:
+        raise ValueError("api_secret is empty; pass the project's API secret")
     try:
-        return (_EPOCH + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (OverflowError, ValueError):
-        return f"{shown(seconds)} s since the epoch"
-
-
-def _utf8_ok(text: str) -> bool:
-    # A lone surrogate cannot be sent: both formats encode the claims as UTF-8.
-    try:
-        text.encode("utf-8")
+        return api_secret.encode("utf-8")
     except UnicodeEncodeError:
-        return False
-    return True
+        raise ValueError("api_secret cannot be encoded as UTF-8 (a lone surrogate?)") from None
 
 
-class TokenKnownKeys:
-    """Only the five token options may be passed; a typo names the closest one."""
+@functools.cache
+def _jws() -> Any:
+    """A PyJWS that signs HS256 with a key already checked, held in a
+    :class:`~opentok_rules._secret.Secret`.
 
-    id = "token-known-keys"
-    description = (
-        "Only role, expire_time, data, initial_layout_class_list and token_type may be "
-        "passed; a misspelt option names the closest one."
-    )
+    PyJWT prepares (and re-validates: PEM, SSH, DER, JWK-as-JSON) the key on every encode;
+    :class:`OpenTokSigner` has PyJWT check it once, then hands this instance the key as a
+    ``Secret``, which no frame of PyJWT's ever holds unwrapped. Signing is PyJWT's still.
+    """
+    import jwt
+    from jwt.algorithms import HMACAlgorithm
 
-    def apply(self, options: Options) -> Sequence[Violation]:
-        names = options.get("option_names")
-        if not isinstance(names, tuple):
-            names = tuple(key for key in options if key not in CONTEXT_KEYS)
-        unknown = [key for key in names if key not in _KEY_SET]
-        for key in unknown:
-            # Context keys hold generate_token's values, not the caller's; keep them.
-            if key not in CONTEXT_KEYS:
-                options.pop(key, None)
-        return tuple(self._violation(key) for key in unknown)
+    class CheckedHMAC(HMACAlgorithm):
+        def prepare_key(self, key: Any) -> Any:
+            if not isinstance(key, Secret):  # only ever given ours; anything else is a bug
+                raise TypeError("this signer signs only with a key it has checked")
+            return key
 
-    def _violation(self, key: object) -> Violation:
-        if not isinstance(key, str):
-            return Violation(self.id, None, f"option names are strings; got {shown(key)}")
-        name = key[:40]
-        if key in _CONTEXT_HINTS:
-            message = f"{name!r} cannot be passed as a token option: {_CONTEXT_HINTS[key]}"
-            return Violation(self.id, name, message)
-        hint = closest_hint(key, TOKEN_OPTION_KEYS)
-        return Violation(self.id, name, f"{name!r} is not a token option; {hint}")
+        def check_key_length(self, key: Any) -> str | None:
+            return None  # checked (and warned about) once, when the signer was made
+
+        def sign(self, msg: bytes, key: Any) -> bytes:
+            return hmac.new(key.reveal(), msg, hashlib.sha256).digest()
+
+    jws = jwt.PyJWS(algorithms=["HS256"])
+    jws._algorithms["HS256"] = CheckedHMAC(HMACAlgorithm.SHA256)
+    return jws
 
 
-class SessionBelongsToKey:
-    """The session id decodes, and its api key field is the api key signing the token."""
+class OpenTokSigner:
+    """Signs OpenTok client tokens, JWT (HS256) or T1, for one api key and secret.
 
-    id = "session-belongs-to-key"
-    description = "The session id must be one created with the same api key."
+    Make one per set of credentials and keep it: the key is checked and prepared here, once.
+    Raises :class:`ValueError` for an empty or non-``str`` secret, or one PyJWT refuses as an
+    HMAC key (a PEM or SSH key, say); the message never shows the secret.
+    """
 
-    def apply(self, options: Options) -> Sequence[Violation]:
-        session_id = options.get("session_id")
-        api_key = options.get("api_key")
-        if not isinstance(session_id, str):
-            message = f"the session id must be a str; got {shown(session_id)}"
-        elif (fields := session_id_fields(session_id)) is None:
-            message = (
-                f"{short_repr(session_id)} is not a session id (it does not decode); "
-                "pass the id create_session returned"
-            )
-        elif fields[1] != api_key:
-            message = (
-                f"the session id belongs to api key {fields[1][:40]!r}, not {api_key!r}; "
-                "make the token with the api key and secret of the project that owns the session"
-            )
-        else:
-            return ()
-        return (Violation(self.id, "session_id", message),)
+    __slots__ = ("_jws", "_jwt_key", "_t1_mac", "owner")
 
+    backend = "OpenTok"
+    token_types: tuple[str, ...] = TOKEN_TYPES
 
-class TokenRole:
-    """``role`` is a :class:`~opentok_rules.Role` or its value, any case; default publisher."""
+    def __init__(self, api_key: str, api_secret: str | Secret[str]) -> None:
+        if not isinstance(api_key, str) or not api_key:
+            raise ValueError(f"api_key must be a non-empty str; got {shown(api_key)}")
+        import jwt
+        from jwt.algorithms import HMACAlgorithm
 
-    id = "token-role"
-    description = f"role is one of {_ROLE_NAMES} (any case); absent or None means publisher."
+        key = _secret_bytes(api_secret)
+        try:
+            checked = HMACAlgorithm(HMACAlgorithm.SHA256).prepare_key(key)
+        except jwt.InvalidKeyError as exc:
+            raise ValueError(f"api_secret cannot sign tokens: {exc}") from None
+        length_message = HMACAlgorithm(HMACAlgorithm.SHA256).check_key_length(checked)
+        if length_message:
+            import warnings
 
-    def apply(self, options: Options) -> Sequence[Violation]:
-        value = options.get("role")
-        if value is None:
-            options["role"] = Role.PUBLISHER
-            return ()
-        found = _ROLES.get(value.lower()) if isinstance(value, str) else None
-        if found is not None:
-            options["role"] = found
-            return ()
-        message = f"role must be one of {_ROLE_NAMES} (any case); got {shown(value)}"
-        return (Violation(self.id, "role", message),)
+            warnings.warn(length_message, jwt.warnings.InsecureKeyLengthWarning, stacklevel=2)
+        self.owner = api_key
+        self._jwt_key = Secret(checked)
+        # T1 signs with HMAC-SHA1: the keyed state is made once and copied for each token.
+        self._t1_mac = Secret(hmac.new(checked, digestmod=hashlib.sha1))
+        self._jws = _jws()
 
+    def __repr__(self) -> str:
+        return f"OpenTokSigner(api_key={self.owner!r})"
 
-class ExpireTime:
-    """``expire_time`` is after now and at most 30 days later; the default is now + 24 h."""
+    def sign(self, spec: TokenSpec) -> str:
+        """The token for ``spec``, in its ``token_type``'s format."""
+        if spec.token_type == _JWT:
+            return self._jwt(spec)
+        return self._t1(spec)
 
-    id = "token-expire-time"
-    description = (
-        "expire_time (epoch seconds or a datetime; naive means UTC) is after now and at most "
-        "30 days later; absent or None means 24 hours from now."
-    )
+    def _jwt(self, spec: TokenSpec) -> str:
+        payload = {
+            "iss": self.owner,
+            "ist": "project",
+            "iat": spec.issued_at,
+            "exp": spec.expire_time,
+            "scope": "session.connect",
+            "session_id": spec.session_id,
+            "role": spec.role.value,
+            "nonce": secrets.randbelow(1_000_000),
+        }
+        if spec.data is not None:
+            payload["connection_data"] = spec.data
+        if spec.initial_layout_class_list is not None:
+            payload["initial_layout_class_list"] = spec.initial_layout_class_list
+        # The same JSON PyJWT's jwt.encode makes (compact separators), signed by PyJWT.
+        body = _encode_json(payload).encode("utf-8")
+        token: str = self._jws.encode(body, self._jwt_key, algorithm="HS256")
+        return token
 
-    def apply(self, options: Options) -> Sequence[Violation]:
-        issued = int(options["now"])
-        value = options.get("expire_time")
-        seconds = issued + DEFAULT_LIFETIME if value is None else _epoch_seconds(value)
-        if isinstance(seconds, str):
-            return (Violation(self.id, "expire_time", seconds),)
-        latest = issued + MAX_LIFETIME
-        if issued < seconds <= latest:
-            options["expire_time"] = seconds
-            return ()
-        problem = "is not in the future" if seconds <= issued else "is more than 30 days ahead"
-        message = (
-            f"expire_time {_iso(seconds)} {problem}; it must be after now ({_iso(issued)}) "
-            f"and at most {_iso(latest)} (30 days later)"
+    def _t1(self, spec: TokenSpec) -> str:
+        # urllib.parse.urlencode of these fields, in this order, gives the same string; it
+        # quotes every key and value, where only the caller's text can need it (the keys, the
+        # numbers and the role values are URL-safe as they are).
+        data_string = (
+            f"session_id={_quoted(spec.session_id)}&create_time={spec.issued_at}"
+            f"&expire_time={spec.expire_time}&role={spec.role.value}"
+            f"&nonce={secrets.randbelow(1_000_000)}"
         )
-        return (Violation(self.id, "expire_time", message),)
-
-
-def _epoch_seconds(value: object) -> int | str:
-    """Whole seconds since the epoch for ``value``, or a message saying why there are none."""
-    wanted = "expire_time must be seconds since the epoch (an int) or a datetime"
-    if isinstance(value, bool) or not isinstance(value, (int, float, dt.datetime)):
-        return f"{wanted}; got {shown(value)}"
-    if isinstance(value, int):
-        return int(value)  # a plain int, even from an IntEnum, is what gets signed
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) else f"{wanted}, finite; got {shown(value)}"
-    try:
-        # Naive means UTC; an aware datetime is converted by the subtraction itself.
-        aware = value if value.utcoffset() is not None else value.replace(tzinfo=dt.timezone.utc)
-        return (aware - _EPOCH) // dt.timedelta(seconds=1)
-    except (ArithmeticError, ValueError, TypeError):
-        return f"{wanted}; {shown(value)} has an unusable time zone"
-
-
-class DataLength:
-    """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
-
-    id = "token-data-length"
-    description = f"data, when given, is a str of fewer than {DATA_LIMIT} characters."
-
-    def apply(self, options: Options) -> Sequence[Violation]:
-        value = options.get("data")
-        if value is None:
-            options.pop("data", None)
-            return ()
-        if not isinstance(value, str):
-            message = f"data (connection data) must be a str; got {shown(value)}"
-        elif len(value) >= DATA_LIMIT:
-            message = (
-                f"data is {len(value)} characters long; connection data must be fewer than "
-                f"{DATA_LIMIT} characters (keep ids in it and look the rest up on your server)"
+        if spec.data is not None:
+            data_string += "&connection_data=" + quote_plus(spec.data)
+        if spec.initial_layout_class_list is not None:
+            data_string += "&initial_layout_class_list=" + quote_plus(
+                spec.initial_layout_class_list
             )
-        elif not _utf8_ok(value):
-            message = "data contains a lone surrogate, which cannot be encoded as UTF-8"
-        else:
-            return ()
-        return (Violation(self.id, "data", message),)
+        mac = self._t1_mac.reveal().copy()
+        mac.update(data_string.encode("utf-8"))
+        body = f"partner_id={self.owner}&sig={mac.hexdigest()}:{data_string}"
+        return _T1_SENTINEL + base64.b64encode(body.encode("utf-8")).decode("ascii")
 
 
-class LayoutClasses:
-    """``initial_layout_class_list``, when given, is a list of class names; joined by spaces."""
+@functools.cache
+def _rs256_jws() -> Any:
+    """A PyJWS that signs RS256 with a loaded key held in a Secret (see :func:`_jws`)."""
+    import jwt
+    from jwt.algorithms import RSAAlgorithm
 
-    id = "token-layout-classes"
-    description = (
-        "initial_layout_class_list, when given, is a list or tuple of non-empty str without "
-        f"whitespace, at most {LAYOUT_LIMIT} characters when joined by spaces."
+    class CheckedRSA(RSAAlgorithm):
+        def prepare_key(self, key: Any) -> Any:
+            if not isinstance(key, Secret):
+                raise TypeError("this signer signs only with a key it has loaded")
+            return key
+
+        def check_key_length(self, key: Any) -> str | None:
+            return None  # the key's size is checked when it is loaded
+
+        def sign(self, msg: bytes, key: Any) -> bytes:
+            signature: bytes = super().sign(msg, key.reveal())
+            return signature
+
+    jws = jwt.PyJWS(algorithms=["RS256"])
+    jws._algorithms["RS256"] = CheckedRSA(RSAAlgorithm.SHA256)
+    return jws
+
+
+class VonageSigner:
+    """Signs Vonage Video API client tokens (RS256 JWT) for one application and private key.
+
+    ``private_key`` is the loaded RSA private key in a :class:`~opentok_rules._secret.Secret`
+    (see :func:`opentok_rules.vonage.load_private_key`). JWT only: the token rules refuse
+    ``token_type="T1"`` with a violation naming the backend.
+    """
+
+    __slots__ = ("_jws", "_key", "owner")
+
+    backend = "Vonage Video API"
+    token_types: tuple[str, ...] = ("JWT",)
+
+    def __init__(self, application_id: str, private_key: Secret[Any]) -> None:
+        if not isinstance(application_id, str) or not application_id:
+            raise ValueError(f"application_id must be a non-empty str; got {shown(application_id)}")
+        if not isinstance(private_key, Secret):
+            raise TypeError("private_key must be a loaded key in a Secret (see load_private_key)")
+        self.owner = application_id
+        self._key = private_key
+        self._jws = _rs256_jws()
+
+    def __repr__(self) -> str:
+        return f"VonageSigner(application_id={self.owner!r})"
+
+    def sign(self, spec: TokenSpec) -> str:
+        """The RS256 token for ``spec`` (its ``token_type`` is JWT: the rules saw to that)."""
+        if spec.token_type != _JWT:
+            raise ValueError(f"the {self.backend} signs JWT tokens only, not {spec.token_type}")
+        payload: dict[str, Any] = {
+            "application_id": self.owner,
+            "iat": spec.issued_at,
+            "exp": spec.expire_time,
+            "jti": str(uuid.uuid4()),
+            "scope": "session.connect",
+            "session_id": spec.session_id,
+            "role": spec.role.value,
+            "sub": "video",
+            "acl": {"paths": {"/session/**": {}}},
+        }
+        if spec.data is not None:
+            payload["connection_data"] = spec.data
+        if spec.initial_layout_class_list is not None:
+            payload["initial_layout_class_list"] = spec.initial_layout_class_list
+        body = _encode_json(payload).encode("utf-8")
+        token: str = self._jws.encode(body, self._key, algorithm="RS256")
+        return token
+
+
+def issue_token(
+    signer: TokenSigner,
+    session_id: str,
+    /,
+    *,
+    rules: RuleRegistry | None = None,
+    clock: Callable[[], float] = time.time,
+    **options: Any,
+) -> str:
+    """Check ``options`` with ``rules`` (default :func:`~opentok_rules.default_token_rules`),
+    then sign.
+
+    The clients call this with the signer they made once; raises
+    :class:`~opentok_rules.ValidationError` listing every violation.
+    """
+    spec = prepare_token(
+        signer.owner,
+        session_id,
+        clock=clock,
+        rules=rules,
+        backend=signer.backend,
+        token_types=signer.token_types,
+        **options,
     )
-
-    def apply(self, options: Options) -> Sequence[Violation]:
-        value = options.get("initial_layout_class_list")
-        if value is None:
-            options.pop("initial_layout_class_list", None)
-            return ()
-        message = _layout_problem(value)
-        if message is None:
-            # The service takes one space-separated string; signing uses that form.
-            options["initial_layout_class_list"] = " ".join(value)
-            return ()
-        return (Violation(self.id, "initial_layout_class_list", message),)
-
-
-def _layout_problem(value: object) -> str | None:
-    name = "initial_layout_class_list"
-    if isinstance(value, str):
-        return f"{name} must be a list of class names, not a bare str; wrap it: [{value[:40]!r}]"
-    if not isinstance(value, (list, tuple)):
-        return f"{name} must be a list or tuple of class names; got {shown(value)}"
-    bad = [(index, item) for index, item in enumerate(value) if not _good_class(item)]
-    if bad:
-        index, item = bad[0]
-        more = f" (and {len(bad) - 1} more bad items)" if len(bad) > 1 else ""
-        return (
-            f"{name}[{index}] is {shown(item)}; each class must be a non-empty str without "
-            f"whitespace (the classes are sent joined by spaces){more}"
-        )
-    joined = sum(map(len, value)) + max(len(value) - 1, 0)
-    if joined > LAYOUT_LIMIT:
-        return f"{name} joins to {joined} characters; at most {LAYOUT_LIMIT} are allowed"
-    return None
-
-
-def _good_class(item: object) -> bool:
-    return (
-        isinstance(item, str)
-        and bool(item)
-        and not any(char.isspace() for char in item)
-        and _utf8_ok(item)
-    )
-
-
-class TokenType:
-    """``token_type`` is ``"JWT"`` (the default) or ``"T1"`` (the legacy format), any case."""
-
-    id = "token-type"
-    description = "token_type is 'JWT' or 'T1' (any case); absent or None means 'JWT'."
-
-    def apply(self, options: Options) -> Sequence[Violation]:
-        value = options.get("token_type")
-        if value is None:
-            options["token_type"] = _JWT
-            return ()
-        if isinstance(value, str) and value.upper() in TOKEN_TYPES:
-            options["token_type"] = value.upper()
-            return ()
-        message = (
-            "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; "
-            f"got {shown(value)}"
-        )
-        return (Violation(self.id, "token_type", message),)
-
-
-def default_token_rules() -> RuleRegistry:
-    """A fresh registry of the seven token rules, in order; yours to edit."""
-    return RuleRegistry(
-        [
-            TokenKnownKeys(),
-            SessionBelongsToKey(),
-            TokenRole(),
-            ExpireTime(),
-            DataLength(),
-            LayoutClasses(),
-            TokenType(),
-        ]
-    )
-
-
-# Used when the caller gives no rules. Private, so nobody can edit it; building seven rules
-# for every token would be work done again and again for nothing.
-_DEFAULT_TOKEN_RULES = default_token_rules()
+    return signer.sign(spec)
 
 
 def generate_token(
@@ -358,87 +335,33 @@ def generate_token(
     """A client token for ``session_id``, signed with ``api_secret``.
 
     ``options`` are ``role``, ``expire_time``, ``data``, ``initial_layout_class_list`` and
-    ``token_type``. ``rules`` (by default :func:`default_token_rules`) check and normalize
-    them together with the context keys ``session_id``, ``api_key``, ``now`` (from
-    ``clock``) and ``option_names``; every violation is raised at once in one
-    :class:`~opentok_rules.ValidationError`. The first three arguments are positional-only,
-    so ``api_key=...`` or ``session_id=...`` given as an option is refused, not applied.
+    ``token_type``. ``rules`` (by default :func:`~opentok_rules.default_token_rules`) check and
+    normalize them together with the context keys (see :mod:`~opentok_rules.token_rules`);
+    every violation is raised at once in one :class:`~opentok_rules.ValidationError`. The first
+    three arguments are positional-only, so ``api_key=...`` or ``session_id=...`` given as an
+    option is refused, not applied. To make many tokens, keep an :class:`OpenTokSigner` and
+    call :func:`issue_token`: the key is then checked once, not on every call.
     """
-    working: Options = {
+    return issue_token(
+        OpenTokSigner(api_key, api_secret), session_id, rules=rules, clock=clock, **options
+    )
+
+
+def generate_vonage_token(
+    application_id: str,
+    private_key: Secret[Any],
+    session_id: str,
+    /,
+    *,
+    rules: RuleRegistry | None = None,
+    clock: Callable[[], float] = time.time,
+    **options: Any,
+) -> str:
+    """A Vonage Video API client token: :func:`generate_token`'s counterpart (JWT only)."""
+    return issue_token(
+        VonageSigner(application_id, private_key),
+        session_id,
+        rules=rules,
+        clock=clock,
         **options,
-        "session_id": session_id,
-        "api_key": api_key,
-        "now": float(clock()),
-        "option_names": tuple(options),
-    }
-    registry = _DEFAULT_TOKEN_RULES if rules is None else rules
-    violations = registry.apply(working) or _unsigned(working)
-    if violations:
-        raise ValidationError(violations)
-    if working["token_type"] == _T1:
-        return _t1_token(working, api_secret)
-    return _jwt_token(working, api_secret)
-
-
-def _unsigned(options: Options) -> list[Violation]:
-    """Values a custom registry left un-normalized (a default rule removed, say)."""
-    ready = {
-        "role": isinstance(options.get("role"), Role),
-        "expire_time": type(options.get("expire_time")) is int,
-        "data": isinstance(options.get("data"), (str, type(None))),
-        "initial_layout_class_list": isinstance(
-            options.get("initial_layout_class_list"), (str, type(None))
-        ),
-        "token_type": options.get("token_type") in TOKEN_TYPES,
-    }
-    return [
-        Violation(
-            "generate-token",
-            key,
-            f"the rules left {key} as {shown(options.get(key))}, which cannot be signed; "
-            "keep the default token rule for it or normalize it the same way",
-        )
-        for key, ok in ready.items()
-        if not ok
-    ]
-
-
-def _claims(options: Options) -> dict[str, Any]:
-    """The fields both formats sign, in the T1 data string's order."""
-    claims: dict[str, Any] = {
-        "session_id": options["session_id"],
-        "create_time": int(options["now"]),
-        "expire_time": options["expire_time"],
-        "role": options["role"].value,
-        "nonce": secrets.randbelow(1_000_000),
-    }
-    if options.get("data") is not None:
-        claims["connection_data"] = options["data"]
-    if options.get("initial_layout_class_list") is not None:
-        claims["initial_layout_class_list"] = options["initial_layout_class_list"]
-    return claims
-
-
-def _jwt_token(options: Options, api_secret: str) -> str:
-    # Imported here: PyJWT is only needed to make tokens, and import time of the package matters.
-    import jwt
-
-    claims = _claims(options)
-    payload = {
-        "iss": options["api_key"],
-        "ist": "project",
-        "iat": claims.pop("create_time"),
-        "exp": claims.pop("expire_time"),
-        "scope": "session.connect",
-        **claims,
-    }
-    return jwt.encode(payload, api_secret, algorithm="HS256", headers={"typ": "JWT"})
-
-
-def _t1_token(options: Options, api_secret: str) -> str:
-    data_string = urllib.parse.urlencode(_claims(options))
-    signature = hmac.new(
-        api_secret.encode("utf-8"), data_string.encode("utf-8"), hashlib.sha1
-    ).hexdigest()
-    body = f"partner_id={options['api_key']}&sig={signature}:{data_string}"
-    return _T1_SENTINEL + base64.b64encode(body.encode("utf-8")).decode("ascii")
+    )

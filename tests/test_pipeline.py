@@ -159,7 +159,6 @@ def test_session_spec_is_checked_again() -> None:
     assert violations_of(SessionSpec(location="nowhere")) == [("location-ipv4", "location")]
     assert violations_of(SessionSpec(archive_name="")) == [
         ("manual-archive-forbids-name-and-resolution", "archive_name"),
-        ("archive-name-length", "archive_name"),
     ]
 
 
@@ -419,13 +418,11 @@ def test_seed_always_archive_with_e2ee_refused() -> None:
             {"archive_resolution": "640x480"},
             [("manual-archive-forbids-name-and-resolution", "archive_resolution")],
         ),
-        # Anything that is not None counts as given, even "".
+        # Anything that is not None counts as given, even "" (as in the seed, where "" is
+        # truthy); with archive mode always, "" then means no name.
         (
             {"archive_mode": "manual", "archive_name": ""},
-            [
-                ("manual-archive-forbids-name-and-resolution", "archive_name"),
-                ("archive-name-length", "archive_name"),
-            ],
+            [("manual-archive-forbids-name-and-resolution", "archive_name")],
         ),
         (
             {"archive_mode": "manual", "archive_resolution": ""},
@@ -436,10 +433,6 @@ def test_seed_always_archive_with_e2ee_refused() -> None:
         ),
         # Checks the seed did not make.
         ({"e2ee": "true", "media_mode": "routed"}, [("e2ee-boolean", "e2ee")]),
-        (
-            {"media_mode": "routed", "archive_mode": "always", "archive_name": ""},
-            [("archive-name-length", "archive_name")],
-        ),
         (
             {"media_mode": "routed", "archive_mode": "always", "archive_name": "x" * 81},
             [("archive-name-length", "archive_name")],
@@ -462,6 +455,14 @@ def test_none_values_mean_absent() -> None:
     keys = ("media_mode", "location", "archive_mode", "archive_name", "archive_resolution", "e2ee")
     options = dict.fromkeys(keys)
     assert prepare_session(options).spec == SessionSpec()
+
+
+def test_an_empty_archive_name_with_always_means_no_name() -> None:
+    # The Ruby SDK sends archiveName="" and the service names the archive; so do we, by
+    # sending no name at all (the params never carry an empty value).
+    prepared = prepare_session(media_mode="routed", archive_mode="always", archive_name="")
+    assert prepared.spec.archive_name is None
+    assert "archiveName" not in prepared.params
 
 
 def test_archive_name_of_80_characters_is_fine() -> None:

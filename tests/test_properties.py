@@ -184,8 +184,10 @@ def model(options: Mapping[Any, Any], strict: bool) -> tuple[list[tuple[str, Any
             found.append(("manual-archive-forbids-name-and-resolution", "archive_name"))
         if resolution is not None:
             found.append(("manual-archive-forbids-name-and-resolution", "archive_resolution"))
-    if name is not None and not (isinstance(name, str) and 1 <= len(name) <= 80):
+    if name is not None and not (isinstance(name, str) and len(name) <= 80):
         found.append(("archive-name-length", "archive_name"))
+    if name == "":
+        name = None  # an empty name means no name, as in the Ruby SDK
     if resolution is not None and not (isinstance(resolution, str) and resolution in RESOLUTIONS):
         found.append(("archive-resolution-valid", "archive_resolution"))
 
@@ -370,3 +372,50 @@ def test_prepared_spec_is_a_fixed_point(spec_options: dict[str, Any]) -> None:
     assert prepare_session(prepared.spec) == prepared
     assert prepare_session(SessionSpec.from_params(prepared.params)) == prepared
     assert prepare_session(prepared.spec, rules=strict_rules()) == prepared
+
+
+# ---- values that lie are judged as the plain values they hold --------------------------------
+
+
+class Liar(str):
+    """A str that answers every question about itself wrongly."""
+
+    def __len__(self) -> int:
+        return 1
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __str__(self) -> str:
+        return "1.2.3.4"
+
+    def lower(self) -> str:
+        return "routed"
+
+
+def _outcome(options: dict[str, Any]) -> object:
+    try:
+        return prepare_session(options).params
+    except ValidationError as err:
+        return [(v.rule, v.field) for v in err.violations]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(
+    key=st.sampled_from(
+        ["media_mode", "location", "archive_mode", "archive_name", "archive_resolution"]
+    ),
+    text=st.one_of(
+        st.text(max_size=100),
+        st.sampled_from(["routed", "always", "1280x720", "1.2.3.4", "x" * 81]),
+    ),
+)
+def test_a_lying_str_gets_the_outcome_of_its_plain_characters(key: str, text: str) -> None:
+    base = {"media_mode": "routed", "archive_mode": "always"}
+    assert _outcome({**base, key: Liar(text)}) == _outcome({**base, key: text})

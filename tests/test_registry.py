@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import pytest
@@ -403,3 +403,284 @@ def test_small_class_rule_works_in_a_registry() -> None:
         Violation("max-participants", "participants", "at most 10 participants")
     ]
     assert list(registry.apply({"participants": 3})) == []
+
+
+# ---- one contract for what apply returns -----------------------------------------------------
+
+
+class Returns:
+    """A class rule that returns whatever it was given."""
+
+    def __init__(self, result: object, rule_id: str = "odd") -> None:
+        self.id = rule_id
+        self.description = "Returns a fixed value."
+        self.result = result
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        return self.result  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("result", "named"),
+    [
+        ("oops", "str"),
+        (None, "NoneType"),
+        (b"oops", "bytes"),
+        (Violation("odd", None, "one"), "Violation"),
+        ((Violation("odd", None, "one"), "two"), "a sequence holding str"),
+        ([Violation("odd", None, "one"), None], "a sequence holding NoneType"),
+        (iter([Violation("odd", None, "one")]), "list_iterator"),
+        ({"a": 1}, "dict"),
+    ],
+    ids=repr,
+)
+def test_a_rule_returning_anything_but_a_sequence_of_violations_is_a_type_error(
+    result: object, named: str
+) -> None:
+    registry = RuleRegistry([Note("first"), Returns(result, "odd-one")])
+    with pytest.raises(TypeError) as caught:
+        registry.apply({})
+    message = str(caught.value)
+    assert "'odd-one'" in message
+    assert f"returned {named};" in message
+    assert "sequence of Violation" in message
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        (),
+        [],
+        [Violation("odd", "f", "m")],
+        (Violation("odd", "f", "m"), Violation("odd", None, "n")),
+    ],
+    ids=repr,
+)
+def test_a_rule_returning_a_sequence_of_violations_is_taken_as_it_is(result: object) -> None:
+    registry = RuleRegistry([Returns(result)])
+    assert registry.apply({}) == list(result)  # type: ignore[call-overload]
+
+
+def test_an_oops_rule_is_not_four_violations() -> None:
+    with pytest.raises(TypeError, match="'odd'"):
+        RuleRegistry([Returns("oops")]).apply({})
+
+
+def test_a_decorated_rule_returning_junk_items_is_a_type_error_naming_it() -> None:
+    @rule("junk-items", "Returns junk.")
+    def junk(options: Options) -> Any:
+        return [1, 2]
+
+    with pytest.raises(TypeError, match="'junk-items' returned a sequence holding int"):
+        RuleRegistry([junk]).apply({})
+
+
+# ---- renamed ids ----------------------------------------------------------------------------
+
+
+def token_registry() -> RuleRegistry:
+    from opentok_rules.tokens import default_token_rules
+
+    return default_token_rules()
+
+
+OLD, NEW = "session-belongs-to-key", "token-session-belongs-to-key"
+
+
+def test_the_old_id_finds_the_renamed_rule_with_a_deprecation_warning() -> None:
+    registry = token_registry()
+    with pytest.warns(DeprecationWarning, match=f"'{OLD}' is now '{NEW}'") as caught:
+        found = registry.get(OLD)
+    assert found.id == NEW
+    assert caught[0].filename == __file__  # the warning points at the caller
+    with pytest.warns(DeprecationWarning, match=NEW) as contains:
+        assert OLD in registry
+    assert contains[0].filename == __file__
+
+
+@pytest.mark.parametrize("edit", ["replace", "remove", "insert_before", "insert_after"])
+def test_every_edit_by_the_old_id_works_and_warns(edit: str) -> None:
+    registry = token_registry()
+    calls: dict[str, Callable[[], object]] = {
+        "remove": lambda: registry.remove(OLD),
+        "replace": lambda: registry.replace(OLD, registry.get(NEW)),
+        "insert_before": lambda: registry.insert_before(OLD, Note("mine")),
+        "insert_after": lambda: registry.insert_after(OLD, Note("mine")),
+    }
+    with pytest.warns(DeprecationWarning, match=f"'{OLD}' is now '{NEW}'") as caught:
+        calls[edit]()
+    assert caught[0].filename == __file__
+    ids = registry.ids()
+    if edit == "remove":
+        assert NEW not in ids
+    elif edit == "replace":
+        assert ids.index(NEW) == 1
+    else:
+        offset = -1 if edit == "insert_before" else 1
+        assert ids.index("mine") == ids.index(NEW) + offset
+
+
+def test_the_old_id_is_not_found_where_the_rule_is_not_registered() -> None:
+    registry = make("a")
+    assert OLD not in registry
+    with pytest.raises(KeyError):
+        registry.get(OLD)
+
+
+def test_the_new_id_does_not_warn() -> None:
+    registry = token_registry()
+    assert registry.get(NEW).id == NEW
+    assert NEW in registry
+
+
+# ---- reads and fills: rules with nothing to look at are skipped -----------------------------
+
+
+class Reader(Note):
+    def __init__(
+        self, rule_id: str, reads: frozenset[str] | None, fills: frozenset[str] = frozenset()
+    ) -> None:
+        super().__init__(rule_id)
+        self.reads = reads
+        self.fills = fills
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        options.setdefault("seen", []).append(self.id)
+        for key in self.fills:
+            options.setdefault(key, "default")
+        return ()
+
+
+def ran(registry: RuleRegistry, options: Options) -> list[str]:
+    registry.apply(options)
+    seen: list[str] = options["seen"]
+    return seen
+
+
+def test_a_rule_whose_options_are_all_absent_is_skipped() -> None:
+    registry = RuleRegistry(
+        [
+            Reader("always", None),
+            Reader("location-only", frozenset({"location"})),
+            Reader("filler", frozenset({"mode"}), fills=frozenset({"mode"})),
+            Reader("mode-reader", frozenset({"mode"})),
+            Reader("name-reader", frozenset({"name", "other"})),
+        ]
+    )
+    assert ran(registry, {}) == ["always", "filler", "mode-reader"]
+    assert ran(registry, {"location": 1}) == ["always", "location-only", "filler", "mode-reader"]
+    assert ran(registry, {"other": 1}) == ["always", "filler", "mode-reader", "name-reader"]
+    # The plan for a key set is kept; an edit starts afresh.
+    registry.remove("filler")
+    assert ran(registry, {}) == ["always"]
+
+
+def test_the_default_rules_that_fill_defaults_run_when_their_key_is_absent() -> None:
+    from opentok_rules import default_rules
+
+    options: Options = {}
+    assert default_rules().apply(options) == []
+    assert set(options) == {"media_mode", "archive_mode", "e2ee"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("reads", ["location"]), ("reads", frozenset({1})), ("fills", {"x"}), ("reads", "location")],
+    ids=repr,
+)
+def test_reads_and_fills_must_be_frozensets_of_names(name: str, value: object) -> None:
+    bad = Note("bad")
+    setattr(bad, name, value)
+    with pytest.raises(TypeError, match=f"'bad': '{name}' must be a frozenset"):
+        RuleRegistry([bad])
+
+
+def test_applies_to_is_asked_once_per_key_set() -> None:
+    asked: list[frozenset[str]] = []
+
+    class Picky(Note):
+        def applies_to(self, keys: frozenset[str]) -> bool:
+            asked.append(keys)
+            return "wanted" in keys
+
+    registry = RuleRegistry([Picky("picky"), Reader("filler", None, fills=frozenset({"x"}))])
+    assert ran(registry, {"wanted": 1}) == ["picky", "filler"]
+    assert ran(registry, {"wanted": 2}) == ["picky", "filler"]
+    assert ran(registry, {"other": 1}) == ["filler"]
+    assert asked == [frozenset({"wanted"}), frozenset({"other"})]
+
+
+def test_known_keys_still_drops_and_refuses_unknown_keys_after_a_known_only_call() -> None:
+    from opentok_rules import ValidationError, prepare_session, strict_rules
+
+    rules = strict_rules()
+    assert prepare_session({"media_mode": "routed"}, rules=rules).spec.media_mode == "routed"
+    with pytest.raises(ValidationError, match="medai_mode"):
+        prepare_session({"medai_mode": "routed"}, rules=rules)
+    assert prepare_session({"junk": 1}).params["p2p.preference"] == "enabled"
+
+
+class Counting:
+    """A check of ``x`` that counts its calls; it objects to ``x == "bad"``."""
+
+    id = "x-not-bad"
+    description = "x is not 'bad'."
+    reads = frozenset({"x"})
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        self.calls += 1
+        if options.get("x") == "bad":
+            return (Violation(self.id, "x", "x is bad"),)
+        return ()
+
+
+def filling(value: str) -> FunctionRule:
+    @rule("fill-x", "x defaults to a value.", reads={"x"}, fills={"x"})
+    def fill(options: Options) -> None:
+        options.setdefault("x", value)
+
+    return fill
+
+
+def test_a_check_of_defaults_only_runs_when_the_defaults_give_it_something_to_say() -> None:
+    counting = Counting()
+    fine = RuleRegistry([filling("good"), counting])
+    for _ in range(3):
+        assert fine.apply({}) == []
+    assert counting.calls == 1  # once, while working out the plan for no keys; then skipped
+    assert [v.rule for v in fine.apply({"x": "bad"})] == ["x-not-bad"]
+
+    objecting = Counting()
+    bad = RuleRegistry([filling("bad"), objecting])
+    for _ in range(3):
+        assert [v.rule for v in bad.apply({})] == ["x-not-bad"]
+    assert objecting.calls == 4  # it has something to say on the defaults: it runs every time
+
+
+def test_a_replaced_default_is_checked_by_the_built_in_combination_rules() -> None:
+    from opentok_rules import ArchiveMode, ValidationError, default_rules, prepare_session
+
+    @rule("archive-mode-default", "Archive mode absent means always (this app's default).")
+    def always(options: Options) -> None:
+        if options.get("archive_mode") is None:
+            options["archive_mode"] = ArchiveMode.ALWAYS
+
+    rules = default_rules()
+    rules.replace("archive-mode-default", always)
+    for _ in range(2):
+        with pytest.raises(ValidationError) as caught:
+            prepare_session(rules=rules)
+        assert [v.rule for v in caught.value.violations] == ["always-archive-requires-routed"]
+    assert prepare_session(media_mode="routed", rules=rules).spec.archive_mode is ArchiveMode.ALWAYS
+
+
+def test_the_rule_decorator_takes_reads_and_fills() -> None:
+    @rule("r", "R.", reads=["a", "b"], fills=("a",))
+    def r(options: Options) -> None:
+        return None
+
+    assert (r.reads, r.fills) == (frozenset({"a", "b"}), frozenset({"a"}))
+    assert (rule("plain", "P.")(r.func).reads, rule("plain", "P.")(r.func).fills) == (None, None)

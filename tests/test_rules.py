@@ -228,7 +228,7 @@ def test_strict_media_mode_refuses_typos(value: object) -> None:
     assert "routed" in found[0].message
     assert "relayed" in found[0].message
     with pytest.raises(ValidationError) as info:
-        prepare_session(media_mode=value, rules=strict_rules())
+        prepare_session({"media_mode": value}, rules=strict_rules())
     assert [v.rule for v in info.value.violations] == ["media-mode"]
 
 
@@ -504,12 +504,22 @@ def test_archive_name_accepts(value: object) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "x" * 81, "é" * 81, "x" * 10_000, 5, b"name", ["name"], True],
+    ["x" * 81, "é" * 81, "x" * 10_000, 5, b"name", ["name"], True, "room \ud800"],
     ids=lambda v: repr(v)[:30],
 )
 def test_archive_name_refuses(value: object) -> None:
     found = run(ArchiveNameLength(), {"archive_name": value})
     assert [(v.rule, v.field) for v in found] == [("archive-name-length", "archive_name")]
+
+
+def test_an_empty_archive_name_means_no_name() -> None:
+    # As the Ruby SDK: the service names the archive itself. Nothing empty is ever sent.
+    options: dict[str, Any] = {"archive_name": ""}
+    assert run(ArchiveNameLength(), options) == []
+    assert options == {"archive_name": None}
+    prepared = prepare_session(media_mode="routed", archive_mode="always", archive_name="")
+    assert prepared.spec.archive_name is None
+    assert "archiveName" not in prepared.params
 
 
 def test_archive_name_too_long_message_states_the_limit() -> None:
@@ -594,7 +604,6 @@ BAD_OPTIONS: list[dict[Any, Any]] = [
     {"archive_name": "foo"},
     {"archive_resolution": "640x480"},
     {"archive_mode": "manual", "archive_name": "", "archive_resolution": ""},
-    {"archive_mode": "always", "media_mode": "routed", "archive_name": ""},
     {"archive_mode": "always", "media_mode": "routed", "archive_name": "n" * 81},
     {"archive_mode": "always", "media_mode": "routed", "archive_name": 12},
     {"archive_mode": "always", "media_mode": "routed", "archive_resolution": "800x600"},
@@ -703,3 +712,247 @@ def test_long_values_are_shortened_in_messages() -> None:
     (violation,) = refusal({"location": "9" * 5000}, strict=False).violations
     assert len(violation.message) < 400
     assert "999" in violation.message
+
+
+# ---- every built-in rule is an attrs class, named after its id ------------------------------
+
+import enum  # noqa: E402
+
+import attrs  # noqa: E402
+
+from opentok_rules import rules as rules_module  # noqa: E402
+from opentok_rules import token_rules  # noqa: E402
+from opentok_rules.tokens import default_token_rules  # noqa: E402
+
+
+def camel(rule_id: str) -> str:
+    return "".join(part.capitalize() for part in rule_id.split("-")) + "Rule"
+
+
+ALL_RULES = [*default_rules(), *default_token_rules()]
+
+
+def test_nineteen_rules_each_an_attrs_class_named_after_its_id() -> None:
+    assert len(ALL_RULES) == 19
+    for each in ALL_RULES:
+        cls = type(each)
+        assert attrs.has(cls), cls
+        assert cls.__name__ == camel(each.id)
+        assert "object at 0x" not in repr(each)
+        assert repr(each).startswith(cls.__name__ + "(")
+        assert each == cls(**attrs.asdict(each))  # equal by value, not identity
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            each.strict = True
+
+
+def test_strict_rules_show_and_compare_their_setting() -> None:
+    assert repr(rules_module.KnownKeysRule(strict=True)) == "KnownKeysRule(strict=True)"
+    assert MediaModeRule(strict=True) != MediaModeRule()
+    assert default_rules().get("media-mode") == MediaModeRule()
+    assert strict_rules().get("media-mode") == MediaModeRule(strict=True)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (KnownKeys, "KnownKeysRule"),
+        (LocationIpv4, "LocationIpv4Rule"),
+        (ArchiveResolutionValid, "ArchiveResolutionValidRule"),
+        (token_rules.SessionBelongsToKey, "TokenSessionBelongsToKeyRule"),
+        (token_rules.ExpireTime, "TokenExpireTimeRule"),
+    ],
+)
+def test_old_class_names_are_the_new_classes(old: type, new: str) -> None:
+    assert old.__name__ == new
+
+
+def test_every_token_rule_id_starts_with_token() -> None:
+    assert all(each.id.startswith("token-") for each in default_token_rules())
+
+
+def test_every_built_in_rule_declares_what_it_reads() -> None:
+    for each in ALL_RULES:
+        reads = each.reads
+        assert reads is None or (reads and isinstance(reads, frozenset)), each
+        # Whatever a rule fills, it also reads.
+        assert getattr(each, "fills", frozenset()) <= (reads or frozenset()), each
+
+
+# ---- another library's enums, by name (the opentok SDK's, copied from opentok 3.15) ---------
+
+
+def u(text: str) -> str:  # the SDK's six.u
+    return text
+
+
+class MediaModes(enum.Enum):
+    routed = u("disabled")
+    relayed = u("enabled")
+
+
+class ArchiveModes(enum.Enum):
+    manual = u("manual")
+    always = u("always")
+
+
+class Roles(enum.Enum):
+    subscriber = u("subscriber")
+    publisher = u("publisher")
+    moderator = u("moderator")
+    publisher_only = u("publisheronly")
+
+
+class Shouting(str, enum.Enum):
+    ROUTED = "disabled"
+    ALWAYS = "never"
+
+
+class Unrelated(str, enum.Enum):
+    SOMETHING = "routed"  # not one of our names: judged by its value
+
+
+@pytest.mark.parametrize("registry", [default_rules, strict_rules])
+def test_sdk_enum_members_mean_what_their_names_say(registry: Any) -> None:
+    prepared = prepare_session(
+        media_mode=MediaModes.routed, archive_mode=ArchiveModes.always, rules=registry()
+    )
+    assert prepared.spec.media_mode is MediaMode.ROUTED
+    assert prepared.spec.archive_mode is ArchiveMode.ALWAYS
+    assert prepared.params["p2p.preference"] == "disabled"
+    relayed = prepare_session(
+        media_mode=MediaModes.relayed, archive_mode=ArchiveModes.manual, rules=registry()
+    )
+    assert relayed.spec.media_mode is MediaMode.RELAYED
+    assert relayed.spec.archive_mode is ArchiveMode.MANUAL
+
+
+def test_enum_names_are_read_in_any_case_and_values_otherwise() -> None:
+    spec = prepare_session(media_mode=Shouting.ROUTED).spec
+    assert spec.media_mode is MediaMode.ROUTED
+    assert prepare_session(media_mode=Unrelated.SOMETHING).spec.media_mode is MediaMode.ROUTED
+    # ALWAYS is one of our names: it means always, whatever its value says.
+    assert (
+        prepare_session(media_mode="routed", archive_mode=Shouting.ALWAYS).spec.archive_mode
+        is ArchiveMode.ALWAYS
+    )
+
+
+def test_an_enum_member_of_another_name_is_refused_by_the_strict_rules() -> None:
+    class Colour(enum.Enum):
+        RED = "red"
+
+    with pytest.raises(ValidationError) as caught:
+        prepare_session(media_mode=Colour.RED, rules=strict_rules())
+    assert [v.rule for v in caught.value.violations] == ["media-mode"]
+    assert "Colour.RED" in caught.value.violations[0].message or "RED" in str(caught.value)
+    with pytest.raises(ValidationError) as refused:
+        prepare_session(media_mode="routed", archive_mode=Colour.RED)
+    assert [v.rule for v in refused.value.violations] == ["archive-mode-valid"]
+
+
+# ---- values that lie: the rules judge what will be sent -------------------------------------
+
+
+class LyingAddress(ipaddress.IPv4Address):
+    def __str__(self) -> str:
+        return "evil\r\nX-Injected: 1"
+
+
+class LongLies(str):
+    def __len__(self) -> int:
+        return 5
+
+
+class AlwaysEqual(str):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash("1280x720")
+
+
+class BadRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr for you")
+
+
+def test_an_address_whose_str_lies_sends_its_real_dotted_quad() -> None:
+    prepared = prepare_session(location=LyingAddress("10.1.2.3"))
+    assert prepared.params["location"] == "10.1.2.3"
+    assert type(prepared.spec.location) is str
+    assert "\r" not in "".join(prepared.params.values())
+
+
+def test_an_address_whose_formatting_breaks_is_refused() -> None:
+    class Broken(ipaddress.IPv4Address):
+        @classmethod
+        def _string_from_ip_int(cls, ip_int: int | None = None) -> str:
+            return "evil\r\nX-Injected: 1"
+
+    with pytest.raises(ValidationError) as caught:
+        prepare_session(location=Broken("10.1.2.3"))
+    assert [v.rule for v in caught.value.violations] == ["location-ipv4"]
+
+
+@pytest.mark.parametrize("text", ["evil\r\nX: 1", "1.2.3.4\n", " 1.2.3.4", "01.2.3.4"])
+def test_a_str_subclass_location_is_judged_by_its_characters(text: str) -> None:
+    class Pretends(str):
+        def __str__(self) -> str:
+            return "1.2.3.4"
+
+    with pytest.raises(ValidationError) as caught:
+        prepare_session(location=Pretends(text))
+    assert [v.rule for v in caught.value.violations] == ["location-ipv4"]
+
+
+def test_a_str_subclass_location_is_sent_as_a_plain_str() -> None:
+    class Tagged(str):
+        pass
+
+    prepared = prepare_session(location=Tagged("1.2.3.4"))
+    assert type(prepared.params["location"]) is str
+    assert prepared.params["location"] == "1.2.3.4"
+
+
+def test_an_archive_name_whose_len_lies_is_measured_by_its_characters() -> None:
+    options = {
+        "media_mode": "routed",
+        "archive_mode": "always",
+        "archive_name": LongLies("x" * 500),
+    }
+    with pytest.raises(ValidationError) as caught:
+        prepare_session(options)
+    (violation,) = caught.value.violations
+    assert violation.rule == "archive-name-length"
+    assert "500 characters" in violation.message
+
+
+def test_an_archive_name_subclass_is_sent_as_a_plain_str() -> None:
+    options = {"media_mode": "routed", "archive_mode": "always", "archive_name": LongLies("ok")}
+    prepared = prepare_session(options)
+    assert type(prepared.spec.archive_name) is str
+    assert prepared.params["archiveName"] == "ok"
+
+
+@pytest.mark.parametrize("value", ["800x600", "1280x720\r\nX: 1", ""])
+def test_an_archive_resolution_whose_eq_lies_is_refused(value: str) -> None:
+    options = {"media_mode": "routed", "archive_mode": "always"}
+    with pytest.raises(ValidationError) as caught:
+        prepare_session(options, archive_resolution=AlwaysEqual(value))
+    assert [v.rule for v in caught.value.violations] == ["archive-resolution-valid"]
+
+
+def test_a_media_mode_whose_eq_lies_is_judged_by_its_characters() -> None:
+    assert prepare_session(media_mode=AlwaysEqual("relayed")).spec.media_mode is MediaMode.RELAYED
+    with pytest.raises(ValidationError):
+        prepare_session(media_mode=AlwaysEqual("bogus"), rules=strict_rules())
+    with pytest.raises(ValidationError) as caught:
+        prepare_session(archive_mode=AlwaysEqual("bogus"))
+    assert [v.rule for v in caught.value.violations] == ["archive-mode-valid"]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_value_whose_repr_raises_gives_a_validation_error(key: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        prepare_session({key: BadRepr()}, rules=strict_rules())
+    assert "(BadRepr)" in str(caught.value)  # named by its type; its repr was not needed

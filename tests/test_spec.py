@@ -272,3 +272,35 @@ def test_from_params_refuses_what_to_params_cannot_produce(
 ) -> None:
     with pytest.raises(ValueError, match=shown):
         SessionSpec.from_params(params)
+
+
+# ---- hostile values: clear errors, never a foreign one ----------------------------------------
+
+
+class BadRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr for you")
+
+
+@pytest.mark.parametrize(
+    ("field", "error"),
+    [
+        ("media_mode", ValueError),
+        ("archive_mode", ValueError),
+        ("location", TypeError),
+        ("archive_name", TypeError),
+        ("archive_resolution", TypeError),
+        ("e2ee", TypeError),
+    ],
+)
+def test_a_value_whose_repr_raises_gets_a_clean_message(field: str, error: type) -> None:
+    with pytest.raises(error) as caught:
+        SessionSpec(**{field: BadRepr()})  # type: ignore[arg-type]
+    assert field in str(caught.value)
+    assert "(BadRepr)" in str(caught.value)
+
+
+@pytest.mark.parametrize("params", [[1], "p2p.preference=disabled", None, 7])
+def test_from_params_of_a_non_mapping_is_a_type_error(params: object) -> None:
+    with pytest.raises(TypeError, match="params must be a mapping"):
+        SessionSpec.from_params(params)  # type: ignore[arg-type]

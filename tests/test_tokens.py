@@ -304,7 +304,7 @@ def test_refused_options(
 def test_refused_session_ids(session_id: object, fragment: str) -> None:
     error = refused(session_id)
     assert [(v.rule, v.field) for v in error.violations] == [
-        ("session-belongs-to-key", "session_id")
+        ("token-session-belongs-to-key", "session_id")
     ]
     assert fragment in error.violations[0].message
 
@@ -326,7 +326,7 @@ def test_every_violation_is_reported_in_registry_order() -> None:
     )
     assert [v.rule for v in error.violations] == [
         "token-known-keys",
-        "session-belongs-to-key",
+        "token-session-belongs-to-key",
         "token-role",
         "token-expire-time",
         "token-layout-classes",
@@ -342,7 +342,7 @@ def test_default_token_rules_are_fresh_and_ordered() -> None:
     first, second = default_token_rules(), default_token_rules()
     assert first.ids() == (
         "token-known-keys",
-        "session-belongs-to-key",
+        "token-session-belongs-to-key",
         "token-role",
         "token-expire-time",
         "token-data-length",
@@ -383,8 +383,10 @@ def test_a_registry_missing_a_normalizing_rule_is_refused_not_crashed() -> None:
     rules.remove("token-role")
     with pytest.raises(ValidationError) as caught:
         make(role="moderator", rules=rules)
-    assert [(v.rule, v.field) for v in caught.value.violations] == [("generate-token", "role")]
-    assert "token rule" in caught.value.violations[0].message
+    assert [(v.rule, v.field) for v in caught.value.violations] == [("token-spec", None)]
+    message = caught.value.violations[0].message
+    assert "role must be a Role; got 'moderator' (str)" in message
+    assert "token rule" in message
 
 
 def test_importing_tokens_does_not_import_jwt() -> None:
@@ -483,3 +485,312 @@ def outcome(session_id: object, options: dict[str, Any]) -> str | ValidationErro
         return make(session_id, **options)
     except ValidationError as error:
         return error
+
+
+# --- TokenSpec and the signers -----------------------------------------------------------------
+
+import math  # noqa: E402
+import traceback  # noqa: E402
+
+import attrs  # noqa: E402
+
+from opentok_rules._secret import Secret  # noqa: E402
+from opentok_rules.token_rules import TokenSpec, prepare_token  # noqa: E402
+from opentok_rules.tokens import OpenTokSigner, TokenSigner, issue_token  # noqa: E402
+
+
+def spec(**changes: Any) -> TokenSpec:
+    return prepare_token(API_KEY, SESSION_ID, clock=clock, **changes)
+
+
+def test_prepare_token_builds_the_normalized_spec() -> None:
+    made = spec(role="MODERATOR", data="d", initial_layout_class_list=["a", "b"], token_type="t1")
+    assert made == TokenSpec(
+        session_id=SESSION_ID,
+        role=Role.MODERATOR,
+        issued_at=ISSUED,
+        expire_time=ISSUED + DAY,
+        data="d",
+        initial_layout_class_list="a b",
+        token_type="T1",
+    )
+    assert attrs.has(TokenSpec)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.data = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("role", "moderator"),
+        ("expire_time", float(ISSUED + 60)),
+        ("expire_time", True),
+        ("data", 7),
+        ("token_type", "t1"),
+        ("session_id", Role.MODERATOR),
+    ],
+)
+def test_a_token_spec_refuses_values_it_cannot_sign(field: str, value: object) -> None:
+    good = attrs.asdict(spec(), recurse=False)
+    with pytest.raises(ValueError, match=field):
+        TokenSpec(**{**good, field: value})
+
+
+def test_a_signer_signs_a_spec_and_is_reused() -> None:
+    signer = OpenTokSigner(API_KEY, SECRET)
+    assert isinstance(signer, OpenTokSigner)
+    typed: TokenSigner = signer
+    _, claims = decode_jwt(typed.sign(spec(role="subscriber")))
+    assert (claims["iss"], claims["role"], claims["exp"]) == (API_KEY, "subscriber", ISSUED + DAY)
+    token = issue_token(signer, SESSION_ID, clock=clock, token_type="T1", data="x")
+    assert dict(decode_t1(token))["connection_data"] == "x"
+    assert SECRET not in repr(signer)
+
+
+def test_jwt_claims_are_those_jwt_encode_makes_by_hand() -> None:
+    token = make(role="moderator", data="d", initial_layout_class_list=["f"])
+    header, claims = decode_jwt(token)
+    assert header == {"alg": "HS256", "typ": "JWT"}
+    by_hand = jwt.encode(claims, SECRET, algorithm="HS256", headers={"typ": "JWT"})
+    assert token == by_hand
+    assert list(claims) == [
+        "iss",
+        "ist",
+        "iat",
+        "exp",
+        "scope",
+        "session_id",
+        "role",
+        "nonce",
+        "connection_data",
+        "initial_layout_class_list",
+    ]
+
+
+def test_a_token_spec_left_bad_by_an_edited_registry_is_a_validation_error() -> None:
+    rules = default_token_rules()
+    rules.remove("token-expire-time")
+    with pytest.raises(ValidationError) as caught:
+        make(rules=rules)
+    assert [v.rule for v in caught.value.violations] == ["token-spec"]
+    assert "expire_time must be a int" in caught.value.violations[0].message
+
+
+# --- the backend says which formats it accepts ---------------------------------------------------
+
+
+class JwtOnly:
+    """A second backend's signer, as the Vonage one is: JWT only, its own owner."""
+
+    owner = API_KEY
+    backend = "Vonage Video API"
+    token_types = ("JWT",)
+
+    def sign(self, spec: TokenSpec) -> str:
+        return f"signed {spec.session_id} {spec.token_type}"
+
+
+def test_a_format_the_backend_does_not_accept_is_a_violation_naming_it() -> None:
+    with pytest.raises(ValidationError) as caught:
+        issue_token(JwtOnly(), SESSION_ID, clock=clock, token_type="t1")
+    (violation,) = caught.value.violations
+    assert (violation.rule, violation.field) == ("token-type", "token_type")
+    assert "Vonage Video API does not accept T1 tokens" in violation.message
+    assert issue_token(JwtOnly(), SESSION_ID, clock=clock) == f"signed {SESSION_ID} JWT"
+
+
+def test_the_owner_is_named_for_the_backend() -> None:
+    with pytest.raises(ValidationError) as caught:
+        issue_token(JwtOnly(), FOREIGN_ID, clock=clock)
+    assert "belongs to application id '654321'" in caught.value.violations[0].message
+
+
+# --- values that lie ------------------------------------------------------------------------------
+
+
+class LongLies(str):
+    def __len__(self) -> int:
+        return 3
+
+
+class AlwaysEqual(str):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash(SESSION_ID)
+
+
+class Pretender(str):
+    """Says it is our session id; its characters are another project's."""
+
+    def __str__(self) -> str:
+        return SESSION_ID
+
+    def __getitem__(self, index: Any) -> str:
+        return SESSION_ID[index]
+
+
+class LowerLies(str):
+    def lower(self) -> str:
+        return "moderator"
+
+    def upper(self) -> str:
+        return "JWT"
+
+    def __hash__(self) -> int:
+        return hash("moderator")
+
+
+@pytest.mark.parametrize("cls", [LongLies, AlwaysEqual])
+def test_data_is_measured_by_its_characters(cls: type[str]) -> None:
+    error = refused(data=cls("x" * 1500))
+    assert [v.rule for v in error.violations] == ["token-data-length"]
+    assert "1500 characters" in error.violations[0].message
+
+
+def test_data_subclass_is_signed_as_its_plain_characters() -> None:
+    _, claims = decode_jwt(make(data=LongLies("name=Ann")))
+    assert claims["connection_data"] == "name=Ann"
+
+
+@pytest.mark.parametrize("cls", [LongLies, AlwaysEqual])
+def test_layout_classes_are_judged_by_their_characters(cls: type[str]) -> None:
+    error = refused(initial_layout_class_list=[cls("full screen")])
+    assert [v.rule for v in error.violations] == ["token-layout-classes"]
+    long = refused(initial_layout_class_list=[cls("x" * 1001)])
+    assert "joins to 1001 characters" in long.violations[0].message
+
+
+@pytest.mark.parametrize("cls", [AlwaysEqual, Pretender])
+def test_another_projects_session_id_cannot_pass_for_ours(cls: type[str]) -> None:
+    error = refused(cls(FOREIGN_ID))
+    assert [v.rule for v in error.violations] == ["token-session-belongs-to-key"]
+
+
+def test_a_session_id_subclass_is_signed_as_its_plain_characters() -> None:
+    _, claims = decode_jwt(make(AlwaysEqual(SESSION_ID)))
+    assert claims["session_id"] == SESSION_ID
+
+
+def test_role_and_token_type_are_read_from_their_characters() -> None:
+    error = refused(role=LowerLies("king"), token_type=LowerLies("t2"))
+    assert [v.rule for v in error.violations] == ["token-role", "token-type"]
+    _, claims = decode_jwt(make(role=LowerLies("SUBSCRIBER")))
+    assert claims["role"] == "subscriber"
+
+
+class Roles(enum.Enum):
+    """The opentok SDK's Roles (opentok 3.15, opentok/opentok.py)."""
+
+    subscriber = "subscriber"
+    publisher = "publisher"
+    moderator = "moderator"
+    publisher_only = "publisheronly"
+
+
+@pytest.mark.parametrize("member", list(Roles))
+def test_the_sdks_roles_mean_what_their_names_say(member: Roles) -> None:
+    _, claims = decode_jwt(make(role=member))
+    assert claims["role"] == member.value
+
+
+@pytest.mark.parametrize("data", ["x" * 999, "é" * 999, ""])
+def test_data_under_the_limit_in_any_subclass_is_accepted(data: str) -> None:
+    _, claims = decode_jwt(make(data=LongLies(data)))
+    assert claims["connection_data"] == data
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(text=st.text(max_size=1200), claimed=st.integers(0, 2000))
+def test_data_whatever_len_claims_is_judged_by_len_of_its_characters(
+    text: str, claimed: int
+) -> None:
+    class Claims(str):
+        def __len__(self) -> int:
+            return claimed
+
+    result = outcome(SESSION_ID, {"data": Claims(text)})
+    fits = len(text) < 1000 and all(not 0xD800 <= ord(c) <= 0xDFFF for c in text)
+    assert isinstance(result, str) == fits
+
+
+# --- the clock and the secret ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reading", [math.inf, -math.inf, math.nan, 1e300, 10**400, -1.0, "now"])
+def test_a_clock_that_says_no_time_is_a_clear_value_error(reading: object) -> None:
+    with pytest.raises(ValueError, match=r"clock\(\) must return seconds since the epoch"):
+        generate_token(API_KEY, SECRET, SESSION_ID, clock=lambda: reading)  # type: ignore[arg-type,return-value]
+
+
+@pytest.mark.parametrize("token_type", ["JWT", "T1"])
+@pytest.mark.parametrize(
+    ("secret", "fragment"),
+    [("", "api_secret is empty"), (b"bytes", "must be a str"), (None, "must be a str")],
+    ids=repr,
+)
+def test_an_unusable_secret_is_a_clear_value_error(
+    secret: Any, fragment: str, token_type: str
+) -> None:
+    with pytest.raises(ValueError, match=fragment) as caught:
+        generate_token(API_KEY, secret, SESSION_ID, clock=clock, token_type=token_type)
+    assert not isinstance(caught.value, jwt.InvalidKeyError)
+
+
+def test_a_secret_pyjwt_refuses_as_an_hmac_key_is_a_value_error_not_showing_it() -> None:
+    pem = (
+        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----"
+    )
+    with pytest.raises(ValueError, match="api_secret cannot sign tokens") as caught:
+        OpenTokSigner(API_KEY, pem)
+    assert "MFkw" not in str(caught.value)
+
+
+def test_a_short_secret_warns_once_when_the_signer_is_made() -> None:
+    with pytest.warns(jwt.warnings.InsecureKeyLengthWarning):
+        signer = OpenTokSigner(API_KEY, "short")
+    token = issue_token(signer, SESSION_ID, clock=clock)  # no warning here: filterwarnings=error
+    header, _, signature = token.rpartition(".")
+    expected = hmac.new(b"short", header.encode(), hashlib.sha256).digest()
+    assert base64.urlsafe_b64decode(signature + "=") == expected
+
+
+def test_the_secret_is_in_no_frame_local_of_a_token_error() -> None:
+    signer = OpenTokSigner(API_KEY, Secret(SECRET))
+    try:
+        issue_token(signer, SESSION_ID, clock=clock, role="king")
+    except ValidationError as exc:
+        report = "".join(
+            traceback.TracebackException.from_exception(exc, capture_locals=True).format()
+        )
+    assert "king" in report
+    assert SECRET not in report
+
+
+def test_the_vonage_signer_signs_rs256_and_refuses_t1_naming_the_backend() -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from opentok_rules.tokens import VonageSigner, generate_vonage_token
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    app_id = "c5f4b4a4-0000-4000-8000-000000000001"
+    session_id = make_session_id(app_id)
+    signer = VonageSigner(app_id, Secret(key))
+    with pytest.raises(ValidationError) as caught:
+        issue_token(signer, session_id, clock=clock, token_type="T1")
+    assert "Vonage Video API does not accept T1 tokens" in str(caught.value)
+    token = generate_vonage_token(app_id, Secret(key), session_id, clock=clock, role="moderator")
+    claims = jwt.decode(
+        token,
+        key.public_key(),
+        algorithms=["RS256"],
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    assert (claims["application_id"], claims["role"], claims["sub"]) == (
+        app_id,
+        "moderator",
+        "video",
+    )
+    assert claims["acl"] == {"paths": {"/session/**": {}}}
+    assert claims["exp"] == ISSUED + DAY

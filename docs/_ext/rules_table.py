@@ -6,9 +6,9 @@
        :changes-from: opentok_rules.default_rules
 
 The argument names a function returning a registry. Without ``:changes-from:`` the table lists
-every rule in order (position, id, description, class); with it, only the rules whose
-description differs from the other registry's, or that only one of them has. Nothing is typed
-by hand, so the reference cannot drift from the code.
+every rule in order (position, id, description, the options it reads, class); with it, only
+the rules whose description differs from the other registry's, or that only one of them has.
+Nothing is typed by hand, so the reference cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ class RulesTable(SphinxDirective):
         header: Sequence[str]
         widths: Sequence[int]
         if base_path is None:
-            header, widths = ("#", "id", "description", "class"), (3, 30, 50, 30)
+            header = ("#", "id", "description", "reads", "class")
+            widths = (3, 28, 44, 22, 26)
             rows: list[Sequence[Cell]] = [
-                (str(n), _code(r.id), r.description, self._class_of(r))
+                (str(n), _code(r.id), r.description, _reads(r), self._class_of(r))
                 for n, r in enumerate(rules, 1)
             ]
         else:
@@ -83,6 +84,15 @@ class RulesTable(SphinxDirective):
             refexplicit=False,
             refwarn=True,
         )
+
+
+def _reads(rule: object) -> str:
+    """The options a rule declares it reads (see RuleRegistry); ``*`` marks those it fills."""
+    reads = getattr(rule, "reads", None)
+    if reads is None:
+        return "every key"
+    fills = getattr(rule, "fills", None) or frozenset()
+    return ", ".join(f"{key}*" if key in fills else key for key in sorted(reads))
 
 
 def _name(path: str) -> str:

@@ -1,0 +1,332 @@
+"""How much a client token costs: ``OpenTok.generate_token`` against PyJWT by hand and the SDK.
+
+Three comparisons, each over the same mix of token options:
+
+``jwt``
+    ``OpenTok.generate_token`` (the token rules, then HS256 through PyJWT) against
+    ``jwt.encode`` of the same claims by hand, with no checks at all: the floor.
+``sdk``
+    The same call against the official ``opentok`` SDK's ``generate_token`` (only when the
+    ``opentok`` package is importable: ``pip install -r benchmarks/requirements-http.txt``).
+``t1``
+    ``generate_token(token_type="T1")`` against a hand-written HMAC-SHA1 of the same data string.
+
+Before timing, every input is made by both sides with the nonce fixed and the tokens are
+compared byte for byte (the SDK's, whose claims differ a little, is decoded and its claims
+compared), so the sides really do the same work. Then they are timed interleaved.
+
+    python benchmarks/bench_tokens.py [--repeat 9] [--min-time 0.2] [--json PATH] [--check]
+
+``--check`` exits 1 unless the targets hold: at most 1.10x ``jwt.encode``, at least 1.3x faster
+than the SDK, T1 at most 1.10x HMAC by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import datetime
+import functools
+import hashlib
+import hmac
+import json
+import os
+import platform
+import secrets
+import statistics
+import sys
+import time
+import timeit
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import jwt
+
+import opentok_rules as otr
+from opentok_rules import tokens
+from opentok_rules.session_ids import make_session_id
+from opentok_rules.tokens import OpenTokSigner, issue_token
+
+API_KEY = "123456"
+SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0-bench-secret"
+SECRET_BYTES = SECRET.encode("utf-8")
+SESSION_ID = make_session_id(API_KEY)
+DAY = 86400
+
+#: The options of the mix: the default token most apps make, and the usual variations.
+MIX: tuple[dict[str, Any], ...] = (
+    {},
+    {"role": "subscriber"},
+    {"role": "moderator", "data": "name=Ann&id=42"},
+    {"role": "publisher", "initial_layout_class_list": ["focus", "full"]},
+)
+
+Make = Callable[[dict[str, Any]], str]
+
+
+# ---------------------------------------------------------------------------------------------
+# By hand: what a careful engineer writes with PyJWT and hmac and no checks.
+
+
+def jwt_by_hand(options: dict[str, Any]) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": API_KEY,
+        "ist": "project",
+        "iat": now,
+        "exp": now + DAY,
+        "scope": "session.connect",
+        "session_id": SESSION_ID,
+        "role": options.get("role", "publisher"),
+        "nonce": secrets.randbelow(1_000_000),
+    }
+    if "data" in options:
+        claims["connection_data"] = options["data"]
+    if "initial_layout_class_list" in options:
+        claims["initial_layout_class_list"] = " ".join(options["initial_layout_class_list"])
+    return jwt.encode(claims, SECRET, algorithm="HS256")
+
+
+def t1_by_hand(options: dict[str, Any]) -> str:
+    now = int(time.time())
+    fields: dict[str, Any] = {
+        "session_id": SESSION_ID,
+        "create_time": now,
+        "expire_time": now + DAY,
+        "role": options.get("role", "publisher"),
+        "nonce": secrets.randbelow(1_000_000),
+    }
+    if "data" in options:
+        fields["connection_data"] = options["data"]
+    if "initial_layout_class_list" in options:
+        fields["initial_layout_class_list"] = " ".join(options["initial_layout_class_list"])
+    data_string = urllib.parse.urlencode(fields)
+    sig = hmac.new(SECRET_BYTES, data_string.encode("utf-8"), hashlib.sha1).hexdigest()
+    body = f"partner_id={API_KEY}&sig={sig}:{data_string}"
+    return "T1==" + base64.b64encode(body.encode("utf-8")).decode("ascii")
+
+
+# ---------------------------------------------------------------------------------------------
+# Ours, and the SDK's.
+
+CLIENT = otr.OpenTok(API_KEY, SECRET)
+SIGNER = OpenTokSigner(API_KEY, SECRET)
+
+
+def ours_client(options: dict[str, Any]) -> str:
+    return CLIENT.generate_token(SESSION_ID, **options)
+
+
+def ours_signer(options: dict[str, Any]) -> str:
+    # What the client does once it holds one signer (see docs/performance.rst).
+    return issue_token(SIGNER, SESSION_ID, **options)
+
+
+def ours_t1(options: dict[str, Any]) -> str:
+    return issue_token(SIGNER, SESSION_ID, token_type="T1", **options)
+
+
+def sdk_maker() -> Make | None:
+    try:
+        import opentok  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError:
+        return None
+    sdk = opentok.Client(API_KEY, SECRET) if hasattr(opentok, "Client") else None
+    sdk = sdk or opentok.OpenTok(API_KEY, SECRET)
+
+    roles = {role.value: role for role in opentok.Roles}
+
+    def by_sdk(options: dict[str, Any]) -> str:
+        # The SDK takes its own Roles members only; the conversion is part of using it.
+        if "role" in options:
+            options = {**options, "role": roles[options["role"]]}
+        token: str = sdk.generate_token(SESSION_ID, **options)
+        return token
+
+    return by_sdk
+
+
+# ---------------------------------------------------------------------------------------------
+# Same outcomes first.
+
+
+@contextlib.contextmanager
+def fixed_nonce() -> Iterator[None]:
+    original = secrets.randbelow
+    secrets.randbelow = lambda exclusive_upper_bound: 424242  # both sides call it
+    try:
+        yield
+    finally:
+        secrets.randbelow = original
+
+
+def same_second(*makers: Make) -> Callable[[dict[str, Any]], list[str]]:
+    """All makers' tokens for the same options, retried until made within one clock second."""
+
+    def make_all(options: dict[str, Any]) -> list[str]:
+        while True:
+            start = int(time.time())
+            made = [maker(dict(options)) for maker in makers]
+            if int(time.time()) == start:
+                return made
+
+    return make_all
+
+
+def check_same(sdk: Make | None) -> None:
+    assert tokens.secrets is secrets  # type: ignore[attr-defined]  # where the nonce is read
+    with fixed_nonce():
+        for options in MIX:
+            jwt_ours, jwt_signer, jwt_hand = same_second(ours_client, ours_signer, jwt_by_hand)(
+                options
+            )
+            if not jwt_ours == jwt_signer == jwt_hand:
+                raise SystemExit(f"JWT tokens differ for {options!r}")
+            t1_ours, t1_hand = same_second(ours_t1, t1_by_hand)(options)
+            if t1_ours != t1_hand:
+                raise SystemExit(f"T1 tokens differ for {options!r}:\n{t1_ours}\n{t1_hand}")
+    if sdk is None:
+        return
+    for options in MIX:
+        ours, theirs = (
+            jwt.decode(token, SECRET, algorithms=["HS256"])
+            for token in same_second(ours_client, sdk)(options)
+        )
+        # The same claims (in another order); all but the random nonce must be equal.
+        for claims in (ours, theirs):
+            claims.pop("nonce")
+            claims.pop("jti", None)
+        if ours != theirs:
+            raise SystemExit(f"SDK claims differ for {options!r}:\n{ours}\n{theirs}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing
+
+#: What the rounds are timed with; set from --timer.
+TIMER: Callable[[], float] = time.process_time
+
+
+def run_mix(make: Make) -> None:
+    for options in MIX:
+        make(options)
+
+
+def measure(makers: dict[str, Make], repeat: int, min_time: float) -> dict[str, dict[str, float]]:
+    """Per-token µs (best and median of ``repeat`` interleaved rounds) of each maker."""
+    timers = {
+        name: timeit.Timer(functools.partial(run_mix, fn), timer=TIMER)
+        for name, fn in makers.items()
+    }
+    number, _ = next(iter(timers.values())).autorange()
+    number = max(1, int(number * min_time / 0.2))
+    samples: dict[str, list[float]] = {name: [] for name in timers}
+    names = list(timers)
+    for round_ in range(repeat):
+        for name in names if round_ % 2 == 0 else reversed(names):
+            seconds = timers[name].timeit(number)
+            samples[name].append(seconds / (number * len(MIX)) * 1e6)
+    return {
+        name: {"best_us": min(values), "median_us": statistics.median(values)}
+        for name, values in samples.items()
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--json", metavar="PATH", help="also write the results to PATH")
+    parser.add_argument("--repeat", type=int, default=9, help="timed rounds per function")
+    parser.add_argument("--min-time", type=float, default=0.2, help="seconds per timed round")
+    parser.add_argument("--check", action="store_true", help="exit 1 unless the targets hold")
+    parser.add_argument(
+        "--timer",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="cpu (the default: this process's CPU time, steadier when other work shares the "
+        "machine) or wall (elapsed time)",
+    )
+    args = parser.parse_args(argv)
+    global TIMER
+    TIMER = time.process_time if args.timer == "cpu" else time.perf_counter
+
+    sdk = sdk_maker()
+    check_same(sdk)
+    impl, machine = platform.python_implementation(), platform.machine()
+    print(f"Python {platform.python_version()} ({impl}) on {machine}, {os.cpu_count()} cores")
+    print(f"PyJWT {jwt.__version__}; {len(MIX)} option sets; outcomes checked equal")
+    print(f"per token, best (median) of {args.repeat} interleaved rounds:")
+    comparisons: list[tuple[str, dict[str, Make], str, str, float, bool]] = [
+        # label, makers, ours, theirs, limit, ours must be at most limit x theirs
+        (
+            "jwt",
+            {"OpenTok.generate_token": ours_client, "jwt.encode": jwt_by_hand},
+            "OpenTok.generate_token",
+            "jwt.encode",
+            1.10,
+            True,
+        ),
+        (
+            "signer",
+            {"issue_token(signer)": ours_signer, "jwt.encode": jwt_by_hand},
+            "issue_token(signer)",
+            "jwt.encode",
+            1.10,
+            True,
+        ),
+        ("t1", {"T1": ours_t1, "hmac": t1_by_hand}, "T1", "hmac", 1.10, True),
+    ]
+    if sdk is not None:
+        comparisons.append(
+            (
+                "sdk",
+                {"OpenTok.generate_token": ours_client, "opentok SDK": sdk},
+                "OpenTok.generate_token",
+                "opentok SDK",
+                1 / 1.3,
+                True,
+            )
+        )
+        comparisons.append(
+            (
+                "sdk-sig",
+                {"issue_token(signer)": ours_signer, "opentok SDK": sdk},
+                "issue_token(signer)",
+                "opentok SDK",
+                1 / 1.3,
+                True,
+            )
+        )
+    else:
+        print("  (the opentok SDK is not installed: its comparison is skipped)")
+    results: dict[str, Any] = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "python": f"{platform.python_version()} ({impl})",
+        "pyjwt": jwt.__version__,
+        "repeat": args.repeat,
+    }
+    failed = []
+    for label, makers, ours, theirs, limit, _ in comparisons:
+        timing = measure(makers, args.repeat, args.min_time)
+        ratio = timing[ours]["best_us"] / timing[theirs]["best_us"]
+        results[label] = {**timing, "ratio": ratio, "limit": limit}
+        print(
+            f"  {label:<7} {ours} {timing[ours]['best_us']:6.2f} µs "
+            f"({timing[ours]['median_us']:.2f})   {theirs} {timing[theirs]['best_us']:6.2f} µs "
+            f"({timing[theirs]['median_us']:.2f})   ratio {ratio:.2f} (limit {limit:.2f})"
+        )
+        if ratio > limit:
+            failed.append(label)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(results, out, indent=2)
+    if failed:
+        print(f"targets missed: {', '.join(failed)}")
+        return 1 if args.check else 0
+    print("ok: every target met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
