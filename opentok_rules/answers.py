@@ -1,17 +1,26 @@
-"""Reading the service's answer to ``POST /session/create``: JSON or XML, parsed safely."""
+"""Reading the service's answer to ``POST /session/create``: JSON or XML, parsed safely.
+
+Whatever the answer holds (any bytes, status and headers), :func:`read_session_answer` ends in a
+:class:`SessionRecord` or in one of the library's own errors, never another exception: a reader
+of a hostile or broken service must not crash the app with a ``RecursionError`` or a
+``LookupError``. The record is built here by hand, not through cattrs, so reading an answer
+costs nothing beyond ``json``/``expat`` and touches no public converter.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
 import attrs
 
 from .errors import AuthenticationError, RequestError
 from .session_ids import MAX_SESSION_ID_LENGTH
-from .transport import Response
+
+if TYPE_CHECKING:
+    from .transport import Response
 
 __all__ = ["SessionRecord", "read_session_answer"]
 
@@ -27,12 +36,28 @@ class SessionRecord:
     media_server_url: str | None = None
 
 
-_XML_FIELDS = ("session_id", "project_id", "partner_id", "create_dt", "media_server_url")
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
+_OPTIONAL_FIELDS = ("project_id", "partner_id", "create_dt", "media_server_url")
+_XML_FIELDS = ("session_id", *_OPTIONAL_FIELDS)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+# A session id is printable ASCII without spaces: it travels in tokens, URLs and headers,
+# where a CR LF or a NUL would split or cut it.
+_SESSION_ID = re.compile(r"[\x21-\x7e]+")
+_JWT_LIKE = re.compile(r"eyJ[\w-]*\.[\w-]*\.[\w-]*")
+# No answer field is a number this long; bounding digits keeps int() cheap and safe whatever
+# the interpreter's own limit (sys.set_int_max_str_digits, a ValueError past it) is.
+_MAX_INT_DIGITS = 40
+# An error answer is a short JSON object; a larger body is not worth parsing for its message.
+_MAX_MESSAGE_BODY = 64 * 1024
+_MAX_MESSAGE_CHARS = 200
 
 
 def read_session_answer(response: Response) -> SessionRecord:
-    """The record in a successful answer; the right error for any other."""
+    """The record in a successful answer; the right :class:`~opentok_rules.OpenTokError` else.
+
+    :raises AuthenticationError: for HTTP 401 and 403.
+    :raises RequestError: for any other failure status, and for a success whose body holds no
+        readable session (malformed, too deep, an unknown encoding, an invalid id...).
+    """
     _raise_for_status(response)
     body = response.body.lstrip()
     if body[:1] in (b"[", b"{"):
@@ -41,13 +66,20 @@ def read_session_answer(response: Response) -> SessionRecord:
         record = _from_xml(body, response.status)
     else:
         raise RequestError(_unreadable(response, "it is neither JSON nor XML"), response.status)
-    if not record.session_id or len(record.session_id) > MAX_SESSION_ID_LENGTH:
-        raise RequestError(
-            f"the service answered with an invalid session id ({len(record.session_id)} "
-            f"characters; an id has 1 to {MAX_SESSION_ID_LENGTH})",
-            response.status,
-        )
+    _check_session_id(record.session_id, response.status)
     return record
+
+
+def _check_session_id(session_id: str, status: int) -> None:
+    # The id itself is not shown: it may hold the very control characters that make it bad.
+    if len(session_id) <= MAX_SESSION_ID_LENGTH and _SESSION_ID.fullmatch(session_id):
+        return
+    raise RequestError(
+        f"the service answered with an invalid session id ({len(session_id)} characters); "
+        f"an id is 1 to {MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces. "
+        "Check api_url: it may not point at the session service",
+        status,
+    )
 
 
 def _raise_for_status(response: Response) -> None:
@@ -71,30 +103,88 @@ def _raise_for_status(response: Response) -> None:
 
 
 def _service_message(body: bytes) -> str:
-    """The service's own error message, if it sent one, made short and printable."""
+    """The service's own error message, if it sent one, made short, printable and secret-free."""
+    body = body.strip()
+    if not body.startswith(b"{") or len(body) > _MAX_MESSAGE_BODY:
+        return ""
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = _load_json(body)
+    except _UnreadableJson:
         return ""
     message = data.get("message") if isinstance(data, dict) else None
     if not isinstance(message, str) or not message.strip():
         return ""
-    return f" ({_UNPRINTABLE.sub(' ', message.strip())[:200]})"
+    return f" ({_printable(message.strip(), _MAX_MESSAGE_CHARS)})"
+
+
+def _printable(text: str, limit: int) -> str:
+    """Text from the service made safe for a message: no token, no control characters, short."""
+    # A broken service may echo our request's JWT, a live credential for minutes.
+    text = _JWT_LIKE.sub("<redacted token>", text)
+    text = _UNPRINTABLE.sub(" ", text)[:limit]
+    # A lone surrogate cannot be printed or logged as UTF-8; replaced, not raised later.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+class _UnreadableJson(Exception):
+    """Any way a JSON body can fail to parse, as one exception with a short reason."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class _HugeNumber:
+    """A number too long for any answer field: kept as a marker, so the field is dropped."""
+
+
+def _bounded_int(text: str) -> int | _HugeNumber:
+    return _HugeNumber() if len(text) > _MAX_INT_DIGITS else int(text)
+
+
+def _load_json(body: bytes) -> Any:
+    try:
+        # Decoded first: the service sends UTF-8, and json would otherwise sniff the encoding.
+        return json.loads(
+            body.decode("utf-8"), parse_int=_bounded_int, parse_constant=_reject_constant
+        )
+    except RecursionError:
+        # json recurses once per nesting level: 100,000 "[" exhausts the stack.
+        raise _UnreadableJson("it is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN and Infinity
+        raise _UnreadableJson(str(exc)[:_MAX_MESSAGE_CHARS]) from exc
 
 
 def _from_json(body: bytes, status: int) -> SessionRecord:
     try:
-        # Decoded first: the service sends UTF-8, and json would otherwise sniff the encoding.
-        data = json.loads(body.decode("utf-8"))
-    except ValueError as exc:
+        data = _load_json(body)
+    except _UnreadableJson as exc:
         raise RequestError(f"the service's JSON answer is malformed ({exc})", status) from exc
     first = data[0] if isinstance(data, list) and data else data
     if not isinstance(first, dict) or not isinstance(first.get("session_id"), str):
         raise RequestError("the service's JSON answer holds no session_id", status)
-    from .convert import converter  # cattrs only once a client is used
+    return SessionRecord(
+        first["session_id"], *(_optional_text(first.get(name)) for name in _OPTIONAL_FIELDS)
+    )
 
-    record: SessionRecord = converter.structure(first, SessionRecord)
-    return record
+
+def _optional_text(value: object) -> str | None:
+    # The service's optional fields: text, a number sent as a number (project ids), or
+    # something else, which is dropped rather than failing an answer that has a good id.
+    if isinstance(value, str):
+        # A lone surrogate ("\ud800" in JSON) would fail whoever writes the field out later.
+        return value if _encodable(value) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _from_xml(body: bytes, status: int) -> SessionRecord:
@@ -116,7 +206,10 @@ def _refuse(*_: object) -> Any:
 
 
 def _parse_xml_fields(body: bytes, status: int) -> dict[str, str]:
-    parser = expat.ParserCreate()
+    # The encoding is fixed to UTF-8, what the service sends: a declared encoding would
+    # otherwise be looked up among Python's codecs, where "hex", "idna" or "utf-7" fail with
+    # LookupError, ValueError or UnicodeError instead of a parse error.
+    parser = expat.ParserCreate(encoding="utf-8")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
@@ -134,14 +227,24 @@ def _parse_xml_fields(body: bytes, status: int) -> dict[str, str]:
             fields.setdefault(name, "".join(text).strip())
         path.pop()
 
+    def characters(data: str) -> None:
+        # Only the fields' own text is kept: nesting deep or wide cannot grow this list.
+        if len(path) == 3:
+            text.append(data)
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = text.append
+    parser.CharacterDataHandler = characters
     try:
         parser.Parse(body, True)
     except (_RefusedXml, expat.ExpatError) as exc:
         raise RequestError(f"the service's XML answer was refused: {exc}", status) from exc
-    return fields
+    except (ValueError, LookupError, RecursionError) as exc:
+        # Not expected with the encoding fixed; kept so no foreign exception can escape.
+        raise RequestError(
+            f"the service's XML answer could not be read ({type(exc).__name__})", status
+        ) from exc
+    return {name: value for name, value in fields.items() if _encodable(value)}
 
 
 def _looks_like_html(body: bytes) -> bool:
@@ -150,7 +253,7 @@ def _looks_like_html(body: bytes) -> bool:
 
 
 def _unreadable(response: Response, why: str) -> str:
-    kind = response.headers.get("content-type", "no content type")
+    kind = _printable(str(response.headers.get("content-type") or "no content type"), 100)
     if not response.body.strip():
         return "the service sent an empty answer; expected a JSON list of sessions"
     if _looks_like_html(response.body.lstrip()):

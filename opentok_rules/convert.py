@@ -4,7 +4,8 @@ Unstructuring is plain cattrs: enums become their string values. Structuring is 
 the rules, so a dict with bad data raises :class:`~opentok_rules.ValidationError` listing every
 problem, the same as :func:`~opentok_rules.prepare_session`, never a cattrs error. The
 :data:`converter` carries that hook, so a ``SessionSpec`` nested in your own attrs classes is
-validated too when you structure them with it.
+validated too when you structure them with it. It carries nothing else of ours: every other type
+in your classes is structured exactly as a plain ``cattrs.Converter`` would.
 """
 
 from __future__ import annotations
@@ -36,21 +37,6 @@ converter.register_structure_hook(SessionSpec, _structure_spec)
 # the plain string.
 for _enum in (MediaMode, ArchiveMode, Role):
     converter.register_unstructure_hook(_enum, lambda member: member.value)
-
-
-def _optional_text(value: Any, _: Any) -> str | None:
-    # The service's optional fields: text, a number sent as a number (project ids), or
-    # something else, which is dropped rather than failing an answer that has a good id.
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-# Unknown keys in an answer are ignored (the cattrs default); this hook makes the optional
-# fields of SessionRecord lenient and cheap (a generic union hook costs several microseconds).
-converter.register_structure_hook(str | None, _optional_text)
 
 
 def spec_to_dict(spec: SessionSpec) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 A real id such as ``1_MX4xMjM0NTZ-fk1v...`` decodes to ``1~123456~<location>~<created>~<random>~``:
 the second field is the api key (project id) the session belongs to, the third the location hint.
+Vonage Video API ids have the same layout with the application id (a UUID) in the second field.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ def session_id_fields(session_id: str) -> tuple[str, ...] | None:
 
 
 def make_session_id(api_key: str, *, location: str = "", created: float | None = None) -> str:
-    """A new, unique id in the service's format for a session of ``api_key``."""
+    """A new, unique id in the service's format for a session of ``api_key``.
+
+    ``api_key`` is the OpenTok api key, or the Vonage application id: either is the project the
+    id names in its second field.
+    """
     stamp = time.strftime(
         "%a %b %d %H:%M:%S GMT %Y", time.gmtime(time.time() if created is None else created)
     )

@@ -231,3 +231,48 @@ def test_strict_rules_passed_to_spec_from_dict() -> None:
         spec_from_dict(data, rules=strict_rules())
     assert [v.rule for v in info.value.violations] == ["known-keys"]
     assert "media_mode" in info.value.violations[0].message
+
+
+@attrs.frozen
+class Ticket:
+    """A user's own class: a SessionSpec beside fields that are none of the library's business."""
+
+    session: SessionSpec
+    name: str | None = None
+    seats: int | None = None
+
+
+@attrs.frozen
+class PlainTicket:
+    """Ticket without the SessionSpec: what plain cattrs makes of the other fields."""
+
+    name: str | None = None
+    seats: int | None = None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"name": [1, 2, 3]}, {"name": 7, "seats": "5"}, {"name": None, "seats": None}, {}],
+    ids=repr,
+)
+def test_the_converter_leaves_other_fields_to_plain_cattrs(fields: dict[str, Any]) -> None:
+    plain = cattrs.Converter(detailed_validation=False).structure(fields, PlainTicket)
+    ticket = converter.structure({"session": {"media_mode": "routed"}, **fields}, Ticket)
+    assert (ticket.name, ticket.seats) == (plain.name, plain.seats)
+    assert ticket.session == SessionSpec(media_mode="routed")
+
+
+def test_the_converter_never_drops_a_bad_optional_str_silently() -> None:
+    # A lenient hook for the service's answers once sat on this public converter and turned
+    # [1, 2, 3] into None here.
+    ticket = converter.structure({"session": {}, "name": [1, 2, 3]}, Ticket)
+    assert ticket.name is not None
+    with pytest.raises(TypeError):
+        converter.structure({"session": {}, "seats": [1]}, Ticket)
+
+
+def test_the_converter_has_no_hook_for_optional_str() -> None:
+    plain = cattrs.Converter(detailed_validation=False)
+    optional_str: Any = str | None  # a union is a type to cattrs, not to mypy
+    for value in ("text", [1, 2, 3], 12, None):
+        assert converter.structure(value, optional_str) == plain.structure(value, optional_str)

@@ -11,6 +11,7 @@ import textwrap
 import jwt
 import pytest
 
+import opentok_rules as otr
 from opentok_rules.client import OpenTok
 from opentok_rules.session_ids import session_id_fields
 from opentok_rules.testing import Emulator
@@ -99,3 +100,54 @@ def test_the_entry_point_serves_another_project(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
 
     result.assert_outcomes(passed=2)
+
+
+def test_the_vonage_fixture_serves_the_vonage_client(vonage_emulator: Emulator) -> None:
+    assert vonage_emulator.running
+    assert vonage_emulator.backend == "vonage"
+    with otr.VonageVideo(
+        vonage_emulator.application_id, vonage_emulator.private_key, api_url=vonage_emulator.url
+    ) as client:
+        session = client.create_session(media_mode="routed", archive_mode="always")
+        token = session.generate_token(role="publisher")
+
+    [emulated] = vonage_emulator.sessions
+    assert emulated.session_id == session.session_id
+    assert emulated.params["archiveMode"] == "always"
+    fields = session_id_fields(session.session_id)
+    assert fields is not None
+    assert fields[1] == vonage_emulator.application_id
+    [request] = vonage_emulator.requests
+    assert request.headers["Authorization"] == "<redacted>"
+    assert "X-OPENTOK-AUTH" not in request.headers
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["application_id"] == vonage_emulator.application_id
+    assert claims["session_id"] == session.session_id
+
+
+def test_the_vonage_fixture_skips_with_a_reason_without_cryptography(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    pytester.makeconftest(
+        """
+        import sys
+
+        sys.modules["cryptography"] = None  # as if it were not installed
+        """
+    )
+    pytester.makepyfile(
+        test_app="""
+        def test_uses_vonage(vonage_emulator):
+            raise AssertionError("must be skipped")
+
+
+        def test_opentok_still_works(opentok_emulator):
+            assert opentok_emulator.running
+        """
+    )
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rs")
+
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*opentok-rules[[]vonage[]]*"])

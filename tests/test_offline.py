@@ -97,3 +97,44 @@ def test_xml_answers_are_read_too(emulator: Emulator) -> None:
         session = client.create_session(media_mode="routed")
     assert session.record.partner_id == emulator.api_key
     assert session.record.project_id is None
+
+
+# --- The Vonage Video API backend, through the library's own client ---------------------------
+
+
+@pytest.fixture(scope="module")
+def vonage() -> Iterator[Emulator]:
+    pytest.importorskip("cryptography", reason="the vonage backend needs cryptography")
+    with Emulator(backend="vonage") as running:
+        yield running
+
+
+def test_vonage_sessions_and_tokens(vonage: Emulator) -> None:
+    with otr.VonageVideo(vonage.application_id, vonage.private_key, api_url=vonage.url) as client:
+        session = client.create_session(media_mode="routed", location="12.34.56.78")
+    recorded = next(s for s in vonage.sessions if s.session_id == session.session_id)
+    assert recorded.params == session.spec.to_params()
+    assert session.record.project_id == vonage.application_id
+    fields = session_id_fields(session.session_id)
+    assert fields is not None
+    assert fields[1:3] == (vonage.application_id, "12.34.56.78")
+
+
+def test_another_applications_key_is_an_authentication_error(vonage: Emulator) -> None:
+    with Emulator(backend="vonage") as other:
+        key = other.private_key
+    with otr.VonageVideo(vonage.application_id, key, api_url=vonage.url) as client:
+        with pytest.raises(otr.AuthenticationError) as caught:
+            client.create_session()
+    assert caught.value.status == 401
+    assert "signature" in str(caught.value)
+    assert "PRIVATE KEY" not in str(caught.value)
+
+
+def test_another_applications_id_is_forbidden(vonage: Emulator) -> None:
+    with Emulator(backend="vonage") as other:
+        other_id = other.application_id
+    with otr.VonageVideo(other_id, vonage.private_key, api_url=vonage.url) as client:
+        with pytest.raises(otr.AuthenticationError) as caught:
+            client.create_session()
+    assert caught.value.status == 403

@@ -1,5 +1,7 @@
 """Test helpers: :class:`Emulator`, a local stand-in for the OpenTok session service.
 
+``Emulator(backend="vonage")`` stands in for the Vonage Video API's session service instead.
+
 The names are loaded on first use, because pytest imports this package (through the
 ``opentok_rules`` plugin) in every test run of every project that installs the library,
 and the HTTP server machinery should cost nothing there until a test asks for it.

@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import secrets
 import socket
 import socketserver
 import threading
 import time
+import uuid
 from collections.abc import Mapping
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
@@ -20,11 +23,13 @@ from xml.sax.saxutils import escape
 import attrs
 
 from opentok_rules.session_ids import make_session_id
-from opentok_rules.testing._auth import token_problem
+from opentok_rules.testing._auth import bearer_problem, make_rsa_key_pair, token_problem
 from opentok_rules.testing._params import FormError, create_params_problem, parse_form
 
 __all__ = [
     "CREATE_SESSION_PATH",
+    "DEFAULT_MAX_THREADS",
+    "DEFAULT_REQUEST_TIMEOUT",
     "MAX_BODY_BYTES",
     "EmulatedRequest",
     "EmulatedSession",
@@ -39,6 +44,12 @@ CREATE_SESSION_PATH = "/session/create"
 MAX_BODY_BYTES = 1024 * 1024
 # The service's secrets are 40 hex digits; PyJWT warns about HMAC keys below 32 bytes.
 _MIN_SECRET_BYTES = 32
+#: How many connections are served at once; more wait in the listen backlog.
+DEFAULT_MAX_THREADS = 64
+#: Seconds a connection has to deliver a whole request (or stay idle between requests).
+DEFAULT_REQUEST_TIMEOUT = 5.0
+# How often a server waiting for a free thread checks for overdue connections and stop().
+_POLL_SECONDS = 0.05
 _REDACTED_HEADERS = frozenset({"x-opentok-auth", "authorization", "proxy-authorization"})
 # English names whatever the process locale, as the service writes them.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -85,12 +96,43 @@ class _Reply:
     close: bool = False
 
 
+class _OpenTokAuth:
+    """An OpenTok project: an api key, and a secret that signs ``X-OPENTOK-AUTH`` tokens."""
+
+    name = "opentok"
+
+    def __init__(self, api_key: str, api_secret: str) -> None:
+        self.project_id = api_key
+        self.api_secret = api_secret
+
+    def problem(self, headers: Message) -> tuple[int, str] | None:
+        token = headers.get("X-OPENTOK-AUTH")
+        problem = token_problem(token, api_key=self.project_id, api_secret=self.api_secret)
+        return None if problem is None else (403, problem)
+
+
+class _VonageAuth:
+    """A Vonage application: an id, and an RSA key pair whose private half signs bearer JWTs."""
+
+    name = "vonage"
+
+    def __init__(self) -> None:
+        self.project_id = str(uuid.uuid4())
+        self.private_key, self._public_key = make_rsa_key_pair()
+
+    def problem(self, headers: Message) -> tuple[int, str] | None:
+        return bearer_problem(
+            headers.get("Authorization"),
+            application_id=self.project_id,
+            public_key=self._public_key,
+        )
+
+
 class _State:
     """What the request threads share: the credentials and the thread-safe records."""
 
-    def __init__(self, api_key: str, api_secret: str) -> None:
-        self.api_key = api_key
-        self.api_secret = api_secret
+    def __init__(self, auth: _OpenTokAuth | _VonageAuth) -> None:
+        self.auth = auth
         self.lock = threading.Lock()
         self.sessions: list[EmulatedSession] = []
         self.requests: list[EmulatedRequest] = []
@@ -99,10 +141,11 @@ class _State:
     def new_session(self, params: dict[str, str]) -> EmulatedSession:
         created_at = time.time()
         location = params.get("location", "")
+        project_id = self.auth.project_id
         with self.lock:
-            session_id = make_session_id(self.api_key, location=location, created=created_at)
+            session_id = make_session_id(project_id, location=location, created=created_at)
             while session_id in self._issued:
-                session_id = make_session_id(self.api_key, location=location, created=created_at)
+                session_id = make_session_id(project_id, location=location, created=created_at)
             self._issued.add(session_id)
             session = EmulatedSession(session_id, dict(params), created_at)
             self.sessions.append(session)
@@ -114,11 +157,34 @@ class _State:
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+    """A threading HTTP server that takes bursts and cannot be starved by slow clients.
 
-    def __init__(self, address: tuple[str, int], state: _State) -> None:
+    At most ``max_threads`` connections are served at once; the rest wait in the listen
+    backlog. Each connection must deliver a whole request within ``request_timeout`` seconds
+    of being ready for it (idle keep-alive connections and clients that send nothing or drip
+    bytes included), or it is cut, so slow clients can hold a thread for a few seconds at most.
+    """
+
+    daemon_threads = True
+    # socketserver's default backlog of 5 makes the kernel reset clients of a burst (4 to 15 of
+    # 200 seen); the kernel caps this at net.core.somaxconn.
+    request_queue_size = 1024
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        state: _State,
+        *,
+        max_threads: int = DEFAULT_MAX_THREADS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
         self.state = state
-        self._connections: set[socket.socket] = set()
+        self.request_timeout = request_timeout
+        self._slots = threading.BoundedSemaphore(max_threads)
+        self._stopping = threading.Event()
+        # Every open connection, with the monotonic time by which its current request must
+        # have arrived (infinity while it is being answered).
+        self._deadlines: dict[socket.socket, float] = {}
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
@@ -131,14 +197,60 @@ class _Server(ThreadingHTTPServer):
         self.server_port = int(port)
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        # Waiting for a free slot here keeps further clients in the listen backlog, where they
+        # cost no thread; overdue connections are cut meanwhile so that a slot frees up.
+        while not self._slots.acquire(timeout=_POLL_SECONDS):
+            self._cut_overdue()
+            if self._stopping.is_set():
+                self.shutdown_request(request)
+                return
+        self.expect_request(request)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()  # the thread that would release it never started
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def expect_request(self, connection: socket.socket) -> None:
+        """Start the clock: the next request on ``connection`` must arrive in time."""
         with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
+            self._deadlines[connection] = time.monotonic() + self.request_timeout
+
+    def answering(self, connection: socket.socket) -> None:
+        """The request has arrived; answering it is the emulator's own (quick) work."""
+        with self._connections_lock:
+            if connection in self._deadlines:
+                self._deadlines[connection] = math.inf
+
+    def service_actions(self) -> None:
+        # Called by serve_forever on every poll, a few dozen times a second.
+        self._cut_overdue()
+
+    def _cut_overdue(self) -> None:
+        now = time.monotonic()
+        with self._connections_lock:
+            overdue = [conn for conn, deadline in self._deadlines.items() if deadline < now]
+            for connection in overdue:
+                self._deadlines[connection] = math.inf  # cut once
+        for connection in overdue:
+            # The handler's blocked read then sees end of file and the thread ends.
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
-            self._connections.discard(request)
+            self._deadlines.pop(request, None)
         super().shutdown_request(request)
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        super().shutdown()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # The default prints a traceback to stderr, mostly for clients that hung up early.
@@ -147,7 +259,7 @@ class _Server(ThreadingHTTPServer):
     def close_connections(self) -> None:
         """Cut idle keep-alive connections, so a stopped emulator answers nobody."""
         with self._connections_lock:
-            connections = list(self._connections)
+            connections = list(self._deadlines)
         for connection in connections:
             # OSError: the client has closed it already.
             with contextlib.suppress(OSError):
@@ -163,12 +275,24 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes; with Nagle's algorithm on, the body then waits
     # for the client's delayed ACK, some 40 ms per request.
     disable_nagle_algorithm = True
-    # Lets a thread whose client vanished without closing its connection end eventually.
-    timeout = 30
+
+    @property
+    def _server(self) -> _Server:
+        return cast(_Server, self.server)
 
     @property
     def _state(self) -> _State:
-        return cast(_Server, self.server).state
+        return self._server.state
+
+    def setup(self) -> None:
+        # A bound on every single read and write, beside the server's per-request deadline,
+        # so a thread never waits on a silent client for longer than a request may take.
+        super().setup()
+        self.connection.settimeout(self._server.request_timeout)
+
+    def handle_one_request(self) -> None:
+        self._server.expect_request(self.connection)
+        super().handle_one_request()
 
     def _dispatch(self) -> None:
         self._body = b""
@@ -190,6 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"{self.command} is not allowed on {path}; use POST"
             routing = _error(405, message, headers={"Allow": "POST"})
         body = self._read_body()
+        self._server.answering(self.connection)
         if isinstance(body, _Reply):
             # The rest of an unread body would be taken for the next request.
             return body if routing is None else attrs.evolve(routing, close=True)
@@ -212,11 +337,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _create_session(self, body: bytes) -> _Reply:
         state = self._state
-        problem = token_problem(
-            self.headers.get("X-OPENTOK-AUTH"), api_key=state.api_key, api_secret=state.api_secret
-        )
-        if problem is not None:
-            return _error(403, problem)
+        refused = state.auth.problem(self.headers)
+        if refused is not None:
+            return _error(*refused)
         content_type = self.headers.get("Content-Type", "application/x-www-form-urlencoded")
         if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
             return _error(415, "Content-Type must be application/x-www-form-urlencoded")
@@ -229,8 +352,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _error(400, problem)
         session = state.new_session(params)
         if "application/json" in self.headers.get("Accept", "").lower():
-            return _json_created(session, state.api_key)
-        return _xml_created(session, state.api_key)
+            return _json_created(session, state.auth.project_id)
+        return _xml_created(session, state.auth.project_id)
 
     def _send(self, reply: _Reply) -> None:
         # Recorded first, so a client that has its answer always finds its request recorded.
@@ -276,12 +399,13 @@ def _service_date(stamp: float) -> str:
     return f"{_DAYS[t.tm_wday]} {_MONTHS[t.tm_mon - 1]} {t.tm_mday:02d} {clock} GMT {t.tm_year}"
 
 
-def _json_created(session: EmulatedSession, api_key: str) -> _Reply:
+def _json_created(session: EmulatedSession, project_id: str) -> _Reply:
+    # project_id is the api key for OpenTok, the application id for Vonage.
     answer = [
         {
             "session_id": session.session_id,
-            "project_id": api_key,
-            "partner_id": api_key,
+            "project_id": project_id,
+            "partner_id": project_id,
             "create_dt": _service_date(session.created_at),
             "media_server_url": "",
         }
@@ -289,35 +413,84 @@ def _json_created(session: EmulatedSession, api_key: str) -> _Reply:
     return _Reply(200, json.dumps(answer).encode("utf-8"))
 
 
-def _xml_created(session: EmulatedSession, api_key: str) -> _Reply:
+def _xml_created(session: EmulatedSession, project_id: str) -> _Reply:
     body = (
         f"{_XML_DECLARATION}<sessions><Session>"
         f"<session_id>{escape(session.session_id)}</session_id>"
-        f"<partner_id>{escape(api_key)}</partner_id>"
+        f"<partner_id>{escape(project_id)}</partner_id>"
         f"<create_dt>{escape(_service_date(session.created_at))}</create_dt>"
         "</Session></sessions>"
     )
     return _Reply(200, body.encode("utf-8"), content_type="text/xml")
 
 
+def _make_auth(
+    backend: str, api_key: str | None, api_secret: str | None
+) -> _OpenTokAuth | _VonageAuth:
+    if backend == "vonage":
+        if api_key is not None or api_secret is not None:
+            raise ValueError(
+                "api_key and api_secret are OpenTok credentials; the vonage backend makes its "
+                "own application id and key pair (read application_id and private_key)"
+            )
+        return _VonageAuth()
+    if backend != "opentok":
+        raise ValueError(f"backend must be 'opentok' or 'vonage', got {backend!r}")
+    api_key = str(10_000_000 + secrets.randbelow(90_000_000)) if api_key is None else api_key
+    api_secret = secrets.token_hex(20) if api_secret is None else api_secret
+    if not api_key or "~" in api_key:
+        raise ValueError("api_key must be non-empty and must not contain '~'")
+    if len(api_secret.encode("utf-8")) < _MIN_SECRET_BYTES:
+        raise ValueError(f"api_secret must be at least {_MIN_SECRET_BYTES} bytes long")
+    return _OpenTokAuth(api_key, api_secret)
+
+
+def _check_limits(max_threads: int, request_timeout: float) -> None:
+    if isinstance(max_threads, bool) or not isinstance(max_threads, int) or max_threads < 1:
+        raise ValueError(f"max_threads must be a whole number of at least 1, got {max_threads!r}")
+    if (
+        isinstance(request_timeout, bool)
+        or not isinstance(request_timeout, int | float)
+        or not 0 < request_timeout < math.inf
+    ):
+        raise ValueError(
+            f"request_timeout must be a positive number of seconds, got {request_timeout!r}"
+        )
+
+
 class Emulator:
     """A stand-in for the OpenTok session service on a local port, for offline tests and demos.
 
-    It checks the ``X-OPENTOK-AUTH`` token and the create-session form the way the service
-    does, and answers with real-format session ids. ::
+    It checks the credentials and the create-session form the way the service does, and
+    answers with real-format session ids. ::
 
         with Emulator() as emulator:
             # point a client at emulator.url with emulator.api_key / emulator.api_secret
             ...
         assert emulator.sessions[0].params["p2p.preference"] == "disabled"
 
-    :param api_key: the project's api key; a fresh 8-digit one if not given.
+    ``Emulator(backend="vonage")`` stands in for the Vonage Video API instead: it makes an
+    application (``application_id``, a UUID, and an RSA key pair whose private half is
+    ``private_key``, PKCS#8 PEM text), checks ``Authorization: Bearer`` RS256 JWTs against the
+    public half, and issues ids that embed the application id. The form checks and answers are
+    the same. It needs ``cryptography`` (``pip install "opentok-rules[vonage]"``).
+
+    :param api_key: the project's api key; a fresh 8-digit one if not given (OpenTok only).
     :param api_secret: the project's secret, at least 32 bytes as the service's 40 hex
-        digits are; a fresh one if not given.
+        digits are; a fresh one if not given (OpenTok only).
+    :param backend: ``"opentok"`` (the default) or ``"vonage"``.
     :param host: the IPv4 address to listen on.
     :param port: the port to listen on; ``0`` picks a free one.
+    :param max_threads: how many connections are served at once; further clients wait in the
+        listen backlog (1024 deep) until one ends.
+    :param request_timeout: seconds a connection has to deliver each whole request; a client
+        that sends nothing, drips bytes or idles between keep-alive requests longer is cut,
+        so slow clients never keep good ones waiting for long.
     :raises ValueError: if ``api_key`` is empty or contains ``~`` (it goes into session ids),
-        or ``api_secret`` is shorter than 32 bytes.
+        ``api_secret`` is shorter than 32 bytes, ``max_threads`` is under 1,
+        ``request_timeout`` is not a positive number, ``backend`` is unknown, or OpenTok
+        credentials are given for the Vonage backend.
+    :raises ImportError: for the Vonage backend, when ``cryptography`` is not installed.
     """
 
     def __init__(
@@ -325,30 +498,76 @@ class Emulator:
         api_key: str | None = None,
         api_secret: str | None = None,
         *,
+        backend: str = "opentok",
         host: str = "127.0.0.1",
         port: int = 0,
+        max_threads: int = DEFAULT_MAX_THREADS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
-        api_key = str(10_000_000 + secrets.randbelow(90_000_000)) if api_key is None else api_key
-        api_secret = secrets.token_hex(20) if api_secret is None else api_secret
-        if not api_key or "~" in api_key:
-            raise ValueError("api_key must be non-empty and must not contain '~'")
-        if len(api_secret.encode("utf-8")) < _MIN_SECRET_BYTES:
-            raise ValueError(f"api_secret must be at least {_MIN_SECRET_BYTES} bytes long")
-        self._state = _State(api_key, api_secret)
+        _check_limits(max_threads, request_timeout)
+        auth = _make_auth(backend, api_key, api_secret)
+        self._max_threads = max_threads
+        self._request_timeout = float(request_timeout)
+        self._state = _State(auth)
         self._address = (host, port)
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
+    def backend(self) -> str:
+        """Which service this emulator stands in for: ``"opentok"`` or ``"vonage"``."""
+        return self._state.auth.name
+
+    @property
     def api_key(self) -> str:
-        """The project's api key: tokens must carry it as ``iss``; ids and answers carry it."""
-        return self._state.api_key
+        """The project's api key: tokens must carry it as ``iss``; ids and answers carry it.
+
+        :raises AttributeError: on a Vonage emulator, which has an ``application_id`` instead.
+        """
+        return self._opentok("api_key").project_id
 
     @property
     def api_secret(self) -> str:
-        """The project's secret, which tokens must be signed with (HS256)."""
-        return self._state.api_secret
+        """The project's secret, which tokens must be signed with (HS256).
+
+        :raises AttributeError: on a Vonage emulator, which has a ``private_key`` instead.
+        """
+        return self._opentok("api_secret").api_secret
+
+    @property
+    def application_id(self) -> str:
+        """The Vonage application's id (a UUID): JWTs carry it; ids and answers carry it.
+
+        :raises AttributeError: on an OpenTok emulator, which has an ``api_key`` instead.
+        """
+        return self._vonage("application_id").project_id
+
+    @property
+    def private_key(self) -> str:
+        """The Vonage application's RSA private key, PKCS#8 PEM text, to sign RS256 JWTs.
+
+        :raises AttributeError: on an OpenTok emulator, which has an ``api_secret`` instead.
+        """
+        return self._vonage("private_key").private_key
+
+    def _opentok(self, name: str) -> _OpenTokAuth:
+        auth = self._state.auth
+        if not isinstance(auth, _OpenTokAuth):
+            raise AttributeError(
+                f"{name} belongs to OpenTok projects; this emulator serves a Vonage "
+                "application: use application_id and private_key"
+            )
+        return auth
+
+    def _vonage(self, name: str) -> _VonageAuth:
+        auth = self._state.auth
+        if not isinstance(auth, _VonageAuth):
+            raise AttributeError(
+                f"{name} belongs to Vonage applications; this emulator serves an OpenTok "
+                'project (use api_key and api_secret, or Emulator(backend="vonage"))'
+            )
+        return auth
 
     @property
     def url(self) -> str:
@@ -383,7 +602,12 @@ class Emulator:
         """Listen and serve in a daemon thread; does nothing if already running."""
         with self._lock:
             if self._server is None:
-                server = _Server(self._address, self._state)
+                server = _Server(
+                    self._address,
+                    self._state,
+                    max_threads=self._max_threads,
+                    request_timeout=self._request_timeout,
+                )
                 # A short poll interval keeps stop() quick: shutdown waits for the next poll.
                 thread = threading.Thread(
                     target=server.serve_forever,
@@ -422,5 +646,9 @@ class Emulator:
         self.stop()
 
     def __repr__(self) -> str:
+        # The identity only: never the secret or the private key.
         where = self.url if self._server is not None else "stopped"
-        return f"Emulator(api_key={self.api_key!r}, url={where!r})"
+        auth = self._state.auth
+        if isinstance(auth, _VonageAuth):
+            return f"Emulator(backend='vonage', application_id={auth.project_id!r}, url={where!r})"
+        return f"Emulator(api_key={auth.project_id!r}, url={where!r})"

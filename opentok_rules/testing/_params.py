@@ -9,12 +9,26 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
-from opentok_rules.values import ARCHIVE_RESOLUTIONS
+__all__ = [
+    "ARCHIVE_RESOLUTIONS",
+    "MAX_ARCHIVE_NAME_LENGTH",
+    "FormError",
+    "create_params_problem",
+    "parse_form",
+]
 
-__all__ = ["MAX_ARCHIVE_NAME_LENGTH", "FormError", "create_params_problem", "parse_form"]
+# These limits are copied from the service's documentation, not imported from the library, so
+# that a wrong limit in the library is caught by the emulator instead of mirrored by it.
 
-#: The longest ``archiveName`` the service accepts.
+#: The longest ``archiveName`` the service accepts: "up to 80 characters", says the
+#: ``archiveName`` parameter of ``POST /session/create`` in the Vonage Video (OpenTok) REST
+#: API reference (https://developer.vonage.com/en/video/api-reference/, "Create a session").
 MAX_ARCHIVE_NAME_LENGTH = 80
+#: The ``archiveResolution`` values the service accepts: SD, HD and FHD, landscape and
+#: portrait, as listed for archives in the same reference and in the server SDKs' docs
+#: (e.g. the Vonage .NET SDK's ``Archive.Resolution``: "640x480" the default, "1280x720",
+#: "1920x1080", "480x640", "720x1280", "1080x1920").
+ARCHIVE_RESOLUTIONS = ("640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920")
 # Far more than any real create request carries; bounds the work a hostile body can cause.
 _MAX_FIELDS = 100
 _CHOICES: dict[str, tuple[str, ...]] = {
