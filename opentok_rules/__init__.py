@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .errors import (
     AuthenticationError,
+    ConfigurationError,
     OpenTokError,
     RequestError,
     ValidationError,
@@ -24,24 +25,34 @@ from .spec import SessionSpec
 from .values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, Role
 
 if TYPE_CHECKING:
+    from .async_client import AsyncOpenTok, AsyncVonageVideo
     from .client import OpenTok, Session, SessionRecord
     from .convert import spec_from_dict, spec_to_dict
+    from .token_rules import TokenSpec
     from .tokens import default_token_rules
+    from .vonage import VonageVideo
 
 # name -> module that defines it, imported on first use (PEP 562).
 _LAZY = {
+    "AsyncOpenTok": "async_client",
+    "AsyncVonageVideo": "async_client",
     "OpenTok": "client",
     "Session": "client",
     "SessionRecord": "client",
     "spec_from_dict": "convert",
     "spec_to_dict": "convert",
+    "TokenSpec": "token_rules",
     "default_token_rules": "tokens",
+    "VonageVideo": "vonage",
 }
 
 __all__ = [
     "ARCHIVE_RESOLUTIONS",
     "ArchiveMode",
+    "AsyncOpenTok",
+    "AsyncVonageVideo",
     "AuthenticationError",
+    "ConfigurationError",
     "FunctionRule",
     "MediaMode",
     "OpenTok",
@@ -55,8 +66,10 @@ __all__ = [
     "Session",
     "SessionRecord",
     "SessionSpec",
+    "TokenSpec",
     "ValidationError",
     "Violation",
+    "VonageVideo",
     "__version__",
     "default_rules",
     "default_token_rules",

@@ -1,35 +1,100 @@
-"""``OpenTok``: the client that sends prepared sessions to the service, and ``Session``."""
+"""``OpenTok``: the client that sends prepared sessions to the service, and ``Session``.
+
+One client core serves every backend and both I/O styles. A *backend* (:class:`Backend`) knows
+what differs between OpenTok and the Vonage Video API: the REST auth header, the token signer,
+the default URL and the credential shown in a ``repr``. Building the request and reading the
+answer are plain functions of the core (no I/O), so the asyncio clients send the very same
+bytes and raise the very same errors.
+"""
 
 from __future__ import annotations
 
 import functools
-import logging
+import math
 import platform
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._secret import Secret
 from ._version import __version__
 from .answers import SessionRecord, read_session_answer
-from .auth import ProjectAuth
+from .auth import ProjectAuth, RestAuth
 from .pipeline import prepare_session
 from .registry import RuleRegistry
 from .spec import SessionSpec
 from .transport import Request, Response, Transport
 from .values import ArchiveMode, MediaMode
 
-__all__ = ["DEFAULT_API_URL", "DEFAULT_TIMEOUT", "OpenTok", "Session", "SessionRecord"]
+if TYPE_CHECKING:
+    from typing_extensions import Self, Unpack
+
+    from .options import SessionOptions, TokenOptions
+    from .tokens import TokenSigner
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_TIMEOUT",
+    "Backend",
+    "OpenTok",
+    "Session",
+    "SessionRecord",
+]
 
 DEFAULT_API_URL = "https://api.opentok.com"
 #: (connect, read) seconds: connect like the Ruby SDK, read long enough for a slow service.
 DEFAULT_TIMEOUT = (2.0, 10.0)
+#: Seconds for a whole ``create_session`` call: connects, retries, redirects, every read.
+DEFAULT_DEADLINE = 30.0
 
-_log = logging.getLogger("opentok_rules.client")
 _USER_AGENT = f"opentok-rules/{__version__} python/{platform.python_version()}"
+
+
+class Backend(Protocol):
+    """What differs between services: credentials, auth header, token format."""
+
+    #: The backend's name in messages, e.g. ``"OpenTok"``.
+    name: str
+    #: The id session ids embed and tokens name: the api key, or the application id.
+    owner: str
+    auth: RestAuth
+
+    def generate_token(
+        self, session_id: str, options: dict[str, Any], rules: RuleRegistry | None
+    ) -> str:
+        """A client token for ``session_id``, after the token rules."""
+        ...
+
+
+class _OpenTokBackend:
+    """OpenTok: an api key and an HS256 secret."""
+
+    __slots__ = ("_clock", "_secret", "_signer", "auth", "owner")
+    name = "OpenTok"
+
+    def __init__(self, api_key: str, secret: Secret[str], clock: Callable[[], float]) -> None:
+        self.owner = api_key
+        self._secret = secret
+        self._clock = clock
+        self._signer: TokenSigner | None = None
+        self.auth: RestAuth = ProjectAuth(api_key, secret, clock=clock)
+
+    def generate_token(
+        self, session_id: str, options: dict[str, Any], rules: RuleRegistry | None
+    ) -> str:
+        from .tokens import OpenTokSigner, issue_token  # PyJWT only when tokens are made
+
+        # Made on first use and kept: the signer prepares the key once for every token. Two
+        # threads racing here make two equal signers; either is fine.
+        signer = self._signer
+        if signer is None:
+            signer = self._signer = OpenTokSigner(self.owner, self._secret)
+        return issue_token(signer, session_id, rules=rules, clock=self._clock, **options)
 
 
 @attrs.frozen
@@ -39,7 +104,7 @@ class Session:
     session_id: str
     spec: SessionSpec
     record: SessionRecord
-    _client: OpenTok = attrs.field(repr=False, eq=False, alias="client")
+    _client: _ClientCore = attrs.field(repr=False, eq=False, alias="client")
 
     def __str__(self) -> str:
         return self.session_id
@@ -68,49 +133,27 @@ class Session:
     def e2ee(self) -> bool:
         return self.spec.e2ee
 
-    def generate_token(self, **options: Any) -> str:
+    def generate_token(self, **options: Unpack[TokenOptions]) -> str:
         """A client token for this session; see :meth:`OpenTok.generate_token`."""
         return self._client.generate_token(self.session_id, **options)
 
 
-class OpenTok:
-    """A client for one OpenTok project. Safe to share between threads.
-
-    :param api_key: the project's api key (a number as a string, or an int).
-    :param api_secret: the project's secret; it never appears in a message, repr or log.
-    :param api_url: the service's base URL.
-    :param timeout: seconds for the default transport, one number for both the connect and
-        the read timeout, or a ``(connect, read)`` pair. Give it to your own transport instead.
-    :param rules: the session rules (default :func:`~opentok_rules.default_rules`).
-    :param token_rules: the token rules (default :func:`~opentok_rules.tokens.default_token_rules`).
-    :param transport: what sends requests (default: a new ``Urllib3Transport``).
-    :param user_agent_suffix: appended to the ``User-Agent``, to name your application.
-    :param clock: seconds since the epoch; tokens take their times from it.
-    """
+class _ClientCore:
+    """What every client shares: settings, the request it builds and how it reads answers."""
 
     def __init__(
         self,
-        api_key: str | int,
-        api_secret: str,
-        api_url: str = DEFAULT_API_URL,
+        backend: Backend,
+        api_url: str,
         *,
-        timeout: float | tuple[float, float] | None = None,
-        rules: RuleRegistry | None = None,
-        token_rules: RuleRegistry | None = None,
-        transport: Transport | None = None,
-        user_agent_suffix: str | None = None,
-        clock: Callable[[], float] = time.time,
+        rules: RuleRegistry | None,
+        token_rules: RuleRegistry | None,
+        user_agent_suffix: str | None,
     ) -> None:
-        self.api_key = _checked_credential("api_key", api_key)
-        self._api_secret = _checked_credential("api_secret", api_secret)
+        self._backend = backend
         self.api_url = _checked_url(api_url)
-        if transport is not None and timeout is not None:
-            raise ValueError("timeout configures the default transport; set it on yours instead")
-        self._transport = transport if transport is not None else _default_transport(timeout)
         self._rules = rules
         self._token_rules = token_rules
-        self._clock = clock
-        self._auth = ProjectAuth(self.api_key, self._api_secret, clock=clock)
         self._create_url = self.api_url + "/session/create"
         agent = _USER_AGENT
         if user_agent_suffix:
@@ -121,10 +164,62 @@ class OpenTok:
             "User-Agent": agent,
         }
 
-    def __repr__(self) -> str:
-        return f"OpenTok(api_key={self.api_key!r}, api_url={self.api_url!r})"
+    def generate_token(self, session_id: str, **options: Unpack[TokenOptions]) -> str:
+        """A token for a client to connect to ``session_id``.
 
-    def __enter__(self) -> OpenTok:
+        Options: ``role``, ``expire_time``, ``data``, ``initial_layout_class_list`` and
+        ``token_type``, checked by the client's token rules (see :doc:`tokens`).
+        """
+        return self._backend.generate_token(session_id, dict(options), self._token_rules)
+
+    def _create_request(
+        self, options: Mapping[str, Any] | SessionSpec | None, kwargs: SessionOptions
+    ) -> tuple[Request, SessionSpec]:
+        prepared = prepare_session(options, rules=self._rules, **kwargs)
+        auth = self._backend.auth
+        # Built in one expression: no local of this frame holds the token, so an error
+        # reporter that records locals has nothing secret to record.
+        request = Request(
+            "POST",
+            self._create_url,
+            {**self._headers, auth.header_name: auth.header_value()},
+            _form_body(prepared.spec),
+        )
+        return request, prepared.spec
+
+    def _session_from(self, response: Response, spec: SessionSpec) -> Session:
+        record = read_session_answer(response)
+        return Session(record.session_id, spec, record, client=self)
+
+
+class _SyncClient(_ClientCore):
+    """A core that sends through a blocking :class:`~opentok_rules.transport.Transport`."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        api_url: str,
+        *,
+        timeout: float | tuple[float, float] | None,
+        deadline: float | None,
+        rules: RuleRegistry | None,
+        token_rules: RuleRegistry | None,
+        transport: Transport | None,
+        user_agent_suffix: str | None,
+    ) -> None:
+        super().__init__(
+            backend,
+            api_url,
+            rules=rules,
+            token_rules=token_rules,
+            user_agent_suffix=user_agent_suffix,
+        )
+        _check_transport_settings(transport, timeout, deadline)
+        self._transport = (
+            transport if transport is not None else _default_transport(timeout, deadline)
+        )
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -137,7 +232,10 @@ class OpenTok:
         self._transport.close()
 
     def create_session(
-        self, options: Mapping[str, Any] | SessionSpec | None = None, /, **kwargs: Any
+        self,
+        options: Mapping[str, Any] | SessionSpec | None = None,
+        /,
+        **kwargs: Unpack[SessionOptions],
     ) -> Session:
         """Create a session. Options are checked by the client's rules before any request.
 
@@ -145,39 +243,87 @@ class OpenTok:
         Raises :class:`~opentok_rules.ValidationError`, :class:`~opentok_rules.AuthenticationError`
         or :class:`~opentok_rules.RequestError`.
         """
-        prepared = prepare_session(options, rules=self._rules, **kwargs)
-        body = _form_body(prepared.spec)
-        headers = {**self._headers, "X-OPENTOK-AUTH": self._auth.token()}
-        response = self._send(Request("POST", self._create_url, headers, body))
-        record = read_session_answer(response)
-        return Session(record.session_id, prepared.spec, record, client=self)
+        request, spec = self._create_request(options, kwargs)
+        return self._session_from(self._transport.handle_request(request), spec)
 
-    def generate_token(self, session_id: str, **options: Any) -> str:
-        """A token for a client to connect to ``session_id``.
 
-        Options: ``role``, ``expire_time``, ``data``, ``initial_layout_class_list`` and
-        ``token_type``, checked by the client's token rules (see :doc:`tokens`).
-        """
-        from .tokens import generate_token  # PyJWT only when tokens are made
+class OpenTok(_SyncClient):
+    """A client for one OpenTok project. Safe to share between threads.
 
-        return generate_token(
-            self.api_key,
-            self._api_secret,
-            session_id,
-            rules=self._token_rules,
-            clock=self._clock,
-            **options,
+    :param api_key: the project's api key (a number as a string, or an int).
+    :param api_secret: the project's secret; it never appears in a message, repr or log.
+    :param api_url: the service's base URL.
+    :param timeout: seconds for the default transport, one number for both the connect and
+        the read timeout, or a ``(connect, read)`` pair. Give it to your own transport instead.
+    :param deadline: seconds for a whole ``create_session`` call on the default transport
+        (connects, retries, redirects, every read); default 30.
+    :param rules: the session rules (default :func:`~opentok_rules.default_rules`).
+    :param token_rules: the token rules (default :func:`~opentok_rules.default_token_rules`).
+    :param transport: what sends requests (default: a new ``Urllib3Transport``).
+    :param user_agent_suffix: appended to the ``User-Agent``, to name your application.
+    :param clock: seconds since the epoch; tokens take their times from it.
+    """
+
+    def __init__(
+        self,
+        api_key: str | int,
+        api_secret: str,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        timeout: float | tuple[float, float] | None = None,
+        deadline: float | None = None,
+        rules: RuleRegistry | None = None,
+        token_rules: RuleRegistry | None = None,
+        transport: Transport | None = None,
+        user_agent_suffix: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        # Wrapped before anything can raise: an error reporter records this frame's locals.
+        secret = Secret(api_secret)
+        del api_secret
+        super().__init__(
+            opentok_backend(api_key, secret, clock),
+            api_url,
+            timeout=timeout,
+            deadline=deadline,
+            rules=rules,
+            token_rules=token_rules,
+            transport=transport,
+            user_agent_suffix=user_agent_suffix,
         )
 
-    def _send(self, request: Request) -> Response:
-        if not _log.isEnabledFor(logging.DEBUG):
-            return self._transport.handle_request(request)
-        _log.debug("%s %s body=%s", request.method, request.url, request.body.decode())
-        started = time.perf_counter()
-        response = self._transport.handle_request(request)
-        elapsed = (time.perf_counter() - started) * 1000
-        _log.debug("HTTP %d from %s in %.1f ms", response.status, request.url, elapsed)
-        return response
+    @property
+    def api_key(self) -> str:
+        """The project's api key."""
+        return self._backend.owner
+
+    @classmethod
+    def from_env(cls, **settings: Any) -> Self:
+        """A client for the credentials in ``OPENTOK_API_KEY``, ``OPENTOK_API_SECRET`` and
+        (optionally) ``OPENTOK_API_URL``; ``settings`` are the constructor's keywords.
+
+        :raises ~opentok_rules.ConfigurationError: naming a variable that is not set.
+        """
+        from ._env import opentok_credentials
+
+        api_key, secret, api_url = opentok_credentials()
+        settings.setdefault("api_url", api_url or DEFAULT_API_URL)
+        return cls(api_key, secret.reveal(), **settings)
+
+    def __repr__(self) -> str:
+        return f"OpenTok(api_key={self.api_key!r}, api_url={self.api_url!r})"
+
+
+def opentok_backend(
+    api_key: object, secret: Secret[Any], clock: Callable[[], float]
+) -> _OpenTokBackend:
+    """The OpenTok backend for these credentials, checked."""
+    problem = _secret_problem(secret.reveal())
+    if problem is not None:
+        raise ValueError(f"api_secret {problem}; find it in your project's settings")
+    if not callable(clock):
+        raise ValueError("clock must be callable, like time.time")
+    return _OpenTokBackend(_checked_api_key(api_key), secret, clock)
 
 
 @functools.lru_cache(maxsize=256)
@@ -187,46 +333,90 @@ def _form_body(spec: SessionSpec) -> bytes:
     return urllib.parse.urlencode(spec.to_params()).encode("ascii")
 
 
-def _checked_credential(name: str, value: object) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and name == "api_key":
-        value = str(value)
+def _secret_problem(value: object) -> str | None:
+    # Returns rather than raises, so the frame holding the plain value is gone before the
+    # exception is made.
+    if not isinstance(value, str):
+        return f"must be a str, not {type(value).__name__}"
+    if not value.strip():
+        return "must be a non-empty string"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return "must not contain control characters such as CR or LF"
+    return None
+
+
+def _checked_api_key(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = int.__repr__(value)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} must be a non-empty string; find it in your project's settings")
-    return _checked_header_text(name, value)
+        raise ValueError("api_key must be a non-empty string; find it in your project's settings")
+    return _checked_header_text("api_key", str.__str__(value))
 
 
 def _checked_header_text(name: str, value: str) -> str:
     if not isinstance(value, str) or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         # It goes into a header (as a claim, or as is); a CR or LF there is an injection.
         raise ValueError(f"{name} must be a str without control characters such as CR or LF")
-    return value
+    return str.__str__(value)
 
 
 def _checked_url(url: object) -> str:
     if not isinstance(url, str):
         raise ValueError(f"api_url must be a string such as {DEFAULT_API_URL!r}")
-    parts = urllib.parse.urlsplit(url.strip())
+    url = str.__str__(url).strip()
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url) or "\\" in url:
+        raise ValueError("api_url must not contain spaces, backslashes or control characters")
+    parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"api_url must be an http(s) URL such as {DEFAULT_API_URL!r}")
-    if parts.username or parts.password or parts.query or parts.fragment:
+    if parts.username or parts.password or "@" in parts.netloc or parts.query or parts.fragment:
         raise ValueError("api_url must not carry credentials, a query or a fragment")
-    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url.strip()):
-        raise ValueError("api_url must not contain spaces or control characters")
-    return url.strip().rstrip("/")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ValueError(
+            f"api_url has an invalid port; use a number from 1 to 65535, as in "
+            f"{DEFAULT_API_URL + ':443'!r}"
+        ) from None
+    return url.rstrip("/")
 
 
-def _default_transport(timeout: float | tuple[float, float] | None) -> Transport:
-    from .transport import Urllib3Transport
+def _check_transport_settings(transport: object, timeout: object, deadline: object) -> None:
+    if transport is not None and (timeout is not None or deadline is not None):
+        raise ValueError(
+            "timeout and deadline configure the default transport; set them on yours instead"
+        )
+
+
+def _default_transport(
+    timeout: float | tuple[float, float] | None, deadline: float | None
+) -> Transport:
+    from .urllib3_transport import Urllib3Transport
 
     connect, read = _timeouts(timeout)
-    transport: Transport = Urllib3Transport(connect_timeout=connect, read_timeout=read)
+    transport: Transport = Urllib3Transport(
+        connect_timeout=connect,
+        read_timeout=read,
+        deadline=DEFAULT_DEADLINE if deadline is None else _seconds("deadline", deadline),
+    )
     return transport
 
 
-def _timeouts(timeout: float | tuple[float, float] | None) -> tuple[float, float]:
+def _timeouts(timeout: object) -> tuple[float, float]:
     if timeout is None:
         return DEFAULT_TIMEOUT
-    if isinstance(timeout, tuple):
-        connect, read = timeout
-        return float(connect), float(read)
-    return float(timeout), float(timeout)
+    if not isinstance(timeout, tuple):
+        seconds = _seconds("timeout", timeout)
+        return seconds, seconds
+    if len(timeout) != 2:
+        raise ValueError(f"timeout must be one number or a (connect, read) pair, not {timeout!r}")
+    return _seconds("timeout[0]", timeout[0]), _seconds("timeout[1]", timeout[1])
+
+
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{name} must be a finite number of seconds > 0, not {value!r}")
+    return seconds

@@ -8,6 +8,7 @@ import attrs
 
 __all__ = [
     "AuthenticationError",
+    "ConfigurationError",
     "OpenTokError",
     "RequestError",
     "ValidationError",
@@ -44,6 +45,10 @@ class ValidationError(OpenTokError, ValueError):
 
     def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Violation, ...]]]:
         return (type(self), (self.violations,))
+
+
+class ConfigurationError(OpenTokError, ValueError):
+    """The settings needed to make a client are missing or unusable (an unset variable, say)."""
 
 
 class AuthenticationError(OpenTokError):

@@ -141,7 +141,7 @@ def test_invalid_options_never_reach_the_network(json_server: LocalServer) -> No
 def test_the_clients_own_rules_are_used(json_server: LocalServer) -> None:
     with client_for(json_server, rules=otr.strict_rules()) as client:
         with pytest.raises(otr.ValidationError, match="did you mean 'media_mode'"):
-            client.create_session(medai_mode="routed")
+            client.create_session({"medai_mode": "routed"})
     assert json_server.requests == []
 
 
@@ -322,7 +322,7 @@ def test_secret_and_signature_never_shown(
     session = client.create_session(media_mode="routed")
     token = json_server.requests[0].headers["x-opentok-auth"]
     signature = token.rsplit(".", 1)[1]
-    texts = [repr(client), repr(session), str(session), repr(client._auth)]
+    texts = [repr(client), repr(session), str(session), repr(client._backend.auth)]
     texts += [record.getMessage() for record in caplog.records]
     with LocalServer(answer(403, '{"message": "bad"}')) as refusing:
         with pytest.raises(otr.AuthenticationError) as caught:

@@ -1,0 +1,205 @@
+"""``AsyncOpenTok`` and ``AsyncVonageVideo``: the same clients, awaited.
+
+They share the client core with the blocking clients: the same rules run, the same request is
+built, the same answer reader raises the same errors. Only the transport differs, an
+:class:`~opentok_rules.transport.AsyncTransport`. ``generate_token`` is not awaited: it is pure
+CPU work with no I/O. The default transport needs ``pip install "opentok-rules[async]"``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._secret import Secret
+from .client import (
+    DEFAULT_API_URL,
+    DEFAULT_DEADLINE,
+    Backend,
+    Session,
+    _check_transport_settings,
+    _ClientCore,
+    _seconds,
+    _timeouts,
+    opentok_backend,
+)
+from .registry import RuleRegistry
+from .spec import SessionSpec
+from .transport import AsyncTransport
+
+if TYPE_CHECKING:
+    from typing_extensions import Self, Unpack
+
+    from .options import SessionOptions
+
+__all__ = ["AsyncOpenTok", "AsyncVonageVideo"]
+
+
+class _AsyncClient(_ClientCore):
+    """A core that sends through an :class:`~opentok_rules.transport.AsyncTransport`."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        api_url: str,
+        *,
+        timeout: float | tuple[float, float] | None,
+        deadline: float | None,
+        rules: RuleRegistry | None,
+        token_rules: RuleRegistry | None,
+        transport: AsyncTransport | None,
+        user_agent_suffix: str | None,
+    ) -> None:
+        super().__init__(
+            backend,
+            api_url,
+            rules=rules,
+            token_rules=token_rules,
+            user_agent_suffix=user_agent_suffix,
+        )
+        _check_transport_settings(transport, timeout, deadline)
+        self._transport = (
+            transport if transport is not None else _default_transport(timeout, deadline)
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the transport's connections."""
+        await self._transport.aclose()
+
+    async def create_session(
+        self,
+        options: Mapping[str, Any] | SessionSpec | None = None,
+        /,
+        **kwargs: Unpack[SessionOptions],
+    ) -> Session:
+        """Create a session; the same options, checks and errors as the blocking client's."""
+        request, spec = self._create_request(options, kwargs)
+        return self._session_from(await self._transport.handle_request(request), spec)
+
+
+class AsyncOpenTok(_AsyncClient):
+    """:class:`~opentok_rules.OpenTok`, awaited: ``await client.create_session(...)``.
+
+    The constructor is :class:`~opentok_rules.OpenTok`'s; ``transport`` is an
+    :class:`~opentok_rules.transport.AsyncTransport`. Share one client between tasks of one
+    event loop; close it with ``await client.aclose()`` or ``async with``.
+    """
+
+    def __init__(
+        self,
+        api_key: str | int,
+        api_secret: str,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        timeout: float | tuple[float, float] | None = None,
+        deadline: float | None = None,
+        rules: RuleRegistry | None = None,
+        token_rules: RuleRegistry | None = None,
+        transport: AsyncTransport | None = None,
+        user_agent_suffix: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        secret = Secret(api_secret)
+        del api_secret  # an error reporter records this frame's locals
+        super().__init__(
+            opentok_backend(api_key, secret, clock),
+            api_url,
+            timeout=timeout,
+            deadline=deadline,
+            rules=rules,
+            token_rules=token_rules,
+            transport=transport,
+            user_agent_suffix=user_agent_suffix,
+        )
+
+    @property
+    def api_key(self) -> str:
+        """The project's api key."""
+        return self._backend.owner
+
+    @classmethod
+    def from_env(cls, **settings: Any) -> Self:
+        """As :meth:`OpenTok.from_env <opentok_rules.OpenTok.from_env>`."""
+        from ._env import opentok_credentials
+
+        api_key, secret, api_url = opentok_credentials()
+        settings.setdefault("api_url", api_url or DEFAULT_API_URL)
+        return cls(api_key, secret.reveal(), **settings)
+
+    def __repr__(self) -> str:
+        return f"AsyncOpenTok(api_key={self.api_key!r}, api_url={self.api_url!r})"
+
+
+class AsyncVonageVideo(_AsyncClient):
+    """:class:`~opentok_rules.VonageVideo`, awaited; the same constructor."""
+
+    def __init__(
+        self,
+        application_id: str,
+        private_key: str | bytes | os.PathLike[str],
+        *,
+        api_url: str | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        deadline: float | None = None,
+        rules: RuleRegistry | None = None,
+        token_rules: RuleRegistry | None = None,
+        transport: AsyncTransport | None = None,
+        user_agent_suffix: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        from .vonage import DEFAULT_VONAGE_API_URL, vonage_backend
+
+        key = Secret(private_key)
+        del private_key  # an error reporter records this frame's locals
+        super().__init__(
+            vonage_backend(application_id, key, clock),
+            DEFAULT_VONAGE_API_URL if api_url is None else api_url,
+            timeout=timeout,
+            deadline=deadline,
+            rules=rules,
+            token_rules=token_rules,
+            transport=transport,
+            user_agent_suffix=user_agent_suffix,
+        )
+
+    @property
+    def application_id(self) -> str:
+        """The application's id."""
+        return self._backend.owner
+
+    @classmethod
+    def from_env(cls, **settings: Any) -> Self:
+        """As :meth:`VonageVideo.from_env <opentok_rules.VonageVideo.from_env>`."""
+        from ._env import vonage_credentials
+
+        application_id, key_path, api_url = vonage_credentials()
+        settings.setdefault("api_url", api_url)
+        return cls(application_id, key_path, **settings)
+
+    def __repr__(self) -> str:
+        return f"AsyncVonageVideo(application_id={self.application_id!r}, api_url={self.api_url!r})"
+
+
+def _default_transport(
+    timeout: float | tuple[float, float] | None, deadline: float | None
+) -> AsyncTransport:
+    from .async_transport import DefaultAsyncTransport
+
+    connect, read = _timeouts(timeout)
+    transport: AsyncTransport = DefaultAsyncTransport(
+        connect_timeout=connect,
+        read_timeout=read,
+        deadline=DEFAULT_DEADLINE if deadline is None else _seconds("deadline", deadline),
+    )
+    return transport

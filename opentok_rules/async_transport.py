@@ -1,0 +1,471 @@
+"""The default async transport: aiohttp moves the bytes, :mod:`opentok_rules.policy` decides.
+
+Every decision (where a URL goes, which redirect is followed, what is retried and after how
+long, how large an answer may be, how long the whole call may take, what the error says) is
+the policy's, shared with :class:`~opentok_rules.urllib3_transport.Urllib3Transport`; this
+module only maps aiohttp's objects and exceptions onto it.
+
+aiohttp is an extra (``pip install "opentok-rules[async]"``). This module imports it at the
+top, but inside ``try`` so that :func:`require_async_library` can say what to install; and
+nothing imports this module until an async client builds its default transport, so
+``import opentok_rules`` never imports aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Final
+
+from opentok_rules import policy
+from opentok_rules.errors import RequestError
+from opentok_rules.policy import Deadline, FailureKind, Target
+from opentok_rules.transport import Request, Response, redact_headers
+
+# The same argument checks (and messages) as the urllib3 transport's. urllib3 is a
+# dependency of the package, so this import never fails.
+from opentok_rules.urllib3_transport import _check_count, _check_seconds
+
+try:
+    import aiohttp
+    from yarl import URL
+except ImportError:  # pragma: no cover - tested in a subprocess that hides aiohttp
+    aiohttp = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+__all__ = ["INSTALL_HINT", "AiohttpTransport", "DefaultAsyncTransport", "require_async_library"]
+
+#: What to run when aiohttp is missing.
+INSTALL_HINT: Final = 'pip install "opentok-rules[async]"'
+
+_log = logging.getLogger("opentok_rules.transport")
+
+_READ_CHUNK = 64 * 1024
+_MAX_ROUTES = 64
+#: Within this much of the deadline, a timeout is the deadline's, not a connect or read one.
+_DEADLINE_SLACK = 0.01
+#: Timeouts are never rounded up to whole seconds (aiohttp does above its ceil_threshold,
+#: which would let a call overrun its deadline by up to a second).
+_NO_CEIL = float("inf")
+#: An attempt this soon after the call began may use the whole deadline as its total.
+_FIRST_ATTEMPT_SLACK = 0.001
+
+
+def require_async_library() -> None:
+    """Check that aiohttp is importable.
+
+    :raises ImportError: in one line, naming the extra to install.
+    """
+    if aiohttp is None:
+        raise ImportError(f"the async clients need aiohttp; install it with: {INSTALL_HINT}")
+
+
+class AiohttpTransport:
+    """The default ``opentok_rules.transport.AsyncTransport``: one pooled
+    ``aiohttp.ClientSession``, with the same promises as
+    :class:`~opentok_rules.urllib3_transport.Urllib3Transport`: explicit retries, answers
+    bounded in decoded bytes, a deadline for the whole call, and redirects that never carry
+    credentials to another host.
+
+    Share one instance between the tasks of one event loop; it opens its session on first
+    use. Close it with ``await transport.aclose()`` or ``async with``.
+
+    :param connect_timeout: seconds to wait for a TCP (and TLS) connection.
+    :param read_timeout: seconds to wait for each read of the answer.
+    :param deadline: seconds for the whole call: connects, retries, redirects and every read.
+    :param retries: most extra attempts for one request, over all causes. An attempt is
+        repeated only when the request surely did not reach the service (the connection could
+        not be made) or the service said so (HTTP 429 or 503).
+    :param max_retry_after: cap, in seconds, on an honoured ``Retry-After``.
+    :param ca_certs: path of a PEM CA bundle to trust instead of the system's. Certificates
+        are always verified.
+    :param max_body: most bytes accepted in one answer body, counted after decoding any
+        ``Content-Encoding``; a larger answer raises
+        :class:`~opentok_rules.errors.RequestError` as soon as it passes the cap.
+    :param max_redirects: most same-origin redirects followed for one request.
+    :param pool_maxsize: most connections open at once (all kept alive); a call beyond that
+        waits for a free one, within its deadline.
+    :param sleep: awaited with the delay, in seconds, before each retry (tests pass a fake).
+    :raises ValueError: when an argument is out of range.
+    :raises ImportError: when aiohttp is not installed.
+    """
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 10.0,
+        deadline: float = 30.0,
+        retries: int = 2,
+        max_retry_after: float = 5.0,
+        ca_certs: str | None = None,
+        max_body: int = 1 << 20,
+        max_redirects: int = 3,
+        pool_maxsize: int = 10,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        require_async_library()
+        _check_seconds("connect_timeout", connect_timeout, allow_zero=False)
+        _check_seconds("read_timeout", read_timeout, allow_zero=False)
+        _check_seconds("deadline", deadline, allow_zero=False)
+        _check_seconds("max_retry_after", max_retry_after, allow_zero=True)
+        _check_count("retries", retries, minimum=0)
+        _check_count("max_body", max_body, minimum=0)
+        _check_count("max_redirects", max_redirects, minimum=0)
+        _check_count("pool_maxsize", pool_maxsize, minimum=1)
+        if ca_certs is not None and not os.path.isfile(ca_certs):
+            raise ValueError(f"ca_certs must be the path of a PEM file; {ca_certs!r} is not a file")
+        if not callable(sleep):
+            raise ValueError("sleep must be an async callable, like asyncio.sleep")
+        self._connect_timeout = float(connect_timeout)
+        self._read_timeout = float(read_timeout)
+        self._deadline = float(deadline)
+        self._retries = retries
+        self._max_retry_after = float(max_retry_after)
+        self._max_body = max_body
+        self._max_redirects = max_redirects
+        self._pool_maxsize = pool_maxsize
+        self._sleep = sleep
+        # Built now: a bad ca_certs fails at construction, not at the first request.
+        self._ssl = ssl.create_default_context(cafile=ca_certs)
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Target -> (aiohttp URL built from the policy's parse, never from a string the
+        # library would parse its own way; the URL for messages). A client posts to one URL,
+        # so both are built once.
+        self._routes: dict[Target, tuple[URL, str]] = {}
+        # The first attempt's timeouts, built once: it starts microseconds after its deadline
+        # does, so its total is the whole deadline (later attempts get what is left).
+        self._first_timeout = aiohttp.ClientTimeout(
+            total=self._deadline,
+            sock_connect=self._connect_timeout,
+            sock_read=self._read_timeout,
+            ceil_threshold=_NO_CEIL,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"AiohttpTransport(connect_timeout={self._connect_timeout}, "
+            f"read_timeout={self._read_timeout}, deadline={self._deadline}, "
+            f"retries={self._retries}, max_retry_after={self._max_retry_after})"
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every pooled connection. The transport stays usable; it reconnects."""
+        session, self._session = self._session, None
+        self._loop = None
+        if session is not None:
+            await session.close()
+
+    async def handle_request(self, request: Request) -> Response:
+        """Send ``request`` and return the answer, retrying and redirecting as documented.
+
+        A final 429 or 503 is returned, not raised: deciding what it means is the caller's job.
+        A cancelled call raises ``asyncio.CancelledError`` and closes the connection it
+        was using, so no half-read connection goes back to the pool.
+
+        :raises ~opentok_rules.errors.RequestError: no answer could be had (``status`` is
+            ``None``), the deadline passed, or the answer was refused: too large, badly
+            framed, or a redirect that is not followed (``status`` is the HTTP status).
+        """
+        target = policy.parse_target(request.url)
+        if target is None:
+            raise policy.invalid_url(request.method, request.url)
+        return await self._exchange(request, target, Deadline(self._deadline))
+
+    # --- the retry and redirect loop: policy decisions only ----------------------------------
+
+    async def _exchange(self, request: Request, target: Target, deadline: Deadline) -> Response:
+        retries_used = 0
+        redirects = 0
+        while True:
+            try:
+                response = await self._send(request, target, deadline)
+            except _Failed as failed:
+                if retries_used >= self._retries or not policy.failure_is_retryable(failed.kind):
+                    raise failed.error from failed.cause
+                delay = policy.retry_delay(retries_used, self._max_retry_after)
+                if delay >= deadline.remaining():
+                    raise failed.error from failed.cause  # no time left for another attempt
+            else:
+                following = policy.redirect_target(
+                    request.method,
+                    target,
+                    response.status,
+                    response.headers.get("location"),
+                    redirects=redirects,
+                    max_redirects=self._max_redirects,
+                )
+                if following is not None:
+                    target, redirects = following, redirects + 1
+                    continue
+                if not policy.status_is_retryable(response.status) or retries_used >= self._retries:
+                    return response
+                delay = policy.retry_delay(
+                    retries_used, self._max_retry_after, response.headers.get("retry-after")
+                )
+                if delay >= deadline.remaining():
+                    return response  # waiting would pass the deadline: this is the answer
+            retries_used += 1
+            _log.debug("retry %d of %d in %.3f s", retries_used, self._retries, delay)
+            await self._sleep(delay)
+
+    # --- one attempt: aiohttp in, Response or _Failed out ---------------------------------------
+
+    async def _send(self, request: Request, target: Target, deadline: Deadline) -> Response:
+        debug = _log.isEnabledFor(logging.DEBUG)
+        url, shown = self._route(target)
+        where = f"{request.method} {shown}"
+        if debug:
+            _log.debug(
+                "%s headers=%r body=<%d bytes>",
+                where,
+                redact_headers(request.headers),
+                len(request.body),
+            )
+        started = time.monotonic() if debug else 0.0
+        try:
+            status, headers, body = await self._attempt(request, url, deadline, where)
+        except _ATTEMPT_ERRORS as exc:
+            if debug:
+                elapsed_ms = (time.monotonic() - started) * 1000
+                _log.debug("%s failed after %.1f ms: %s", where, elapsed_ms, type(exc).__name__)
+            raise self._failure(exc, request.method, target, deadline) from exc
+        if debug:
+            elapsed_ms = (time.monotonic() - started) * 1000
+            _log.debug("%s -> %d in %.1f ms", where, status, elapsed_ms)
+        return Response(status=status, headers=headers, body=body)
+
+    async def _attempt(
+        self, request: Request, url: URL, deadline: Deadline, where: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        session = self._session_for_this_loop()
+        # total: aiohttp's own timer covers connect, the pool wait, sending and every read of
+        # this attempt, and cancels cleanly; it is what is left of the whole call's deadline.
+        left = deadline.timeout(self._deadline, where)
+        timeout = (
+            self._first_timeout
+            if left > self._deadline - _FIRST_ATTEMPT_SLACK
+            else aiohttp.ClientTimeout(
+                total=left,
+                sock_connect=self._connect_timeout,
+                sock_read=self._read_timeout,
+                ceil_threshold=_NO_CEIL,
+            )
+        )
+        raw = await session.request(
+            request.method,
+            url,
+            data=request.body or None,
+            headers=request.headers,
+            allow_redirects=False,
+            timeout=timeout,
+        )
+        try:
+            headers = _merged_headers(raw.headers)
+            body = await self._read_body(raw, headers, where)
+        except BaseException:
+            # Unread bytes may be huge or never come, and a cancelled read leaves the
+            # connection mid-answer: close it, never return it to the pool.
+            raw.close()
+            raise
+        raw.release()
+        return raw.status, headers, body
+
+    async def _read_body(
+        self, raw: aiohttp.ClientResponse, headers: Mapping[str, str], where: str
+    ) -> bytes:
+        """The whole decoded body, or RequestError once it is known to exceed ``max_body``."""
+        declared = policy.declared_length(
+            headers, where=where, status=raw.status, max_body=self._max_body
+        )
+        if declared is not None:
+            # The usual case: one valid Content-Length within the cap and no encoding;
+            # aiohttp reads exactly that much, and fails if the connection ends short.
+            return await raw.read()
+        # aiohttp (>= 3.13.3, the fix of CVE-2025-69223) inflates gzip/deflate at most a read
+        # buffer at a time, so reading decoded bytes in bounded chunks bounds a bomb too.
+        limit = policy.BodyLimit(self._max_body, where=where, status=raw.status)
+        while chunk := await raw.content.read(limit.next_read_size(_READ_CHUNK)):
+            limit.feed(chunk)
+        return limit.body()
+
+    def _session_for_this_loop(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is not None and self._loop is loop and not session.closed:
+            return session
+        if session is not None and self._loop is not loop and not session.closed:
+            raise RuntimeError(
+                "an AiohttpTransport serves one event loop at a time, and this one is still "
+                "open in another loop: build one transport (one client) per event loop, or "
+                "await transport.aclose() before the first loop ends."
+            )
+        # Made on first use, inside the loop, as aiohttp requires.
+        connector = aiohttp.TCPConnector(limit=self._pool_maxsize, limit_per_host=0, ssl=self._ssl)
+        self._session = session = aiohttp.ClientSession(
+            connector=connector,
+            # Never from the environment, as the urllib3 transport: no proxy, no netrc.
+            trust_env=False,
+            # The service sets no cookie the client needs, and none may leak between calls.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            # Only the caller's Content-Type is sent, as urllib3 does; not a guessed one.
+            skip_auto_headers=("Content-Type",),
+            raise_for_status=False,
+            # aiohttp would offer gzip, deflate (and br): ask for what needs no inflating.
+            # A caller's own Accept-Encoding replaces this one.
+            headers={"Accept-Encoding": "identity"},
+        )
+        self._loop = loop
+        return session
+
+    def _route(self, target: Target) -> tuple[URL, str]:
+        """aiohttp's URL for ``target``, and the URL as messages show it."""
+        route = self._routes.get(target)
+        if route is None:
+            route = (_build_url(target), policy.safe_url(target.url))
+            if len(self._routes) >= _MAX_ROUTES:
+                self._routes.clear()  # a long-lived transport used for many URLs stays bounded
+            self._routes[target] = route
+        return route
+
+    def _failure(
+        self, exc: BaseException, method: str, target: Target, deadline: Deadline
+    ) -> _Failed:
+        """The policy's view of ``exc``: its kind and the RequestError to raise."""
+        if isinstance(exc, RequestError):
+            # The policy itself refused the answer (size, framing) or the deadline had passed.
+            return _Failed(FailureKind.BROKEN, exc, exc.__cause__)
+        _drop_frames(exc)
+        where = f"{method} {policy.safe_url(target.url)}"
+        if deadline.remaining() <= _DEADLINE_SLACK:
+            return _Failed(FailureKind.DEADLINE, deadline.error(where), exc)
+        kind = _kind(exc)
+        message = policy.describe_failure(
+            kind,
+            method,
+            target.url,
+            reason=_reason(exc),
+            connect_timeout=self._connect_timeout,
+            read_timeout=self._read_timeout,
+        )
+        return _Failed(kind, RequestError(message), exc)
+
+
+#: The name the async clients use for their default transport.
+DefaultAsyncTransport = AiohttpTransport
+
+
+class _Failed(Exception):
+    """One attempt's failure: what kind (for the retry decision) and the error to raise."""
+
+    def __init__(self, kind: FailureKind, error: RequestError, cause: BaseException | None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.error = error
+        self.cause = cause
+
+
+# What one attempt may raise besides CancelledError (which must pass through untouched):
+# aiohttp's errors, the timeouts, the socket's, a ValueError from a malformed answer, and the
+# policy's own RequestError (too large, bad framing, deadline passed).
+_ATTEMPT_ERRORS: tuple[type[BaseException], ...] = (
+    (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError, RequestError)
+    if aiohttp is not None
+    else ()
+)
+
+
+def _kind(exc: BaseException) -> FailureKind:
+    """Map an aiohttp / socket exception to the policy's failure kinds, most precise first."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return FailureKind.RESOLVE
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+        return FailureKind.TLS
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return FailureKind.CONNECT  # the connection was not made: nothing was sent
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return FailureKind.CONNECT_TIMEOUT
+    if isinstance(exc, (aiohttp.SocketTimeoutError, asyncio.TimeoutError)):
+        return FailureKind.READ_TIMEOUT
+    return FailureKind.BROKEN
+
+
+def _drop_frames(exc: BaseException) -> None:
+    """Forget the frames of ``exc`` and of what caused it, keeping types and messages.
+
+    aiohttp's frames hold the request headers (the credential) in their locals, and error
+    reporters record every frame's locals of a RequestError's cause: they must not see them.
+    """
+    seen: BaseException | None = exc
+    for _ in range(16):  # a cause chain is short; never loop on a cycle
+        if seen is None:
+            return
+        seen.__traceback__ = None
+        seen = seen.__cause__ or seen.__context__
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause for a message (e.g. ``connection refused``), never a header or body."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and (seen.errno or seen.strerror):
+            # asyncio words a refused connect "Connect call failed (addr)": name the errno.
+            text = os.strerror(seen.errno) if seen.errno else str(seen.strerror)
+            return text[:1].lower() + text[1:]
+        seen = seen.__cause__ or seen.__context__
+    if aiohttp is not None and isinstance(exc, aiohttp.ClientResponseError):
+        # A parse error quotes what the server sent; keep only aiohttp's words, bounded.
+        return exc.message.partition(":")[0][:100] or type(exc).__name__
+    return (str(exc) or type(exc).__name__)[:200]
+
+
+def _merged_headers(raw: Mapping[str, str]) -> dict[str, str]:
+    """Lower-case names, repeated fields joined with ``", "``, as the policy expects."""
+    merged = {name.lower(): value for name, value in raw.items()}
+    if len(merged) == len(raw):
+        return merged  # the usual case: no field repeated
+    merged.clear()
+    for name, value in raw.items():
+        key = name.lower()
+        merged[key] = f"{merged[key]}, {value}" if key in merged else value
+    return merged
+
+
+def _build_url(target: Target) -> URL:
+    """aiohttp's URL from the policy's parse, checked to route to the very same place."""
+    path, _, query = target.target.partition("?")
+    url = URL.build(
+        scheme=target.scheme,
+        authority=target.authority,
+        path=path,
+        query_string=query,
+        encoded=True,
+    )
+    if (url.scheme, url.raw_host, url.port) != target.origin:
+        # Cannot happen with the policy's canonical authority; if yarl ever read it another
+        # way, refusing is the only safe answer.
+        raise RequestError(
+            f"{policy.safe_url(target.url)}: aiohttp would route this URL elsewhere than it "
+            f"was checked for; it was not sent. Report this as a bug of opentok-rules."
+        )
+    return url

@@ -1,0 +1,155 @@
+"""The asyncio clients inside a running event loop: the fixture, the docs' handler, cancelling.
+
+Their behaviour against every answer is held by the one suite all four clients share
+(tests/test_backends.py); this file covers what only an event loop shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import opentok_rules as otr
+from opentok_rules.session_ids import session_id_fields
+from opentok_rules.testing import Emulator
+
+pytest.importorskip("aiohttp", reason='the async clients need aiohttp: pip install ".[async]"')
+
+EXAMPLE = Path(__file__).parents[1] / "docs" / "examples" / "async_handler.py"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_an_async_test_creates_sessions_on_the_emulator_fixture(
+    opentok_emulator: Emulator,
+) -> None:
+    async with otr.AsyncOpenTok(
+        opentok_emulator.api_key, opentok_emulator.api_secret, opentok_emulator.url
+    ) as client:
+        sessions = await asyncio.gather(
+            *(client.create_session(media_mode="routed") for _ in range(20))
+        )
+        token = client.generate_token(sessions[0].session_id, role="moderator")
+    assert len({session.session_id for session in sessions}) == 20
+    assert len(opentok_emulator.sessions) == 20
+    assert session_id_fields(sessions[0].session_id)[1] == opentok_emulator.api_key  # type: ignore[index]
+    assert token.count(".") == 2
+
+
+@pytest.mark.anyio
+async def test_the_vonage_fixture_serves_the_async_vonage_client(
+    vonage_emulator: Emulator,
+) -> None:
+    async with otr.AsyncVonageVideo(
+        vonage_emulator.application_id,
+        vonage_emulator.private_key,
+        api_url=vonage_emulator.url,
+    ) as client:
+        session = await client.create_session(media_mode="routed")
+    assert session_id_fields(session.session_id)[1] == vonage_emulator.application_id  # type: ignore[index]
+
+
+@pytest.mark.anyio
+async def test_the_docs_handler_example(opentok_emulator: Emulator) -> None:
+    namespace = runpy.run_path(str(EXAMPLE))  # not as __main__: its functions only
+    rooms = await namespace["serve"](
+        opentok_emulator.api_key, opentok_emulator.api_secret, opentok_emulator.url
+    )
+    assert [sorted(room) for room in rooms] == [["session_id", "token"]] * 3
+    tokens = [room["token"] for room in rooms]
+    assert len(set(tokens)) == 3
+    assert [s.params["archiveMode"] for s in opentok_emulator.sessions] == ["always"] * 3
+
+
+def test_the_docs_handler_example_runs_as_a_script(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == ["1_ True"] * 3
+    shown = [line.strip()[2:] for line in EXAMPLE.read_text().splitlines() if "    # 1_" in line]
+    assert shown == printed
+
+
+@pytest.fixture
+def silent_service() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A service that accepts connections and reads requests but never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(connection)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+
+def _closed_by_peer(connection: socket.socket, within: float) -> bool:
+    connection.settimeout(0.1)
+    ends = time.monotonic() + within
+    while time.monotonic() < ends:
+        try:
+            if connection.recv(65536) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except OSError:
+            return True
+    return False
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_create_session_raises_cancelled_and_drops_its_connection(
+    silent_service: tuple[str, list[socket.socket]],
+) -> None:
+    url, accepted = silent_service
+    async with otr.AsyncOpenTok("123456", "s" * 40, url, deadline=20.0) as client:
+        task = asyncio.ensure_future(client.create_session(media_mode="routed"))
+        for _ in range(100):  # until the request is on the wire
+            await asyncio.sleep(0.02)
+            if accepted:
+                break
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert len(accepted) == 1
+        # The half-used connection is closed, not put back in the pool for the next call.
+        closed = await asyncio.to_thread(_closed_by_peer, accepted[0], 3.0)
+        assert closed
+
+
+def test_building_an_async_client_imports_nothing_until_then() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, opentok_rules as o; o.AsyncOpenTok; print('aiohttp' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "False"
