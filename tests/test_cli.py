@@ -7,9 +7,11 @@ together; each subprocess has a timeout, so a hang fails the test instead of the
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import queue
@@ -21,7 +23,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +33,7 @@ import jwt
 import pytest
 
 import opentok_rules
+from opentok_rules.cli import main
 from opentok_rules.client import OpenTok
 from opentok_rules.session_ids import make_session_id, session_id_fields
 from opentok_rules.testing import Emulator
@@ -55,6 +59,8 @@ SEVERAL_VIOLATIONS = [
     "--archive-resolution",
     "1x1",
 ]
+# The token rule that checks a session id against the signing api key or application id.
+SESSION_RULE = "token-session-belongs-to-key"
 SEVERAL_RULE_IDS = [
     "always-archive-requires-routed",
     "relayed-forbids-e2ee",
@@ -65,8 +71,12 @@ SEVERAL_RULE_IDS = [
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without any OpenTok settings, plus ``extra``."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("OPENTOK_")}
+    """This process's environment without any OpenTok or Vonage settings, plus ``extra``."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("OPENTOK_", "VONAGE_"))
+    }
     env.update(extra)
     return env
 
@@ -105,10 +115,10 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -
 
 
 def violation_rule_ids(stderr: str) -> list[str]:
-    """The rule ids of ``opentok-rules: RULE: FIELD: MESSAGE`` lines, in order."""
+    """The rule ids of ``opentok-rules: RULE: FLAG: MESSAGE`` lines, in order."""
     ids = []
     for line in stderr.splitlines():
-        match = re.fullmatch(r"opentok-rules: ([a-z0-9-]+): ([a-z_]+|-): .+", line)
+        match = re.fullmatch(r"opentok-rules: ([a-z0-9-]+): (--[a-z-]+|SESSION_ID|-): .+", line)
         assert match is not None, f"not a violation line: {line!r}"
         ids.append(match.group(1))
     return ids
@@ -133,6 +143,73 @@ def session_id(emulator: Emulator) -> str:
     """A session the emulator created (through the library, not the command under test)."""
     with OpenTok(emulator.api_key, emulator.api_secret, emulator.url) as client:
         return client.create_session(media_mode="routed").session_id
+
+
+#: What in-process runs return: the exit code, stdout and stderr.
+Outcome = tuple[int, str, str]
+
+
+@pytest.fixture
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Outcome]:
+    """``main(args)`` in this process, faster than a subprocess, with no OpenTok or Vonage
+    settings but the keywords (set as environment variables)."""
+    for name in list(os.environ):
+        if name.startswith(("OPENTOK_", "VONAGE_")):
+            monkeypatch.delenv(name)
+
+    def call(*args: str, **env: str) -> Outcome:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's own exits: --help, usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call
+
+
+needs_cryptography = pytest.mark.skipif(
+    importlib.util.find_spec("cryptography") is None,
+    reason="the Vonage backend needs the vonage extra (cryptography)",
+)
+
+
+@pytest.fixture
+def vonage_emulator() -> Iterator[Emulator]:
+    pytest.importorskip("cryptography", reason="the Vonage backend needs the vonage extra")
+    with Emulator(backend="vonage") as running:
+        yield running
+
+
+@pytest.fixture
+def key_file(vonage_emulator: Emulator, tmp_path: Path) -> Path:
+    """The Vonage emulator's private key in a file, as the dashboard hands it out."""
+    path = tmp_path / "private.key"
+    path.write_text(vonage_emulator.private_key, encoding="ascii")
+    return path
+
+
+def vonage_env(emulator: Emulator, key_path: Path, **overrides: str) -> dict[str, str]:
+    settings = {
+        "VONAGE_APPLICATION_ID": emulator.application_id,
+        "VONAGE_PRIVATE_KEY_PATH": str(key_path),
+        "VONAGE_VIDEO_API_URL": emulator.url,
+    }
+    settings.update(overrides)
+    return clean_env(**settings)
+
+
+def decode_vonage_jwt(token: str, private_key_pem: str) -> dict[str, Any]:
+    """The claims of an RS256 token, verified with the public half of ``private_key_pem``."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(private_key_pem.encode("ascii"), password=None)
+    claims: dict[str, Any] = jwt.decode(token, key.public_key(), algorithms=["RS256"])  # type: ignore[arg-type]
+    return claims
 
 
 # --- check ---------------------------------------------------------------------------------
@@ -252,7 +329,7 @@ def test_check_names_the_field_of_a_violation() -> None:
     result = run("check", "--location", "localhost")
 
     assert result.returncode == 2
-    assert result.stderr.startswith("opentok-rules: location-ipv4: location: ")
+    assert result.stderr.startswith("opentok-rules: location-ipv4: --location: --location must")
     assert "'localhost'" in result.stderr
 
 
@@ -446,7 +523,7 @@ def test_create_with_an_invalid_url() -> None:
 
     line = assert_one_line_error(run("create", "--api-url", "ftp://example.com", env=env), 2)
 
-    assert "api_url" in line
+    assert "--api-url" in line
 
 
 # --- token ---------------------------------------------------------------------------------
@@ -536,7 +613,7 @@ def test_token_for_a_session_of_another_key(emulator: Emulator) -> None:
 
     assert result.returncode == 2
     assert result.stdout == ""
-    assert violation_rule_ids(result.stderr) == ["session-belongs-to-key"]
+    assert violation_rule_ids(result.stderr) == [SESSION_RULE]
     assert emulator.api_secret not in result.stderr
 
 
@@ -544,7 +621,7 @@ def test_token_for_something_that_is_no_session_id(emulator: Emulator) -> None:
     result = run("token", "not-a-session", env=emulator_env(emulator))
 
     assert result.returncode == 2
-    assert violation_rule_ids(result.stderr) == ["session-belongs-to-key"]
+    assert violation_rule_ids(result.stderr) == [SESSION_RULE]
 
 
 def test_token_with_an_unknown_role(emulator: Emulator, session_id: str) -> None:
@@ -563,7 +640,7 @@ def test_token_with_every_problem_at_once(emulator: Emulator) -> None:
 
     assert result.returncode == 2
     assert violation_rule_ids(result.stderr) == [
-        "session-belongs-to-key",
+        SESSION_RULE,
         "token-role",
         "token-data-length",
         "token-layout-classes",
@@ -833,3 +910,792 @@ def test_the_console_script() -> None:
     assert json.loads(ok.stdout)["params"] == ROUTED_AT_LOCATION
     assert refused.returncode == 2
     assert violation_rule_ids(refused.stderr) == SEVERAL_RULE_IDS
+
+
+# --- the Vonage Video API backend ----------------------------------------------------------
+
+
+def test_create_vonage_with_flags(vonage_emulator: Emulator, key_file: Path) -> None:
+    result = run(
+        "create",
+        "--media-mode",
+        "routed",
+        "--application-id",
+        vonage_emulator.application_id,
+        "--private-key",
+        str(key_file),
+        "--api-url",
+        vonage_emulator.url,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    [session] = vonage_emulator.sessions
+    assert result.stdout == session.session_id + "\n"
+    fields = session_id_fields(session.session_id)
+    assert fields is not None
+    assert fields[1] == vonage_emulator.application_id
+    assert session.params["p2p.preference"] == "disabled"
+
+
+def test_create_vonage_from_the_environment(vonage_emulator: Emulator, key_file: Path) -> None:
+    result = run("create", "--json", env=vonage_env(vonage_emulator, key_file))
+
+    assert result.returncode == 0, result.stderr
+    [session] = vonage_emulator.sessions
+    output = json.loads(result.stdout)
+    assert output["session_id"] == session.session_id
+    assert output["record"]["project_id"] == vonage_emulator.application_id
+
+
+def test_create_vonage_flags_win_over_the_environment(
+    vonage_emulator: Emulator, key_file: Path
+) -> None:
+    env = vonage_env(
+        vonage_emulator,
+        key_file,
+        VONAGE_APPLICATION_ID="00000000-0000-4000-8000-000000000000",
+        VONAGE_PRIVATE_KEY_PATH="/nonexistent/private.key",
+    )
+
+    result = run(
+        "create",
+        "--application-id",
+        vonage_emulator.application_id,
+        "--private-key",
+        str(key_file),
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert len(vonage_emulator.sessions) == 1
+
+
+def test_create_vonage_never_prints_the_key(vonage_emulator: Emulator, key_file: Path) -> None:
+    results = [
+        run("create", env=vonage_env(vonage_emulator, key_file)),
+        run(
+            "create", "--media-mode", "relayed", "--e2ee", env=vonage_env(vonage_emulator, key_file)
+        ),
+        run("token", "not-a-session", env=vonage_env(vonage_emulator, key_file)),
+    ]
+
+    assert [result.returncode for result in results] == [0, 2, 2]
+    body = "".join(vonage_emulator.private_key.splitlines()[1:-1])
+    for result in results:
+        assert "PRIVATE KEY" not in result.stdout + result.stderr
+        assert body[:40] not in result.stdout + result.stderr
+
+
+def test_token_vonage(vonage_emulator: Emulator, key_file: Path) -> None:
+    session_id = make_session_id(vonage_emulator.application_id)
+
+    result = run(
+        "token",
+        session_id,
+        "--role",
+        "moderator",
+        "--data",
+        "name=Ada",
+        "--layout-class",
+        "focus",
+        "--expire-in",
+        "600",
+        env=vonage_env(vonage_emulator, key_file),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    claims = decode_vonage_jwt(result.stdout.strip(), vonage_emulator.private_key)
+    assert claims["application_id"] == vonage_emulator.application_id
+    assert claims["session_id"] == session_id
+    assert claims["role"] == "moderator"
+    assert claims["sub"] == "video"
+    assert claims["scope"] == "session.connect"
+    assert claims["connection_data"] == "name=Ada"
+    assert claims["initial_layout_class_list"] == "focus"
+    assert claims["exp"] - claims["iat"] == 600
+    # Tokens are signed locally: nothing reached the service.
+    assert vonage_emulator.requests == []
+
+
+def test_token_vonage_refuses_t1(vonage_emulator: Emulator, key_file: Path) -> None:
+    session_id = make_session_id(vonage_emulator.application_id)
+
+    result = run("token", session_id, "--type", "T1", env=vonage_env(vonage_emulator, key_file))
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert violation_rule_ids(result.stderr) == ["token-type"]
+    assert result.stderr.startswith("opentok-rules: token-type: --type: ")
+    assert "Vonage" in result.stderr
+    assert "token_type" not in result.stderr
+
+
+def test_token_vonage_for_an_opentok_session(vonage_emulator: Emulator, key_file: Path) -> None:
+    result = run("token", make_session_id("123456"), env=vonage_env(vonage_emulator, key_file))
+
+    assert result.returncode == 2
+    assert violation_rule_ids(result.stderr) == [SESSION_RULE]
+    assert ": SESSION_ID: " in result.stderr
+
+
+@needs_cryptography
+def test_a_private_key_that_cannot_be_read(cli: Callable[..., Outcome], tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.key"
+    application_id = "3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+
+    code, out, err = cli(
+        "token", "x", "--application-id", application_id, "--private-key", str(missing)
+    )
+
+    assert (code, out) == (2, "")
+    assert err.startswith("opentok-rules: error: --private-key ")
+    assert str(missing) in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_malformed_application_id(cli: Callable[..., Outcome], key_file: Path) -> None:
+    code, _, err = cli("token", "x", "--application-id", "app-1", "--private-key", str(key_file))
+
+    assert code == 2
+    assert err.startswith("opentok-rules: error: --application-id must be the application's UUID")
+
+
+def test_the_application_id_named_by_its_variable(
+    cli: Callable[..., Outcome], key_file: Path
+) -> None:
+    code, _, err = cli(
+        "token", "x", VONAGE_APPLICATION_ID="app-1", VONAGE_PRIVATE_KEY_PATH=str(key_file)
+    )
+
+    assert code == 2
+    assert err.startswith("opentok-rules: error: VONAGE_APPLICATION_ID must be")
+
+
+@pytest.mark.parametrize("command", ["create", "token"])
+def test_both_backends_on_the_command_line(cli: Callable[..., Outcome], command: str) -> None:
+    args = ["--api-key", "123456", "--application-id", "3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"]
+    session = ["x"] if command == "token" else []
+
+    code, out, err = cli(command, *session, *args)
+
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith("opentok-rules: error: both OpenTok")
+    for flag in ("--api-key", "--api-secret", "--application-id", "--private-key"):
+        assert flag in line
+
+
+def test_both_backends_in_the_environment(cli: Callable[..., Outcome]) -> None:
+    code, _, err = cli(
+        "create",
+        OPENTOK_API_KEY="123456",
+        OPENTOK_API_SECRET="ab" * 20,
+        VONAGE_APPLICATION_ID="3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+        VONAGE_PRIVATE_KEY_PATH="/tmp/private.key",
+    )
+
+    assert code == 2
+    [line] = err.splitlines()
+    assert "OPENTOK_API_*" in line
+    assert "VONAGE_*" in line
+
+
+def test_flags_choose_the_backend_over_the_other_one_in_the_environment(
+    emulator: Emulator, session_id: str
+) -> None:
+    env = clean_env(
+        VONAGE_APPLICATION_ID="3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+        VONAGE_PRIVATE_KEY_PATH="/nonexistent/private.key",
+    )
+
+    result = run(
+        "token",
+        session_id,
+        "--api-key",
+        emulator.api_key,
+        "--api-secret",
+        emulator.api_secret,
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert decode_jwt(result.stdout.strip(), emulator)["session_id"] == session_id
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "missing", "given"),
+    [
+        (
+            ["--application-id", "3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"],
+            {},
+            "--private-key",
+            "--application-id",
+        ),
+        (["--private-key", "/tmp/k"], {}, "--application-id", "--private-key"),
+        ([], {"VONAGE_PRIVATE_KEY_PATH": "/tmp/k"}, "--application-id", "VONAGE_PRIVATE_KEY_PATH"),
+        ([], {"VONAGE_APPLICATION_ID": "x"}, "--private-key", "VONAGE_APPLICATION_ID"),
+        (["--api-key", "123456"], {}, "--api-secret", "--api-key"),
+        (["--api-secret", "ab" * 20], {}, "--api-key", "--api-secret"),
+        ([], {"OPENTOK_API_SECRET": "ab" * 20}, "--api-key", "OPENTOK_API_SECRET"),
+    ],
+)
+def test_a_half_given_pair_names_what_is_missing(
+    cli: Callable[..., Outcome],
+    flags: list[str],
+    env: dict[str, str],
+    missing: str,
+    given: str,
+) -> None:
+    code, out, err = cli("create", *flags, **env)
+
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert f"{missing} missing" in line
+    variable = missing.removeprefix("--").replace("-", "_").upper()
+    prefix = (
+        "VONAGE_"
+        if "VONAGE" in line or missing in ("--private-key", "--application-id")
+        else "OPENTOK_"
+    )
+    assert f"{prefix}{variable}" in line.replace("VONAGE_PRIVATE_KEY_PATH", "VONAGE_PRIVATE_KEY")
+    assert f"({given} is given)" in line
+    assert "ab" * 20 not in line
+
+
+# --- --help --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("check", ["--media-mode {routed,relayed}", "--archive-mode {manual,always}"]),
+        ("check", ["--archive-resolution {640x480,480x640,1280x720,720x1280,1920x1080,1080x1920}"]),
+        ("create", ["--media-mode {routed,relayed}", "--timeout SECONDS", "--deadline SECONDS"]),
+        ("token", ["--role {subscriber,publisher,publisheronly,moderator}", "--type {JWT,T1}"]),
+        ("token", ["--application-id UUID", "--private-key PATH"]),
+        ("emulator", ["--vonage"]),
+        ("demo", ["--vonage", "--json"]),
+    ],
+)
+def test_help_lists_the_choices(
+    cli: Callable[..., Outcome], command: str, expected: list[str]
+) -> None:
+    code, out, _ = cli(command, "--help")
+
+    assert code == 0
+    flat = " ".join(out.split())
+    for text in expected:
+        assert text in flat
+
+
+def _subcommand_actions() -> Iterator[tuple[str, argparse.Action]]:
+    from opentok_rules.cli import _parser
+
+    [commands] = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, parser in commands.choices.items():
+        for action in parser._actions:
+            yield name, action
+
+
+def test_every_flag_has_one_line_of_help() -> None:
+    actions = list(_subcommand_actions())
+
+    assert len(actions) > 40
+    for command, action in actions:
+        assert action.help, f"{command} {action.option_strings} has no help"
+        assert "\n" not in action.help
+        rendered = action.help % {"default": action.default, "prog": "x"}
+        assert len(rendered) <= 100, f"{command} {action.option_strings}: help too long"
+
+
+# --- errors name the flags the user typed ---------------------------------------------------
+
+# A Python option name in a message, where the user typed a flag.
+PYTHON_NAME = re.compile(
+    r"(?<![\w-])(media_mode|archive_mode|archive_name|archive_resolution|expire_time|"
+    r"initial_layout_class_list|token_type|session_id|api_url|api_key|api_secret|e2ee)\b"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "rule", "flag"),
+    [
+        (["--media-mode", "relayed", "--e2ee"], "relayed-forbids-e2ee", "-"),
+        (
+            ["--archive-mode", "always", "--media-mode", "relayed"],
+            "always-archive-requires-routed",
+            "-",
+        ),
+        (
+            ["--archive-name", "Demo"],
+            "manual-archive-forbids-name-and-resolution",
+            "--archive-name",
+        ),
+        (["--archive-mode", "never"], "archive-mode-valid", "--archive-mode"),
+        (
+            ["--archive-mode", "always", "--media-mode", "routed", "--archive-resolution", "1x1"],
+            "archive-resolution-valid",
+            "--archive-resolution",
+        ),
+        (["--strict", "--media-mode", "rooted"], "media-mode", "--media-mode"),
+        (["--location", "localhost"], "location-ipv4", "--location"),
+    ],
+)
+def test_check_errors_name_flags(
+    cli: Callable[..., Outcome], args: list[str], rule: str, flag: str
+) -> None:
+    code, out, err = cli("check", *args)
+
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"opentok-rules: {rule}: {flag}: ")
+    message = line.split(": ", 3)[3]
+    assert PYTHON_NAME.search(message) is None, message
+    assert "--" in message
+
+
+def test_check_advice_reads_as_flags(cli: Callable[..., Outcome]) -> None:
+    _, _, err = cli("check", "--media-mode", "relayed", "--e2ee")
+
+    assert err.rstrip().endswith("set --media-mode routed or drop --e2ee")
+
+
+@pytest.mark.parametrize(
+    ("args", "rule", "flag"),
+    [
+        (["--role", "boss"], "token-role", "--role"),
+        (["--expire-in", str(31 * 86400)], "token-expire-time", "--expire-in"),
+        (["--data", "x" * 1000], "token-data-length", "--data"),
+        (["--layout-class", "a b"], "token-layout-classes", "--layout-class"),
+        (["--type", "T2"], "token-type", "--type"),
+    ],
+)
+def test_token_errors_name_flags(
+    cli: Callable[..., Outcome], args: list[str], rule: str, flag: str
+) -> None:
+    api_key = "123456"
+    session_id = make_session_id(api_key)
+
+    code, out, err = cli(
+        "token", session_id, *args, OPENTOK_API_KEY=api_key, OPENTOK_API_SECRET="ab" * 20
+    )
+
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"opentok-rules: {rule}: {flag}: {flag}")
+    assert PYTHON_NAME.search(line) is None, line
+
+
+def test_token_expire_in_error_speaks_in_seconds(cli: Callable[..., Outcome]) -> None:
+    seconds = str(31 * 86400)
+
+    _, _, err = cli(
+        "token",
+        make_session_id("123456"),
+        "--expire-in",
+        seconds,
+        OPENTOK_API_KEY="123456",
+        OPENTOK_API_SECRET="ab" * 20,
+    )
+
+    assert err.rstrip().endswith(
+        f"--expire-in must be 1 to 2592000 seconds (30 days); got {seconds}"
+    )
+
+
+def test_a_layout_class_is_named_by_its_position(cli: Callable[..., Outcome]) -> None:
+    _, _, err = cli(
+        "token",
+        make_session_id("123456"),
+        "--layout-class",
+        "focus",
+        "--layout-class",
+        "a b",
+        OPENTOK_API_KEY="123456",
+        OPENTOK_API_SECRET="ab" * 20,
+    )
+
+    assert "--layout-class #2 is 'a b'" in err
+
+
+# --- --timeout and --deadline --------------------------------------------------------------
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A URL whose port takes connections (the kernel's backlog) and never answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    ("flag", "advice"), [("--timeout", "raise --timeout"), ("--deadline", "raise --deadline")]
+)
+def test_create_timeout_flags(flag: str, advice: str) -> None:
+    env = clean_env(OPENTOK_API_KEY="123456", OPENTOK_API_SECRET="ab" * 20)
+    with silent_server() as url:
+        started = time.monotonic()
+        result = run("create", "--api-url", url, flag, "0.5", env=env)
+        elapsed = time.monotonic() - started
+
+    line = assert_one_line_error(result, 1)
+    assert "0.5 s" in line
+    assert advice in line
+    assert "read_timeout" not in line
+    # The default read timeout is 10 s; the command ended long before it.
+    assert elapsed < 8
+
+
+@pytest.mark.parametrize("flag", ["--timeout", "--deadline"])
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "nan", "inf"])
+def test_create_timeout_flags_must_be_positive_seconds(
+    cli: Callable[..., Outcome], flag: str, value: str
+) -> None:
+    code, out, err = cli("create", f"{flag}={value}")
+
+    assert (code, out) == (2, "")
+    assert f"argument {flag}" in err
+    assert "Traceback" not in err
+
+
+# --- --api-url -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:0",
+        "http://127.0.0.1:80x",
+        "ftp://example.com",
+        "http://[::1",
+        "not a url",
+        "http://",
+    ],
+)
+def test_create_with_a_malformed_url_is_a_usage_error(url: str) -> None:
+    env = clean_env(OPENTOK_API_KEY="123456", OPENTOK_API_SECRET="ab" * 20)
+
+    line = assert_one_line_error(run("create", "--api-url", url, env=env), 2)
+
+    assert line.startswith("opentok-rules: error: --api-url ")
+
+
+@pytest.mark.parametrize(
+    ("variable", "credentials"),
+    [
+        ("OPENTOK_API_URL", {"OPENTOK_API_KEY": "123456", "OPENTOK_API_SECRET": "ab" * 20}),
+        (
+            "VONAGE_VIDEO_API_URL",
+            {
+                "VONAGE_APPLICATION_ID": "3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+                "VONAGE_PRIVATE_KEY_PATH": "/tmp/k",
+            },
+        ),
+    ],
+)
+def test_a_malformed_url_in_the_environment_is_named(
+    cli: Callable[..., Outcome], variable: str, credentials: dict[str, str]
+) -> None:
+    code, _, err = cli("create", **credentials, **{variable: "http://127.0.0.1:99999"})
+
+    assert code == 2
+    assert err.startswith(f"opentok-rules: error: {variable} 'http://127.0.0.1:99999' ")
+
+
+def test_token_ignores_the_url(emulator: Emulator, session_id: str) -> None:
+    env = emulator_env(emulator, OPENTOK_API_URL="http://127.0.0.1:99999")
+
+    from_env = run("token", session_id, env=env)
+    from_flag = run("token", session_id, "--api-url", "not a url", env=env)
+
+    for result in (from_env, from_flag):
+        assert result.returncode == 0, result.stderr
+        assert decode_jwt(result.stdout.strip(), emulator)["session_id"] == session_id
+
+
+# --- --json --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_rules_json(cli: Callable[..., Outcome], strict: bool) -> None:
+    registry = opentok_rules.strict_rules() if strict else opentok_rules.default_rules()
+
+    code, out, err = cli("rules", "--json", *(["--strict"] if strict else []))
+
+    assert (code, err) == (0, "")
+    assert json.loads(out) == [{"id": r.id, "description": r.description} for r in registry]
+
+
+def test_token_json(emulator: Emulator, session_id: str) -> None:
+    result = run("token", session_id, "--json", env=emulator_env(emulator))
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert set(output) == {"token", "session_id"}
+    assert output["session_id"] == session_id
+    assert decode_jwt(output["token"], emulator)["session_id"] == session_id
+
+
+def test_check_json_violations(cli: Callable[..., Outcome]) -> None:
+    code, out, err = cli("check", "--json", *SEVERAL_VIOLATIONS)
+
+    assert (code, err) == (2, "")
+    violations = json.loads(out)
+    assert [v["rule"] for v in violations] == SEVERAL_RULE_IDS
+    for violation in violations:
+        assert set(violation) == {"rule", "field", "flag", "message"}
+    by_rule = {v["rule"]: v for v in violations}
+    assert by_rule["location-ipv4"]["field"] == "location"
+    assert by_rule["location-ipv4"]["flag"] == "--location"
+    assert by_rule["relayed-forbids-e2ee"]["field"] is None
+    assert by_rule["relayed-forbids-e2ee"]["flag"] is None
+    assert "--e2ee" in by_rule["relayed-forbids-e2ee"]["message"]
+
+
+def test_check_json_when_all_is_well_is_the_usual_output(cli: Callable[..., Outcome]) -> None:
+    assert cli("check", "--json", "--media-mode", "routed") == cli(
+        "check", "--media-mode", "routed"
+    )
+
+
+def test_create_json_violations_send_nothing(emulator: Emulator) -> None:
+    result = run("create", "--json", "--location", "localhost", env=emulator_env(emulator))
+
+    assert (result.returncode, result.stderr) == (2, "")
+    [violation] = json.loads(result.stdout)
+    assert violation["rule"] == "location-ipv4"
+    assert emulator.requests == []
+
+
+def test_token_json_violations(cli: Callable[..., Outcome]) -> None:
+    code, out, err = cli(
+        "token",
+        make_session_id("999"),
+        "--json",
+        "--role",
+        "boss",
+        OPENTOK_API_KEY="123456",
+        OPENTOK_API_SECRET="ab" * 20,
+    )
+
+    assert (code, err) == (2, "")
+    assert [(v["rule"], v["flag"]) for v in json.loads(out)] == [
+        (SESSION_RULE, "SESSION_ID"),
+        ("token-role", "--role"),
+    ]
+
+
+def test_demo_json() -> None:
+    result = run("demo", "--json")
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert set(output) == {"backend", "session_id", "media_mode", "archive_mode", "token"}
+    assert output["backend"] == "OpenTok"
+    assert (output["media_mode"], output["archive_mode"]) == ("routed", "manual")
+    claims = jwt.decode(output["token"], options={"verify_signature": False})
+    assert claims["session_id"] == output["session_id"]
+    assert claims["role"] == "moderator"
+
+
+# --- a short api secret --------------------------------------------------------------------
+
+SHORT_SECRET_WARNING = (
+    "opentok-rules: warning: the api secret is 5 bytes; OpenTok secrets are 40 characters, "
+    "and HS256 keys under 32 bytes are weak"
+)
+
+
+def assert_no_foreign_warning(stderr: str) -> None:
+    assert "InsecureKeyLengthWarning" not in stderr
+    assert "Warning:" not in stderr
+    assert ".py" not in stderr
+    assert "jwt" not in stderr.lower()
+
+
+def test_token_with_a_short_secret_warns_in_one_line_of_ours() -> None:
+    # PYTHONWARNINGS=always: PyJWT's warning would show even where a filter hid it before.
+    env = clean_env(OPENTOK_API_KEY="123456", OPENTOK_API_SECRET="short", PYTHONWARNINGS="always")
+
+    result = run("token", make_session_id("123456"), env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [SHORT_SECRET_WARNING]
+    assert_no_foreign_warning(result.stderr)
+    assert "short" not in result.stderr
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyJWT's own warning, on this test's decode
+        claims = jwt.decode(result.stdout.strip(), "short", algorithms=["HS256"])
+    assert claims["iss"] == "123456"
+
+
+def test_create_with_a_short_secret_warns_in_one_line_of_ours() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    env = clean_env(OPENTOK_API_KEY="123456", PYTHONWARNINGS="always")
+
+    result = run("create", "--api-secret", "short", "--api-url", url, env=env)
+
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == SHORT_SECRET_WARNING
+    assert len(lines) == 2
+    assert lines[1].startswith("opentok-rules: error: ")
+    assert_no_foreign_warning(result.stderr)
+
+
+def test_a_long_secret_gives_no_warning(cli: Callable[..., Outcome]) -> None:
+    code, _, err = cli(
+        "token", make_session_id("123456"), OPENTOK_API_KEY="123456", OPENTOK_API_SECRET="ab" * 20
+    )
+
+    assert (code, err) == (0, "")
+
+
+# --- emulator --vonage and demo --vonage ----------------------------------------------------
+
+
+@contextmanager
+def serving(
+    *args: str,
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], queue.Queue[str | None]]]:
+    """The ``emulator`` command running with ``args``; the settings it printed; its output."""
+    with children_get_default_sigint():
+        process = subprocess.Popen(
+            [*CLI, "emulator", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+        )
+    try:
+        assert process.stdout is not None
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
+        printed: dict[str, str] = {}
+        while True:
+            line = lines.get(timeout=TIMEOUT)
+            assert line is not None, "the emulator command ended before it was serving"
+            if line.startswith("Serving until interrupted"):
+                break
+            name, _, value = line.rstrip("\n").partition("=")
+            printed[name] = value
+        yield process, printed, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=TIMEOUT)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@needs_cryptography
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and signals")
+@pytest.mark.parametrize(
+    ("stop", "code"), [(signal.SIGINT, 0), (signal.SIGTERM, 128 + signal.SIGTERM)]
+)
+def test_emulator_vonage(stop: signal.Signals, code: int) -> None:
+    from opentok_rules import VonageVideo
+
+    with serving("--vonage") as (process, printed, _):
+        assert set(printed) == {
+            "VONAGE_VIDEO_API_URL",
+            "VONAGE_APPLICATION_ID",
+            "VONAGE_PRIVATE_KEY_PATH",
+        }
+        key_path = Path(printed["VONAGE_PRIVATE_KEY_PATH"])
+        assert key_path.stat().st_mode & 0o777 == 0o600
+        assert key_path.parent.stat().st_mode & 0o777 == 0o700
+        assert key_path.read_text(encoding="ascii").startswith("-----BEGIN PRIVATE KEY-----")
+
+        with VonageVideo(
+            printed["VONAGE_APPLICATION_ID"], key_path, api_url=printed["VONAGE_VIDEO_API_URL"]
+        ) as client:
+            session = client.create_session(media_mode="routed")
+        fields = session_id_fields(session.session_id)
+        assert fields is not None
+        assert fields[1] == printed["VONAGE_APPLICATION_ID"]
+
+        process.send_signal(stop)
+        assert process.wait(timeout=10) == code
+        assert not key_path.exists()
+        assert not key_path.parent.exists()
+        assert process.stderr is not None
+        assert process.stderr.read() == ""
+
+
+@needs_cryptography
+def test_emulator_vonage_is_usable_by_the_cli_itself() -> None:
+    with serving("--vonage") as (process, printed, _):
+        env = clean_env(**printed)
+        created = run("create", "--media-mode", "routed", env=env)
+        assert created.returncode == 0, created.stderr
+        token = run("token", created.stdout.strip(), "--json", env=env)
+        assert token.returncode == 0, token.stderr
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+
+    key = Path(printed["VONAGE_PRIVATE_KEY_PATH"])
+    assert json.loads(token.stdout)["session_id"] == created.stdout.strip()
+    assert not key.exists()
+
+
+@needs_cryptography
+def test_demo_vonage() -> None:
+    result = run("demo", "--vonage")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert re.match(
+        r"Started a local emulator of the Vonage Video API at http://127\.0\.0\.1:\d+\n",
+        result.stdout,
+    )
+    found = dict(re.findall(r"^(session id|moderator token): (.+)$", result.stdout, re.MULTILINE))
+    fields = session_id_fields(found["session id"])
+    assert fields is not None
+    claims = jwt.decode(found["moderator token"], options={"verify_signature": False})
+    assert jwt.get_unverified_header(found["moderator token"])["alg"] == "RS256"
+    assert claims["application_id"] == fields[1]
+    assert claims["session_id"] == found["session id"]
+    assert claims["role"] == "moderator"
+    assert claims["sub"] == "video"
+
+
+@needs_cryptography
+def test_demo_vonage_json() -> None:
+    result = run("demo", "--vonage", "--json")
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["backend"] == "Vonage"
+    claims = jwt.decode(output["token"], options={"verify_signature": False})
+    assert claims["session_id"] == output["session_id"]
+
+
+@needs_cryptography
+@pytest.mark.parametrize("where", ["flag", "variable"])
+def test_a_key_given_where_its_path_belongs_is_never_shown(
+    cli: Callable[..., Outcome], vonage_emulator: Emulator, where: str
+) -> None:
+    pem = vonage_emulator.private_key
+    application_id = vonage_emulator.application_id
+    if where == "flag":
+        outcome = cli("token", "x", "--application-id", application_id, "--private-key", pem)
+        source = "--private-key"
+    else:
+        outcome = cli(
+            "token", "x", VONAGE_APPLICATION_ID=application_id, VONAGE_PRIVATE_KEY_PATH=pem
+        )
+        source = "VONAGE_PRIVATE_KEY_PATH"
+
+    code, out, err = outcome
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"opentok-rules: error: {source} takes the path of the private key")
+    assert "PRIVATE KEY" not in line
+    assert pem.splitlines()[1][:20] not in line
