@@ -25,16 +25,25 @@ exclude_patterns = ["_build", "examples"]
 # (intersphinx would need the network at build time).
 nitpicky = True
 nitpick_ignore = [
+    ("py:class", "T"),  # Secret's type parameter
+    ("py:class", "opentok_rules._secret.T"),
+    ("py:class", "RSAPrivateKey"),  # cryptography's key type (no intersphinx offline)
+    ("py:class", "_ClientCore"),  # private base of the clients, shown in Session's signature
     ("py:class", "collections.abc.Callable"),
     ("py:class", "collections.abc.Iterable"),
     ("py:class", "collections.abc.Mapping"),
     ("py:class", "collections.abc.Sequence"),
     ("py:class", "datetime.datetime"),
+    ("py:class", "enum.Enum"),
     ("py:class", "ipaddress.IPv4Address"),
+    ("py:class", "os.PathLike"),
+    ("py:class", "pathlib.Path"),
 ]
 
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"
 
-html_theme = "alabaster"
-html_theme_options = {"description": "OpenTok sessions through an ordered registry of rules"}
+html_theme = "furo"
+html_title = f"{project} {release}"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]  # keeps wide tables and code within the page

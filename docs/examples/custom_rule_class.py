@@ -1,4 +1,7 @@
-"""A rule written as a small class, added to a registry and removed again."""
+"""A rule written as a small class, added to a registry and removed again.
+
+Shown in docs/custom-rules.rst; run and checked by tests/test_docs_examples.py.
+"""
 
 import opentok_rules as otr
 
@@ -23,26 +26,19 @@ class ArchiveNamePrefix:
 # [use]
 rules = otr.default_rules()  # a fresh registry: editing it changes no one else's
 rules.insert_before("archive-name-length", ArchiveNamePrefix("sales-"))
-assert rules.ids()[-2:] == ("archive-name-length", "archive-resolution-valid")
-assert rules.ids()[-3] == "archive-name-prefix"
 
 always = {"media_mode": "routed", "archive_mode": "always"}
 good = otr.prepare_session(always, archive_name="sales-weekly", rules=rules)
-assert good.params["archiveName"] == "sales-weekly"
+print(good.params["archiveName"])  # sales-weekly
 
 try:
     otr.prepare_session(always, archive_name="weekly", rules=rules)
 except otr.ValidationError as err:
-    (violation,) = err.violations
-else:
-    raise AssertionError("a name without the prefix must be refused")
-assert violation.rule == "archive-name-prefix"
-assert violation.message == "archive_name must start with 'sales-'; got 'weekly'"
+    print(err.violations[0].message)
+# archive_name must start with 'sales-'; got 'weekly'
 
-# The default rules, and the registry once the rule is removed, accept that name.
-assert otr.prepare_session(always, archive_name="weekly").spec.archive_name == "weekly"
-removed = rules.remove("archive-name-prefix")
-assert isinstance(removed, ArchiveNamePrefix)
-assert "archive-name-prefix" not in rules
-assert otr.prepare_session(always, archive_name="weekly", rules=rules).spec.archive_name == "weekly"
+# Take the rule out again: the registry accepts that name, as the default rules do.
+rules.remove("archive-name-prefix")
+weekly = otr.prepare_session(always, archive_name="weekly", rules=rules)
+print(weekly.spec.archive_name)  # weekly
 # [/use]

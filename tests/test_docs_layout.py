@@ -1,0 +1,355 @@
+"""The built docs fit a 1280 px wide window: no table or code block is clipped or cut.
+
+The docs are built with Sphinx (warnings are CI's own ``sphinx-build -W`` step), then every page is
+loaded in headless Chromium at 1280x900 and measured from inside the page through the Chrome
+DevTools Protocol, spoken over ``--remote-debugging-pipe`` with the standard library only:
+
+- the page itself does not scroll sideways;
+- no element of the main content (``<article>``) reaches past the article's right edge, unless
+  an ancestor inside the article clips it (a scroll box), and then that box is checked instead;
+- no box inside the article that scrolls or clips sideways (code blocks, table wrappers) holds
+  content wider than itself: everything is visible without scrolling.
+
+Skipped, with the reason, where Sphinx, Furo or Chromium is not installed (CI installs Chromium
+with apt). Run as a script to save a screenshot of one page::
+
+    python tests/test_docs_layout.py rules.html /tmp/rules.png
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DOCS = Path(__file__).parents[1] / "docs"
+WIDTH, HEIGHT = 1280, 900
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Pages Sphinx writes that are not documentation pages of ours.
+NOT_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
+
+# Runs in the page; returns a list of problems, each a short dict (empty: the page fits).
+MEASURE = r"""
+(() => {
+  const problems = [];
+  const describe = (el) => {
+    let name = el.tagName.toLowerCase();
+    if (el.id) name += "#" + el.id;
+    const cls = [...el.classList].slice(0, 2);
+    if (cls.length) name += "." + cls.join(".");
+    const section = el.closest("section[id]");
+    const where = section ? " in section #" + section.id : "";
+    const text = (el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 60);
+    return name + where + ": " + JSON.stringify(text);
+  };
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) {
+    problems.push({what: "the page scrolls sideways", element: "html",
+                   width: root.scrollWidth, room: root.clientWidth});
+  }
+  const article = document.querySelector("article");
+  if (!article) {
+    problems.push({what: "no <article> element", element: "", width: 0, room: 0});
+    return problems;
+  }
+  // Furo pulls headings and signatures 0.5rem (8px) into the margin for their highlight.
+  const edge = article.getBoundingClientRect().right + 8;
+  if (edge > root.clientWidth + 1) {
+    problems.push({what: "the article reaches past the window", element: describe(article),
+                   width: Math.round(edge), room: root.clientWidth});
+  }
+  const clipsX = (el) => getComputedStyle(el).overflowX !== "visible";
+  const clippedInside = (el) => {
+    for (let up = el.parentElement; up && up !== article; up = up.parentElement) {
+      if (clipsX(up)) return true;
+    }
+    return false;
+  };
+  for (const el of article.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (box.right > edge + 0.5 && !clippedInside(el)) {
+      problems.push({what: "reaches past the article's right edge", element: describe(el),
+                     width: Math.round(box.right), room: Math.round(edge)});
+    }
+    if (clipsX(el) && el.scrollWidth > el.clientWidth + 1) {
+      problems.push({what: "content wider than its box (cut, or scrolls sideways)",
+                     element: describe(el), width: el.scrollWidth, room: el.clientWidth});
+    }
+  }
+  return problems;
+})()
+"""
+
+
+def find_chromium() -> str | None:
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+_LAUNCH = """
+import os, sys
+reads, writes = int(sys.argv[1]), int(sys.argv[2])
+os.dup2(reads, 3)
+os.dup2(writes, 4)
+os.close(reads)
+os.close(writes)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
+def _above_4(fd: int) -> int:
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return high
+
+
+class Chromium:
+    """Headless Chromium driven through the DevTools Protocol on a pair of pipes.
+
+    Chromium reads commands on its fd 3 and writes answers and events on its fd 4, each message
+    one JSON text ended by a NUL byte.
+    """
+
+    def __init__(self, executable: str) -> None:
+        self._profile = tempfile.TemporaryDirectory(prefix="otr-chromium-")
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+        # Above 4, so that moving them to fds 3 and 4 in the child cannot overwrite one another.
+        to_browser_r = _above_4(to_browser_r)
+        from_browser_w = _above_4(from_browser_w)
+        command = [
+            executable,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--hide-scrollbars",
+            f"--window-size={WIDTH},{HEIGHT}",
+            f"--user-data-dir={self._profile.name}",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
+        # A small Python launcher moves the two pipe ends to fds 3 and 4, then becomes Chromium.
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCH, str(to_browser_r), str(from_browser_w), *command],
+            pass_fds=(to_browser_r, from_browser_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._next_id = 0
+        self._events: list[dict[str, Any]] = []
+        self._session = ""
+
+    def open_tab(self) -> None:
+        target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)
+        attached = self.call(
+            "Target.attachToTarget",
+            {"targetId": target["targetId"], "flatten": True},
+            session=False,
+        )
+        self._session = attached["sessionId"]
+        self.call("Page.enable")
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+        )
+
+    def load(self, url: str, timeout: float = 30.0) -> None:
+        self._events.clear()
+        self.call("Page.navigate", {"url": url})
+        self._wait_event("Page.loadEventFired", timeout)
+        self.evaluate("document.fonts.ready.then(() => true)")
+
+    def evaluate(self, expression: str) -> Any:
+        answer = self.call(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+        )
+        if "exceptionDetails" in answer:
+            raise RuntimeError(f"script failed in the page: {answer['exceptionDetails']}")
+        return answer["result"].get("value")
+
+    def screenshot(self, path: Path, *, full_page: bool = True) -> None:
+        params: dict[str, Any] = {"format": "png", "captureBeyondViewport": full_page}
+        if full_page:
+            height = self.evaluate("document.documentElement.scrollHeight")
+            params["clip"] = {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1}
+        answer = self.call("Page.captureScreenshot", params)
+        path.write_bytes(base64.b64decode(answer["data"]))
+
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, *, session: bool = True
+    ) -> dict[str, Any]:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = self._session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + 60.0
+        while True:
+            reply = self._read(deadline)
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                result: dict[str, Any] = reply["result"]
+                return result
+            if "method" in reply:
+                self._events.append(reply)
+
+    def _wait_event(self, method: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self._events:
+                if event["method"] == method and event.get("sessionId") == self._session:
+                    return
+            self._events.clear()
+            self._events.append(self._read(deadline))
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            if time.monotonic() > deadline:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self._from_browser, 1 << 16)
+            if not chunk:
+                raise RuntimeError("Chromium closed its DevTools pipe (did it start?)")
+            self._buffer += chunk
+        message, _, self._buffer = self._buffer.partition(b"\0")
+        reply: dict[str, Any] = json.loads(message)
+        return reply
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, RuntimeError, TimeoutError):
+            self.call("Browser.close", session=False)
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+        self._profile.cleanup()
+
+
+def build_docs(out: Path) -> None:
+    """The HTML docs (warnings are left to CI's ``sphinx-build -W`` step: this checks layout)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(DOCS), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def pages(html: Path) -> list[Path]:
+    """Every documentation page, the source pages of the API reference included."""
+    found = [p for p in sorted(html.glob("*.html")) if p.name not in NOT_PAGES]
+    return found + sorted((html / "_modules").rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("sphinx", reason="the docs need Sphinx: pip install -e '.[docs]'")
+    pytest.importorskip("furo", reason="the docs' theme is Furo: pip install -e '.[docs]'")
+    out = tmp_path_factory.mktemp("html")
+    build_docs(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Chromium]:
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("the width check needs Chromium (Debian: apt-get install chromium)")
+    chromium = Chromium(executable)
+    try:
+        chromium.open_tab()
+        yield chromium
+    finally:
+        chromium.close()
+
+
+def test_every_page_fits_1280_px(html: Path, browser: Chromium) -> None:
+    checked = pages(html)
+    assert {"index.html", "rules.html", "quickstart.html"} <= {p.name for p in checked}
+    problems: list[str] = []
+    for page in checked:
+        browser.load(page.as_uri())
+        for p in browser.evaluate(MEASURE):
+            name = page.relative_to(html)
+            problems.append(f"{name}: {p['element']}: {p['what']} ({p['width']} > {p['room']})")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_sees_an_overflow(tmp_path: Path, browser: Chromium) -> None:
+    """The measurement itself works: a page with a cut code block and a wide table fails it."""
+    page = tmp_path / "wide.html"
+    line = "x" * 400
+    page.write_text(
+        "<html><body><article style='width: 600px'>"
+        f"<pre style='overflow-x: auto'>{line}</pre>"
+        f"<table><tr><td>{line}</td></tr></table>"
+        "</article></body></html>"
+    )
+    browser.load(page.as_uri())
+    problems = browser.evaluate(MEASURE)
+    assert {(p["what"], p["element"].split(":")[0]) for p in problems} == {
+        ("the page scrolls sideways", "html"),
+        ("content wider than its box (cut, or scrolls sideways)", "pre"),
+        ("reaches past the article's right edge", "table"),
+        ("reaches past the article's right edge", "tbody"),
+        ("reaches past the article's right edge", "tr"),
+        ("reaches past the article's right edge", "td"),
+    }, problems
+
+
+def main(argv: list[str]) -> int:
+    """Build the docs and save a screenshot of one page at 1280 px: PAGE OUT.png."""
+    if len(argv) != 2:
+        print("usage: python tests/test_docs_layout.py PAGE.html OUT.png", file=sys.stderr)
+        return 2
+    executable = find_chromium()
+    if executable is None:
+        print("no Chromium found", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as out:
+        build_docs(Path(out))
+        chromium = Chromium(executable)
+        try:
+            chromium.open_tab()
+            chromium.load((Path(out) / argv[0]).as_uri())
+            for p in chromium.evaluate(MEASURE):
+                print(f"{p['element']}: {p['what']} ({p['width']} > {p['room']})")
+            chromium.screenshot(Path(argv[1]))
+        finally:
+            chromium.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
