@@ -137,12 +137,11 @@ class AsyncOpenTok(_AsyncClient):
         settings.setdefault("api_url", api_url or DEFAULT_API_URL)
         return cls(api_key, secret.reveal(), **settings)
 
-    def __repr__(self) -> str:
-        return f"AsyncOpenTok(api_key={self.api_key!r}, api_url={self.api_url!r})"
-
 
 class AsyncVonageVideo(_AsyncClient):
     """:class:`~opentok_rules.VonageVideo`, awaited; the same constructor."""
+
+    _owner_name = "application_id"
 
     def __init__(
         self,
@@ -186,9 +185,6 @@ class AsyncVonageVideo(_AsyncClient):
         application_id, key_path, api_url = vonage_credentials()
         settings.setdefault("api_url", api_url)
         return cls(application_id, key_path, **settings)
-
-    def __repr__(self) -> str:
-        return f"AsyncVonageVideo(application_id={self.application_id!r}, api_url={self.api_url!r})"
 
 
 def _default_transport(

@@ -141,6 +141,9 @@ class Session:
 class _ClientCore:
     """What every client shares: settings, the request it builds and how it reads answers."""
 
+    #: How the backend's owner is called in the repr: ``api_key`` or ``application_id``.
+    _owner_name = "api_key"
+
     def __init__(
         self,
         backend: Backend,
@@ -163,6 +166,13 @@ class _ClientCore:
             "Content-Type": "application/x-www-form-urlencoded",
             "User-Agent": agent,
         }
+
+    def __repr__(self) -> str:
+        # Safe on a half-made client too: an error reporter may show `self` from a
+        # constructor that raised before every attribute was set.
+        owner = getattr(getattr(self, "_backend", None), "owner", None)
+        url = getattr(self, "api_url", None)
+        return f"{type(self).__name__}({self._owner_name}={owner!r}, api_url={url!r})"
 
     def generate_token(self, session_id: str, **options: Unpack[TokenOptions]) -> str:
         """A token for a client to connect to ``session_id``.
@@ -309,9 +319,6 @@ class OpenTok(_SyncClient):
         api_key, secret, api_url = opentok_credentials()
         settings.setdefault("api_url", api_url or DEFAULT_API_URL)
         return cls(api_key, secret.reveal(), **settings)
-
-    def __repr__(self) -> str:
-        return f"OpenTok(api_key={self.api_key!r}, api_url={self.api_url!r})"
 
 
 def opentok_backend(

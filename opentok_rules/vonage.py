@@ -179,6 +179,8 @@ class VonageVideo(_SyncClient):
     :raises ImportError: ``cryptography`` is missing (``pip install "opentok-rules[vonage]"``).
     """
 
+    _owner_name = "application_id"
+
     def __init__(
         self,
         application_id: str,
@@ -223,6 +225,3 @@ class VonageVideo(_SyncClient):
         application_id, key_path, api_url = vonage_credentials()
         settings.setdefault("api_url", api_url or DEFAULT_VONAGE_API_URL)
         return cls(application_id, key_path, **settings)
-
-    def __repr__(self) -> str:
-        return f"VonageVideo(application_id={self.application_id!r}, api_url={self.api_url!r})"

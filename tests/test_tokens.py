@@ -769,6 +769,7 @@ def test_the_secret_is_in_no_frame_local_of_a_token_error() -> None:
 
 
 def test_the_vonage_signer_signs_rs256_and_refuses_t1_naming_the_backend() -> None:
+    pytest.importorskip("cryptography", reason='the Vonage signer needs pip install ".[vonage]"')
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     from opentok_rules.tokens import VonageSigner, generate_vonage_token
