@@ -1,6 +1,6 @@
 """How much a client token costs: ``OpenTok.generate_token`` against PyJWT by hand and the SDK.
 
-Three comparisons, each over the same mix of token options:
+These comparisons, each over the same mix of token options:
 
 ``jwt``
     ``OpenTok.generate_token`` (the token rules, then HS256 through PyJWT) against
@@ -10,15 +10,21 @@ Three comparisons, each over the same mix of token options:
     ``opentok`` package is importable: ``pip install -r benchmarks/requirements-http.txt``).
 ``t1``
     ``generate_token(token_type="T1")`` against a hand-written HMAC-SHA1 of the same data string.
+``vonage``
+    ``VonageVideo.generate_token`` (the token rules, then RS256) against
+    ``jwt.encode(claims, key, algorithm="RS256")`` of the same claims by hand, with the RSA key
+    (2048 bits, made once per run) loaded once. Needs ``cryptography``; skipped without it.
 
 Before timing, every input is made by both sides with the nonce fixed and the tokens are
 compared byte for byte (the SDK's, whose claims differ a little, is decoded and its claims
-compared), so the sides really do the same work. Then they are timed interleaved.
+compared; the two RS256 tokens are decoded with the public key and their headers and claims
+compared, all but the random ``jti``), so the sides really do the same work. Then they are
+timed interleaved.
 
     python benchmarks/bench_tokens.py [--repeat 9] [--min-time 0.2] [--json PATH] [--check]
 
 ``--check`` exits 1 unless the targets hold: at most 1.10x ``jwt.encode``, at least 1.3x faster
-than the SDK, T1 at most 1.10x HMAC by hand.
+than the SDK, T1 at most 1.10x HMAC by hand, Vonage at most 1.10x ``jwt.encode`` RS256.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import sys
 import time
 import timeit
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -126,6 +133,76 @@ def ours_signer(options: dict[str, Any]) -> str:
 
 def ours_t1(options: dict[str, Any]) -> str:
     return issue_token(SIGNER, SESSION_ID, token_type="T1", **options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vonage: VonageVideo.generate_token against jwt.encode RS256 of the same claims.
+
+
+class Vonage:
+    """An application id, a 2048-bit RSA key made once, the client and the hand-written side."""
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.public_key = self.key.public_key()
+        pem = self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self.application_id = str(uuid.uuid4())
+        self.session_id = make_session_id(self.application_id)
+        self.client = otr.VonageVideo(self.application_id, pem)
+
+    def ours(self, options: dict[str, Any]) -> str:
+        return self.client.generate_token(self.session_id, **options)
+
+    def by_hand(self, options: dict[str, Any]) -> str:
+        # VonageSigner's claims (opentok_rules/tokens.py), in its order, built by hand.
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "application_id": self.application_id,
+            "iat": now,
+            "exp": now + DAY,
+            "jti": str(uuid.uuid4()),
+            "scope": "session.connect",
+            "session_id": self.session_id,
+            "role": options.get("role", "publisher"),
+            "sub": "video",
+            "acl": {"paths": {"/session/**": {}}},
+        }
+        if "data" in options:
+            claims["connection_data"] = options["data"]
+        if "initial_layout_class_list" in options:
+            claims["initial_layout_class_list"] = " ".join(options["initial_layout_class_list"])
+        return jwt.encode(claims, self.key, algorithm="RS256")
+
+    def check_same(self) -> None:
+        """Both sides' tokens verify with the public key, with equal headers and claims."""
+        for options in MIX:
+            tokens_made = same_second(self.ours, self.by_hand)(options)
+            headers = [jwt.get_unverified_header(token) for token in tokens_made]
+            ours, theirs = (
+                jwt.decode(token, self.public_key, algorithms=["RS256"]) for token in tokens_made
+            )
+            for claims in (ours, theirs):
+                uuid.UUID(claims.pop("jti"))  # random on both sides, but a UUID
+                claims.pop("iat")  # made within the same second (same_second), so equal
+            if headers[0] != headers[1] or ours != theirs:
+                raise SystemExit(
+                    f"Vonage tokens differ for {options!r}:\n{headers} {ours}\n{theirs}"
+                )
+
+
+def vonage_maker() -> Vonage | None:
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        return None
+    return Vonage()
 
 
 def sdk_maker() -> Make | None:
@@ -253,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     sdk = sdk_maker()
     check_same(sdk)
+    vonage = vonage_maker()
+    if vonage is not None:
+        vonage.check_same()
     impl, machine = platform.python_implementation(), platform.machine()
     print(f"Python {platform.python_version()} ({impl}) on {machine}, {os.cpu_count()} cores")
     print(f"PyJWT {jwt.__version__}; {len(MIX)} option sets; outcomes checked equal")
@@ -300,6 +380,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     else:
         print("  (the opentok SDK is not installed: its comparison is skipped)")
+    if vonage is not None:
+        comparisons.append(
+            (
+                "vonage",
+                {"VonageVideo.generate_token": vonage.ours, "jwt.encode RS256": vonage.by_hand},
+                "VonageVideo.generate_token",
+                "jwt.encode RS256",
+                1.10,
+                True,
+            )
+        )
+    else:
+        print("  (cryptography is not installed: the Vonage comparison is skipped)")
     results: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": f"{platform.python_version()} ({impl})",
