@@ -142,12 +142,15 @@ def _bounded_int(text: str) -> int | _HugeNumber:
     return _HugeNumber() if len(text) > _MAX_INT_DIGITS else int(text)
 
 
+# Made once: json.loads with hooks builds a new decoder on every call (about 7 µs of the
+# 12 it costs to read an answer, measured in the async benchmark).
+_DECODER = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_reject_constant)
+
+
 def _load_json(body: bytes) -> Any:
     try:
         # Decoded first: the service sends UTF-8, and json would otherwise sniff the encoding.
-        return json.loads(
-            body.decode("utf-8"), parse_int=_bounded_int, parse_constant=_reject_constant
-        )
+        return _DECODER.decode(body.decode("utf-8"))
     except RecursionError:
         # json recurses once per nesting level: 100,000 "[" exhausts the stack.
         raise _UnreadableJson("it is nested too deeply") from None
