@@ -3,8 +3,11 @@
 The same nginx as ``bench_http.py`` (started the same way, by importing its helpers) answers a
 canned session to ``POST /session/create``. Each contender sends ``--requests`` POSTs in all,
 ``--concurrency`` at a time, on one pooled client, and the wall time of the whole burst is
-measured. Contenders take turns within each of ``--rounds`` interleaved rounds (the order
-rotates), so a burst of noise from elsewhere on the machine lands on all of them alike:
+measured, with the process's CPU time over the burst. Contenders take turns within each of
+``--rounds`` interleaved rounds (the order rotates), so a burst of noise from elsewhere on the
+machine lands on all of them alike. The loop is CPU-bound (nginx answers at once), so the CPU
+time per request, which other work on the machine disturbs far less than the wall time, shows
+what each layer costs:
 
 * ``httpx``: a bare ``httpx.AsyncClient`` loop (pool of ``--concurrency`` keep-alive
   connections);
@@ -80,10 +83,16 @@ class Contender:
     call: Call | None = None  # None: a contender that runs its own burst (the thread pool)
     burst: Callable[[int, int], Awaitable[float]] | None = None
     rounds_s: list[float] = field(default_factory=list)
+    #: CPU seconds of this process (every thread) over each round's burst.
+    cpu_s: list[float] = field(default_factory=list)
 
     @property
     def median_s(self) -> float:
         return statistics.median(self.rounds_s)
+
+    @property
+    def median_cpu_s(self) -> float:
+        return statistics.median(self.cpu_s)
 
     async def run(self, total: int, concurrency: int) -> float:
         if self.burst is not None:
@@ -241,18 +250,25 @@ async def measure(
         shift = index % len(contenders)  # rotate: no contender always goes first
         gc.collect()
         for contender in [*contenders[shift:], *contenders[:shift]]:
+            cpu_started = time.process_time()
             contender.rounds_s.append(await contender.run(total, concurrency))
+            contender.cpu_s.append(time.process_time() - cpu_started)
 
 
 # ---------------------------------------------------------------------------------------------
 # Report
 
 
-def paired_ratio(numerator: Contender | None, denominator: Contender | None) -> float | None:
+def paired_ratio(
+    numerator: Contender | None, denominator: Contender | None, *, cpu: bool = False
+) -> float | None:
     """Median over rounds of the ratio within each round (both ran in the same round)."""
     if numerator is None or denominator is None or not numerator.rounds_s:
         return None
-    pairs = zip(numerator.rounds_s, denominator.rounds_s, strict=True)
+    if cpu:
+        pairs = zip(numerator.cpu_s, denominator.cpu_s, strict=True)
+    else:
+        pairs = zip(numerator.rounds_s, denominator.rounds_s, strict=True)
     return statistics.median(a / b for a, b in pairs)
 
 
@@ -275,23 +291,31 @@ def by_name(contenders: Sequence[Contender], prefix: str) -> Contender | None:
     return next((c for c in contenders if c.name.startswith(prefix)), None)
 
 
-def report(contenders: Sequence[Contender], total: int) -> dict[str, float | None]:
-    print(f"  {'contender':<36} {'wall s':>7} {'req/s':>8}   rounds (s)")
+def report(
+    contenders: Sequence[Contender], total: int
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """Print the table; return the paired ratios of wall times and of CPU times."""
+    print(f"  {'contender':<36} {'wall s':>7} {'req/s':>8} {'CPU us/req':>11}   rounds (s)")
     for c in contenders:
         rounds = " ".join(f"{value:.3f}" for value in c.rounds_s)
-        print(f"  {c.name:<36} {c.median_s:>7.3f} {total / c.median_s:>8.0f}   {rounds}")
+        cpu_us = c.median_cpu_s / total * 1e6
+        print(
+            f"  {c.name:<36} {c.median_s:>7.3f} {total / c.median_s:>8.0f} {cpu_us:>11.0f}"
+            f"   {rounds}"
+        )
     chosen = by_name(contenders, CHOSEN)
-    other = by_name(contenders, "httpx")
-    ratios = {
-        "httpx / aiohttp (bare)": paired_ratio(other, chosen),
-        "AiohttpTransport / aiohttp": paired_ratio(by_name(contenders, "AiohttpT"), chosen),
-        "AsyncOpenTok / aiohttp": paired_ratio(by_name(contenders, "AsyncOpenTok"), chosen),
+    pairs = {
+        "httpx / aiohttp (bare)": by_name(contenders, "httpx"),
+        "AiohttpTransport / aiohttp": by_name(contenders, "AiohttpT"),
+        "AsyncOpenTok / aiohttp": by_name(contenders, "AsyncOpenTok"),
     }
-    print(f"\n  {'ratio of wall times (median per round)':<40} value")
-    for name, value in ratios.items():
-        shown = "n/a" if value is None else f"{value:.2f}"
-        print(f"  {name:<40} {shown}")
-    return ratios
+    ratios = {name: paired_ratio(c, chosen) for name, c in pairs.items()}
+    cpu_ratios = {name: paired_ratio(c, chosen, cpu=True) for name, c in pairs.items()}
+    print(f"\n  {'ratio (median of the per-round ratios)':<40} {'wall':>6} {'CPU':>6}")
+    for name in pairs:
+        shown = [("n/a" if v is None else f"{v:.2f}") for v in (ratios[name], cpu_ratios[name])]
+        print(f"  {name:<40} {shown[0]:>6} {shown[1]:>6}")
+    return ratios, cpu_ratios
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -348,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"contender {args.requests} requests, {args.concurrency} in flight, one pooled client "
         f"(after {args.warmup} warm-up); median of the rounds\n"
     )
-    ratios = report(contenders, args.requests)
+    ratios, cpu_ratios = report(contenders, args.requests)
     for note in notes:
         print(f"\nNOTE: {note}")
     if args.json is not None:
@@ -356,8 +380,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "versions": found,
             "settings": vars(args) | {"json": str(args.json)},
             "wall_s": {c.name: {"median": c.median_s, "rounds": c.rounds_s} for c in contenders},
+            "cpu_s": {c.name: {"median": c.median_cpu_s, "rounds": c.cpu_s} for c in contenders},
             "requests_per_s": {c.name: args.requests / c.median_s for c in contenders},
             "ratios": ratios,
+            "cpu_ratios": cpu_ratios,
             "notes": notes,
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -57,6 +57,10 @@ _DEADLINE_SLACK = 0.01
 _NO_CEIL = float("inf")
 #: An attempt this soon after the call began may use the whole deadline as its total.
 _FIRST_ATTEMPT_SLACK = 0.001
+#: What aiohttp must not add (a guessed Content-Type) to a request that names none.
+_SKIP_CONTENT_TYPE: Final = ("Content-Type",)
+#: Statuses that may lead to another attempt; any other answer is final at once.
+_REDIRECT_OR_RETRY: Final = policy.REDIRECT_STATUSES | policy.RETRY_STATUSES
 
 
 def require_async_library() -> None:
@@ -138,10 +142,10 @@ class AiohttpTransport:
         self._ssl = ssl.create_default_context(cafile=ca_certs)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Target -> (aiohttp URL built from the policy's parse, never from a string the
-        # library would parse its own way; the URL for messages). A client posts to one URL,
-        # so both are built once.
-        self._routes: dict[Target, tuple[URL, str]] = {}
+        # (method, Target) -> (aiohttp URL built from the policy's parse, never from a string
+        # the library would parse its own way; "METHOD url" for messages). A client posts to
+        # one URL, so both are built once.
+        self._routes: dict[tuple[str, Target], tuple[URL, str]] = {}
         # The first attempt's timeouts, built once: it starts microseconds after its deadline
         # does, so its total is the whole deadline (later attempts get what is left).
         self._first_timeout = aiohttp.ClientTimeout(
@@ -190,16 +194,14 @@ class AiohttpTransport:
         target = policy.parse_target(request.url)
         if target is None:
             raise policy.invalid_url(request.method, request.url)
-        return await self._exchange(request, target, Deadline(self._deadline))
-
-    # --- the retry and redirect loop: policy decisions only ----------------------------------
-
-    async def _exchange(self, request: Request, target: Target, deadline: Deadline) -> Response:
+        deadline = Deadline(self._deadline)
+        # The retry and redirect loop: policy decisions only. One coroutine per attempt
+        # (``_attempt``) below it, no more: each await level costs every call.
         retries_used = 0
         redirects = 0
         while True:
             try:
-                response = await self._send(request, target, deadline)
+                response = await self._attempt(request, target, deadline)
             except _Failed as failed:
                 if retries_used >= self._retries or not policy.failure_is_retryable(failed.kind):
                     raise failed.error from failed.cause
@@ -207,10 +209,13 @@ class AiohttpTransport:
                 if delay >= deadline.remaining():
                     raise failed.error from failed.cause  # no time left for another attempt
             else:
+                status = response.status
+                if status not in _REDIRECT_OR_RETRY:
+                    return response  # the usual case: neither decision below can apply
                 following = policy.redirect_target(
                     request.method,
                     target,
-                    response.status,
+                    status,
                     response.headers.get("location"),
                     redirects=redirects,
                     max_redirects=self._max_redirects,
@@ -218,7 +223,7 @@ class AiohttpTransport:
                 if following is not None:
                     target, redirects = following, redirects + 1
                     continue
-                if not policy.status_is_retryable(response.status) or retries_used >= self._retries:
+                if not policy.status_is_retryable(status) or retries_used >= self._retries:
                     return response
                 delay = policy.retry_delay(
                     retries_used, self._max_retry_after, response.headers.get("retry-after")
@@ -231,10 +236,10 @@ class AiohttpTransport:
 
     # --- one attempt: aiohttp in, Response or _Failed out ---------------------------------------
 
-    async def _send(self, request: Request, target: Target, deadline: Deadline) -> Response:
+    async def _attempt(self, request: Request, target: Target, deadline: Deadline) -> Response:
+        url, where = self._route(request.method, target)
         debug = _log.isEnabledFor(logging.DEBUG)
-        url, shown = self._route(target)
-        where = f"{request.method} {shown}"
+        started = 0.0
         if debug:
             _log.debug(
                 "%s headers=%r body=<%d bytes>",
@@ -242,66 +247,67 @@ class AiohttpTransport:
                 redact_headers(request.headers),
                 len(request.body),
             )
-        started = time.monotonic() if debug else 0.0
+            started = time.monotonic()
         try:
-            status, headers, body = await self._attempt(request, url, deadline, where)
+            session = self._session_for_this_loop()
+            # total: aiohttp's own timer covers connect, the pool wait, sending and every read
+            # of this attempt, and cancels cleanly; it is what is left of the whole call's
+            # deadline. sock_read: aiohttp's per-read timer, the read_timeout.
+            left = deadline.timeout(self._deadline, where)
+            timeout = (
+                self._first_timeout
+                if left > self._deadline - _FIRST_ATTEMPT_SLACK
+                else aiohttp.ClientTimeout(
+                    total=left,
+                    sock_connect=self._connect_timeout,
+                    sock_read=self._read_timeout,
+                    ceil_threshold=_NO_CEIL,
+                )
+            )
+            raw = await session.request(
+                request.method,
+                url,
+                data=request.body or None,
+                headers=request.headers,
+                # Only the caller's Content-Type is sent, as urllib3 does; not a guessed one
+                # (aiohttp would add one, even to a POST without a body). A request that names
+                # its own, as the client's do, skips building a per-request skip list.
+                skip_auto_headers=(
+                    None if _has_content_type(request.headers) else _SKIP_CONTENT_TYPE
+                ),
+                allow_redirects=False,
+                timeout=timeout,
+            )
+            try:
+                headers = _merged_headers(raw.headers)
+                declared = policy.declared_length(
+                    headers, where=where, status=raw.status, max_body=self._max_body
+                )
+                if declared is not None:
+                    # The usual case: one valid Content-Length within the cap and no encoding;
+                    # aiohttp reads exactly that much, and fails if the connection ends short.
+                    body = await raw.read()
+                else:
+                    body = await self._read_bounded(raw, where)
+            except BaseException:
+                # Unread bytes may be huge or never come, and a cancelled read leaves the
+                # connection mid-answer: close it, never return it to the pool.
+                raw.close()
+                raise
+            raw.release()
         except _ATTEMPT_ERRORS as exc:
             if debug:
                 elapsed_ms = (time.monotonic() - started) * 1000
                 _log.debug("%s failed after %.1f ms: %s", where, elapsed_ms, type(exc).__name__)
             raise self._failure(exc, request.method, target, deadline) from exc
         if debug:
-            elapsed_ms = (time.monotonic() - started) * 1000
-            _log.debug("%s -> %d in %.1f ms", where, status, elapsed_ms)
-        return Response(status=status, headers=headers, body=body)
-
-    async def _attempt(
-        self, request: Request, url: URL, deadline: Deadline, where: str
-    ) -> tuple[int, dict[str, str], bytes]:
-        session = self._session_for_this_loop()
-        # total: aiohttp's own timer covers connect, the pool wait, sending and every read of
-        # this attempt, and cancels cleanly; it is what is left of the whole call's deadline.
-        left = deadline.timeout(self._deadline, where)
-        timeout = (
-            self._first_timeout
-            if left > self._deadline - _FIRST_ATTEMPT_SLACK
-            else aiohttp.ClientTimeout(
-                total=left,
-                sock_connect=self._connect_timeout,
-                sock_read=self._read_timeout,
-                ceil_threshold=_NO_CEIL,
+            _log.debug(
+                "%s -> %d in %.1f ms", where, raw.status, (time.monotonic() - started) * 1000
             )
-        )
-        raw = await session.request(
-            request.method,
-            url,
-            data=request.body or None,
-            headers=request.headers,
-            allow_redirects=False,
-            timeout=timeout,
-        )
-        try:
-            headers = _merged_headers(raw.headers)
-            body = await self._read_body(raw, headers, where)
-        except BaseException:
-            # Unread bytes may be huge or never come, and a cancelled read leaves the
-            # connection mid-answer: close it, never return it to the pool.
-            raw.close()
-            raise
-        raw.release()
-        return raw.status, headers, body
+        return Response(raw.status, headers, body)
 
-    async def _read_body(
-        self, raw: aiohttp.ClientResponse, headers: Mapping[str, str], where: str
-    ) -> bytes:
+    async def _read_bounded(self, raw: aiohttp.ClientResponse, where: str) -> bytes:
         """The whole decoded body, or RequestError once it is known to exceed ``max_body``."""
-        declared = policy.declared_length(
-            headers, where=where, status=raw.status, max_body=self._max_body
-        )
-        if declared is not None:
-            # The usual case: one valid Content-Length within the cap and no encoding;
-            # aiohttp reads exactly that much, and fails if the connection ends short.
-            return await raw.read()
         # aiohttp (>= 3.13.3, the fix of CVE-2025-69223) inflates gzip/deflate at most a read
         # buffer at a time, so reading decoded bytes in bounded chunks bounds a bomb too.
         limit = policy.BodyLimit(self._max_body, where=where, status=raw.status)
@@ -328,8 +334,6 @@ class AiohttpTransport:
             trust_env=False,
             # The service sets no cookie the client needs, and none may leak between calls.
             cookie_jar=aiohttp.DummyCookieJar(),
-            # Only the caller's Content-Type is sent, as urllib3 does; not a guessed one.
-            skip_auto_headers=("Content-Type",),
             raise_for_status=False,
             # aiohttp would offer gzip, deflate (and br): ask for what needs no inflating.
             # A caller's own Accept-Encoding replaces this one.
@@ -338,14 +342,15 @@ class AiohttpTransport:
         self._loop = loop
         return session
 
-    def _route(self, target: Target) -> tuple[URL, str]:
-        """aiohttp's URL for ``target``, and the URL as messages show it."""
-        route = self._routes.get(target)
+    def _route(self, method: str, target: Target) -> tuple[URL, str]:
+        """aiohttp's URL for ``target``, and ``"METHOD url"`` as messages show it."""
+        key = (method, target)
+        route = self._routes.get(key)
         if route is None:
-            route = (_build_url(target), policy.safe_url(target.url))
+            route = (_build_url(target), f"{method} {policy.safe_url(target.url)}")
             if len(self._routes) >= _MAX_ROUTES:
                 self._routes.clear()  # a long-lived transport used for many URLs stays bounded
-            self._routes[target] = route
+            self._routes[key] = route
         return route
 
     def _failure(
@@ -437,6 +442,13 @@ def _reason(exc: BaseException) -> str:
         # A parse error quotes what the server sent; keep only aiohttp's words, bounded.
         return exc.message.partition(":")[0][:100] or type(exc).__name__
     return (str(exc) or type(exc).__name__)[:200]
+
+
+def _has_content_type(headers: Mapping[str, str]) -> bool:
+    """Whether ``headers`` names a Content-Type, in any letter case."""
+    if "Content-Type" in headers or "content-type" in headers:
+        return True  # the usual spellings: no scan
+    return any(name.lower() == "content-type" for name in headers)
 
 
 def _merged_headers(raw: Mapping[str, str]) -> dict[str, str]:
