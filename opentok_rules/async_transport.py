@@ -28,7 +28,6 @@ from opentok_rules.transport import Request, Response, redact_headers
 
 # The same argument checks (and messages) as the urllib3 transport's. urllib3 is a
 # dependency of the package, so this import never fails.
-from opentok_rules.urllib3_transport import _check_count, _check_seconds
 
 try:
     import aiohttp
@@ -117,16 +116,17 @@ class AiohttpTransport:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         require_async_library()
-        _check_seconds("connect_timeout", connect_timeout, allow_zero=False)
-        _check_seconds("read_timeout", read_timeout, allow_zero=False)
-        _check_seconds("deadline", deadline, allow_zero=False)
-        _check_seconds("max_retry_after", max_retry_after, allow_zero=True)
-        _check_count("retries", retries, minimum=0)
-        _check_count("max_body", max_body, minimum=0)
-        _check_count("max_redirects", max_redirects, minimum=0)
-        _check_count("pool_maxsize", pool_maxsize, minimum=1)
-        if ca_certs is not None and not os.path.isfile(ca_certs):
-            raise ValueError(f"ca_certs must be the path of a PEM file; {ca_certs!r} is not a file")
+        policy.check_settings(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            deadline=deadline,
+            max_retry_after=max_retry_after,
+            retries=retries,
+            max_body=max_body,
+            max_redirects=max_redirects,
+            pool_maxsize=pool_maxsize,
+            ca_certs=ca_certs,
+        )
         if not callable(sleep):
             raise ValueError("sleep must be an async callable, like asyncio.sleep")
         self._connect_timeout = float(connect_timeout)

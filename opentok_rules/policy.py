@@ -31,6 +31,7 @@ import enum
 import functools
 import ipaddress
 import math
+import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -599,3 +600,51 @@ def describe_failure(
         f"{where}: the connection to {host} broke before a complete answer arrived "
         f"({reason}); it may have been processed, so it was not sent again."
     )
+
+
+def check_settings(
+    *,
+    connect_timeout: float,
+    read_timeout: float,
+    deadline: float,
+    max_retry_after: float,
+    retries: int,
+    max_body: int,
+    max_redirects: int,
+    pool_maxsize: int,
+    ca_certs: str | None,
+) -> None:
+    """The settings every transport shares, checked alike; :class:`ValueError` naming one."""
+    for name, seconds in (
+        ("connect_timeout", connect_timeout),
+        ("read_timeout", read_timeout),
+        ("deadline", deadline),
+    ):
+        _check_seconds(name, seconds, allow_zero=False)
+    _check_seconds("max_retry_after", max_retry_after, allow_zero=True)
+    for name, count, minimum in (
+        ("retries", retries, 0),
+        ("max_body", max_body, 0),
+        ("max_redirects", max_redirects, 0),
+        ("pool_maxsize", pool_maxsize, 1),
+    ):
+        _check_count(name, count, minimum=minimum)
+    if ca_certs is not None and not os.path.isfile(ca_certs):
+        raise ValueError(f"ca_certs must be the path of a PEM file; {ca_certs!r} is not a file")
+
+
+def _check_seconds(name: str, value: float, *, allow_zero: bool) -> None:
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > 0 or (allow_zero and value == 0))
+    )
+    if not ok:
+        need = "a finite number >= 0" if allow_zero else "a finite number > 0"
+        raise ValueError(f"{name} must be {need} (seconds), not {value!r}")
+
+
+def _check_count(name: str, value: int, *, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import logging
-import math
-import os
 import socket
 import threading
 import time
@@ -204,16 +202,17 @@ class Urllib3Transport:
         pool_maxsize: int = 10,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        _check_seconds("connect_timeout", connect_timeout, allow_zero=False)
-        _check_seconds("read_timeout", read_timeout, allow_zero=False)
-        _check_seconds("deadline", deadline, allow_zero=False)
-        _check_seconds("max_retry_after", max_retry_after, allow_zero=True)
-        _check_count("retries", retries, minimum=0)
-        _check_count("max_body", max_body, minimum=0)
-        _check_count("max_redirects", max_redirects, minimum=0)
-        _check_count("pool_maxsize", pool_maxsize, minimum=1)
-        if ca_certs is not None and not os.path.isfile(ca_certs):
-            raise ValueError(f"ca_certs must be the path of a PEM file; {ca_certs!r} is not a file")
+        policy.check_settings(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            deadline=deadline,
+            max_retry_after=max_retry_after,
+            retries=retries,
+            max_body=max_body,
+            max_redirects=max_redirects,
+            pool_maxsize=pool_maxsize,
+            ca_certs=ca_certs,
+        )
         if proxy_url is not None:
             _check_proxy_url(proxy_url)
         if not callable(sleep):
@@ -535,23 +534,6 @@ def _os_reason(exc: BaseException | None) -> str:
     inner = exc.args[-1] if exc.args else exc
     # Bounded: an exception may quote what the server sent (a status line, a header).
     return (str(inner) or type(exc).__name__)[:200]
-
-
-def _check_seconds(name: str, value: float, *, allow_zero: bool) -> None:
-    ok = (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (value > 0 or (allow_zero and value == 0))
-    )
-    if not ok:
-        need = "a finite number >= 0" if allow_zero else "a finite number > 0"
-        raise ValueError(f"{name} must be {need} (seconds), not {value!r}")
-
-
-def _check_count(name: str, value: int, *, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")
 
 
 def _check_proxy_url(proxy_url: str) -> None:
