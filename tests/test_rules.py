@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import math
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import pytest
 
 from opentok_rules import (
@@ -20,7 +22,9 @@ from opentok_rules import (
     default_rules,
     prepare_session,
     strict_rules,
+    token_rules,
 )
+from opentok_rules import rules as rules_module
 from opentok_rules.rules import (
     AlwaysArchiveForbidsE2ee,
     AlwaysArchiveRequiresRouted,
@@ -35,6 +39,7 @@ from opentok_rules.rules import (
     MediaModeRule,
     RelayedForbidsE2ee,
 )
+from opentok_rules.tokens import default_token_rules
 
 RULE_IDS = (
     "known-keys",
@@ -715,14 +720,6 @@ def test_long_values_are_shortened_in_messages() -> None:
 
 
 # ---- every built-in rule is an attrs class, named after its id ------------------------------
-
-import enum  # noqa: E402
-
-import attrs  # noqa: E402
-
-from opentok_rules import rules as rules_module  # noqa: E402
-from opentok_rules import token_rules  # noqa: E402
-from opentok_rules.tokens import default_token_rules  # noqa: E402
 
 
 def camel(rule_id: str) -> str:

@@ -6,21 +6,32 @@ import base64
 import enum
 import hashlib
 import hmac
+import math
 import subprocess
 import sys
+import traceback
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import parse_qsl
 
+import attrs
 import jwt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opentok_rules import Role, RuleRegistry, ValidationError, rule
+from opentok_rules._secret import Secret
 from opentok_rules.registry import Options
 from opentok_rules.session_ids import make_session_id
-from opentok_rules.tokens import default_token_rules, generate_token
+from opentok_rules.token_rules import TokenSpec, prepare_token
+from opentok_rules.tokens import (
+    OpenTokSigner,
+    TokenSigner,
+    default_token_rules,
+    generate_token,
+    issue_token,
+)
 
 API_KEY = "123456"
 SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0-token-secret"
@@ -488,15 +499,6 @@ def outcome(session_id: object, options: dict[str, Any]) -> str | ValidationErro
 
 
 # --- TokenSpec and the signers -----------------------------------------------------------------
-
-import math  # noqa: E402
-import traceback  # noqa: E402
-
-import attrs  # noqa: E402
-
-from opentok_rules._secret import Secret  # noqa: E402
-from opentok_rules.token_rules import TokenSpec, prepare_token  # noqa: E402
-from opentok_rules.tokens import OpenTokSigner, TokenSigner, issue_token  # noqa: E402
 
 
 def spec(**changes: Any) -> TokenSpec:
