@@ -19,6 +19,7 @@ from .client import (
     DEFAULT_API_URL,
     DEFAULT_DEADLINE,
     Backend,
+    OpenTokCredentials,
     Session,
     _check_transport_settings,
     _ClientCore,
@@ -29,6 +30,7 @@ from .client import (
 from .registry import RuleRegistry
 from .spec import SessionSpec
 from .transport import AsyncTransport
+from .vonage import DEFAULT_VONAGE_API_URL, VonageCredentials, vonage_backend
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -88,7 +90,7 @@ class _AsyncClient(_ClientCore):
         return self._session_from(await self._transport.handle_request(request), spec)
 
 
-class AsyncOpenTok(_AsyncClient):
+class AsyncOpenTok(OpenTokCredentials, _AsyncClient):
     """:class:`~opentok_rules.OpenTok`, awaited: ``await client.create_session(...)``.
 
     The constructor is :class:`~opentok_rules.OpenTok`'s; ``transport`` is an
@@ -123,32 +125,16 @@ class AsyncOpenTok(_AsyncClient):
             user_agent_suffix=user_agent_suffix,
         )
 
-    @property
-    def api_key(self) -> str:
-        """The project's api key."""
-        return self._backend.owner
 
-    @classmethod
-    def from_env(cls, **settings: Any) -> Self:
-        """As :meth:`OpenTok.from_env <opentok_rules.OpenTok.from_env>`."""
-        from ._env import opentok_credentials
-
-        api_key, secret, api_url = opentok_credentials()
-        settings.setdefault("api_url", api_url or DEFAULT_API_URL)
-        return cls(api_key, secret.reveal(), **settings)
-
-
-class AsyncVonageVideo(_AsyncClient):
+class AsyncVonageVideo(VonageCredentials, _AsyncClient):
     """:class:`~opentok_rules.VonageVideo`, awaited; the same constructor."""
-
-    _owner_name = "application_id"
 
     def __init__(
         self,
         application_id: str,
         private_key: str | bytes | os.PathLike[str],
         *,
-        api_url: str | None = None,
+        api_url: str = DEFAULT_VONAGE_API_URL,
         timeout: float | tuple[float, float] | None = None,
         deadline: float | None = None,
         rules: RuleRegistry | None = None,
@@ -157,13 +143,11 @@ class AsyncVonageVideo(_AsyncClient):
         user_agent_suffix: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        from .vonage import DEFAULT_VONAGE_API_URL, vonage_backend
-
         key = Secret(private_key)
         del private_key  # an error reporter records this frame's locals
         super().__init__(
             vonage_backend(application_id, key, clock),
-            DEFAULT_VONAGE_API_URL if api_url is None else api_url,
+            api_url,
             timeout=timeout,
             deadline=deadline,
             rules=rules,
@@ -171,20 +155,6 @@ class AsyncVonageVideo(_AsyncClient):
             transport=transport,
             user_agent_suffix=user_agent_suffix,
         )
-
-    @property
-    def application_id(self) -> str:
-        """The application's id."""
-        return self._backend.owner
-
-    @classmethod
-    def from_env(cls, **settings: Any) -> Self:
-        """As :meth:`VonageVideo.from_env <opentok_rules.VonageVideo.from_env>`."""
-        from ._env import vonage_credentials
-
-        application_id, key_path, api_url = vonage_credentials()
-        settings.setdefault("api_url", api_url)
-        return cls(application_id, key_path, **settings)
 
 
 def _default_transport(

@@ -142,7 +142,7 @@ class _ClientCore:
     """What every client shares: settings, the request it builds and how it reads answers."""
 
     #: How the backend's owner is called in the repr: ``api_key`` or ``application_id``.
-    _owner_name = "api_key"
+    _owner_name = "owner"
 
     def __init__(
         self,
@@ -257,7 +257,34 @@ class _SyncClient(_ClientCore):
         return self._session_from(self._transport.handle_request(request), spec)
 
 
-class OpenTok(_SyncClient):
+class OpenTokCredentials:
+    """What the OpenTok clients (blocking and async) add to the core: the api key."""
+
+    _owner_name = "api_key"
+    _backend: Backend
+
+    @property
+    def api_key(self) -> str:
+        """The project's api key."""
+        return self._backend.owner
+
+    @classmethod
+    def from_env(cls, **settings: Any) -> Self:
+        """A client for the credentials in ``OPENTOK_API_KEY``, ``OPENTOK_API_SECRET`` and
+        (optionally) ``OPENTOK_API_URL``; ``settings`` are the constructor's keywords.
+
+        :raises ~opentok_rules.ConfigurationError: naming a variable that is not set.
+        """
+        from ._env import opentok_credentials
+
+        api_key, secret, api_url = opentok_credentials()
+        settings.setdefault("api_url", api_url or DEFAULT_API_URL)
+        make: Any = cls  # a client class: its constructor takes the credentials first
+        client: Self = make(api_key, secret.reveal(), **settings)
+        return client
+
+
+class OpenTok(OpenTokCredentials, _SyncClient):
     """A client for one OpenTok project. Safe to share between threads.
 
     :param api_key: the project's api key (a number as a string, or an int).
@@ -301,24 +328,6 @@ class OpenTok(_SyncClient):
             transport=transport,
             user_agent_suffix=user_agent_suffix,
         )
-
-    @property
-    def api_key(self) -> str:
-        """The project's api key."""
-        return self._backend.owner
-
-    @classmethod
-    def from_env(cls, **settings: Any) -> Self:
-        """A client for the credentials in ``OPENTOK_API_KEY``, ``OPENTOK_API_SECRET`` and
-        (optionally) ``OPENTOK_API_URL``; ``settings`` are the constructor's keywords.
-
-        :raises ~opentok_rules.ConfigurationError: naming a variable that is not set.
-        """
-        from ._env import opentok_credentials
-
-        api_key, secret, api_url = opentok_credentials()
-        settings.setdefault("api_url", api_url or DEFAULT_API_URL)
-        return cls(api_key, secret.reveal(), **settings)
 
 
 def opentok_backend(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._secret import Secret
 from .auth import RestAuth, VonageAuth
-from .client import _SyncClient
+from .client import Backend, _SyncClient
 from .registry import RuleRegistry
 from .transport import Transport
 
@@ -165,7 +165,34 @@ def vonage_backend(
     return _VonageBackend(owner, load_private_key(private_key.reveal()), clock)
 
 
-class VonageVideo(_SyncClient):
+class VonageCredentials:
+    """What the Vonage clients (blocking and async) add to the core: the application id."""
+
+    _owner_name = "application_id"
+    _backend: Backend
+
+    @property
+    def application_id(self) -> str:
+        """The application's id."""
+        return self._backend.owner
+
+    @classmethod
+    def from_env(cls, **settings: Any) -> Self:
+        """A client for ``VONAGE_APPLICATION_ID``, the key file at ``VONAGE_PRIVATE_KEY_PATH``
+        and (optionally) ``VONAGE_VIDEO_API_URL``; ``settings`` are the constructor's keywords.
+
+        :raises ~opentok_rules.ConfigurationError: naming a variable that is not set.
+        """
+        from ._env import vonage_credentials
+
+        application_id, key_path, api_url = vonage_credentials()
+        settings.setdefault("api_url", api_url or DEFAULT_VONAGE_API_URL)
+        make: Any = cls  # a client class: its constructor takes the credentials first
+        client: Self = make(application_id, key_path, **settings)
+        return client
+
+
+class VonageVideo(VonageCredentials, _SyncClient):
     """A client for one Vonage Video API application. Safe to share between threads.
 
     The same methods, errors and settings as :class:`~opentok_rules.OpenTok`; only the
@@ -178,8 +205,6 @@ class VonageVideo(_SyncClient):
     :raises ValueError: a malformed application id, or a key that is not an RSA private key.
     :raises ImportError: ``cryptography`` is missing (``pip install "opentok-rules[vonage]"``).
     """
-
-    _owner_name = "application_id"
 
     def __init__(
         self,
@@ -207,21 +232,3 @@ class VonageVideo(_SyncClient):
             transport=transport,
             user_agent_suffix=user_agent_suffix,
         )
-
-    @property
-    def application_id(self) -> str:
-        """The application's id."""
-        return self._backend.owner
-
-    @classmethod
-    def from_env(cls, **settings: Any) -> Self:
-        """A client for ``VONAGE_APPLICATION_ID``, the key file at ``VONAGE_PRIVATE_KEY_PATH``
-        and (optionally) ``VONAGE_VIDEO_API_URL``; ``settings`` are the constructor's keywords.
-
-        :raises ~opentok_rules.ConfigurationError: naming a variable that is not set.
-        """
-        from ._env import vonage_credentials
-
-        application_id, key_path, api_url = vonage_credentials()
-        settings.setdefault("api_url", api_url or DEFAULT_VONAGE_API_URL)
-        return cls(application_id, key_path, **settings)
