@@ -63,38 +63,36 @@ class Backend(Protocol):
     #: The id session ids embed and tokens name: the api key, or the application id.
     owner: str
     auth: RestAuth
+    #: Seconds since the epoch; tokens and the REST JWT take their times from it.
+    clock: Callable[[], float]
 
-    def generate_token(
-        self, session_id: str, options: dict[str, Any], rules: RuleRegistry | None
-    ) -> str:
-        """A client token for ``session_id``, after the token rules."""
+    def signer(self) -> TokenSigner:
+        """The client-token signer, made once (it prepares the key once for every token)."""
         ...
 
 
 class _OpenTokBackend:
     """OpenTok: an api key and an HS256 secret."""
 
-    __slots__ = ("_clock", "_secret", "_signer", "auth", "owner")
+    __slots__ = ("_secret", "_signer", "auth", "clock", "owner")
     name = "OpenTok"
 
     def __init__(self, api_key: str, secret: Secret[str], clock: Callable[[], float]) -> None:
         self.owner = api_key
         self._secret = secret
-        self._clock = clock
+        self.clock = clock
         self._signer: TokenSigner | None = None
         self.auth: RestAuth = ProjectAuth(api_key, secret, clock=clock)
 
-    def generate_token(
-        self, session_id: str, options: dict[str, Any], rules: RuleRegistry | None
-    ) -> str:
-        from .tokens import OpenTokSigner, issue_token  # PyJWT only when tokens are made
-
-        # Made on first use and kept: the signer prepares the key once for every token. Two
-        # threads racing here make two equal signers; either is fine.
+    def signer(self) -> TokenSigner:
+        # Made on first use, not with the client: PyJWT is imported only when tokens are
+        # made. Two threads racing here make two equal signers; either is fine.
         signer = self._signer
         if signer is None:
+            from .tokens import OpenTokSigner
+
             signer = self._signer = OpenTokSigner(self.owner, self._secret)
-        return issue_token(signer, session_id, rules=rules, clock=self._clock, **options)
+        return signer
 
 
 @attrs.frozen
@@ -180,7 +178,12 @@ class _ClientCore:
         Options: ``role``, ``expire_time``, ``data``, ``initial_layout_class_list`` and
         ``token_type``, checked by the client's token rules (see :doc:`tokens`).
         """
-        return self._backend.generate_token(session_id, dict(options), self._token_rules)
+        from .tokens import issue_token  # the token modules only once tokens are made
+
+        backend = self._backend
+        return issue_token(
+            backend.signer(), session_id, rules=self._token_rules, clock=backend.clock, **options
+        )
 
     def _create_request(
         self, options: Mapping[str, Any] | SessionSpec | None, kwargs: SessionOptions

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from typing_extensions import Self
 
+    from .tokens import TokenSigner
+
 __all__ = ["DEFAULT_VONAGE_API_URL", "VonageVideo", "load_private_key"]
 
 DEFAULT_VONAGE_API_URL = "https://video.api.vonage.com"
@@ -133,7 +135,7 @@ def checked_application_id(value: object) -> str:
 class _VonageBackend:
     """The Vonage Video API: an application id and an RS256 private key."""
 
-    __slots__ = ("_clock", "_signer", "auth", "owner")
+    __slots__ = ("_signer", "auth", "clock", "owner")
     name = "Vonage Video API"
 
     def __init__(
@@ -142,17 +144,13 @@ class _VonageBackend:
         from .tokens import VonageSigner
 
         self.owner = application_id
-        self._clock = clock
+        self.clock = clock
         # Made now: this backend needs cryptography (and so PyJWT's RS256) from the start.
         self._signer = VonageSigner(application_id, key)
         self.auth: RestAuth = VonageAuth(application_id, key, clock=clock)
 
-    def generate_token(
-        self, session_id: str, options: dict[str, Any], rules: RuleRegistry | None
-    ) -> str:
-        from .tokens import issue_token
-
-        return issue_token(self._signer, session_id, rules=rules, clock=self._clock, **options)
+    def signer(self) -> TokenSigner:
+        return self._signer
 
 
 def vonage_backend(
