@@ -2,8 +2,8 @@
 
 Exit codes: 0 done; 1 the service or the network failed; 2 a usage or validation error
 (an unknown flag, a malformed value or URL, options that break a rule, missing or mixed
-credentials); 130 interrupted; 143 ``emulator`` stopped by SIGTERM. User mistakes end in a
-one-line message, never a traceback.
+credentials); 130 interrupted; 141 the reader of the output went away; 143 ``emulator``
+stopped by SIGTERM. User mistakes end in a one-line message, never a traceback.
 
 Two backends: OpenTok (``--api-key`` and ``--api-secret``) and the Vonage Video API
 (``--application-id`` and ``--private-key``); which credentials are given decides which.
@@ -139,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report_violations(exc.violations, args)
     except (_UsageError, ValueError) as exc:
         return _error(_typed(str(exc), args.names), 2)
+    except BrokenPipeError:
+        # The reader went away (`opentok-rules demo | head -1`): as any Unix tool, stop
+        # quietly. Further writes to stdout, at exit too, go nowhere instead of raising.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (OpenTokError, OSError) as exc:
         # OSError: the emulator could not bind its port, for one.
         return _error(_typed(str(exc), args.names), 1)

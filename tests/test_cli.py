@@ -1699,3 +1699,21 @@ def test_a_key_given_where_its_path_belongs_is_never_shown(
     assert line.startswith(f"opentok-rules: error: {source} takes the path of the private key")
     assert "PRIVATE KEY" not in line
     assert pem.splitlines()[1][:20] not in line
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # As `opentok-rules rules | head -0`: nobody reads the pipe, so every write fails (EPIPE).
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "opentok_rules", "rules"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert process.returncode == 141
+    assert process.stderr == b""
