@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from opentok_rules import policy
+from opentok_rules._async_watchdog import Watchdog, uncancel
 from opentok_rules.errors import RequestError
 from opentok_rules.policy import Deadline, FailureKind, Target
 from opentok_rules.transport import Request, Response, redact_headers
@@ -54,8 +55,6 @@ _DEADLINE_SLACK = 0.01
 #: Timeouts are never rounded up to whole seconds (aiohttp does above its ceil_threshold,
 #: which would let a call overrun its deadline by up to a second).
 _NO_CEIL = float("inf")
-#: An attempt this soon after the call began may use the whole deadline as its total.
-_FIRST_ATTEMPT_SLACK = 0.001
 #: What aiohttp must not add (a guessed Content-Type) to a request that names none.
 _SKIP_CONTENT_TYPE: Final = ("Content-Type",)
 #: Statuses that may lead to another attempt; any other answer is final at once.
@@ -146,14 +145,14 @@ class AiohttpTransport:
         # the library would parse its own way; "METHOD url" for messages). A client posts to
         # one URL, so both are built once.
         self._routes: dict[tuple[str, Target], tuple[URL, str]] = {}
-        # The first attempt's timeouts, built once: it starts microseconds after its deadline
-        # does, so its total is the whole deadline (later attempts get what is left).
-        self._first_timeout = aiohttp.ClientTimeout(
-            total=self._deadline,
-            sock_connect=self._connect_timeout,
-            sock_read=self._read_timeout,
-            ceil_threshold=_NO_CEIL,
+        # aiohttp keeps only the connect timeout, which arms a timer for new connections
+        # alone; the deadline and read_timeout are the watchdog's. Never rounded up to whole
+        # seconds (aiohttp does so above its ceil_threshold).
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self._connect_timeout, ceil_threshold=_NO_CEIL
         )
+        self._watchdog: Watchdog | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     def __repr__(self) -> str:
         return (
@@ -177,6 +176,9 @@ class AiohttpTransport:
         """Close every pooled connection. The transport stays usable; it reconnects."""
         session, self._session = self._session, None
         self._loop = None
+        if self._watchdog is not None:
+            self._watchdog.close()
+            self._watchdog = None
         if session is not None:
             await session.close()
 
@@ -248,62 +250,67 @@ class AiohttpTransport:
                 len(request.body),
             )
             started = time.monotonic()
+        session, watchdog, slots = self._for_this_loop()
+        # The deadline and read_timeout are the watchdog's (one timer for every call in
+        # flight), not aiohttp's: its timers cost each request two or three heap entries.
+        watch = watchdog.watch(deadline.timeout(self._deadline, where))
         try:
-            session = self._session_for_this_loop()
-            # total: aiohttp's own timer covers connect, the pool wait, sending and every read
-            # of this attempt, and cancels cleanly; it is what is left of the whole call's
-            # deadline. sock_read: aiohttp's per-read timer, the read_timeout.
-            left = deadline.timeout(self._deadline, where)
-            timeout = (
-                self._first_timeout
-                if left > self._deadline - _FIRST_ATTEMPT_SLACK
-                else aiohttp.ClientTimeout(
-                    total=left,
-                    sock_connect=self._connect_timeout,
-                    sock_read=self._read_timeout,
-                    ceil_threshold=_NO_CEIL,
-                )
-            )
-            raw = await session.request(
-                request.method,
-                url,
-                data=request.body or None,
-                headers=request.headers,
-                # Only the caller's Content-Type is sent, as urllib3 does; not a guessed one
-                # (aiohttp would add one, even to a POST without a body). A request that names
-                # its own, as the client's do, skips building a per-request skip list.
-                skip_auto_headers=(
-                    None if _has_content_type(request.headers) else _SKIP_CONTENT_TYPE
-                ),
-                allow_redirects=False,
-                timeout=timeout,
-            )
+            # A slot per connection: the wait for one is bounded by the deadline alone, and
+            # read_timeout starts once the request can go out.
+            await slots.acquire()
             try:
-                headers = _merged_headers(raw.headers)
-                declared = policy.declared_length(
-                    headers, where=where, status=raw.status, max_body=self._max_body
+                watchdog.sending(watch)
+                raw = await session.request(
+                    request.method,
+                    url,
+                    data=request.body or None,
+                    headers=request.headers,
+                    # Only the caller's Content-Type is sent, as urllib3 does; not a guessed
+                    # one (aiohttp would add one, even to a POST without a body). A request
+                    # that names its own, as the client's do, skips building a skip list.
+                    skip_auto_headers=(
+                        None if _has_content_type(request.headers) else _SKIP_CONTENT_TYPE
+                    ),
+                    allow_redirects=False,
+                    timeout=self._timeout,
                 )
-                if declared is not None:
-                    # The usual case: one valid Content-Length within the cap and no encoding;
-                    # aiohttp reads exactly that much, and fails if the connection ends short.
-                    body = await raw.read()
-                else:
-                    body = await self._read_bounded(raw, where)
-            except BaseException:
-                # Unread bytes may be huge or never come, and a cancelled read leaves the
-                # connection mid-answer: close it, never return it to the pool.
-                raw.close()
-                raise
-            raw.release()
+                try:
+                    headers = _merged_headers(raw.headers)
+                    declared = policy.declared_length(
+                        headers, where=where, status=raw.status, max_body=self._max_body
+                    )
+                    watchdog.reading_body(watch, raw.content)
+                    if declared is not None:
+                        # The usual case: one valid Content-Length within the cap and no
+                        # encoding; aiohttp reads exactly that much, and fails if the
+                        # connection ends short.
+                        body = await raw.read()
+                    else:
+                        body = await self._read_bounded(raw, where)
+                except BaseException:
+                    # Unread bytes may be huge or never come, and a cancelled read leaves the
+                    # connection mid-answer: close it, never return it to the pool.
+                    raw.close()
+                    raise
+                raw.release()
+            finally:
+                slots.release()
+        except asyncio.CancelledError as exc:
+            if not watch.fired or uncancel(watch.task):
+                raise  # the caller's cancellation, not the watchdog's
+            if debug:
+                _log.debug("%s timed out after %.1f ms", where, _ms_since(started))
+            raise self._failure(asyncio.TimeoutError(), request.method, target, deadline) from exc
         except _ATTEMPT_ERRORS as exc:
             if debug:
-                elapsed_ms = (time.monotonic() - started) * 1000
-                _log.debug("%s failed after %.1f ms: %s", where, elapsed_ms, type(exc).__name__)
+                _log.debug(
+                    "%s failed after %.1f ms: %s", where, _ms_since(started), type(exc).__name__
+                )
             raise self._failure(exc, request.method, target, deadline) from exc
+        finally:
+            watchdog.unwatch(watch)
         if debug:
-            _log.debug(
-                "%s -> %d in %.1f ms", where, raw.status, (time.monotonic() - started) * 1000
-            )
+            _log.debug("%s -> %d in %.1f ms", where, raw.status, _ms_since(started))
         return Response(raw.status, headers, body)
 
     async def _read_bounded(self, raw: aiohttp.ClientResponse, where: str) -> bytes:
@@ -315,18 +322,19 @@ class AiohttpTransport:
             limit.feed(chunk)
         return limit.body()
 
-    def _session_for_this_loop(self) -> aiohttp.ClientSession:
+    def _for_this_loop(self) -> tuple[aiohttp.ClientSession, Watchdog, asyncio.Semaphore]:
+        """The session, watchdog and connection slots of the running loop, made on first use
+        (inside the loop, as aiohttp requires)."""
         loop = asyncio.get_running_loop()
         session = self._session
         if session is not None and self._loop is loop and not session.closed:
-            return session
+            return session, self._watchdog, self._slots  # type: ignore[return-value]
         if session is not None and self._loop is not loop and not session.closed:
             raise RuntimeError(
                 "an AiohttpTransport serves one event loop at a time, and this one is still "
                 "open in another loop: build one transport (one client) per event loop, or "
                 "await transport.aclose() before the first loop ends."
             )
-        # Made on first use, inside the loop, as aiohttp requires.
         connector = aiohttp.TCPConnector(limit=self._pool_maxsize, limit_per_host=0, ssl=self._ssl)
         self._session = session = aiohttp.ClientSession(
             connector=connector,
@@ -340,7 +348,11 @@ class AiohttpTransport:
             headers={"Accept-Encoding": "identity"},
         )
         self._loop = loop
-        return session
+        if self._watchdog is not None:
+            self._watchdog.close()
+        self._watchdog = watchdog = Watchdog(loop, self._read_timeout)
+        self._slots = slots = asyncio.Semaphore(self._pool_maxsize)
+        return session, watchdog, slots
 
     def _route(self, method: str, target: Target) -> tuple[URL, str]:
         """aiohttp's URL for ``target``, and ``"METHOD url"`` as messages show it."""
@@ -442,6 +454,10 @@ def _reason(exc: BaseException) -> str:
         # A parse error quotes what the server sent; keep only aiohttp's words, bounded.
         return exc.message.partition(":")[0][:100] or type(exc).__name__
     return (str(exc) or type(exc).__name__)[:200]
+
+
+def _ms_since(started: float) -> float:
+    return (time.monotonic() - started) * 1000
 
 
 def _has_content_type(headers: Mapping[str, str]) -> bool:
