@@ -600,6 +600,92 @@ async def test_the_pool_never_opens_more_than_pool_maxsize_connections() -> None
     assert server.accepted <= 3
 
 
+# --- the watchdog: read_timeout and the deadline without a timer per request --------------------
+
+
+@pytest.mark.anyio
+async def test_a_wait_for_a_free_connection_is_bounded_by_the_deadline_not_read_timeout() -> None:
+    # One connection, three calls of 0.6 s each: the last waits 1.2 s for the connection,
+    # longer than read_timeout, and then gets its answer within read_timeout.
+    def slow(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        time.sleep(0.6)
+        return 200, {}, path.encode()
+
+    with LocalServer(slow) as server:
+        async with AiohttpTransport(pool_maxsize=1, read_timeout=1.0, deadline=6) as transport:
+            answers = await asyncio.gather(
+                *(transport.handle_request(post(server.url(f"/{i}"))) for i in range(3))
+            )
+    assert [answer.body for answer in answers] == [b"/0", b"/1", b"/2"]
+
+
+@pytest.mark.anyio
+async def test_a_body_that_stops_coming_ends_within_twice_read_timeout() -> None:
+    def script(conn: RawConnection) -> None:
+        conn.read_head()
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+        for _ in range(6):  # 1.2 s of body, each part well within read_timeout
+            if not (conn.pause(0.2) and conn.send(b"x")):
+                return
+        conn.pause(10)  # then nothing
+
+    with RawServer(script) as server:
+        async with AiohttpTransport(retries=0, read_timeout=0.5, deadline=10) as transport:
+            started = time.monotonic()
+            with pytest.raises(RequestError, match=r"timed out after 0\.5 s") as caught:
+                await transport.handle_request(post(server.url("/stops")))
+            elapsed = time.monotonic() - started
+    # Not cut while the body came (1.2 s > read_timeout); ended 0.5 to 1 s after it stopped.
+    assert 1.6 <= elapsed < 2.6, elapsed
+    assert caught.value.status is None
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.anyio
+async def test_a_timeout_leaves_the_task_uncancelled_and_the_transport_usable() -> None:
+    release = threading.Event()
+
+    def stall(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        if path == "/stall":
+            release.wait(5)
+        return 200, {}, b"ok"
+
+    with LocalServer(stall) as server:
+        async with AiohttpTransport(retries=0, read_timeout=0.3) as transport:
+            with pytest.raises(RequestError, match="read_timeout"):
+                await transport.handle_request(post(server.url("/stall")))
+            release.set()
+            task = asyncio.current_task()
+            assert task is not None
+            if sys.version_info >= (3, 11):
+                # The watchdog's cancel was taken back: an enclosing asyncio.timeout or
+                # TaskGroup does not see this task as being cancelled.
+                assert task.cancelling() == 0
+            await asyncio.sleep(0)  # no cancellation is left pending either
+            answer = await transport.handle_request(post(server.url("/after")))
+    assert answer.body == b"ok"
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 cannot count cancel requests")
+async def test_a_callers_cancel_at_the_moment_of_a_timeout_still_cancels() -> None:
+    release = threading.Event()
+
+    def stall(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        release.wait(5)
+        return 200, {}, b"late"
+
+    with LocalServer(stall) as server:
+        async with AiohttpTransport(retries=0, read_timeout=0.3) as transport:
+            task = asyncio.ensure_future(transport.handle_request(post(server.url("/stall"))))
+            loop = asyncio.get_running_loop()
+            # Cancelled by its caller in the very loop turn the watchdog fires in.
+            loop.call_at(loop.time() + 0.3, task.cancel)
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            release.set()
+
+
 @pytest.mark.anyio
 async def test_aclose_keeps_the_transport_usable() -> None:
     with LocalServer(fixed(200, b"ok")) as server:
