@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import ValidationError, Violation
-from .registry import RuleRegistry
+from .registry import MEMO_SIZE, RuleRegistry
 from .rules import default_rules
 from .spec import SessionSpec
+from .values import ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -46,18 +47,33 @@ def prepare_session(
     merged over it. ``rules`` defaults to :func:`~opentok_rules.default_rules`. Raises
     :class:`~opentok_rules.ValidationError` listing every violation, in registry order.
     """
+    spec = _spec_for(options, rules, kwargs)  # type: ignore[arg-type]
+    return PreparedSession(spec, spec.to_params())
+
+
+def _spec_for(
+    options: Mapping[str, Any] | SessionSpec | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+) -> SessionSpec:
+    """The spec ``prepare_session`` makes, without its params (the clients' hot path)."""
     # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
     # this is the hot path, and the rules cost little more than these lines.
     working: dict[str, Any]
     if options is None:
-        # Already a fresh dict, ours to normalize. (Typed as SessionOptions for callers; the
-        # rules take any values, so it is a plain dict here. No cast: this is the hot path.)
-        working = kwargs  # type: ignore[assignment]
+        working = kwargs  # already a fresh dict, ours to normalize
     elif type(options) is dict and not kwargs:
         working = options.copy()
     else:
-        working = _working_options(options, kwargs)  # type: ignore[arg-type]
-    violations = (_DEFAULT_RULES if rules is None else rules).apply(working)
+        working = _working_options(options, kwargs)
+    registry = _DEFAULT_RULES if rules is None else rules
+    memo = registry._memo
+    key = None if memo is None else _memo_key(working)
+    if key is not None:
+        remembered: SessionSpec | None = memo.get(key)  # type: ignore[union-attr]
+        if remembered is not None:
+            return remembered
+    violations = registry.apply(working)
     if violations:
         raise ValidationError(violations)
     # After known-keys only SessionSpec's own field names are left, so the dict is passed as
@@ -67,7 +83,29 @@ def prepare_session(
         spec = SessionSpec(**working)
     except (TypeError, ValueError) as exc:
         raise _spec_refused(exc) from None
-    return PreparedSession(spec, spec.to_params())
+    if key is not None:
+        if len(memo) >= MEMO_SIZE:  # type: ignore[arg-type]
+            memo.clear()  # type: ignore[union-attr]
+        memo[key] = spec  # type: ignore[index]
+    return spec
+
+
+#: Option values a memo key may hold, by exact type: their equality and hash can be trusted
+#: (a subclass can lie through __eq__ and __hash__ and find another value's spec). No int or
+#: float: ``True == 1 == 1.0``, but the rules refuse ``e2ee=1``, so a spec let through for
+#: ``True`` must not be found for ``1``. A str equals its member of MediaMode or ArchiveMode,
+#: and the rules make the same spec of either.
+_MEMO_VALUE_TYPES = frozenset({str, bool, type(None), MediaMode, ArchiveMode})
+_STR_ONLY = frozenset({str})
+
+
+def _memo_key(working: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """The options as a memo key, or None when one of them is not a plain value."""
+    if _MEMO_VALUE_TYPES.issuperset(map(type, working.values())) and _STR_ONLY.issuperset(
+        map(type, working)
+    ):
+        return tuple(working.items())
+    return None
 
 
 def _working_options(

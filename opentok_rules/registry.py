@@ -16,6 +16,10 @@ Both are optional: a rule without ``reads`` always runs, and after a rule withou
 (which may write any key) every rule runs. A rule whose relevance ``reads`` cannot express may
 define ``applies_to(keys) -> bool`` instead, asked once per set of keys (``known-keys`` has
 nothing to do when every key is known).
+
+A registry that holds only the library's own session rules (whose outcome depends on the
+options alone) also remembers the specs it let through, so ``prepare_session`` with options
+it has seen before, all plain values, skips the rules; any rule of yours turns that off.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 
@@ -38,6 +42,8 @@ __all__ = [
     "RuleResult",
     "rule",
 ]
+
+_R = TypeVar("_R")
 
 #: The working options a rule sees: a plain dict it may read and normalize in place.
 Options: TypeAlias = dict[str, Any]
@@ -59,6 +65,13 @@ class Rule(Protocol):
 #: Rule ids that were renamed, old -> new: the old id still finds the rule for one release,
 #: with a DeprecationWarning where it is looked up.
 RENAMED_IDS: dict[str, str] = {"session-belongs-to-key": "token-session-belongs-to-key"}
+
+#: The rule classes whose verdict and normalization depend on the options alone (the
+#: library's session rules register themselves). Exact types: a subclass may do anything.
+_PURE_RULE_TYPES: set[type] = set()
+
+#: Most specs a registry remembers; it forgets them all when full.
+MEMO_SIZE = 256
 
 #: A rule's bound ``apply``.
 Applier: TypeAlias = Callable[[Options], Sequence[Violation]]
@@ -119,6 +132,12 @@ def rule(
         )
 
     return decorate
+
+
+def _pure(cls: type[_R]) -> type[_R]:
+    """Class decorator: this rule class's outcome depends on the options alone."""
+    _PURE_RULE_TYPES.add(cls)
+    return cls
 
 
 def _settled(each: Rule, defaults: Options) -> tuple[bool, Options]:
@@ -205,7 +224,7 @@ class RuleRegistry:
     request in another thread, say) always sees one consistent list.
     """
 
-    __slots__ = ("__dict__", "_plans", "_rules")
+    __slots__ = ("__dict__", "_memo", "_plans", "_rules")
 
     def __init__(self, rules: Iterable[Rule] = ()) -> None:
         self._set(())
@@ -219,6 +238,11 @@ class RuleRegistry:
         # Which rules' apply to run for a given set of option keys (see _plan), filled as
         # key sets are seen. Assigned after _rules: a plan is never older than the rules.
         self._plans: dict[frozenset[Any], tuple[Applier, ...]] = {}
+        # Outcomes the pipeline may reuse (see pipeline._spec_for), only while every rule is
+        # one whose outcome depends on the options alone; replaced by every edit.
+        self._memo: dict[Any, Any] | None = (
+            {} if all(type(each) in _PURE_RULE_TYPES for each in rules) else None
+        )
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)

@@ -18,7 +18,7 @@ import attrs
 
 from ._messages import closest_hint, short_repr, shown
 from .errors import Violation
-from .registry import Options, RuleRegistry
+from .registry import Options, RuleRegistry, _pure
 from .values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, member_by_name, plain_str
 
 __all__ = [
@@ -95,6 +95,7 @@ def _archive_mode(value: object) -> ArchiveMode | None:
     return None
 
 
+@_pure
 @attrs.frozen
 class KnownKeysRule:
     """Keep the six session options; drop other keys, or refuse them when ``strict``."""
@@ -134,6 +135,7 @@ class KnownKeysRule:
         return Violation(self.id, name, f"{name[:40]!r} is not a session option; {hint}")
 
 
+@_pure
 @attrs.frozen
 class MediaModeRule:
     """``"routed"`` means routed; anything else means relayed (refused when ``strict``)."""
@@ -177,6 +179,7 @@ def _media_text(value: object) -> str:
     return plain_str(value) if isinstance(value, str) else ""
 
 
+@_pure
 @attrs.frozen
 class ArchiveModeDefaultRule:
     """Archive mode absent or ``None`` means manual."""
@@ -197,6 +200,7 @@ class ArchiveModeDefaultRule:
         return ()
 
 
+@_pure
 @attrs.frozen
 class E2eeBooleanRule:
     """``e2ee`` is a bool; absent or ``None`` means ``False``."""
@@ -217,6 +221,7 @@ class E2eeBooleanRule:
         return (Violation(self.id, "e2ee", message),)
 
 
+@_pure
 @attrs.frozen
 class AlwaysArchiveRequiresRoutedRule:
     """Archiving always needs media mode routed: relayed sessions cannot be archived."""
@@ -242,6 +247,7 @@ class AlwaysArchiveRequiresRoutedRule:
         return ()
 
 
+@_pure
 @attrs.frozen
 class RelayedForbidsE2eeRule:
     """End-to-end encryption needs media mode routed."""
@@ -258,6 +264,7 @@ class RelayedForbidsE2eeRule:
         return ()
 
 
+@_pure
 @attrs.frozen
 class AlwaysArchiveForbidsE2eeRule:
     """Archiving always and end-to-end encryption exclude each other."""
@@ -287,6 +294,7 @@ def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
     return text if type(text) is str and _is_ipv4(text) else None
 
 
+@_pure
 @attrs.frozen
 class LocationIpv4Rule:
     """``location``, when given, is a dotted-quad IPv4 address."""
@@ -321,6 +329,7 @@ class LocationIpv4Rule:
         return (Violation(self.id, "location", message),)
 
 
+@_pure
 @attrs.frozen
 class ArchiveModeValidRule:
     """Archive mode is manual or always."""
@@ -342,6 +351,7 @@ class ArchiveModeValidRule:
         return (Violation(self.id, "archive_mode", message),)
 
 
+@_pure
 @attrs.frozen
 class ManualArchiveForbidsNameAndResolutionRule:
     """With manual archiving, ``archive_name`` and ``archive_resolution`` must not be given."""
@@ -372,6 +382,7 @@ class ManualArchiveForbidsNameAndResolutionRule:
         )
 
 
+@_pure
 @attrs.frozen
 class ArchiveNameLengthRule:
     """``archive_name`` is a string of at most 80 characters; empty means no name."""
@@ -426,6 +437,7 @@ def _utf8_ok(text: str) -> bool:
     return True
 
 
+@_pure
 @attrs.frozen
 class ArchiveResolutionValidRule:
     """``archive_resolution`` is one of ``ARCHIVE_RESOLUTIONS``."""

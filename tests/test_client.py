@@ -426,3 +426,31 @@ def test_a_swapped_transport_gets_the_request() -> None:
     assert client.create_session().session_id == SESSION_ID
     assert seen[0].url == "https://api.opentok.com/session/create"
     assert "<redacted>" in repr(seen[0])
+
+
+def test_the_same_request_is_reused_while_its_auth_header_is_and_cannot_be_changed() -> None:
+    seen: list[otr.transport.Request] = []
+
+    class Canned:
+        def handle_request(self, request: otr.transport.Request) -> otr.transport.Response:
+            seen.append(request)
+            return otr.transport.Response(200, {}, json.dumps(JSON_ANSWER).encode())
+
+        def close(self) -> None:
+            pass
+
+    now = [1_800_000_000.0]
+    client = otr.OpenTok(API_KEY, API_SECRET, transport=Canned(), clock=lambda: now[0])
+    client.create_session(media_mode="routed")
+    client.create_session(media_mode="routed")
+    client.create_session(media_mode="relayed")
+    now[0] += 6.0  # past the auth token's reuse
+    client.create_session(media_mode="relayed")
+    assert seen[0] is seen[1]  # same options, same token: the very same request
+    assert seen[2] is not seen[1]
+    assert seen[2].body != seen[1].body
+    assert seen[3] is not seen[2]
+    assert seen[3].body == seen[2].body
+    assert seen[3].headers["X-OPENTOK-AUTH"] != seen[2].headers["X-OPENTOK-AUTH"]
+    with pytest.raises(TypeError):
+        seen[0].headers["X-Extra"] = "shared requests are read-only"  # type: ignore[index]

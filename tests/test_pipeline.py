@@ -24,6 +24,7 @@ from opentok_rules import (
     rule,
     strict_rules,
 )
+from opentok_rules.registry import MEMO_SIZE
 
 DEFAULT_PARAMS = {"p2p.preference": "enabled", "archiveMode": "manual", "e2ee": "false"}
 
@@ -507,3 +508,81 @@ def test_a_key_that_is_hard_to_show_is_still_a_violation_in_strict_mode() -> Non
     assert violation.rule == "known-keys"
     assert violation.field is not None
     assert len(violation.field) < 60
+
+
+# ---- remembered specs: the same options again skip the rules, never changing an outcome -------
+
+
+def counting_registry() -> tuple[RuleRegistry, list[int]]:
+    """The default rules plus one of the caller's that counts its runs."""
+    runs: list[int] = []
+
+    @rule("counts", "counts its runs")
+    def counts(options: Options) -> None:
+        runs.append(1)
+
+    registry = default_rules()
+    registry.add(counts)
+    return registry, runs
+
+
+def test_the_library_rules_remember_a_spec_they_let_through() -> None:
+    registry = default_rules()
+    first = prepare_session(rules=registry, media_mode="routed", archive_mode="always")
+    again = prepare_session(rules=registry, media_mode="routed", archive_mode="always")
+    assert again.spec is first.spec  # remembered, not made again
+    assert again.params == first.params
+    assert again.params is not first.params
+
+
+def test_a_rule_of_the_callers_runs_on_every_call() -> None:
+    registry, runs = counting_registry()
+    for _ in range(3):
+        prepare_session(rules=registry, media_mode="routed")
+    assert len(runs) == 3
+
+
+def test_an_edit_forgets_what_was_remembered() -> None:
+    registry = default_rules()
+    prepare_session(rules=registry, media_mode="routed")
+
+    @rule("no-routed", "refuses routed sessions", field="media_mode", reads={"media_mode"})
+    def no_routed(options: Options) -> str | None:
+        return "routed is not allowed here" if options["media_mode"] is MediaMode.ROUTED else None
+
+    registry.add(no_routed)
+    assert violations_of(rules=registry, media_mode="routed") == [("no-routed", "media_mode")]
+    registry.remove("no-routed")
+    assert prepare_session(rules=registry, media_mode="routed").spec.media_mode is MediaMode.ROUTED
+
+
+def test_refusals_are_never_remembered_and_values_equal_across_types_stay_apart() -> None:
+    registry = default_rules()
+    assert prepare_session(rules=registry, media_mode="routed", e2ee=True).spec.e2ee is True
+    # 1 == True, but the rules refuse a number for e2ee: it must not find True's spec.
+    assert violations_of(rules=registry, media_mode="routed", e2ee=1) == [("e2ee-boolean", "e2ee")]
+    assert violations_of(rules=registry, media_mode="routed", e2ee=1) == [("e2ee-boolean", "e2ee")]
+
+
+def test_a_value_that_lies_about_equality_never_finds_another_spec() -> None:
+    class Liar(str):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return hash("always")
+
+    registry = default_rules()
+    prepare_session(rules=registry, media_mode="routed", archive_mode="always")
+    # Judged as the plain text it is ("manual"), not as the spec remembered for "always".
+    spec = prepare_session(rules=registry, media_mode="routed", archive_mode=Liar("manual")).spec
+    assert spec.archive_mode is ArchiveMode.MANUAL
+
+
+def test_what_is_remembered_is_bounded() -> None:
+    registry = default_rules()
+    for n in range(3 * MEMO_SIZE):
+        prepare_session(
+            rules=registry, archive_name=f"name {n}", archive_mode="always", media_mode="routed"
+        )
+    assert len(registry._memo or {}) <= MEMO_SIZE
