@@ -61,17 +61,20 @@ class Watchdog:
         self._timer: asyncio.TimerHandle | None = None
         self._armed_at = 0.0
 
-    def watch(self, remaining: float) -> Watch:
-        """Watch the current task's attempt, due when the call's deadline passes, in
-        ``remaining`` seconds. Call :meth:`sending` once it has a connection slot."""
+    def watch(self, remaining: float, *, sending: bool) -> Watch:
+        """Watch the current task's attempt, which must end within ``remaining`` seconds (the
+        call's deadline). ``sending``: the request goes out now (else call :meth:`sending`
+        once it can)."""
         task = asyncio.current_task(self._loop)
         if task is None:  # pragma: no cover - transports are awaited from tasks
             raise RuntimeError("an async transport must be awaited from an asyncio task")
-        deadline_at = self._loop.time() + remaining
-        watch = Watch(task, deadline_at, deadline_at)
+        now = self._loop.time()
+        deadline_at = now + remaining
+        due = now + self._read_timeout if sending else deadline_at
+        watch = Watch(task, due if due < deadline_at else deadline_at, deadline_at)
         self._watches.add(watch)
-        if self._timer is None or deadline_at < self._armed_at:
-            self._arm(deadline_at)
+        if self._timer is None or watch.due < self._armed_at:
+            self._arm(watch.due)
         return watch
 
     def sending(self, watch: Watch) -> None:

@@ -39,9 +39,6 @@ class SessionRecord:
 _OPTIONAL_FIELDS = ("project_id", "partner_id", "create_dt", "media_server_url")
 _XML_FIELDS = ("session_id", *_OPTIONAL_FIELDS)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
-# A session id is printable ASCII without spaces: it travels in tokens, URLs and headers,
-# where a CR LF or a NUL would split or cut it.
-_SESSION_ID = re.compile(r"[\x21-\x7e]+")
 _JWT_LIKE = re.compile(r"eyJ[\w-]*\.[\w-]*\.[\w-]*")
 # No answer field is a number this long; bounding digits keeps int() cheap and safe whatever
 # the interpreter's own limit (sys.set_int_max_str_digits, a ValueError past it) is.
@@ -71,8 +68,16 @@ def read_session_answer(response: Response) -> SessionRecord:
 
 
 def _check_session_id(session_id: str, status: int) -> None:
+    # A session id is printable ASCII without spaces (0x21 to 0x7E): it travels in tokens,
+    # URLs and headers, where a CR LF or a NUL would split or cut it.
     # The id itself is not shown: it may hold the very control characters that make it bad.
-    if len(session_id) <= MAX_SESSION_ID_LENGTH and _SESSION_ID.fullmatch(session_id):
+    if (
+        len(session_id) <= MAX_SESSION_ID_LENGTH
+        and session_id.isascii()
+        and session_id.isprintable()  # for ASCII: no control character, no DEL
+        and " " not in session_id
+        and session_id
+    ):
         return
     raise RequestError(
         f"the service answered with an invalid session id ({len(session_id)} characters); "
@@ -175,13 +180,20 @@ def _from_json(body: bytes, status: int) -> SessionRecord:
     if not isinstance(first, dict) or not isinstance(first.get("session_id"), str):
         raise RequestError("the service's JSON answer holds no session_id", status)
     get = first.get
-    return SessionRecord(
-        first["session_id"],
-        _optional_text(get("project_id")),
-        _optional_text(get("partner_id")),
-        _optional_text(get("create_dt")),
-        _optional_text(get("media_server_url")),
+    fields: tuple[Any, ...] = (
+        get("project_id"),
+        get("partner_id"),
+        get("create_dt"),
+        get("media_server_url"),
     )
+    try:
+        # The usual answer: four ASCII strings, checked in one go (join refuses a non-str).
+        usual = "".join(fields).isascii()
+    except TypeError:
+        usual = False
+    if not usual:
+        fields = tuple(map(_optional_text, fields))
+    return SessionRecord(first["session_id"], *fields)
 
 
 def _optional_text(value: object) -> str | None:

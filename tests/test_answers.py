@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from opentok_rules.answers import SessionRecord, read_session_answer
 from opentok_rules.errors import AuthenticationError, OpenTokError, RequestError
+from opentok_rules.session_ids import MAX_SESSION_ID_LENGTH
 from opentok_rules.transport import Response
 
 SESSION_ID = "1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"
@@ -329,3 +331,21 @@ def test_any_answer_ends_in_a_record_or_a_library_error(
         assert " " not in record.session_id
         for value in (record.project_id, record.partner_id, record.create_dt):
             assert value is None or isinstance(value, str)
+
+
+@given(st.text(max_size=MAX_SESSION_ID_LENGTH + 2) | st.from_regex(r"[\x20-\x7f]{0,12}"))
+@example("1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg")
+@example("a b")
+@example("ok\x7f")
+def test_a_session_id_is_1_to_max_printable_ascii_characters_without_spaces(
+    session_id: str,
+) -> None:
+    body = json.dumps([{"session_id": session_id}]).encode()
+    valid = re.fullmatch(rf"[\x21-\x7e]{{1,{MAX_SESSION_ID_LENGTH}}}", session_id) is not None
+    try:
+        record = read_session_answer(Response(200, {}, body))
+    except RequestError:
+        assert not valid
+    else:
+        assert valid
+        assert record.session_id == session_id
