@@ -36,6 +36,8 @@ class SessionRecord:
     media_server_url: str | None = None
 
 
+#: What ``bytes.lstrip()`` strips, one byte each.
+_SPACES = frozenset(bytes([byte]) for byte in b" \t\n\r\x0b\x0c")
 _OPTIONAL_FIELDS = ("project_id", "partner_id", "create_dt", "media_server_url")
 _XML_FIELDS = ("session_id", *_OPTIONAL_FIELDS)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -55,10 +57,14 @@ def read_session_answer(response: Response) -> SessionRecord:
     :raises RequestError: for any other failure status, and for a success whose body holds no
         readable session (malformed, too deep, an unknown encoding, an invalid id...).
     """
-    _raise_for_status(response)
-    body = response.body.lstrip()
+    status = response.status
+    if not 200 <= status < 300:
+        _raise_for_status(response)
+    body = response.body
+    if body[:1] in _SPACES:
+        body = body.lstrip()  # copied only when there is something to strip
     if body[:1] in (b"[", b"{"):
-        record = _from_json(body, response.status)
+        record = _from_json(body, status)
     elif body[:1] == b"<" and not _looks_like_html(body):
         record = _from_xml(body, response.status)
     else:
