@@ -84,7 +84,9 @@ class AiohttpTransport:
     use. Close it with ``await transport.aclose()`` or ``async with``.
 
     :param connect_timeout: seconds to wait for a TCP (and TLS) connection.
-    :param read_timeout: seconds to wait for each read of the answer.
+    :param read_timeout: seconds to wait for the answer's head once the request can go out
+        (a new connection included), then for each part of its body: a silence of
+        ``read_timeout`` ends the call within twice ``read_timeout``.
     :param deadline: seconds for the whole call: connects, retries, redirects and every read.
     :param retries: most extra attempts for one request, over all causes. An attempt is
         repeated only when the request surely did not reach the service (the connection could
@@ -97,7 +99,7 @@ class AiohttpTransport:
         :class:`~opentok_rules.errors.RequestError` as soon as it passes the cap.
     :param max_redirects: most same-origin redirects followed for one request.
     :param pool_maxsize: most connections open at once (all kept alive); a call beyond that
-        waits for a free one, within its deadline.
+        waits in turn for a free one, within its deadline.
     :param sleep: awaited with the delay, in seconds, before each retry (tests pass a fake).
     :raises ValueError: when an argument is out of range.
     :raises ImportError: when aiohttp is not installed.
