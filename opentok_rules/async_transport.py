@@ -453,6 +453,11 @@ class _SentHeaders(NamedTuple):
     headers: CIMultiDictProxy[str]
     skip_auto_headers: tuple[str, ...] | None
 
+    def __repr__(self) -> str:
+        # A local of every attempt: an error reporter that records locals must not see the
+        # credential headers it holds.
+        return f"_SentHeaders(headers={redact_headers(self.given)!r})"
+
     @classmethod
     def of(cls, headers: Mapping[str, str]) -> _SentHeaders:
         prepared = CIMultiDict(headers)

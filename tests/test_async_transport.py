@@ -749,6 +749,37 @@ async def test_secrets_stay_out_of_errors_logs_and_reprs(
     assert SECRET not in repr(transport)
 
 
+@pytest.mark.anyio
+async def test_a_cancelled_calls_frames_of_this_library_hold_no_secret_in_their_locals(
+    transport: AiohttpTransport,
+) -> None:
+    # CancelledError passes through untouched (asyncio's own frames and aiohttp's stay as
+    # they are); this library's frames must not add a credential to what a reporter records.
+    release = threading.Event()
+
+    def stall(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        release.wait(5)
+        return 200, {}, b"late"
+
+    with LocalServer(stall) as server:
+        task = asyncio.ensure_future(transport.handle_request(post(server.url("/stall"))))
+        while not server.requests:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError) as caught:
+            await task
+        release.set()
+    ours = [
+        frame
+        for frame, _ in traceback.walk_tb(caught.value.__traceback__)
+        if "opentok_rules" in frame.f_code.co_filename
+    ]
+    assert ours, "the traceback passes through the transport"
+    for frame in ours:
+        for name, value in frame.f_locals.items():
+            assert SECRET not in repr(value), (frame.f_code.co_name, name)
+
+
 def test_the_protocol_and_the_exported_names() -> None:
     transport = AiohttpTransport()
     assert isinstance(transport, AsyncTransport)
