@@ -45,6 +45,11 @@ class Watch:
         self.progress: Progress | None = None
         self.seen = 0
 
+    def due_in(self, now: float, seconds: float) -> None:
+        """Due ``seconds`` after ``now``, or at the deadline if that comes first."""
+        due = now + seconds
+        self.due = due if due < self.deadline_at else self.deadline_at
+
 
 class Watchdog:
     """Cancels the task of any watched attempt still running at its due time.
@@ -70,27 +75,23 @@ class Watchdog:
             raise RuntimeError("an async transport must be awaited from an asyncio task")
         now = self._loop.time()
         deadline_at = now + remaining
-        due = now + self._read_timeout if sending else deadline_at
-        watch = Watch(task, due if due < deadline_at else deadline_at, deadline_at)
+        watch = Watch(task, deadline_at, deadline_at)
+        if sending:
+            watch.due_in(now, self._read_timeout)
         self._watches.add(watch)
-        if self._timer is None or watch.due < self._armed_at:
-            self._arm(watch.due)
+        self._arm_for(watch)
         return watch
 
     def sending(self, watch: Watch) -> None:
         """The request goes out now: the head of its answer is due within ``read_timeout``
         (making a new connection included), and by the deadline at the latest."""
-        due = self._loop.time() + self._read_timeout
-        if due < watch.due:
-            watch.due = due
-            if due < self._armed_at or self._timer is None:
-                self._arm(due)
+        watch.due_in(self._loop.time(), self._read_timeout)
+        self._arm_for(watch)
 
     def reading_body(self, watch: Watch, progress: Progress) -> None:
         """The head has come: from now on ``watch`` is due ``read_timeout`` after the last
         bytes of the body came (noticed when it falls due), and by the deadline at the latest."""
-        due = self._loop.time() + self._read_timeout
-        watch.due = due if due < watch.deadline_at else watch.deadline_at
+        watch.due_in(self._loop.time(), self._read_timeout)
         watch.progress = progress
         watch.seen = progress.total_bytes
 
@@ -103,6 +104,11 @@ class Watchdog:
             self._timer.cancel()
             self._timer = None
         self._watches.clear()
+
+    def _arm_for(self, watch: Watch) -> None:
+        """Make sure the timer fires by the time ``watch`` is due."""
+        if self._timer is None or watch.due < self._armed_at:
+            self._arm(watch.due)
 
     def _arm(self, at: float) -> None:
         if self._timer is not None:
@@ -137,8 +143,7 @@ def _moved_on(watch: Watch, now: float, read_timeout: float) -> bool:
     if total == watch.seen or now + _EARLY >= watch.deadline_at:
         return False
     watch.seen = total
-    due = now + read_timeout
-    watch.due = due if due < watch.deadline_at else watch.deadline_at
+    watch.due_in(now, read_timeout)
     return True
 
 

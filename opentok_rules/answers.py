@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from xml.parsers import expat
 
 import attrs
 
 from .errors import AuthenticationError, RequestError
 from .session_ids import MAX_SESSION_ID_LENGTH
+from .values import utf8_encodable
 
 if TYPE_CHECKING:
     from .transport import Response
@@ -66,10 +67,10 @@ def read_session_answer(response: Response) -> SessionRecord:
     if body[:1] in (b"[", b"{"):
         record = _from_json(body, status)
     elif body[:1] == b"<" and not _looks_like_html(body):
-        record = _from_xml(body, response.status)
+        record = _from_xml(body, status)
     else:
-        raise RequestError(_unreadable(response, "it is neither JSON nor XML"), response.status)
-    _check_session_id(record.session_id, response.status)
+        raise RequestError(_unreadable(response, "it is neither JSON nor XML"), status)
+    _check_session_id(record.session_id, status)
     return record
 
 
@@ -93,10 +94,9 @@ def _check_session_id(session_id: str, status: int) -> None:
     )
 
 
-def _raise_for_status(response: Response) -> None:
+def _raise_for_status(response: Response) -> NoReturn:
+    """Raise the error for a failure status (the caller has seen it is not 2xx)."""
     status = response.status
-    if 200 <= status < 300:
-        return
     said = _service_message(response.body)
     if status in (401, 403):
         raise AuthenticationError(
@@ -208,18 +208,10 @@ def _optional_text(value: object) -> str | None:
     if isinstance(value, str):
         # A lone surrogate ("\ud800" in JSON) would fail whoever writes the field out later;
         # ASCII text (nearly every answer) cannot hold one.
-        return value if value.isascii() or _encodable(value) else None
+        return value if value.isascii() or utf8_encodable(value) else None
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return None
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _from_xml(body: bytes, status: int) -> SessionRecord:
@@ -279,7 +271,7 @@ def _parse_xml_fields(body: bytes, status: int) -> dict[str, str]:
         raise RequestError(
             f"the service's XML answer could not be read ({type(exc).__name__})", status
         ) from exc
-    return {name: value for name, value in fields.items() if _encodable(value)}
+    return {name: value for name, value in fields.items() if utf8_encodable(value)}
 
 
 def _looks_like_html(body: bytes) -> bool:

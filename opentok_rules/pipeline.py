@@ -69,8 +69,8 @@ def _spec_for(
     registry = _DEFAULT_RULES if rules is None else rules
     memo = registry._memo
     key = None if memo is None else _memo_key(working)
-    if key is not None:
-        remembered: SessionSpec | None = memo.get(key)  # type: ignore[union-attr]
+    if memo is not None and key is not None:
+        remembered: SessionSpec | None = memo.get(key)
         if remembered is not None:
             return remembered
     violations = registry.apply(working)
@@ -83,10 +83,10 @@ def _spec_for(
         spec = SessionSpec(**working)
     except (TypeError, ValueError) as exc:
         raise _spec_refused(exc) from None
-    if key is not None:
-        if len(memo) >= MEMO_SIZE:  # type: ignore[arg-type]
-            memo.clear()  # type: ignore[union-attr]
-        memo[key] = spec  # type: ignore[index]
+    if memo is not None and key is not None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()  # bounded: callers with ever new options must not grow it without end
+        memo[key] = spec
     return spec
 
 

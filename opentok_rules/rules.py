@@ -19,7 +19,14 @@ import attrs
 from ._messages import closest_hint, short_repr, shown
 from .errors import Violation
 from .registry import Options, RuleRegistry, _pure
-from .values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, member_by_name, plain_str
+from .values import (
+    ARCHIVE_RESOLUTIONS,
+    ArchiveMode,
+    MediaMode,
+    member_by_name,
+    plain_str,
+    utf8_encodable,
+)
 
 __all__ = [
     "SESSION_OPTION_KEYS",
@@ -400,7 +407,7 @@ class ArchiveNameLengthRule:
         if value is None or (
             value.__class__ is str
             and 0 < len(value) <= _MAX_ARCHIVE_NAME
-            and (value.isascii() or _utf8_ok(value))
+            and (value.isascii() or utf8_encodable(value))
         ):
             return ()
         if not isinstance(value, str):
@@ -419,7 +426,7 @@ class ArchiveNameLengthRule:
                 f"archive_name is {len(value)} characters long; "
                 f"the service allows at most {_MAX_ARCHIVE_NAME}"
             )
-        elif not _utf8_ok(value):
+        elif not utf8_encodable(value):
             message = (
                 "archive_name holds a lone surrogate (such as '\\ud800'), which cannot be sent "
                 "as UTF-8; pass real text"
@@ -427,14 +434,6 @@ class ArchiveNameLengthRule:
         else:
             return ()
         return (Violation(self.id, "archive_name", message),)
-
-
-def _utf8_ok(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 @_pure

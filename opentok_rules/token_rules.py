@@ -42,7 +42,7 @@ from ._messages import closest_hint, short_repr, shown
 from .errors import ValidationError, Violation
 from .registry import Options, RuleRegistry
 from .session_ids import session_id_fields
-from .values import Role, member_by_name, plain_str
+from .values import Role, member_by_name, plain_str, utf8_encodable
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -125,15 +125,6 @@ def _iso(seconds: float) -> str:
         return (_EPOCH + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, ValueError):
         return f"{shown(seconds)} s since the epoch"
-
-
-def _utf8_ok(text: str) -> bool:
-    # A lone surrogate cannot be sent: both formats encode the claims as UTF-8.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 # Decoding a session id is the same work for every token of a session; an app makes a token
@@ -326,7 +317,7 @@ class TokenDataLengthRule:
                 f"data is {len(value)} characters long; connection data must be fewer than "
                 f"{DATA_LIMIT} characters (keep ids in it and look the rest up on your server)"
             )
-        elif not _utf8_ok(value):
+        elif not utf8_encodable(value):
             message = "data contains a lone surrogate, which cannot be encoded as UTF-8"
         else:
             return ()
@@ -394,7 +385,7 @@ def _good_class(item: object) -> bool:
         type(item) is str
         and bool(item)
         and not any(char.isspace() for char in item)
-        and _utf8_ok(item)
+        and utf8_encodable(item)
     )
 
 

@@ -6,7 +6,15 @@ import enum
 from collections.abc import Mapping
 from typing import TypeVar
 
-__all__ = ["ARCHIVE_RESOLUTIONS", "ArchiveMode", "MediaMode", "Role", "member_by_name", "plain_str"]
+__all__ = [
+    "ARCHIVE_RESOLUTIONS",
+    "ArchiveMode",
+    "MediaMode",
+    "Role",
+    "member_by_name",
+    "plain_str",
+    "utf8_encodable",
+]
 
 T = TypeVar("T")
 
@@ -61,6 +69,16 @@ def plain_str(value: str) -> str:
     ``__len__``, ``__eq__`` or ``lower`` could say one thing while another is sent.
     """
     return value if type(value) is str else str.__str__(value)
+
+
+def utf8_encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8: not if it holds a lone surrogate (``"\\ud800"``
+    in JSON), which every form, claim and answer field here is sent or stored as."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def member_by_name(value: enum.Enum, names: Mapping[str, T]) -> T | None:

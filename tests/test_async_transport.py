@@ -36,6 +36,7 @@ from test_hostile_transport import (
     MEMORY_SLACK,
     REFUSED_CODINGS,
     REFUSED_LOCATIONS,
+    _answer_encoded,
     _answer_once,
     _bomb,
     _drip,
@@ -380,11 +381,7 @@ def test_a_gzip_bomb_is_refused_by_decoded_size(
     make_transport: MakeTransport, encoding: str
 ) -> None:
     payload = _bomb(encoding)
-    head = (
-        f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\n"
-        f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    with _answer_once(head, payload) as server:
+    with _answer_encoded(encoding, payload) as server:
         with pytest.raises(RequestError, match="max_body"):
             make_transport(retries=0).handle_request(post(server.url("/bomb")))
 
@@ -537,24 +534,43 @@ async def test_a_cancelled_call_raises_cancelled_and_closes_its_connection(
         assert server.accepted == 2  # a new connection, not the half-read one
 
 
+@contextlib.contextmanager
+def stalling_server() -> Iterator[LocalServer]:
+    """A server that holds each ``/stall`` request until the block ends (5 s at most) and
+    answers any other path with ``ok`` at once."""
+    release = threading.Event()
+
+    def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        if path == "/stall":
+            release.wait(5)
+        return 200, {}, b"ok"
+
+    with LocalServer(handler) as server:
+        try:
+            yield server
+        finally:
+            release.set()
+
+
+async def cancelled_while_waiting_for_headers(
+    transport: AiohttpTransport, server: LocalServer
+) -> pytest.ExceptionInfo[asyncio.CancelledError]:
+    """Cancel a call once the server has its request (and is holding its answer)."""
+    task = asyncio.ensure_future(transport.handle_request(post(server.url("/stall"))))
+    while not server.requests:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError) as caught:
+        await task
+    return caught
+
+
 @pytest.mark.anyio
 async def test_cancelling_while_connecting_or_waiting_for_headers(
     transport: AiohttpTransport,
 ) -> None:
-    release = threading.Event()
-
-    def stall(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        release.wait(5)
-        return 200, {}, b"late"
-
-    with LocalServer(stall) as server:
-        task = asyncio.ensure_future(transport.handle_request(post(server.url("/stall"))))
-        while not server.requests:
-            await asyncio.sleep(0.01)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        release.set()
+    with stalling_server() as server:
+        await cancelled_while_waiting_for_headers(transport, server)
         with LocalServer(fixed(200, b"ok")) as good:
             assert (await transport.handle_request(post(good.url("/")))).body == b"ok"
 
@@ -643,18 +659,10 @@ async def test_a_body_that_stops_coming_ends_within_twice_read_timeout() -> None
 
 @pytest.mark.anyio
 async def test_a_timeout_leaves_the_task_uncancelled_and_the_transport_usable() -> None:
-    release = threading.Event()
-
-    def stall(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        if path == "/stall":
-            release.wait(5)
-        return 200, {}, b"ok"
-
-    with LocalServer(stall) as server:
+    with stalling_server() as server:
         async with AiohttpTransport(retries=0, read_timeout=0.3) as transport:
             with pytest.raises(RequestError, match="read_timeout"):
                 await transport.handle_request(post(server.url("/stall")))
-            release.set()
             task = asyncio.current_task()
             assert task is not None
             if sys.version_info >= (3, 11):
@@ -669,13 +677,7 @@ async def test_a_timeout_leaves_the_task_uncancelled_and_the_transport_usable() 
 @pytest.mark.anyio
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 cannot count cancel requests")
 async def test_a_callers_cancel_at_the_moment_of_a_timeout_still_cancels() -> None:
-    release = threading.Event()
-
-    def stall(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        release.wait(5)
-        return 200, {}, b"late"
-
-    with LocalServer(stall) as server:
+    with stalling_server() as server:
         async with AiohttpTransport(retries=0, read_timeout=0.3) as transport:
             task = asyncio.ensure_future(transport.handle_request(post(server.url("/stall"))))
             loop = asyncio.get_running_loop()
@@ -683,7 +685,6 @@ async def test_a_callers_cancel_at_the_moment_of_a_timeout_still_cancels() -> No
             loop.call_at(loop.time() + 0.3, task.cancel)
             with pytest.raises(asyncio.CancelledError):
                 await task
-            release.set()
 
 
 @pytest.mark.anyio
@@ -755,20 +756,8 @@ async def test_a_cancelled_calls_frames_of_this_library_hold_no_secret_in_their_
 ) -> None:
     # CancelledError passes through untouched (asyncio's own frames and aiohttp's stay as
     # they are); this library's frames must not add a credential to what a reporter records.
-    release = threading.Event()
-
-    def stall(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        release.wait(5)
-        return 200, {}, b"late"
-
-    with LocalServer(stall) as server:
-        task = asyncio.ensure_future(transport.handle_request(post(server.url("/stall"))))
-        while not server.requests:
-            await asyncio.sleep(0.01)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError) as caught:
-            await task
-        release.set()
+    with stalling_server() as server:
+        caught = await cancelled_while_waiting_for_headers(transport, server)
     ours = [
         frame
         for frame, _ in traceback.walk_tb(caught.value.__traceback__)
@@ -906,11 +895,7 @@ def test_a_decompression_bomb_costs_no_more_than_max_body(
     encoding: str, async_baseline_rss: int
 ) -> None:
     payload = _bomb(encoding)
-    head = (
-        f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\n"
-        f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    with _answer_once(head, payload) as server:
+    with _answer_encoded(encoding, payload) as server:
         outcome, rss, elapsed = run_async_client(server.url("/bomb"))
         assert b"accept-encoding: identity" in server.received[0].lower()
     if encoding.lower() in ("gzip", "deflate"):
@@ -927,11 +912,7 @@ def test_a_decompression_bomb_costs_no_more_than_max_body(
 @pytest.mark.parametrize("encoding", REFUSED_CODINGS)
 def test_an_encoding_not_asked_for_is_refused_unread(encoding: str) -> None:
     body = bytes(200)
-    head = (
-        f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    with _answer_once(head, body) as server:
+    with _answer_encoded(encoding, body) as server:
         outcome, _, _ = run_async_client(server.url("/encoded"))
     # Refused by the policy's check, or (where aiohttp's parser met the body first and has a
     # decoder for it) by aiohttp itself: a library error either way, never a decoded body.

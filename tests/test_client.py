@@ -411,36 +411,34 @@ def test_repr_and_numeric_key() -> None:
         otr.OpenTok(API_KEY, API_SECRET, timeout=1.0, transport=Urllib3Transport())
 
 
+class Canned:
+    """A transport that records each request and answers the canned session."""
+
+    def __init__(self) -> None:
+        self.seen: list[otr.transport.Request] = []
+
+    def handle_request(self, request: otr.transport.Request) -> otr.transport.Response:
+        self.seen.append(request)
+        return otr.transport.Response(200, {}, json.dumps(JSON_ANSWER).encode())
+
+    def close(self) -> None:
+        pass
+
+
 def test_a_swapped_transport_gets_the_request() -> None:
-    seen: list[otr.transport.Request] = []
-
-    class Canned:
-        def handle_request(self, request: otr.transport.Request) -> otr.transport.Response:
-            seen.append(request)
-            return otr.transport.Response(200, {}, json.dumps(JSON_ANSWER).encode())
-
-        def close(self) -> None:
-            pass
-
-    client = otr.OpenTok(API_KEY, API_SECRET, transport=Canned())
+    canned = Canned()
+    seen = canned.seen
+    client = otr.OpenTok(API_KEY, API_SECRET, transport=canned)
     assert client.create_session().session_id == SESSION_ID
     assert seen[0].url == "https://api.opentok.com/session/create"
     assert "<redacted>" in repr(seen[0])
 
 
 def test_the_same_request_is_reused_while_its_auth_header_is_and_cannot_be_changed() -> None:
-    seen: list[otr.transport.Request] = []
-
-    class Canned:
-        def handle_request(self, request: otr.transport.Request) -> otr.transport.Response:
-            seen.append(request)
-            return otr.transport.Response(200, {}, json.dumps(JSON_ANSWER).encode())
-
-        def close(self) -> None:
-            pass
-
+    canned = Canned()
+    seen = canned.seen
     now = [1_800_000_000.0]
-    client = otr.OpenTok(API_KEY, API_SECRET, transport=Canned(), clock=lambda: now[0])
+    client = otr.OpenTok(API_KEY, API_SECRET, transport=canned, clock=lambda: now[0])
     client.create_session(media_mode="routed")
     client.create_session(media_mode="routed")
     client.create_session(media_mode="relayed")

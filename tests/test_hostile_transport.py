@@ -312,17 +312,22 @@ def _answer_once(head: bytes, body: bytes) -> RawServer:
     return RawServer(script)
 
 
+def _answer_encoded(encoding: str, body: bytes) -> RawServer:
+    """Answers once with ``body`` as it is, labelled ``Content-Encoding: encoding``."""
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    return _answer_once(head, body)
+
+
 @pytest.mark.parametrize("encoding", BOMBS)
 def test_decompression_bomb_is_refused_within_max_body_memory(
     encoding: str, baseline_rss: int
 ) -> None:
     payload = _bomb(encoding)
     assert len(payload) < MIB  # on the wire it is small; only decoding makes it large
-    head = (
-        f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\n"
-        f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    with _answer_once(head, payload) as server:
+    with _answer_encoded(encoding, payload) as server:
         outcome, rss, elapsed = run_client(server.url("/bomb"))
         assert b"accept-encoding: identity" in server.received[0].lower()
     assert outcome["error"] == "RequestError", outcome
@@ -336,11 +341,7 @@ def test_decompression_bomb_is_refused_within_max_body_memory(
 @pytest.mark.parametrize("encoding", REFUSED_CODINGS)
 def test_an_encoding_not_asked_for_is_refused_unread(encoding: str) -> None:
     body = b"\x28\xb5\x2f\xfd" + bytes(200)  # whatever it claims to be, it is not decoded
-    head = (
-        f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    with _answer_once(head, body) as server:
+    with _answer_encoded(encoding, body) as server:
         outcome, _, elapsed = run_client(server.url("/encoded"))
     assert outcome["error"] == "RequestError", outcome
     assert "not asked for" in outcome["message"]
