@@ -7,6 +7,8 @@ Their behaviour against every answer is held by the one suite all four clients s
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import runpy
 import socket
 import threading
@@ -142,6 +144,45 @@ async def test_a_cancelled_create_session_raises_cancelled_and_drops_its_connect
         # The half-used connection is closed, not put back in the pool for the next call.
         closed = await asyncio.to_thread(_closed_by_peer, accepted[0], 3.0)
         assert closed
+
+
+def _answer_one_request(accepted: list[socket.socket]) -> socket.socket:
+    """Answer the first connection's request with a session, keeping the connection open."""
+    for _ in range(500):
+        if accepted:
+            break
+        time.sleep(0.01)
+    connection = accepted[0]
+    connection.settimeout(5)
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += connection.recv(65536)
+    body = json.dumps([{"session_id": "1_MX4xMjM0NTZ-closing-test"}]).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+    connection.sendall(head.encode() + b"\r\n\r\n" + body)
+    return connection
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("closing", ["async with", "aclose"])
+async def test_async_with_and_aclose_close_the_pooled_connection(
+    silent_service: tuple[str, list[socket.socket]], closing: str
+) -> None:
+    url, accepted = silent_service
+    client = otr.AsyncOpenTok("123456", "s" * 40, url)
+    async with contextlib.AsyncExitStack() as stack:
+        if closing == "async with":
+            await stack.enter_async_context(client)
+        answering = asyncio.ensure_future(asyncio.to_thread(_answer_one_request, accepted))
+        session = await client.create_session(media_mode="routed")
+        connection = await answering
+        assert session.session_id == "1_MX4xMjM0NTZ-closing-test"
+        # Kept alive in the pool while the client is open...
+        assert not await asyncio.to_thread(_closed_by_peer, connection, 0.3)
+        if closing == "aclose":
+            await client.aclose()
+    # ...and closed by the client once it is closed.
+    assert await asyncio.to_thread(_closed_by_peer, connection, 3.0)
 
 
 def test_building_an_async_client_imports_nothing_until_then() -> None:
