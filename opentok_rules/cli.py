@@ -134,7 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     args.names = dict(_TYPED_NAMES)
     try:
-        return handler(args)
+        code = handler(args)
+        # Output to a pipe sits in a buffer: a reader that went away is seen here, where it is
+        # handled, not when the interpreter flushes at exit (exit 120 and a message).
+        sys.stdout.flush()
+        return code
     except ValidationError as exc:
         return _report_violations(exc.violations, args)
     except (_UsageError, ValueError) as exc:

@@ -1703,13 +1703,17 @@ def test_a_key_given_where_its_path_belongs_is_never_shown(
 
 def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     # As `opentok-rules rules | head -0`: nobody reads the pipe, so every write fails (EPIPE).
+    # Buffered as in a user's shell (PYTHONUNBUFFERED, set on some CI machines, would make the
+    # first write fail at once and hide a failure that only shows at the exit flush).
     read_end, write_end = os.pipe()
     os.close(read_end)
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     try:
         process = subprocess.run(
             [sys.executable, "-m", "opentok_rules", "rules"],
             stdout=write_end,
             stderr=subprocess.PIPE,
+            env=env,
             timeout=60,
             check=False,
         )
