@@ -16,6 +16,7 @@ from xml.parsers import expat
 
 import attrs
 
+from ._slots import slot_setters
 from .errors import AuthenticationError, RequestError
 from .session_ids import MAX_SESSION_ID_LENGTH
 from .values import utf8_encodable
@@ -35,6 +36,27 @@ class SessionRecord:
     partner_id: str | None = None
     create_dt: str | None = None
     media_server_url: str | None = None
+
+
+_SET_RECORD = slot_setters(SessionRecord)
+
+
+def _record(
+    session_id: str,
+    project_id: str | None,
+    partner_id: str | None,
+    create_dt: str | None,
+    media_server_url: str | None,
+) -> SessionRecord:
+    """``SessionRecord(...)``, built without attrs' ``__init__`` (see :mod:`._slots`)."""
+    record: SessionRecord = object.__new__(SessionRecord)
+    set_id, set_project, set_partner, set_created, set_media = _SET_RECORD
+    set_id(record, session_id)
+    set_project(record, project_id)
+    set_partner(record, partner_id)
+    set_created(record, create_dt)
+    set_media(record, media_server_url)
+    return record
 
 
 #: What ``bytes.lstrip()`` strips, one byte each.
@@ -199,7 +221,7 @@ def _from_json(body: bytes, status: int) -> SessionRecord:
         usual = False
     if not usual:
         fields = tuple(map(_optional_text, fields))
-    return SessionRecord(first["session_id"], *fields)
+    return _record(first["session_id"], *fields)
 
 
 def _optional_text(value: object) -> str | None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from ._secret import Secret
+from ._slots import slot_setters
 from ._version import __version__
 from .answers import SessionRecord, read_session_answer
 from .auth import ProjectAuth, RestAuth
@@ -139,6 +140,22 @@ class Session:
         return self._client.generate_token(self.session_id, **options)
 
 
+_SET_SESSION = slot_setters(Session)
+
+
+def _session(
+    session_id: str, spec: SessionSpec, record: SessionRecord, client: _ClientCore
+) -> Session:
+    """``Session(...)`` for the clients' hot path (see :mod:`._slots`)."""
+    session: Session = object.__new__(Session)
+    set_id, set_spec, set_record, set_client = _SET_SESSION
+    set_id(session, session_id)
+    set_spec(session, spec)
+    set_record(session, record)
+    set_client(session, client)
+    return session
+
+
 class _ClientCore:
     """What every client shares: settings, the request it builds and how it reads answers."""
 
@@ -213,7 +230,7 @@ class _ClientCore:
 
     def _session_from(self, response: Response, spec: SessionSpec) -> Session:
         record = read_session_answer(response)
-        return Session(record.session_id, spec, record, client=self)
+        return _session(record.session_id, spec, record, self)
 
 
 class _SyncClient(_ClientCore):

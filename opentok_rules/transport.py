@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
+from ._slots import slot_setters
+
 if TYPE_CHECKING:
     from opentok_rules.urllib3_transport import Urllib3Transport
 
@@ -69,6 +71,19 @@ class Response:
 
     def __repr__(self) -> str:
         return f"Response(status={self.status!r}, body=<{len(self.body)} bytes>)"
+
+
+_SET_RESPONSE = slot_setters(Response)
+
+
+def _response(status: int, headers: Mapping[str, str], body: bytes) -> Response:
+    """``Response(status, headers, body)`` for the transports' hot path (see :mod:`._slots`)."""
+    response: Response = object.__new__(Response)
+    set_status, set_headers, set_body = _SET_RESPONSE
+    set_status(response, status)
+    set_headers(response, headers)
+    set_body(response, body)
+    return response
 
 
 @runtime_checkable

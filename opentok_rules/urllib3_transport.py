@@ -25,7 +25,7 @@ from urllib3.response import BaseHTTPResponse
 from opentok_rules import policy
 from opentok_rules.errors import RequestError
 from opentok_rules.policy import Deadline, FailureKind, Target
-from opentok_rules.transport import Request, Response, redact_headers
+from opentok_rules.transport import Request, Response, _response, redact_headers
 
 __all__ = ["Urllib3Transport"]
 
@@ -358,7 +358,7 @@ class Urllib3Transport:
             elapsed_ms = (time.monotonic() - started) * 1000
             _log.debug("%s -> %d in %.1f ms", where, raw.status, elapsed_ms)
         answer_headers = {name.lower(): value for name, value in raw.headers.itermerged()}
-        return Response(status=raw.status, headers=answer_headers, body=body)
+        return _response(raw.status, answer_headers, body)
 
     def _attempt_timeout(self, deadline: Deadline, where: str) -> urllib3.Timeout:
         """The connect and per-read timeouts, trimmed to what is left of the deadline."""
