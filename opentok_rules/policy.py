@@ -367,7 +367,9 @@ def declared_length(
         ``Content-Length``, or one together with ``Transfer-Encoding``), the declared
         length exceeds ``max_body``, or the body is in an encoding not asked for.
     """
-    _check_encoding(headers.get("content-encoding"), where, status)
+    encoding = headers.get("content-encoding")
+    if encoding is not None:
+        _check_encoding(encoding, where, status)
     length = headers.get("content-length")
     if length is None:
         return None
@@ -385,7 +387,6 @@ def declared_length(
     declared = int(length)
     if declared > max_body:
         raise body_too_large(where, status, max_body, f"Content-Length says {declared}")
-    encoding = headers.get("content-encoding")
     if encoding is not None and encoding.strip().lower() not in ("", "identity"):
         return None  # the decoded size is unknown: count it while reading
     return declared
@@ -396,11 +397,9 @@ def declared_length(
 _BOUNDED_CODINGS = frozenset({"identity", "gzip", "x-gzip", "deflate"})
 
 
-def _check_encoding(value: str | None, where: str, status: int) -> None:
+def _check_encoding(value: str, where: str, status: int) -> None:
     # br and zstd depend on optional decoders whose bounded reads differ by version (urllib3
     # 2.8 with zstandard cut a 2 MB answer to 82 bytes, silently): refused, not guessed at.
-    if value is None:
-        return
     codings = [coding.strip().lower() for coding in value.split(",") if coding.strip()]
     unknown = [coding for coding in codings if coding not in _BOUNDED_CODINGS]
     if unknown:
