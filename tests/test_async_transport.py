@@ -51,6 +51,7 @@ from opentok_rules.async_transport import (  # noqa: E402 - only once aiohttp is
     INSTALL_HINT,
     AiohttpTransport,
     DefaultAsyncTransport,
+    _AnswerHeaders,
 )
 from opentok_rules.urllib3_transport import Urllib3Transport  # noqa: E402
 
@@ -933,3 +934,34 @@ def test_an_endless_body_costs_no_more_than_max_body(async_baseline_rss: int) ->
     assert "max_body" in outcome["message"]
     assert rss - async_baseline_rss < MEMORY_SLACK
     assert elapsed < 10
+
+
+def test_answer_headers_read_as_the_policy_expects() -> None:
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    raw = CIMultiDict(
+        [
+            ("Content-Type", "application/json"),
+            ("Set-Cookie", "a=1"),
+            ("set-cookie", "b=2"),
+            ("X-OPENTOK-AUTH", "echoed-secret"),
+        ]
+    )
+    headers = _AnswerHeaders(CIMultiDictProxy(raw))
+    # Lower-case names, each once; a repeated field joined as urllib3 and httpx join it.
+    assert list(headers) == ["content-type", "set-cookie", "x-opentok-auth"]
+    assert len(headers) == 3
+    assert headers["set-cookie"] == "a=1, b=2"
+    assert headers.get("content-type") == "application/json"
+    assert headers.get("content-length") is None
+    assert headers.get("content-length", "0") == "0"
+    assert "content-type" in headers
+    assert "content-length" not in headers
+    with pytest.raises(KeyError):
+        headers["content-length"]
+    assert headers == {
+        "content-type": "application/json",
+        "set-cookie": "a=1, b=2",
+        "x-opentok-auth": "echoed-secret",
+    }
+    assert "echoed-secret" not in repr(headers)
