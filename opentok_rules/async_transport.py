@@ -207,9 +207,12 @@ class AiohttpTransport:
         # (``_attempt``) below it, no more: each await level costs every call.
         retries_used = 0
         redirects = 0
+        remaining = self._deadline  # the first attempt has the whole deadline (no clock read)
         while True:
+            if retries_used or redirects:
+                remaining = deadline.timeout(self._deadline, route.where)
             try:
-                response = await self._attempt(request, route, deadline)
+                response = await self._attempt(request, route, deadline, remaining)
             except _Failed as failed:
                 if retries_used >= self._retries or not policy.failure_is_retryable(failed.kind):
                     raise failed.error from failed.cause
@@ -244,7 +247,10 @@ class AiohttpTransport:
 
     # --- one attempt: aiohttp in, Response or _Failed out ---------------------------------------
 
-    async def _attempt(self, request: Request, route: _Route, deadline: Deadline) -> Response:
+    async def _attempt(
+        self, request: Request, route: _Route, deadline: Deadline, remaining: float
+    ) -> Response:
+        """One exchange, within ``remaining`` seconds (what is left of ``deadline``)."""
         where = route.where
         debug = _log.isEnabledFor(logging.DEBUG)
         started = 0.0
@@ -270,7 +276,7 @@ class AiohttpTransport:
         # A slot per pooled connection: the wait for one is bounded by the deadline alone,
         # and read_timeout starts once the request can go out.
         free = slots.free > 0
-        watch = watchdog.watch(deadline.timeout(self._deadline, where), sending=free)
+        watch = watchdog.watch(remaining, sending=free)
         try:
             if free:
                 slots.free -= 1
