@@ -322,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=2000, help="requests per burst")
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds")
+    parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds")
     parser.add_argument("--warmup", type=int, default=256, help="untimed requests each first")
     parser.add_argument("--threads", type=int, default=8, help="threads for the sync client")
     parser.add_argument(
