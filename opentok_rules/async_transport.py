@@ -590,6 +590,10 @@ class _AnswerHeaders(Mapping[str, str]):
         # get it into a traceback that records locals.
         return f"{type(self).__name__}({redact_headers(dict(self))!r})"
 
+    def __reduce__(self) -> tuple[type[dict[str, str]], tuple[dict[str, str]]]:
+        # Pickled and deep-copied as the plain dict it reads as (aiohttp's proxy cannot be).
+        return dict, (dict(self),)
+
 
 def _build_url(target: Target) -> URL:
     """aiohttp's URL from the policy's parse, checked to route to the very same place."""

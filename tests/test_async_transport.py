@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gzip
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -965,3 +967,7 @@ def test_answer_headers_read_as_the_policy_expects() -> None:
         "x-opentok-auth": "echoed-secret",
     }
     assert "echoed-secret" not in repr(headers)
+    # A Response may be cached or sent to another process: its headers pickle as a dict.
+    for copied in (pickle.loads(pickle.dumps(headers)), copy.deepcopy(headers)):
+        assert type(copied) is dict
+        assert copied == headers
