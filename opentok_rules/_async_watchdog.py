@@ -75,16 +75,11 @@ class Watchdog:
             raise RuntimeError("an async transport must be awaited from an asyncio task")
         now = self._loop.time()
         deadline_at = now + remaining
-        # Every call pays for these lines: the due time is worked out here (as due_in does)
-        # rather than in two more calls, and the timer is re-armed only when this watch is
-        # due before it fires.
-        due = now + self._read_timeout if sending else deadline_at
-        if due > deadline_at:
-            due = deadline_at
-        watch = Watch(task, due, deadline_at)
+        watch = Watch(task, deadline_at, deadline_at)
+        if sending:
+            watch.due_in(now, self._read_timeout)
         self._watches.add(watch)
-        if self._timer is None or due < self._armed_at:
-            self._arm(due)
+        self._arm_for(watch)
         return watch
 
     def sending(self, watch: Watch) -> None:

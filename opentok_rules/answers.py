@@ -16,7 +16,7 @@ from xml.parsers import expat
 
 import attrs
 
-from ._slots import slot_setters
+from ._frozen import slot_setters
 from .errors import AuthenticationError, RequestError
 from .session_ids import MAX_SESSION_ID_LENGTH
 from .values import utf8_encodable
@@ -48,7 +48,7 @@ def _record(
     create_dt: str | None,
     media_server_url: str | None,
 ) -> SessionRecord:
-    """``SessionRecord(...)``, built without attrs' ``__init__`` (see :mod:`._slots`)."""
+    """``SessionRecord(...)``, built without attrs' ``__init__`` (see :mod:`._frozen`)."""
     record: SessionRecord = object.__new__(SessionRecord)
     set_id, set_project, set_partner, set_created, set_media = _SET_RECORD
     set_id(record, session_id)

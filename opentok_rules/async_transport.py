@@ -144,8 +144,8 @@ class AiohttpTransport:
         self._sleep = sleep
         # Built now: a bad ca_certs fails at construction, not at the first request.
         self._ssl = ssl.create_default_context(cafile=ca_certs)
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # The session, watchdog and connection slots of the loop in use (see _for_this_loop).
+        self._bound: _LoopBound | None = None
         # (method, url) -> where it goes: the policy's parse, and aiohttp's URL built from it
         # (never from a string aiohttp would parse its own way). A client posts to one URL.
         self._routes: dict[tuple[str, str], _Route] = {}
@@ -155,10 +155,8 @@ class AiohttpTransport:
         self._timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=self._connect_timeout, ceil_threshold=_NO_CEIL
         )
-        self._watchdog: Watchdog | None = None
         self._last_headers: _SentHeaders | None = None
         self._last_payload: tuple[bytes, aiohttp.Payload | None] | None = None
-        self._slots: _Slots | None = None
 
     def __repr__(self) -> str:
         return (
@@ -180,13 +178,10 @@ class AiohttpTransport:
 
     async def aclose(self) -> None:
         """Close every pooled connection. The transport stays usable; it reconnects."""
-        session, self._session = self._session, None
-        self._loop = None
-        if self._watchdog is not None:
-            self._watchdog.close()
-            self._watchdog = None
-        if session is not None:
-            await session.close()
+        bound, self._bound = self._bound, None
+        if bound is not None:
+            bound.watchdog.close()
+            await bound.session.close()
 
     async def handle_request(self, request: Request) -> Response:
         """Send ``request`` and return the answer, retrying and redirecting as documented.
@@ -262,7 +257,7 @@ class AiohttpTransport:
                 len(request.body),
             )
             started = time.monotonic()
-        session, watchdog, slots = self._for_this_loop()
+        _, session, watchdog, slots = self._for_this_loop()
         # A client sends the same headers and body over and over: what aiohttp is given for
         # them is made once (aiohttp takes its own multidict and payload ~5 us faster).
         sent = self._last_headers
@@ -341,21 +336,23 @@ class AiohttpTransport:
             limit.feed(chunk)
         return limit.body()
 
-    def _for_this_loop(self) -> tuple[aiohttp.ClientSession, Watchdog, _Slots]:
+    def _for_this_loop(self) -> _LoopBound:
         """The session, watchdog and connection slots of the running loop, made on first use
         (inside the loop, as aiohttp requires)."""
         loop = asyncio.get_running_loop()
-        session = self._session
-        if session is not None and self._loop is loop and not session.closed:
-            return session, self._watchdog, self._slots  # type: ignore[return-value]
-        if session is not None and self._loop is not loop and not session.closed:
+        bound = self._bound
+        if bound is not None and not bound.session.closed:
+            if bound.loop is loop:
+                return bound
             raise RuntimeError(
                 "an AiohttpTransport serves one event loop at a time, and this one is still "
                 "open in another loop: build one transport (one client) per event loop, or "
                 "await transport.aclose() before the first loop ends."
             )
+        if bound is not None:
+            bound.watchdog.close()  # its session was closed under it
         connector = aiohttp.TCPConnector(limit=self._pool_maxsize, limit_per_host=0, ssl=self._ssl)
-        self._session = session = aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             # Never from the environment, as the urllib3 transport: no proxy, no netrc.
             trust_env=False,
@@ -363,12 +360,10 @@ class AiohttpTransport:
             cookie_jar=aiohttp.DummyCookieJar(),
             raise_for_status=False,
         )
-        self._loop = loop
-        if self._watchdog is not None:
-            self._watchdog.close()
-        self._watchdog = watchdog = Watchdog(loop, self._read_timeout)
-        self._slots = slots = _Slots(self._pool_maxsize)
-        return session, watchdog, slots
+        self._bound = bound = _LoopBound(
+            loop, session, Watchdog(loop, self._read_timeout), _Slots(self._pool_maxsize)
+        )
+        return bound
 
     def _new_route(self, method: str, url: str) -> _Route:
         """Where ``url`` goes, by the policy's one parse; kept, as a client posts to one URL."""
@@ -405,6 +400,15 @@ class AiohttpTransport:
 
 #: The name the async clients use for their default transport.
 DefaultAsyncTransport = AiohttpTransport
+
+
+class _LoopBound(NamedTuple):
+    """What a transport keeps for the one event loop it serves."""
+
+    loop: asyncio.AbstractEventLoop
+    session: aiohttp.ClientSession
+    watchdog: Watchdog
+    slots: _Slots
 
 
 class _Route(NamedTuple):
@@ -580,10 +584,14 @@ class _AnswerHeaders(Mapping[str, str]):
         return value
 
     def __iter__(self) -> Iterator[str]:
-        return iter({name.lower(): None for name in self._raw})
+        return iter(self._names())
 
     def __len__(self) -> int:
-        return len({name.lower() for name in self._raw})
+        return len(self._names())
+
+    def _names(self) -> dict[str, None]:
+        """Each field's lower-case name once, in the order the answer gave them."""
+        return dict.fromkeys(name.lower() for name in self._raw)
 
     def __repr__(self) -> str:
         # A local of every attempt: a service that echoes a credential in a header must not

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._frozen import slot_setters
 from ._secret import Secret
-from ._slots import slot_setters
 from ._version import __version__
 from .answers import SessionRecord, read_session_answer
 from .auth import ProjectAuth, RestAuth
@@ -146,7 +146,7 @@ _SET_SESSION = slot_setters(Session)
 def _session(
     session_id: str, spec: SessionSpec, record: SessionRecord, client: _ClientCore
 ) -> Session:
-    """``Session(...)`` for the clients' hot path (see :mod:`._slots`)."""
+    """``Session(...)`` for the clients' hot path (see :mod:`._frozen`)."""
     session: Session = object.__new__(Session)
     set_id, set_spec, set_record, set_client = _SET_SESSION
     set_id(session, session_id)

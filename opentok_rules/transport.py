@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
-from ._slots import slot_setters
+from ._frozen import slot_setters
 
 if TYPE_CHECKING:
     from opentok_rules.urllib3_transport import Urllib3Transport
@@ -77,7 +77,7 @@ _SET_RESPONSE = slot_setters(Response)
 
 
 def _response(status: int, headers: Mapping[str, str], body: bytes) -> Response:
-    """``Response(status, headers, body)`` for the transports' hot path (see :mod:`._slots`)."""
+    """``Response(status, headers, body)`` for the transports' hot path (see :mod:`._frozen`)."""
     response: Response = object.__new__(Response)
     set_status, set_headers, set_body = _SET_RESPONSE
     set_status(response, status)

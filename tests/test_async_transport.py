@@ -578,17 +578,26 @@ async def test_cancelling_while_connecting_or_waiting_for_headers(
             assert (await transport.handle_request(post(good.url("/")))).body == b"ok"
 
 
-@pytest.mark.anyio
-async def test_many_concurrent_calls_share_a_bounded_pool() -> None:
-    def slow(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        time.sleep(0.02)
+def slow_echo(seconds: float) -> Callable[[str, str, Mapping[str, str], bytes], Reply]:
+    """A handler that answers each request with its path, ``seconds`` later."""
+
+    def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        time.sleep(seconds)
         return 200, {}, path.encode()
 
-    with LocalServer(slow) as server:
+    return handler
+
+
+async def post_at_once(transport: AiohttpTransport, urls: list[str]) -> list[Response]:
+    """One POST to each of ``urls``, all in flight at once; the answers in the same order."""
+    return await asyncio.gather(*(transport.handle_request(post(url)) for url in urls))
+
+
+@pytest.mark.anyio
+async def test_many_concurrent_calls_share_a_bounded_pool() -> None:
+    with LocalServer(slow_echo(0.02)) as server:
         async with AiohttpTransport(pool_maxsize=4) as transport:
-            answers = await asyncio.gather(
-                *(transport.handle_request(post(server.url(f"/{i}"))) for i in range(40))
-            )
+            answers = await post_at_once(transport, [server.url(f"/{i}") for i in range(40)])
     assert [a.body for a in answers] == [f"/{i}".encode() for i in range(40)]
     assert len(server.requests) == 40
 
@@ -612,9 +621,7 @@ async def test_the_pool_never_opens_more_than_pool_maxsize_connections() -> None
 
     with RawServer(script) as server:
         async with AiohttpTransport(pool_maxsize=3) as transport:
-            answers = await asyncio.gather(
-                *(transport.handle_request(post(server.url("/"))) for _ in range(30))
-            )
+            answers = await post_at_once(transport, [server.url("/")] * 30)
     assert all(a.body == b"ok" for a in answers)
     assert server.accepted <= 3
 
@@ -626,15 +633,9 @@ async def test_the_pool_never_opens_more_than_pool_maxsize_connections() -> None
 async def test_a_wait_for_a_free_connection_is_bounded_by_the_deadline_not_read_timeout() -> None:
     # One connection, three calls of 0.6 s each: the last waits 1.2 s for the connection,
     # longer than read_timeout, and then gets its answer within read_timeout.
-    def slow(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        time.sleep(0.6)
-        return 200, {}, path.encode()
-
-    with LocalServer(slow) as server:
+    with LocalServer(slow_echo(0.6)) as server:
         async with AiohttpTransport(pool_maxsize=1, read_timeout=1.0, deadline=6) as transport:
-            answers = await asyncio.gather(
-                *(transport.handle_request(post(server.url(f"/{i}"))) for i in range(3))
-            )
+            answers = await post_at_once(transport, [server.url(f"/{i}") for i in range(3)])
     assert [answer.body for answer in answers] == [b"/0", b"/1", b"/2"]
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opentok_rules import OpenTok, SessionRecord, prepare_session
-from opentok_rules._slots import slot_setters
+from opentok_rules._frozen import slot_setters
 from opentok_rules.answers import _record
 from opentok_rules.client import Session, _session
 from opentok_rules.transport import Response, _response
