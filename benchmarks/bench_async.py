@@ -151,8 +151,8 @@ async def make_aiohttp(stack: AsyncExitStack, url: str, concurrency: int) -> Cal
 
 
 async def make_transport(stack: AsyncExitStack, url: str, concurrency: int) -> Call:
-    from opentok_rules.async_transport import AiohttpTransport
-    from opentok_rules.transport import Request
+    from opentok_rules.http.async_transport import AiohttpTransport
+    from opentok_rules.http.transport import Request
 
     transport = await stack.enter_async_context(AiohttpTransport(pool_maxsize=concurrency))
     request = Request("POST", url, HEADERS, FORM_BODY)
@@ -167,7 +167,7 @@ async def make_transport(stack: AsyncExitStack, url: str, concurrency: int) -> C
 
 
 async def make_async_client(stack: AsyncExitStack, base_url: str, concurrency: int) -> Call:
-    from opentok_rules.async_transport import AiohttpTransport
+    from opentok_rules.http.async_transport import AiohttpTransport
 
     client_class = opentok_rules.AsyncOpenTok  # type: ignore[attr-defined,unused-ignore]
     transport = AiohttpTransport(pool_maxsize=concurrency)

@@ -9,8 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .errors import (
+from opentok_rules._version import __version__
+from opentok_rules.engine.pipeline import PreparedSession, prepare_session
+from opentok_rules.engine.registry import FunctionRule, Options, Rule, RuleRegistry, rule
+from opentok_rules.engine.session_rules import default_rules, strict_rules
+from opentok_rules.errors import (
     AuthenticationError,
     ConfigurationError,
     OpenTokError,
@@ -18,19 +21,16 @@ from .errors import (
     ValidationError,
     Violation,
 )
-from .pipeline import PreparedSession, prepare_session
-from .registry import FunctionRule, Options, Rule, RuleRegistry, rule
-from .rules import default_rules, strict_rules
-from .spec import SessionSpec
-from .values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, Role
+from opentok_rules.spec import SessionSpec
+from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, Role
 
 if TYPE_CHECKING:
-    from .async_client import AsyncOpenTok, AsyncVonageVideo
-    from .client import OpenTok, Session, SessionRecord
-    from .convert import spec_from_dict, spec_to_dict
-    from .token_rules import TokenSpec
-    from .tokens import default_token_rules
-    from .vonage import VonageVideo
+    from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
+    from opentok_rules.client import OpenTok, Session, SessionRecord
+    from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
+    from opentok_rules.engine.token_rules import TokenSpec
+    from opentok_rules.tokens import default_token_rules
+    from opentok_rules.vonage import VonageVideo
 
 # name -> module that defines it, imported on first use (PEP 562).
 _LAZY = {
@@ -39,9 +39,9 @@ _LAZY = {
     "OpenTok": "client",
     "Session": "client",
     "SessionRecord": "client",
-    "spec_from_dict": "convert",
-    "spec_to_dict": "convert",
-    "TokenSpec": "token_rules",
+    "spec_from_dict": "engine.convert",
+    "spec_to_dict": "engine.convert",
+    "TokenSpec": "engine.token_rules",
     "default_token_rules": "tokens",
     "VonageVideo": "vonage",
 }

@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from ._secret import Secret
-from .errors import ConfigurationError
+from opentok_rules._secret import Secret
+from opentok_rules.errors import ConfigurationError
 
 __all__ = ["opentok_credentials", "vonage_credentials"]
 

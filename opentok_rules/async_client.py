@@ -2,7 +2,7 @@
 
 They share the client core with the blocking clients: the same rules run, the same request is
 built, the same answer reader raises the same errors. Only the transport differs, an
-:class:`~opentok_rules.transport.AsyncTransport`. ``generate_token`` is not awaited: it is pure
+:class:`~opentok_rules.http.transport.AsyncTransport`. ``generate_token`` is not awaited: it is pure
 CPU work with no I/O. The default transport needs ``pip install "opentok-rules[async]"``.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._secret import Secret
-from .client import (
+from opentok_rules._secret import Secret
+from opentok_rules.client import (
     DEFAULT_API_URL,
     DEFAULT_DEADLINE,
     Backend,
@@ -27,21 +27,21 @@ from .client import (
     _timeouts,
     opentok_backend,
 )
-from .registry import RuleRegistry
-from .spec import SessionSpec
-from .transport import AsyncTransport
-from .vonage import DEFAULT_VONAGE_API_URL, VonageCredentials, vonage_backend
+from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.http.transport import AsyncTransport
+from opentok_rules.spec import SessionSpec
+from opentok_rules.vonage import DEFAULT_VONAGE_API_URL, VonageCredentials, vonage_backend
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-    from .options import SessionOptions
+    from opentok_rules.options import SessionOptions
 
 __all__ = ["AsyncOpenTok", "AsyncVonageVideo"]
 
 
 class _AsyncClient(_ClientCore):
-    """A core that sends through an :class:`~opentok_rules.transport.AsyncTransport`."""
+    """A core that sends through an :class:`~opentok_rules.http.transport.AsyncTransport`."""
 
     def __init__(
         self,
@@ -94,7 +94,7 @@ class AsyncOpenTok(OpenTokCredentials, _AsyncClient):
     """:class:`~opentok_rules.OpenTok`, awaited: ``await client.create_session(...)``.
 
     The constructor is :class:`~opentok_rules.OpenTok`'s; ``transport`` is an
-    :class:`~opentok_rules.transport.AsyncTransport`. Share one client between tasks of one
+    :class:`~opentok_rules.http.transport.AsyncTransport`. Share one client between tasks of one
     event loop; close it with ``await client.aclose()`` or ``async with``.
     """
 
@@ -160,7 +160,7 @@ class AsyncVonageVideo(VonageCredentials, _AsyncClient):
 def _default_transport(
     timeout: float | tuple[float, float] | None, deadline: float | None
 ) -> AsyncTransport:
-    from .async_transport import DefaultAsyncTransport
+    from opentok_rules.http.async_transport import DefaultAsyncTransport
 
     connect, read = _timeouts(timeout)
     transport: AsyncTransport = DefaultAsyncTransport(

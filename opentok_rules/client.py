@@ -20,22 +20,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from ._frozen import slot_setters
-from ._secret import Secret
-from ._version import __version__
-from .answers import SessionRecord, read_session_answer
-from .auth import ProjectAuth, RestAuth
-from .pipeline import _spec_for
-from .registry import RuleRegistry
-from .spec import SessionSpec
-from .transport import Request, Response, Transport
-from .values import ArchiveMode, MediaMode
+from opentok_rules._frozen import slot_setters
+from opentok_rules._secret import Secret
+from opentok_rules._version import __version__
+from opentok_rules.engine.pipeline import _spec_for
+from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.http.answers import SessionRecord, read_session_answer
+from opentok_rules.http.auth import ProjectAuth, RestAuth
+from opentok_rules.http.transport import Request, Response, Transport
+from opentok_rules.spec import SessionSpec
+from opentok_rules.values import ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-    from .options import SessionOptions, TokenOptions
-    from .tokens import TokenSigner
+    from opentok_rules.options import SessionOptions, TokenOptions
+    from opentok_rules.tokens import TokenSigner
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -93,7 +93,7 @@ class _OpenTokBackend:
         # made. Two threads racing here make two equal signers; either is fine.
         signer = self._signer
         if signer is None:
-            from .tokens import OpenTokSigner
+            from opentok_rules.tokens import OpenTokSigner
 
             signer = self._signer = OpenTokSigner(self.owner, self._secret)
         return signer
@@ -200,7 +200,7 @@ class _ClientCore:
         Options: ``role``, ``expire_time``, ``data``, ``initial_layout_class_list`` and
         ``token_type``, checked by the client's token rules (see :doc:`tokens`).
         """
-        from .tokens import issue_token  # the token modules only once tokens are made
+        from opentok_rules.tokens import issue_token  # the token modules only once tokens are made
 
         backend = self._backend
         return issue_token(
@@ -234,7 +234,7 @@ class _ClientCore:
 
 
 class _SyncClient(_ClientCore):
-    """A core that sends through a blocking :class:`~opentok_rules.transport.Transport`."""
+    """A core that sends through a blocking :class:`~opentok_rules.http.transport.Transport`."""
 
     def __init__(
         self,
@@ -306,7 +306,7 @@ class OpenTokCredentials:
 
         :raises ~opentok_rules.ConfigurationError: naming a variable that is not set.
         """
-        from ._env import opentok_credentials
+        from opentok_rules._env import opentok_credentials
 
         api_key, secret, api_url = opentok_credentials()
         settings.setdefault("api_url", api_url or DEFAULT_API_URL)
@@ -438,7 +438,7 @@ def _check_transport_settings(transport: object, timeout: object, deadline: obje
 def _default_transport(
     timeout: float | tuple[float, float] | None, deadline: float | None
 ) -> Transport:
-    from .urllib3_transport import Urllib3Transport
+    from opentok_rules.http.urllib3_transport import Urllib3Transport
 
     connect, read = _timeouts(timeout)
     transport: Transport = Urllib3Transport(

@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Sequence
 from typing import TypedDict
 
-from .values import ArchiveMode, MediaMode, Role
+from opentok_rules.values import ArchiveMode, MediaMode, Role
 
 __all__ = ["SessionOptions", "TokenOptions"]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import attrs
 
-from ._messages import shown
-from .values import ArchiveMode, MediaMode
+from opentok_rules._messages import shown
+from opentok_rules.values import ArchiveMode, MediaMode
 
 __all__ = ["SessionSpec"]
 

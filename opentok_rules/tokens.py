@@ -1,7 +1,8 @@
 """Client tokens (the SDKs' ``generate_token``): signing a checked :class:`TokenSpec`.
 
-Two ideas, two modules: :mod:`~opentok_rules.token_rules` checks and normalizes a token's
-options into a :class:`~opentok_rules.token_rules.TokenSpec`; this module signs one. A signer is
+Two ideas, two modules: :mod:`~opentok_rules.engine.token_rules` checks and normalizes a token's
+options into a :class:`~opentok_rules.engine.token_rules.TokenSpec`; this module signs one. A
+signer is
 any object with the small :class:`TokenSigner` interface, one per backend and credentials:
 :class:`OpenTokSigner` makes OpenTok's JWT (HS256) and legacy T1 tokens. It prepares its key
 once, so making a token costs the claims, one HMAC and the encoding, not a new look at the key.
@@ -24,10 +25,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ._messages import shown
-from ._secret import Secret
-from .registry import RuleRegistry
-from .token_rules import (
+from opentok_rules._messages import shown
+from opentok_rules._secret import Secret
+from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.engine.token_rules import (
     CONTEXT_KEYS,
     TOKEN_OPTION_KEYS,
     TOKEN_TYPES,
@@ -336,7 +337,7 @@ def generate_token(
 
     ``options`` are ``role``, ``expire_time``, ``data``, ``initial_layout_class_list`` and
     ``token_type``. ``rules`` (by default :func:`~opentok_rules.default_token_rules`) check and
-    normalize them together with the context keys (see :mod:`~opentok_rules.token_rules`);
+    normalize them together with the context keys (see :mod:`~opentok_rules.engine.token_rules`);
     every violation is raised at once in one :class:`~opentok_rules.ValidationError`. The first
     three arguments are positional-only, so ``api_key=...`` or ``session_id=...`` given as an
     option is refused, not applied. To make many tokens, keep an :class:`OpenTokSigner` and

@@ -14,17 +14,17 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._secret import Secret
-from .auth import RestAuth, VonageAuth
-from .client import Backend, _SyncClient
-from .registry import RuleRegistry
-from .transport import Transport
+from opentok_rules._secret import Secret
+from opentok_rules.client import Backend, _SyncClient
+from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.http.auth import RestAuth, VonageAuth
+from opentok_rules.http.transport import Transport
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from typing_extensions import Self
 
-    from .tokens import TokenSigner
+    from opentok_rules.tokens import TokenSigner
 
 __all__ = ["DEFAULT_VONAGE_API_URL", "VonageVideo", "load_private_key"]
 
@@ -141,7 +141,7 @@ class _VonageBackend:
     def __init__(
         self, application_id: str, key: Secret[RSAPrivateKey], clock: Callable[[], float]
     ) -> None:
-        from .tokens import VonageSigner
+        from opentok_rules.tokens import VonageSigner
 
         self.owner = application_id
         self.clock = clock
@@ -181,7 +181,7 @@ class VonageCredentials:
 
         :raises ~opentok_rules.ConfigurationError: naming a variable that is not set.
         """
-        from ._env import vonage_credentials
+        from opentok_rules._env import vonage_credentials
 
         application_id, key_path, api_url = vonage_credentials()
         settings.setdefault("api_url", api_url or DEFAULT_VONAGE_API_URL)

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from opentok_rules.answers import SessionRecord, read_session_answer
 from opentok_rules.errors import AuthenticationError, OpenTokError, RequestError
+from opentok_rules.http.answers import SessionRecord, read_session_answer
+from opentok_rules.http.transport import Response
 from opentok_rules.session_ids import MAX_SESSION_ID_LENGTH
-from opentok_rules.transport import Response
 
 SESSION_ID = "1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"
 JSON = {"content-type": "application/json"}
@@ -62,11 +62,11 @@ def test_a_json_answer_is_read_without_the_converter() -> None:
 def test_reading_an_answer_needs_neither_cattrs_nor_the_pipeline() -> None:
     code = (
         "import sys, json\n"
-        "from opentok_rules.answers import read_session_answer\n"
-        "from opentok_rules.transport import Response\n"
+        "from opentok_rules.http.answers import read_session_answer\n"
+        "from opentok_rules.http.transport import Response\n"
         f"body = json.dumps([{{'session_id': {SESSION_ID!r}, 'project_id': 1}}]).encode()\n"
         "assert read_session_answer(Response(200, {}, body)).project_id == '1'\n"
-        "heavy = {'cattrs', 'opentok_rules.convert'} & set(sys.modules)\n"
+        "heavy = {'cattrs', 'opentok_rules.engine.convert'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

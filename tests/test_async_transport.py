@@ -45,17 +45,17 @@ from test_hostile_transport import (
 )
 
 from opentok_rules.errors import RequestError
-from opentok_rules.transport import AsyncTransport, Request, Response
+from opentok_rules.http.transport import AsyncTransport, Request, Response
 
 aiohttp = pytest.importorskip("aiohttp", reason='needs the async extra: pip install ".[async]"')
 
-from opentok_rules.async_transport import (  # noqa: E402 - only once aiohttp is known to be there
+from opentok_rules.http.async_transport import (  # noqa: E402 - only once aiohttp is known to be there
     INSTALL_HINT,
     AiohttpTransport,
     DefaultAsyncTransport,
     _AnswerHeaders,
 )
-from opentok_rules.urllib3_transport import Urllib3Transport  # noqa: E402
+from opentok_rules.http.urllib3_transport import Urllib3Transport  # noqa: E402
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.async-test-secret"
 MIB = 1 << 20
@@ -822,7 +822,7 @@ def test_without_aiohttp_one_clear_line_names_the_extra() -> None:
         """
         import sys
         sys.modules["aiohttp"] = None  # as if it were not installed
-        import opentok_rules.async_transport as at
+        import opentok_rules.http.async_transport as at
         for call in (at.require_async_library, at.AiohttpTransport):
             try:
                 call()
@@ -843,9 +843,9 @@ def test_importing_the_package_does_not_import_aiohttp() -> None:
 
 _CHILD = """
 import asyncio, json, sys
-from opentok_rules.async_transport import AiohttpTransport
+from opentok_rules.http.async_transport import AiohttpTransport
 from opentok_rules.errors import RequestError
-from opentok_rules.transport import Request
+from opentok_rules.http.transport import Request
 
 async def main(url, max_body, deadline):
     async with AiohttpTransport(retries=0, max_body=max_body, deadline=deadline) as transport:

@@ -16,8 +16,9 @@ import pytest
 from _http import LocalServer, ReceivedRequest, Reply, free_port
 
 import opentok_rules as otr
+from opentok_rules.http.transport import Request, Response
+from opentok_rules.http.urllib3_transport import Urllib3Transport
 from opentok_rules.session_ids import make_session_id
-from opentok_rules.transport import Urllib3Transport
 
 API_KEY = "123456"
 API_SECRET = "0123456789abcdef0123456789abcdef01234567"
@@ -415,11 +416,11 @@ class Canned:
     """A transport that records each request and answers the canned session."""
 
     def __init__(self) -> None:
-        self.seen: list[otr.transport.Request] = []
+        self.seen: list[Request] = []
 
-    def handle_request(self, request: otr.transport.Request) -> otr.transport.Response:
+    def handle_request(self, request: Request) -> Response:
         self.seen.append(request)
-        return otr.transport.Response(200, {}, json.dumps(JSON_ANSWER).encode())
+        return Response(200, {}, json.dumps(JSON_ANSWER).encode())
 
     def close(self) -> None:
         pass

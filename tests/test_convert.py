@@ -23,7 +23,7 @@ from opentok_rules import (
     rule,
     strict_rules,
 )
-from opentok_rules.convert import converter, spec_from_dict, spec_to_dict
+from opentok_rules.engine.convert import converter, spec_from_dict, spec_to_dict
 
 FIELD_NAMES = (
     "media_mode",

@@ -20,8 +20,8 @@ import jwt
 import pytest
 
 import opentok_rules as otr
+from opentok_rules.http.transport import Request, Response
 from opentok_rules.testing import Emulator
-from opentok_rules.transport import Request, Response
 
 PAGE = (Path(__file__).parents[1] / "docs" / "switching.rst").read_text(encoding="utf-8")
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from opentok_rules import OpenTok, SessionRecord, prepare_session
 from opentok_rules._frozen import slot_setters
-from opentok_rules.answers import _record
 from opentok_rules.client import Session, _session
-from opentok_rules.transport import Response, _response
+from opentok_rules.http.answers import _record
+from opentok_rules.http.transport import Response, _response
 
 text = st.text(max_size=20)
 maybe_text = st.none() | text

@@ -29,10 +29,10 @@ from _raw_server import RawConnection, RawServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opentok_rules import policy
 from opentok_rules.errors import RequestError
-from opentok_rules.transport import Request
-from opentok_rules.urllib3_transport import Urllib3Transport
+from opentok_rules.http import exchange as policy
+from opentok_rules.http.transport import Request
+from opentok_rules.http.urllib3_transport import Urllib3Transport
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.hostile-test-secret"
 MIB = 1 << 20
@@ -211,8 +211,8 @@ _CHILD = textwrap.dedent(
     """
     import json, sys
     from opentok_rules.errors import RequestError
-    from opentok_rules.transport import Request
-    from opentok_rules.urllib3_transport import Urllib3Transport
+    from opentok_rules.http.transport import Request
+    from opentok_rules.http.urllib3_transport import Urllib3Transport
 
     url, max_body, deadline = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     transport = Urllib3Transport(retries=0, max_body=max_body, deadline=deadline, read_timeout=5)

@@ -72,7 +72,7 @@ def test_a_client_with_loosened_rules_meets_the_services_own_check(emulator: Emu
 
 
 def test_xml_answers_are_read_too(emulator: Emulator) -> None:
-    from opentok_rules.transport import Request, Response, Urllib3Transport
+    from opentok_rules.http import Request, Response, Urllib3Transport
 
     class AcceptXml:
         """A transport that asks for XML, as older endpoints and proxies answer."""

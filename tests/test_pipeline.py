@@ -24,7 +24,7 @@ from opentok_rules import (
     rule,
     strict_rules,
 )
-from opentok_rules.registry import MEMO_SIZE
+from opentok_rules.engine.registry import MEMO_SIZE
 
 DEFAULT_PARAMS = {"p2p.preference": "enabled", "archiveMode": "manual", "e2ee": "false"}
 

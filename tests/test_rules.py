@@ -22,10 +22,10 @@ from opentok_rules import (
     default_rules,
     prepare_session,
     strict_rules,
-    token_rules,
 )
-from opentok_rules import rules as rules_module
-from opentok_rules.rules import (
+from opentok_rules.engine import session_rules as rules_module
+from opentok_rules.engine import token_rules
+from opentok_rules.engine.session_rules import (
     AlwaysArchiveForbidsE2ee,
     AlwaysArchiveRequiresRouted,
     ArchiveModeDefault,

@@ -15,9 +15,15 @@ import pytest
 import urllib3
 from _http import Handler, LocalServer, Reply, ResetConnection, free_port
 
-from opentok_rules import transport as transport_module
 from opentok_rules.errors import RequestError
-from opentok_rules.transport import AsyncTransport, Request, Response, Transport, Urllib3Transport
+from opentok_rules.http import transport as transport_module
+from opentok_rules.http.transport import (
+    AsyncTransport,
+    Request,
+    Response,
+    Transport,
+)
+from opentok_rules.http.urllib3_transport import Urllib3Transport
 
 SECRET = "jwt-secret-value-that-must-never-leak"
 AUTH = {"X-OPENTOK-AUTH": SECRET, "Accept": "application/json"}
@@ -147,18 +153,18 @@ def test_keep_alive_and_concurrent_use_from_many_threads(
 
 
 def test_importing_the_module_does_not_import_urllib3() -> None:
-    code = "import sys, opentok_rules.transport; print('urllib3' in sys.modules)"
+    code = "import sys, opentok_rules.http.transport; print('urllib3' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
 
 
-def test_the_default_transport_is_still_importable_from_the_interface_module() -> None:
+def test_the_http_package_names_the_default_transport_and_imports_urllib3_only_then() -> None:
     code = (
-        "import sys, opentok_rules.transport as t; before = 'urllib3' in sys.modules; "
-        "from opentok_rules.transport import Urllib3Transport; "
-        "from opentok_rules.urllib3_transport import Urllib3Transport as U; "
+        "import sys, opentok_rules.http as h; before = 'urllib3' in sys.modules; "
+        "from opentok_rules.http import Urllib3Transport; "
+        "from opentok_rules.http.urllib3_transport import Urllib3Transport as U; "
         "print(before, 'urllib3' in sys.modules, Urllib3Transport is U)"
     )
     result = subprocess.run(
@@ -166,7 +172,14 @@ def test_the_default_transport_is_still_importable_from_the_interface_module() -
     )
     assert result.stdout.split() == ["False", "True", "True"]
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        _ = transport_module.Nope
+        _ = transport_module.Nope  # type: ignore[attr-defined]
+
+
+def test_the_old_module_path_still_serves_the_default_transport_with_a_warning() -> None:
+    import opentok_rules.transport as old
+
+    with pytest.warns(DeprecationWarning, match=r"Urllib3Transport from opentok_rules\.http"):
+        assert old.Urllib3Transport is Urllib3Transport
 
 
 def test_async_transport_protocol_matches_an_async_implementation() -> None:

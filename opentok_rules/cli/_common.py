@@ -1,0 +1,212 @@
+"""What the commands share: usage errors, option flags, messages in the user's own words."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.engine.session_rules import default_rules, strict_rules
+from opentok_rules.errors import Violation
+from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
+
+if TYPE_CHECKING:
+    pass
+
+
+OPTION_FLAGS = ("media_mode", "archive_mode", "location", "archive_name", "archive_resolution")
+
+
+#: The service's limit on a token's lifetime (the token rules enforce it; this is for help).
+MAX_EXPIRE_IN = 30 * 86400
+
+
+# The option (or setting) a message names, as the user typed it on this command line.
+TYPED_NAMES = {
+    "media_mode": "--media-mode",
+    "archive_mode": "--archive-mode",
+    "location": "--location",
+    "archive_name": "--archive-name",
+    "archive_resolution": "--archive-resolution",
+    "e2ee": "--e2ee",
+    "session_id": "SESSION_ID",
+    "role": "--role",
+    "expire_time": "--expire-in",
+    "data": "--data",
+    "initial_layout_class_list": "--layout-class",
+    "token_type": "--type",
+    "api_key": "--api-key",
+    "api_secret": "--api-secret",
+    "application_id": "--application-id",
+    "private_key": "--private-key",
+    "api_url": "--api-url",
+    "timeout": "--timeout",
+    "connect_timeout": "--timeout",
+    "read_timeout": "--timeout",
+    "deadline": "--deadline",
+}
+
+
+# name='value' in a message's advice, as the flag and value one would type.
+ASSIGNMENT = re.compile(r"\b([a-z][a-z0-9_]*)='([^']*)'")
+
+
+# initial_layout_class_list[0]: the first --layout-class given.
+LAYOUT_ITEM = re.compile(r"\binitial_layout_class_list\[(\d+)\]")
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit code 2)."""
+
+
+def print_error(message: str, code: int) -> int:
+    print(f"opentok-rules: error: {message}", file=sys.stderr)
+    return code
+
+
+def add_session_flags(parser: argparse.ArgumentParser) -> None:
+    # Choices are shown, not enforced: the rules judge every value (and report every problem
+    # at once), and the default rules read an unknown media mode as relayed, as the SDKs do.
+    parser.add_argument(
+        "--media-mode",
+        metavar=choices(mode.value for mode in MediaMode),
+        help="routed: through the media servers; relayed (default): peer to peer",
+    )
+    parser.add_argument(
+        "--archive-mode",
+        metavar=choices(mode.value for mode in ArchiveMode),
+        help="always: archive automatically (needs routed); manual (default): on request",
+    )
+    parser.add_argument(
+        "--location", metavar="IP", help="an IPv4 address, a hint for where to host the session"
+    )
+    parser.add_argument(
+        "--archive-name", metavar="NAME", help="1 to 80 characters; with --archive-mode always"
+    )
+    parser.add_argument(
+        "--archive-resolution",
+        metavar=choices(ARCHIVE_RESOLUTIONS),
+        help="the archive's size; with --archive-mode always",
+    )
+    parser.add_argument(
+        "--e2ee",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="end-to-end encryption (needs routed, manual archiving); default off",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="refuse unknown values instead of reading them"
+    )
+
+
+def add_json_flag(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--json", action="store_true", help=help_text)
+
+
+def choices(values: Any) -> str:
+    return "{" + ",".join(values) + "}"
+
+
+def whole_seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("expected a positive number of seconds")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected seconds such as 5 or 2.5, got {text!r}"
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("expected a port from 0 (any free port) to 65535")
+    return value
+
+
+def session_options(args: argparse.Namespace) -> dict[str, Any]:
+    options = {name: getattr(args, name) for name in (*OPTION_FLAGS, "e2ee")}
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def chosen_registry(args: argparse.Namespace) -> RuleRegistry:
+    return strict_rules() if args.strict else default_rules()
+
+
+def typed(message: str, names: Mapping[str, str]) -> str:
+    """``message`` with the library's option names replaced by what the user typed or set."""
+    message = LAYOUT_ITEM.sub(lambda m: f"{names[LAYOUT_NAME]} #{int(m[1]) + 1}", message)
+    message = ASSIGNMENT.sub(lambda m: assignment(m, names), message)
+    return re.sub(r"(?<![\w.$-])([a-z][a-z0-9_]*)(?![\w-])", lambda m: word(m, names), message)
+
+
+LAYOUT_NAME = "initial_layout_class_list"
+
+
+def assignment(match: re.Match[str], names: Mapping[str, str]) -> str:
+    name, value = match[1], match[2]
+    typed = names.get(name)
+    if typed is None or not typed.startswith("--"):
+        return match[0]
+    return f"{typed} {value}"
+
+
+def word(match: re.Match[str], names: Mapping[str, str]) -> str:
+    word = match[0]
+    typed = names.get(word)
+    if typed is None:
+        return word
+    # Identifiers (media_mode, e2ee) are names wherever they are; plain words (role, data,
+    # deadline) only where a message names an option: at its start or after raise/check.
+    if not re.search(r"[_0-9]", word):
+        before = match.string[: match.start()]
+        if before and not re.search(r"(?:\braise|\bcheck|\bdrop) $", before):
+            return word
+    return typed
+
+
+def report_violations(violations: Sequence[Violation], args: argparse.Namespace) -> int:
+    """Print each violation (one line on stderr, or a JSON list on stdout); exit code 2."""
+    shown = [shown_violation(violation, args) for violation in violations]
+    if getattr(args, "json", False):
+        print_json(shown)
+        return 2
+    for item in shown:
+        where = item["flag"] or "-"
+        print(f"opentok-rules: {item['rule']}: {where}: {item['message']}", file=sys.stderr)
+    return 2
+
+
+def shown_violation(violation: Violation, args: argparse.Namespace) -> dict[str, Any]:
+    field = violation.field
+    flag = args.names.get(field, field) if field is not None else None
+    message = typed(violation.message, args.names)
+    expire_in = getattr(args, "expire_in", None)
+    if field == "expire_time" and expire_in is not None:
+        # The rule speaks of an absolute time; the user gave a number of seconds.
+        message = f"--expire-in must be 1 to {MAX_EXPIRE_IN} seconds (30 days); got {expire_in}"
+    return {"rule": violation.rule, "field": field, "flag": flag, "message": message}
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2))

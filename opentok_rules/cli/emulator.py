@@ -1,0 +1,159 @@
+"""``emulator`` and ``demo``: a local emulator of the service, no account needed."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from opentok_rules.client import _SyncClient
+    from opentok_rules.testing import Emulator
+from opentok_rules.cli._common import add_json_flag, port_number, print_json
+from opentok_rules.cli._credentials import require_vonage_extra
+
+
+def add_emulator(commands: Any) -> None:
+    emulator = commands.add_parser("emulator", help="serve a local emulator of the service")
+    emulator.add_argument("--port", type=port_number, default=0, help="default: a free port")
+    emulator.add_argument(
+        "--vonage",
+        action="store_true",
+        help="emulate the Vonage Video API (an application id and a private key file)",
+    )
+    emulator.set_defaults(handler=_emulator)
+
+
+def add_demo(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="create a session on a local emulator, no account")
+    demo.add_argument(
+        "--vonage", action="store_true", help="use the Vonage Video API backend and emulator"
+    )
+    add_json_flag(demo, "print the session id, modes and token as JSON")
+    demo.set_defaults(handler=_demo)
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    emulator = _started_emulator(args.port, args.vonage)
+    with emulator, _sigterm_unwinds(), _settings_printed(emulator, args.vonage):
+        print("Serving until interrupted (Ctrl-C).", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("Stopped.")
+    return 0
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM (kill) unwinds like Ctrl-C, so the private key file is removed and the port
+    closed however the emulator is stopped; exit code 143 as for a process killed by it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (main() called from a thread, say)
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
+    raise SystemExit(128 + signum)
+
+
+def _started_emulator(port: int, vonage: bool) -> Emulator:
+    from opentok_rules.testing import Emulator
+
+    if vonage:
+        require_vonage_extra()
+    emulator = Emulator(port=port, backend="vonage") if vonage else Emulator(port=port)
+    try:
+        emulator.start()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OSError(f"could not serve on 127.0.0.1:{port}: {reason}") from exc
+    return emulator
+
+
+@contextlib.contextmanager
+def _settings_printed(emulator: Emulator, vonage: bool) -> Iterator[None]:
+    """Print what another program needs to talk to ``emulator``; its key file lives as long."""
+    # The emulator's own throwaway credentials, printed on purpose so others can use them.
+    if not vonage:
+        print(f"OPENTOK_API_URL={emulator.url}")
+        print(f"OPENTOK_API_KEY={emulator.api_key}")
+        print(f"OPENTOK_API_SECRET={emulator.api_secret}")
+        yield
+        return
+    with _private_key_file(emulator.private_key) as key_path:
+        print(f"VONAGE_VIDEO_API_URL={emulator.url}")
+        print(f"VONAGE_APPLICATION_ID={emulator.application_id}")
+        print(f"VONAGE_PRIVATE_KEY_PATH={key_path}")
+        yield
+
+
+@contextlib.contextmanager
+def _private_key_file(pem: str) -> Iterator[Path]:
+    """``pem`` in a new file only this user can read, removed with its directory at the end."""
+    directory = Path(tempfile.mkdtemp(prefix="opentok-rules-"))  # mode 0700
+    path = directory / "private.key"
+    try:
+        # O_EXCL: never write into a file (or through a link) someone else put there; 0600
+        # from the start, so there is no moment at which others could read the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(pem)
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        directory.rmdir()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from opentok_rules.testing import Emulator
+
+    if args.vonage:
+        require_vonage_extra()
+    running = Emulator(backend="vonage") if args.vonage else Emulator()
+    with running as emulator:
+        backend = "the Vonage Video API" if args.vonage else "the OpenTok service"
+        if not args.json:
+            print(f"Started a local emulator of {backend} at {emulator.url}")
+        with _demo_client(emulator, args.vonage) as client:
+            session = client.create_session(media_mode="routed")
+            token = session.generate_token(role="moderator")
+    if args.json:
+        print_json(
+            {
+                "backend": "Vonage" if args.vonage else "OpenTok",
+                "session_id": session.session_id,
+                "media_mode": str(session.media_mode),
+                "archive_mode": str(session.archive_mode),
+                "token": token,
+            }
+        )
+        return 0
+    print(f"session id: {session.session_id}")
+    print(f"media mode: {session.media_mode}, archive mode: {session.archive_mode}")
+    print(f"moderator token: {token}")
+    return 0
+
+
+def _demo_client(emulator: Emulator, vonage: bool) -> _SyncClient:
+    if vonage:
+        from opentok_rules.vonage import VonageVideo
+
+        return VonageVideo(emulator.application_id, emulator.private_key, api_url=emulator.url)
+    from opentok_rules.client import OpenTok
+
+    return OpenTok(emulator.api_key, emulator.api_secret, emulator.url)

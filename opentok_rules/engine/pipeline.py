@@ -1,0 +1,133 @@
+"""``prepare_session``: raw options in; a ``SessionSpec`` and REST params out, or all violations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry
+from opentok_rules.engine.session_rules import default_rules
+from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.spec import SessionSpec
+from opentok_rules.values import ArchiveMode, MediaMode
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from opentok_rules.options import SessionOptions
+
+__all__ = ["PreparedSession", "prepare_session"]
+
+# The registry used when the caller gives none. Private, so nobody can edit it; building a
+# fresh one per call would cost more than the rules themselves.
+_DEFAULT_RULES = default_rules()
+_SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
+
+
+@attrs.frozen
+class PreparedSession:
+    """The outcome of :func:`prepare_session`: ``params == spec.to_params()``."""
+
+    spec: SessionSpec
+    params: dict[str, str]
+
+
+def prepare_session(
+    options: Mapping[str, Any] | SessionSpec | None = None,
+    /,
+    *,
+    rules: RuleRegistry | None = None,
+    **kwargs: Unpack[SessionOptions],
+) -> PreparedSession:
+    """Run the rules over the options and return the normalized spec and its REST params.
+
+    ``options`` is a mapping (or a :class:`SessionSpec`, checked again); keyword arguments are
+    merged over it. ``rules`` defaults to :func:`~opentok_rules.default_rules`. Raises
+    :class:`~opentok_rules.ValidationError` listing every violation, in registry order.
+    """
+    spec = _spec_for(options, rules, kwargs)  # type: ignore[arg-type]
+    return PreparedSession(spec, spec.to_params())
+
+
+def _spec_for(
+    options: Mapping[str, Any] | SessionSpec | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+) -> SessionSpec:
+    """The spec ``prepare_session`` makes, without its params (the clients' hot path)."""
+    # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
+    # this is the hot path, and the rules cost little more than these lines.
+    working: dict[str, Any]
+    if options is None:
+        working = kwargs  # already a fresh dict, ours to normalize
+    elif type(options) is dict and not kwargs:
+        working = options.copy()
+    else:
+        working = _working_options(options, kwargs)
+    registry = _DEFAULT_RULES if rules is None else rules
+    memo = registry._memo
+    key = None if memo is None else _memo_key(working)
+    if memo is not None and key is not None:
+        remembered: SessionSpec | None = memo.get(key)
+        if remembered is not None:
+            return remembered
+    violations = registry.apply(working)
+    if violations:
+        raise ValidationError(violations)
+    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
+    # keywords as it is (the fastest call). An edited registry may leave other keys or values
+    # a SessionSpec refuses; that must still surface as a ValidationError, not a TypeError.
+    try:
+        spec = SessionSpec(**working)
+    except (TypeError, ValueError) as exc:
+        raise _spec_refused(exc) from None
+    if memo is not None and key is not None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()  # bounded: callers with ever new options must not grow it without end
+        memo[key] = spec
+    return spec
+
+
+#: Option values a memo key may hold, by exact type: their equality and hash can be trusted
+#: (a subclass can lie through __eq__ and __hash__ and find another value's spec). No int or
+#: float: ``True == 1 == 1.0``, but the rules refuse ``e2ee=1``, so a spec let through for
+#: ``True`` must not be found for ``1``. A str equals its member of MediaMode or ArchiveMode,
+#: and the rules make the same spec of either.
+_MEMO_VALUE_TYPES = frozenset({str, bool, type(None), MediaMode, ArchiveMode})
+
+
+def _memo_key(working: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """The options as a memo key, or None when one of them is not a plain value."""
+    key = tuple(working.items())
+    # A loop over the pairs: for the two or three options of a usual call it costs half of
+    # frozenset.issuperset(map(type, ...)), which builds a set of the types first.
+    for name, value in key:
+        if type(name) is not str or type(value) not in _MEMO_VALUE_TYPES:
+            return None
+    return key
+
+
+def _working_options(
+    options: Mapping[str, Any] | SessionSpec | None, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    if options is None:
+        return kwargs
+    if isinstance(options, SessionSpec):
+        working = {name: getattr(options, name) for name in _SPEC_FIELDS}
+    elif isinstance(options, Mapping):
+        working = dict(options)
+    else:
+        raise TypeError(
+            f"options must be a mapping or a SessionSpec, not {type(options).__name__}; "
+            "pass keyword arguments or a dict such as {'media_mode': 'routed'}"
+        )
+    if kwargs:
+        working.update(kwargs)
+    return working
+
+
+def _spec_refused(exc: Exception) -> ValidationError:
+    message = f"the rules let through options a SessionSpec cannot hold: {exc}"
+    return ValidationError([Violation("session-spec", None, message)])

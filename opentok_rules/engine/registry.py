@@ -1,0 +1,386 @@
+"""``RuleRegistry``: an ordered, editable list of named rules, and the ``rule`` decorator.
+
+A rule is any object with a string ``id``, a one-line ``description`` and a method
+``apply(options)``. ``options`` is the working dict of options, already normalized by the rules
+before it; a rule may normalize it further in place, and returns the violations it finds (an
+empty sequence when all is well). Rules run in registry order and every rule runs, so one pass
+reports every problem at once.
+
+A rule may also declare ``reads``, the option keys it looks at (a ``frozenset`` of ``str``),
+and ``fills``, the keys it may write (a default it fills in, or a value it normalizes). A rule
+that declares ``reads`` promises that its work depends on those keys alone: with none of them
+present it does nothing, and with only defaults filled in by the rules before it, it does the
+same on every call. The registry works out once per set of option keys which rules have
+anything to do (running such a rule once on the defaults to find out) and skips the others.
+Both are optional: a rule without ``reads`` always runs, and after a rule without ``fills``
+(which may write any key) every rule runs. A rule whose relevance ``reads`` cannot express may
+define ``applies_to(keys) -> bool`` instead, asked once per set of keys (``known-keys`` has
+nothing to do when every key is known).
+
+A registry that holds only the library's own session rules (whose outcome depends on the
+options alone) also remembers the specs it let through, so ``prepare_session`` with options
+it has seen before, all plain values, skips the rules; any rule of yours turns that off.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
+
+import attrs
+
+from opentok_rules.errors import Violation
+
+__all__ = [
+    "RENAMED_IDS",
+    "FunctionRule",
+    "Options",
+    "Rule",
+    "RuleRegistry",
+    "RuleResult",
+    "rule",
+]
+
+_R = TypeVar("_R")
+
+#: The working options a rule sees: a plain dict it may read and normalize in place.
+Options: TypeAlias = dict[str, Any]
+
+
+@runtime_checkable
+class Rule(Protocol):
+    """The shape of a rule; any object that has these three members is one."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    def apply(self, options: Options) -> Sequence[Violation]: ...
+
+
+#: Rule ids that were renamed, old -> new: the old id still finds the rule for one release,
+#: with a DeprecationWarning where it is looked up.
+RENAMED_IDS: dict[str, str] = {"session-belongs-to-key": "token-session-belongs-to-key"}
+
+#: The rule classes whose verdict and normalization depend on the options alone (the
+#: library's session rules register themselves). Exact types: a subclass may do anything.
+_PURE_RULE_TYPES: set[type] = set()
+
+#: Most specs a registry remembers; it forgets them all when full.
+MEMO_SIZE = 256
+
+#: A rule's bound ``apply``.
+Applier: TypeAlias = Callable[[Options], Sequence[Violation]]
+
+#: What a function decorated with :func:`rule` may return.
+RuleResult: TypeAlias = "str | Violation | Iterable[Violation] | None"
+
+
+@attrs.frozen
+class FunctionRule:
+    """A rule made from a plain function by :func:`rule`."""
+
+    id: str
+    description: str
+    func: Callable[[Options], RuleResult] = attrs.field(repr=False)
+    field: str | None = None
+    reads: frozenset[str] | None = None
+    fills: frozenset[str] | None = None
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        found = self.func(options)
+        if found is None:
+            return ()
+        if isinstance(found, str):
+            return (Violation(self.id, self.field, found),)
+        if isinstance(found, Violation):
+            return (found,)
+        return tuple(found)
+
+
+def rule(
+    id: str,
+    description: str | None = None,
+    *,
+    field: str | None = None,
+    reads: Iterable[str] | None = None,
+    fills: Iterable[str] | None = None,
+) -> Callable[[Callable[[Options], RuleResult]], FunctionRule]:
+    """Turn a function of the options into a rule.
+
+    The function returns ``None`` when the options are fine, or a message (a violation of
+    this rule on ``field``), or :class:`~opentok_rules.Violation` objects. It may also
+    normalize ``options`` in place. ``description`` defaults to the docstring's first line.
+    ``reads`` and ``fills`` declare the keys it looks at and writes (see the module's doc).
+    """
+
+    def decorate(func: Callable[[Options], RuleResult]) -> FunctionRule:
+        text = description if description is not None else _first_line(func.__doc__)
+        if not text:
+            raise ValueError(f"rule {id!r} needs a description (an argument or a docstring)")
+        return FunctionRule(
+            id=id,
+            description=text,
+            func=func,
+            field=field,
+            reads=None if reads is None else frozenset(reads),
+            fills=None if fills is None else frozenset(fills),
+        )
+
+    return decorate
+
+
+def _pure(cls: type[_R]) -> type[_R]:
+    """Class decorator: this rule class's outcome depends on the options alone."""
+    _PURE_RULE_TYPES.add(cls)
+    return cls
+
+
+def _settled(each: Rule, defaults: Options) -> tuple[bool, Options]:
+    """Whether ``each`` has work to do on ``defaults``, and the defaults after it."""
+    scratch = copy.deepcopy(defaults)  # deep: a rule may change a list it finds there
+    try:
+        found = each.apply(scratch)
+    except Exception:
+        return True, defaults  # let the real call raise, where the caller can see it
+    if found or scratch != defaults:
+        # It reports, or fills a default: it runs on every call (what it fills is now known).
+        return True, scratch
+    return False, defaults
+
+
+def _renamed(rule_id: object, ids: Sequence[str], stacklevel: int = 4) -> str | None:
+    """The new id of a renamed rule registered here, with a DeprecationWarning; else None."""
+    new_id = RENAMED_IDS.get(rule_id) if isinstance(rule_id, str) else None
+    if new_id is None or new_id not in ids:
+        return None
+    warnings.warn(
+        f"the rule id {rule_id!r} is now {new_id!r}; the old id will stop working in the "
+        "next release",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    return new_id
+
+
+def _first_line(doc: str | None) -> str:
+    return doc.strip().splitlines()[0].strip() if doc and doc.strip() else ""
+
+
+def _checked(candidate: object) -> Rule:
+    # Checked when a rule is registered, so a malformed rule fails where it was added,
+    # not later in the middle of someone's request.
+    rule_id = getattr(candidate, "id", None)
+    if not isinstance(rule_id, str) or not rule_id:
+        raise TypeError(f"a rule needs a non-empty str 'id'; {candidate!r} has {rule_id!r}")
+    if not isinstance(getattr(candidate, "description", None), str):
+        raise TypeError(f"rule {rule_id!r} needs a str 'description'")
+    if not callable(getattr(candidate, "apply", None)):
+        raise TypeError(f"rule {rule_id!r} needs an 'apply(options)' method")
+    for name in ("reads", "fills"):
+        keys = getattr(candidate, name, None)
+        if keys is not None and not (
+            isinstance(keys, frozenset) and all(type(key) is str for key in keys)
+        ):
+            raise TypeError(
+                f"rule {rule_id!r}: {name!r} must be a frozenset of option names (str) or "
+                f"absent; got {type(keys).__name__}"
+            )
+    return candidate  # type: ignore[return-value]
+
+
+# CPython keeps one empty tuple, and every built-in rule returns it when all is well: one
+# identity test settles the usual case, so checking what rules return costs the hot path
+# nothing. Anything else goes through _result.
+_NO_VIOLATIONS: tuple[Violation, ...] = ()
+
+
+def _result(rules: Sequence[Rule], apply: object, found: object) -> Sequence[Violation]:
+    """``found`` if it is what the Rule protocol promises; else a TypeError naming the rule."""
+    if isinstance(found, (list, tuple)) and all(type(each) is Violation for each in found):
+        return found
+    if isinstance(found, Sequence) and not isinstance(found, (str, bytes, bytearray)):
+        if all(isinstance(each, Violation) for each in found):
+            return tuple(found)
+        bad = next(each for each in found if not isinstance(each, Violation))
+        problem = f"a sequence holding {type(bad).__name__}"
+    else:
+        problem = type(found).__name__
+    rule_id = next((each.id for each in rules if each.apply == apply), "?")
+    raise TypeError(
+        f"rule {rule_id!r} returned {problem}; apply() must return a sequence of Violation "
+        "(an empty tuple when all is well). Use the @rule decorator to return a message instead"
+    )
+
+
+class RuleRegistry:
+    """An ordered collection of rules with unique ids, editable by id.
+
+    Edits replace the inner tuple rather than mutate it, so a registry being iterated (by a
+    request in another thread, say) always sees one consistent list.
+    """
+
+    __slots__ = ("__dict__", "_memo", "_plans", "_rules")
+
+    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+        self._set(())
+        for each in rules:
+            self.add(each)
+
+    def _set(self, rules: tuple[Rule, ...]) -> None:
+        # The bound apply methods are looked up once per key set, not once per rule per
+        # call: apply() is the hot path of every prepare_session.
+        self._rules = rules
+        # Which rules' apply to run for a given set of option keys (see _plan), filled as
+        # key sets are seen. Assigned after _rules: a plan is never older than the rules.
+        self._plans: dict[frozenset[Any], tuple[Applier, ...]] = {}
+        # Outcomes the pipeline may reuse (see pipeline._spec_for), only while every rule is
+        # one whose outcome depends on the options alone; replaced by every edit.
+        self._memo: dict[Any, Any] | None = (
+            {} if all(type(each) in _PURE_RULE_TYPES for each in rules) else None
+        )
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, str):
+            ids = self.ids()
+            return item in ids or _renamed(item, ids, stacklevel=3) is not None
+        return any(item is each for each in self._rules)
+
+    def __repr__(self) -> str:
+        return f"RuleRegistry({list(self.ids())!r})"
+
+    def ids(self) -> tuple[str, ...]:
+        """The rule ids, in order."""
+        return tuple(each.id for each in self._rules)
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule with this id; :class:`KeyError` naming the known ids if there is none."""
+        return self._rules[self._index(rule_id)]
+
+    def add(self, new: Rule) -> None:
+        """Append a rule at the end."""
+        self._insert(len(self._rules), new)
+
+    def insert_before(self, rule_id: str, new: Rule) -> None:
+        """Insert a rule just before the rule ``rule_id``."""
+        self._insert(self._index(rule_id), new)
+
+    def insert_after(self, rule_id: str, new: Rule) -> None:
+        """Insert a rule just after the rule ``rule_id``."""
+        self._insert(self._index(rule_id) + 1, new)
+
+    def replace(self, rule_id: str, new: Rule) -> Rule:
+        """Put a rule in the place of ``rule_id``; returns the rule it replaced."""
+        index = self._index(rule_id)
+        new = _checked(new)
+        if new.id != self._rules[index].id and new.id in self.ids():
+            raise ValueError(f"a rule with id {new.id!r} is already registered")
+        old = self._rules[index]
+        self._set((*self._rules[:index], new, *self._rules[index + 1 :]))
+        return old
+
+    def remove(self, rule_id: str) -> Rule:
+        """Take the rule ``rule_id`` out; returns it."""
+        index = self._index(rule_id)
+        old = self._rules[index]
+        self._set(self._rules[:index] + self._rules[index + 1 :])
+        return old
+
+    def copy(self) -> RuleRegistry:
+        """An independent registry with the same rules (rules themselves are shared)."""
+        clone = RuleRegistry()
+        clone._set(self._rules)
+        return clone
+
+    def apply(self, options: Options) -> list[Violation]:
+        """Run every rule in order on ``options`` (normalized in place); the violations found.
+
+        Raises :class:`TypeError` naming the rule if a rule returns anything but a sequence
+        of :class:`~opentok_rules.Violation`.
+        """
+        violations: list[Violation] = []
+        plans = self._plans  # read once: an edit swaps in a new dict, never changes this one
+        try:
+            appliers = plans[frozenset(options)]
+        except KeyError:
+            appliers = self._plan(plans, frozenset(options))
+        empty = _NO_VIOLATIONS
+        for apply in appliers:
+            found = apply(options)
+            if found is empty:
+                continue
+            if found.__class__ is tuple and len(found) == 1 and found[0].__class__ is Violation:
+                violations.append(found[0])  # the usual refusal: one violation, checked inline
+            else:
+                violations.extend(_result(self._rules, apply, found))
+        return violations
+
+    def _plan(
+        self, plans: dict[frozenset[Any], tuple[Applier, ...]], keys: frozenset[Any]
+    ) -> tuple[Applier, ...]:
+        """The appliers of the rules with something to do when the caller gives ``keys``.
+
+        ``present`` are the keys that may hold a caller's value; ``defaults`` the values the
+        rules fill in for keys the caller left out, known exactly (a rule that declares
+        ``reads`` depends on nothing else, so with none of them given its work is the same
+        on every call with these keys). A rule whose reads are all absent or defaults is
+        run once here, on a copy of the defaults: if it has nothing to say there and changes
+        nothing, it is skipped for these keys.
+        """
+        present = set(keys)
+        defaults: Options = {}
+        plan = []
+        opaque = False  # set once a rule that may write any key runs: nothing after is settled
+        for each in self._rules:
+            reads = getattr(each, "reads", None)
+            fills = getattr(each, "fills", None)
+            applies_to = getattr(each, "applies_to", None)
+            settled = False
+            if opaque:
+                needed = True
+            elif applies_to is not None:
+                needed = bool(applies_to(frozenset(present | defaults.keys())))
+            elif reads is None or not present.isdisjoint(reads):
+                needed = True
+            elif fills or not defaults.keys().isdisjoint(reads):
+                (needed, defaults), settled = _settled(each, defaults), True
+            else:
+                needed = False  # nothing it reads is there: it promised to do nothing
+            if needed:
+                plan.append(each.apply)
+                if fills is None:
+                    opaque = True
+                elif not settled:
+                    present |= fills  # written from what the caller gave: not known here
+        appliers = tuple(plan)
+        # Bounded: callers with ever new keys (junk, typos) must not grow it without end.
+        if len(plans) < 64:
+            plans[keys] = appliers
+        return appliers
+
+    def _index(self, rule_id: str) -> int:
+        for index, each in enumerate(self._rules):
+            if each.id == rule_id:
+                return index
+        new_id = _renamed(rule_id, self.ids())
+        if new_id is not None:
+            return self._index(new_id)
+        raise KeyError(f"no rule {rule_id!r}; the registered ids are {list(self.ids())!r}")
+
+    def _insert(self, index: int, new: Rule) -> None:
+        new = _checked(new)
+        if new.id in self.ids():
+            raise ValueError(
+                f"a rule with id {new.id!r} is already registered; use replace() to swap it"
+            )
+        self._set((*self._rules[:index], new, *self._rules[index:]))

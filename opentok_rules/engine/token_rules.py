@@ -1,0 +1,571 @@
+"""The token rules, and :func:`prepare_token`, which turns a token's options into a ``TokenSpec``.
+
+This module is to tokens what :mod:`~opentok_rules.engine.session_rules`,
+:mod:`~opentok_rules.engine.pipeline` and
+:mod:`~opentok_rules.spec` are to sessions: :func:`prepare_token` builds a working dict of the
+caller's options plus the context keys (:data:`CONTEXT_KEYS`), runs a
+:class:`~opentok_rules.RuleRegistry` over it (by default :func:`default_token_rules`), raises
+every violation at once in one :class:`~opentok_rules.ValidationError`, and otherwise builds a
+:class:`TokenSpec` from the normalized options. Signing the spec is the business of
+:mod:`~opentok_rules.tokens`; nothing here knows a secret.
+
+The working dict, as the rules see it:
+
+``session_id``
+    The session the token is for.
+``owner``
+    Who signs: the OpenTok api key (project id), or the Vonage application id. A session id
+    encodes its owner, so a token for another project's session can be refused.
+``backend``, ``token_types``
+    The backend's name (``"OpenTok"``, ``"Vonage"``) and the token formats it accepts.
+``now``
+    The issue time: float seconds since the epoch, read once from the ``clock``.
+``option_names``
+    The names of the options the caller passed, as a tuple, so a rule can tell a value the
+    caller gave from a default filled in by an earlier rule.
+``role``, ``expire_time``, ``data``, ``initial_layout_class_list``, ``token_type``
+    The options; after the default rules, a :class:`~opentok_rules.Role`, int seconds, a str
+    (or absent), the space-joined classes (or absent), and ``"JWT"`` or ``"T1"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import attrs
+
+from opentok_rules._messages import closest_hint, short_repr, shown
+from opentok_rules.engine.registry import Options, RuleRegistry
+from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.session_ids import session_id_fields
+from opentok_rules.values import Role, member_by_name, plain_str, utf8_encodable
+
+__all__ = [
+    "CONTEXT_KEYS",
+    "DEFAULT_LIFETIME",
+    "MAX_LIFETIME",
+    "TOKEN_OPTION_KEYS",
+    "TOKEN_TYPES",
+    "TokenDataLengthRule",
+    "TokenExpireTimeRule",
+    "TokenKnownKeysRule",
+    "TokenLayoutClassesRule",
+    "TokenRoleRule",
+    "TokenSessionBelongsToKeyRule",
+    "TokenSpec",
+    "TokenTypeRule",
+    "default_token_rules",
+    "prepare_token",
+]
+
+#: The options a token understands.
+TOKEN_OPTION_KEYS: tuple[str, ...] = (
+    "role",
+    "expire_time",
+    "data",
+    "initial_layout_class_list",
+    "token_type",
+)
+#: Keys :func:`prepare_token` puts in the working dict itself; a caller cannot pass them.
+CONTEXT_KEYS: tuple[str, ...] = (
+    "session_id",
+    "owner",
+    "backend",
+    "token_types",
+    "now",
+    "option_names",
+)
+
+#: The service's limits on a token's lifetime, and the SDKs' default lifetime.
+MAX_LIFETIME = 30 * 86400
+DEFAULT_LIFETIME = 86400
+#: Connection data must be fewer than this many characters.
+DATA_LIMIT = 1000
+#: The space-joined layout classes may be at most this many characters.
+LAYOUT_LIMIT = 1000
+_JWT, _T1 = "JWT", "T1"
+#: The two token formats; JWT is the current one, T1 the legacy one (OpenTok only).
+TOKEN_TYPES: tuple[str, ...] = (_JWT, _T1)
+#: The id ``token-session-belongs-to-key`` had before every token rule id started ``token-``.
+OLD_SESSION_RULE_ID = "session-belongs-to-key"
+
+_ROLES = {role.value: role for role in Role}
+# Another library's enum member (the opentok SDK's Roles.moderator, say) is read by its name.
+_ROLE_NAMES_MAP = {**_ROLES, **{role.name.lower(): role for role in Role}}
+_ROLE_NAMES = ", ".join(_ROLES)
+_KEY_SET = frozenset(TOKEN_OPTION_KEYS)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+# The clock must say a time a datetime can show: year 1970 to 9999.
+_LATEST_CLOCK = 253402300799.0
+# What a name means to a person, by backend, for the messages.
+_OWNER_NAMES = {
+    "OpenTok": "api key",
+    "Vonage": "application id",
+    "Vonage Video API": "application id",
+}
+
+_CONTEXT_HINTS = {
+    "session_id": "pass the session id as the first argument",
+    "owner": "it is the api key (or application id) of the client making the token",
+    "api_key": "it is the api key of the client making the token",
+    "backend": "it is set by the client making the token",
+    "token_types": "it is set by the client making the token",
+    "now": "it is read from the clock; pass clock=... to change it",
+    "option_names": "generate_token records the option names itself",
+}
+
+
+def _iso(seconds: float) -> str:
+    """``seconds`` since the epoch as an ISO UTC time, or as plain seconds if out of range."""
+    try:
+        return (_EPOCH + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError):
+        return f"{shown(seconds)} s since the epoch"
+
+
+# Decoding a session id is the same work for every token of a session; an app makes a token
+# per participant, so the fields of recent ids are kept. Keys are exact str (see plain_str),
+# so a str subclass with a lying __hash__/__eq__ cannot pick another id's entry.
+_cached_fields = functools.lru_cache(maxsize=1024)(session_id_fields)
+
+
+@attrs.frozen
+class TokenKnownKeysRule:
+    """Only the five token options may be passed; a typo names the closest one."""
+
+    id: ClassVar[str] = "token-known-keys"
+    description: ClassVar[str] = (
+        "Only role, expire_time, data, initial_layout_class_list and token_type may be "
+        "passed; a misspelt option names the closest one."
+    )
+    # It looks at every option name (option_names, or the keys themselves), so it always runs.
+    reads: ClassVar[None] = None
+    fills: ClassVar[frozenset[str]] = frozenset()
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        names = options.get("option_names")
+        if not isinstance(names, tuple):
+            names = tuple(key for key in options if key not in CONTEXT_KEYS)
+        if _KEY_SET.issuperset(names):
+            return ()  # the usual case, settled in one set operation
+        unknown = [key for key in names if key not in _KEY_SET]
+        for key in unknown:
+            # Context keys hold prepare_token's values, not the caller's; keep them.
+            if key not in CONTEXT_KEYS:
+                options.pop(key, None)
+        return tuple(self._violation(key) for key in unknown)
+
+    def _violation(self, key: object) -> Violation:
+        if not isinstance(key, str):
+            return Violation(self.id, None, f"option names are strings; got {shown(key)}")
+        name = plain_str(key)[:40]
+        if name in _CONTEXT_HINTS:
+            message = f"{name!r} cannot be passed as a token option: {_CONTEXT_HINTS[name]}"
+            return Violation(self.id, name, message)
+        hint = closest_hint(name, TOKEN_OPTION_KEYS)
+        return Violation(self.id, name, f"{name!r} is not a token option; {hint}")
+
+
+@attrs.frozen
+class TokenSessionBelongsToKeyRule:
+    """The session id decodes, and its owner field is the api key (or application id) signing."""
+
+    id: ClassVar[str] = "token-session-belongs-to-key"
+    description: ClassVar[str] = (
+        "The session id must be one created with the same api key (or application id)."
+    )
+    reads: ClassVar[frozenset[str]] = frozenset(("session_id", "owner", "backend"))
+    fills: ClassVar[frozenset[str]] = frozenset(("session_id",))
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        session_id = options.get("session_id")
+        owner = options.get("owner")
+        if type(session_id) is not str:
+            if not isinstance(session_id, str):
+                message = f"the session id must be a str; got {shown(session_id)}"
+                return (Violation(self.id, "session_id", message),)
+            # Judge, and sign, the characters themselves, not what a subclass says of them.
+            session_id = options["session_id"] = plain_str(session_id)
+        fields = _cached_fields(session_id)
+        if fields is None:
+            message = (
+                f"{short_repr(session_id)} is not a session id (it does not decode); "
+                "pass the id create_session returned"
+            )
+        elif fields[1] != owner or type(owner) is not str:
+            backend = options.get("backend")
+            what = _OWNER_NAMES.get(backend, "owner") if isinstance(backend, str) else "owner"
+            message = (
+                f"the session id belongs to {what} {fields[1][:40]!r}, not "
+                f"{short_repr(owner)}; make the token with the credentials of the project "
+                "that owns the session"
+            )
+        else:
+            return ()
+        return (Violation(self.id, "session_id", message),)
+
+
+@attrs.frozen
+class TokenRoleRule:
+    """``role`` is a :class:`~opentok_rules.Role` or its value, any case; default publisher."""
+
+    id: ClassVar[str] = "token-role"
+    description: ClassVar[str] = (
+        f"role is one of {_ROLE_NAMES} (any case, or an enum member of that name); "
+        "absent or None means publisher."
+    )
+    reads: ClassVar[frozenset[str]] = frozenset(("role",))
+    fills: ClassVar[frozenset[str]] = frozenset(("role",))
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get("role")
+        if value is None:
+            options["role"] = Role.PUBLISHER
+            return ()
+        if value.__class__ is Role:
+            return ()
+        found = member_by_name(value, _ROLE_NAMES_MAP) if isinstance(value, enum.Enum) else None
+        if found is None and isinstance(value, str):
+            # str.lower of the exact characters: a subclass's own lower() must not decide.
+            found = _ROLES.get(str.lower(value))
+        if found is not None:
+            options["role"] = found
+            return ()
+        message = f"role must be one of {_ROLE_NAMES} (any case); got {shown(value)}"
+        return (Violation(self.id, "role", message),)
+
+
+@attrs.frozen
+class TokenExpireTimeRule:
+    """``expire_time`` is after now and at most 30 days later; the default is now + 24 h."""
+
+    id: ClassVar[str] = "token-expire-time"
+    description: ClassVar[str] = (
+        "expire_time (epoch seconds or a datetime; naive means UTC) is after now and at most "
+        "30 days later; absent or None means 24 hours from now."
+    )
+    reads: ClassVar[frozenset[str]] = frozenset(("expire_time", "now"))
+    fills: ClassVar[frozenset[str]] = frozenset(("expire_time",))
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        issued = int(options["now"])
+        value = options.get("expire_time")
+        seconds = issued + DEFAULT_LIFETIME if value is None else _epoch_seconds(value)
+        if isinstance(seconds, str):
+            return (Violation(self.id, "expire_time", seconds),)
+        latest = issued + MAX_LIFETIME
+        if issued < seconds <= latest:
+            options["expire_time"] = seconds
+            return ()
+        problem = "is not in the future" if seconds <= issued else "is more than 30 days ahead"
+        message = (
+            f"expire_time {_iso(seconds)} {problem}; it must be after now ({_iso(issued)}) "
+            f"and at most {_iso(latest)} (30 days later)"
+        )
+        return (Violation(self.id, "expire_time", message),)
+
+
+def _epoch_seconds(value: object) -> int | str:
+    """Whole seconds since the epoch for ``value``, or a message saying why there are none."""
+    wanted = "expire_time must be seconds since the epoch (an int) or a datetime"
+    if isinstance(value, bool) or not isinstance(value, (int, float, dt.datetime)):
+        return f"{wanted}; got {shown(value)}"
+    if isinstance(value, int):
+        return int.__index__(value)  # the plain int that gets signed, whatever __int__ says
+    if isinstance(value, float):
+        number = float.__float__(value)
+        return int(number) if math.isfinite(number) else f"{wanted}, finite; got {shown(value)}"
+    try:
+        # Naive means UTC; an aware datetime is converted by the subtraction itself.
+        aware = value if value.utcoffset() is not None else value.replace(tzinfo=dt.timezone.utc)
+        seconds = (aware - _EPOCH) // dt.timedelta(seconds=1)
+    except (ArithmeticError, ValueError, TypeError):
+        return f"{wanted}; {shown(value)} has an unusable time zone"
+    if type(seconds) is not int:  # a datetime subclass may answer anything
+        return f"{wanted}; {shown(value)} does not convert to seconds"
+    return seconds
+
+
+@attrs.frozen
+class TokenDataLengthRule:
+    """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
+
+    id: ClassVar[str] = "token-data-length"
+    description: ClassVar[str] = (
+        f"data, when given, is a str of fewer than {DATA_LIMIT} characters."
+    )
+    reads: ClassVar[frozenset[str]] = frozenset(("data",))
+    fills: ClassVar[frozenset[str]] = frozenset(("data",))
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get("data")
+        if value is None:
+            options.pop("data", None)
+            return ()
+        if not isinstance(value, str):
+            message = f"data (connection data) must be a str; got {shown(value)}"
+            return (Violation(self.id, "data", message),)
+        if type(value) is not str:
+            # What is signed is the characters; len() and the rest must judge those.
+            value = options["data"] = plain_str(value)
+        if len(value) >= DATA_LIMIT:
+            message = (
+                f"data is {len(value)} characters long; connection data must be fewer than "
+                f"{DATA_LIMIT} characters (keep ids in it and look the rest up on your server)"
+            )
+        elif not utf8_encodable(value):
+            message = "data contains a lone surrogate, which cannot be encoded as UTF-8"
+        else:
+            return ()
+        return (Violation(self.id, "data", message),)
+
+
+@attrs.frozen
+class TokenLayoutClassesRule:
+    """``initial_layout_class_list``, when given, is a list of class names; joined by spaces."""
+
+    id: ClassVar[str] = "token-layout-classes"
+    description: ClassVar[str] = (
+        "initial_layout_class_list, when given, is a list or tuple of non-empty str without "
+        f"whitespace, at most {LAYOUT_LIMIT} characters when joined by spaces."
+    )
+    reads: ClassVar[frozenset[str]] = frozenset(("initial_layout_class_list",))
+    fills: ClassVar[frozenset[str]] = frozenset(("initial_layout_class_list",))
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get("initial_layout_class_list")
+        if value is None:
+            options.pop("initial_layout_class_list", None)
+            return ()
+        message: str | None
+        if not isinstance(value, (list, tuple)):
+            message = _layout_shape_problem(value)
+        else:
+            # Judge the exact characters that will be joined and signed, item by item.
+            items = [plain_str(item) if isinstance(item, str) else item for item in value]
+            message = _layout_problem(items)
+            if message is None:
+                # The service takes one space-separated string; signing uses that form.
+                options["initial_layout_class_list"] = " ".join(items)
+                return ()
+        return (Violation(self.id, "initial_layout_class_list", message),)
+
+
+_LAYOUT = "initial_layout_class_list"
+
+
+def _layout_shape_problem(value: object) -> str:
+    if isinstance(value, str):
+        first = plain_str(value)[:40]
+        return f"{_LAYOUT} must be a list of class names, not a bare str; wrap it: [{first!r}]"
+    return f"{_LAYOUT} must be a list or tuple of class names; got {shown(value)}"
+
+
+def _layout_problem(items: list[Any]) -> str | None:
+    bad = [(index, item) for index, item in enumerate(items) if not _good_class(item)]
+    if bad:
+        index, item = bad[0]
+        more = f" (and {len(bad) - 1} more bad items)" if len(bad) > 1 else ""
+        return (
+            f"{_LAYOUT}[{index}] is {shown(item)}; each class must be a non-empty str without "
+            f"whitespace (the classes are sent joined by spaces){more}"
+        )
+    joined = sum(map(len, items)) + max(len(items) - 1, 0)
+    if joined > LAYOUT_LIMIT:
+        return f"{_LAYOUT} joins to {joined} characters; at most {LAYOUT_LIMIT} are allowed"
+    return None
+
+
+def _good_class(item: object) -> bool:
+    return (
+        type(item) is str
+        and bool(item)
+        and not any(char.isspace() for char in item)
+        and utf8_encodable(item)
+    )
+
+
+@attrs.frozen
+class TokenTypeRule:
+    """``token_type`` is ``"JWT"`` (the default) or ``"T1"`` (OpenTok's legacy format), any case.
+
+    The context key ``token_types`` lists the formats the backend accepts (the Vonage backend
+    signs JWT only), so a format the backend refuses is a violation naming the backend.
+    """
+
+    id: ClassVar[str] = "token-type"
+    description: ClassVar[str] = (
+        "token_type is 'JWT' or 'T1' (any case) and a format the backend accepts; "
+        "absent or None means 'JWT'."
+    )
+    reads: ClassVar[frozenset[str]] = frozenset(("token_type", "token_types", "backend"))
+    fills: ClassVar[frozenset[str]] = frozenset(("token_type",))
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get("token_type")
+        if value is None:
+            found = _JWT
+        elif isinstance(value, str) and (upper := str.upper(value)) in TOKEN_TYPES:
+            found = _JWT if upper == _JWT else _T1  # our own constant, never the caller's str
+        else:
+            message = (
+                "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; "
+                f"got {shown(value)}"
+            )
+            return (Violation(self.id, "token_type", message),)
+        allowed = options.get("token_types", TOKEN_TYPES)
+        if found in allowed:
+            options["token_type"] = found
+            return ()
+        backend = options.get("backend")
+        name = backend if isinstance(backend, str) else "this backend"
+        message = (
+            f"{name} does not accept {found} tokens; it accepts {', '.join(allowed)} "
+            "(leave token_type out for the default)"
+        )
+        return (Violation(self.id, "token_type", message),)
+
+
+# The names these rules had before every rule became a Rule-suffixed attrs class.
+TokenKnownKeys = TokenKnownKeysRule
+SessionBelongsToKey = TokenSessionBelongsToKeyRule
+TokenRole = TokenRoleRule
+ExpireTime = TokenExpireTimeRule
+DataLength = TokenDataLengthRule
+LayoutClasses = TokenLayoutClassesRule
+TokenType = TokenTypeRule
+
+
+def default_token_rules() -> RuleRegistry:
+    """A fresh registry of the seven token rules, in order; yours to edit."""
+    return RuleRegistry(
+        [
+            TokenKnownKeysRule(),
+            TokenSessionBelongsToKeyRule(),
+            TokenRoleRule(),
+            TokenExpireTimeRule(),
+            TokenDataLengthRule(),
+            TokenLayoutClassesRule(),
+            TokenTypeRule(),
+        ]
+    )
+
+
+def _role(value: object) -> Role:
+    if isinstance(value, Role):  # an enum cannot be subclassed once it has members
+        return value
+    raise ValueError(f"role must be a Role; got {shown(value)}")
+
+
+def _exact(kind: type, name: str, optional: bool = False) -> Callable[[Any, Any, Any], None]:
+    """An attrs validator: the value's type is exactly ``kind`` (a subclass could lie)."""
+
+    def validate(instance: Any, attribute: Any, value: Any) -> None:
+        if value.__class__ is not kind and not (optional and value is None):
+            wanted = f"{kind.__name__} or None" if optional else kind.__name__
+            raise ValueError(f"{name} must be a {wanted}; got {shown(value)}")
+
+    return validate
+
+
+def _token_type(instance: Any, attribute: Any, value: Any) -> None:
+    if value.__class__ is not str or value not in TOKEN_TYPES:
+        raise ValueError(f"token_type must be 'JWT' or 'T1'; got {shown(value)}")
+
+
+@attrs.frozen
+class TokenSpec:
+    """A token's normalized options: what a signer signs. Built by :func:`prepare_token`.
+
+    Like :class:`~opentok_rules.SessionSpec` it checks only each field's type (exactly: a
+    subclass could say one thing and sign another); whether the values make sense (the
+    session's owner, the lifetime) is the token rules' business.
+    """
+
+    session_id: str = attrs.field(validator=_exact(str, "session_id"))
+    role: Role = attrs.field(converter=_role)
+    issued_at: int = attrs.field(validator=_exact(int, "issued_at"))
+    expire_time: int = attrs.field(validator=_exact(int, "expire_time"))
+    data: str | None = attrs.field(default=None, validator=_exact(str, "data", True))
+    initial_layout_class_list: str | None = attrs.field(
+        default=None, validator=_exact(str, "initial_layout_class_list", True)
+    )
+    token_type: str = attrs.field(default=_JWT, validator=_token_type)
+
+
+def _now(clock: Callable[[], float]) -> float:
+    """The clock's reading as float seconds; a clear ValueError for one no time can be made of."""
+    reading = clock()
+    try:
+        now = float(reading)
+    except (TypeError, ValueError, OverflowError):
+        now = math.nan
+    if not 0.0 <= now <= _LATEST_CLOCK:  # nan fails this too
+        raise ValueError(
+            "clock() must return seconds since the epoch, a finite number between 0 and "
+            f"{_LATEST_CLOCK:.0f} (the year 9999); got {shown(reading)}"
+        )
+    return now
+
+
+def prepare_token(
+    owner: str,
+    session_id: str,
+    /,
+    *,
+    clock: Callable[[], float],
+    rules: RuleRegistry | None = None,
+    backend: str = "OpenTok",
+    token_types: tuple[str, ...] = TOKEN_TYPES,
+    **options: Any,
+) -> TokenSpec:
+    """Check and normalize a token's options with ``rules``; the :class:`TokenSpec` to sign.
+
+    ``owner`` is the api key (or application id) that will sign; ``backend`` and
+    ``token_types`` say which backend that is and the formats it accepts. Raises
+    :class:`~opentok_rules.ValidationError` listing every violation, in registry order.
+    """
+    now = _now(clock)
+    working: Options = {
+        **options,
+        "session_id": session_id,
+        "owner": owner,
+        "backend": backend,
+        "token_types": token_types,
+        "now": now,
+        "option_names": tuple(options),
+    }
+    registry = _DEFAULT_TOKEN_RULES if rules is None else rules
+    violations = registry.apply(working)
+    if violations:
+        raise ValidationError(violations)
+    get = working.get
+    try:
+        # The rules promised these types; TokenSpec checks the promise.
+        return TokenSpec(
+            get("session_id"),  # type: ignore[arg-type]
+            get("role"),
+            int(now),
+            get("expire_time"),  # type: ignore[arg-type]
+            get("data"),
+            get("initial_layout_class_list"),
+            get("token_type"),  # type: ignore[arg-type]
+        )
+    except (TypeError, ValueError) as exc:
+        # An edited registry (a normalizing rule removed, say) may leave values no token can
+        # be signed from: the caller hears of it as of any other refused option.
+        message = (
+            f"the token rules left options a TokenSpec cannot hold: {exc}; keep the default "
+            "token rule for it or normalize it the same way"
+        )
+        raise ValidationError([Violation("token-spec", None, message)]) from None
+
+
+# Used when the caller gives no rules. Private, so nobody can edit it; building seven rules
+# for every token would be work done again and again for nothing.
+_DEFAULT_TOKEN_RULES = default_token_rules()
