@@ -86,8 +86,8 @@ class _AsyncClient(_ClientCore):
         **kwargs: Unpack[SessionOptions],
     ) -> Session:
         """Create a session; the same options, checks and errors as the blocking client's."""
-        request, spec = self._create_request(options, kwargs)
-        return self._session_from(await self._transport.handle_request(request), spec)
+        request, outcome = self._create_request(options, kwargs)
+        return self._session_from(await self._transport.handle_request(request), outcome)
 
 
 class AsyncOpenTok(OpenTokCredentials, _AsyncClient):

@@ -10,6 +10,7 @@ bytes and raise the very same errors.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import platform
 import time
@@ -23,8 +24,9 @@ import attrs
 from opentok_rules._frozen import slot_setters
 from opentok_rules._secret import Secret
 from opentok_rules._version import __version__
-from opentok_rules.engine.pipeline import _spec_for
+from opentok_rules.engine.pipeline import Outcome, _outcome_for
 from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.errors import Violation
 from opentok_rules.http.answers import SessionRecord, read_session_answer
 from opentok_rules.http.auth import ProjectAuth, RestAuth
 from opentok_rules.http.transport import Request, Response, Transport
@@ -57,6 +59,14 @@ DEFAULT_DEADLINE = 30.0
 _NO_REQUEST = Request("POST", "http://127.0.0.1/", {}, b"")
 
 _USER_AGENT = f"opentok-rules/{__version__} python/{platform.python_version()}"
+
+#: Where the clients (blocking and async) report what "warn" rules found, at WARNING.
+logger = logging.getLogger(__name__)
+
+
+def _log_warnings(warnings: tuple[Violation, ...]) -> None:
+    for each in warnings:
+        logger.warning("%s", each)
 
 
 class Backend(Protocol):
@@ -107,6 +117,8 @@ class Session:
     spec: SessionSpec
     record: SessionRecord
     _client: _ClientCore = attrs.field(repr=False, eq=False, alias="client")
+    #: What the client's "warn" rules found in the options (they were sent all the same).
+    warnings: tuple[Violation, ...] = ()
 
     def __str__(self) -> str:
         return self.session_id
@@ -144,15 +156,19 @@ _SET_SESSION = slot_setters(Session)
 
 
 def _session(
-    session_id: str, spec: SessionSpec, record: SessionRecord, client: _ClientCore
+    session_id: str,
+    outcome: Outcome,
+    record: SessionRecord,
+    client: _ClientCore,
 ) -> Session:
     """``Session(...)`` for the clients' hot path (see :mod:`._frozen`)."""
     session: Session = object.__new__(Session)
-    set_id, set_spec, set_record, set_client = _SET_SESSION
+    set_id, set_spec, set_record, set_client, set_warnings = _SET_SESSION
     set_id(session, session_id)
-    set_spec(session, spec)
+    set_spec(session, outcome[0])
     set_record(session, record)
     set_client(session, client)
+    set_warnings(session, outcome[1])
     return session
 
 
@@ -200,17 +216,23 @@ class _ClientCore:
         Options: ``role``, ``expire_time``, ``data``, ``initial_layout_class_list`` and
         ``token_type``, checked by the client's token rules (see :doc:`tokens`).
         """
-        from opentok_rules.tokens import issue_token  # the token modules only once tokens are made
+        from opentok_rules.tokens import issue_token_outcome  # the token modules only once used
 
         backend = self._backend
-        return issue_token(
+        token, warnings = issue_token_outcome(
             backend.signer(), session_id, rules=self._token_rules, clock=backend.clock, **options
         )
+        if warnings:
+            _log_warnings(warnings)
+        return token
 
     def _create_request(
         self, options: Mapping[str, Any] | SessionSpec | None, kwargs: SessionOptions
-    ) -> tuple[Request, SessionSpec]:
-        spec = _spec_for(options, self._rules, kwargs)  # type: ignore[arg-type]
+    ) -> tuple[Request, Outcome]:
+        outcome = _outcome_for(options, self._rules, kwargs)  # type: ignore[arg-type]
+        spec, warnings = outcome
+        if warnings:
+            _log_warnings(warnings)
         auth = self._backend.auth
         # Apps create sessions of one shape over and over, and the auth header is reused for
         # seconds: the request made last time is very likely the very same request. Its
@@ -218,7 +240,7 @@ class _ClientCore:
         # the token: an error reporter that records this frame's locals has nothing secret.
         last_spec, last = self._last
         if last_spec is spec and last.headers[auth.header_name] is auth.header_value():
-            return last, spec
+            return last, outcome
         request = Request(
             "POST",
             self._create_url,
@@ -226,11 +248,11 @@ class _ClientCore:
             _form_body(spec),
         )
         self._last = (spec, request)
-        return request, spec
+        return request, outcome
 
-    def _session_from(self, response: Response, spec: SessionSpec) -> Session:
+    def _session_from(self, response: Response, outcome: Outcome) -> Session:
         record = read_session_answer(response)
-        return _session(record.session_id, spec, record, self)
+        return _session(record.session_id, outcome, record, self)
 
 
 class _SyncClient(_ClientCore):
@@ -284,8 +306,8 @@ class _SyncClient(_ClientCore):
         Raises :class:`~opentok_rules.ValidationError`, :class:`~opentok_rules.AuthenticationError`
         or :class:`~opentok_rules.RequestError`.
         """
-        request, spec = self._create_request(options, kwargs)
-        return self._session_from(self._transport.handle_request(request), spec)
+        request, outcome = self._create_request(options, kwargs)
+        return self._session_from(self._transport.handle_request(request), outcome)
 
 
 class OpenTokCredentials:

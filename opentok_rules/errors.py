@@ -10,19 +10,34 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "OpenTokError",
+    "PolicyError",
     "RequestError",
     "ValidationError",
     "Violation",
 ]
 
 
+#: What a violation does: ``"deny"`` refuses the options, ``"warn"`` only reports.
+SEVERITIES: tuple[str, ...] = ("deny", "warn")
+
+
+def _severity(instance: object, attribute: object, value: object) -> None:
+    if value.__class__ is not str or value not in SEVERITIES:
+        raise ValueError(f"a violation's severity is 'deny' or 'warn'; got {value!r:.60}")
+
+
 @attrs.frozen
 class Violation:
-    """One broken rule: which rule, which option (``None`` for a combination), and why."""
+    """One broken rule: which rule, which option (``None`` for a combination), and why.
+
+    ``severity`` is ``"deny"`` (the options are refused) or ``"warn"`` (they are let through
+    and the violation is reported as a warning).
+    """
 
     rule: str
     field: str | None
     message: str
+    severity: str = attrs.field(default="deny", validator=_severity)
 
     def __str__(self) -> str:
         where = f" ({self.field})" if self.field is not None else ""
@@ -45,6 +60,14 @@ class ValidationError(OpenTokError, ValueError):
 
     def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Violation, ...]]]:
         return (type(self), (self.violations,))
+
+
+class PolicyError(OpenTokError, ValueError):
+    """A policy (a file or a mapping) cannot be used; the message says where and why.
+
+    It names the file, the rule (``session[2] (id 'acme-x')``) and the field, and for a
+    misspelt name the closest valid one. Nothing of a policy that raises it is loaded.
+    """
 
 
 class ConfigurationError(OpenTokError, ValueError):

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 import urllib.parse
@@ -41,8 +42,9 @@ from opentok_rules.engine.token_rules import (
     TokenSpec,
     TokenType,
     default_token_rules,
-    prepare_token,
+    token_outcome,
 )
+from opentok_rules.errors import Violation
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -62,7 +64,11 @@ __all__ = [
     "generate_token",
     "generate_vonage_token",
     "issue_token",
+    "issue_token_outcome",
 ]
+
+#: Where :func:`issue_token` (and :func:`generate_token`) report what "warn" rules found.
+logger = logging.getLogger(__name__)
 
 _T1_SENTINEL = "T1=="
 quote_plus = urllib.parse.quote_plus
@@ -311,7 +317,23 @@ def issue_token(
     The clients call this with the signer they made once; raises
     :class:`~opentok_rules.ValidationError` listing every violation.
     """
-    spec = prepare_token(
+    token, warnings = issue_token_outcome(signer, session_id, rules=rules, clock=clock, **options)
+    for each in warnings:
+        logger.warning("%s", each)
+    return token
+
+
+def issue_token_outcome(
+    signer: TokenSigner,
+    session_id: str,
+    /,
+    *,
+    rules: RuleRegistry | None = None,
+    clock: Callable[[], float] = time.time,
+    **options: Any,
+) -> tuple[str, tuple[Violation, ...]]:
+    """:func:`issue_token`'s token, and what ``"warn"`` rules found (the caller reports them)."""
+    spec, warnings = token_outcome(
         signer.owner,
         session_id,
         clock=clock,
@@ -320,7 +342,7 @@ def issue_token(
         token_types=signer.token_types,
         **options,
     )
-    return signer.sign(spec)
+    return signer.sign(spec), warnings
 
 
 def generate_token(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opentok_rules import OpenTok, SessionRecord, prepare_session
+from opentok_rules import OpenTok, SessionRecord, Violation, prepare_session
 from opentok_rules._frozen import slot_setters
 from opentok_rules.client import Session, _session
 from opentok_rules.http.answers import _record
@@ -42,8 +42,9 @@ def test_a_built_session_equals_the_constructed_one() -> None:
     client = OpenTok("123456", "0123456789abcdef0123456789abcdef01234567")
     spec = prepare_session(media_mode="routed").spec
     record = SessionRecord("1_MX4xfg", "123456")
-    built = _session("1_MX4xfg", spec, record, client)
-    made = Session("1_MX4xfg", spec, record, client=client)
+    warnings = (Violation("acme-named", "archive_name", "name it acme-*", "warn"),)
+    built = _session("1_MX4xfg", (spec, warnings), record, client)
+    made = Session("1_MX4xfg", spec, record, client=client, warnings=warnings)
     assert built == made
     assert repr(built) == repr(made)
     assert built._client is client

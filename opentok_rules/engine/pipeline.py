@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -26,12 +26,22 @@ _DEFAULT_RULES = default_rules()
 _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 
 
+#: What the rules make of options: the spec, and the findings of "warn" rules (usually none).
+Outcome: TypeAlias = "tuple[SessionSpec, tuple[Violation, ...]]"
+_NO_WARNINGS: tuple[Violation, ...] = ()
+
+
 @attrs.frozen
 class PreparedSession:
-    """The outcome of :func:`prepare_session`: ``params == spec.to_params()``."""
+    """The outcome of :func:`prepare_session`: ``params == spec.to_params()``.
+
+    ``warnings`` holds what rules of severity ``"warn"`` found (empty when none): the options
+    were let through all the same.
+    """
 
     spec: SessionSpec
     params: dict[str, str]
+    warnings: tuple[Violation, ...] = ()
 
 
 def prepare_session(
@@ -45,18 +55,20 @@ def prepare_session(
 
     ``options`` is a mapping (or a :class:`SessionSpec`, checked again); keyword arguments are
     merged over it. ``rules`` defaults to :func:`~opentok_rules.default_rules`. Raises
-    :class:`~opentok_rules.ValidationError` listing every violation, in registry order.
+    :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
+    registry order; what ``"warn"`` rules find is in the result's ``warnings``.
     """
-    spec = _spec_for(options, rules, kwargs)  # type: ignore[arg-type]
-    return PreparedSession(spec, spec.to_params())
+    spec, warnings = _outcome_for(options, rules, kwargs)  # type: ignore[arg-type]
+    return PreparedSession(spec, spec.to_params(), warnings)
 
 
-def _spec_for(
+def _outcome_for(
     options: Mapping[str, Any] | SessionSpec | None,
     rules: RuleRegistry | None,
     kwargs: dict[str, Any],
-) -> SessionSpec:
-    """The spec ``prepare_session`` makes, without its params (the clients' hot path)."""
+) -> Outcome:
+    """The spec ``prepare_session`` makes and its warnings, without params (the clients' hot
+    path). A remembered outcome is the very same tuple each time."""
     # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
     # this is the hot path, and the rules cost little more than these lines.
     working: dict[str, Any]
@@ -70,12 +82,15 @@ def _spec_for(
     memo = registry._memo
     key = None if memo is None else _memo_key(working)
     if memo is not None and key is not None:
-        remembered: SessionSpec | None = memo.get(key)
+        remembered: Outcome | None = memo.get(key)
         if remembered is not None:
             return remembered
     violations = registry.apply(working)
+    warnings = _NO_WARNINGS
     if violations:
-        raise ValidationError(violations)
+        warnings, denied = _by_severity(violations)
+        if denied:
+            raise ValidationError(denied)
     # After known-keys only SessionSpec's own field names are left, so the dict is passed as
     # keywords as it is (the fastest call). An edited registry may leave other keys or values
     # a SessionSpec refuses; that must still surface as a ValidationError, not a TypeError.
@@ -83,11 +98,22 @@ def _spec_for(
         spec = SessionSpec(**working)
     except (TypeError, ValueError) as exc:
         raise _spec_refused(exc) from None
+    outcome = (spec, warnings)
     if memo is not None and key is not None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()  # bounded: callers with ever new options must not grow it without end
-        memo[key] = spec
-    return spec
+        memo[key] = outcome
+    return outcome
+
+
+def _by_severity(
+    violations: list[Violation],
+) -> tuple[tuple[Violation, ...], list[Violation]]:
+    """The warnings and the refusals among ``violations``, each in registry order."""
+    warnings = tuple(each for each in violations if each.severity == "warn")
+    if not warnings:
+        return _NO_WARNINGS, violations
+    return warnings, [each for each in violations if each.severity != "warn"]
 
 
 #: Option values a memo key may hold, by exact type: their equality and hash can be trusted

@@ -17,9 +17,10 @@ Both are optional: a rule without ``reads`` always runs, and after a rule withou
 define ``applies_to(keys) -> bool`` instead, asked once per set of keys (``known-keys`` has
 nothing to do when every key is known).
 
-A registry that holds only the library's own session rules (whose outcome depends on the
-options alone) also remembers the specs it let through, so ``prepare_session`` with options
-it has seen before, all plain values, skips the rules; any rule of yours turns that off.
+A registry that holds only the library's own session rules and the built-in kinds of
+:mod:`opentok_rules.kinds` (whose outcome depends on the options alone) also remembers the
+specs it let through, so ``prepare_session`` with options it has seen before, all plain
+values, skips the rules; any rule of yours turns that off.
 """
 
 from __future__ import annotations
@@ -238,7 +239,7 @@ class RuleRegistry:
         # Which rules' apply to run for a given set of option keys (see _plan), filled as
         # key sets are seen. Assigned after _rules: a plan is never older than the rules.
         self._plans: dict[frozenset[Any], tuple[Applier, ...]] = {}
-        # Outcomes the pipeline may reuse (see pipeline._spec_for), only while every rule is
+        # Outcomes the pipeline may reuse (see pipeline._outcome_for), only while every rule is
         # one whose outcome depends on the options alone; replaced by every edit.
         self._memo: dict[Any, Any] | None = (
             {} if all(type(each) in _PURE_RULE_TYPES for each in rules) else None

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import logging
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -61,6 +62,7 @@ __all__ = [
     "TokenTypeRule",
     "default_token_rules",
     "prepare_token",
+    "token_outcome",
 ]
 
 #: The options a token understands.
@@ -93,6 +95,9 @@ _JWT, _T1 = "JWT", "T1"
 TOKEN_TYPES: tuple[str, ...] = (_JWT, _T1)
 #: The id ``token-session-belongs-to-key`` had before every token rule id started ``token-``.
 OLD_SESSION_RULE_ID = "session-belongs-to-key"
+
+#: Where :func:`prepare_token` reports what "warn" rules found, at WARNING.
+logger = logging.getLogger(__name__)
 
 _ROLES = {role.value: role for role in Role}
 # Another library's enum member (the opentok SDK's Roles.moderator, say) is read by its name.
@@ -528,8 +533,35 @@ def prepare_token(
 
     ``owner`` is the api key (or application id) that will sign; ``backend`` and
     ``token_types`` say which backend that is and the formats it accepts. Raises
-    :class:`~opentok_rules.ValidationError` listing every violation, in registry order.
+    :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
+    registry order; what ``"warn"`` rules find is logged at WARNING on this module's logger.
     """
+    spec, warnings = token_outcome(
+        owner,
+        session_id,
+        clock=clock,
+        rules=rules,
+        backend=backend,
+        token_types=token_types,
+        **options,
+    )
+    for each in warnings:
+        logger.warning("%s", each)
+    return spec
+
+
+def token_outcome(
+    owner: str,
+    session_id: str,
+    /,
+    *,
+    clock: Callable[[], float],
+    rules: RuleRegistry | None = None,
+    backend: str = "OpenTok",
+    token_types: tuple[str, ...] = TOKEN_TYPES,
+    **options: Any,
+) -> tuple[TokenSpec, tuple[Violation, ...]]:
+    """:func:`prepare_token`'s spec, and what ``"warn"`` rules found (not logged here)."""
     now = _now(clock)
     working: Options = {
         **options,
@@ -542,12 +574,16 @@ def prepare_token(
     }
     registry = _DEFAULT_TOKEN_RULES if rules is None else rules
     violations = registry.apply(working)
+    warnings: tuple[Violation, ...] = ()
     if violations:
-        raise ValidationError(violations)
+        warnings = tuple(each for each in violations if each.severity == "warn")
+        denied = [each for each in violations if each.severity != "warn"]
+        if denied:
+            raise ValidationError(denied)
     get = working.get
     try:
         # The rules promised these types; TokenSpec checks the promise.
-        return TokenSpec(
+        spec = TokenSpec(
             get("session_id"),  # type: ignore[arg-type]
             get("role"),
             int(now),
@@ -564,6 +600,7 @@ def prepare_token(
             "token rule for it or normalize it the same way"
         )
         raise ValidationError([Violation("token-spec", None, message)]) from None
+    return spec, warnings
 
 
 # Used when the caller gives no rules. Private, so nobody can edit it; building seven rules

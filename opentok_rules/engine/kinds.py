@@ -1,0 +1,574 @@
+"""The built-in rule kinds: rules said as data (a policy file's ``[[session]]`` tables).
+
+Each kind is a small frozen attrs class that is a rule (``id``, ``description``, ``apply``).
+Its fields are the table's fields, so a policy file, a mapping and Python code all build the
+same object. Every kind has, besides its own fields:
+
+``id``
+    The rule's id; unique in a registry.
+``message``
+    What a person reads when the rule finds something; by default a sentence naming the key,
+    the constraint and the value found.
+``severity``
+    ``"deny"`` (the default) refuses the options; ``"warn"`` only reports them.
+``when``
+    A mapping of option keys to a value or a list of values: the rule applies only where every
+    listed key holds that value (or one of those values).
+
+Values are compared in their plain form: an enum member as the ``str`` it holds
+(``MediaMode.ROUTED`` is ``"routed"``), a ``str`` subclass as its characters. A kind knows the
+keys it reads (its own and its ``when``'s) and writes none, and its verdict depends on the
+options alone, so a registry skips it where it has nothing to look at and keeps remembering the
+specs it let through, as it does for the library's own rules.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, ClassVar, TypeAlias
+
+import attrs
+
+from opentok_rules._messages import short_repr
+from opentok_rules.engine.registry import Options, _pure
+from opentok_rules.engine.token_rules import DEFAULT_LIFETIME, _epoch_seconds
+from opentok_rules.errors import SEVERITIES, Violation
+
+__all__ = [
+    "BUILTIN_KINDS",
+    "Allowed",
+    "FieldProblem",
+    "Forbidden",
+    "Kind",
+    "Length",
+    "MaxTTL",
+    "Network",
+    "Pattern",
+    "Required",
+    "Scalar",
+    "plain",
+]
+
+#: A value a policy can name: what TOML and JSON hold besides tables and arrays.
+Scalar: TypeAlias = "str | bool | int | float"
+_SCALARS = (str, bool, int, float)
+#: An IP network as :mod:`ipaddress` parses one.
+_AnyNetwork: TypeAlias = "ipaddress.IPv4Network | ipaddress.IPv6Network"
+
+
+class FieldProblem(ValueError):
+    """A kind's field holds a value the kind cannot use; ``field`` names it.
+
+    A policy loader turns it into a :class:`~opentok_rules.PolicyError` naming the file and
+    the rule; in Python it is the ``ValueError`` the constructor raises.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def plain(value: object) -> object:
+    """``value`` in the plain form kinds compare: a ``str`` enum member or subclass as a ``str``."""
+    if isinstance(value, str):
+        return value if value.__class__ is str else str.__str__(value)
+    if isinstance(value, enum.Enum):
+        inner = value.value
+        return plain(inner) if isinstance(inner, _SCALARS) else value
+    return value
+
+
+def _same(found: object, wanted: Scalar) -> bool:
+    """Whether an option's plain value is the policy's ``wanted`` (no ``True == 1``)."""
+    if isinstance(wanted, str):
+        return found.__class__ is str and found == wanted
+    if isinstance(wanted, bool):
+        return found is wanted
+    return found.__class__ in (int, float) and found == wanted
+
+
+def _is_in(found: object, wanted: Sequence[Scalar]) -> bool:
+    value = plain(found)
+    return any(_same(value, each) for each in wanted)
+
+
+def _text(value: Scalar) -> str:
+    """A policy value as a person reads it in a description: strings bare, booleans lower."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _got(value: object) -> str:
+    return short_repr(plain(value))
+
+
+# Field checks: each raises FieldProblem naming the field, so a policy's error can name it.
+
+
+def _id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is not str or not value:
+        raise FieldProblem("id", f"must be a non-empty string; got {short_repr(value)}")
+
+
+def _optional_message(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (value.__class__ is not str or not value):
+        raise FieldProblem("message", f"must be a non-empty string; got {short_repr(value)}")
+
+
+def _severity(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is not str or value not in SEVERITIES:
+        raise FieldProblem("severity", f"must be 'deny' or 'warn'; got {short_repr(value)}")
+
+
+def _key(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is not str or not value:
+        raise FieldProblem(
+            attribute.name, f"must be an option name such as 'media_mode'; got {short_repr(value)}"
+        )
+
+
+def _str_tuple(value: object) -> object:
+    """A list of names as a tuple (checked by the validator); a bare str is left to refuse."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _keys(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if (
+        not isinstance(value, tuple)
+        or not value
+        or not all(each.__class__ is str and each for each in value)
+    ):
+        raise FieldProblem(
+            attribute.name,
+            f"must be a non-empty list of option names such as ['archive_name']; "
+            f"got {short_repr(value)}",
+        )
+
+
+def _scalar_tuple(value: object) -> object:
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _check_scalars(field: str, value: object) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise FieldProblem(field, f"must be a non-empty list of values; got {short_repr(value)}")
+    for each in value:
+        if each.__class__ not in _SCALARS:
+            raise FieldProblem(
+                field,
+                f"holds {short_repr(each)} ({type(each).__name__}); values are strings, "
+                "numbers or booleans (an enum member is written as its string)",
+            )
+
+
+def _values(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _check_scalars(attribute.name, value)
+
+
+def _frozen_when(value: object) -> object:
+    """``when`` as a read-only mapping of key -> tuple of values (checked by the validator)."""
+    if not isinstance(value, Mapping):
+        return value
+    return MappingProxyType(
+        {
+            key: tuple(plain(each) for each in wanted)
+            if isinstance(wanted, (list, tuple))
+            else (plain(wanted),)
+            for key, wanted in value.items()
+        }
+    )
+
+
+def _when(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise FieldProblem(
+            "when",
+            'must be a table of option names and values such as { archive_mode = "always" }; '
+            f"got {short_repr(value)}",
+        )
+    for key, wanted in value.items():
+        if key.__class__ is not str or not key:
+            raise FieldProblem("when", f"option names are strings; got {short_repr(key)}")
+        try:
+            _check_scalars(f"when.{key}", wanted)
+        except FieldProblem as exc:
+            raise FieldProblem("when", f"{key}: {exc.problem}") from None
+
+
+def _no_when() -> Mapping[str, tuple[Scalar, ...]]:
+    return MappingProxyType({})
+
+
+def _optional_size(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (value.__class__ is not int or value < 0):
+        raise FieldProblem(
+            attribute.name, f"must be a whole number, 0 or more; got {short_repr(value)}"
+        )
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is not int or value <= 0:
+        raise FieldProblem(
+            attribute.name, f"must be a whole number of seconds above 0; got {short_repr(value)}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Kind:
+    """What every kind has: ``id``, ``message``, ``severity``, ``when`` and where it came from.
+
+    A subclass says its ``kind`` name, the keys it reads (:meth:`_own_reads`), its constraint
+    in words (:meth:`_constraint`) and what it finds in the options (:meth:`_problems`).
+    """
+
+    kind: ClassVar[str] = ""
+    #: Kinds never write an option.
+    fills: ClassVar[frozenset[str]] = frozenset()
+
+    id: str = attrs.field(validator=_id)
+    message: str | None = attrs.field(default=None, validator=_optional_message)
+    severity: str = attrs.field(default="deny", validator=_severity)
+    when: Mapping[str, tuple[Scalar, ...]] = attrs.field(
+        factory=_no_when, converter=_frozen_when, validator=_when, hash=False
+    )
+    #: The policy file the rule was read from (``None`` for one made in code or a mapping).
+    source: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The option keys this rule looks at: its own and its ``when``'s."""
+        return self._own_reads() | frozenset(self.when)
+
+    @property
+    def description(self) -> str:
+        """The rule in words, made from its fields: ``media_mode is one of routed``."""
+        text = self._constraint()
+        if self.when:
+            text += " (when " + self._when_text() + ")"
+        return text
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        if self.when and not self._applies(options):
+            return ()
+        found = self._problems(options)
+        if not found:
+            return ()
+        message = self.message
+        return tuple(
+            Violation(self.id, field, default if message is None else message, self.severity)
+            for field, default in found
+        )
+
+    def _applies(self, options: Options) -> bool:
+        for key, wanted in self.when.items():
+            if key not in options or not _is_in(options[key], wanted):
+                return False
+        return True
+
+    def _when_text(self) -> str:
+        parts = []
+        for key, wanted in self.when.items():
+            if len(wanted) == 1:
+                parts.append(f"{key} is {_text(wanted[0])}")
+            else:
+                parts.append(f"{key} is one of {', '.join(map(_text, wanted))}")
+        return " and ".join(parts)
+
+    def _own_reads(self) -> frozenset[str]:
+        raise NotImplementedError
+
+    def _constraint(self) -> str:
+        raise NotImplementedError
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        """(field, default message) for each thing wrong; empty when the rule holds."""
+        raise NotImplementedError
+
+
+def _given(options: Options, key: str) -> bool:
+    return options.get(key) is not None
+
+
+def _names(keys: Iterable[str]) -> str:
+    keys = list(keys)
+    return keys[0] if len(keys) == 1 else ", ".join(keys[:-1]) + " and " + keys[-1]
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Required(Kind):
+    """Every one of ``keys`` is given (present and not ``None``)."""
+
+    kind: ClassVar[str] = "required"
+
+    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
+
+    def applies_to(self, keys: frozenset[str]) -> bool:
+        # A missing key is what this kind reports, so "none of the keys it reads is there"
+        # does not mean "nothing to do" (the registry's reading of ``reads``). It has nothing
+        # to do only where its ``when`` cannot hold: a key ``when`` names is not there at all.
+        return frozenset(self.when) <= keys
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+    def _constraint(self) -> str:
+        return f"{_names(self.keys)} {'is' if len(self.keys) == 1 else 'are'} given"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        return [(key, f"{key} must be given") for key in self.keys if not _given(options, key)]
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Forbidden(Kind):
+    """None of ``keys`` is given."""
+
+    kind: ClassVar[str] = "forbidden"
+
+    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+    def _constraint(self) -> str:
+        return f"{_names(self.keys)} {'is' if len(self.keys) == 1 else 'are'} not given"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        return [
+            (key, f"{key} must not be given; got {_got(options[key])}")
+            for key in self.keys
+            if _given(options, key)
+        ]
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Allowed(Kind):
+    """``key`` is absent or its value is one of ``values``."""
+
+    kind: ClassVar[str] = "allowed"
+
+    key: str = attrs.field(validator=_key)
+    values: tuple[Scalar, ...] = attrs.field(converter=_scalar_tuple, validator=_values)
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} is one of {', '.join(map(_text, self.values))}"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        value = options.get(self.key)
+        if value is None or _is_in(value, self.values):
+            return []
+        choices = ", ".join(map(repr, self.values))
+        return [(self.key, f"{self.key} must be one of {choices}; got {_got(value)}")]
+
+
+def _compiled(self: Pattern) -> re.Pattern[str]:
+    # Made while __init__ runs, before validators do: the check is here, not in a validator.
+    value: object = self.pattern
+    if value.__class__ is not str:
+        raise FieldProblem("pattern", f"must be a regular expression string; got {value!r:.60}")
+    try:
+        return re.compile(self.pattern)
+    except re.error as exc:
+        where = f" at position {exc.pos}" if exc.pos is not None else ""
+        raise FieldProblem(
+            "pattern", f"{self.pattern!r:.60} is not a regular expression: {exc.msg}{where}"
+        ) from None
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Pattern(Kind):
+    """``key`` is absent or its ``str`` value matches the whole ``pattern`` (Python :mod:`re`)."""
+
+    kind: ClassVar[str] = "pattern"
+
+    key: str = attrs.field(validator=_key)
+    pattern: str = attrs.field()
+    _regex: re.Pattern[str] = attrs.field(
+        init=False, repr=False, eq=False, default=attrs.Factory(_compiled, takes_self=True)
+    )
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} matches {self.pattern}"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        value = options.get(self.key)
+        if value is None:
+            return []
+        text = plain(value)
+        if isinstance(text, str) and self._regex.fullmatch(text) is not None:
+            return []
+        return [(self.key, f"{self.key} must match {self.pattern!r}; got {_got(value)}")]
+
+
+def _bounds(instance: Length, attribute: attrs.Attribute[Any], value: object) -> None:
+    if instance.min is None and instance.max is None:
+        raise FieldProblem("max", "give min, max or both (a length rule with neither says nothing)")
+    if instance.min is not None and instance.max is not None and instance.min > instance.max:
+        raise FieldProblem("max", f"is {instance.max}, below min ({instance.min})")
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Length(Kind):
+    """``key`` is absent or its length (of a ``str``, or a list) is within ``min`` and ``max``."""
+
+    kind: ClassVar[str] = "length"
+
+    key: str = attrs.field(validator=_key)
+    min: int | None = attrs.field(default=None, validator=_optional_size)
+    max: int | None = attrs.field(default=None, validator=[_optional_size, _bounds])
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _within(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"{self.min} to {self.max}"
+        return f"at least {self.min}" if self.max is None else f"at most {self.max}"
+
+    def _constraint(self) -> str:
+        return f"{self.key} is {self._within()} long"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        value = options.get(self.key)
+        if value is None:
+            return []
+        value = plain(value)
+        if isinstance(value, str):
+            size, unit = len(value), "characters"
+        elif isinstance(value, (list, tuple)):
+            size, unit = len(value), "items"
+        else:
+            message = f"{self.key} must be a str or a list; got {_got(value)}"
+            return [(self.key, message)]
+        if (self.min is None or size >= self.min) and (self.max is None or size <= self.max):
+            return []
+        message = f"{self.key} must be {self._within()} {unit} long; it is {size}"
+        return [(self.key, message)]
+
+
+def _networks(value: object) -> object:
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _parse_network(text: object) -> _AnyNetwork:
+    if text.__class__ is not str:
+        raise FieldProblem("networks", f"networks are strings such as '10.0.0.0/8'; got {text!r}")
+    try:
+        return ipaddress.ip_network(text)
+    except ValueError as exc:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise FieldProblem(
+                "networks", f"{text!r:.60} is not a network in CIDR form such as '10.0.0.0/8'"
+            ) from exc
+        raise FieldProblem(
+            "networks", f"{text!r} has host bits set; did you mean {str(loose)!r}?"
+        ) from exc
+
+
+def _parsed(self: Network) -> tuple[_AnyNetwork, ...]:
+    # Made while __init__ runs, before validators do: the check is here, not in a validator.
+    value: object = self.networks
+    if not isinstance(value, tuple) or not value:
+        raise FieldProblem(
+            "networks", f"must be a non-empty list such as ['10.0.0.0/8']; got {value!r:.60}"
+        )
+    return tuple(_parse_network(each) for each in value)
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Network(Kind):
+    """``key`` is absent or the IP address it holds lies in one of ``networks`` (CIDR)."""
+
+    kind: ClassVar[str] = "network"
+
+    key: str = attrs.field(validator=_key)
+    networks: tuple[str, ...] = attrs.field(converter=_networks)
+    _parsed: tuple[_AnyNetwork, ...] = attrs.field(
+        init=False, repr=False, eq=False, default=attrs.Factory(_parsed, takes_self=True)
+    )
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} lies in {', '.join(self.networks)}"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        value = options.get(self.key)
+        if value is None:
+            return []
+        address = _address(value)
+        if address is not None and any(address in network for network in self._parsed):
+            return []
+        message = f"{self.key} must be an address in {', '.join(self.networks)}; got {_got(value)}"
+        return [(self.key, message)]
+
+
+def _address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return value
+    if not isinstance(value, str):
+        return None  # ipaddress would read an int as an address; an option never means that
+    try:
+        return ipaddress.ip_address(plain(value))  # type: ignore[arg-type]
+    except ValueError:
+        return None
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class MaxTTL(Kind):
+    """Tokens only: the token expires at most ``seconds`` after it is made."""
+
+    kind: ClassVar[str] = "max_ttl"
+
+    seconds: int = attrs.field(validator=_positive)
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset(("expire_time", "now"))
+
+    def _constraint(self) -> str:
+        return f"the token expires at most {self.seconds} seconds after it is made"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        now = options.get("now")
+        if now.__class__ not in (int, float):
+            return []  # not a token's options (prepare_token always puts the time there)
+        issued = int(now)
+        value = options.get("expire_time")
+        expires = issued + DEFAULT_LIFETIME if value is None else _epoch_seconds(value)
+        if isinstance(expires, str):
+            return []  # not a time at all: token-expire-time says so
+        lifetime = expires - issued
+        if lifetime <= self.seconds:
+            return []
+        message = (
+            f"the token would live {lifetime} seconds; at most {self.seconds} are allowed "
+            f"(pass expire_time at most {self.seconds} seconds from now)"
+        )
+        return [("expire_time", message)]
+
+
+#: The built-in kinds by the name a policy gives them.
+BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
+    {cls.kind: cls for cls in (Required, Forbidden, Allowed, Pattern, Length, Network, MaxTTL)}
+)
