@@ -1,7 +1,8 @@
 """Create OpenTok (Vonage Video) sessions through an ordered registry of small, named rules.
 
-``import opentok_rules`` stays light: the client, tokens and the cattrs conversions (and with
-them urllib3, PyJWT and cattrs) are imported the first time one of their names is used.
+``import opentok_rules`` stays light: the client, tokens, the cattrs conversions and policy
+loading (and with them urllib3, PyJWT, cattrs and tomllib) are imported the first time one of
+their names is used.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from opentok_rules.errors import (
     AuthenticationError,
     ConfigurationError,
     OpenTokError,
+    PolicyError,
     RequestError,
     ValidationError,
     Violation,
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
     from opentok_rules.client import OpenTok, Session, SessionRecord
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
+    from opentok_rules.engine.policies import Policy, find_policy, load_policy
     from opentok_rules.engine.token_rules import TokenSpec
     from opentok_rules.tokens import default_token_rules
     from opentok_rules.vonage import VonageVideo
@@ -39,6 +42,9 @@ _LAZY = {
     "OpenTok": "client",
     "Session": "client",
     "SessionRecord": "client",
+    "Policy": "engine.policies",
+    "find_policy": "engine.policies",
+    "load_policy": "engine.policies",
     "spec_from_dict": "engine.convert",
     "spec_to_dict": "engine.convert",
     "TokenSpec": "engine.token_rules",
@@ -58,6 +64,8 @@ __all__ = [
     "OpenTok",
     "OpenTokError",
     "Options",
+    "Policy",
+    "PolicyError",
     "PreparedSession",
     "RequestError",
     "Role",
@@ -73,6 +81,8 @@ __all__ = [
     "__version__",
     "default_rules",
     "default_token_rules",
+    "find_policy",
+    "load_policy",
     "prepare_session",
     "rule",
     "spec_from_dict",

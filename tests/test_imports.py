@@ -27,7 +27,18 @@ def modules_after(code: str) -> set[str]:
 )
 def test_the_package_import_leaves_the_heavy_dependencies_out(code: str) -> None:
     loaded = modules_after(code)
-    assert not loaded & {"urllib3", "jwt", "cattrs"}
+    assert not loaded & {"urllib3", "jwt", "cattrs", "tomllib", "tomli"}
+
+
+def test_policies_are_imported_only_when_one_is_loaded() -> None:
+    code = (
+        "import sys, opentok_rules as o; o.PolicyError; "
+        "print(sorted(m for m in sys.modules if 'polic' in m or 'kinds' in m or 'toml' in m))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(
@@ -35,6 +46,7 @@ def test_the_package_import_leaves_the_heavy_dependencies_out(code: str) -> None
     [
         ("import opentok_rules as o; o.OpenTok('1', 's' * 40)", {"urllib3"}),
         ("import opentok_rules as o; o.spec_to_dict", {"cattrs"}),
+        ("import opentok_rules as o; o.load_policy({})", {"cattrs"}),
         ("import opentok_rules.tokens", set()),
     ],
 )

@@ -229,6 +229,13 @@ def test_unusable_fields_are_refused_naming_the_field(make: Any, field: str, tex
     assert isinstance(caught.value, ValueError)
 
 
+def test_a_violation_is_deny_or_warn() -> None:
+    assert Violation("r", None, "m").severity == "deny"
+    assert Violation("r", None, "m", "warn").severity == "warn"
+    with pytest.raises(ValueError, match="'deny' or 'warn'; got 'error'"):
+        Violation("r", None, "m", "error")
+
+
 def test_the_kinds_by_name() -> None:
     assert sorted(BUILTIN_KINDS) == [
         "allowed",

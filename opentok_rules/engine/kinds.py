@@ -223,8 +223,8 @@ def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) 
 class Kind:
     """What every kind has: ``id``, ``message``, ``severity``, ``when`` and where it came from.
 
-    A subclass says its ``kind`` name, the keys it reads (:meth:`_own_reads`), its constraint
-    in words (:meth:`_constraint`) and what it finds in the options (:meth:`_problems`).
+    A subclass says its ``kind`` name, the keys it reads (``_own_reads``), its constraint in
+    words (``_constraint``) and what it finds in the options (``_problems``).
     """
 
     kind: ClassVar[str] = ""
@@ -389,7 +389,7 @@ def _compiled(self: Pattern) -> re.Pattern[str]:
 @_pure
 @attrs.frozen(kw_only=True)
 class Pattern(Kind):
-    """``key`` is absent or its ``str`` value matches the whole ``pattern`` (Python :mod:`re`)."""
+    """``key`` is absent or its ``str`` value matches the whole ``pattern`` (Python ``re``)."""
 
     kind: ClassVar[str] = "pattern"
 

@@ -1,0 +1,455 @@
+"""Policies: rules as data, from a TOML file (or ``pyproject.toml``) or a mapping.
+
+A policy names a base (the library's ``"default"`` or ``"strict"`` rules), may leave some of
+them out (``disable``), may build on another policy file (``extend``) and adds rules of the
+built-in kinds (:mod:`opentok_rules.kinds`) or of installed plugin kinds (entry points in the
+group ``opentok_rules.kinds``) to the session rules (``[[session]]``) and the token rules
+(``[[token]]``). :func:`load_policy` checks all of it before it returns anything: a policy
+that cannot be used raises :class:`~opentok_rules.PolicyError` naming the file, the rule, the
+field and what to write instead, and nothing of it is loaded.
+
+This module, tomllib and cattrs are imported only when a policy is loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
+from opentok_rules._messages import short_repr
+from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, MaxTTL
+from opentok_rules.engine.registry import Rule, RuleRegistry
+from opentok_rules.engine.session_rules import default_rules, strict_rules
+from opentok_rules.engine.token_rules import default_token_rules
+from opentok_rules.errors import PolicyError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
+    import tomli as tomllib
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "POLICY_FILE",
+    "Policy",
+    "find_policy",
+    "load_policy",
+]
+
+#: The file a policy is written in, found by :func:`find_policy`.
+POLICY_FILE = "opentok-rules.toml"
+#: The entry point group installed kinds are declared in.
+ENTRY_POINT_GROUP = "opentok_rules.kinds"
+_PYPROJECT = "pyproject.toml"
+_TOOL_TABLE = "opentok-rules"
+
+_BASES: Mapping[str, Callable[[], RuleRegistry]] = {
+    "default": default_rules,
+    "strict": strict_rules,
+}
+_TOP_KEYS = ("base", "disable", "extend", "session", "token")
+#: Fields of a rule's table that the loader reads itself; the rest are the kind's.
+_PLACEMENT = ("before", "after")
+_SECTIONS = {"session": "session", "token": "token"}
+
+
+@attrs.frozen
+class Policy:
+    """A loaded policy: its session ``rules``, its ``token_rules`` and the file it came from.
+
+    Pass the registries to :func:`~opentok_rules.prepare_session` or a client
+    (``OpenTok(key, secret, rules=policy.rules, token_rules=policy.token_rules)``).
+    ``source`` is ``None`` for a policy given as a mapping.
+    """
+
+    rules: RuleRegistry
+    token_rules: RuleRegistry
+    source: Path | None = None
+
+
+def load_policy(source: str | os.PathLike[str] | Mapping[str, Any]) -> Policy:
+    """The policy in a TOML file (``opentok-rules.toml``, or the ``[tool.opentok-rules]``
+    table of a ``pyproject.toml``), or in a mapping of the same structure.
+
+    A relative ``extend`` is read relative to the file (to the working directory for a
+    mapping). Raises :class:`~opentok_rules.PolicyError` for any policy that cannot be used.
+    """
+    if isinstance(source, Mapping):
+        return _Loader().policy(source, None)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        loader = _Loader()
+        return loader.policy(loader.read(path, None), path)
+    raise TypeError(
+        f"load_policy() takes a path (str or os.PathLike) or a mapping; got {type(source).__name__}"
+    )
+
+
+def find_policy(start: str | os.PathLike[str] = ".") -> Path | None:
+    """The nearest ``opentok-rules.toml``, or ``pyproject.toml`` holding
+    ``[tool.opentok-rules]``, in ``start`` and its parents; ``None`` when there is none.
+
+    In one folder ``opentok-rules.toml`` comes first. A ``pyproject.toml`` that is not valid
+    TOML raises :class:`~opentok_rules.PolicyError` (it cannot be told whether it holds one).
+    """
+    here = Path(start).resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / POLICY_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / _PYPROJECT
+        if pyproject.is_file() and _TOOL_TABLE in _toml(pyproject).get("tool", {}):
+            return pyproject
+    return None
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    try:
+        return tomllib.loads(text.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: is not UTF-8 text (TOML files are): {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends "(at line L, column C)": kept as it is.
+        raise PolicyError(f"{path}: is not valid TOML: {exc}") from exc
+
+
+def _suggest(name: str, valid: Sequence[str], what: str) -> str:
+    """``did you mean 'x'?`` for a misspelt name, else the valid names."""
+    close = difflib.get_close_matches(name, valid, n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"the {what} are {', '.join(map(repr, valid))}" if valid else f"there are no {what}"
+
+
+@attrs.frozen
+class _Where:
+    """Where in a policy a problem is: the file (or a mapping) and the rule, for messages."""
+
+    file: Path | None
+    rule: str | None = None
+
+    def __str__(self) -> str:
+        place = "policy mapping" if self.file is None else str(self.file)
+        return place if self.rule is None else f"{place}: {self.rule}"
+
+    def error(self, field: str | None, problem: str) -> PolicyError:
+        at = f"{self}: {field}: " if field is not None else f"{self}: "
+        return PolicyError(at + problem)
+
+
+@attrs.frozen
+class _Entry:
+    """One rule table, checked: where it is, its rule, and where to put it."""
+
+    where: _Where
+    rule: Rule
+    before: str | None
+    after: str | None
+
+
+@attrs.frozen
+class _Layer:
+    """One policy file (or mapping) of a chain of ``extend``: what it adds and leaves out."""
+
+    where: _Where
+    base: str | None
+    disable: tuple[str, ...]
+    session: tuple[_Entry, ...]
+    token: tuple[_Entry, ...]
+
+
+class _Loader:
+    """Reads one policy and the chain it extends; every check happens before anything is
+    returned, so a broken policy loads nothing."""
+
+    def __init__(self) -> None:
+        self._plugins: dict[str, Any] | None = None
+        self._converter = _converter()
+
+    def read(self, path: Path, extended_by: _Where | None) -> Mapping[str, Any]:
+        """The policy table in ``path`` (a ``pyproject.toml``'s ``[tool.opentok-rules]``)."""
+        if not path.is_file():
+            if extended_by is not None:
+                raise extended_by.error(
+                    "extend", f"{path} does not exist (paths are relative to the file)"
+                )
+            raise PolicyError(f"{path}: no such policy file")
+        data = _toml(path)
+        if path.name != _PYPROJECT:
+            return data
+        table = data.get("tool", {}).get(_TOOL_TABLE)
+        if not isinstance(table, Mapping):
+            raise PolicyError(f"{path}: has no [tool.{_TOOL_TABLE}] table")
+        return table
+
+    def policy(self, data: Mapping[str, Any], path: Path | None) -> Policy:
+        layers = self._chain(data, path)
+        base = next((layer.base for layer in layers if layer.base is not None), "default")
+        rules = _BASES[base]()
+        token_rules = default_token_rules()
+        seen: dict[str, _Where] = {}
+        for layer in reversed(layers):  # the extended policy first, this file's last
+            _disable(layer, rules, token_rules)
+            for section, registry in (("session", rules), ("token", token_rules)):
+                for entry in getattr(layer, section):
+                    _place(entry, registry, rules, token_rules, seen)
+        return Policy(rules, token_rules, path)
+
+    def _chain(self, data: Mapping[str, Any], path: Path | None) -> list[_Layer]:
+        """This policy and the ones it extends, this one first; cycles refused."""
+        layers: list[_Layer] = []
+        files: list[Path] = []
+        while True:
+            where = _Where(path)
+            layers.append(self._layer(data, where))
+            extend = data.get("extend")
+            if extend is None:
+                return layers
+            if not isinstance(extend, str) or not extend:
+                raise where.error("extend", f"must be a path string; got {short_repr(extend)}")
+            folder = Path.cwd() if path is None else path.parent
+            if path is not None:
+                files.append(path.resolve())
+            target = (folder / extend).resolve()
+            if target in files:
+                cycle = " -> ".join(str(each) for each in [*files, target])
+                raise where.error("extend", f"extends itself in a cycle: {cycle}")
+            data, path = self.read(target, where), target
+
+    def _layer(self, data: Mapping[str, Any], where: _Where) -> _Layer:
+        if not isinstance(data, Mapping):
+            raise where.error(None, f"a policy is a table; got {short_repr(data)}")
+        for key in data:
+            if key not in _TOP_KEYS:
+                hint = _suggest(str(key), _TOP_KEYS, "policy keys")
+                raise where.error(None, f"unknown key {short_repr(key)}; {hint}")
+        base = data.get("base")
+        if base is not None and base not in _BASES:
+            hint = _suggest(str(base), list(_BASES), "bases")
+            raise where.error("base", f"unknown base {short_repr(base)}; {hint}")
+        disable = data.get("disable", ())
+        if not isinstance(disable, (list, tuple)) or not all(
+            isinstance(each, str) for each in disable
+        ):
+            raise where.error("disable", f"must be a list of rule ids; got {short_repr(disable)}")
+        return _Layer(
+            where,
+            base,
+            tuple(disable),
+            self._entries(data, "session", where),
+            self._entries(data, "token", where),
+        )
+
+    def _entries(self, data: Mapping[str, Any], section: str, where: _Where) -> tuple[_Entry, ...]:
+        tables = data.get(section, ())
+        if not isinstance(tables, (list, tuple)):
+            raise where.error(
+                section,
+                f"must be an array of tables ([[{section}]] in TOML); got {short_repr(tables)}",
+            )
+        return tuple(
+            self._entry(table, section, index, where.file) for index, table in enumerate(tables)
+        )
+
+    def _entry(self, table: object, section: str, index: int, file: Path | None) -> _Entry:
+        label = f"{section}[{index}]"
+        if not isinstance(table, Mapping):
+            raise _Where(file, label).error(None, f"must be a table; got {short_repr(table)}")
+        rule_id = table.get("id")
+        if isinstance(rule_id, str) and rule_id:
+            label += f" (id {rule_id!r})"
+        where = _Where(file, label)
+        if "id" not in table:
+            raise where.error("id", "is missing; every rule needs an id, unique in the policy")
+        kind_name = table.get("kind")
+        if not isinstance(kind_name, str):
+            problem = "is missing" if kind_name is None else f"must be a string; got {kind_name!r}"
+            raise where.error("kind", f"{problem}; the kinds are {', '.join(BUILTIN_KINDS)}")
+        cls = self._kind(kind_name, where)
+        if section == "session" and cls is MaxTTL:
+            raise where.error("kind", "max_ttl is for tokens only; put it under [[token]]")
+        before, after = table.get("before"), table.get("after")
+        for name, value in (("before", before), ("after", after)):
+            if value is not None and not isinstance(value, str):
+                raise where.error(name, f"must be a rule id; got {short_repr(value)}")
+        if before is not None and after is not None:
+            raise where.error("after", "give before or after, not both")
+        fields = {k: v for k, v in table.items() if k not in ("kind", *_PLACEMENT)}
+        rule = self._structure(cls, kind_name, fields, where)
+        return _Entry(where, rule, before, after)
+
+    def _kind(self, name: str, where: _Where) -> type:
+        plugins = self._entry_points()
+        if name in BUILTIN_KINDS:
+            if name in plugins:
+                raise where.error("kind", _clash(plugins[name]))
+            return BUILTIN_KINDS[name]
+        if name not in plugins:
+            hint = _suggest(name, [*BUILTIN_KINDS, *plugins], "kinds")
+            raise where.error("kind", f"unknown kind {name!r}; {hint}")
+        point = plugins[name]
+        try:
+            cls = point.load()
+        except Exception as exc:
+            raise where.error(
+                "kind",
+                f"the plugin kind {name!r} (entry point {point.name} = {point.value}) cannot "
+                f"be imported: {type(exc).__name__}: {exc}",
+            ) from exc
+        if not (isinstance(cls, type) and attrs.has(cls)):
+            raise where.error(
+                "kind",
+                f"the plugin kind {name!r} (entry point {point.name} = {point.value}) is not "
+                "an attrs class",
+            )
+        return cls
+
+    def _entry_points(self) -> dict[str, Any]:
+        # Listed once per load and only read here: a plugin's module is imported only when a
+        # policy names its kind (EntryPoint.load).
+        if self._plugins is None:
+            from importlib.metadata import entry_points
+
+            self._plugins = {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+        return self._plugins
+
+    def _structure(self, cls: type, kind_name: str, fields: dict[str, Any], where: _Where) -> Rule:
+        known = [a.alias for a in attrs.fields(cls) if a.init and a.name != "source"]
+        for key in fields:
+            if key not in known:
+                hint = _suggest(str(key), [*known, "kind", *_PLACEMENT], "fields")
+                raise where.error(short_repr(key), f"unknown field for kind {kind_name!r}; {hint}")
+        for attribute in attrs.fields(cls):
+            if (
+                attribute.init
+                and attribute.default is attrs.NOTHING
+                and attribute.alias not in fields
+            ):
+                raise where.error(attribute.alias, f"is missing; kind {kind_name!r} needs it")
+        if where.file is not None and "source" in attrs.fields_dict(cls):
+            fields = {**fields, "source": str(where.file)}
+        try:
+            rule: object = self._converter.structure(fields, cls)
+        except FieldProblem as exc:
+            raise where.error(exc.field, exc.problem) from exc
+        except ClassValidationError as exc:
+            field, problem = _first_problem(exc)
+            raise where.error(field, problem) from exc
+        except ForbiddenExtraKeysError as exc:  # pragma: no cover - checked above
+            raise where.error(None, str(exc)) from exc
+        except Exception as exc:
+            raise where.error(
+                None, f"kind {kind_name!r} cannot be made: {type(exc).__name__}: {exc}"
+            ) from exc
+        if not isinstance(getattr(rule, "id", None), str) or not callable(
+            getattr(rule, "apply", None)
+        ):
+            raise where.error("kind", f"kind {kind_name!r} does not make a rule (id, apply)")
+        return rule  # type: ignore[return-value]
+
+
+def _clash(point: Any) -> str:
+    return (
+        f"the plugin entry point {point.name} = {point.value} (group {ENTRY_POINT_GROUP}) has "
+        f"the name of the built-in kind {point.name!r}; rename the plugin's entry point"
+    )
+
+
+def _first_problem(exc: BaseException) -> tuple[str | None, str]:
+    """The field and the problem of the first error cattrs collected."""
+    for inner, path in _leaves(exc, ()):
+        field = path[0] if path else None
+        if isinstance(inner, FieldProblem):
+            return inner.field, inner.problem
+        return field, str(inner)
+    return None, str(exc)  # pragma: no cover - a ClassValidationError holds at least one
+
+
+def _leaves(
+    exc: BaseException, path: tuple[str, ...]
+) -> Iterator[tuple[BaseException, tuple[str, ...]]]:
+    inner = getattr(exc, "exceptions", None)
+    if not inner:
+        yield exc, path
+        return
+    for each in inner:
+        notes = [note for note in getattr(each, "__notes__", ()) if hasattr(note, "name")]
+        name = str(notes[0].name) if notes else None
+        yield from _leaves(each, (*path, name) if name is not None else path)
+
+
+def _disable(layer: _Layer, rules: RuleRegistry, token_rules: RuleRegistry) -> None:
+    for rule_id in layer.disable:
+        for registry in (rules, token_rules):
+            if rule_id in registry.ids():
+                registry.remove(rule_id)
+                break
+        else:
+            hint = _suggest(rule_id, [*rules.ids(), *token_rules.ids()], "rule ids")
+            raise layer.where.error("disable", f"no rule has the id {rule_id!r}; {hint}")
+
+
+def _place(
+    entry: _Entry,
+    registry: RuleRegistry,
+    rules: RuleRegistry,
+    token_rules: RuleRegistry,
+    seen: dict[str, _Where],
+) -> None:
+    rule_id = entry.rule.id
+    if rule_id in rules.ids() or rule_id in token_rules.ids():
+        first = seen.get(rule_id)
+        where = f"by {first}" if first is not None else "by a rule of the base"
+        raise entry.where.error("id", f"{rule_id!r} is taken already ({where}); ids are unique")
+    seen[rule_id] = entry.where
+    target = entry.before if entry.before is not None else entry.after
+    if target is None:
+        registry.add(entry.rule)
+        return
+    if target not in registry.ids():
+        field = "before" if entry.before is not None else "after"
+        hint = _suggest(target, registry.ids(), "rule ids here")
+        raise entry.where.error(field, f"no rule has the id {target!r}; {hint}")
+    if entry.before is not None:
+        registry.insert_before(target, entry.rule)
+    else:
+        registry.insert_after(target, entry.rule)
+
+
+def _converter() -> cattrs.Converter:
+    """A converter that takes a table's values as they are written: no ``"5"`` from ``5``."""
+    converter = cattrs.Converter(forbid_extra_keys=True)
+
+    def exact(kind: type, what: str) -> Callable[[Any, Any], Any]:
+        def structure(value: Any, _: Any) -> Any:
+            if value.__class__ is not kind:
+                raise TypeError(f"must be {what}; got {short_repr(value)}")
+            return value
+
+        return structure
+
+    converter.register_structure_hook(str, exact(str, "a string"))
+    converter.register_structure_hook(int, exact(int, "a whole number"))
+    converter.register_structure_hook(bool, exact(bool, "true or false"))
+    # Everything else (lists, tables, unions of values) is handed over as written and checked
+    # by the kind's own validators, which name the field and say what is wrong.
+    converter.register_structure_hook_func(_passed_through, lambda value, _: value)
+    return converter
+
+
+def _passed_through(kind: Any) -> bool:
+    return not (isinstance(kind, type) and (attrs.has(kind) or kind in (str, int, bool)))
