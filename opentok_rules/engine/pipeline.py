@@ -9,7 +9,7 @@ import attrs
 
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry
 from opentok_rules.engine.session_rules import default_rules
-from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.engine.shared import spec_after_rules
 from opentok_rules.spec import SessionSpec
 from opentok_rules.values import ArchiveMode, MediaMode
 
@@ -73,16 +73,7 @@ def _spec_for(
         remembered: SessionSpec | None = memo.get(key)
         if remembered is not None:
             return remembered
-    violations = registry.apply(working)
-    if violations:
-        raise ValidationError(violations)
-    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
-    # keywords as it is (the fastest call). An edited registry may leave other keys or values
-    # a SessionSpec refuses; that must still surface as a ValidationError, not a TypeError.
-    try:
-        spec = SessionSpec(**working)
-    except (TypeError, ValueError) as exc:
-        raise _spec_refused(exc) from None
+    spec = spec_after_rules(registry, working, _build_spec, "session", "SessionSpec")
     if memo is not None and key is not None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()  # bounded: callers with ever new options must not grow it without end
@@ -128,6 +119,8 @@ def _working_options(
     return working
 
 
-def _spec_refused(exc: Exception) -> ValidationError:
-    message = f"the rules let through options a SessionSpec cannot hold: {exc}"
-    return ValidationError([Violation("session-spec", None, message)])
+def _build_spec(working: dict[str, Any]) -> SessionSpec:
+    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
+    # keywords as it is (the fastest call). An edited registry may leave other keys or values
+    # a SessionSpec refuses; spec_after_rules makes that a ValidationError, not a TypeError.
+    return SessionSpec(**working)
