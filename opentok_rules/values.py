@@ -12,6 +12,7 @@ __all__ = [
     "MediaMode",
     "Role",
     "member_by_name",
+    "member_for",
     "plain_str",
     "utf8_encodable",
 ]
@@ -92,3 +93,27 @@ def member_by_name(value: enum.Enum, names: Mapping[str, T]) -> T | None:
     except Exception:  # a hostile enum's name property may raise anything
         return None
     return names.get(str.lower(name)) if isinstance(name, str) else None
+
+
+def member_for(
+    value: object,
+    values: Mapping[str, T],
+    names: Mapping[str, T] | None = None,
+    *,
+    any_case: bool = False,
+) -> T | None:
+    """Our member that ``value`` stands for, or ``None`` when it stands for none of ours.
+
+    An enum member (ours, or another library's) is read by its name (see
+    :func:`member_by_name`), looked up in ``names`` (``values`` when not given); failing that, a
+    ``str`` is read by its exact characters (:func:`plain_str`; lower-cased with ``any_case``)
+    and looked up in ``values``. The one way every rule reads an enumerated option.
+    """
+    if isinstance(value, enum.Enum):
+        found = member_by_name(value, values if names is None else names)
+        if found is not None:
+            return found
+    if isinstance(value, str):
+        # str.lower of the exact characters too: a subclass's own lower() must not decide.
+        return values.get(str.lower(value) if any_case else plain_str(value))
+    return None

@@ -9,7 +9,8 @@ import attrs
 
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry
 from opentok_rules.engine.session_rules import default_rules
-from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.engine.shared import spec_after_rules
+from opentok_rules.errors import Violation
 from opentok_rules.spec import SessionSpec
 from opentok_rules.values import ArchiveMode, MediaMode
 
@@ -28,7 +29,6 @@ _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 
 #: What the rules make of options: the spec, and the findings of "warn" rules (usually none).
 Outcome: TypeAlias = "tuple[SessionSpec, tuple[Violation, ...]]"
-_NO_WARNINGS: tuple[Violation, ...] = ()
 
 
 @attrs.frozen
@@ -85,35 +85,12 @@ def _outcome_for(
         remembered: Outcome | None = memo.get(key)
         if remembered is not None:
             return remembered
-    violations = registry.apply(working)
-    warnings = _NO_WARNINGS
-    if violations:
-        warnings, denied = _by_severity(violations)
-        if denied:
-            raise ValidationError(denied)
-    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
-    # keywords as it is (the fastest call). An edited registry may leave other keys or values
-    # a SessionSpec refuses; that must still surface as a ValidationError, not a TypeError.
-    try:
-        spec = SessionSpec(**working)
-    except (TypeError, ValueError) as exc:
-        raise _spec_refused(exc) from None
-    outcome = (spec, warnings)
+    outcome = spec_after_rules(registry, working, _build_spec, "session", "SessionSpec")
     if memo is not None and key is not None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()  # bounded: callers with ever new options must not grow it without end
         memo[key] = outcome
     return outcome
-
-
-def _by_severity(
-    violations: list[Violation],
-) -> tuple[tuple[Violation, ...], list[Violation]]:
-    """The warnings and the refusals among ``violations``, each in registry order."""
-    warnings = tuple(each for each in violations if each.severity == "warn")
-    if not warnings:
-        return _NO_WARNINGS, violations
-    return warnings, [each for each in violations if each.severity != "warn"]
 
 
 #: Option values a memo key may hold, by exact type: their equality and hash can be trusted
@@ -154,6 +131,8 @@ def _working_options(
     return working
 
 
-def _spec_refused(exc: Exception) -> ValidationError:
-    message = f"the rules let through options a SessionSpec cannot hold: {exc}"
-    return ValidationError([Violation("session-spec", None, message)])
+def _build_spec(working: dict[str, Any]) -> SessionSpec:
+    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
+    # keywords as it is (the fastest call). An edited registry may leave other keys or values
+    # a SessionSpec refuses; spec_after_rules makes that a ValidationError, not a TypeError.
+    return SessionSpec(**working)

@@ -8,7 +8,6 @@ rules before it.
 
 from __future__ import annotations
 
-import enum
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -16,17 +15,11 @@ from typing import Any, ClassVar
 
 import attrs
 
-from opentok_rules._messages import closest_hint, short_repr, shown
+from opentok_rules._messages import shown
 from opentok_rules.engine.registry import Options, RuleRegistry, _pure
+from opentok_rules.engine.shared import TextLengthRule, unknown_option
 from opentok_rules.errors import Violation
-from opentok_rules.values import (
-    ARCHIVE_RESOLUTIONS,
-    ArchiveMode,
-    MediaMode,
-    member_by_name,
-    plain_str,
-    utf8_encodable,
-)
+from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, member_for, plain_str
 
 __all__ = [
     "SESSION_OPTION_KEYS",
@@ -56,11 +49,10 @@ SESSION_OPTION_KEYS: tuple[str, ...] = (
     "e2ee",
 )
 _KEY_SET = frozenset(SESSION_OPTION_KEYS)
+# Our members by value, which is also their name in lower case: member_for reads another
+# library's enum member by its name (the opentok SDK's MediaModes.routed has the value "disabled").
 _ARCHIVE_MODES = {m.value: m for m in ArchiveMode}
-# Another library's enum members are read by name (the opentok SDK's MediaModes.routed has the
-# value "disabled"); see member_by_name.
-_MEDIA_NAMES = {m.value: m for m in MediaMode}
-_ARCHIVE_NAMES = _ARCHIVE_MODES
+_MEDIA_MODES = {m.value: m for m in MediaMode}
 # Enum members as module constants: a module global is read faster than a class attribute,
 # and these are read by every rule on every call.
 _ROUTED, _RELAYED = MediaMode.ROUTED, MediaMode.RELAYED
@@ -87,19 +79,6 @@ def _is_always(value: object) -> bool:
 
 def _is_manual(value: object) -> bool:
     return value is _MANUAL or (isinstance(value, str) and _str_eq(value, "manual") is True)
-
-
-def _archive_mode(value: object) -> ArchiveMode | None:
-    """The archive mode ``value`` names (a member, its value, or an enum member's name)."""
-    if isinstance(value, ArchiveMode):
-        return value
-    if isinstance(value, enum.Enum):
-        found = member_by_name(value, _ARCHIVE_NAMES)
-        if found is not None:
-            return found
-    if isinstance(value, str):
-        return _ARCHIVE_MODES.get(plain_str(value))
-    return None
 
 
 @_pure
@@ -134,12 +113,7 @@ class KnownKeysRule:
         return tuple(self._violation(key) for key in unknown)
 
     def _violation(self, key: Any) -> Violation:
-        if not isinstance(key, str):
-            message = f"option names are strings; got {shown(key)}"
-            return Violation(self.id, short_repr(key), message)
-        name = plain_str(key)
-        hint = closest_hint(name, SESSION_OPTION_KEYS)
-        return Violation(self.id, name, f"{name[:40]!r} is not a session option; {hint}")
+        return unknown_option(self.id, key, SESSION_OPTION_KEYS, "session")
 
 
 @_pure
@@ -178,12 +152,14 @@ def _media_text(value: object) -> str:
     """What a media mode value says, as a plain str: ``""`` for one that says nothing."""
     if value is None:
         return "relayed"  # absent or None means relayed
-    if isinstance(value, enum.Enum) and not isinstance(value, MediaMode):
-        found = member_by_name(value, _MEDIA_NAMES)
-        if found is not None:
-            return found.value
     # The characters themselves: a subclass's __eq__ must not decide (MediaMode's included).
-    return plain_str(value) if isinstance(value, str) else ""
+    found = member_for(value, _MEDIA_MODES)
+    return "" if found is None else found.value
+
+
+def _archive_mode(value: object) -> ArchiveMode | None:
+    """The archive mode ``value`` names (a member, its value, or an enum member's name)."""
+    return member_for(value, _ARCHIVE_MODES)
 
 
 @_pure
@@ -391,7 +367,7 @@ class ManualArchiveForbidsNameAndResolutionRule:
 
 @_pure
 @attrs.frozen
-class ArchiveNameLengthRule:
+class ArchiveNameLengthRule(TextLengthRule):
     """``archive_name`` is a string of at most 80 characters; empty means no name."""
 
     id: ClassVar[str] = "archive-name-length"
@@ -401,39 +377,13 @@ class ArchiveNameLengthRule:
     )
     reads: ClassVar[frozenset[str]] = _keys("archive_name")
     fills: ClassVar[frozenset[str]] = _keys("archive_name")
-
-    def apply(self, options: Options) -> Sequence[Violation]:
-        value = options.get("archive_name")
-        if value is None or (
-            value.__class__ is str
-            and 0 < len(value) <= _MAX_ARCHIVE_NAME
-            and (value.isascii() or utf8_encodable(value))
-        ):
-            return ()
-        if not isinstance(value, str):
-            message = f"archive_name must be a str; got {shown(value)}"
-            return (Violation(self.id, "archive_name", message),)
-        if type(value) is not str:
-            # Measure the characters that will be sent, not what a subclass's __len__ says.
-            value = options["archive_name"] = plain_str(value)
-        if not value:
-            # The Ruby SDK sends an empty archiveName and the service names the archive
-            # itself; sending nothing says the same without an empty form field.
-            options["archive_name"] = None
-            return ()
-        if len(value) > _MAX_ARCHIVE_NAME:
-            message = (
-                f"archive_name is {len(value)} characters long; "
-                f"the service allows at most {_MAX_ARCHIVE_NAME}"
-            )
-        elif not utf8_encodable(value):
-            message = (
-                "archive_name holds a lone surrogate (such as '\\ud800'), which cannot be sent "
-                "as UTF-8; pass real text"
-            )
-        else:
-            return ()
-        return (Violation(self.id, "archive_name", message),)
+    key: ClassVar[str] = "archive_name"
+    most: ClassVar[int] = _MAX_ARCHIVE_NAME
+    label: ClassVar[str] = "archive_name"
+    too_long: ClassVar[str] = f"the service allows at most {_MAX_ARCHIVE_NAME}"
+    # The Ruby SDK sends an empty archiveName and the service names the archive itself;
+    # sending nothing says the same without an empty form field.
+    empty_means_none: ClassVar[bool] = True
 
 
 @_pure

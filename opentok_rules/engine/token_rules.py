@@ -31,7 +31,6 @@ The working dict, as the rules see it:
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
 import logging
 import math
@@ -40,11 +39,12 @@ from typing import Any, ClassVar
 
 import attrs
 
-from opentok_rules._messages import closest_hint, short_repr, shown
+from opentok_rules._messages import short_repr, shown
 from opentok_rules.engine.registry import Options, RuleRegistry
-from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.engine.shared import TextLengthRule, spec_after_rules, unknown_option
+from opentok_rules.errors import Violation
 from opentok_rules.session_ids import session_id_fields
-from opentok_rules.values import Role, member_by_name, plain_str, utf8_encodable
+from opentok_rules.values import Role, member_for, plain_str, utf8_encodable
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -166,14 +166,7 @@ class TokenKnownKeysRule:
         return tuple(self._violation(key) for key in unknown)
 
     def _violation(self, key: object) -> Violation:
-        if not isinstance(key, str):
-            return Violation(self.id, None, f"option names are strings; got {shown(key)}")
-        name = plain_str(key)[:40]
-        if name in _CONTEXT_HINTS:
-            message = f"{name!r} cannot be passed as a token option: {_CONTEXT_HINTS[name]}"
-            return Violation(self.id, name, message)
-        hint = closest_hint(name, TOKEN_OPTION_KEYS)
-        return Violation(self.id, name, f"{name!r} is not a token option; {hint}")
+        return unknown_option(self.id, key, TOKEN_OPTION_KEYS, "token", _CONTEXT_HINTS)
 
 
 @attrs.frozen
@@ -234,10 +227,7 @@ class TokenRoleRule:
             return ()
         if value.__class__ is Role:
             return ()
-        found = member_by_name(value, _ROLE_NAMES_MAP) if isinstance(value, enum.Enum) else None
-        if found is None and isinstance(value, str):
-            # str.lower of the exact characters: a subclass's own lower() must not decide.
-            found = _ROLES.get(str.lower(value))
+        found = member_for(value, _ROLES, _ROLE_NAMES_MAP, any_case=True)
         if found is not None:
             options["role"] = found
             return ()
@@ -297,7 +287,7 @@ def _epoch_seconds(value: object) -> int | str:
 
 
 @attrs.frozen
-class TokenDataLengthRule:
+class TokenDataLengthRule(TextLengthRule):
     """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
 
     id: ClassVar[str] = "token-data-length"
@@ -306,28 +296,13 @@ class TokenDataLengthRule:
     )
     reads: ClassVar[frozenset[str]] = frozenset(("data",))
     fills: ClassVar[frozenset[str]] = frozenset(("data",))
-
-    def apply(self, options: Options) -> Sequence[Violation]:
-        value = options.get("data")
-        if value is None:
-            options.pop("data", None)
-            return ()
-        if not isinstance(value, str):
-            message = f"data (connection data) must be a str; got {shown(value)}"
-            return (Violation(self.id, "data", message),)
-        if type(value) is not str:
-            # What is signed is the characters; len() and the rest must judge those.
-            value = options["data"] = plain_str(value)
-        if len(value) >= DATA_LIMIT:
-            message = (
-                f"data is {len(value)} characters long; connection data must be fewer than "
-                f"{DATA_LIMIT} characters (keep ids in it and look the rest up on your server)"
-            )
-        elif not utf8_encodable(value):
-            message = "data contains a lone surrogate, which cannot be encoded as UTF-8"
-        else:
-            return ()
-        return (Violation(self.id, "data", message),)
+    key: ClassVar[str] = "data"
+    most: ClassVar[int] = DATA_LIMIT - 1
+    label: ClassVar[str] = "data (connection data)"
+    too_long: ClassVar[str] = (
+        f"connection data must be fewer than {DATA_LIMIT} characters (keep ids in it and "
+        "look the rest up on your server)"
+    )
 
 
 @attrs.frozen
@@ -563,6 +538,7 @@ def token_outcome(
 ) -> tuple[TokenSpec, tuple[Violation, ...]]:
     """:func:`prepare_token`'s spec, and what ``"warn"`` rules found (not logged here)."""
     now = _now(clock)
+    issued_at = int(now)
     working: Options = {
         **options,
         "session_id": session_id,
@@ -573,34 +549,21 @@ def token_outcome(
         "option_names": tuple(options),
     }
     registry = _DEFAULT_TOKEN_RULES if rules is None else rules
-    violations = registry.apply(working)
-    warnings: tuple[Violation, ...] = ()
-    if violations:
-        warnings = tuple(each for each in violations if each.severity == "warn")
-        denied = [each for each in violations if each.severity != "warn"]
-        if denied:
-            raise ValidationError(denied)
-    get = working.get
-    try:
+
+    def build(working: Options) -> TokenSpec:
         # The rules promised these types; TokenSpec checks the promise.
-        spec = TokenSpec(
+        get = working.get
+        return TokenSpec(
             get("session_id"),  # type: ignore[arg-type]
             get("role"),
-            int(now),
+            issued_at,
             get("expire_time"),  # type: ignore[arg-type]
             get("data"),
             get("initial_layout_class_list"),
             get("token_type"),  # type: ignore[arg-type]
         )
-    except (TypeError, ValueError) as exc:
-        # An edited registry (a normalizing rule removed, say) may leave values no token can
-        # be signed from: the caller hears of it as of any other refused option.
-        message = (
-            f"the token rules left options a TokenSpec cannot hold: {exc}; keep the default "
-            "token rule for it or normalize it the same way"
-        )
-        raise ValidationError([Violation("token-spec", None, message)]) from None
-    return spec, warnings
+
+    return spec_after_rules(registry, working, build, "token", "TokenSpec")
 
 
 # Used when the caller gives no rules. Private, so nobody can edit it; building seven rules

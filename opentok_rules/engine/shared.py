@@ -1,0 +1,154 @@
+"""What the session rules and the token rules have in common, written once.
+
+The two rule sets judge different options, but several of their pieces are the same logic: a
+refused option name, a text option held to a length, and turning the options the rules left
+into a spec (or one violation saying why none can be made). Each is here, so a rule set added
+later (policy kinds, say) starts from the same conventions instead of a third copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar, TypeVar
+
+import attrs
+
+from opentok_rules._messages import closest_hint, short_repr, shown
+from opentok_rules.engine.registry import Options, RuleRegistry
+from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.values import plain_str, utf8_encodable
+
+__all__ = [
+    "NAME_CUT",
+    "NO_WARNINGS",
+    "TextLengthRule",
+    "by_severity",
+    "spec_after_rules",
+    "unknown_option",
+]
+
+S = TypeVar("S")
+
+#: How many characters of a refused option name a violation keeps, in its field and message.
+NAME_CUT = 40
+
+_NO_REASONS: Mapping[str, str] = {}
+
+
+def unknown_option(
+    rule_id: str,
+    key: object,
+    valid: Sequence[str],
+    what: str,
+    reasons: Mapping[str, str] = _NO_REASONS,
+) -> Violation:
+    """The violation for an option name that is not one of ``valid``.
+
+    One convention for every known-keys rule: the ``field`` always names the key (a name cut to
+    :data:`NAME_CUT` characters, exactly as the message shows it; a key that is not a ``str``
+    as its short repr, never ``None``, which means a combination of options), and the message
+    suggests the closest valid name. ``reasons`` explains names that are refused on purpose.
+    """
+    if not isinstance(key, str):
+        return Violation(rule_id, short_repr(key), f"option names are strings; got {shown(key)}")
+    name = plain_str(key)[:NAME_CUT]
+    reason = reasons.get(name)
+    if reason is not None:
+        return Violation(rule_id, name, f"{name!r} cannot be passed as a {what} option: {reason}")
+    hint = closest_hint(name, valid)
+    return Violation(rule_id, name, f"{name!r} is not a {what} option; {hint}")
+
+
+@attrs.frozen
+class TextLengthRule:
+    """A text option, when given, is a ``str`` of at most :attr:`most` characters.
+
+    The base of ``archive-name-length`` and ``token-data-length``: a subclass names the option
+    and its limit. The characters judged are the ones that will be sent
+    (:func:`~opentok_rules.values.plain_str`), whatever a ``str`` subclass's ``__len__`` says,
+    and they must be writable as UTF-8.
+    """
+
+    id: ClassVar[str]
+    key: ClassVar[str]
+    #: The most characters the option may hold.
+    most: ClassVar[int]
+    #: How the wrong-type message names the option.
+    label: ClassVar[str]
+    #: What follows "KEY is N characters long; " in the message for a text that is too long.
+    too_long: ClassVar[str]
+    #: Whether an empty text means "not given" (it is then removed, and nothing is sent).
+    empty_means_none: ClassVar[bool] = False
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        key = self.key
+        value = options.get(key)
+        if value is None or (
+            value.__class__ is str
+            and (value or not self.empty_means_none)
+            and len(value) <= self.most
+            and (value.isascii() or utf8_encodable(value))
+        ):
+            return ()
+        if not isinstance(value, str):
+            return (Violation(self.id, key, f"{self.label} must be a str; got {shown(value)}"),)
+        if type(value) is not str:
+            # Measure the characters that will be sent, not what a subclass's __len__ says.
+            value = options[key] = plain_str(value)
+        if not value and self.empty_means_none:
+            options[key] = None
+            return ()
+        if len(value) > self.most:
+            message = f"{key} is {len(value)} characters long; {self.too_long}"
+        elif not utf8_encodable(value):
+            message = (
+                f"{key} holds a lone surrogate (such as '\\ud800'), which cannot be sent as "
+                "UTF-8; pass real text"
+            )
+        else:
+            return ()
+        return (Violation(self.id, key, message),)
+
+
+def spec_after_rules(
+    registry: RuleRegistry,
+    working: Options,
+    build: Callable[[Options], S],
+    kind: str,
+    spec_name: str,
+) -> tuple[S, tuple[Violation, ...]]:
+    """Run ``registry`` over ``working``; build the spec from what the rules left.
+
+    Returns the spec and what ``"warn"`` rules found. Every ``"deny"`` violation is raised at
+    once in one :class:`~opentok_rules.ValidationError`. An edited registry (a normalizing rule
+    removed, say) may leave values no spec can hold; the caller hears of that as of any other
+    refused option, as the violation ``{kind}-spec``.
+    """
+    violations = registry.apply(working)
+    warnings = NO_WARNINGS
+    if violations:
+        warnings, denied = by_severity(violations)
+        if denied:
+            raise ValidationError(denied)
+    try:
+        return build(working), warnings
+    except (TypeError, ValueError) as exc:
+        message = (
+            f"the {kind} rules left options a {spec_name} cannot hold: {exc}; keep the "
+            f"default {kind} rule for it or normalize it the same way"
+        )
+        raise ValidationError([Violation(f"{kind}-spec", None, message)]) from None
+
+
+#: The warnings of a pass that found none: one shared empty tuple.
+NO_WARNINGS: tuple[Violation, ...] = ()
+
+
+def by_severity(
+    violations: Sequence[Violation],
+) -> tuple[tuple[Violation, ...], Sequence[Violation]]:
+    """The warnings and the refusals among ``violations``, each in registry order."""
+    warnings = tuple(each for each in violations if each.severity == "warn")
+    if not warnings:
+        return NO_WARNINGS, violations
+    return warnings, [each for each in violations if each.severity != "warn"]
