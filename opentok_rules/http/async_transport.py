@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from opentok_rules.errors import RequestError
 from opentok_rules.http import exchange
 from opentok_rules.http.async_watchdog import Watchdog, uncancel
-from opentok_rules.http.exchange import Deadline, FailureKind, Target
+from opentok_rules.http.exchange import FOLLOW_UP_STATUSES, Deadline, FailureKind, Next, Target
 from opentok_rules.http.transport import Request, Response, _response, redact_headers
 
 # The same argument checks (and messages) as the urllib3 transport's. urllib3 is a
@@ -60,8 +60,6 @@ _DEADLINE_SLACK = 0.01
 _NO_CEIL = float("inf")
 #: What aiohttp must not add (a guessed Content-Type) to a request that names none.
 _SKIP_CONTENT_TYPE: Final = ("Content-Type",)
-#: Statuses that may lead to another attempt; any other answer is final at once.
-_REDIRECT_OR_RETRY: Final = exchange.REDIRECT_STATUSES | exchange.RETRY_STATUSES
 
 
 def require_async_library() -> None:
@@ -138,8 +136,8 @@ class AiohttpTransport:
         self._deadline = float(deadline)
         self._retries = retries
         self._max_retry_after = float(max_retry_after)
+        self._rules = exchange.RetryRules(retries, self._max_retry_after, max_redirects)
         self._max_body = max_body
-        self._max_redirects = max_redirects
         self._pool_maxsize = pool_maxsize
         self._sleep = sleep
         # Built now: a bad ca_certs fails at construction, not at the first request.
@@ -198,49 +196,31 @@ class AiohttpTransport:
         if route is None:
             route = self._new_route(request.method, request.url)
         deadline = Deadline(self._deadline)
-        # The retry and redirect loop: policy decisions only. One coroutine per attempt
-        # (``_attempt``) below it, no more: each await level costs every call.
-        retries_used = 0
-        redirects = 0
+        # Single attempts, driven by the exchange's retry and redirect decisions. One
+        # coroutine per attempt (``_attempt``) below this, no more: each await level costs
+        # every call.
+        attempts: exchange.Attempts | None = None  # made only once an attempt is not final
         remaining = self._deadline  # the first attempt has the whole deadline (no clock read)
         while True:
-            if retries_used or redirects:
-                remaining = deadline.timeout(self._deadline, route.where)
             try:
                 response = await self._attempt(request, route, deadline, remaining)
-            except _Failed as failed:
-                if retries_used >= self._retries or not exchange.failure_is_retryable(failed.kind):
-                    raise failed.error from failed.cause
-                delay = exchange.retry_delay(retries_used, self._max_retry_after)
-                if delay >= deadline.remaining():
-                    raise failed.error from failed.cause  # no time left for another attempt
+            except exchange.AttemptFailed as failed:
+                attempts = attempts or self._rules.start(request.method, route.target, deadline)
+                step = attempts.after_failure(failed)  # RETRY, or it raises failed.error
             else:
-                status = response.status
-                if status not in _REDIRECT_OR_RETRY:
-                    return response  # the usual case: neither decision below can apply
-                following = exchange.redirect_target(
-                    request.method,
-                    route.target,
-                    status,
-                    response.headers.get("location"),
-                    redirects=redirects,
-                    max_redirects=self._max_redirects,
-                )
-                if following is not None:
-                    route, redirects = _Route.to(request.method, following), redirects + 1
-                    continue
-                if not exchange.status_is_retryable(status) or retries_used >= self._retries:
+                if response.status not in FOLLOW_UP_STATUSES:
+                    return response  # the usual case: final whatever came before
+                attempts = attempts or self._rules.start(request.method, route.target, deadline)
+                step = attempts.after_answer(response.status, response.headers)
+                if step is Next.ANSWER:
                     return response
-                delay = exchange.retry_delay(
-                    retries_used, self._max_retry_after, response.headers.get("retry-after")
-                )
-                if delay >= deadline.remaining():
-                    return response  # waiting would pass the deadline: this is the answer
-            retries_used += 1
-            _log.debug("retry %d of %d in %.3f s", retries_used, self._retries, delay)
-            await self._sleep(delay)
+            if step is Next.RETRY:
+                await self._sleep(attempts.delay)
+            else:
+                route = _Route.to(request.method, attempts.target)
+            remaining = deadline.timeout(self._deadline, route.where)
 
-    # --- one attempt: aiohttp in, Response or _Failed out ---------------------------------------
+    # --- one attempt: aiohttp in, Response or AttemptFailed out ---------------------------------
 
     async def _attempt(
         self, request: Request, route: _Route, deadline: Deadline, remaining: float
@@ -378,14 +358,14 @@ class AiohttpTransport:
 
     def _failure(
         self, exc: BaseException, method: str, route: _Route, deadline: Deadline
-    ) -> _Failed:
-        """The policy's view of ``exc``: its kind and the RequestError to raise."""
+    ) -> exchange.AttemptFailed:
+        """The exchange's view of ``exc``: its kind and the RequestError to raise."""
         if isinstance(exc, RequestError):
-            # The policy itself refused the answer (size, framing) or the deadline had passed.
-            return _Failed(FailureKind.BROKEN, exc, exc.__cause__)
-        _drop_frames(exc)
+            # The exchange itself refused the answer (size, framing) or the deadline had passed.
+            return exchange.AttemptFailed(FailureKind.BROKEN, exc, exc.__cause__)
+        exchange.drop_frames(exc)
         if deadline.remaining() <= _DEADLINE_SLACK:
-            return _Failed(FailureKind.DEADLINE, deadline.error(route.where), exc)
+            return exchange.AttemptFailed(FailureKind.DEADLINE, deadline.error(route.where), exc)
         kind = _kind(exc)
         message = exchange.describe_failure(
             kind,
@@ -395,7 +375,7 @@ class AiohttpTransport:
             connect_timeout=self._connect_timeout,
             read_timeout=self._read_timeout,
         )
-        return _Failed(kind, RequestError(message), exc)
+        return exchange.AttemptFailed(kind, RequestError(message), exc)
 
 
 #: The name the async clients use for their default transport.
@@ -489,16 +469,6 @@ def _payload(body: bytes) -> tuple[bytes, aiohttp.Payload | None]:
     return body, (aiohttp.payload.get_payload(body, disposition=None) if body else None)
 
 
-class _Failed(Exception):
-    """One attempt's failure: what kind (for the retry decision) and the error to raise."""
-
-    def __init__(self, kind: FailureKind, error: RequestError, cause: BaseException | None) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.error = error
-        self.cause = cause
-
-
 # What one attempt may raise besides CancelledError (which must pass through untouched):
 # aiohttp's errors, the timeouts, the socket's, a ValueError from a malformed answer, and the
 # policy's own RequestError (too large, bad framing, deadline passed).
@@ -524,29 +494,13 @@ def _kind(exc: BaseException) -> FailureKind:
     return FailureKind.BROKEN
 
 
-def _drop_frames(exc: BaseException) -> None:
-    """Forget the frames of ``exc`` and of what caused it, keeping types and messages.
-
-    aiohttp's frames hold the request headers (the credential) in their locals, and error
-    reporters record every frame's locals of a RequestError's cause: they must not see them.
-    """
-    seen: BaseException | None = exc
-    for _ in range(16):  # a cause chain is short; never loop on a cycle
-        if seen is None:
-            return
-        seen.__traceback__ = None
-        seen = seen.__cause__ or seen.__context__
-
-
 def _reason(exc: BaseException) -> str:
     """A short cause for a message (e.g. ``connection refused``), never a header or body."""
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in exchange.exception_chain(exc):
         if isinstance(seen, OSError) and (seen.errno or seen.strerror):
             # asyncio words a refused connect "Connect call failed (addr)": name the errno.
             text = os.strerror(seen.errno) if seen.errno else str(seen.strerror)
             return text[:1].lower() + text[1:]
-        seen = seen.__cause__ or seen.__context__
     if aiohttp is not None and isinstance(exc, aiohttp.ClientResponseError):
         # A parse error quotes what the server sent; keep only aiohttp's words, bounded.
         return exc.message.partition(":")[0][:100] or type(exc).__name__

@@ -11,6 +11,9 @@ sleeps or imports an HTTP library. A transport moves bytes and asks this module:
 * whether the framing of an answer is sound and how large it says it is (:func:`declared_length`);
 * whether the body has grown too large (:class:`BodyLimit`, fed decoded bytes);
 * how much time is left for the whole call (:class:`Deadline`);
+* what to do after each attempt of a call: return the answer, retry, follow a redirect or
+  raise (:class:`Attempts`, the one retry-and-redirect loop that every transport drives);
+* what caused a failure (:func:`exception_chain`, the one guarded walk of a cause chain);
 * what to tell the user when something failed (:func:`describe_failure` and the others).
 
 Kept by hand rather than through ``urllib3.util.Retry``, one line each why:
@@ -30,28 +33,41 @@ import datetime
 import enum
 import functools
 import ipaddress
+import logging
 import math
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import attrs
 
 from opentok_rules.errors import RequestError
 
+# The transports' logger: a retry is decided here, for all of them.
+_log = logging.getLogger("opentok_rules.transport")
+
 __all__ = [
+    "CHAIN_LIMIT",
     "DEFAULT_PORTS",
+    "FOLLOW_UP_STATUSES",
     "REDIRECT_STATUSES",
     "RETRY_STATUSES",
+    "AttemptFailed",
+    "Attempts",
     "BodyLimit",
     "Deadline",
     "FailureKind",
+    "Next",
+    "RetryRules",
     "Target",
     "backoff",
     "declared_length",
     "describe_failure",
+    "drop_frames",
+    "exception_chain",
     "failure_is_retryable",
     "parse_target",
     "redirect_target",
@@ -65,6 +81,10 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Answers that mean "not processed, come back later": safe to send again, even a POST.
 RETRY_STATUSES = frozenset({429, 503})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Answers after which something else than returning them may be decided (a redirect to
+#: follow, or a "come back later"). Any other answer is final, on any attempt: a transport
+#: returns it without asking :class:`Attempts` (the usual case, so it costs one set lookup).
+FOLLOW_UP_STATUSES = REDIRECT_STATUSES | RETRY_STATUSES
 #: Redirects that promise the same method and body must be used at the new location.
 _METHOD_PRESERVING_REDIRECTS = frozenset({307, 308})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -350,6 +370,126 @@ def retry_delay(retries_used: int, max_retry_after: float, retry_after: str | No
     return min(asked, max_retry_after)
 
 
+# --- the retry and redirect loop, as decisions ---------------------------------------------------
+
+
+class AttemptFailed(Exception):
+    """One attempt's failure, as a transport reports it to :meth:`Attempts.after_failure`:
+    what kind it was (for the retry decision), the error to raise, and what caused it."""
+
+    def __init__(self, kind: FailureKind, error: RequestError, cause: BaseException | None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.error = error
+        self.cause = cause
+
+
+class Next(enum.Enum):
+    """What a transport does after an attempt, as :class:`Attempts` decides it (the fourth
+    outcome, "raise this error", :class:`Attempts` raises itself)."""
+
+    #: Return the answer the attempt got: it is final.
+    ANSWER = "answer"
+    #: Wait :attr:`Attempts.delay` seconds, then send the request again to
+    #: :attr:`Attempts.target`.
+    RETRY = "retry"
+    #: Send the request again at once, to the new :attr:`Attempts.target`.
+    REDIRECT = "redirect"
+
+
+@attrs.frozen
+class RetryRules:
+    """A transport's retry and redirect settings, checked by :func:`check_settings`."""
+
+    retries: int
+    max_retry_after: float
+    max_redirects: int
+
+    def start(self, method: str, target: Target, deadline: Deadline) -> Attempts:
+        """The decisions of one call of ``method`` to ``target`` within ``deadline``."""
+        return Attempts(self, method, target, deadline)
+
+
+class Attempts:
+    """One call's retry and redirect decisions, with no I/O (the way h11 does HTTP/1.1).
+
+    A transport sends an attempt and tells this what happened: an answer's status and
+    headers (:meth:`after_answer`) or a failure (:meth:`after_failure`). It answers with what
+    to do next (a :class:`Next`), or raises the :class:`~opentok_rules.errors.RequestError`
+    that ends the call, and keeps the count of retries and redirects, the target of the next
+    attempt and the delay before it. It never sends or sleeps, so the urllib3 and the async
+    transports drive the very same loop.
+
+    Made only when a call's attempt is not final (a failure, or a status in
+    :data:`FOLLOW_UP_STATUSES`): the usual call never needs one.
+    """
+
+    __slots__ = ("_rules", "deadline", "delay", "method", "redirects", "retries_used", "target")
+
+    def __init__(self, rules: RetryRules, method: str, target: Target, deadline: Deadline) -> None:
+        self._rules = rules
+        self.method = method
+        #: Where the next attempt goes (a followed redirect changes it).
+        self.target = target
+        self.deadline = deadline
+        self.retries_used = 0
+        self.redirects = 0
+        #: Seconds to wait before the next attempt, after :attr:`Next.RETRY`.
+        self.delay = 0.0
+
+    def after_answer(self, status: int, headers: Mapping[str, str]) -> Next:
+        """What to do after an answer with ``status`` and ``headers`` (lower-case names).
+
+        A same-origin redirect is followed; a 429 or 503 is retried after the capped
+        ``Retry-After`` (or the backoff) while retries and time are left; any other answer is
+        final.
+
+        :raises RequestError: a redirect that must not be followed (see
+            :func:`redirect_target`).
+        """
+        if status not in FOLLOW_UP_STATUSES:
+            return Next.ANSWER
+        rules = self._rules
+        following = redirect_target(
+            self.method,
+            self.target,
+            status,
+            headers.get("location"),
+            redirects=self.redirects,
+            max_redirects=rules.max_redirects,
+        )
+        if following is not None:
+            self.target = following
+            self.redirects += 1
+            return Next.REDIRECT
+        if status not in RETRY_STATUSES or self.retries_used >= rules.retries:
+            return Next.ANSWER
+        delay = retry_delay(self.retries_used, rules.max_retry_after, headers.get("retry-after"))
+        if delay >= self.deadline.remaining():
+            return Next.ANSWER  # waiting would pass the deadline: this is the answer
+        return self._retry(delay)
+
+    def after_failure(self, failed: AttemptFailed) -> Next:
+        """What to do after an attempt got no answer: retry only what surely never reached
+        the service (:func:`failure_is_retryable`), while retries and time are left.
+
+        :raises RequestError: ``failed.error``, from ``failed.cause``, when no retry is due.
+        """
+        rules = self._rules
+        if self.retries_used >= rules.retries or not failure_is_retryable(failed.kind):
+            raise failed.error from failed.cause
+        delay = retry_delay(self.retries_used, rules.max_retry_after)
+        if delay >= self.deadline.remaining():
+            raise failed.error from failed.cause  # no time left for another attempt
+        return self._retry(delay)
+
+    def _retry(self, delay: float) -> Next:
+        self.retries_used += 1
+        self.delay = delay
+        _log.debug("retry %d of %d in %.3f s", self.retries_used, self._rules.retries, delay)
+        return Next.RETRY
+
+
 # --- the answer's framing and size --------------------------------------------------------------
 
 
@@ -508,6 +648,43 @@ class Deadline:
             f"whole call); the service may be slow or unreachable "
             f"(raise deadline if this persists)."
         )
+
+
+# --- what caused a failure ------------------------------------------------------------------
+
+#: The most exceptions one walk of a cause chain visits; real chains are a few long.
+CHAIN_LIMIT = 32
+# BaseException's own descriptors: a subclass may override __cause__ or __context__ with a
+# property that raises or lies, and an exception may define __bool__ (so no `cause or context`).
+_CAUSE: Any = BaseException.__dict__["__cause__"]
+_CONTEXT: Any = BaseException.__dict__["__context__"]
+
+
+def exception_chain(exc: BaseException | None) -> Iterator[BaseException]:
+    """``exc``, then what caused it (its ``__cause__``, else its ``__context__``), and so on.
+
+    Guarded, because the chain is anyone's to build: each exception is visited once (a
+    transport or a library may make one whose cause chain loops, and Python itself leaves a
+    loop when an exception is raised from the one it is the context of), and at most
+    :data:`CHAIN_LIMIT` are visited. The one walk of a chain every transport uses.
+    """
+    visited: set[int] = set()
+    while exc is not None and id(exc) not in visited and len(visited) < CHAIN_LIMIT:
+        visited.add(id(exc))
+        yield exc
+        cause = _CAUSE.__get__(exc)
+        exc = cause if cause is not None else _CONTEXT.__get__(exc)
+
+
+def drop_frames(exc: BaseException | None) -> None:
+    """Forget the frames of ``exc`` and of what caused it, keeping types and messages.
+
+    The frames inside an HTTP library hold the request headers (the credential) in their
+    locals, and error reporters (Sentry and the like) record every frame's locals of an
+    error's cause: they must not see them.
+    """
+    for each in exception_chain(exc):
+        each.__traceback__ = None
 
 
 # --- messages --------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from urllib3.response import BaseHTTPResponse
 
 from opentok_rules.errors import RequestError
 from opentok_rules.http import exchange
-from opentok_rules.http.exchange import Deadline, FailureKind, Target
+from opentok_rules.http.exchange import FOLLOW_UP_STATUSES, Deadline, FailureKind, Next, Target
 from opentok_rules.http.transport import Request, Response, _response, redact_headers
 
 __all__ = ["Urllib3Transport"]
@@ -226,8 +226,8 @@ class Urllib3Transport:
         self._deadline = float(deadline)
         self._retries = retries
         self._max_retry_after = float(max_retry_after)
+        self._rules = exchange.RetryRules(retries, self._max_retry_after, max_redirects)
         self._max_body = max_body
-        self._max_redirects = max_redirects
         self._proxy_url = proxy_url
         self._sleep = sleep
         self._timeout = urllib3.Timeout(connect=self._connect_timeout, read=self._read_timeout)
@@ -286,48 +286,27 @@ class Urllib3Transport:
             _WATCHDOG.disarm(call)
 
     def _exchange(self, request: Request, target: Target, deadline: Deadline) -> Response:
-        """The retry and redirect loop around single attempts."""
-        retries_used = 0
-        redirects = 0
+        """Single attempts, driven by the exchange's retry and redirect decisions."""
+        attempts: exchange.Attempts | None = None  # made only once an attempt is not final
         while True:
             try:
                 response = self._send(request, target, deadline)
-            except _Failed as failed:
-                if retries_used >= self._retries or not exchange.failure_is_retryable(failed.kind):
-                    raise failed.error from _without_frames(failed)
-                delay = exchange.retry_delay(retries_used, self._max_retry_after)
-                if delay >= deadline.remaining():
-                    # No time left for another attempt.
-                    raise failed.error from _without_frames(failed)
+            except exchange.AttemptFailed as failed:
+                attempts = attempts or self._rules.start(request.method, target, deadline)
+                step = attempts.after_failure(failed)  # RETRY, or it raises failed.error
             else:
-                location = response.headers.get("location")
-                following = exchange.redirect_target(
-                    request.method,
-                    target,
-                    response.status,
-                    location,
-                    redirects=redirects,
-                    max_redirects=self._max_redirects,
-                )
-                if following is not None:
-                    target, redirects = following, redirects + 1
-                    continue
-                if (
-                    not exchange.status_is_retryable(response.status)
-                    or retries_used >= self._retries
-                ):
+                if response.status not in FOLLOW_UP_STATUSES:
+                    return response  # the usual case: final whatever came before
+                attempts = attempts or self._rules.start(request.method, target, deadline)
+                step = attempts.after_answer(response.status, response.headers)
+                if step is Next.ANSWER:
                     return response
-                delay = exchange.retry_delay(
-                    retries_used, self._max_retry_after, response.headers.get("retry-after")
-                )
-                if delay >= deadline.remaining():
-                    return response  # waiting would pass the deadline: this is the answer
-            retries_used += 1
-            _log.debug("retry %d of %d in %.3f s", retries_used, self._retries, delay)
-            self._sleep(delay)
+            if step is Next.RETRY:
+                self._sleep(attempts.delay)
+            target = attempts.target
 
     def _send(self, request: Request, target: Target, deadline: Deadline) -> Response:
-        """One attempt, no retry, no redirect: every failure becomes :class:`_Failed`."""
+        """One attempt, no retry, no redirect: every failure becomes ``AttemptFailed``."""
         # Log arguments are built only when DEBUG is on: this runs on every request.
         debug = _log.isEnabledFor(logging.DEBUG)
         url = target.url
@@ -430,12 +409,15 @@ class Urllib3Transport:
                 return limit.body()
             limit.feed(chunk)
 
-    def _failure(self, exc: BaseException, method: str, url: str, deadline: Deadline) -> _Failed:
-        """The policy's view of ``exc``: its kind and the RequestError to raise."""
+    def _failure(
+        self, exc: BaseException, method: str, url: str, deadline: Deadline
+    ) -> exchange.AttemptFailed:
+        """The exchange's view of ``exc``: its kind and the RequestError to raise."""
+        exchange.drop_frames(exc)
         where = f"{method} {exchange.safe_url(url)}"
         if deadline.remaining() <= 0.01:
             # The watchdog shut the socket, or a read trimmed to the deadline timed out.
-            return _Failed(FailureKind.DEADLINE, deadline.error(where), exc)
+            return exchange.AttemptFailed(FailureKind.DEADLINE, deadline.error(where), exc)
         kind = _kind(exc)
         message = exchange.describe_failure(
             kind,
@@ -446,33 +428,7 @@ class Urllib3Transport:
             read_timeout=self._read_timeout,
             proxy_url=self._proxy_url,
         )
-        return _Failed(kind, RequestError(message), exc)
-
-
-class _Failed(Exception):
-    """One attempt's failure: what kind (for the retry decision) and the error to raise."""
-
-    def __init__(self, kind: FailureKind, error: RequestError, cause: BaseException | None) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.error = error
-        self.cause = cause
-
-
-def _without_frames(failed: _Failed) -> BaseException | None:
-    """The cause of ``failed`` with no traceback anywhere in its chain.
-
-    Error reporters (Sentry and the like) record every frame's local variables, and the
-    frames inside urllib3 hold the request headers, credentials included. The cause keeps
-    its type and message, which say what went wrong.
-    """
-    seen: BaseException | None = failed
-    visited: set[int] = set()
-    while seen is not None and id(seen) not in visited:  # a chain may loop
-        visited.add(id(seen))
-        seen.__traceback__ = None
-        seen = seen.__cause__ or seen.__context__
-    return failed.cause
+        return exchange.AttemptFailed(kind, RequestError(message), exc)
 
 
 def _kind(exc: BaseException) -> FailureKind:
@@ -527,11 +483,9 @@ def _make_pool(
 
 def _os_reason(exc: BaseException | None) -> str:
     """The most precise reason in the cause chain, e.g. ``connection refused``."""
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in exchange.exception_chain(exc):
         if isinstance(seen, OSError) and seen.strerror:
             return seen.strerror[:1].lower() + seen.strerror[1:]
-        seen = seen.__cause__ or seen.__context__
     if exc is None:
         return "unknown reason"
     inner = exc.args[-1] if exc.args else exc
