@@ -272,3 +272,28 @@ def test_drop_frames_forgets_every_traceback_of_a_looping_chain() -> None:
     assert all(exc.__traceback__ is not None for exc in caught)
     exchange.drop_frames(caught[1])
     assert [exc.__traceback__ for exc in caught] == [None, None, None]
+
+
+@given(
+    links=st.lists(
+        st.tuples(st.integers(0, 39), st.one_of(st.none(), st.integers(0, 39)), st.booleans()),
+        max_size=60,
+    ),
+    start_at=st.integers(0, 39),
+)
+def test_any_graph_of_causes_is_walked_like_the_naive_walk_cut_at_a_repeat(
+    links: list[tuple[int, int | None, bool]], start_at: int
+) -> None:
+    exceptions = [ValueError(index) for index in range(40)]
+    for source, target, as_cause in links:
+        linked = None if target is None else exceptions[target]
+        if as_cause:
+            exceptions[source].__cause__ = linked
+        else:
+            exceptions[source].__context__ = linked
+    expected: list[BaseException] = []
+    seen: BaseException | None = exceptions[start_at]
+    while seen is not None and seen not in expected and len(expected) < CHAIN_LIMIT:
+        expected.append(seen)
+        seen = seen.__cause__ if seen.__cause__ is not None else seen.__context__
+    assert list(exchange.exception_chain(exceptions[start_at])) == expected

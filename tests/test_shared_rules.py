@@ -176,6 +176,16 @@ def test_member_for_reads_names_then_exact_characters(
     assert member_for(value, values, names, any_case=any_case) is expected
 
 
+@given(text=st.text(max_size=20) | st.sampled_from(["routed", "MODERATOR", "publisheronly"]))
+def test_member_for_reads_a_str_by_its_exact_characters(text: str) -> None:
+    media = {m.value: m for m in MediaMode}
+    roles = {r.value: r for r in Role}
+    assert member_for(text, media) is media.get(text)
+    assert member_for(text, roles, any_case=True) is roles.get(text.lower())
+    # A str subclass cannot change what is read: only its characters count.
+    assert member_for(Lying(text), media) is media.get(text)
+
+
 def test_the_session_and_token_rules_read_another_librarys_enum_by_name() -> None:
     spec = prepare_session(media_mode=Sdk.routed, archive_mode=Sdk.always).spec
     assert (spec.media_mode, spec.archive_mode) == (MediaMode.ROUTED, ArchiveMode.ALWAYS)

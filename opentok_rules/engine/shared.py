@@ -24,6 +24,7 @@ __all__ = [
     "TextLengthRule",
     "by_severity",
     "spec_after_rules",
+    "spec_from",
     "unknown_option",
 ]
 
@@ -130,8 +131,17 @@ def spec_after_rules(
         warnings, denied = by_severity(violations)
         if denied:
             raise ValidationError(denied)
+    return spec_from(working, build, kind, spec_name), warnings
+
+
+def spec_from(working: Options, build: Callable[[Options], S], kind: str, spec_name: str) -> S:
+    """``build(working)``: the spec of the options as the rules left them.
+
+    :raises ~opentok_rules.ValidationError: one violation ``{kind}-spec`` when ``build``
+        refuses them (a :class:`TypeError` or :class:`ValueError`), saying which rule to keep.
+    """
     try:
-        return build(working), warnings
+        return build(working)
     except (TypeError, ValueError) as exc:
         message = (
             f"the {kind} rules left options a {spec_name} cannot hold: {exc}; keep the "
