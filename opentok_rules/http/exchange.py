@@ -462,7 +462,7 @@ class Attempts:
             self.target = following
             self.redirects += 1
             return Next.REDIRECT
-        if status not in RETRY_STATUSES or self.retries_used >= rules.retries:
+        if not status_is_retryable(status) or self.retries_used >= rules.retries:
             return Next.ANSWER
         delay = retry_delay(self.retries_used, rules.max_retry_after, headers.get("retry-after"))
         if delay >= self.deadline.remaining():
