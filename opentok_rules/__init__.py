@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from opentok_rules.client import OpenTok, Session, SessionRecord
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
     from opentok_rules.engine.policies import Policy, find_policy, load_policy
+    from opentok_rules.engine.schema import to_json_schema
     from opentok_rules.engine.token_rules import TokenSpec
     from opentok_rules.tokens import default_token_rules
     from opentok_rules.vonage import VonageVideo
@@ -48,6 +49,7 @@ _LAZY = {
     "spec_from_dict": "engine.convert",
     "spec_to_dict": "engine.convert",
     "TokenSpec": "engine.token_rules",
+    "to_json_schema": "engine.schema",
     "default_token_rules": "tokens",
     "VonageVideo": "vonage",
 }
@@ -88,6 +90,7 @@ __all__ = [
     "spec_from_dict",
     "spec_to_dict",
     "strict_rules",
+    "to_json_schema",
 ]
 
 
