@@ -1,4 +1,5 @@
-"""The ``opentok-rules`` command line: check options, create sessions, mint tokens, emulate.
+"""The ``opentok-rules`` command line: check options, create sessions, mint tokens, emulate,
+export the rules as a JSON Schema.
 
 Exit codes: 0 done; 1 the service or the network failed; 2 a usage or validation error
 (an unknown flag, a malformed value or URL, options that break a rule, missing or mixed
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from opentok_rules._version import __version__
-from opentok_rules.cli import emulator, offline, service
+from opentok_rules.cli import emulator, offline, schema, service
 from opentok_rules.cli._common import TYPED_NAMES, UsageError, print_error, report_violations, typed
 from opentok_rules.errors import OpenTokError, ValidationError
 
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     service.add_create(commands)
     service.add_token(commands)
     offline.add_rules(commands)
+    schema.add_schema(commands)
     emulator.add_emulator(commands)
     emulator.add_demo(commands)
     return parser
