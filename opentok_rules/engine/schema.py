@@ -22,13 +22,25 @@ lookahead makes it the very end in both.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeAlias
 
 import attrs
 
+from opentok_rules.engine._regex import ipv4_network, unshared, whole_value
 from opentok_rules.engine.introspect import describe
+from opentok_rules.engine.kinds import (
+    Allowed,
+    Forbidden,
+    Kind,
+    Length,
+    MaxTTL,
+    Network,
+    Pattern,
+    Required,
+)
 from opentok_rules.engine.registry import Rule, RuleRegistry
 from opentok_rules.engine.session_rules import (
     _MAX_ARCHIVE_NAME,
@@ -129,9 +141,7 @@ class _Regex:
 
     @property
     def anchored(self) -> str:
-        # `$` alone also matches before a final "\n" in Python; `$(?!\n)` is the very end in
-        # both dialects (in ECMA-262 the lookahead is always true at the end).
-        return f"^(?:{self.body})$(?!\\n)"
+        return whole_value(self.body)
 
     def fullmatch(self, text: str) -> bool:
         return re.fullmatch(self.body, text) is not None
@@ -522,6 +532,63 @@ def _archive_resolution(rule: ArchiveResolutionValidRule, walk: _Walk) -> Schema
     return walk.says("archive_resolution", _optional(_In(ARCHIVE_RESOLUTIONS)))
 
 
+# --- The built-in kinds (a policy's rules) ---------------------------------------------------
+
+
+def _when(rule: Kind, walk: _Walk, said: Schema) -> Schema:
+    """``said``, only where the rule's ``when`` holds: every key listed is present and holds
+    one of its values (as the rules before have rewritten them)."""
+    if not rule.when:
+        return said
+    condition = _all_of([walk.says(key, _In(tuple(wanted))) for key, wanted in rule.when.items()])
+    return _implies(condition, said)
+
+
+_GIVEN = _Not(_NOT_GIVEN)
+
+
+def _required(rule: Required, walk: _Walk) -> Schema:
+    return _when(rule, walk, _all_of([walk.says(key, _GIVEN) for key in rule.keys]))
+
+
+def _forbidden(rule: Forbidden, walk: _Walk) -> Schema:
+    return _when(rule, walk, _all_of([walk.says(key, _NOT_GIVEN) for key in rule.keys]))
+
+
+def _allowed(rule: Allowed, walk: _Walk) -> Schema:
+    return _when(rule, walk, walk.says(rule.key, _optional(_In(tuple(rule.values)))))
+
+
+def _pattern(rule: Pattern, walk: _Walk) -> Schema:
+    problem = unshared(rule.pattern)
+    if problem is not None:
+        # The rule works, in Python; only its export would not say the same in JavaScript.
+        raise _Unexpressed(
+            f"its pattern {rule.pattern!r} is outside what Python and ECMA-262 "
+            f"read alike: {problem}"
+        )
+    return _when(rule, walk, walk.says(rule.key, _optional(_Text(_Regex(rule.pattern)))))
+
+
+def _length(rule: Length, walk: _Walk) -> Schema:
+    return _when(rule, walk, walk.says(rule.key, _optional(_Sized(rule.min, rule.max))))
+
+
+def _network(rule: Network, walk: _Walk) -> Schema:
+    networks = [ipaddress.ip_network(each) for each in rule.networks]
+    if not all(isinstance(each, ipaddress.IPv4Network) for each in networks):
+        raise _Unexpressed(
+            "it names an IPv6 network, whose addresses (with their many spellings) have no "
+            "pattern here"
+        )
+    body = "|".join(ipv4_network(each) for each in networks)  # type: ignore[arg-type]
+    return _when(rule, walk, walk.says(rule.key, _optional(_Text(_Regex(body)))))
+
+
+def _max_ttl(rule: MaxTTL, walk: _Walk) -> Schema:
+    raise _Unexpressed("a token rule: it judges a token's lifetime, not session options")
+
+
 _Translator: TypeAlias = Callable[[Any, _Walk], Schema]
 
 #: How each rule type says itself; exact types only (a subclass may do anything).
@@ -543,6 +610,18 @@ _TRANSLATORS: dict[type, _Translator] = {
 #: The library's session rules, in their order: with all of them there, the options they let
 #: through always make a SessionSpec; with some left out, the schema says what it checks.
 _LIBRARY_ORDER = tuple(_TRANSLATORS)
+
+_TRANSLATORS.update(
+    {
+        Required: _required,
+        Forbidden: _forbidden,
+        Allowed: _allowed,
+        Pattern: _pattern,
+        Length: _length,
+        Network: _network,
+        MaxTTL: _max_ttl,
+    }
+)
 
 #: What ``SessionSpec`` itself takes of each option, after the rules.
 _SPEC_TAKES: dict[str, _Pred] = {
@@ -611,7 +690,7 @@ def _part(rule_id: str, description: str, said: Schema) -> dict[str, Any]:
 
 def _spec_part(registry: Iterable[Rule], walk: _Walk) -> dict[str, Any] | None:
     """What building the ``SessionSpec`` refuses, when the library's rules may not see to it."""
-    library = [type(rule) for rule in registry if type(rule) in _TRANSLATORS]
+    library = [type(rule) for rule in registry if type(rule) in _LIBRARY_ORDER]
     if tuple(library) == _LIBRARY_ORDER:
         return None
     said = _all_of([walk.says(key, pred) for key, pred in _SPEC_TAKES.items()])
