@@ -316,6 +316,12 @@ class _Loader:
                 f"the plugin kind {name!r} (entry point {point.name} = {point.value}) is not "
                 "an attrs class",
             )
+        if not callable(getattr(cls, "apply", None)):
+            raise where.error(
+                "kind",
+                f"the plugin kind {name!r} (entry point {point.name} = {point.value}) is not "
+                "a rule class: it has no apply(options) method",
+            )
         return cls
 
     def _entry_points(self) -> dict[str, Any]:

@@ -656,7 +656,10 @@ def to_json_schema(rules: RuleRegistry | None = None) -> dict[str, Any]:
                 raise _Unexpressed("a warning: it reports, but never refuses, options")
             translate = _TRANSLATORS.get(type(rule))
             if translate is None:
-                raise _Unexpressed(f"a {info.kind} rule the schema has no translation for")
+                raise _Unexpressed(
+                    f"a rule of kind {info.kind!r}: it decides in its own code, which the "
+                    "schema cannot say"
+                )
             said = translate(rule, walk)
         except _Unexpressed as exc:
             reasons[info.id] = str(exc)
