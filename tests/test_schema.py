@@ -450,3 +450,9 @@ def test_the_package_import_does_not_load_the_schema_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_a_policy_instead_of_its_rules_is_a_clear_type_error() -> None:
+    policy = otr.load_policy({})
+    with pytest.raises(TypeError, match=r"load_policy\(path\)\.rules; got Policy"):
+        otr.to_json_schema(policy)  # type: ignore[arg-type]

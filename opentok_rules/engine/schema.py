@@ -1,7 +1,7 @@
 """``to_json_schema``: the session options a registry accepts, as a JSON Schema (draft 2020-12).
 
 The schema is made by walking the registry in order, as ``prepare_session`` does. Each rule whose
-type this module knows (the table ``_TRANSLATORS`` at the bottom) becomes one entry of the
+type this module knows (the per-type table ``_TRANSLATORS``) becomes one entry of the
 top-level ``allOf``, marked with ``x-rule-id``; a rule that looks at two options becomes an
 ``if``/``then``. Rules run on the options as the rules before them left them (``media_mode``
 absent means relayed, an empty ``archive_name`` means no name, ...), while a validator sees what
@@ -14,10 +14,9 @@ able both to judge a value (``holds``, used to follow a value through the rewrit
 itself in JSON Schema (``schema``), so the two cannot drift apart.
 
 Regular expressions are written in the part of the syntax that Python's :mod:`re` and
-ECMA-262 (the dialect of JSON Schema's ``pattern``) read alike: explicit character classes
-(``\\d`` is any Unicode digit in Python), no ``.``, and a whole-value anchor of
-``^(?:...)$(?!\\n)``: ``$`` alone also matches before a final newline in Python, and the
-lookahead makes it the very end in both.
+ECMA-262 (the dialect of JSON Schema's ``pattern``) read alike, anchored so that both match the
+whole value (see :mod:`opentok_rules.engine._regex`); a policy pattern outside that part is
+listed under ``x-unexpressed`` with the reason rather than exported to judge differently.
 """
 
 from __future__ import annotations
@@ -98,10 +97,6 @@ def _same(found: object, wanted: object) -> bool:
     return False
 
 
-def _json_value(value: object) -> object:
-    return value  # the constants used here are already JSON values (str, bool, numbers, None)
-
-
 # --- Predicates on one (normalized) option value --------------------------------------------
 
 
@@ -126,7 +121,7 @@ class _In(_Pred):
         return any(_same(value, each) for each in self.values)
 
     def schema(self) -> Schema:
-        present = [_json_value(each) for each in self.values if each is not ABSENT]
+        present = [each for each in self.values if each is not ABSENT]
         if not present:
             return False
         return {"const": present[0]} if len(present) == 1 else {"enum": present}
@@ -647,6 +642,11 @@ def to_json_schema(rules: RuleRegistry | None = None) -> dict[str, Any]:
     the JSON options :func:`~opentok_rules.prepare_session` accepts.
     """
     registry = default_rules() if rules is None else rules
+    if not isinstance(registry, RuleRegistry):
+        raise TypeError(
+            "to_json_schema() takes a RuleRegistry, such as default_rules() or "
+            f"load_policy(path).rules; got {type(registry).__name__}"
+        )
     walk = _Walk()
     parts: list[dict[str, Any]] = []
     reasons: dict[str, str] = {}
