@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeAlias
 
 import attrs
@@ -40,7 +40,7 @@ from opentok_rules.engine.kinds import (
     Pattern,
     Required,
 )
-from opentok_rules.engine.registry import Rule, RuleRegistry
+from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.session_rules import (
     _MAX_ARCHIVE_NAME,
     _OCTET,
@@ -58,6 +58,7 @@ from opentok_rules.engine.session_rules import (
     MediaModeRule,
     RelayedForbidsE2eeRule,
     default_rules,
+    strict_rules,
 )
 from opentok_rules.values import ARCHIVE_RESOLUTIONS
 
@@ -602,10 +603,6 @@ _TRANSLATORS: dict[type, _Translator] = {
     ArchiveResolutionValidRule: _archive_resolution,
 }
 
-#: The library's session rules, in their order: with all of them there, the options they let
-#: through always make a SessionSpec; with some left out, the schema says what it checks.
-_LIBRARY_ORDER = tuple(_TRANSLATORS)
-
 _TRANSLATORS.update(
     {
         Required: _required,
@@ -691,10 +688,25 @@ def _part(rule_id: str, description: str, said: Schema) -> dict[str, Any]:
     return {**head, **said}
 
 
-def _spec_part(registry: Iterable[Rule], walk: _Walk) -> dict[str, Any] | None:
+def _library_complete(registry: RuleRegistry) -> bool:
+    """Whether ``registry`` holds every library session rule (default or strict), unchanged
+    and in the library's order: then whatever they let through makes a ``SessionSpec``."""
+    bases = (default_rules(), strict_rules())
+    ids = registry.ids()
+    places = []
+    for rule_id in bases[0].ids():
+        if rule_id not in ids:
+            return False
+        # attrs' eq compares the exact class and the fields: a subclass or an edit is not it.
+        if not any(registry.get(rule_id) == base.get(rule_id) for base in bases):
+            return False
+        places.append(ids.index(rule_id))
+    return places == sorted(places)
+
+
+def _spec_part(registry: RuleRegistry, walk: _Walk) -> dict[str, Any] | None:
     """What building the ``SessionSpec`` refuses, when the library's rules may not see to it."""
-    library = [type(rule) for rule in registry if type(rule) in _LIBRARY_ORDER]
-    if tuple(library) == _LIBRARY_ORDER:
+    if _library_complete(registry):
         return None
     said = _all_of([walk.says(key, pred) for key, pred in _SPEC_TAKES.items()])
     if not walk.unknown_dropped:
