@@ -40,7 +40,7 @@ from opentok_rules.engine.kinds import (
     Pattern,
     Required,
 )
-from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.engine.registry import Rule, RuleRegistry
 from opentok_rules.engine.session_rules import (
     _MAX_ARCHIVE_NAME,
     _OCTET,
@@ -54,7 +54,6 @@ from opentok_rules.engine.session_rules import (
     E2eeBooleanRule,
     KnownKeysRule,
     LocationIpv4Rule,
-    ManualArchiveForbidsNameAndResolutionRule,
     MediaModeRule,
     RelayedForbidsE2eeRule,
     default_rules,
@@ -505,7 +504,7 @@ def _archive_mode_valid(rule: ArchiveModeValidRule, walk: _Walk) -> Schema:
     return walk.says("archive_mode", _optional(_In(("manual", "always"))))
 
 
-def _manual_forbids(rule: ManualArchiveForbidsNameAndResolutionRule, walk: _Walk) -> Schema:
+def _manual_forbids(rule: Rule, walk: _Walk) -> Schema:
     return _implies(
         walk.says("archive_mode", _In(("manual",))),
         _all_of([walk.says(key, _NOT_GIVEN) for key in ("archive_name", "archive_resolution")]),
@@ -598,7 +597,9 @@ _TRANSLATORS: dict[type, _Translator] = {
     AlwaysArchiveForbidsE2eeRule: _always_forbids_e2ee,
     LocationIpv4Rule: _location,
     ArchiveModeValidRule: _archive_mode_valid,
-    ManualArchiveForbidsNameAndResolutionRule: _manual_forbids,
+    # Read from the registry, not imported by name: the rule may become a ``forbidden`` kind
+    # (it is exactly one), and then the kinds' entry below says it the same way.
+    type(default_rules().get("manual-archive-forbids-name-and-resolution")): _manual_forbids,
     ArchiveNameLengthRule: _archive_name,
     ArchiveResolutionValidRule: _archive_resolution,
 }
