@@ -10,24 +10,38 @@ service, so a client bug must not be mirrored by an identical bug here.
 
 from __future__ import annotations
 
+import math
 import time
-from typing import Any
+from typing import Any, cast
 
 import jwt
 
-__all__ = ["MAX_IAT_SKEW_SECONDS", "bearer_problem", "make_rsa_key_pair", "token_problem"]
+__all__ = [
+    "MAX_IAT_SKEW_SECONDS",
+    "MAX_TOKEN_LIFETIME_SECONDS",
+    "bearer_problem",
+    "make_rsa_key_pair",
+    "token_problem",
+]
 
 #: How far in the future ``iat`` may lie, to tolerate clocks that run a little fast.
 MAX_IAT_SKEW_SECONDS = 60
+#: How far in the future ``exp`` may lie. The SDKs give their REST tokens minutes (3 to 15);
+#: 30 days is the longest the service lets any token live (the documented limit of a client
+#: token's ``expire_time``), so a REST token meant to live longer is a bug or an attack, not
+#: a clock difference. The bound also keeps every time claim a date any consumer can show.
+MAX_TOKEN_LIFETIME_SECONDS = 30 * 86400
+# The time claims PyJWT would otherwise coerce with int(), which takes "1700000000" and
+# turns NaN into an error only by luck; they are checked here instead (see _times_problem).
+_TIME_CLAIMS = ("iat", "exp", "nbf")
+_JSON_KINDS = {str: "a string", dict: "an object", list: "an array", type(None): "null"}
 
-# Most specific first: InvalidSignatureError is a DecodeError, ExpiredSignatureError an
-# InvalidTokenError, and the first isinstance match decides the message.
+# Most specific first: InvalidSignatureError is a DecodeError, and the first isinstance match
+# decides the message. Expiry and the other times are checked by _times_problem.
 _DECODE_PROBLEMS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
     (jwt.InvalidSignatureError, "token signature does not verify with the project's secret"),
     (jwt.InvalidAlgorithmError, "token must be signed with HS256"),
-    (jwt.ExpiredSignatureError, "token has expired (exp is not in the future)"),
     (jwt.InvalidIssuerError, "token iss claim is not this project's api key"),
-    (jwt.ImmatureSignatureError, "token is not yet valid (nbf is in the future)"),
     (jwt.DecodeError, "token is not a well-formed JWT"),
 )
 
@@ -46,7 +60,14 @@ def token_problem(token: str | None, *, api_key: str, api_secret: str) -> str | 
             algorithms=["HS256"],
             issuer=api_key,
             # iat is checked below with the service's tolerance; PyJWT allows no skew.
-            options={"require": ["iss", "exp", "iat"], "verify_iat": False, "verify_aud": False},
+            options={
+                "require": ["iss", "exp", "iat"],
+                "verify_aud": False,
+                # PyJWT's time checks take numeric strings; _times_problem checks the times.
+                "verify_iat": False,
+                "verify_exp": False,
+                "verify_nbf": False,
+            },
         )
     except jwt.MissingRequiredClaimError as error:
         return f"token is missing the {error.claim} claim"
@@ -63,13 +84,48 @@ def _decode_problem(error: jwt.InvalidTokenError) -> str:
 
 
 def _claims_problem(claims: dict[str, object], now: float) -> str | None:
+    times = _times_problem(claims, now)
+    if times is not None:
+        return times
     if claims.get("ist") != "project":
         return "token ist claim must be 'project'"
-    iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
-        return "token iat claim must be a number"
-    if iat > now + MAX_IAT_SKEW_SECONDS:
+    return None
+
+
+def _times_problem(claims: dict[str, object], now: float) -> str | None:
+    """What is wrong with the token's ``iat``, ``exp`` and ``nbf``, or ``None``.
+
+    Each present one must be a JSON number (not a string, not a boolean), finite (JSON
+    parsers, Python's included, read ``NaN`` and ``Infinity``, and every comparison with NaN
+    is false, so it would pass any check), not before 1970, and at most
+    :data:`MAX_TOKEN_LIFETIME_SECONDS` ahead. Then: ``exp`` is in the future, ``nbf`` is not,
+    and ``iat`` is at most :data:`MAX_IAT_SKEW_SECONDS` ahead.
+    """
+    times: dict[str, float] = {}
+    for name in _TIME_CLAIMS:
+        if name in claims:
+            problem = _time_problem(name, claims[name], now)
+            if problem is not None:
+                return problem
+            times[name] = cast(float, claims[name])
+    if times["exp"] <= now:
+        return "token has expired (exp is not in the future)"
+    if times.get("nbf", now) > now:
+        return "token is not yet valid (nbf is in the future)"
+    if times["iat"] > now + MAX_IAT_SKEW_SECONDS:
         return "token iat claim is in the future"
+    return None
+
+
+def _time_problem(name: str, value: object, now: float) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = _JSON_KINDS.get(type(value), type(value).__name__)
+        return f"token {name} claim must be a number of seconds since the epoch, not {kind}"
+    if not math.isfinite(value):
+        return f"token {name} claim must be a finite number, not {value}"
+    if not 0 <= value <= now + MAX_TOKEN_LIFETIME_SECONDS:
+        days = MAX_TOKEN_LIFETIME_SECONDS // 86400
+        return f"token {name} claim must be a time between 1970 and {days} days from now"
     return None
 
 
@@ -84,8 +140,6 @@ _MISSING_CRYPTOGRAPHY = (
 _BEARER_PROBLEMS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
     (jwt.InvalidSignatureError, "token signature does not verify with the application's key"),
     (jwt.InvalidAlgorithmError, "token must be signed with RS256"),
-    (jwt.ExpiredSignatureError, "token has expired (exp is not in the future)"),
-    (jwt.ImmatureSignatureError, "token is not yet valid (nbf is in the future)"),
     (jwt.DecodeError, "token is not a well-formed JWT"),
 )
 
@@ -130,8 +184,10 @@ def bearer_problem(
             # iat is checked below with the service's tolerance; PyJWT allows no skew.
             options={
                 "require": list(_VONAGE_REQUIRED_CLAIMS),
-                "verify_iat": False,
                 "verify_aud": False,
+                "verify_iat": False,
+                "verify_exp": False,
+                "verify_nbf": False,
             },
         )
     except jwt.MissingRequiredClaimError as error:
@@ -151,11 +207,9 @@ def _bearer_problem(error: jwt.InvalidTokenError) -> str:
 def _vonage_claims_problem(
     claims: dict[str, Any], application_id: str, now: float
 ) -> tuple[int, str] | None:
-    iat = claims["iat"]
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
-        return 401, "token iat claim must be a number"
-    if iat > now + MAX_IAT_SKEW_SECONDS:
-        return 401, "token iat claim is in the future"
+    times = _times_problem(claims, now)
+    if times is not None:
+        return 401, times
     jti = claims["jti"]
     if not isinstance(jti, str) or not jti:
         return 401, "token jti claim must be a non-empty string"

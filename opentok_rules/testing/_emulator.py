@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from email.message import Message
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
@@ -324,7 +325,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes | _Reply:
         if "Transfer-Encoding" in self.headers:
             return _error(411, "send the body with a Content-Length, not chunked", close=True)
-        declared = self.headers.get("Content-Length", "0").strip()
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            # Which one counts is a guess another server may make differently: the bytes
+            # beyond the shorter one would be read as a second, smuggled request.
+            return _error(400, f"request has {len(lengths)} Content-Length headers; send one")
+        declared = lengths[0].strip() if lengths else "0"
         if not (declared.isascii() and declared.isdigit()):
             return _error(400, "Content-Length is not a number", close=True)
         length = int(declared)
@@ -355,15 +361,34 @@ class _Handler(BaseHTTPRequestHandler):
             return _json_created(session, state.auth.project_id)
         return _xml_created(session, state.auth.project_id)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's own refusals (a bad request line, too many headers, ...).
+
+        Answered as JSON like every other error, and always with an HTTP/1.1 status line:
+        for an unreadable request line the default would write an HTML body with no status
+        line or headers at all (as if to HTTP/0.9), which no client can frame.
+        """
+        self.request_version = self.protocol_version
+        self._body = b""
+        phrase = message or HTTPStatus(code).phrase
+        self._write(_error(code, phrase, close=True))
+
     def _send(self, reply: _Reply) -> None:
         # Recorded first, so a client that has its answer always finds its request recorded.
         self._record(reply.status)
+        self._write(reply)
+
+    def _write(self, reply: _Reply) -> None:
+        # After a malformed request nothing on the connection can be trusted to be where a
+        # request starts, so nothing more is read from it.
+        close = reply.close or reply.status == 400
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        if reply.close:
+        if close:
+            # send_header also sets close_connection, which ends the handler's read loop.
             self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":

@@ -6,12 +6,14 @@ so these checks are written from the service's documented behaviour, not shared 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
 __all__ = [
     "ARCHIVE_RESOLUTIONS",
     "MAX_ARCHIVE_NAME_LENGTH",
+    "MAX_FIELDS",
     "FormError",
     "create_params_problem",
     "parse_form",
@@ -29,8 +31,11 @@ MAX_ARCHIVE_NAME_LENGTH = 80
 #: (e.g. the Vonage .NET SDK's ``Archive.Resolution``: "640x480" the default, "1280x720",
 #: "1920x1080", "480x640", "720x1280", "1080x1920").
 ARCHIVE_RESOLUTIONS = ("640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920")
-# Far more than any real create request carries; bounds the work a hostile body can cause.
-_MAX_FIELDS = 100
+#: Far more fields than any real create request carries; bounds the work a hostile body causes.
+MAX_FIELDS = 100
+# A "%" not followed by two hex digits: Python's unquote keeps such a "%" as it is, other
+# servers refuse the form or decode it differently, so the emulator refuses it.
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "p2p.preference": ("enabled", "disabled"),
     "archiveMode": ("manual", "always"),
@@ -48,13 +53,14 @@ def parse_form(body: bytes) -> dict[str, str]:
     """The fields of a urlencoded ``body``; raises :class:`FormError` if it is malformed."""
     if not body:
         return {}  # Python 3.10's strict parse_qsl refuses an empty form; later ones do not
+    _check_shape(body)
     try:
         pairs = parse_qsl(
             body.decode("ascii"),
             keep_blank_values=True,
             strict_parsing=True,
             errors="strict",
-            max_num_fields=_MAX_FIELDS,
+            max_num_fields=MAX_FIELDS,
         )
     except UnicodeDecodeError:
         raise FormError("request body is not a valid urlencoded form (bad encoding)") from None
@@ -67,6 +73,21 @@ def parse_form(body: bytes) -> dict[str, str]:
             raise FormError(f"{name} is given more than once")
         fields[name] = value
     return fields
+
+
+def _check_shape(body: bytes) -> None:
+    """Refuse, with a message that says what is wrong, a form too big or badly escaped."""
+    count = body.count(b"&") + 1
+    if count > MAX_FIELDS:
+        raise FormError(
+            f"request body has {count} fields; a create-session form takes at most {MAX_FIELDS}"
+        )
+    bad = _BAD_ESCAPE.search(body)
+    if bad is not None:
+        raise FormError(
+            "request body is not a valid urlencoded form: a '%' at byte "
+            f"{bad.start()} is not followed by two hex digits (write a literal '%' as %25)"
+        )
 
 
 def create_params_problem(params: Mapping[str, str]) -> str | None:
