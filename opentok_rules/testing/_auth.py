@@ -10,18 +10,28 @@ service, so a client bug must not be mirrored by an identical bug here.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import math
 import time
+from collections.abc import Mapping
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 import jwt
+
+from opentok_rules.session_ids import session_id_fields
 
 __all__ = [
     "MAX_IAT_SKEW_SECONDS",
     "MAX_TOKEN_LIFETIME_SECONDS",
     "bearer_problem",
+    "client_token_problem",
     "make_rsa_key_pair",
     "token_problem",
+    "vonage_client_token_problem",
 ]
 
 #: How far in the future ``iat`` may lie, to tolerate clocks that run a little fast.
@@ -215,4 +225,78 @@ def _vonage_claims_problem(
         return 401, "token jti claim must be a non-empty string"
     if claims["application_id"] != application_id:
         return 403, "token application_id claim is not this application's id"
+    return None
+
+
+# --- Client tokens, for the console's token inspector ---------------------------------------
+# Client tokens never reach the session service; the console checks a pasted one against the
+# emulator's credentials so a developer can see whether their app signs with the right ones.
+
+# Times are the console's to show, not reasons for a signature not to verify.
+_VERIFY_ONLY = {"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False}
+
+
+def client_token_problem(token: str, kind: str, *, api_key: str, api_secret: str) -> str | None:
+    """Why an OpenTok client token (JWT or T1) was not made with these credentials, or ``None``.
+
+    The message never contains the token or the secret.
+    """
+    if kind == "T1":
+        return _t1_problem(token, api_key=api_key, api_secret=api_secret)
+    try:
+        claims = jwt.decode(token, api_secret, algorithms=["HS256"], options=_VERIFY_ONLY)  # type: ignore[arg-type]
+    except jwt.InvalidAlgorithmError:
+        return "an OpenTok client token is signed with HS256"
+    except jwt.InvalidSignatureError:
+        return "the signature does not verify with this emulator's api secret"
+    except jwt.InvalidTokenError:
+        return "not a JWT this emulator can verify"
+    if claims.get("iss") != api_key:
+        return "iss is not this emulator's api key"
+    return _session_problem(claims, api_key)
+
+
+def vonage_client_token_problem(
+    token: str, kind: str, *, application_id: str, public_key: Any
+) -> str | None:
+    """Why a Vonage client token was not signed with this application's key, or ``None``."""
+    if kind != "JWT":
+        return "the Vonage Video API takes JWT client tokens only, not T1"
+    try:
+        claims = jwt.decode(token, public_key, algorithms=["RS256"], options=_VERIFY_ONLY)  # type: ignore[arg-type]
+    except jwt.InvalidAlgorithmError:
+        return "a Vonage client token is signed with RS256"
+    except jwt.InvalidSignatureError:
+        return "the signature does not verify with this emulator's application key"
+    except jwt.InvalidTokenError:
+        return "not a JWT this emulator can verify"
+    if claims.get("application_id") != application_id:
+        return "application_id is not this emulator's application id"
+    return _session_problem(claims, application_id)
+
+
+def _t1_problem(token: str, *, api_key: str, api_secret: str) -> str | None:
+    try:
+        text = base64.b64decode(token[4:], validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return "not a T1 token"
+    signed, _, data = text.partition(":")
+    fields = dict(parse_qsl(signed, keep_blank_values=True))
+    expected = hmac.new(api_secret.encode("utf-8"), data.encode("utf-8"), hashlib.sha1)
+    if not hmac.compare_digest(expected.hexdigest().encode(), fields.get("sig", "").encode()):
+        return "the signature does not verify with this emulator's api secret"
+    if fields.get("partner_id") != api_key:
+        return "partner_id is not this emulator's api key"
+    return _session_problem(dict(parse_qsl(data, keep_blank_values=True)), api_key)
+
+
+def _session_problem(claims: Mapping[str, Any], project_id: str) -> str | None:
+    session_id = claims.get("session_id")
+    if session_id is None:
+        return "the token names no session_id"
+    fields = session_id_fields(session_id) if isinstance(session_id, str) else None
+    if fields is None or len(fields) < 2:
+        return "session_id is not a session id"
+    if fields[1] != project_id:
+        return "session_id belongs to another project"
     return None

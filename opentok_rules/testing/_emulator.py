@@ -6,26 +6,44 @@ import contextlib
 import json
 import logging
 import math
+import os
 import secrets
 import socket
 import socketserver
+import ssl
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Mapping
 from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import attrs
 
 from opentok_rules.session_ids import make_session_id
-from opentok_rules.testing._auth import bearer_problem, make_rsa_key_pair, token_problem
-from opentok_rules.testing._params import FormError, create_params_problem, parse_form
+from opentok_rules.testing._auth import (
+    bearer_problem,
+    client_token_problem,
+    make_rsa_key_pair,
+    token_problem,
+    vonage_client_token_problem,
+)
+from opentok_rules.testing._console import MAX_CONSOLE_BODY_BYTES, Console, SessionLog
+from opentok_rules.testing._params import (
+    ARCHIVE_RESOLUTIONS,
+    FormError,
+    create_params_problem,
+    parse_form,
+)
+
+if TYPE_CHECKING:
+    from opentok_rules.engine.registry import RuleRegistry
 
 __all__ = [
     "CREATE_SESSION_PATH",
@@ -95,6 +113,8 @@ class _Reply:
     content_type: str = "application/json"
     headers: Mapping[str, str] = attrs.field(factory=dict)
     close: bool = False
+    #: The reason given in an error answer, for the console's Sessions panel.
+    message: str | None = None
 
 
 class _OpenTokAuth:
@@ -110,6 +130,11 @@ class _OpenTokAuth:
         token = headers.get("X-OPENTOK-AUTH")
         problem = token_problem(token, api_key=self.project_id, api_secret=self.api_secret)
         return None if problem is None else (403, problem)
+
+    def client_token_problem(self, token: str, token_format: str) -> str | None:
+        return client_token_problem(
+            token, token_format, api_key=self.project_id, api_secret=self.api_secret
+        )
 
 
 class _VonageAuth:
@@ -128,15 +153,22 @@ class _VonageAuth:
             public_key=self._public_key,
         )
 
+    def client_token_problem(self, token: str, token_format: str) -> str | None:
+        return vonage_client_token_problem(
+            token, token_format, application_id=self.project_id, public_key=self._public_key
+        )
+
 
 class _State:
     """What the request threads share: the credentials and the thread-safe records."""
 
-    def __init__(self, auth: _OpenTokAuth | _VonageAuth) -> None:
+    def __init__(self, auth: _OpenTokAuth | _VonageAuth, log: SessionLog, console: Console) -> None:
         self.auth = auth
         self.lock = threading.Lock()
         self.sessions: list[EmulatedSession] = []
         self.requests: list[EmulatedRequest] = []
+        self.log = log
+        self.console = console
         self._issued: set[str] = set()
 
     def new_session(self, params: dict[str, str]) -> EmulatedSession:
@@ -178,9 +210,11 @@ class _Server(ThreadingHTTPServer):
         *,
         max_threads: int = DEFAULT_MAX_THREADS,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.state = state
         self.request_timeout = request_timeout
+        self.tls = tls
         self._slots = threading.BoundedSemaphore(max_threads)
         self._stopping = threading.Event()
         # Every open connection, with the monotonic time by which its current request must
@@ -196,6 +230,15 @@ class _Server(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name = str(host)
         self.server_port = int(port)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        if self.tls is None:
+            return connection, address
+        # The handshake is left to the connection's own thread (see _Handler.setup): done
+        # here, one silent client would stall every accept.
+        wrapped = self.tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
+        return wrapped, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
         # Waiting for a free slot here keeps further clients in the listen backlog, where they
@@ -290,6 +333,10 @@ class _Handler(BaseHTTPRequestHandler):
         # so a thread never waits on a silent client for longer than a request may take.
         super().setup()
         self.connection.settimeout(self._server.request_timeout)
+        if isinstance(self.connection, ssl.SSLSocket):
+            # Within the request deadline, like the request itself; a client that speaks
+            # plain HTTP to the TLS port fails here and is logged at debug level.
+            self.connection.do_handshake()
 
     def handle_one_request(self) -> None:
         self._server.expect_request(self.connection)
@@ -297,6 +344,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         self._body = b""
+        self._for_console = False
+        self._created: EmulatedSession | None = None
         try:
             reply = self._reply()
         except Exception:
@@ -307,14 +356,18 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
     def _reply(self) -> _Reply:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
+        if Console.serves(path):
+            self._for_console = True
+            return self._console_reply(path, parts.query)
         routing = None
         if path != CREATE_SESSION_PATH:
             routing = _error(404, f"no resource at {path}")
         elif self.command != "POST":
             message = f"{self.command} is not allowed on {path}; use POST"
             routing = _error(405, message, headers={"Allow": "POST"})
-        body = self._read_body()
+        body = self._read_body(MAX_BODY_BYTES, too_big=413)
         self._server.answering(self.connection)
         if isinstance(body, _Reply):
             # The rest of an unread body would be taken for the next request.
@@ -322,7 +375,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._body = body
         return routing if routing is not None else self._create_session(body)
 
-    def _read_body(self) -> bytes | _Reply:
+    def _console_reply(self, path: str, query: str) -> _Reply:
+        body = self._read_body(MAX_CONSOLE_BODY_BYTES, too_big=400)
+        self._server.answering(self.connection)
+        if isinstance(body, _Reply):
+            return body
+        if not _is_local_host(self.headers.get("Host", "")):
+            # A page of another site whose name resolves to 127.0.0.1 (DNS rebinding) sends
+            # its own name: it gets nothing to read.
+            return _error(403, "the console answers only to Host 127.0.0.1 or localhost")
+        answer = self._state.console.answer(self.command, path, query, body)
+        return _Reply(answer.status, answer.body, answer.content_type, answer.headers)
+
+    def _read_body(self, limit: int, *, too_big: int) -> bytes | _Reply:
         if "Transfer-Encoding" in self.headers:
             return _error(411, "send the body with a Content-Length, not chunked", close=True)
         lengths = self.headers.get_all("Content-Length") or []
@@ -334,8 +399,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not (declared.isascii() and declared.isdigit()):
             return _error(400, "Content-Length is not a number", close=True)
         length = int(declared)
-        if length > MAX_BODY_BYTES:
-            return _error(413, f"request body is over {MAX_BODY_BYTES} bytes", close=True)
+        if length > limit:
+            return _error(too_big, f"request body is over {limit} bytes", close=True)
         body = self.rfile.read(length)
         if len(body) < length:
             return _error(400, "request body is shorter than its Content-Length", close=True)
@@ -357,6 +422,7 @@ class _Handler(BaseHTTPRequestHandler):
         if problem is not None:
             return _error(400, problem)
         session = state.new_session(params)
+        self._created = session
         if "application/json" in self.headers.get("Accept", "").lower():
             return _json_created(session, state.auth.project_id)
         return _xml_created(session, state.auth.project_id)
@@ -375,7 +441,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, reply: _Reply) -> None:
         # Recorded first, so a client that has its answer always finds its request recorded.
-        self._record(reply.status)
+        # The console's own requests are not requests to the service: not recorded.
+        if not self._for_console:
+            self._record(reply.status)
+            if urlsplit(self.path).path == CREATE_SESSION_PATH:
+                self._state.log.add(
+                    backend=self._state.auth.name,
+                    method=self.command,
+                    body=self._body,
+                    status=reply.status,
+                    session_id=None if self._created is None else self._created.session_id,
+                    reason=reply.message,
+                )
         self._write(reply)
 
     def _write(self, reply: _Reply) -> None:
@@ -414,7 +491,15 @@ def _error(
     status: int, message: str, *, close: bool = False, headers: Mapping[str, str] | None = None
 ) -> _Reply:
     body = json.dumps({"code": status, "message": message}).encode("utf-8")
-    return _Reply(status, body, headers=dict(headers or {}), close=close)
+    return _Reply(status, body, headers=dict(headers or {}), close=close, message=message)
+
+
+def _is_local_host(host: str) -> bool:
+    name = host.strip().lower()
+    if name.startswith("["):
+        return False  # the emulator listens on IPv4 only
+    name = name.rpartition(":")[0] if ":" in name else name
+    return name in ("127.0.0.1", "localhost")
 
 
 def _service_date(stamp: float) -> str:
@@ -470,6 +555,40 @@ def _make_auth(
     return _OpenTokAuth(api_key, api_secret)
 
 
+def _policy_rules(policy: object) -> tuple[RuleRegistry, str | None]:
+    """The registry ``policy`` stands for, and the file it came from (``None`` if none)."""
+    from opentok_rules.engine.registry import RuleRegistry
+    from opentok_rules.engine.session_rules import default_rules
+
+    if policy is None:
+        return default_rules(), None
+    if isinstance(policy, RuleRegistry):
+        return policy.copy(), None
+    if isinstance(policy, str | os.PathLike | Mapping):
+        policy = _load_policy(policy)
+    rules = getattr(policy, "rules", None)
+    if not isinstance(rules, RuleRegistry):
+        raise TypeError(
+            "policy must be a policy file's path, a policy mapping, a Policy (whose .rules is "
+            f"a RuleRegistry) or a RuleRegistry; got {type(policy).__name__}"
+        )
+    source = getattr(policy, "source", None)
+    return rules.copy(), None if source is None else os.fspath(source)
+
+
+def _load_policy(policy: str | os.PathLike[str] | Mapping[str, Any]) -> object:
+    # Imported on use: policies (TOML, plugins) cost nothing to an emulator without one.
+    import opentok_rules
+
+    load = getattr(opentok_rules, "load_policy", None)
+    if load is None:
+        raise TypeError(
+            "this version of opentok-rules cannot read policy files (no load_policy); "
+            "pass a RuleRegistry or an object with .rules instead"
+        )
+    return load(policy)
+
+
 def _check_limits(max_threads: int, request_timeout: float) -> None:
     if isinstance(max_threads, bool) or not isinstance(max_threads, int) or max_threads < 1:
         raise ValueError(f"max_threads must be a whole number of at least 1, got {max_threads!r}")
@@ -511,11 +630,23 @@ class Emulator:
     :param request_timeout: seconds a connection has to deliver each whole request; a client
         that sends nothing, drips bytes or idles between keep-alive requests longer is cut,
         so slow clients never keep good ones waiting for long.
+    :param policy: the rules the console's Rules and Try panels use: a policy file's path
+        (read with ``opentok_rules.load_policy``), a policy mapping, a ``Policy`` (anything
+        whose ``.rules`` is a ``RuleRegistry``) or a ``RuleRegistry``; the default rules if not
+        given. The service checks themselves do not change: they are the real service's.
+    :param tls: serve HTTPS with a fresh certificate for ``127.0.0.1`` and ``localhost``,
+        signed by a fresh CA whose certificate is :attr:`ca_file`; needs ``cryptography``.
     :raises ValueError: if ``api_key`` is empty or contains ``~`` (it goes into session ids),
         ``api_secret`` is shorter than 32 bytes, ``max_threads`` is under 1,
         ``request_timeout`` is not a positive number, ``backend`` is unknown, or OpenTok
         credentials are given for the Vonage backend.
-    :raises ImportError: for the Vonage backend, when ``cryptography`` is not installed.
+    :raises TypeError: if ``policy`` is none of the things above.
+    :raises ImportError: for the Vonage backend or ``tls=True``, when ``cryptography`` is not
+        installed.
+
+    The emulator also serves a console at ``/`` (:attr:`console_url`) for a person with a
+    browser: the create requests it received, the rules, a form to try options, a token
+    inspector.
     """
 
     def __init__(
@@ -528,12 +659,39 @@ class Emulator:
         port: int = 0,
         max_threads: int = DEFAULT_MAX_THREADS,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        policy: object = None,
+        tls: bool = False,
     ) -> None:
         _check_limits(max_threads, request_timeout)
+        if not isinstance(tls, bool):
+            raise ValueError(f"tls must be True or False, got {tls!r}")
         auth = _make_auth(backend, api_key, api_secret)
+        rules, policy_source = _policy_rules(policy)
         self._max_threads = max_threads
         self._request_timeout = float(request_timeout)
-        self._state = _State(auth)
+        self._certificate = None
+        if tls:
+            from opentok_rules.testing._tls import make_server_certificate, remove
+
+            self._certificate = make_server_certificate()
+            # The CA file must outlive stop() (a client may still hold its path) but not
+            # the emulator: removed when it is collected or at the latest at exit.
+            weakref.finalize(self, remove, self._certificate.directory)
+        log = SessionLog()
+        info = {
+            "backend": auth.name,
+            "project_id": auth.project_id,
+            "tls": tls,
+            "archive_resolutions": list(ARCHIVE_RESOLUTIONS),
+        }
+        console = Console(
+            rules=rules,
+            policy_source=policy_source,
+            info=info,
+            log=log,
+            verify=auth.client_token_problem,
+        )
+        self._state = _State(auth, log, console)
         self._address = (host, port)
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -604,7 +762,28 @@ class Emulator:
         if server is None:
             raise RuntimeError("the emulator is not running; call start() first")
         host, port = server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        scheme = "http" if self._certificate is None else "https"
+        return f"{scheme}://{host!s}:{port}"
+
+    @property
+    def console_url(self) -> str:
+        """The console page: :attr:`url` with ``/`` (open it in a browser).
+
+        :raises RuntimeError: if the emulator is not running.
+        """
+        return self.url + "/"
+
+    @property
+    def ca_file(self) -> str | None:
+        """With ``tls=True``: the path of the PEM file of the CA that signed the emulator's
+        certificate (trust it with ``SSL_CERT_FILE`` or ``REQUESTS_CA_BUNDLE``); else ``None``.
+        """
+        return None if self._certificate is None else self._certificate.ca_file
+
+    @property
+    def rules(self) -> RuleRegistry:
+        """The registry the console's Rules and Try panels use (``policy``'s, or the default)."""
+        return self._state.console.rules
 
     @property
     def running(self) -> bool:
@@ -632,6 +811,7 @@ class Emulator:
                     self._state,
                     max_threads=self._max_threads,
                     request_timeout=self._request_timeout,
+                    tls=None if self._certificate is None else self._certificate.context,
                 )
                 # A short poll interval keeps stop() quick: shutdown waits for the next poll.
                 thread = threading.Thread(

@@ -16,6 +16,7 @@ __all__ = [
     "MAX_FIELDS",
     "FormError",
     "create_params_problem",
+    "has_bad_escape",
     "parse_form",
 ]
 
@@ -73,6 +74,11 @@ def parse_form(body: bytes) -> dict[str, str]:
             raise FormError(f"{name} is given more than once")
         fields[name] = value
     return fields
+
+
+def has_bad_escape(body: bytes) -> bool:
+    """Whether ``body`` has a ``%`` not followed by two hex digits."""
+    return _BAD_ESCAPE.search(body) is not None
 
 
 def _check_shape(body: bytes) -> None:

@@ -1,0 +1,200 @@
+// The emulator's console. Everything shown comes from /console/api/*; text from requests
+// and tokens is only ever set as textContent, never parsed as HTML.
+"use strict";
+
+const API = "/console/api/";
+const POLL_MS = 1000;
+let lastSeq = 0;
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props || {})) {
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+async function getJSON(path, init) {
+  const response = await fetch(API + path, init);
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.message || ("HTTP " + response.status));
+  return data;
+}
+
+function postJSON(path, body) {
+  return getJSON(path, {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify(body),
+  });
+}
+
+// --- Header ----------------------------------------------------------------------------------
+
+async function loadInfo() {
+  const info = await getJSON("info");
+  document.getElementById("backend").textContent =
+    (info.backend === "vonage" ? "Vonage Video API" : "OpenTok") + (info.tls ? " · HTTPS" : "");
+  document.getElementById("project-id").textContent = info.project_id;
+  const select = document.getElementById("archive_resolution");
+  for (const resolution of info.archive_resolutions || []) {
+    select.append(el("option", {text: resolution}));
+  }
+}
+
+// --- Sessions --------------------------------------------------------------------------------
+
+function sessionRow(entry) {
+  const params = el("div", {class: "params"});
+  if (entry.params === null) {
+    params.append(el("span", {class: "param", text: entry.body}));
+  } else if (entry.params.length === 0) {
+    params.append(el("span", {class: "empty", text: "(empty form)"}));
+  } else {
+    for (const [name, value] of entry.params) {
+      params.append(el("span", {class: "param", text: name + "=" + value}));
+    }
+  }
+  const ok = entry.status === 200;
+  const answer = el("td", {class: "answer"},
+    el("span", {class: "status " + (ok ? "ok" : "bad"), text: String(entry.status)}),
+    ok ? el("span", {class: "sid", text: entry.session_id})
+       : el("span", {class: "reason", text: entry.reason || ""}));
+  const backend = entry.backend === "vonage" ? "Vonage" : "OpenTok";
+  return el("tr", {class: "new", "data-seq": String(entry.seq)},
+    el("td", {class: "time", text: entry.time.replace("T", " ").replace("Z", "")}),
+    el("td", {text: backend + (entry.method === "POST" ? "" : " · " + entry.method)}),
+    el("td", {}, params),
+    answer);
+}
+
+async function pollSessions() {
+  const live = document.getElementById("live");
+  try {
+    const data = await getJSON("sessions?after=" + lastSeq);
+    const body = document.getElementById("sessions-body");
+    // Newest first: the answer lists them so; put the whole batch above the older rows.
+    const rows = data.sessions.map(sessionRow);
+    body.prepend(...rows);
+    lastSeq = Math.max(lastSeq, data.last);
+    document.getElementById("sessions-empty").hidden = body.rows.length > 0;
+    live.textContent = "live";
+    live.className = "live on";
+  } catch (error) {
+    live.textContent = "not connected";
+    live.className = "live off";
+  }
+  setTimeout(pollSessions, POLL_MS);
+}
+
+// --- Rules -----------------------------------------------------------------------------------
+
+async function loadRules() {
+  const data = await getJSON("rules");
+  const body = document.getElementById("rules-body");
+  body.replaceChildren(...data.rules.map((rule, index) => el("tr", {},
+    el("td", {text: String(index + 1)}),
+    el("td", {}, el("code", {text: rule.id})),
+    el("td", {text: rule.kind}),
+    el("td", {text: rule.severity}),
+    el("td", {class: "mono", text: rule.source || "built in"}),
+    el("td", {text: rule.description}))));
+  document.getElementById("policy-source").textContent = data.policy
+    ? "Policy: " + data.policy
+    : "No policy file: the library's default rules.";
+}
+
+// --- Try -------------------------------------------------------------------------------------
+
+function tryOptions(form) {
+  const options = {};
+  for (const name of ["media_mode", "archive_mode", "location", "archive_name", "archive_resolution"]) {
+    const value = form.elements[name].value;
+    if (value !== "") options[name] = value;
+  }
+  options.e2ee = form.elements.e2ee.checked;
+  return options;
+}
+
+function violationList(items, extraClass) {
+  return el("ul", {class: "violations" + (extraClass ? " " + extraClass : "")},
+    ...items.map((v) => el("li", {"data-rule": v.rule},
+      el("code", {text: v.rule}), v.field ? " (" + v.field + ")" : "", ": " + v.message)));
+}
+
+async function submitTry(event) {
+  event.preventDefault();
+  const result = document.getElementById("try-result");
+  const options = tryOptions(event.target);
+  try {
+    const verdict = await postJSON("try", options);
+    const parts = [el("p", {},
+      el("span", {class: "verdict " + (verdict.ok ? "ok" : "bad"),
+                  text: verdict.ok ? "Accepted" : "Refused"}),
+      " ", el("code", {text: JSON.stringify(options)}))];
+    if (verdict.violations.length) parts.push(el("h3", {text: "Violations"}), violationList(verdict.violations));
+    if (verdict.warnings.length) parts.push(el("h3", {text: "Warnings"}), violationList(verdict.warnings, "warnings"));
+    if (verdict.ok) {
+      parts.push(el("h3", {text: "Spec"}), el("pre", {text: JSON.stringify(verdict.spec, null, 2)}));
+      parts.push(el("h3", {text: "REST params"}), el("pre", {text: JSON.stringify(verdict.params, null, 2)}));
+    }
+    result.replaceChildren(...parts);
+  } catch (error) {
+    result.replaceChildren(el("p", {class: "error", text: error.message}));
+  }
+}
+
+// --- Token -----------------------------------------------------------------------------------
+
+function showValue(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+async function submitToken(event) {
+  event.preventDefault();
+  const result = document.getElementById("token-result");
+  const token = document.getElementById("token-input").value;
+  try {
+    const data = await postJSON("token", {token: token});
+    if (!data.readable) {
+      result.replaceChildren(el("p", {class: "error", text: data.problem}));
+      return;
+    }
+    const verdict = data.verifies
+      ? el("span", {class: "verdict ok", text: "Verifies with this emulator's credentials"})
+      : el("span", {class: "verdict bad", text: "Does not verify: " + data.problem});
+    const expired = data.expired === null
+      ? el("span", {class: "verdict warn", text: "No expiry time"})
+      : data.expired
+        ? el("span", {class: "verdict bad", text: "Expired"})
+        : el("span", {class: "verdict ok", text: "Not expired"});
+    const facts = el("dl", {class: "facts"});
+    for (const [name, value] of Object.entries(data.claims)) {
+      const date = data.dates[name];
+      facts.append(el("dt", {}, el("code", {text: name})),
+                   el("dd", {"data-claim": name, text: showValue(value) + (date ? "  (" + date.replace("T", " ").replace("Z", " UTC") + ")" : "")}));
+    }
+    const parts = [el("p", {}, el("span", {class: "badge", text: data.format}), " ", verdict, " ", expired),
+                   el("h3", {text: "Claims"}), facts];
+    if (data.header) parts.push(el("h3", {text: "Header"}), el("pre", {text: JSON.stringify(data.header)}));
+    result.replaceChildren(...parts);
+  } catch (error) {
+    result.replaceChildren(el("p", {class: "error", text: error.message}));
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("try-form").addEventListener("submit", submitTry);
+  document.getElementById("token-form").addEventListener("submit", submitToken);
+  loadInfo().catch(() => {});
+  loadRules().catch((error) => {
+    document.getElementById("policy-source").textContent = "Could not load the rules: " + error.message;
+  });
+  pollSessions();
+});
