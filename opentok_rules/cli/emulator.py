@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from opentok_rules.client import _SyncClient
     from opentok_rules.testing import Emulator
-from opentok_rules.cli._common import add_json_flag, port_number, print_json
+from opentok_rules.cli._common import (
+    UsageError,
+    add_json_flag,
+    port_number,
+    print_error,
+    print_json,
+)
 from opentok_rules.cli._credentials import require_vonage_extra
+from opentok_rules.errors import OpenTokError
 
 
 def add_emulator(commands: Any) -> None:
@@ -27,6 +34,16 @@ def add_emulator(commands: Any) -> None:
         "--vonage",
         action="store_true",
         help="emulate the Vonage Video API (an application id and a private key file)",
+    )
+    emulator.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="the policy of the console's Rules and Try panels (not of the service checks)",
+    )
+    emulator.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a fresh certificate; prints its CA file (needs the vonage extra)",
     )
     emulator.set_defaults(handler=_emulator)
 
@@ -41,9 +58,22 @@ def add_demo(commands: Any) -> None:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    emulator = _started_emulator(args.port, args.vonage)
+    try:
+        policy = _policy(args.policy)
+    except OpenTokError as exc:
+        # A policy that cannot be used: exit 1 with its message, as `check --policy` does.
+        return print_error(str(exc), 1)
+    emulator = _started_emulator(args.port, args.vonage, policy=policy, tls=args.tls)
     with emulator, _sigterm_unwinds(), _settings_printed(emulator, args.vonage):
-        print("Serving until interrupted (Ctrl-C).", flush=True)
+        if emulator.ca_file is not None:
+            # Both names: SSL_CERT_FILE for Python's ssl and urllib3, REQUESTS_CA_BUNDLE for
+            # requests (the official SDKs).
+            print(f"SSL_CERT_FILE={emulator.ca_file}")
+            print(f"REQUESTS_CA_BUNDLE={emulator.ca_file}")
+        print(
+            f"Serving until interrupted (Ctrl-C); the console is at {emulator.console_url}",
+            flush=True,
+        )
         try:
             while True:
                 time.sleep(3600)
@@ -70,18 +100,34 @@ def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
     raise SystemExit(128 + signum)
 
 
-def _started_emulator(port: int, vonage: bool) -> Emulator:
+def _started_emulator(
+    port: int, vonage: bool, *, policy: object = None, tls: bool = False
+) -> Emulator:
     from opentok_rules.testing import Emulator
 
-    if vonage:
+    if vonage or tls:
         require_vonage_extra()
-    emulator = Emulator(port=port, backend="vonage") if vonage else Emulator(port=port)
+    backend = "vonage" if vonage else "opentok"
+    # A policy file that cannot be used fails here, before anything is served.
+    emulator = Emulator(port=port, backend=backend, policy=policy, tls=tls)
     try:
         emulator.start()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise OSError(f"could not serve on 127.0.0.1:{port}: {reason}") from exc
     return emulator
+
+
+def _policy(path: str | None) -> object:
+    """The policy file for the console, read now so that a bad one is reported at once."""
+    if path is None:
+        return None
+    import opentok_rules
+
+    load = getattr(opentok_rules, "load_policy", None)
+    if load is None:
+        raise UsageError("--policy needs a version of opentok-rules that reads policy files")
+    return load(Path(path))
 
 
 @contextlib.contextmanager
