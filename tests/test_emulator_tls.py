@@ -114,6 +114,18 @@ def test_plain_http_to_the_tls_port_is_cut_and_serving_goes_on(emulator: Emulato
         assert pool.request("GET", emulator.url + "/").status == 200
 
 
+def test_a_silent_client_cannot_hold_the_handshake() -> None:
+    # The handshake runs in the connection's own thread, within the request deadline: a
+    # client that connects and says nothing neither stalls others nor stays for long.
+    with Emulator(tls=True, request_timeout=0.5) as emulator:
+        with socket.create_connection(host_and_port(emulator), timeout=5) as silent:
+            with urllib3.PoolManager(ca_certs=emulator.ca_file, retries=False) as pool:
+                assert pool.request("GET", emulator.url + "/").status == 200
+            started = time.monotonic()
+            assert silent.recv(1) == b""  # cut by the emulator
+            assert time.monotonic() - started < 3
+
+
 def test_the_ca_directory_goes_with_the_emulator() -> None:
     emulator = Emulator(tls=True)
     assert emulator.ca_file is not None

@@ -798,7 +798,11 @@ class Emulator:
 
     @property
     def requests(self) -> list[EmulatedRequest]:
-        """A snapshot of the requests answered so far, oldest first, whatever their status."""
+        """A snapshot of the requests answered so far, oldest first, whatever their status.
+
+        Requests to the console (``/`` and ``/console/...``) are not requests to the service
+        and are not listed.
+        """
         with self._state.lock:
             return list(self._state.requests)
 
