@@ -553,6 +553,15 @@ def test_an_expired_token_says_so(emulator: Emulator) -> None:
     assert (answer["verifies"], answer["expired"]) == (True, True)
 
 
+@pytest.mark.parametrize("exp", [10**400, -(10**400), 10**20, -1, 1e308])
+def test_times_no_date_can_show_are_shown_as_null(emulator: Emulator, exp: float) -> None:
+    claims = {"iss": emulator.api_key, "ist": "project", "iat": 0, "exp": exp}
+    status, answer = inspect(emulator, jwt.encode(claims, emulator.api_secret, algorithm="HS256"))
+    assert status == 200
+    assert answer["dates"] == {"iat": "1970-01-01T00:00:00Z", "exp": None}
+    assert answer["expired"] is (None if abs(exp) > 253402300799 else exp < time.time())
+
+
 @pytest.mark.parametrize(
     ("token", "problem"),
     [

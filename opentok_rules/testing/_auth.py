@@ -131,7 +131,8 @@ def _time_problem(name: str, value: object, now: float) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = _JSON_KINDS.get(type(value), type(value).__name__)
         return f"token {name} claim must be a number of seconds since the epoch, not {kind}"
-    if not math.isfinite(value):
+    # An int is always finite (and math.isfinite cannot take one too big for a float).
+    if isinstance(value, float) and not math.isfinite(value):
         return f"token {name} claim must be a finite number, not {value}"
     if not 0 <= value <= now + MAX_TOKEN_LIFETIME_SECONDS:
         days = MAX_TOKEN_LIFETIME_SECONDS // 86400

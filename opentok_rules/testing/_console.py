@@ -409,7 +409,11 @@ def _entry_json(entry: LogEntry) -> dict[str, Any]:
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    # A time no date can show is no time (and an int too big for a float would make
+    # math.isfinite raise): NaN, infinities and anything beyond the year 9999 are None.
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return float(value) if abs(value) <= _LAST_DATE else None
 
 
 def _dates(claims: Mapping[str, Any]) -> dict[str, str | None]:
