@@ -641,6 +641,8 @@ class Emulator:
         ``request_timeout`` is not a positive number, ``backend`` is unknown, or OpenTok
         credentials are given for the Vonage backend.
     :raises TypeError: if ``policy`` is none of the things above.
+    :raises ValueError: (``PolicyError``) if ``policy`` is a file or mapping that cannot be used
+        (from ``load_policy``, before anything is served).
     :raises ImportError: for the Vonage backend or ``tls=True``, when ``cryptography`` is not
         installed.
 
