@@ -318,6 +318,8 @@ def _acme_rules() -> RuleRegistry:
 def test_a_policy_object_chooses_the_rules_of_rules_and_try() -> None:
     policy = _Policy(_acme_rules(), "/etc/acme/opentok-rules.toml")
     with Emulator(policy=policy) as emulator:
+        assert emulator.rules.ids() == policy.rules.ids()
+        assert emulator.rules is not policy.rules  # a copy: later edits do not leak in
         answer = get_json(emulator, "/console/api/rules")
         status, verdict = post_json(emulator, "/console/api/try", {"media_mode": "relayed"})
         # The service itself still checks what the real service checks.
