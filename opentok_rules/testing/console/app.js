@@ -103,7 +103,7 @@ async function loadRules() {
     el("td", {}, el("code", {text: rule.id})),
     el("td", {text: rule.kind}),
     el("td", {text: rule.severity}),
-    el("td", {class: "mono", text: rule.source || "built in"}),
+    el("td", {class: "mono", text: rule.source || "(no file)"}),
     el("td", {text: rule.description}))));
   document.getElementById("policy-source").textContent = data.policy
     ? "Policy: " + data.policy
