@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 import urllib3
@@ -44,7 +44,9 @@ def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
 
 
 @contextmanager
-def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], str]]:
+def serving(
+    *args: str, cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], str]]:
     """The command running with ``args``; the ``NAME=value`` settings and console it printed."""
     process = subprocess.Popen(
         [*CLI, "emulator", *args],
@@ -52,6 +54,7 @@ def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str],
         stderr=subprocess.PIPE,
         text=True,
         env=_env(),
+        cwd=cwd,
     )
     try:
         assert process.stdout is not None
@@ -123,32 +126,37 @@ values = ["routed"]
 """
 
 
+def console_rules(printed: dict[str, str]) -> Any:
+    with urllib3.PoolManager(retries=False) as pool:
+        answer = pool.request("GET", printed["OPENTOK_API_URL"] + "/console/api/rules")
+    return json.loads(answer.data)
+
+
 def test_policy_chooses_the_console_rules(tmp_path: Path) -> None:
-    path = tmp_path / "opentok-rules.toml"
+    path = tmp_path / "acme.toml"
     path.write_text(POLICY)
-    if not hasattr(otr, "load_policy"):
-        result = subprocess.run(
-            [*CLI, "emulator", "--policy", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            env=_env(),
-            check=False,
-        )
-        assert result.returncode == 2
-        assert "--policy needs a version of opentok-rules that reads policy files" in result.stderr
-        return
     with serving("--policy", str(path)) as (_, printed, _console):
-        with urllib3.PoolManager(retries=False) as pool:
-            url = printed["OPENTOK_API_URL"]
-            rules = json.loads(pool.request("GET", url + "/console/api/rules").data)
+        rules = console_rules(printed)
     assert rules["rules"][-1]["id"] == "acme-routed-only"
+    assert rules["rules"][-1]["kind"] == "allowed"
     assert rules["policy"] == str(path)
 
 
+def test_without_policy_the_nearest_one_is_used_as_check_does(tmp_path: Path) -> None:
+    (tmp_path / "opentok-rules.toml").write_text(POLICY)
+    project = tmp_path / "app" / "src"
+    project.mkdir(parents=True)
+    with serving(cwd=project) as (_, printed, _console):
+        found = console_rules(printed)
+    with serving("--no-policy", cwd=project) as (_, printed, _console):
+        plain = console_rules(printed)
+    assert found["policy"] == str(tmp_path / "opentok-rules.toml")
+    assert found["rules"][-1]["id"] == "acme-routed-only"
+    assert plain["policy"] is None
+    assert [rule["id"] for rule in plain["rules"]] == list(otr.default_rules().ids())
+
+
 def test_an_unusable_policy_stops_the_command_with_code_1(tmp_path: Path) -> None:
-    if not hasattr(otr, "load_policy"):
-        pytest.skip("policy files arrive with load_policy (not in this version yet)")
     path = tmp_path / "opentok-rules.toml"
     path.write_text('[[session]]\nid = "x"\nkind = "no-such-kind"\n')
     result = subprocess.run(
@@ -161,4 +169,18 @@ def test_an_unusable_policy_stops_the_command_with_code_1(tmp_path: Path) -> Non
     )
     assert result.returncode == 1
     assert str(path) in result.stderr
+    assert "no-such-kind" in result.stderr
     assert "Serving" not in result.stdout
+
+
+def test_policy_and_no_policy_exclude_each_other(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*CLI, "emulator", "--policy", str(tmp_path / "x.toml"), "--no-policy"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=_env(),
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr

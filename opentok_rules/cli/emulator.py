@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from opentok_rules.client import _SyncClient
     from opentok_rules.testing import Emulator
 from opentok_rules.cli._common import (
-    UsageError,
     add_json_flag,
     port_number,
     print_error,
@@ -35,10 +34,14 @@ def add_emulator(commands: Any) -> None:
         action="store_true",
         help="emulate the Vonage Video API (an application id and a private key file)",
     )
-    emulator.add_argument(
+    policy = emulator.add_mutually_exclusive_group()
+    policy.add_argument(
         "--policy",
         metavar="FILE",
-        help="the policy of the console's Rules and Try panels (not of the service checks)",
+        help="the console's rules (default: the nearest opentok-rules.toml, as for check)",
+    )
+    policy.add_argument(
+        "--no-policy", action="store_true", help="the console uses the library's default rules"
     )
     emulator.add_argument(
         "--tls",
@@ -59,7 +62,7 @@ def add_demo(commands: Any) -> None:
 
 def _emulator(args: argparse.Namespace) -> int:
     try:
-        policy = _policy(args.policy)
+        policy = _policy(args.policy, ignore=args.no_policy)
     except OpenTokError as exc:
         # A policy that cannot be used: exit 1 with its message, as `check --policy` does.
         return print_error(str(exc), 1)
@@ -118,16 +121,18 @@ def _started_emulator(
     return emulator
 
 
-def _policy(path: str | None) -> object:
-    """The policy file for the console, read now so that a bad one is reported at once."""
-    if path is None:
-        return None
-    import opentok_rules
+def _policy(path: str | None, *, ignore: bool) -> object:
+    """The console's policy: ``--policy``'s, else the nearest one (as ``check`` finds it).
 
-    load = getattr(opentok_rules, "load_policy", None)
-    if load is None:
-        raise UsageError("--policy needs a version of opentok-rules that reads policy files")
-    return load(Path(path))
+    Read now, so that one that cannot be used is reported before anything is served. The
+    service side of the emulator never depends on it.
+    """
+    from opentok_rules.engine.policies import find_policy, load_policy
+
+    if ignore:
+        return None
+    found = Path(path) if path is not None else find_policy()
+    return None if found is None else load_policy(found)
 
 
 @contextlib.contextmanager

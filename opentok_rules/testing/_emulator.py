@@ -565,7 +565,10 @@ def _policy_rules(policy: object) -> tuple[RuleRegistry, str | None]:
     if isinstance(policy, RuleRegistry):
         return policy.copy(), None
     if isinstance(policy, str | os.PathLike | Mapping):
-        policy = _load_policy(policy)
+        # Imported on use: policies (TOML, plugins) cost nothing to an emulator without one.
+        from opentok_rules.engine.policies import load_policy
+
+        policy = load_policy(policy)
     rules = getattr(policy, "rules", None)
     if not isinstance(rules, RuleRegistry):
         raise TypeError(
@@ -574,19 +577,6 @@ def _policy_rules(policy: object) -> tuple[RuleRegistry, str | None]:
         )
     source = getattr(policy, "source", None)
     return rules.copy(), None if source is None else os.fspath(source)
-
-
-def _load_policy(policy: str | os.PathLike[str] | Mapping[str, Any]) -> object:
-    # Imported on use: policies (TOML, plugins) cost nothing to an emulator without one.
-    import opentok_rules
-
-    load = getattr(opentok_rules, "load_policy", None)
-    if load is None:
-        raise TypeError(
-            "this version of opentok-rules cannot read policy files (no load_policy); "
-            "pass a RuleRegistry or an object with .rules instead"
-        )
-    return load(policy)
 
 
 def _check_limits(max_threads: int, request_timeout: float) -> None:

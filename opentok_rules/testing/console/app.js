@@ -107,7 +107,7 @@ async function loadRules() {
     el("td", {text: rule.description}))));
   document.getElementById("policy-source").textContent = data.policy
     ? "Policy: " + data.policy
-    : "No policy file: the library's default rules.";
+    : "No policy file: the library's rules, or rules given in code.";
 }
 
 // --- Try -------------------------------------------------------------------------------------
