@@ -635,6 +635,10 @@ def test_a_vonage_token_verifies_on_a_vonage_emulator() -> None:
         _, answer = inspect(emulator, token)
         _, t1 = inspect(emulator, _t1("s" * 40, "session_id=x", "1"))
         info = get_json(emulator, "/console/api/info")
+        [logged] = get_json(emulator, "/console/api/sessions")["sessions"]
+    assert logged["backend"] == "vonage"
+    assert logged["status"] == 200
+    assert logged["session_id"] == emulator.sessions[0].session_id
     assert answer["verifies"] is True
     assert answer["header"]["alg"] == "RS256"
     assert answer["claims"]["application_id"] == emulator.application_id
