@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import attrs
 
+from opentok_rules._messages import shown
+
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
@@ -17,26 +19,71 @@ __all__ = [
 ]
 
 
-#: What a violation does: ``"deny"`` refuses the options, ``"warn"`` only reports.
+#: The longest ``Violation.message`` kept; a longer one is cut there and marked. A rule may
+#: put a caller's value in its message, and a message is printed, logged and sent on.
+MAX_MESSAGE = 1000
+#: The longest ``Violation.field`` and ``Violation.rule`` kept (an unknown key may be huge).
+MAX_NAME = 100
+#: How many violations ``str(err)`` lists before it says how many more there are.
+SHOWN_VIOLATIONS = 20
+#: A violation's severities: ``deny`` refuses the options, ``warn`` only reports.
 SEVERITIES: tuple[str, ...] = ("deny", "warn")
 
 
-def _severity(instance: object, attribute: object, value: object) -> None:
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} chars)"
+
+
+# Converters rather than validators for the three texts: each checks the type and bounds the
+# length in one call (every refused option builds violations, so this is on a hot path).
+def _rule_id(value: str) -> str:
+    if value.__class__ is str and len(value) <= MAX_NAME:
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"Violation.rule must be a str (the rule's id); got {_type(value)}")
+    return _cut(str.__str__(value), MAX_NAME)
+
+
+def _field(value: str | None) -> str | None:
+    if value is None or (value.__class__ is str and len(value) <= MAX_NAME):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"Violation.field must be a str (the option's name) or None; got {_type(value)}"
+        )
+    return _cut(str.__str__(value), MAX_NAME)
+
+
+def _message(value: str) -> str:
+    if value.__class__ is str and len(value) <= MAX_MESSAGE:
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"Violation.message must be a str; got {_type(value)}")
+    return _cut(str.__str__(value), MAX_MESSAGE)
+
+
+def _severity(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     if value.__class__ is not str or value not in SEVERITIES:
-        raise ValueError(f"a violation's severity is 'deny' or 'warn'; got {value!r:.60}")
+        raise ValueError(f"Violation.severity must be 'deny' or 'warn'; got {_type(value)}")
+
+
+def _type(value: object) -> str:
+    return shown(value)  # bounded, and safe from a __repr__ that raises
 
 
 @attrs.frozen
 class Violation:
     """One broken rule: which rule, which option (``None`` for a combination), and why.
 
-    ``severity`` is ``"deny"`` (the options are refused) or ``"warn"`` (they are let through
-    and the violation is reported as a warning).
+    Each field is type-checked: ``rule`` and ``message`` are ``str``, ``field`` a ``str`` or
+    ``None``, ``severity`` ``"deny"`` (the default: the options are refused) or ``"warn"``
+    (reported only). A ``message`` longer than :data:`MAX_MESSAGE` characters, and a ``rule``
+    or ``field`` longer than :data:`MAX_NAME`, is cut short and marked with its length.
     """
 
-    rule: str
-    field: str | None
-    message: str
+    rule: str = attrs.field(converter=_rule_id)
+    field: str | None = attrs.field(converter=_field)
+    message: str = attrs.field(converter=_message)
     severity: str = attrs.field(default="deny", validator=_severity)
 
     def __str__(self) -> str:
@@ -55,7 +102,11 @@ class ValidationError(OpenTokError, ValueError):
         self.violations: tuple[Violation, ...] = tuple(violations)
         count = len(self.violations)
         head = "1 rule was broken" if count == 1 else f"{count} rules were broken"
-        lines = "".join(f"\n  {v}" for v in self.violations)
+        # Bounded whatever the count: each violation's texts are bounded, and only the first
+        # SHOWN_VIOLATIONS are listed (all of them stay in .violations).
+        lines = "".join(f"\n  {v}" for v in self.violations[:SHOWN_VIOLATIONS])
+        if count > SHOWN_VIOLATIONS:
+            lines += f"\n  ... and {count - SHOWN_VIOLATIONS} more (see .violations)"
         super().__init__(f"{head}:{lines}")
 
     def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Violation, ...]]]:

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 
+from opentok_rules._messages import short_repr, shown
 from opentok_rules.errors import Violation
+from opentok_rules.values import plain_str
 
 __all__ = [
     "RENAMED_IDS",
@@ -71,6 +73,11 @@ RENAMED_IDS: dict[str, str] = {"session-belongs-to-key": "token-session-belongs-
 #: library's session rules register themselves). Exact types: a subclass may do anything.
 _PURE_RULE_TYPES: set[type] = set()
 
+#: The library's session rule sequences (by exact type, in order) after which the options are
+#: always ones a ``SessionSpec`` takes as they are: what they let through needs no second check.
+#: ``session_rules`` registers the default and strict sequences.
+_SPEC_SEQUENCES: set[tuple[type, ...]] = set()
+
 #: Most specs a registry remembers; it forgets them all when full.
 MEMO_SIZE = 256
 
@@ -78,7 +85,8 @@ MEMO_SIZE = 256
 Applier: TypeAlias = Callable[[Options], Sequence[Violation]]
 
 #: What a function decorated with :func:`rule` may return.
-RuleResult: TypeAlias = "str | Violation | Iterable[Violation] | None"
+#: ``bool`` because ``return bad and "message"`` is the common way to write one (False: fine).
+RuleResult: TypeAlias = "str | bool | Violation | Iterable[Violation] | None"
 
 
 @attrs.frozen
@@ -94,13 +102,22 @@ class FunctionRule:
 
     def apply(self, options: Options) -> Sequence[Violation]:
         found = self.func(options)
-        if found is None:
+        # The contract (docs/custom-rules.rst): None, False, "" and an empty list or tuple
+        # mean all is well, so ``return bad and "message"`` works whatever ``bad`` is.
+        if found is None or found is False:
             return ()
         if isinstance(found, str):
-            return (Violation(self.id, self.field, found),)
+            return (Violation(self.id, self.field, found),) if found else ()
         if isinstance(found, Violation):
             return (found,)
-        return tuple(found)
+        if isinstance(found, (list, tuple)) or (
+            isinstance(found, Iterable) and not isinstance(found, (bytes, bytearray, Mapping))
+        ):
+            return tuple(found)  # the registry checks that each item is a Violation
+        raise TypeError(
+            f"rule {self.id!r} returned {type(found).__name__}; a @rule function returns None, "
+            "False or '' when all is well, else a message (str), a Violation or a list of them"
+        )
 
 
 def rule(
@@ -113,16 +130,19 @@ def rule(
 ) -> Callable[[Callable[[Options], RuleResult]], FunctionRule]:
     """Turn a function of the options into a rule.
 
-    The function returns ``None`` when the options are fine, or a message (a violation of
-    this rule on ``field``), or :class:`~opentok_rules.Violation` objects. It may also
-    normalize ``options`` in place. ``description`` defaults to the docstring's first line.
-    ``reads`` and ``fills`` declare the keys it looks at and writes (see the module's doc).
+    The function returns a falsy ``None``, ``False``, ``""``, ``()`` or ``[]`` when the
+    options are fine; else a message (a violation of this rule on ``field``), or
+    :class:`~opentok_rules.Violation` objects. Anything else is a :class:`TypeError` naming
+    the rule. It may also normalize ``options`` in place. ``description`` (one line) defaults
+    to the docstring's first line. ``reads`` and ``fills`` declare the keys it looks at and
+    writes (see the module's doc).
     """
 
     def decorate(func: Callable[[Options], RuleResult]) -> FunctionRule:
         text = description if description is not None else _first_line(func.__doc__)
         if not text:
             raise ValueError(f"rule {id!r} needs a description (an argument or a docstring)")
+        _one_line(id, text)
         return FunctionRule(
             id=id,
             description=text,
@@ -139,6 +159,44 @@ def _pure(cls: type[_R]) -> type[_R]:
     """Class decorator: this rule class's outcome depends on the options alone."""
     _PURE_RULE_TYPES.add(cls)
     return cls
+
+
+#: How many unknown option names a known-keys rule reports one by one; the rest are counted.
+#: Each report costs a spelling hint, and 200,000 junk keys must not cost seconds.
+MAX_REPORTED = 20
+
+
+def reported(
+    rule_id: str, found: list[Violation], unknown: Sequence[object]
+) -> tuple[Violation, ...]:
+    """``found`` (for the first MAX_REPORTED unknown names), and one violation counting the rest."""
+    more = len(unknown) - len(found)
+    if more > 0:
+        message = f"and {more} more unknown option names; pass only the options you mean"
+        found.append(Violation(rule_id, None, message))
+    return tuple(found)
+
+
+def _guarantees_spec(rules: Sequence[Rule]) -> bool:
+    """Whether every options these rules let through make a spec the service takes.
+
+    True when the library's own session rules are all there, in their order, and every other
+    rule is one of the library's own pure rule types that writes nothing (``fills`` empty): it
+    may refuse more, but cannot change what the others normalized.
+    """
+    if not _SPEC_SEQUENCES:
+        return False
+    known = {kind for sequence in _SPEC_SEQUENCES for kind in sequence}
+    own = tuple(type(each) for each in rules if type(each) in known)
+    if own not in _SPEC_SEQUENCES:
+        return False
+    for each in rules:
+        if type(each) in known:
+            continue
+        fills = getattr(each, "fills", None)
+        if type(each) not in _PURE_RULE_TYPES or fills.__class__ is not frozenset or fills:
+            return False
+    return True
 
 
 def _settled(each: Rule, defaults: Options) -> tuple[bool, Options]:
@@ -172,14 +230,32 @@ def _first_line(doc: str | None) -> str:
     return doc.strip().splitlines()[0].strip() if doc and doc.strip() else ""
 
 
-def _checked(candidate: object) -> Rule:
-    # Checked when a rule is registered, so a malformed rule fails where it was added,
-    # not later in the middle of someone's request.
+def _one_line(rule_id: str, description: str) -> None:
+    # Listings (the `rules` command, the docs, the emulator's console) show one line a rule.
+    if len(description.splitlines()) > 1:
+        raise ValueError(
+            f"rule {rule_id!r}: the description must be one line; got "
+            f"{len(description.splitlines())} lines (put the details in a docstring)"
+        )
+
+
+def _checked(candidate: object) -> tuple[str, Rule]:
+    """The id of ``candidate`` and the rule, once checked to be one.
+
+    Checked when a rule is registered, so a malformed rule fails where it was added, not later
+    in the middle of someone's request. The id is read here once: the registry keeps it, so a
+    rule object that changes its ``id`` later cannot make two rules of one id.
+    """
     rule_id = getattr(candidate, "id", None)
     if not isinstance(rule_id, str) or not rule_id:
-        raise TypeError(f"a rule needs a non-empty str 'id'; {candidate!r} has {rule_id!r}")
-    if not isinstance(getattr(candidate, "description", None), str):
+        raise TypeError(
+            f"a rule needs a non-empty str 'id'; {short_repr(candidate)} has {shown(rule_id)}"
+        )
+    rule_id = plain_str(rule_id)
+    description = getattr(candidate, "description", None)
+    if not isinstance(description, str):
         raise TypeError(f"rule {rule_id!r} needs a str 'description'")
+    _one_line(rule_id, description)
     if not callable(getattr(candidate, "apply", None)):
         raise TypeError(f"rule {rule_id!r} needs an 'apply(options)' method")
     for name in ("reads", "fills"):
@@ -191,7 +267,7 @@ def _checked(candidate: object) -> Rule:
                 f"rule {rule_id!r}: {name!r} must be a frozenset of option names (str) or "
                 f"absent; got {type(keys).__name__}"
             )
-    return candidate  # type: ignore[return-value]
+    return rule_id, candidate  # type: ignore[return-value]
 
 
 # CPython keeps one empty tuple, and every built-in rule returns it when all is well: one
@@ -200,7 +276,9 @@ def _checked(candidate: object) -> Rule:
 _NO_VIOLATIONS: tuple[Violation, ...] = ()
 
 
-def _result(rules: Sequence[Rule], apply: object, found: object) -> Sequence[Violation]:
+def _result(
+    ids: Sequence[str], rules: Sequence[Rule], apply: object, found: object
+) -> Sequence[Violation]:
     """``found`` if it is what the Rule protocol promises; else a TypeError naming the rule."""
     if isinstance(found, (list, tuple)) and all(type(each) is Violation for each in found):
         return found
@@ -211,7 +289,7 @@ def _result(rules: Sequence[Rule], apply: object, found: object) -> Sequence[Vio
         problem = f"a sequence holding {type(bad).__name__}"
     else:
         problem = type(found).__name__
-    rule_id = next((each.id for each in rules if each.apply == apply), "?")
+    rule_id = next((i for i, each in zip(ids, rules, strict=True) if each.apply == apply), "?")
     raise TypeError(
         f"rule {rule_id!r} returned {problem}; apply() must return a sequence of Violation "
         "(an empty tuple when all is well). Use the @rule decorator to return a message instead"
@@ -225,16 +303,19 @@ class RuleRegistry:
     request in another thread, say) always sees one consistent list.
     """
 
-    __slots__ = ("__dict__", "_memo", "_plans", "_rules")
+    __slots__ = ("__dict__", "_ids", "_memo", "_plans", "_rules", "_spec_guaranteed")
 
     def __init__(self, rules: Iterable[Rule] = ()) -> None:
-        self._set(())
+        self._set((), ())
         for each in rules:
             self.add(each)
 
-    def _set(self, rules: tuple[Rule, ...]) -> None:
+    def _set(self, ids: tuple[str, ...], rules: tuple[Rule, ...]) -> None:
         # The bound apply methods are looked up once per key set, not once per rule per
         # call: apply() is the hot path of every prepare_session.
+        # The ids as they were when each rule was added: the registry's own record, so a rule
+        # object that changes its ``id`` afterwards cannot break uniqueness or lookups.
+        self._ids = ids
         self._rules = rules
         # Which rules' apply to run for a given set of option keys (see _plan), filled as
         # key sets are seen. Assigned after _rules: a plan is never older than the rules.
@@ -244,6 +325,9 @@ class RuleRegistry:
         self._memo: dict[Any, Any] | None = (
             {} if all(type(each) in _PURE_RULE_TYPES for each in rules) else None
         )
+        # Whether what these rules let through is always a spec the service takes, so the
+        # pipeline may build it without checking again (see _guarantees_spec).
+        self._spec_guaranteed = _guarantees_spec(rules)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
@@ -261,8 +345,8 @@ class RuleRegistry:
         return f"RuleRegistry({list(self.ids())!r})"
 
     def ids(self) -> tuple[str, ...]:
-        """The rule ids, in order."""
-        return tuple(each.id for each in self._rules)
+        """The rule ids, in order (each as it was when the rule was added)."""
+        return self._ids
 
     def get(self, rule_id: str) -> Rule:
         """The rule with this id; :class:`KeyError` naming the known ids if there is none."""
@@ -283,24 +367,30 @@ class RuleRegistry:
     def replace(self, rule_id: str, new: Rule) -> Rule:
         """Put a rule in the place of ``rule_id``; returns the rule it replaced."""
         index = self._index(rule_id)
-        new = _checked(new)
-        if new.id != self._rules[index].id and new.id in self.ids():
-            raise ValueError(f"a rule with id {new.id!r} is already registered")
+        new_id, new = _checked(new)
+        if new_id != self._ids[index] and new_id in self._ids:
+            raise ValueError(f"a rule with id {new_id!r} is already registered")
         old = self._rules[index]
-        self._set((*self._rules[:index], new, *self._rules[index + 1 :]))
+        self._set(
+            (*self._ids[:index], new_id, *self._ids[index + 1 :]),
+            (*self._rules[:index], new, *self._rules[index + 1 :]),
+        )
         return old
 
     def remove(self, rule_id: str) -> Rule:
         """Take the rule ``rule_id`` out; returns it."""
         index = self._index(rule_id)
         old = self._rules[index]
-        self._set(self._rules[:index] + self._rules[index + 1 :])
+        self._set(
+            self._ids[:index] + self._ids[index + 1 :],
+            self._rules[:index] + self._rules[index + 1 :],
+        )
         return old
 
     def copy(self) -> RuleRegistry:
         """An independent registry with the same rules (rules themselves are shared)."""
         clone = RuleRegistry()
-        clone._set(self._rules)
+        clone._set(self._ids, self._rules)
         return clone
 
     def apply(self, options: Options) -> list[Violation]:
@@ -323,7 +413,7 @@ class RuleRegistry:
             if found.__class__ is tuple and len(found) == 1 and found[0].__class__ is Violation:
                 violations.append(found[0])  # the usual refusal: one violation, checked inline
             else:
-                violations.extend(_result(self._rules, apply, found))
+                violations.extend(_result(self._ids, self._rules, apply, found))
         return violations
 
     def _plan(
@@ -370,8 +460,8 @@ class RuleRegistry:
         return appliers
 
     def _index(self, rule_id: str) -> int:
-        for index, each in enumerate(self._rules):
-            if each.id == rule_id:
+        for index, each in enumerate(self._ids):
+            if each == rule_id:
                 return index
         new_id = _renamed(rule_id, self.ids())
         if new_id is not None:
@@ -379,9 +469,12 @@ class RuleRegistry:
         raise KeyError(f"no rule {rule_id!r}; the registered ids are {list(self.ids())!r}")
 
     def _insert(self, index: int, new: Rule) -> None:
-        new = _checked(new)
-        if new.id in self.ids():
+        new_id, new = _checked(new)
+        if new_id in self._ids:
             raise ValueError(
-                f"a rule with id {new.id!r} is already registered; use replace() to swap it"
+                f"a rule with id {new_id!r} is already registered; use replace() to swap it"
             )
-        self._set((*self._rules[:index], new, *self._rules[index:]))
+        self._set(
+            (*self._ids[:index], new_id, *self._ids[index:]),
+            (*self._rules[:index], new, *self._rules[index:]),
+        )
