@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.values import ArchiveMode, MediaMode
+from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.values import (
+    ARCHIVE_RESOLUTIONS,
+    ArchiveMode,
+    MediaMode,
+    plain_str,
+    utf8_encodable,
+)
 
 __all__ = ["SessionSpec"]
 
@@ -20,12 +28,21 @@ _ARCHIVE_MODES = {m.value: m for m in ArchiveMode}
 _ROUTED = MediaMode.ROUTED
 
 
+#: The rule id of a violation found by the spec itself (its last check; see SessionSpec).
+SPEC_RULE_ID = "session-spec"
+_MAX_ARCHIVE_NAME = 80  # the service's limit, "up to 80 characters"
+
+
+def _refused(field: str | None, message: str) -> ValidationError:
+    return ValidationError([Violation(SPEC_RULE_ID, field, message)])
+
+
 def _media_mode(value: MediaMode | str) -> MediaMode:
     try:
         return _MEDIA_MODES[value]
     except (KeyError, TypeError):
         message = f"media_mode must be 'routed' or 'relayed', not {shown(value)}"
-        raise ValueError(message) from None
+        raise _refused("media_mode", message) from None
 
 
 def _archive_mode(value: ArchiveMode | str) -> ArchiveMode:
@@ -33,7 +50,12 @@ def _archive_mode(value: ArchiveMode | str) -> ArchiveMode:
         return _ARCHIVE_MODES[value]
     except (KeyError, TypeError):
         message = f"archive_mode must be 'manual' or 'always', not {shown(value)}"
-        raise ValueError(message) from None
+        raise _refused("archive_mode", message) from None
+
+
+def _text(value: str | None) -> str | None:
+    # The characters that will be sent: a str subclass's __str__ or __len__ could lie.
+    return plain_str(value) if isinstance(value, str) and type(value) is not str else value
 
 
 def _optional_str(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -48,20 +70,80 @@ def _bool(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None
         raise TypeError(f"{attribute.name} must be True or False; got {shown(value)}")
 
 
+def _is_dotted_quad(text: str) -> bool:
+    # ipaddress refuses leading zeros, spaces and other scripts' digits, as the service does.
+    if not text.isascii():
+        return False
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _problems(spec: SessionSpec) -> list[Violation]:
+    """Everything about ``spec`` the service would refuse; empty values are not sent."""
+    found: list[Violation] = []
+    routed = spec.media_mode is MediaMode.ROUTED
+    always = spec.archive_mode is ArchiveMode.ALWAYS
+    if always and not routed:
+        found.append(_violation(None, "archive_mode 'always' needs media_mode 'routed'"))
+    if spec.e2ee and not routed:
+        found.append(_violation(None, "e2ee needs media_mode 'routed'"))
+    if spec.e2ee and always:
+        found.append(_violation(None, "archive_mode 'always' and e2ee exclude each other"))
+    if spec.location and not _is_dotted_quad(spec.location):
+        message = f"location must be a dotted-quad IPv4 address; got {shown(spec.location)}"
+        found.append(_violation("location", message))
+    for name in ("archive_name", "archive_resolution"):
+        if getattr(spec, name) and not always:
+            found.append(_violation(name, f"{name} needs archive_mode 'always'"))
+    archive_name = spec.archive_name
+    if archive_name and len(archive_name) > _MAX_ARCHIVE_NAME:
+        message = (
+            f"archive_name is {len(archive_name)} characters long; at most {_MAX_ARCHIVE_NAME}"
+        )
+        found.append(_violation("archive_name", message))
+    elif archive_name and not utf8_encodable(archive_name):
+        found.append(_violation("archive_name", "archive_name cannot be sent as UTF-8"))
+    resolution = spec.archive_resolution
+    if resolution and resolution not in ARCHIVE_RESOLUTIONS:
+        message = (
+            f"archive_resolution must be one of {', '.join(ARCHIVE_RESOLUTIONS)}; "
+            f"got {shown(resolution)}"
+        )
+        found.append(_violation("archive_resolution", message))
+    return found
+
+
+def _violation(field: str | None, message: str) -> Violation:
+    return Violation(SPEC_RULE_ID, field, message)
+
+
 @attrs.frozen
 class SessionSpec:
     """What to ask the service for. Build one with :func:`~opentok_rules.prepare_session`.
 
-    The class checks only the type of each field; whether a combination makes sense is the
-    rules' business, so a hand-made spec is checked again when it is sent.
+    The last line of defence: a spec the service would refuse cannot exist, however it is
+    made (by the rules, by hand, by ``attrs.evolve`` or :meth:`from_params`). A field of the
+    wrong type is a :class:`TypeError`; a value or combination the service refuses is a
+    :class:`~opentok_rules.ValidationError` whose violations (rule ``session-spec``) name
+    each problem. Empty strings are allowed: they are not sent.
     """
 
     media_mode: MediaMode = attrs.field(default=MediaMode.RELAYED, converter=_media_mode)
     archive_mode: ArchiveMode = attrs.field(default=ArchiveMode.MANUAL, converter=_archive_mode)
-    location: str | None = attrs.field(default=None, validator=_optional_str)
-    archive_name: str | None = attrs.field(default=None, validator=_optional_str)
-    archive_resolution: str | None = attrs.field(default=None, validator=_optional_str)
+    location: str | None = attrs.field(default=None, converter=_text, validator=_optional_str)
+    archive_name: str | None = attrs.field(default=None, converter=_text, validator=_optional_str)
+    archive_resolution: str | None = attrs.field(
+        default=None, converter=_text, validator=_optional_str
+    )
     e2ee: bool = attrs.field(default=False, validator=_bool)
+
+    def __attrs_post_init__(self) -> None:
+        problems = _problems(self)
+        if problems:
+            raise ValidationError(problems)
 
     def to_params(self) -> dict[str, str]:
         """The form params of ``POST /session/create``; empty and unset values are left out."""
@@ -105,3 +187,34 @@ class SessionSpec:
             archive_resolution=params.get("archiveResolution"),
             e2ee=e2ee == "true",
         )
+
+
+_new_spec = object.__new__
+# The slot descriptors: setting through them is what attrs' own __init__ does for a frozen
+# class, minus the converters and checks.
+_SLOTS = SessionSpec.__dict__
+_set_media_mode = _SLOTS["media_mode"].__set__
+_set_archive_mode = _SLOTS["archive_mode"].__set__
+_set_location = _SLOTS["location"].__set__
+_set_archive_name = _SLOTS["archive_name"].__set__
+_set_archive_resolution = _SLOTS["archive_resolution"].__set__
+_set_e2ee = _SLOTS["e2ee"].__set__
+
+
+def _unchecked(options: dict[str, Any]) -> SessionSpec:
+    """A spec of options that are already exactly what a spec holds, without checking them.
+
+    Only for the options the library's own rules let through (the registry knows when only
+    they ran: ``_spec_guaranteed``), which are plain members, strs and bools in combinations
+    the service takes; tests/test_spec_guard.py holds that promise. Anything else goes through
+    ``SessionSpec(...)``, which checks.
+    """
+    get = options.get
+    spec = _new_spec(SessionSpec)
+    _set_media_mode(spec, get("media_mode", MediaMode.RELAYED))
+    _set_archive_mode(spec, get("archive_mode", ArchiveMode.MANUAL))
+    _set_location(spec, get("location"))
+    _set_archive_name(spec, get("archive_name"))
+    _set_archive_resolution(spec, get("archive_resolution"))
+    _set_e2ee(spec, get("e2ee", False))
+    return spec

@@ -60,15 +60,21 @@ def test_another_projects_key_is_refused(emulator: Emulator) -> None:
             client.create_session()
 
 
-def test_a_client_with_loosened_rules_meets_the_services_own_check(emulator: Emulator) -> None:
-    # Removing the client-side rule lets the options out; the emulator refuses them like the
-    # service would, and the client reports that as a RequestError with the service's reason.
+def test_a_client_with_loosened_rules_still_sends_nothing_the_service_refuses(
+    emulator: Emulator,
+) -> None:
+    # Removing the client-side rule does not let the options out: the spec is the last line of
+    # defence, and refuses them as a session-spec violation before anything is sent.
     rules = otr.default_rules()
     rules.remove("archive-name-length")
     with otr.OpenTok(emulator.api_key, emulator.api_secret, emulator.url, rules=rules) as client:
-        with pytest.raises(otr.RequestError, match="archiveName") as caught:
+        with pytest.raises(otr.ValidationError, match="archive_name is 81 characters") as caught:
             client.create_session(media_mode="routed", archive_mode="always", archive_name="n" * 81)
-    assert caught.value.status == 400
+        session = client.create_session(media_mode="routed", archive_mode="always")
+    assert [(v.rule, v.field) for v in caught.value.violations] == [
+        ("session-spec", "archive_name")
+    ]
+    assert session.archive_mode is otr.ArchiveMode.ALWAYS
 
 
 def test_xml_answers_are_read_too(emulator: Emulator) -> None:

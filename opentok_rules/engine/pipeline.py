@@ -10,8 +10,8 @@ import attrs
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry
 from opentok_rules.engine.session_rules import default_rules
 from opentok_rules.engine.shared import spec_after_rules
-from opentok_rules.errors import Violation
-from opentok_rules.spec import SessionSpec
+from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.spec import SessionSpec, _unchecked
 from opentok_rules.values import ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
@@ -85,12 +85,50 @@ def _outcome_for(
         remembered: Outcome | None = memo.get(key)
         if remembered is not None:
             return remembered
-    outcome = spec_after_rules(registry, working, _build_spec, "session", "SessionSpec")
+    # When only the library's own rules ran, they left exactly what a spec holds, in a
+    # combination the service takes: the spec is built without a second check.
+    build = _unchecked if registry._spec_guaranteed else _checked_spec
+    try:
+        outcome = spec_after_rules(registry, working, build, "session", "SessionSpec")
+    except ValidationError:
+        raise
+    except Exception as exc:
+        # A key that is not a plain str may break a rule through its own __eq__ or __hash__;
+        # that is the caller's input, refused as such. Otherwise a rule failed: its bug.
+        if _all_plain_keys(options, working):
+            raise
+        raise _unreadable("an option name that is not a str broke a rule", exc) from exc
     if memo is not None and key is not None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()  # bounded: callers with ever new options must not grow it without end
         memo[key] = outcome
     return outcome
+
+
+def _checked_spec(working: dict[str, Any]) -> SessionSpec:
+    """The spec of what rules of yours let through, checked: the last line of defence.
+
+    Other keys, or values of types a SessionSpec cannot hold, raise TypeError, which
+    spec_after_rules turns into a session-spec violation.
+    """
+    try:
+        return SessionSpec(**working)
+    except ValidationError as exc:
+        # The spec refused values or a combination the service would refuse: say so, with
+        # what is wrong, as violations of session-spec.
+        raise ValidationError(
+            Violation(
+                v.rule, v.field, f"the rules let through options the service refuses: {v.message}"
+            )
+            for v in exc.violations
+        ) from None
+
+
+def _all_plain_keys(options: object, working: dict[str, Any]) -> bool:
+    """Whether every option name given is a plain str: the caller's dict is as it was given,
+    and a key a rule choked on is still in the working copy (iterating reads no __eq__)."""
+    given = options if type(options) is dict else {}
+    return all(type(key) is str for key in [*given, *working])
 
 
 #: Option values a memo key may hold, by exact type: their equality and hash can be trusted
@@ -112,6 +150,11 @@ def _memo_key(working: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
     return key
 
 
+#: Most keys read from a mapping that is not a plain dict: six are options, and a mapping may
+#: be a lazy view of something huge or endless. A plain dict is already in memory, read whole.
+MAX_KEYS = 1_000
+
+
 def _working_options(
     options: Mapping[str, Any] | SessionSpec | None, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
@@ -119,8 +162,10 @@ def _working_options(
         return kwargs
     if isinstance(options, SessionSpec):
         working = {name: getattr(options, name) for name in _SPEC_FIELDS}
+    elif type(options) is dict:
+        working = options.copy()
     elif isinstance(options, Mapping):
-        working = dict(options)
+        working = _read(options)
     else:
         raise TypeError(
             f"options must be a mapping or a SessionSpec, not {type(options).__name__}; "
@@ -131,8 +176,30 @@ def _working_options(
     return working
 
 
-def _build_spec(working: dict[str, Any]) -> SessionSpec:
-    # After known-keys only SessionSpec's own field names are left, so the dict is passed as
-    # keywords as it is (the fastest call). An edited registry may leave other keys or values
-    # a SessionSpec refuses; spec_after_rules makes that a ValidationError, not a TypeError.
-    return SessionSpec(**working)
+def _read(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The items of a mapping, at most MAX_KEYS of them; a ValidationError if it cannot be read."""
+    working: dict[str, Any] = {}
+    try:
+        for count, (name, value) in enumerate(options.items()):
+            if count == MAX_KEYS:
+                message = (
+                    f"the options mapping has more than {MAX_KEYS} keys (there are six "
+                    "session options); pass a dict of the options you mean"
+                )
+                raise ValidationError([Violation(_OPTIONS_ID, None, message)])
+            working[name] = value
+    except ValidationError:
+        raise
+    except Exception as exc:
+        raise _unreadable("the options mapping could not be read", exc) from exc
+    return working
+
+
+#: The rule id of a violation about the options as a whole (a mapping that cannot be read).
+_OPTIONS_ID = "session-options"
+
+
+def _unreadable(what: str, exc: Exception) -> ValidationError:
+    # The exception's type only: its text is the mapping's own, and may be anything.
+    message = f"{what} ({type(exc).__name__}, chained as the cause); pass a plain dict"
+    return ValidationError([Violation(_OPTIONS_ID, None, message)])

@@ -16,7 +16,14 @@ from typing import Any, ClassVar
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.engine.registry import Options, RuleRegistry, _pure
+from opentok_rules.engine.registry import (
+    _SPEC_SEQUENCES,
+    MAX_REPORTED,
+    Options,
+    RuleRegistry,
+    _pure,
+    reported,
+)
 from opentok_rules.engine.shared import TextLengthRule, unknown_option
 from opentok_rules.errors import Violation
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, member_for, plain_str
@@ -110,7 +117,7 @@ class KnownKeysRule:
             del options[key]
         if not self.strict:
             return ()
-        return tuple(self._violation(key) for key in unknown)
+        return reported(self.id, [self._violation(key) for key in unknown[:MAX_REPORTED]], unknown)
 
     def _violation(self, key: Any) -> Violation:
         return unknown_option(self.id, key, SESSION_OPTION_KEYS, "session")
@@ -445,6 +452,12 @@ def _session_rules(strict: bool) -> RuleRegistry:
             ArchiveResolutionValidRule(),
         ]
     )
+
+
+# These rules, all of them in this order, leave only options a SessionSpec takes as they are:
+# plain values of exact types, no combination the service refuses (test_spec_guard.py holds
+# this), so the pipeline builds their specs without checking them again.
+_SPEC_SEQUENCES.add(tuple(type(each) for each in _session_rules(strict=False)))
 
 
 def default_rules() -> RuleRegistry:

@@ -138,10 +138,13 @@ def spec_from(working: Options, build: Callable[[Options], S], kind: str, spec_n
     """``build(working)``: the spec of the options as the rules left them.
 
     :raises ~opentok_rules.ValidationError: one violation ``{kind}-spec`` when ``build``
-        refuses them (a :class:`TypeError` or :class:`ValueError`), saying which rule to keep.
+        refuses them (a :class:`TypeError` or :class:`ValueError`), saying which rule to keep;
+        or the spec's own ``ValidationError`` as it is, which names what is wrong.
     """
     try:
         return build(working)
+    except ValidationError:
+        raise  # the spec's own check: its violations already say what is wrong
     except (TypeError, ValueError) as exc:
         message = (
             f"the {kind} rules left options a {spec_name} cannot hold: {exc}; keep the "

@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 import attrs
 
 from opentok_rules._messages import short_repr, shown
-from opentok_rules.engine.registry import Options, RuleRegistry
+from opentok_rules.engine.registry import MAX_REPORTED, Options, RuleRegistry, reported
 from opentok_rules.engine.shared import TextLengthRule, spec_after_rules, unknown_option
 from opentok_rules.errors import Violation
 from opentok_rules.session_ids import session_id_fields
@@ -163,7 +163,7 @@ class TokenKnownKeysRule:
             # Context keys hold prepare_token's values, not the caller's; keep them.
             if key not in CONTEXT_KEYS:
                 options.pop(key, None)
-        return tuple(self._violation(key) for key in unknown)
+        return reported(self.id, [self._violation(key) for key in unknown[:MAX_REPORTED]], unknown)
 
     def _violation(self, key: object) -> Violation:
         return unknown_option(self.id, key, TOKEN_OPTION_KEYS, "token", _CONTEXT_HINTS)
