@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from opentok_rules._frozen import slot_setters
+from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
 from opentok_rules._version import __version__
 from opentok_rules.engine.pipeline import Outcome, _outcome_for
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.errors import Violation
+from opentok_rules.errors import ConfigurationError, Violation
 from opentok_rules.http.answers import SessionRecord, read_session_answer
 from opentok_rules.http.auth import ProjectAuth, RestAuth
 from opentok_rules.http.transport import Request, Response, Transport
@@ -333,7 +334,11 @@ class OpenTokCredentials:
         api_key, secret, api_url = opentok_credentials()
         settings.setdefault("api_url", api_url or DEFAULT_API_URL)
         make: Any = cls  # a client class: its constructor takes the credentials first
-        client: Self = make(api_key, secret.reveal(), **settings)
+        try:
+            client: Self = make(api_key, secret.reveal(), **settings)
+        except ConfigurationError as exc:
+            names = "OPENTOK_API_KEY, OPENTOK_API_SECRET, OPENTOK_API_URL"
+            raise from_environment(exc, names) from None
         return client
 
 
@@ -389,9 +394,9 @@ def opentok_backend(
     """The OpenTok backend for these credentials, checked."""
     problem = _secret_problem(secret.reveal())
     if problem is not None:
-        raise ValueError(f"api_secret {problem}; find it in your project's settings")
+        raise ConfigurationError(f"api_secret {problem}; find it in your project's settings")
     if not callable(clock):
-        raise ValueError("clock must be callable, like time.time")
+        raise ConfigurationError("clock must be callable, like time.time")
     return _OpenTokBackend(_checked_api_key(api_key), secret, clock)
 
 
@@ -406,7 +411,7 @@ def _secret_problem(value: object) -> str | None:
     # Returns rather than raises, so the frame holding the plain value is gone before the
     # exception is made.
     if not isinstance(value, str):
-        return f"must be a str, not {type(value).__name__}"
+        return f"must be a str (got {_kind(value)})"
     if not value.strip():
         return "must be a non-empty string"
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
@@ -418,32 +423,41 @@ def _checked_api_key(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = int.__repr__(value)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("api_key must be a non-empty string; find it in your project's settings")
+        raise ConfigurationError(
+            f"api_key must be a non-empty string (got {_kind(value)}); find it in your "
+            "project's settings"
+        )
     return _checked_header_text("api_key", str.__str__(value))
 
 
 def _checked_header_text(name: str, value: str) -> str:
     if not isinstance(value, str) or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         # It goes into a header (as a claim, or as is); a CR or LF there is an injection.
-        raise ValueError(f"{name} must be a str without control characters such as CR or LF")
+        raise ConfigurationError(
+            f"{name} must be a str without control characters such as CR or LF"
+        )
     return str.__str__(value)
 
 
 def _checked_url(url: object) -> str:
     if not isinstance(url, str):
-        raise ValueError(f"api_url must be a string such as {DEFAULT_API_URL!r}")
+        raise ConfigurationError(
+            f"api_url must be a string such as {DEFAULT_API_URL!r} (got {_kind(url)})"
+        )
     url = str.__str__(url).strip()
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url) or "\\" in url:
-        raise ValueError("api_url must not contain spaces, backslashes or control characters")
+        raise ConfigurationError(
+            "api_url must not contain spaces, backslashes or control characters"
+        )
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"api_url must be an http(s) URL such as {DEFAULT_API_URL!r}")
+        raise ConfigurationError(f"api_url must be an http(s) URL such as {DEFAULT_API_URL!r}")
     if parts.username or parts.password or "@" in parts.netloc or parts.query or parts.fragment:
-        raise ValueError("api_url must not carry credentials, a query or a fragment")
+        raise ConfigurationError("api_url must not carry credentials, a query or a fragment")
     try:
         parts.port  # noqa: B018 - parsing the port is the check
     except ValueError:
-        raise ValueError(
+        raise ConfigurationError(
             f"api_url has an invalid port; use a number from 1 to 65535, as in "
             f"{DEFAULT_API_URL + ':443'!r}"
         ) from None
@@ -452,7 +466,7 @@ def _checked_url(url: object) -> str:
 
 def _check_transport_settings(transport: object, timeout: object, deadline: object) -> None:
     if transport is not None and (timeout is not None or deadline is not None):
-        raise ValueError(
+        raise ConfigurationError(
             "timeout and deadline configure the default transport; set them on yours instead"
         )
 
@@ -478,14 +492,34 @@ def _timeouts(timeout: object) -> tuple[float, float]:
         seconds = _seconds("timeout", timeout)
         return seconds, seconds
     if len(timeout) != 2:
-        raise ValueError(f"timeout must be one number or a (connect, read) pair, not {timeout!r}")
+        raise ConfigurationError(
+            f"timeout must be one number or a (connect, read) pair, not {shown(timeout)}"
+        )
     return _seconds("timeout[0]", timeout[0]), _seconds("timeout[1]", timeout[1])
 
 
 def _seconds(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    seconds = float(value)
+        raise ConfigurationError(
+            f"{name} must be a number of seconds, not {shown(value)}; such as 10 or 2.5"
+        )
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float is no finite number of seconds
+        seconds = math.inf
     if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"{name} must be a finite number of seconds > 0, not {value!r}")
+        raise ConfigurationError(f"{name} must be a finite number of seconds > 0, not {seconds}")
     return seconds
+
+
+def from_environment(exc: ConfigurationError, names: str) -> ConfigurationError:
+    """``exc`` saying that its value came from the environment (``from_env``)."""
+    return ConfigurationError(f"{exc} (read from the environment: {names})")
+
+
+def _kind(value: object) -> str:
+    """What was given, for a message: its type ("a NoneType"), or "an empty str"."""
+    if isinstance(value, str) and not value.strip():
+        return "an empty str" if not value else "a blank str"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from opentok_rules._secret import Secret
-from opentok_rules.client import Backend, _SyncClient
+from opentok_rules.client import Backend, _SyncClient, from_environment
 from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.errors import ConfigurationError
 from opentok_rules.http.auth import RestAuth, VonageAuth
 from opentok_rules.http.transport import Transport
 
@@ -31,6 +32,9 @@ __all__ = ["DEFAULT_VONAGE_API_URL", "VonageVideo", "load_private_key"]
 DEFAULT_VONAGE_API_URL = "https://video.api.vonage.com"
 #: The Vonage dashboard makes 2048-bit keys; anything shorter is refused as too weak.
 MIN_KEY_BITS = 2048
+#: The largest key accepted: four times what Vonage issues. Loading and signing grow fast
+#: with the size (a 16384-bit key took 29 s to load and 0.24 s a token).
+MAX_KEY_BITS = 8192
 #: A PEM RSA key of 8192 bits is under 7 KB; a key file larger than this is not a key.
 _MAX_KEY_FILE_BYTES = 64 * 1024
 _EXTRA = 'pip install "opentok-rules[vonage]"'
@@ -54,15 +58,15 @@ def load_private_key(private_key: str | bytes | os.PathLike[str]) -> Secret[RSAP
     :class:`pathlib.Path`) naming a PEM file. A ``str`` is always PEM, never a path: that way a
     key is never taken for a file name, nor a file name for a key.
 
-    :raises ValueError: the key is not an unencrypted RSA private key of at least 2048 bits;
-        the message never shows the key.
+    :raises ~opentok_rules.ConfigurationError: the key is not an unencrypted RSA private key
+        of 2048 to 8192 bits, or its file cannot be read; the message never shows the key.
     """
     wrapped = Secret(private_key)
     del private_key  # an error reporter records this frame's locals
     require_cryptography()
     loaded = _load(wrapped)
     if isinstance(loaded, str):
-        raise ValueError(f"private_key {loaded}")
+        raise ConfigurationError(f"private_key {loaded}")
     return loaded
 
 
@@ -77,7 +81,11 @@ def _load(wrapped: Secret[Any]) -> Secret[RSAPrivateKey] | str:
     if isinstance(pem, str):
         return pem
     try:
-        key = serialization.load_pem_private_key(pem, password=None)
+        # First without checking the key's numbers: that check grows with the key's size
+        # (29 s for 16384 bits), so the size is judged before it is paid for.
+        key = serialization.load_pem_private_key(
+            pem, password=None, unsafe_skip_rsa_key_validation=True
+        )
     except TypeError:
         return "is encrypted; give the decrypted PEM (the Vonage dashboard's key is not encrypted)"
     except (ValueError, UnsupportedAlgorithm):
@@ -86,7 +94,18 @@ def _load(wrapped: Secret[Any]) -> Secret[RSAPrivateKey] | str:
         return f"must be an RSA private key, not {type(key).__name__.lstrip('_')}"
     if key.key_size < MIN_KEY_BITS:
         return f"is an RSA key of {key.key_size} bits; at least {MIN_KEY_BITS} are needed"
-    return Secret(key)
+    if key.key_size > MAX_KEY_BITS:
+        return (
+            f"is an RSA key of {key.key_size} bits; at most {MAX_KEY_BITS} are accepted (Vonage "
+            "issues 2048-bit keys, and a larger key makes every token slow to sign)"
+        )
+    try:
+        checked = serialization.load_pem_private_key(pem, password=None)  # now with the check
+    except (ValueError, UnsupportedAlgorithm):
+        return "is not a consistent RSA private key; give the private.key file Vonage gave you"
+    if not isinstance(checked, rsa.RSAPrivateKey):  # the same PEM: never, but said to mypy
+        return "must be an RSA private key"
+    return Secret(checked)
 
 
 def _pem_bytes(value: object) -> bytes | str:
@@ -117,15 +136,15 @@ def _read_key_file(path: os.PathLike[Any]) -> bytes | str:
 
 
 def checked_application_id(value: object) -> str:
-    """``value`` as a canonical lower-case UUID string, or :class:`ValueError`."""
+    """``value`` as a canonical lower-case UUID string, or :class:`ConfigurationError`."""
     text = str.__str__(value) if isinstance(value, str) else None
     try:
         parsed = uuid.UUID(text) if text is not None and len(text) == 36 else None
     except ValueError:
         parsed = None
     if parsed is None or str(parsed) != text.lower():  # type: ignore[union-attr]
-        shown = "a str" if text is None else f"{len(text)} characters"
-        raise ValueError(
+        shown = f"a {type(value).__name__}" if text is None else f"{len(text)} characters"
+        raise ConfigurationError(
             "application_id must be the application's UUID, such as "
             f"'3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b' (got {shown}); find it in the Vonage dashboard"
         )
@@ -158,7 +177,7 @@ def vonage_backend(
 ) -> _VonageBackend:
     """The Vonage backend for these credentials, checked and loaded."""
     if not callable(clock):
-        raise ValueError("clock must be callable, like time.time")
+        raise ConfigurationError("clock must be callable, like time.time")
     owner = checked_application_id(application_id)
     return _VonageBackend(owner, load_private_key(private_key.reveal()), clock)
 
@@ -186,7 +205,11 @@ class VonageCredentials:
         application_id, key_path, api_url = vonage_credentials()
         settings.setdefault("api_url", api_url or DEFAULT_VONAGE_API_URL)
         make: Any = cls  # a client class: its constructor takes the credentials first
-        client: Self = make(application_id, key_path, **settings)
+        try:
+            client: Self = make(application_id, key_path, **settings)
+        except ConfigurationError as exc:
+            names = "VONAGE_APPLICATION_ID, VONAGE_PRIVATE_KEY_PATH, VONAGE_VIDEO_API_URL"
+            raise from_environment(exc, names) from None
         return client
 
 
@@ -200,7 +223,8 @@ class VonageVideo(VonageCredentials, _SyncClient):
     :param private_key: the application's RSA private key: PEM ``str``, PEM ``bytes``, or a
         :class:`pathlib.Path` (any ``os.PathLike``) of the PEM file; never a ``str`` path.
     :param api_url: the service's base URL.
-    :raises ValueError: a malformed application id, or a key that is not an RSA private key.
+    :raises ~opentok_rules.ConfigurationError: a malformed application id, or a key that is not
+        an RSA private key of 2048 to 8192 bits (or cannot be read).
     :raises ImportError: ``cryptography`` is missing (``pip install "opentok-rules[vonage]"``).
     """
 

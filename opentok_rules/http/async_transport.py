@@ -324,6 +324,12 @@ class AiohttpTransport:
         if bound is not None and not bound.session.closed:
             if bound.loop is loop:
                 return bound
+            if bound.loop.is_closed():
+                # The loop it served has ended (asyncio.run returned) without aclose(): its
+                # connections went with it. Start afresh in this loop.
+                _abandon(bound)
+                bound = self._bound = None
+        if bound is not None and not bound.session.closed:
             raise RuntimeError(
                 "an AiohttpTransport serves one event loop at a time, and this one is still "
                 "open in another loop: build one transport (one client) per event loop, or "
@@ -380,6 +386,20 @@ class AiohttpTransport:
 
 #: The name the async clients use for their default transport.
 DefaultAsyncTransport = AiohttpTransport
+
+
+def _abandon(bound: _LoopBound) -> None:
+    """Let go of what a transport kept for an event loop that is closed: nothing of it can be
+    awaited any more. Its sockets are closed here, so none is left to the garbage collector."""
+    bound.watchdog.close()
+    connector = bound.session.connector
+    bound.session.detach()  # the session counts as closed: no "unclosed session" report
+    if connector is None:
+        return
+    # Private, as no public call fits: close() returns an awaitable for the connector's own
+    # loop, which is gone. With that loop closed this only marks the connector closed (no
+    # "unclosed connector" report); its sockets ended with their loop.
+    connector._close()
 
 
 class _LoopBound(NamedTuple):
