@@ -33,16 +33,12 @@ SPEC_RULE_ID = "session-spec"
 _MAX_ARCHIVE_NAME = 80  # the service's limit, "up to 80 characters"
 
 
-def _refused(field: str | None, message: str) -> ValidationError:
-    return ValidationError([Violation(SPEC_RULE_ID, field, message)])
-
-
 def _media_mode(value: MediaMode | str) -> MediaMode:
     try:
         return _MEDIA_MODES[value]
     except (KeyError, TypeError):
         message = f"media_mode must be 'routed' or 'relayed', not {shown(value)}"
-        raise _refused("media_mode", message) from None
+        raise ValueError(message) from None
 
 
 def _archive_mode(value: ArchiveMode | str) -> ArchiveMode:
@@ -50,7 +46,7 @@ def _archive_mode(value: ArchiveMode | str) -> ArchiveMode:
         return _ARCHIVE_MODES[value]
     except (KeyError, TypeError):
         message = f"archive_mode must be 'manual' or 'always', not {shown(value)}"
-        raise _refused("archive_mode", message) from None
+        raise ValueError(message) from None
 
 
 def _text(value: str | None) -> str | None:
@@ -125,8 +121,9 @@ class SessionSpec:
     """What to ask the service for. Build one with :func:`~opentok_rules.prepare_session`.
 
     The last line of defence: a spec the service would refuse cannot exist, however it is
-    made (by the rules, by hand, by ``attrs.evolve`` or :meth:`from_params`). A field of the
-    wrong type is a :class:`TypeError`; a value or combination the service refuses is a
+    made (by the rules, by hand, by ``attrs.evolve`` or :meth:`from_params`). A value it
+    cannot hold is a :class:`TypeError` (a field of the wrong type) or a :class:`ValueError`
+    (a media or archive mode that is none); a value or combination the service refuses is a
     :class:`~opentok_rules.ValidationError` whose violations (rule ``session-spec``) name
     each problem. Empty strings are allowed: they are not sent.
     """

@@ -123,7 +123,11 @@ def test_base_and_disable() -> None:
     assert policy.token_rules.ids() == tuple(i for i in TOKEN_IDS if i != "token-data-length")
     with pytest.raises(otr.ValidationError, match="not a session option"):
         otr.prepare_session({"media_mod": "routed"}, rules=policy.rules)  # strict
-    assert otr.prepare_session(location="nowhere", rules=policy.rules).spec.location == "nowhere"
+    # Without location-ipv4 the spec still refuses what the service would (the last line of
+    # defence), as a session-spec violation rather than the rule's.
+    with pytest.raises(otr.ValidationError) as caught:
+        otr.prepare_session(location="nowhere", rules=policy.rules)
+    assert [(v.rule, v.field) for v in caught.value.violations] == [("session-spec", "location")]
 
 
 def test_an_empty_policy_is_the_default_rules() -> None:

@@ -95,8 +95,6 @@ def test_the_issues_late_rule_is_refused_naming_all_three_combinations() -> None
         ),
         ({"archive_name": "n"}, "archive_name"),
         ({"archive_resolution": "640x480"}, "archive_resolution"),
-        ({"media_mode": "bogus"}, "media_mode"),
-        ({"archive_mode": "sometimes"}, "archive_mode"),
     ],
     ids=repr,
 )
@@ -108,7 +106,15 @@ def test_a_late_rule_leaving_a_refused_value_is_a_session_spec_violation(
 
 @pytest.mark.parametrize(
     "state",
-    [{"e2ee": 1}, {"location": 1234}, {"archive_name": b"x"}, {"junk": 1}, {"e2ee": None}],
+    [
+        {"e2ee": 1},
+        {"location": 1234},
+        {"archive_name": b"x"},
+        {"junk": 1},
+        {"e2ee": None},
+        {"media_mode": "bogus"},
+        {"archive_mode": "sometimes"},
+    ],
     ids=repr,
 )
 def test_a_late_rule_leaving_a_wrong_type_is_a_session_spec_violation(
