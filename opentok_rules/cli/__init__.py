@@ -16,10 +16,19 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from opentok_rules._version import __version__
 from opentok_rules.cli import emulator, offline, schema, service
-from opentok_rules.cli._common import TYPED_NAMES, UsageError, print_error, report_violations, typed
+from opentok_rules.cli._common import (
+    TYPED_NAMES,
+    CommandParser,
+    ParseError,
+    UsageError,
+    print_error,
+    report_violations,
+    typed,
+)
 from opentok_rules.errors import OpenTokError, ValidationError
 
 __all__ = ["main"]
@@ -27,9 +36,15 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parse(_parser(), given)
+    except ParseError as exc:
+        # --json covers usage errors too: a JSON object on stdout, as every other outcome.
+        return print_error(str(exc), 2, as_json="--json" in given, usage=exc.usage, prog=exc.prog)
     handler: Callable[[argparse.Namespace], int] = args.handler
     args.names = dict(TYPED_NAMES)
+    as_json = bool(getattr(args, "json", False))
     try:
         code = handler(args)
         # Output to a pipe sits in a buffer: a reader that went away is seen here, where it is
@@ -39,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         return report_violations(exc.violations, args)
     except (UsageError, ValueError) as exc:
-        return print_error(typed(str(exc), args.names), 2)
+        return print_error(typed(str(exc), args.names), 2, as_json=as_json)
     except BrokenPipeError:
         # The reader went away (`opentok-rules demo | head -1`): as any Unix tool, stop
         # quietly. Further writes to stdout, at exit too, go nowhere instead of raising.
@@ -47,13 +62,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except (OpenTokError, OSError) as exc:
         # OSError: the emulator could not bind its port, for one.
-        return print_error(typed(str(exc), args.names), 1)
+        return print_error(typed(str(exc), args.names), 1, as_json=as_json)
     except KeyboardInterrupt:
         return 130
 
 
+def _parse(parser: argparse.ArgumentParser, given: list[str]) -> argparse.Namespace:
+    """The parsed arguments; an unknown flag is reported with its command's usage."""
+    args, unknown = parser.parse_known_args(given)
+    if unknown:
+        command: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+def _described(commands: Any) -> None:
+    """Each command's ``--help`` opens with what it does (its line in the command list), and
+    knows its own parser, for the usage an unknown flag is reported with."""
+    helps = {action.dest: action.help for action in commands._choices_actions}
+    for name, command in commands.choices.items():
+        if command.description is None and helps.get(name):
+            command.description = f"{helps[name][:1].upper()}{helps[name][1:]}."
+        command.set_defaults(command_parser=command)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="opentok-rules",
         description="Validate and create OpenTok (Vonage Video) sessions and tokens.",
     )
@@ -66,4 +100,5 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_schema(commands)
     emulator.add_emulator(commands)
     emulator.add_demo(commands)
+    _described(commands)
     return parser

@@ -8,7 +8,7 @@ import math
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.session_rules import default_rules, strict_rules
@@ -64,23 +64,56 @@ class UsageError(Exception):
     """A mistake in how the command was called (exit code 2)."""
 
 
-def print_error(message: str, code: int) -> int:
-    print(f"opentok-rules: error: {message}", file=sys.stderr)
+def print_error(
+    message: str, code: int, *, as_json: bool = False, usage: str = "", prog: str = ""
+) -> int:
+    """The one-line error (or, for ``--json``, ``{"error": ..., "usage": ...}`` on stdout);
+    a usage error shows the usage of its (sub)command ``prog`` first, as argparse does."""
+    usage = usage.strip()
+    if as_json:
+        print_json({"error": message, "exit_code": code, **({"usage": usage} if usage else {})})
+        return code
+    if usage:
+        print(usage, file=sys.stderr)
+    print(f"{prog or 'opentok-rules'}: error: {message}", file=sys.stderr)
     return code
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A parser whose usage errors are raised (as :class:`ParseError`), not printed and exited
+    on: the command line prints them in one place, as a line or as ``--json``."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ParseError(message, self.format_usage(), self.prog)
+
+
+class ParseError(Exception):
+    """A flag or argument argparse refused; ``usage`` is the usage of the (sub)command."""
+
+    def __init__(self, message: str, usage: str, prog: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.prog = prog
+
+
 def add_session_flags(parser: argparse.ArgumentParser) -> None:
-    # Choices are shown, not enforced: the rules judge every value (and report every problem
-    # at once), and the default rules read an unknown media mode as relayed, as the SDKs do.
+    # The choices a flag's help lists are enforced (a typo such as "rout" must not quietly
+    # mean relayed, as an unknown media mode does to the library's default rules); any case
+    # is read, as for --role and --type.
     parser.add_argument(
         "--media-mode",
+        type=str.lower,
+        choices=[mode.value for mode in MediaMode],
         metavar=choices(mode.value for mode in MediaMode),
-        help="routed: through the media servers; relayed (default): peer to peer",
+        help="routed: through the media servers; relayed (default): peer to peer (any case)",
     )
     parser.add_argument(
         "--archive-mode",
+        type=str.lower,
+        choices=[mode.value for mode in ArchiveMode],
         metavar=choices(mode.value for mode in ArchiveMode),
-        help="always: archive automatically (needs routed); manual (default): on request",
+        help="always: archive automatically (needs routed); manual (default): on request "
+        "(any case)",
     )
     parser.add_argument(
         "--location", metavar="IP", help="an IPv4 address, a hint for where to host the session"

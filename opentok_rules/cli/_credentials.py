@@ -94,6 +94,11 @@ def add_credential_flags(parser: argparse.ArgumentParser, url_help: str) -> None
         help="Vonage: its private key file; default $VONAGE_PRIVATE_KEY_PATH",
     )
     group.add_argument("--api-url", metavar="URL", help=url_help)
+    group.add_argument(
+        "--vonage",
+        action="store_true",
+        help="Vonage: use $VONAGE_APPLICATION_ID and $VONAGE_PRIVATE_KEY_PATH",
+    )
 
 
 def flag_value(args: argparse.Namespace, flag: str) -> str | None:
@@ -103,6 +108,7 @@ def flag_value(args: argparse.Namespace, flag: str) -> str | None:
 
 def read_credentials(args: argparse.Namespace) -> Credentials:
     """The credentials of the backend the flags (else the environment) name; flags win."""
+    refuse_empty_flags(args)
     pair = chosen_pair(args)
     owner, owner_from = setting_value(args, pair.owner_flag, pair.owner_env)
     secret, secret_from = setting_value(args, pair.secret_flag, pair.secret_env)
@@ -135,7 +141,28 @@ def python_name(flag: str) -> str:
     return flag.lstrip("-").replace("-", "_")
 
 
+def refuse_empty_flags(args: argparse.Namespace) -> None:
+    """An explicit empty value (``--api-key ""``) is a mistake, not "use the environment"."""
+    for pair in (OPENTOK, VONAGE):
+        for flag, variable in (
+            (pair.owner_flag, pair.owner_env),
+            (pair.secret_flag, pair.secret_env),
+        ):
+            if getattr(args, python_name(flag), None) == "":
+                raise UsageError(
+                    f"{flag} is empty; give its value, or leave the flag out to use ${variable}"
+                )
+    if getattr(args, "api_url", None) == "":
+        raise UsageError("--api-url is empty; give a URL, or leave the flag out for the default")
+
+
 def chosen_pair(args: argparse.Namespace) -> Pair:
+    if getattr(args, "vonage", False):
+        if any(OPENTOK.flag_values(args)):
+            raise UsageError(
+                "--vonage chooses the Vonage backend; --api-key and --api-secret are OpenTok's"
+            )
+        return VONAGE
     by_flags = [pair for pair in (OPENTOK, VONAGE) if any(pair.flag_values(args))]
     if len(by_flags) == 2:
         raise UsageError(
@@ -229,8 +256,9 @@ def warn_if_short(credentials: Credentials) -> None:
     size = len(credentials.secret.reveal().encode("utf-8"))
     if size < MIN_SECRET_BYTES:
         print(
-            f"opentok-rules: warning: the api secret is {size} bytes; OpenTok secrets are 40 "
-            f"characters, and HS256 keys under {MIN_SECRET_BYTES} bytes are weak",
+            f"opentok-rules: warning: the api secret is {size} byte{'' if size == 1 else 's'}; "
+            f"OpenTok secrets are 40 characters, and HS256 keys under {MIN_SECRET_BYTES} "
+            "bytes are weak",
             file=sys.stderr,
         )
 
