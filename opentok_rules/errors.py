@@ -77,8 +77,9 @@ class Violation:
 
     Each field is type-checked: ``rule`` and ``message`` are ``str``, ``field`` a ``str`` or
     ``None``, ``severity`` ``"deny"`` (the default: the options are refused) or ``"warn"``
-    (reported only). A ``message`` longer than :data:`MAX_MESSAGE` characters, and a ``rule``
-    or ``field`` longer than :data:`MAX_NAME`, is cut short and marked with its length.
+    (reported only). A ``message`` longer than 1000 characters, and a ``rule`` or ``field``
+    longer than 100, is cut short and marked with its length: a rule may put a caller's value
+    in its message, and messages are printed, logged and sent on.
     """
 
     rule: str = attrs.field(converter=_rule_id)
