@@ -34,8 +34,8 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} chars)"
 
 
-# Converters rather than validators for the three texts: each checks the type and bounds the
-# length in one call (every refused option builds violations, so this is on a hot path).
+# What Violation.__init__ calls for a text that is not a short plain str: the type checked, the
+# length bounded.
 def _rule_id(value: str) -> str:
     if value.__class__ is str and len(value) <= MAX_NAME:
         return value
@@ -62,8 +62,8 @@ def _message(value: str) -> str:
     return _cut(str.__str__(value), MAX_MESSAGE)
 
 
-def _severity(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if value.__class__ is not str or value not in SEVERITIES:
+def _severity(instance: object, attribute: object, value: object) -> None:
+    if type(value) is not str or value not in SEVERITIES:
         raise ValueError(f"Violation.severity must be 'deny' or 'warn'; got {_type(value)}")
 
 
@@ -71,7 +71,7 @@ def _type(value: object) -> str:
     return shown(value)  # bounded, and safe from a __repr__ that raises
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class Violation:
     """One broken rule: which rule, which option (``None`` for a combination), and why.
 
@@ -82,10 +82,27 @@ class Violation:
     in its message, and messages are printed, logged and sent on.
     """
 
-    rule: str = attrs.field(converter=_rule_id)
-    field: str | None = attrs.field(converter=_field)
-    message: str = attrs.field(converter=_message)
-    severity: str = attrs.field(default="deny", validator=_severity)
+    rule: str
+    field: str | None
+    message: str
+    severity: str = "deny"
+
+    def __init__(self, rule: str, field: str | None, message: str, severity: str = "deny") -> None:
+        # The checks inline, each a type test and a length: every refused option builds
+        # violations (a hot path), and a converter call per field cost more than the checks.
+        if type(rule) is not str or len(rule) > MAX_NAME:
+            rule = _rule_id(rule)
+        if field is not None and (type(field) is not str or len(field) > MAX_NAME):
+            field = _field(field)
+        if type(message) is not str or len(message) > MAX_MESSAGE:
+            message = _message(message)
+        if type(severity) is not str or severity not in SEVERITIES:
+            _severity(self, None, severity)
+        _set = object.__setattr__  # a frozen class: as attrs' own __init__ sets its slots
+        _set(self, "rule", rule)
+        _set(self, "field", field)
+        _set(self, "message", message)
+        _set(self, "severity", severity)
 
     def __str__(self) -> str:
         where = f" ({self.field})" if self.field is not None else ""
