@@ -73,10 +73,10 @@ RENAMED_IDS: dict[str, str] = {"session-belongs-to-key": "token-session-belongs-
 #: library's session rules register themselves). Exact types: a subclass may do anything.
 _PURE_RULE_TYPES: set[type] = set()
 
-#: The library's session rule sequences (by exact type, in order) after which the options are
-#: always ones a ``SessionSpec`` takes as they are: what they let through needs no second check.
-#: ``session_rules`` registers the default and strict sequences.
-_SPEC_SEQUENCES: set[tuple[type, ...]] = set()
+#: The library's session rules, place by place, after which the options are always ones a
+#: ``SessionSpec`` takes as they are: what they let through needs no second check. Each place
+#: holds the rules allowed there (the default and the strict one). ``session_rules`` fills it.
+_SPEC_RULES: list[tuple[object, ...]] = []
 
 #: Most specs a registry remembers; it forgets them all when full.
 MEMO_SIZE = 256
@@ -180,23 +180,25 @@ def reported(
 def _guarantees_spec(rules: Sequence[Rule]) -> bool:
     """Whether every options these rules let through make a spec the service takes.
 
-    True when the library's own session rules are all there, in their order, and every other
-    rule is one of the library's own pure rule types that writes nothing (``fills`` empty): it
-    may refuse more, but cannot change what the others normalized.
+    True when the library's own session rules are all there, unchanged (the exact class and
+    equal fields: a subclass or an edit is not one of them) and in their order, and every
+    other rule is one of the library's own pure rule types that writes nothing (``fills``
+    empty): it may refuse more, but cannot change what the others normalized.
     """
-    if not _SPEC_SEQUENCES:
+    expected = _SPEC_RULES
+    if len(rules) < len(expected) or not expected:
         return False
-    known = {kind for sequence in _SPEC_SEQUENCES for kind in sequence}
-    own = tuple(type(each) for each in rules if type(each) in known)
-    if own not in _SPEC_SEQUENCES:
-        return False
+    place = 0
     for each in rules:
-        if type(each) in known:
+        if place < len(expected) and any(
+            type(each) is type(own) and each == own for own in expected[place]
+        ):
+            place += 1
             continue
         fills = getattr(each, "fills", None)
         if type(each) not in _PURE_RULE_TYPES or fills.__class__ is not frozenset or fills:
             return False
-    return True
+    return place == len(expected)
 
 
 def _settled(each: Rule, defaults: Options) -> tuple[bool, Options]:

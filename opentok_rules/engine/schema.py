@@ -616,15 +616,31 @@ _TRANSLATORS.update(
     }
 )
 
-#: What ``SessionSpec`` itself takes of each option, after the rules.
+#: Not sent: absent, ``None`` or empty (``SessionSpec.to_params`` leaves empty text out).
+_NOT_SENT = _In((ABSENT, None, ""))
+
+#: What ``SessionSpec`` itself takes of each option, after the rules: the types it holds, and
+#: the values the service takes (it refuses the others: the last line of defence).
 _SPEC_TAKES: dict[str, _Pred] = {
     "media_mode": _In((ABSENT, "routed", "relayed")),
     "archive_mode": _In((ABSENT, "manual", "always")),
-    "location": _optional(_Text()),
-    "archive_name": _optional(_Text()),
-    "archive_resolution": _optional(_Text()),
+    "location": _Either(_NOT_SENT, _Text(IPV4)),
+    "archive_name": _Either(_NOT_SENT, _Text(UTF8_TEXT, max_length=_MAX_ARCHIVE_NAME)),
+    "archive_resolution": _Either(_NOT_SENT, _In(ARCHIVE_RESOLUTIONS)),
     "e2ee": _In((ABSENT, True, False)),
 }
+
+
+def _spec_combinations(walk: _Walk) -> list[Schema]:
+    """The combinations ``SessionSpec`` refuses, as the service does."""
+    sent = _Not(_NOT_SENT)
+    return [
+        _implies(walk.says(*_ALWAYS), walk.says(*_ROUTED)),
+        _implies(walk.says(*_E2EE), walk.says(*_ROUTED)),
+        _both(walk, _E2EE, _ALWAYS),
+        _implies(walk.says("archive_name", sent), walk.says(*_ALWAYS)),
+        _implies(walk.says("archive_resolution", sent), walk.says(*_ALWAYS)),
+    ]
 
 
 # --- The schema ------------------------------------------------------------------------------
@@ -709,7 +725,9 @@ def _spec_part(registry: RuleRegistry, walk: _Walk) -> dict[str, Any] | None:
     """What building the ``SessionSpec`` refuses, when the library's rules may not see to it."""
     if _library_complete(registry):
         return None
-    said = _all_of([walk.says(key, pred) for key, pred in _SPEC_TAKES.items()])
+    said = _all_of(
+        [walk.says(key, pred) for key, pred in _SPEC_TAKES.items()] + _spec_combinations(walk)
+    )
     if not walk.unknown_dropped:
         # Without known-keys, any other key reaches SessionSpec, which has no field for it.
         said = _all_of(

@@ -17,7 +17,7 @@ import attrs
 
 from opentok_rules._messages import shown
 from opentok_rules.engine.registry import (
-    _SPEC_SEQUENCES,
+    _SPEC_RULES,
     MAX_REPORTED,
     Options,
     RuleRegistry,
@@ -457,7 +457,7 @@ def _session_rules(strict: bool) -> RuleRegistry:
 # These rules, all of them in this order, leave only options a SessionSpec takes as they are:
 # plain values of exact types, no combination the service refuses (test_spec_guard.py holds
 # this), so the pipeline builds their specs without checking them again.
-_SPEC_SEQUENCES.add(tuple(type(each) for each in _session_rules(strict=False)))
+_SPEC_RULES.extend(zip(_session_rules(strict=False), _session_rules(strict=True), strict=True))
 
 
 def default_rules() -> RuleRegistry:
