@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from opentok_rules._version import __version__
-from opentok_rules.engine.pipeline import PreparedSession, prepare_session
+from opentok_rules.engine.pipeline import PreparedSession, compiled_source, prepare_session
 from opentok_rules.engine.registry import FunctionRule, Options, Rule, RuleRegistry, rule
 from opentok_rules.engine.session_rules import default_rules, strict_rules
 from opentok_rules.errors import (
@@ -81,6 +81,7 @@ __all__ = [
     "Violation",
     "VonageVideo",
     "__version__",
+    "compiled_source",
     "default_rules",
     "default_token_rules",
     "find_policy",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry
 from opentok_rules.engine.session_rules import default_rules
-from opentok_rules.engine.shared import spec_after_rules
+from opentok_rules.engine.shared import NO_WARNINGS, by_severity, spec_after_rules, spec_from
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.spec import SessionSpec, _unchecked
 from opentok_rules.values import ArchiveMode, MediaMode
@@ -17,9 +17,10 @@ from opentok_rules.values import ArchiveMode, MediaMode
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from opentok_rules.engine.compiler import PipelineEnds
     from opentok_rules.options import SessionOptions
 
-__all__ = ["PreparedSession", "prepare_session"]
+__all__ = ["PreparedSession", "compiled_source", "prepare_session"]
 
 # The registry used when the caller gives none. Private, so nobody can edit it; building a
 # fresh one per call would cost more than the rules themselves.
@@ -58,8 +59,39 @@ def prepare_session(
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
     registry order; what ``"warn"`` rules find is in the result's ``warnings``.
     """
-    spec, warnings = _outcome_for(options, rules, kwargs)  # type: ignore[arg-type]
-    return PreparedSession(spec, spec.to_params(), warnings)
+    # _outcome_for's lines, but the compiled pass is asked for the params too: it builds them
+    # from the values at hand, cheaper than spec.to_params() afterwards.
+    working: dict[str, Any]
+    if options is None:
+        working = kwargs  # type: ignore[assignment]
+    elif type(options) is dict and not kwargs:
+        working = options.copy()
+    else:
+        working = _working_options(options, kwargs)  # type: ignore[arg-type]
+    registry = _DEFAULT_RULES if rules is None else rules
+    memo = registry._memo
+    key = None if memo is None else _memo_key(registry, working)
+    if memo is not None and key is not None:
+        remembered: Outcome | None = memo.get(key)
+        if remembered is not None:
+            registry._memo_hits += 1
+            spec, warnings = remembered
+            return PreparedSession(spec, spec.to_params(), warnings)
+    compiled = registry._compiled[0]
+    run = _compiled_for(registry) if compiled is None else compiled.function
+    try:
+        prepared: PreparedSession = run(working, True)
+    except ValidationError:
+        raise
+    except Exception as exc:  # as in _outcome_for
+        if _all_plain_keys(options, working):
+            raise
+        raise _unreadable("an option name that is not a str broke a rule", exc) from exc
+    if memo is not None and key is not None:
+        if len(memo) >= MEMO_SIZE:
+            _forget(registry, memo)
+        memo[key] = (prepared.spec, prepared.warnings)
+    return prepared
 
 
 def _outcome_for(
@@ -80,16 +112,19 @@ def _outcome_for(
         working = _working_options(options, kwargs)
     registry = _DEFAULT_RULES if rules is None else rules
     memo = registry._memo
-    key = None if memo is None else _memo_key(working)
+    key = None if memo is None else _memo_key(registry, working)
     if memo is not None and key is not None:
         remembered: Outcome | None = memo.get(key)
         if remembered is not None:
+            registry._memo_hits += 1
             return remembered
-    # When only the library's own rules ran, they left exactly what a spec holds, in a
-    # combination the service takes: the spec is built without a second check.
-    build = _unchecked if registry._spec_guaranteed else _checked_spec
+    # The registry compiled into one function (see engine.compiler): made on first use,
+    # made again after an edit. When only the library's own rules ran, it builds the spec
+    # without a second check; otherwise SessionSpec checks it (_finish).
+    compiled = registry._compiled[0]
+    run = _compiled_for(registry) if compiled is None else compiled.function
     try:
-        outcome = spec_after_rules(registry, working, build, "session", "SessionSpec")
+        outcome: Outcome = run(working, False)
     except ValidationError:
         raise
     except Exception as exc:
@@ -100,9 +135,55 @@ def _outcome_for(
         raise _unreadable("an option name that is not a str broke a rule", exc) from exc
     if memo is not None and key is not None:
         if len(memo) >= MEMO_SIZE:
-            memo.clear()  # bounded: callers with ever new options must not grow it without end
+            _forget(registry, memo)
         memo[key] = outcome
     return outcome
+
+
+def compiled_source(rules: RuleRegistry | None = None) -> str:
+    """The Python source ``prepare_session`` runs for ``rules`` (default: the default rules).
+
+    For reading and debugging: the registry compiled into one function (compiled now if it
+    was not yet), the same text a traceback through it shows. See :doc:`/performance`.
+    """
+    registry = _DEFAULT_RULES if rules is None else rules
+    if not isinstance(registry, RuleRegistry):
+        raise TypeError(f"rules must be a RuleRegistry, not {type(registry).__name__}")
+    from opentok_rules.engine.compiler import compiled_pass
+
+    return compiled_pass(registry, _ends()).source
+
+
+def _compiled_for(registry: RuleRegistry) -> Callable[[dict[str, Any], bool], Any]:
+    """The compiled pass of ``registry``, compiling it now (the compiler is imported then)."""
+    from opentok_rules.engine.compiler import compiled_pass
+
+    return compiled_pass(registry, _ends()).function
+
+
+def _ends() -> PipelineEnds:
+    """What the compiled pass borrows from the pipeline (see compiler.PipelineEnds)."""
+    from opentok_rules.engine.compiler import PipelineEnds
+
+    return PipelineEnds(
+        finish=_finish,
+        prepared=PreparedSession,
+        by_severity=by_severity,
+        no_warnings=NO_WARNINGS,
+    )
+
+
+def _interpreted(working: dict[str, Any], registry: RuleRegistry) -> Outcome:
+    """What the compiled pass does, by the registry's own loop (the reference it is held to)."""
+    build = _unchecked if registry._spec_guaranteed else _checked_spec
+    return spec_after_rules(registry, working, build, "session", "SessionSpec")
+
+
+def _finish(working: dict[str, Any]) -> SessionSpec:
+    """The spec of the options as the rules left them, checked by SessionSpec, or the
+    ValidationError saying why not: the compiled pass's last step where it may not build the
+    spec itself (see RuleRegistry._spec_guaranteed)."""
+    return spec_from(working, _checked_spec, "session", "SessionSpec")
 
 
 def _checked_spec(working: dict[str, Any]) -> SessionSpec:
@@ -139,8 +220,31 @@ def _all_plain_keys(options: object, working: dict[str, Any]) -> bool:
 _MEMO_VALUE_TYPES = frozenset({str, bool, type(None), MediaMode, ArchiveMode})
 
 
-def _memo_key(working: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
-    """The options as a memo key, or None when one of them is not a plain value."""
+#: After a full memo served fewer than this many calls, it is not consulted for MEMO_PAUSE
+#: calls: with the compiled pass, a miss (making the key, looking it up, storing the spec)
+#: costs about a third of the pass, and a hit saves about two thirds of it, so a memo that
+#: serves fewer than one call in five costs more than it saves. Options that never repeat
+#: (an archive name per session, say) then pay a counter, not the memo.
+MEMO_USEFUL_HITS = MEMO_SIZE // 4
+MEMO_PAUSE = 16 * MEMO_SIZE
+
+
+def _forget(registry: RuleRegistry, memo: dict[Any, Any]) -> None:
+    """The memo is full: forget it all, and pause it if it served too few calls."""
+    if registry._memo_hits < MEMO_USEFUL_HITS:
+        registry._memo_pause = MEMO_PAUSE
+    registry._memo_hits = 0
+    memo.clear()  # bounded: callers with ever new options must not grow it without end
+
+
+def _memo_key(
+    registry: RuleRegistry, working: dict[str, Any]
+) -> tuple[tuple[str, Any], ...] | None:
+    """The options as a memo key; None when one of them is not a plain value, or the memo
+    is paused (see ``_forget``)."""
+    if registry._memo_pause > 0:  # > 0: threads may race the count below zero, never stuck
+        registry._memo_pause -= 1
+        return None
     key = tuple(working.items())
     # A loop over the pairs: for the two or three options of a usual call it costs half of
     # frozenset.issuperset(map(type, ...)), which builds a set of the types first.

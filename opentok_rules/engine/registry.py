@@ -305,7 +305,17 @@ class RuleRegistry:
     request in another thread, say) always sees one consistent list.
     """
 
-    __slots__ = ("__dict__", "_ids", "_memo", "_plans", "_rules", "_spec_guaranteed")
+    __slots__ = (
+        "__dict__",
+        "_compiled",
+        "_ids",
+        "_memo",
+        "_memo_hits",
+        "_memo_pause",
+        "_plans",
+        "_rules",
+        "_spec_guaranteed",
+    )
 
     def __init__(self, rules: Iterable[Rule] = ()) -> None:
         self._set((), ())
@@ -330,6 +340,14 @@ class RuleRegistry:
         # Whether what these rules let through is always a spec the service takes, so the
         # pipeline may build it without checking again (see _guarantees_spec).
         self._spec_guaranteed = _guarantees_spec(rules)
+        # How many calls the memo served since it was last emptied, and for how many more
+        # calls it is not consulted (the pipeline pauses a memo that serves too few).
+        self._memo_hits = 0
+        self._memo_pause = 0
+        # The pass compiled from these rules (see engine.compiler), made on first use and
+        # kept in a box of its own: a compilation that raced an edit lands in the old box,
+        # which nothing reads any more, never in this one. Assigned after _rules.
+        self._compiled: list[Any] = [None]
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)

@@ -1,0 +1,653 @@
+"""Compile a registry into one generated Python function for the whole ``prepare_session`` pass.
+
+The registry's own loop (:meth:`RuleRegistry.apply`) calls every rule through its ``apply``
+method on a dict: a method call, a dict lookup per option read and a dict store per option
+written, a tuple returned and inspected, rule after rule. The compiled pass does the same work
+as straight-line code: the six session options live in local variables, each of the library's
+own rules contributes a few lines that settle the usual values inline, and the whole pass ends
+by building the :class:`~opentok_rules.SessionSpec` directly or raising the
+:class:`~opentok_rules.ValidationError`.
+
+Exactness is kept by construction rather than by copying each rule's logic:
+
+* a rule's lines handle only cases where the rule is known to return nothing and to write
+  nothing (or one known value): a guard that is *sound*, not complete. Every other case calls
+  the rule's own ``apply`` on a small dict of the options it looks at, and reads back what it
+  wrote there, so its violations, messages and normalization are its own;
+* a rule the compiler does not know (yours, or a subclass of a library rule) is called in
+  place, in order, on the working dict, which is brought up to date first (in the same key
+  order the registry's loop would have left) and read again after;
+* the spec is built directly only when the rules that ran after the last unknown rule prove
+  everything ``SessionSpec`` would check; otherwise the pipeline's own ``finish`` builds it
+  from the dict, as without the compiler.
+
+Values (rule ids, messages, sets of allowed values, patterns) enter the generated function as
+names in its namespace, never as text in its source. The source is registered with
+:mod:`linecache`, so tracebacks through the compiled pass show its lines, and
+:func:`~opentok_rules.compiled_source` returns it for reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import linecache
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from opentok_rules.engine.registry import (
+    Options,
+    Rule,
+    RuleRegistry,
+    _guarantees_spec,
+    _result,
+)
+from opentok_rules.engine.session_rules import (
+    _ARCHIVE_MODES,
+    _KEY_SET,
+    _MAX_ARCHIVE_NAME,
+    SESSION_OPTION_KEYS,
+    AlwaysArchiveForbidsE2eeRule,
+    AlwaysArchiveRequiresRoutedRule,
+    ArchiveModeDefaultRule,
+    ArchiveModeValidRule,
+    ArchiveNameLengthRule,
+    ArchiveResolutionValidRule,
+    E2eeBooleanRule,
+    KnownKeysRule,
+    LocationIpv4Rule,
+    ManualArchiveForbidsNameAndResolutionRule,
+    MediaModeRule,
+    RelayedForbidsE2eeRule,
+    _is_ipv4,
+)
+from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.spec import SessionSpec
+from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
+
+__all__ = ["CompiledPass", "PipelineEnds", "compile_rules", "compiled_pass"]
+
+#: Builds the spec from the working dict when the compiled pass cannot prove it may build it
+#: itself: the pipeline's own last step, passed in (the engine's pipeline imports this module).
+Finish = Callable[[Options], SessionSpec]
+
+#: A compiled pass: the working options in and, as the second argument asks, the pipeline's
+#: outcome ``(spec, warnings)`` (False) or its PreparedSession (True) out; or the
+#: ValidationError of the "deny" violations raised.
+PassFunction = Callable[[Options, bool], Any]
+
+
+@attrs.frozen(kw_only=True)
+class PipelineEnds:
+    """What the pipeline lends the compiled pass: its last steps, and what it returns."""
+
+    #: ``finish(options)``: the spec of the dict as the rules left it, with every check the
+    #: spec makes (the pipeline's own, so a check it learns applies here too).
+    finish: Finish
+    #: The class of ``prepare_session``'s answer, made as ``prepared(spec, params, warnings)``.
+    prepared: type
+    #: ``by_severity(violations) -> (warnings, denied)``, each in registry order.
+    by_severity: Callable[[Sequence[Violation]], tuple[tuple[Violation, ...], Sequence[Violation]]]
+    #: The empty warnings every outcome without any shares.
+    no_warnings: tuple[Violation, ...]
+
+
+# Every session option, in SessionSpec's order, is a local variable of the compiled pass
+# named after the option itself.
+_KEYS: tuple[str, ...] = SESSION_OPTION_KEYS
+
+# What the spec needs proved, by the rules after the last rule the compiler does not know,
+# before the compiled pass may build it without SessionSpec's own checks (see _Facts).
+_SPEC_FACTS = frozenset(
+    {
+        "keys",
+        "media_mode",
+        "archive_mode:set",
+        "archive_mode:known",
+        "e2ee",
+        "location",
+        "archive_name",
+        "archive_resolution",
+    }
+)
+
+# Ids and kinds may appear in the generated source's comments only when they are this plain:
+# a comment must never carry a line break, or anything a reader could take for code.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
+
+
+@attrs.frozen
+class CompiledPass:
+    """A registry compiled: the function, its source, and the file name tracebacks show."""
+
+    function: PassFunction = attrs.field(repr=False)
+    source: str = attrs.field(repr=False)
+    filename: str
+
+
+def compile_rules(
+    rules: Sequence[Rule], ends: PipelineEnds, ids: Sequence[str] | None = None
+) -> CompiledPass:
+    """Compile ``rules`` (in order) into one function of the working options.
+
+    ``ids`` are the rules' ids as the registry holds them (as they were when each was added);
+    by default the rules' own.
+
+    ``ends.finish(options)`` is called at the end when the rules do not prove everything the
+    spec would check (a rule of yours ran last, say); it must build the spec from the dict the
+    way the uncompiled pipeline does.
+    """
+    rules = tuple(rules)
+    writer = _Writer(rules, ends, tuple(each.id for each in rules) if ids is None else tuple(ids))
+    source = writer.source()
+    code, filename = _code_for(source)
+    namespace = dict(writer.namespace)
+    exec(code, namespace)  # noqa: S102 - our own generated source; values are namespace names
+    function: PassFunction = namespace["compiled_pass"]
+    return CompiledPass(function, source, filename)
+
+
+def compiled_pass(registry: RuleRegistry, ends: PipelineEnds) -> CompiledPass:
+    """The compiled pass of ``registry``, compiled now if it has none since its last edit."""
+    box = registry._compiled  # read before the rules: see RuleRegistry._set
+    compiled: CompiledPass | None = box[0]
+    if compiled is None:
+        ids, rules = registry._ids, registry._rules  # one edit's pair: see RuleRegistry._set
+        compiled = box[0] = compile_rules(rules, ends, ids)
+    return compiled
+
+
+# ---- compiled code objects, shared by equal sources -------------------------------------------
+
+# The source names no value, so registries of the same shape (a policy's rules with other
+# strings, the default rules made afresh per request) share one code object and one linecache
+# entry. Bounded: a process that makes ever new shapes must not grow this without end.
+_CODE_CACHE_SIZE = 64
+_codes: dict[str, tuple[Any, str]] = {}
+_codes_lock = threading.Lock()
+
+
+def _code_for(source: str) -> tuple[Any, str]:
+    with _codes_lock:
+        found = _codes.get(source)
+        if found is not None:
+            _register(source, found[1])  # again: linecache.clearcache() may have dropped it
+            return found
+        digest = hashlib.sha1(source.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+        filename = f"<opentok_rules compiled pass {digest}>"
+        code = compile(source, filename, "exec")
+        if len(_codes) >= _CODE_CACHE_SIZE:
+            _codes.clear()
+        _codes[source] = (code, filename)
+        _register(source, filename)
+        return code, filename
+
+
+def _register(source: str, filename: str) -> None:
+    # As attrs does: an entry with no modification time, which linecache.checkcache() keeps.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
+# ---- what is known at each point of the generated code ----------------------------------------
+
+
+@attrs.define
+class _Facts:
+    """What the code generated so far guarantees, since the last rule the compiler does not know.
+
+    ``present``: options surely in the dict (a rule filled them in). ``proved``: facts that
+    hold at the end of a pass that found no violation (see ``_SPEC_FACTS``): "keys" once
+    known-keys ran, an option's name once the rule that checks its type and value ran.
+    ``dirty``: options whose local variable may differ from the dict, each with the position
+    of the rule that may have added it (None when no rule here adds it), so the dict can be
+    brought up to date in the order the registry's loop would have left its keys.
+    """
+
+    present: set[str] = attrs.Factory(set)
+    proved: set[str] = attrs.Factory(set)
+    dirty: dict[str, int | None] = attrs.Factory(dict)
+
+    def wrote(self, key: str, adds: int | None = None) -> None:
+        if adds is not None:
+            self.present.add(key)
+            self.dirty[key] = adds
+        else:
+            self.dirty.setdefault(key, None)
+
+
+# ---- the generator ----------------------------------------------------------------------------
+
+# The generator for a rule: writes its lines for the rule at this position.
+Generator = Callable[["_Writer", Any, int], None]
+
+
+class _Writer:
+    """Generates the source and the namespace of one compiled pass."""
+
+    def __init__(self, rules: tuple[Rule, ...], ends: PipelineEnds, ids: tuple[str, ...]) -> None:
+        self.rules = rules
+        self.ids = ids
+        self.ends = ends
+        self.lines: list[str] = []
+        self.depth = 1
+        self.facts = _Facts()
+        self.namespace: dict[str, Any] = {
+            "__name__": "opentok_rules.compiled",
+            "_rules": rules,
+            "_ids": ids,
+            "_finish": ends.finish,
+            "_by_severity": ends.by_severity,
+            "_NO_WARNINGS": ends.no_warnings,
+            "_PreparedSession": ends.prepared,
+            "_new": object.__new__,
+            "_EMPTY": (),
+            "_Violation": Violation,
+            "_ValidationError": ValidationError,
+            "_result": _result,
+            "_ROUTED": MediaMode.ROUTED,
+            "_RELAYED": MediaMode.RELAYED,
+            "_MANUAL": ArchiveMode.MANUAL,
+            "_ALWAYS": ArchiveMode.ALWAYS,
+            "_ArchiveMode": ArchiveMode,
+            "_ARCHIVE_MODES": _ARCHIVE_MODES,
+            "_KEY_SET": _KEY_SET,
+            "_RESOLUTIONS": frozenset(ARCHIVE_RESOLUTIONS),
+            "_MAX_ARCHIVE_NAME": _MAX_ARCHIVE_NAME,
+            "_is_ipv4": _is_ipv4,
+        }
+
+    # -- output
+
+    def line(self, text: str = "") -> None:
+        self.lines.append("    " * self.depth + text if text else "")
+
+    def block(self, header: str) -> _Block:
+        """``with w.block("if x:"):`` indents the lines written inside."""
+        self.line(header)
+        return _Block(self)
+
+    def wrapped(self, first: str, *inner: str) -> _Block:
+        """A block whose header is too long for one line: ``first``, ``inner`` lines, ``):``."""
+        self.line(first)
+        self.depth += 1
+        for text in inner:
+            self.line(text)
+        self.depth -= 1
+        return self.block("):")
+
+    def name(self, index: int, what: str, value: object) -> str:
+        """A namespace name for a value rule ``index`` uses; the source says only the name."""
+        name = f"_r{index}_{what}"
+        self.namespace[name] = value
+        return name
+
+    def source(self) -> str:
+        count = len(self.rules)
+        head = [
+            "# The compiled pass of a registry of "
+            f"{count} rule{'s' if count != 1 else ''} (opentok_rules.engine.compiler).",
+            "# Values the rules use are names in the function's namespace: _rN_* belong to",
+            "# rule N (from 1, in registry order).",
+            "def compiled_pass(options, prepared):",
+        ]
+        self.depth = 1
+        self.line("violations = []")
+        self.line("get = options.get")
+        self._load()
+        for index, each in enumerate(self.rules, start=1):
+            self.line()
+            generate = _GENERATORS.get(type(each))
+            self.line(f"# {index}. {_shown_id(self.ids[index - 1])}: {_what(each, generate)}")
+            if generate is None:
+                _in_place(self, each, index)
+            else:
+                generate(self, each, index)
+        self.line()
+        self.line("warnings = _NO_WARNINGS")
+        with self.block("if violations:"):
+            self.line("warnings, denied = _by_severity(violations)")
+            with self.block("if denied:"):
+                self.line("raise _ValidationError(denied)")
+        self._end()
+        return "\n".join([*head, *self.lines]) + "\n"
+
+    # -- the dict and the locals
+
+    def _load(self) -> None:
+        for key in _KEYS:
+            self.line(f'{key} = get("{key}")')
+
+    def sync(self) -> None:
+        """Bring the dict up to date with the locals the code so far may have changed."""
+        dirty = self.facts.dirty
+        for key in sorted(dirty, key=lambda key: dirty[key] or 0):  # rule positions start at 1
+            if key in self.facts.present:
+                self.line(f'options["{key}"] = {key}')
+            else:
+                # No rule here adds this option: one that writes it writes it only where the
+                # caller gave it, so the dict has it exactly when it must be updated.
+                with self.block(f'if "{key}" in options:'):
+                    self.line(f'options["{key}"] = {key}')
+        self.facts.dirty.clear()
+
+    def forget(self) -> None:
+        """After a rule that may have changed anything in the dict: read it all again."""
+        self.facts = _Facts()
+        self.line("get = options.get")
+        self._load()
+
+    def _end(self) -> None:
+        # Built directly only where the pipeline would not check the spec either: the
+        # library's rules all there, unchanged and in order, nothing else writing (the
+        # registry's _guarantees_spec, which SessionSpec's tests hold), and the facts the
+        # code above gathered agree.
+        if not (self.facts.proved >= _SPEC_FACTS and _guarantees_spec(self.rules)):
+            self.line("# The spec is built from the dict by SessionSpec, with all its checks.")
+            self.sync()
+            self.line("spec = _finish(options)")
+            with self.block("if not prepared:"):
+                self.line("return spec, warnings")
+            self.line("return _PreparedSession(spec, spec.to_params(), warnings)")
+            return
+        self.line("# Only the library's rules ran: the spec they leave is one the service takes.")
+        self.namespace["_SessionSpec"] = SessionSpec
+        self.line("spec = _new(_SessionSpec)")
+        for key in _KEYS:
+            self.namespace[f"_set_{key}"] = _slot_setter(SessionSpec, key)
+            self.line(f"_set_{key}(spec, {key})")
+        with self.block("if not prepared:"):
+            self.line("return spec, warnings")
+        # SessionSpec.to_params() on the values at hand (tests hold the two equal).
+        self.line("params = {")
+        self.line('    "p2p.preference": "disabled" if media_mode is _ROUTED else "enabled",')
+        self.line('    "archiveMode": "always" if archive_mode is _ALWAYS else "manual",')
+        self.line("}")
+        for key, param in (
+            ("location", "location"),
+            ("archive_name", "archiveName"),
+            ("archive_resolution", "archiveResolution"),
+        ):
+            with self.block(f"if {key}:"):
+                self.line(f'params["{param}"] = {key}')
+        self.line('params["e2ee"] = "true" if e2ee else "false"')
+        prepared = self.ends.prepared
+        fields = ("spec", "params", "warnings")
+        if _plain_layout(prepared, fields):
+            self.line("made = _new(_PreparedSession)")
+            for name in fields:
+                self.namespace[f"_set_{name}"] = _slot_setter(prepared, name)
+                self.line(f"_set_{name}(made, {name})")
+            self.line("return made")
+        else:
+            self.line("return _PreparedSession(spec, params, warnings)")
+
+    # -- helpers the generators share
+
+    def refusal(self, index: int, rule: Rule, example: Options, what: str) -> str | None:
+        """A namespace name for the one violation ``rule`` finds in ``example``, or None.
+
+        For the rules whose refusal does not depend on the values (a fixed message for a
+        combination): the rule's own Violation, made once here (it is immutable) and appended
+        where the generated code sees the same combination. None when the rule does not refuse
+        ``example`` with exactly one violation, as the compiler expects: then the generated
+        code calls the rule for every case.
+        """
+        found = rule.apply(dict(example))
+        if not (isinstance(found, tuple) and len(found) == 1 and type(found[0]) is Violation):
+            return None
+        return self.name(index, what, found[0])
+
+    def on_own(self, index: int, rule: Rule, keys: Iterable[str], writes: Iterable[str]) -> None:
+        """Call the rule itself on a dict of the options it looks at; read back what it wrote.
+
+        Library rules look only at these keys (the compiler's table names them), and treat an
+        absent option as ``None``, so they decide here exactly as on the whole dict.
+        """
+        apply = self.name(index, "apply", rule.apply)
+        items = [f'"{key}": {key}' for key in keys]
+        if len(items) < 3:
+            self.line(f"_own = {{{', '.join(items)}}}")
+        else:
+            self.line("_own = {")
+            for item in items:
+                self.line(f"    {item},")
+            self.line("}")
+        self.line(f"violations += {apply}(_own)")
+        for key in writes:
+            self.line(f'{key} = _own["{key}"]')
+            self.facts.wrote(key)
+
+
+@attrs.define
+class _Block:
+    writer: _Writer
+
+    def __enter__(self) -> None:
+        self.writer.depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.writer.depth -= 1
+
+
+def _shown_id(rule_id: str) -> str:
+    return rule_id if _PLAIN_ID.fullmatch(rule_id) else "(a rule whose id is not plain text)"
+
+
+def _what(rule: Rule, generate: Generator | None) -> str:
+    if generate is None:
+        return "not known to the compiler, called in place"
+    return f"{type(rule).__name__}" + (" (strict)" if getattr(rule, "strict", False) else "")
+
+
+# ---- a rule the compiler does not know: called in place ---------------------------------------
+
+
+def _in_place(w: _Writer, rule: Rule, index: int) -> None:
+    apply = w.name(index, "apply", rule.apply)
+    w.sync()
+    w.line(f"found = {apply}(options)")
+    # The registry's own checks of what a rule returns, in the same order (see
+    # RuleRegistry.apply): the usual empty tuple by identity, one violation inline.
+    with w.block("if found is not _EMPTY:"):
+        with w.block(
+            "if found.__class__ is tuple and len(found) == 1 and found[0].__class__ is _Violation:"
+        ):
+            w.line("violations.append(found[0])")
+        with w.block("else:"):
+            w.line(f"violations.extend(_result(_ids, _rules, {apply}, found))")
+    w.forget()
+
+
+# ---- the library's session rules --------------------------------------------------------------
+
+
+def _known_keys(w: _Writer, rule: KnownKeysRule, index: int) -> None:
+    # It works on the dict's other keys only, never on the six: called on the dict itself
+    # (the locals need no update) when there is anything to drop.
+    apply = w.name(index, "apply", rule.apply)
+    with w.block("if not options.keys() <= _KEY_SET:"):
+        w.line(f"violations += {apply}(options)")
+    w.facts.proved.add("keys")
+
+
+def _media_mode(w: _Writer, rule: MediaModeRule, index: int) -> None:
+    with w.block("if media_mode is not _ROUTED:"):
+        with w.block("if media_mode is None or media_mode is _RELAYED:"):
+            w.line("media_mode = _RELAYED")
+        with w.block('elif media_mode.__class__ is str and media_mode == "routed":'):
+            w.line("media_mode = _ROUTED")
+        if rule.strict:  # only "relayed" means relayed; anything else is the rule's to refuse
+            with w.block('elif media_mode.__class__ is str and media_mode == "relayed":'):
+                w.line("media_mode = _RELAYED")
+        else:  # any other text means relayed, without a word
+            with w.block("elif media_mode.__class__ is str:"):
+                w.line("media_mode = _RELAYED")
+        with w.block("else:"):
+            w.on_own(index, rule, ["media_mode"], ["media_mode"])
+    w.facts.wrote("media_mode", adds=index)
+    w.facts.proved.add("media_mode")
+
+
+def _archive_mode_default(w: _Writer, rule: ArchiveModeDefaultRule, index: int) -> None:
+    with w.block("if archive_mode is None:"):
+        w.line("archive_mode = _MANUAL")
+    with w.block("elif archive_mode.__class__ is str and archive_mode in _ARCHIVE_MODES:"):
+        w.line("archive_mode = _ARCHIVE_MODES[archive_mode]")
+    # Other text is left as it is (archive-mode-valid refuses it); anything but text or a
+    # member is the rule's own business.
+    with w.block(
+        "elif archive_mode.__class__ is not str and archive_mode.__class__ is not _ArchiveMode:"
+    ):
+        w.on_own(index, rule, ["archive_mode"], ["archive_mode"])
+    w.facts.wrote("archive_mode", adds=index)
+    w.facts.proved.add("archive_mode:set")
+
+
+def _e2ee_boolean(w: _Writer, rule: E2eeBooleanRule, index: int) -> None:
+    with w.block("if e2ee is None:"):
+        w.line("e2ee = False")
+    with w.block("elif e2ee is not True and e2ee is not False:"):
+        w.on_own(index, rule, ["e2ee"], [])
+    w.facts.wrote("e2ee", adds=index)
+    w.facts.proved.add("e2ee")
+
+
+def _always_archive_requires_routed(
+    w: _Writer, rule: AlwaysArchiveRequiresRoutedRule, index: int
+) -> None:
+    # The rule's own early answers: routed, or manual, is fine.
+    with w.block("if media_mode is not _ROUTED and archive_mode is not _MANUAL:"):
+        example = {"media_mode": MediaMode.RELAYED, "archive_mode": ArchiveMode.ALWAYS}
+        condition = "media_mode is _RELAYED and archive_mode is _ALWAYS"
+        _refused_when(w, index, rule, condition, example)
+
+
+def _relayed_forbids_e2ee(w: _Writer, rule: RelayedForbidsE2eeRule, index: int) -> None:
+    with w.block("if e2ee is True and media_mode is not _ROUTED:"):
+        example = {"e2ee": True, "media_mode": MediaMode.RELAYED}
+        _refused_when(w, index, rule, "media_mode is _RELAYED", example)
+
+
+def _always_archive_forbids_e2ee(
+    w: _Writer, rule: AlwaysArchiveForbidsE2eeRule, index: int
+) -> None:
+    with w.block("if e2ee is True and archive_mode is not _MANUAL:"):
+        example = {"e2ee": True, "archive_mode": ArchiveMode.ALWAYS}
+        _refused_when(w, index, rule, "archive_mode is _ALWAYS", example)
+
+
+def _refused_when(w: _Writer, index: int, rule: Rule, condition: str, example: Options) -> None:
+    """A combination rule: where ``condition`` holds (``example``'s values, as normalized), its
+    one fixed refusal; elsewhere (values not normalized) the rule judges them itself."""
+    refusal = w.refusal(index, rule, example, "refusal")
+    if refusal is None:
+        w.on_own(index, rule, example, [])
+        return
+    with w.block(f"if {condition}:"):
+        w.line(f"violations.append({refusal})")
+    with w.block("else:"):
+        w.on_own(index, rule, example, [])
+
+
+def _location_ipv4(w: _Writer, rule: LocationIpv4Rule, index: int) -> None:
+    with w.wrapped(
+        "if location is not None and not (",
+        "location.__class__ is str and _is_ipv4(location)",
+    ):
+        w.on_own(index, rule, ["location"], ["location"])
+    w.facts.proved.add("location")
+
+
+def _archive_mode_valid(w: _Writer, rule: ArchiveModeValidRule, index: int) -> None:
+    with w.block("if archive_mode is not None and archive_mode.__class__ is not _ArchiveMode:"):
+        w.on_own(index, rule, ["archive_mode"], ["archive_mode"])
+    w.facts.proved.add("archive_mode:known")
+
+
+def _manual_archive_forbids(
+    w: _Writer, rule: ManualArchiveForbidsNameAndResolutionRule, index: int
+) -> None:
+    manual = ArchiveMode.MANUAL
+    name = w.refusal(index, rule, {"archive_mode": manual, "archive_name": "n"}, "name")
+    size = w.refusal(index, rule, {"archive_mode": manual, "archive_resolution": "r"}, "size")
+    keys = ["archive_name", "archive_resolution", "archive_mode"]
+    with w.block("if archive_name is not None or archive_resolution is not None:"):
+        if name is None or size is None:
+            with w.block("if archive_mode is not _ALWAYS:"):
+                w.on_own(index, rule, keys, [])
+            return
+        with w.block("if archive_mode is _MANUAL:"):  # one fixed refusal per option given
+            with w.block("if archive_name is not None:"):
+                w.line(f"violations.append({name})")
+            with w.block("if archive_resolution is not None:"):
+                w.line(f"violations.append({size})")
+        with w.block("elif archive_mode is not _ALWAYS:"):
+            w.on_own(index, rule, keys, [])
+
+
+def _archive_name_length(w: _Writer, rule: ArchiveNameLengthRule, index: int) -> None:
+    # A short ASCII str is fine as it is; anything else is the rule's to judge.
+    with w.wrapped(
+        "if archive_name is not None and not (",
+        "archive_name.__class__ is str",
+        "and 0 < len(archive_name) <= _MAX_ARCHIVE_NAME",
+        "and archive_name.isascii()",
+    ):
+        w.on_own(index, rule, ["archive_name"], ["archive_name"])
+    w.facts.proved.add("archive_name")
+
+
+def _archive_resolution_valid(w: _Writer, rule: ArchiveResolutionValidRule, index: int) -> None:
+    with w.wrapped(
+        "if archive_resolution is not None and not (",
+        "archive_resolution.__class__ is str and archive_resolution in _RESOLUTIONS",
+    ):
+        w.on_own(index, rule, ["archive_resolution"], ["archive_resolution"])
+    w.facts.proved.add("archive_resolution")
+
+
+#: How each rule type the compiler knows becomes code, by exact type: a subclass may do
+#: anything, so it is called in place like any rule of yours.
+_GENERATORS: dict[type, Generator] = {
+    KnownKeysRule: _known_keys,
+    MediaModeRule: _media_mode,
+    ArchiveModeDefaultRule: _archive_mode_default,
+    E2eeBooleanRule: _e2ee_boolean,
+    AlwaysArchiveRequiresRoutedRule: _always_archive_requires_routed,
+    RelayedForbidsE2eeRule: _relayed_forbids_e2ee,
+    AlwaysArchiveForbidsE2eeRule: _always_archive_forbids_e2ee,
+    LocationIpv4Rule: _location_ipv4,
+    ArchiveModeValidRule: _archive_mode_valid,
+    ManualArchiveForbidsNameAndResolutionRule: _manual_archive_forbids,
+    ArchiveNameLengthRule: _archive_name_length,
+    ArchiveResolutionValidRule: _archive_resolution_valid,
+}
+
+
+# ---- building the spec directly ---------------------------------------------------------------
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    # The slot's own descriptor: what a frozen attrs class's __init__ ends up doing, without
+    # the class's __setattr__ refusal, its converters and its validators (proved by the rules).
+    descriptor = cls.__dict__[name]
+    setter: Callable[[object, object], None] = descriptor.__set__
+    return setter
+
+
+def _plain_layout(cls: type, names: tuple[str, ...]) -> bool:
+    """Whether ``cls`` is a slotted attrs class of exactly these fields, none of them checked."""
+    try:
+        fields = attrs.fields(cls)
+    except (TypeError, attrs.exceptions.NotAnAttrsClassError):
+        return False
+    return (
+        tuple(field.name for field in fields) == names
+        and all(field.converter is None and field.validator is None for field in fields)
+        and all(type(cls.__dict__.get(name)).__name__ == "member_descriptor" for name in names)
+        and not hasattr(cls, "__attrs_post_init__")
+        and not hasattr(cls, "__attrs_pre_init__")
+    )
