@@ -35,6 +35,7 @@ from opentok_rules import (
     Violation,
     compiled_source,
     default_rules,
+    kinds,
     rule,
     strict_rules,
 )
@@ -252,6 +253,62 @@ user_rules = st.one_of(
 )
 
 
+# ---- random policies of the built-in kinds ----------------------------------------------------
+
+POLICY_KEYS = [*sorted(VALUES), "trace_id"]
+SCALARS = st.sampled_from(
+    ["routed", "relayed", "always", "manual", "640x480", "standup", "12.34.56.78", True, False, 1]
+)
+keys_lists = st.lists(st.sampled_from(POLICY_KEYS), min_size=1, max_size=3, unique=True)
+common = {
+    "id": st.just("policy"),  # made unique when the registry is drawn
+    "severity": st.sampled_from(["deny", "warn"]),
+    "message": st.none() | st.just("house rule"),
+    "when": st.just({})
+    | st.dictionaries(
+        st.sampled_from(POLICY_KEYS),
+        SCALARS | st.lists(SCALARS, min_size=1, max_size=3),
+        max_size=2,
+    ),
+}
+kind_rules = st.one_of(
+    st.builds(kinds.Required, keys=keys_lists, **common),
+    st.builds(kinds.Forbidden, keys=keys_lists, **common),
+    st.builds(
+        kinds.Allowed,
+        key=st.sampled_from(POLICY_KEYS),
+        values=st.lists(SCALARS, min_size=1, max_size=4),
+        **common,
+    ),
+    st.builds(
+        kinds.Pattern,
+        key=st.sampled_from(POLICY_KEYS),
+        pattern=st.sampled_from(["[a-z0-9 ]+", "r.*", "10\\..*", "", ".{0,5}", "(?i)ROUTED"]),
+        **common,
+    ),
+    st.builds(
+        kinds.Length,
+        key=st.sampled_from(POLICY_KEYS),
+        min=st.none() | st.integers(0, 5),
+        max=st.integers(5, 90),
+        **common,
+    ),
+    st.builds(
+        kinds.Network,
+        key=st.sampled_from(POLICY_KEYS),
+        networks=st.lists(
+            st.sampled_from(
+                ["10.0.0.0/8", "12.34.0.0/16", "0.0.0.0/0", "192.168.1.0/24", "::/0", "1.2.3.4/32"]
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        **common,
+    ),
+    st.builds(kinds.MaxTTL, seconds=st.integers(1, 10_000), **common),
+)
+
+
 @st.composite
 def registries(draw: st.DrawFn) -> RuleRegistry:
     base = draw(st.sampled_from([default_rules, strict_rules]))()
@@ -262,6 +319,8 @@ def registries(draw: st.DrawFn) -> RuleRegistry:
     if draw(st.integers(0, 9)) == 0:
         kept = [SubclassedMedia() if isinstance(r, MediaModeRule) else r for r in kept]
     extra = draw(st.lists(user_rules, max_size=3, unique_by=lambda r: r.id))
+    policy = draw(st.lists(kind_rules, max_size=6))
+    extra += [attrs.evolve(each, id=f"policy-{n}") for n, each in enumerate(policy)]
     for each in extra:
         kept.insert(draw(st.integers(0, len(kept))), each)
     return RuleRegistry(kept)
@@ -508,3 +567,16 @@ def test_a_memo_that_serves_keeps_serving() -> None:
     assert registry._memo_pause <= 0
     first = otr.prepare_session(repeated[0], rules=registry)
     assert pipeline._outcome_for(repeated[0], registry, {})[0] is first.spec
+
+
+@pytest.mark.parametrize("size", [0, 2, 3, 4, 39, 40, 41])
+@pytest.mark.parametrize("name_of", [str, Liar])
+def test_a_length_kind_decides_at_its_bounds_as_the_loop_does(size: int, name_of: type) -> None:
+    registry = default_rules()
+    registry.add(kinds.Length(id="house-length", key="archive_name", min=3, max=40))
+    options = {
+        "media_mode": "routed",
+        "archive_mode": "always",
+        "archive_name": name_of("n" * size),
+    }
+    assert run(compiled(registry), options) == run(looped(registry), options)

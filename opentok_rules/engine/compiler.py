@@ -30,6 +30,7 @@ names in its namespace, never as text in its source. The source is registered wi
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import linecache
 import re
 import threading
@@ -38,6 +39,16 @@ from typing import Any
 
 import attrs
 
+from opentok_rules.engine.kinds import (
+    Allowed,
+    Forbidden,
+    Kind,
+    Length,
+    MaxTTL,
+    Network,
+    Pattern,
+    Required,
+)
 from opentok_rules.engine.registry import (
     Options,
     Rule,
@@ -231,6 +242,8 @@ class _Writer:
         self.rules = rules
         self.ids = ids
         self.ends = ends
+        # Option names other than the six, as namespace names: (rule position, key) -> name.
+        self.other_keys: dict[tuple[int, str], str] = {}
         self.lines: list[str] = []
         self.depth = 1
         self.facts = _Facts()
@@ -277,6 +290,24 @@ class _Writer:
             self.line(text)
         self.depth -= 1
         return self.block("):")
+
+    def value_of(self, index: int, key: str) -> str:
+        """The expression for an option's value (``None`` when absent) in the generated code:
+        a local variable for the six session options, the dict's value for any other key."""
+        if key in _KEYS:
+            return key
+        return f"get({self.key_name(index, key)})"
+
+    def key_name(self, index: int, key: str) -> str:
+        """An option name as the generated code spells it: a literal for the six session
+        options (the library's own words), a namespace name for any other (a policy's)."""
+        if key in _KEYS:
+            return f'"{key}"'
+        spelt = self.other_keys.get((index, key))
+        if spelt is None:
+            count = sum(1 for each, _ in self.other_keys if each == index)
+            spelt = self.other_keys[index, key] = self.name(index, f"key{count}", key)
+        return spelt
 
     def name(self, index: int, what: str, value: object) -> str:
         """A namespace name for a value rule ``index`` uses; the source says only the name."""
@@ -407,7 +438,7 @@ class _Writer:
         absent option as ``None``, so they decide here exactly as on the whole dict.
         """
         apply = self.name(index, "apply", rule.apply)
-        items = [f'"{key}": {key}' for key in keys]
+        items = [f"{self.key_name(index, key)}: {self.value_of(index, key)}" for key in keys]
         if len(items) < 3:
             self.line(f"_own = {{{', '.join(items)}}}")
         else:
@@ -609,9 +640,116 @@ def _archive_resolution_valid(w: _Writer, rule: ArchiveResolutionValidRule, inde
     w.facts.proved.add("archive_resolution")
 
 
+# ---- the built-in kinds (opentok_rules.kinds) -------------------------------------------------
+#
+# A kind writes nothing and looks only at the keys it reads (its own and its ``when``'s), and
+# treats an absent option as None. Each generator below writes a condition under which the kind
+# surely holds (a plain str, or one of our enum members, that passes); everything else, and
+# every kind with a ``when``, is the kind's own apply on a dict of the keys it reads. Its
+# values (texts, patterns, bounds, networks) are namespace names, never source text.
+
+
+def _kind(w: _Writer, rule: Kind, index: int, holds: str | None) -> None:
+    reads = sorted(rule.reads)
+    if holds is None or rule.when:
+        w.on_own(index, rule, reads, [])
+        return
+    with w.block(f"if not ({holds}):"):
+        w.on_own(index, rule, reads, [])
+
+
+def _plain_str(w: _Writer, index: int, key: str, test: str) -> str:
+    """``test`` (an expression of ``_v``) on the option when it is a plain str."""
+    value = w.value_of(index, key)
+    return f"{value}.__class__ is str and {test.replace('_v', value)}"
+
+
+def _required(w: _Writer, rule: Required, index: int) -> None:
+    holds = " and ".join(f"{w.value_of(index, key)} is not None" for key in rule.keys)
+    _kind(w, rule, index, holds)
+
+
+def _forbidden(w: _Writer, rule: Forbidden, index: int) -> None:
+    holds = " and ".join(f"{w.value_of(index, key)} is None" for key in rule.keys)
+    _kind(w, rule, index, holds)
+
+
+def _allowed(w: _Writer, rule: Allowed, index: int) -> None:
+    texts = frozenset(value for value in rule.values if value.__class__ is str)
+    value = w.value_of(index, rule.key)
+    parts = [f"{value} is None"]
+    if texts:
+        parts.append(_plain_str(w, index, rule.key, f"_v in {w.name(index, 'texts', texts)}"))
+    # Our enum members compare as the str they hold: by identity, no hashing of a member.
+    members = [m for m in (*MediaMode, *ArchiveMode) if str.__str__(m) in texts]
+    for number, member in enumerate(members):
+        parts.append(f"{value} is {w.name(index, f'member{number}', member)}")
+    _kind(w, rule, index, " or ".join(parts))
+
+
+def _pattern(w: _Writer, rule: Pattern, index: int) -> None:
+    match = w.name(index, "fullmatch", rule._regex.fullmatch)
+    value = w.value_of(index, rule.key)
+    test = _plain_str(w, index, rule.key, f"{match}(_v) is not None")
+    _kind(w, rule, index, f"{value} is None or ({test})")
+
+
+def _length(w: _Writer, rule: Length, index: int) -> None:
+    low = "" if rule.min is None else f"{w.name(index, 'min', rule.min)} <= "
+    high = "" if rule.max is None else f" <= {w.name(index, 'max', rule.max)}"
+    value = w.value_of(index, rule.key)
+    test = _plain_str(w, index, rule.key, f"{low}len(_v){high}")
+    _kind(w, rule, index, f"{value} is None or ({test})")
+
+
+def _network(w: _Writer, rule: Network, index: int) -> None:
+    inside = w.name(index, "inside", _ipv4_inside(rule._parsed))
+    value = w.value_of(index, rule.key)
+    test = _plain_str(w, index, rule.key, f"{inside}(_v)")
+    _kind(w, rule, index, f"{value} is None or ({test})")
+
+
+def _max_ttl(w: _Writer, rule: MaxTTL, index: int) -> None:
+    _kind(w, rule, index, None)  # the token's own options: the kind judges them itself
+
+
+def _ipv4_inside(
+    networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> Callable[[str], bool]:
+    """A test that a dotted quad lies in one of the IPv4 ``networks``; False for any other text.
+
+    For the strict dotted quads it accepts (no leading zeros, as ``ipaddress`` reads them)
+    it decides as ``ip_address(text) in network`` does, without making an address object. An
+    IPv4 address never lies in an IPv6 network.
+    """
+    masks = tuple(
+        (int(each.netmask), int(each.network_address))
+        for each in networks
+        if isinstance(each, ipaddress.IPv4Network)
+    )
+    import socket  # only here: a policy with a network kind is the only user, and it costs
+
+    to_bytes = socket.inet_aton  # for a strict dotted quad: its four bytes, in C
+
+    def inside(text: str) -> bool:
+        if _is_ipv4(text) is None:
+            return False
+        number = int.from_bytes(to_bytes(text), "big")
+        return any(number & mask == network for mask, network in masks)
+
+    return inside
+
+
 #: How each rule type the compiler knows becomes code, by exact type: a subclass may do
 #: anything, so it is called in place like any rule of yours.
 _GENERATORS: dict[type, Generator] = {
+    Required: _required,
+    Forbidden: _forbidden,
+    Allowed: _allowed,
+    Pattern: _pattern,
+    Length: _length,
+    Network: _network,
+    MaxTTL: _max_ttl,
     KnownKeysRule: _known_keys,
     MediaModeRule: _media_mode,
     ArchiveModeDefaultRule: _archive_mode_default,
