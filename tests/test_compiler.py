@@ -580,3 +580,22 @@ def test_a_length_kind_decides_at_its_bounds_as_the_loop_does(size: int, name_of
         "archive_name": name_of("n" * size),
     }
     assert run(compiled(registry), options) == run(looped(registry), options)
+
+
+# ---- the command line -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_the_rules_command_prints_the_compiled_source(strict: bool) -> None:
+    flags = ["--strict"] if strict else []
+    result = subprocess.run(
+        [sys.executable, "-m", "opentok_rules", "rules", "--source", *flags],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == compiled_source(strict_rules() if strict else default_rules())
+    assert result.stdout.count("def compiled_pass(options, prepared):") == 1
+    assert ("(strict)" in result.stdout) is strict

@@ -27,6 +27,11 @@ def add_rules(commands: Any) -> None:
     rules = commands.add_parser("rules", help="list the session rules in order")
     rules.add_argument("--strict", action="store_true", help="the strict rules instead")
     add_json_flag(rules, 'print a JSON list of {"id": ..., "description": ...}')
+    rules.add_argument(
+        "--source",
+        action="store_true",
+        help="print the Python function prepare_session compiles the rules into, instead",
+    )
     rules.set_defaults(handler=_rules)
 
 
@@ -41,6 +46,11 @@ def _check(args: argparse.Namespace) -> int:
 
 def _rules(args: argparse.Namespace) -> int:
     registry = chosen_registry(args)
+    if args.source:
+        from opentok_rules.engine.pipeline import compiled_source
+
+        print(compiled_source(registry), end="")
+        return 0
     if args.json:
         print_json([{"id": rule.id, "description": rule.description} for rule in registry])
         return 0
