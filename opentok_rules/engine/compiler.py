@@ -191,6 +191,10 @@ def _code_for(source: str) -> tuple[Any, str]:
         filename = f"<opentok_rules compiled pass {digest}>"
         code = compile(source, filename, "exec")
         if len(_codes) >= _CODE_CACHE_SIZE:
+            # Their linecache entries go too, or they would grow without end: a traceback
+            # through a pass compiled before this shows no source line, nothing worse.
+            for _, old in _codes.values():
+                linecache.cache.pop(old, None)
             _codes.clear()
         _codes[source] = (code, filename)
         _register(source, filename)
@@ -727,14 +731,12 @@ def _ipv4_inside(
         for each in networks
         if isinstance(each, ipaddress.IPv4Network)
     )
-    import socket  # only here: a policy with a network kind is the only user, and it costs
-
-    to_bytes = socket.inet_aton  # for a strict dotted quad: its four bytes, in C
 
     def inside(text: str) -> bool:
         if _is_ipv4(text) is None:
             return False
-        number = int.from_bytes(to_bytes(text), "big")
+        first, second, third, fourth = text.split(".")  # four ASCII numbers of 0 to 255
+        number = (int(first) << 24) | (int(second) << 16) | (int(third) << 8) | int(fourth)
         return any(number & mask == network for mask, network in masks)
 
     return inside
