@@ -428,10 +428,13 @@ def test_a_rule_of_yours_last_hands_the_spec_to_its_own_checks() -> None:
 
 def test_any_rule_of_yours_hands_the_spec_to_its_own_checks() -> None:
     # Even first, before the library's rules: the spec is built without its checks only
-    # where the pipeline skips them too (the library's rules alone).
+    # where the pipeline skips them too (the library's rules alone, and kinds).
     registry = default_rules()
     registry.insert_before("known-keys", Recorder("first"))
     assert "_new(_SessionSpec)" not in compiled_source(registry)
+    policy = default_rules()
+    policy.insert_before("known-keys", kinds.Required(id="named", keys=["archive_name"]))
+    assert "_new(_SessionSpec)" in compiled_source(policy)
 
 
 def test_a_subclass_of_a_library_rule_is_called_in_place() -> None:

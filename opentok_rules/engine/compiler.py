@@ -17,9 +17,10 @@ Exactness is kept by construction rather than by copying each rule's logic:
 * a rule the compiler does not know (yours, or a subclass of a library rule) is called in
   place, in order, on the working dict, which is brought up to date first (in the same key
   order the registry's loop would have left) and read again after;
-* the spec is built directly only when the rules that ran after the last unknown rule prove
-  everything ``SessionSpec`` would check; otherwise the pipeline's own ``finish`` builds it
-  from the dict, as without the compiler.
+* the spec is built directly only where the pipeline would skip its check too (the library's
+  rules unchanged and in order, nothing else but built-in kinds: the registry's
+  ``_guarantees_spec``) and the facts gathered while generating agree; otherwise the
+  pipeline's own ``finish`` builds it from the dict with all of ``SessionSpec``'s checks.
 
 Values (rule ids, messages, sets of allowed values, patterns) enter the generated function as
 names in its namespace, never as text in its source. The source is registered with
@@ -147,9 +148,9 @@ def compile_rules(
     ``ids`` are the rules' ids as the registry holds them (as they were when each was added);
     by default the rules' own.
 
-    ``ends.finish(options)`` is called at the end when the rules do not prove everything the
-    spec would check (a rule of yours ran last, say); it must build the spec from the dict the
-    way the uncompiled pipeline does.
+    ``ends.finish(options)`` is called at the end when the spec may not be built directly (a
+    rule of yours ran, say); it must build and check the spec from the dict the way the
+    uncompiled pipeline does.
     """
     rules = tuple(rules)
     writer = _Writer(rules, ends, tuple(each.id for each in rules) if ids is None else tuple(ids))
