@@ -602,3 +602,17 @@ def test_the_rules_command_prints_the_compiled_source(strict: bool) -> None:
     assert result.stdout == compiled_source(strict_rules() if strict else default_rules())
     assert result.stdout.count("def compiled_pass(options, prepared):") == 1
     assert ("(strict)" in result.stdout) is strict
+
+
+def test_a_refusal_is_made_once_only_when_it_does_not_name_the_value() -> None:
+    from opentok_rules.engine.compiler import _Writer
+
+    @rule("names-it", "Names the value it refuses.")
+    def names_it(options: Options) -> str:
+        return f"got {options.get('archive_name')!r}"
+
+    writer = _Writer((names_it,), ENDS)
+    assert writer.refusal(1, names_it, {"archive_name": "a"}, {"archive_name": "a"}, what="x")
+    assert (
+        writer.refusal(1, names_it, {"archive_name": "a"}, {"archive_name": "b"}, what="y") is None
+    )

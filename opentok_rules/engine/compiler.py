@@ -153,7 +153,7 @@ def compile_rules(
     uncompiled pipeline does.
     """
     rules = tuple(rules)
-    writer = _Writer(rules, ends, tuple(each.id for each in rules) if ids is None else tuple(ids))
+    writer = _Writer(rules, ends, None if ids is None else tuple(ids))
     source = writer.source()
     code, filename = _code_for(source)
     namespace = dict(writer.namespace)
@@ -243,9 +243,11 @@ Generator = Callable[["_Writer", Any, int], None]
 class _Writer:
     """Generates the source and the namespace of one compiled pass."""
 
-    def __init__(self, rules: tuple[Rule, ...], ends: PipelineEnds, ids: tuple[str, ...]) -> None:
+    def __init__(
+        self, rules: tuple[Rule, ...], ends: PipelineEnds, ids: tuple[str, ...] | None = None
+    ) -> None:
         self.rules = rules
-        self.ids = ids
+        self.ids = tuple(each.id for each in rules) if ids is None else ids
         self.ends = ends
         # Option names other than the six, as namespace names: (rule position, key) -> name.
         self.other_keys: dict[tuple[int, str], str] = {}
@@ -422,19 +424,24 @@ class _Writer:
 
     # -- helpers the generators share
 
-    def refusal(self, index: int, rule: Rule, example: Options, what: str) -> str | None:
-        """A namespace name for the one violation ``rule`` finds in ``example``, or None.
+    def refusal(self, index: int, rule: Rule, *examples: Options, what: str) -> str | None:
+        """A namespace name for the one violation ``rule`` finds in every one of ``examples``,
+        or None.
 
         For the rules whose refusal does not depend on the values (a fixed message for a
         combination): the rule's own Violation, made once here (it is immutable) and appended
-        where the generated code sees the same combination. None when the rule does not refuse
-        ``example`` with exactly one violation, as the compiler expects: then the generated
-        code calls the rule for every case.
+        where the generated code sees the same combination. Examples that differ only in values
+        the generated code does not look at must give the very same violation; None when they
+        do not, or when a rule does not refuse them with exactly one violation, as the compiler
+        expects: then the generated code calls the rule for every case.
         """
-        found = rule.apply(dict(example))
-        if not (isinstance(found, tuple) and len(found) == 1 and type(found[0]) is Violation):
+        found = [rule.apply(dict(example)) for example in examples]
+        first = found[0]
+        if not (isinstance(first, tuple) and len(first) == 1 and type(first[0]) is Violation):
             return None
-        return self.name(index, what, found[0])
+        if any(each != first for each in found[1:]):
+            return None  # its message names the value: the rule must make each one itself
+        return self.name(index, what, first[0])
 
     def on_own(self, index: int, rule: Rule, keys: Iterable[str], writes: Iterable[str]) -> None:
         """Call the rule itself on a dict of the options it looks at; read back what it wrote.
@@ -578,7 +585,7 @@ def _always_archive_forbids_e2ee(
 def _refused_when(w: _Writer, index: int, rule: Rule, condition: str, example: Options) -> None:
     """A combination rule: where ``condition`` holds (``example``'s values, as normalized), its
     one fixed refusal; elsewhere (values not normalized) the rule judges them itself."""
-    refusal = w.refusal(index, rule, example, "refusal")
+    refusal = w.refusal(index, rule, example, what="refusal")
     if refusal is None:
         w.on_own(index, rule, example, [])
         return
@@ -607,8 +614,21 @@ def _manual_archive_forbids(
     w: _Writer, rule: ManualArchiveForbidsNameAndResolutionRule, index: int
 ) -> None:
     manual = ArchiveMode.MANUAL
-    name = w.refusal(index, rule, {"archive_mode": manual, "archive_name": "n"}, "name")
-    size = w.refusal(index, rule, {"archive_mode": manual, "archive_resolution": "r"}, "size")
+    # One fixed refusal per option, whatever its value (the examples hold that).
+    name = w.refusal(
+        index,
+        rule,
+        {"archive_mode": manual, "archive_name": "n"},
+        {"archive_mode": manual, "archive_name": "a longer name"},
+        what="name",
+    )
+    size = w.refusal(
+        index,
+        rule,
+        {"archive_mode": manual, "archive_resolution": "r"},
+        {"archive_mode": manual, "archive_resolution": "640x480"},
+        what="size",
+    )
     keys = ["archive_name", "archive_resolution", "archive_mode"]
     with w.block("if archive_name is not None or archive_resolution is not None:"):
         if name is None or size is None:
