@@ -613,6 +613,9 @@ def _archive_mode_valid(w: _Writer, rule: ArchiveModeValidRule, index: int) -> N
 def _manual_archive_forbids(
     w: _Writer, rule: ManualArchiveForbidsNameAndResolutionRule, index: int
 ) -> None:
+    if rule != type(rule)():  # the lines below know the rule as the library makes it
+        w.on_own(index, rule, ["archive_name", "archive_resolution", "archive_mode"], [])
+        return
     manual = ArchiveMode.MANUAL
     # One fixed refusal per option, whatever its value (the examples hold that).
     name = w.refusal(
