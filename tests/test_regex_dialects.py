@@ -165,3 +165,134 @@ def test_shared_patterns_give_pythons_fullmatch_verdict_in_ecma_262(texts: list[
         python = [re.fullmatch(body, text) is not None for text in texts]
         assert plain == python, body
         assert unicode == python, body
+
+
+# --- Any pattern the check lets through reads alike: patterns from the core's grammar, and
+# random strings of regex syntax that Python compiles and the check accepts ---
+
+LITERALS = st.sampled_from([*"abcxz019 -é,", "\\.", "\\*", "\\(", "\\]", "\\n", "\\u00e9"])
+CLASS_ITEMS = st.sampled_from(["a-c", "x", "0-9", "\\]", "\\-", "é", "\\n", " ", "z"])
+CLASSES = st.builds(
+    lambda negated, items: "[" + ("^" if negated else "") + "".join(items) + "]",
+    st.booleans(),
+    st.lists(CLASS_ITEMS, min_size=1, max_size=3),
+)
+QUANTIFIERS = st.sampled_from(["", "", "*", "+", "?", "{2}", "{1,}", "{0,2}", "*?", "+?", "{1,3}?"])
+
+
+def core_patterns() -> st.SearchStrategy[str]:
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        sequence = st.lists(inner, min_size=1, max_size=3).map("".join)
+        alternation = st.lists(sequence, min_size=1, max_size=3).map("|".join)
+        group = st.builds(
+            lambda kind, body: f"({kind}{body})", st.sampled_from(["", "?:"]), alternation
+        )
+        look = st.builds(
+            lambda kind, body: f"({kind}{body})", st.sampled_from(["?=", "?!"]), alternation
+        )
+        # A group is at most optional: a repeated group of repeated atoms backtracks for ages
+        # in either engine ("(a*)*" on "aaaa...b"), which says nothing about the dialects.
+        repeated = st.builds(
+            lambda atom, quantifier: atom + quantifier, group, st.sampled_from(["", "?", "??"])
+        )
+        return st.one_of(repeated, look, sequence)
+
+    atoms = st.builds(lambda atom, quantifier: atom + quantifier, LITERALS | CLASSES, QUANTIFIERS)
+    return st.recursive(atoms, extend, max_leaves=6).map(
+        lambda body: ("^" if body.startswith("a") else "") + body
+    )
+
+
+# Pieces of regex syntax, shared or not, strung together at random.
+SOUP = (
+    st.lists(
+        st.sampled_from(
+            [
+                *"ab|()[]{}^$*+?-,0123:=!",
+                ".",
+                "\\d",
+                "\\s",
+                "\\w",
+                "\\b",
+                "\\n",
+                "\\-",
+                "(?:",
+                "(?=",
+            ]
+        ),
+        max_size=8,
+    )
+    .map("".join)
+    .filter(lambda pattern: not re.search(r"[*+}?]\)*[*+{]", pattern))  # no repeated repetition
+)
+TEXTS = st.text(alphabet=[*"abcxz019 -é,.*()]\n\r\u2028", "\U0001f600"], max_size=8)
+
+
+def python_core(pattern: str) -> bool:
+    """Whether Python compiles ``pattern`` (without warnings) and the check lets it through."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            re.compile(pattern)
+        except (re.error, FutureWarning, DeprecationWarning):
+            return False
+    return unshared(pattern) is None
+
+
+NODE_BATCH = r"""
+const [patterns, texts] = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(patterns.map(p => ["", "u"].map(flags => {
+  let re;
+  try { re = new RegExp(p, flags); } catch (e) { return "error: " + e.message; }
+  return texts.map(t => re.test(t));
+}))));
+"""
+
+
+# Characters on which the dialects' classes and anchors differ, put into matching texts.
+TRICKY = ["\n", "\r", "\u2028", "\u0661", "é", "\U0001f600", " ", "\x1c", "\x85", "\ufeff"]
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node, to run the patterns in an ECMA-262 engine")
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(core_patterns(), min_size=1, max_size=12),
+    st.lists(SOUP, min_size=1, max_size=40),
+    st.lists(TEXTS, min_size=1, max_size=20),
+    st.data(),
+)
+def test_whatever_the_check_accepts_reads_alike(
+    core: list[str], soup: list[str], texts: list[str], data: st.DataObject
+) -> None:
+    assert NODE is not None
+    for pattern in core:
+        assert python_core(pattern), (pattern, unshared(pattern))
+    bodies = core + [pattern for pattern in soup if python_core(pattern)]
+    # Texts each pattern matches (in Python), and the same with a tricky character put in
+    # at each place, or in place of each character.
+    for body in bodies:
+        for text in data.draw(st.lists(st.from_regex(body, fullmatch=True), max_size=2)):
+            texts += [text, text + "\n"]
+            for where in range(min(len(text), 12) + 1):
+                for tricky in TRICKY:
+                    texts += [text[:where] + tricky + text[where:]]
+                    texts += [text[:where] + tricky + text[where + 1 :]]
+    result = subprocess.run(
+        [NODE, "-e", NODE_BATCH],
+        input=json.dumps([[whole_value(body) for body in bodies], texts]),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    # JSON Schema asks for ECMA-262 with the "u" flag (draft 2020-12, core section 6.4): there
+    # the verdicts are Python's on every text. An engine without it reads a character outside
+    # the Basic Multilingual Plane as two (so "[^a]" matches half of one): there the verdicts
+    # are Python's on every text without such a character.
+    narrow = [all(ord(char) <= 0xFFFF for char in text) for text in texts]
+    for body, (plain, unicode) in zip(bodies, json.loads(result.stdout), strict=True):
+        python = [re.fullmatch(body, text) is not None for text in texts]
+        assert unicode == python, body
+        assert [v for v, ok in zip(plain, narrow, strict=True) if ok] == [
+            v for v, ok in zip(python, narrow, strict=True) if ok
+        ], body

@@ -82,6 +82,10 @@ TELLING = [
 ]
 
 
+# The values most rules and rewritings turn on, drawn more often than the rest.
+CORE = ["", None, "routed", "relayed", "manual", "always", True, False, "1.2.3.4", "abc"]
+
+
 def json_values() -> st.SearchStrategy[Any]:
     scalars = st.one_of(
         st.sampled_from(TELLING),
@@ -106,7 +110,7 @@ def json_options(
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Options as a JSON object can hold them; the keys the rules read, with telling values,
     in about half of them, and any other keys besides."""
-    telling = st.one_of(st.sampled_from(TELLING), json_values())
+    telling = st.one_of(st.sampled_from(CORE), st.sampled_from(TELLING), json_values())
     known = st.fixed_dictionaries({}, optional=dict.fromkeys(KEYS + extra_keys, telling))
     others = st.dictionaries(
         st.one_of(st.sampled_from(("media", "e2e", "__proto__", "")), st.text(max_size=8)),
@@ -427,12 +431,10 @@ def node_verdicts(patterns: list[str], texts: list[str]) -> list[list[list[bool]
     )
 )
 def test_every_exported_pattern_gives_the_same_verdict_in_ecma_262(texts: list[str]) -> None:
+    # The library's own patterns, and those of the policies' network and pattern rules.
+    registries = [make() for make in REGISTRIES.values()] + list(POLICIES.values())
     patterns = sorted(
-        {
-            p
-            for registry in REGISTRIES.values()
-            for p in schema_patterns(otr.to_json_schema(registry()))
-        }
+        {p for registry in registries for p in schema_patterns(otr.to_json_schema(registry))}
     )
     assert patterns
     python = [[re.search(p, t) is not None for t in texts] for p in patterns]
@@ -456,3 +458,88 @@ def test_a_policy_instead_of_its_rules_is_a_clear_type_error() -> None:
     policy = otr.load_policy({})
     with pytest.raises(TypeError, match=r"load_policy\(path\)\.rules; got Policy"):
         otr.to_json_schema(policy)  # type: ignore[arg-type]
+
+
+# --- Random policies: any mix of kinds, conditions, places and left-out library rules ---
+
+BASE_IDS = otr.default_rules().ids()
+
+WANTED = st.sampled_from(
+    ["routed", "relayed", "manual", "always", "", "abc", "1.2.3.4", True, False, 0, 1, 2.5]
+)
+OPTION_KEYS = st.sampled_from((*KEYS, "foo"))
+SHARED_PATTERNS = st.sampled_from(
+    ["[a-z][a-z0-9-]*", "(?:ab|c)+x?", "r[a-z]*", "[0-9]{1,3}(?:\\.[0-9]{1,3}){3}", "", "a|"]
+)
+
+
+@st.composite
+def kind_tables(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    kind = draw(
+        st.sampled_from(["required", "forbidden", "allowed", "pattern", "length", "network"])
+    )
+    table: dict[str, Any] = {"id": f"r{index}", "kind": kind}
+    if kind in ("required", "forbidden"):
+        table["keys"] = draw(st.lists(OPTION_KEYS, min_size=1, max_size=2, unique=True))
+    else:
+        table["key"] = draw(OPTION_KEYS)
+    if kind == "allowed":
+        table["values"] = draw(st.lists(WANTED, min_size=1, max_size=3))
+    elif kind == "pattern":
+        table["pattern"] = draw(SHARED_PATTERNS)
+    elif kind == "length":
+        low = draw(st.none() | st.integers(0, 4))
+        high = draw(st.none() | st.integers(low or 0, 8))
+        table.update({"min": low, "max": high if low is not None or high is not None else 3})
+        table = {key: value for key, value in table.items() if value is not None}
+    elif kind == "network":
+        table["networks"] = draw(
+            st.lists(
+                st.sampled_from(["1.2.0.0/16", "10.0.0.0/8", "0.0.0.0/0", "1.2.3.4/32"]),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
+        )
+    if draw(st.booleans()):
+        table["when"] = draw(
+            st.dictionaries(
+                OPTION_KEYS,
+                WANTED | st.lists(WANTED, min_size=1, max_size=2),
+                min_size=1,
+                max_size=2,
+            )
+        )
+    place = draw(st.sampled_from([None, "before", "after"]))
+    if place is not None:
+        table[place] = draw(st.sampled_from(BASE_IDS))
+    return table
+
+
+@st.composite
+def random_policies(draw: st.DrawFn) -> dict[str, Any]:
+    count = draw(st.integers(0, 4))
+    disable = draw(st.lists(st.sampled_from(BASE_IDS), max_size=3, unique=True))
+    session = [draw(kind_tables(index)) for index in range(count)]
+    # A rule placed at a library rule that is left out has no place: keep the places valid.
+    for table in session:
+        for place in ("before", "after"):
+            if table.get(place) in disable:
+                del table[place]
+    return {
+        "base": draw(st.sampled_from(["default", "strict"])),
+        "disable": disable,
+        "session": session,
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_policies(), st.lists(json_options(), min_size=1, max_size=20))
+def test_random_policies_agree_with_the_engine(
+    policy: dict[str, Any], examples: list[dict[str, Any]]
+) -> None:
+    rules = otr.load_policy(policy).rules
+    validator = validator_for(rules)
+    assert validator.schema["x-unexpressed"] == []
+    for options in examples:
+        agree(rules, validator, options)

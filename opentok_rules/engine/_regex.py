@@ -9,6 +9,11 @@ backreferences are spelt differently or mean different things; a lone ``{`` or `
 literal in Python and an error with JavaScript's ``u`` flag; characters outside the Basic
 Multilingual Plane are one character in Python and two code units in JavaScript without it.
 
+The target is ECMA-262 with the ``u`` flag, as JSON Schema asks of validators (draft 2020-12,
+core section 6.4): there a core pattern judges every string as Python does. Without the flag a
+negated class can match half of a character outside the Basic Multilingual Plane, so such
+strings may be judged differently; the library's own patterns avoid that as well.
+
 :func:`unshared` says what in a pattern lies outside the core (``None`` when nothing does);
 :func:`whole_value` anchors a core pattern so that it matches a whole value in both dialects;
 :func:`number_range` and :func:`ipv4_network` write numbers and addresses in the core.
