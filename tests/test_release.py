@@ -32,8 +32,10 @@ PACKAGE = "opentok_rules"
 
 pytestmark = [
     pytest.mark.release,
+    # The runnable modules, not the names: a checkout's build/ folder is a namespace "build".
     pytest.mark.skipif(
-        importlib.util.find_spec("build") is None or importlib.util.find_spec("twine") is None,
+        importlib.util.find_spec("build.__main__") is None
+        or importlib.util.find_spec("twine.__main__") is None,
         reason="needs build and twine: pip install -e '.[release]', or run tox -e build",
     ),
 ]
