@@ -210,4 +210,7 @@ def test_the_tox_tests_measure_branch_coverage_with_a_floor() -> None:
     assert report
     assert re.search(r"^branch = true$", run.group(1), re.M)
     assert re.search(r"^fail_under = [1-9]\d*$", report.group(1), re.M)
-    assert "--cov" in _tox()["testenv"]["commands"].split()
+    assert _lines(_tox()["testenv"]["commands"]) == [
+        "coverage run -m pytest {posargs}",
+        "coverage report",
+    ]
