@@ -30,12 +30,20 @@ import pytest
 ROOT = Path(__file__).parents[1]
 PACKAGE = "opentok_rules"
 
+
+def _runnable(name: str) -> bool:
+    """Whether ``python -m name`` would run: a checkout's build/ folder imports as a namespace
+    package called "build", so the name alone proves nothing."""
+    try:
+        return importlib.util.find_spec(f"{name}.__main__") is not None
+    except ModuleNotFoundError:  # no such package at all
+        return False
+
+
 pytestmark = [
     pytest.mark.release,
-    # The runnable modules, not the names: a checkout's build/ folder is a namespace "build".
     pytest.mark.skipif(
-        importlib.util.find_spec("build.__main__") is None
-        or importlib.util.find_spec("twine.__main__") is None,
+        not (_runnable("build") and _runnable("twine")),
         reason="needs build and twine: pip install -e '.[release]', or run tox -e build",
     ),
 ]
