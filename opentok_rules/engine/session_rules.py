@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import attrs
 
 from opentok_rules._messages import shown
+from opentok_rules.engine.kinds import Forbidden
 from opentok_rules.engine.registry import (
     _SPEC_RULES,
     MAX_REPORTED,
@@ -341,35 +342,26 @@ class ArchiveModeValidRule:
         return (Violation(self.id, "archive_mode", message),)
 
 
-@_pure
-@attrs.frozen
-class ManualArchiveForbidsNameAndResolutionRule:
-    """With manual archiving, ``archive_name`` and ``archive_resolution`` must not be given."""
+#: ``manual-archive-forbids-name-and-resolution`` is exactly a ``forbidden`` rule: the same
+#: verdicts, messages and (no) normalization as the class it was, so it is shown as data.
+_MANUAL_ARCHIVE_RULE = Forbidden(
+    id="manual-archive-forbids-name-and-resolution",
+    keys=("archive_name", "archive_resolution"),
+    when={"archive_mode": "manual"},
+    message=(
+        "{key} applies only to archive_mode 'always' (manual archives are named and sized when "
+        "started); remove it or set archive_mode='always'"
+    ),
+)
 
-    id: ClassVar[str] = "manual-archive-forbids-name-and-resolution"
-    description: ClassVar[str] = (
-        "With archive mode 'manual', archive_name and archive_resolution must not be given."
-    )
-    # It has something to say only when a name or a resolution is given; archive_mode is
-    # consulted then (and always present by then: archive-mode-default fills it).
-    reads: ClassVar[frozenset[str]] = _keys("archive_name", "archive_resolution")
-    fills: ClassVar[frozenset[str]] = frozenset()
 
-    def apply(self, options: Options) -> Sequence[Violation]:
-        if options.get("archive_name") is None and options.get("archive_resolution") is None:
-            return ()
-        if not _is_manual(options.get("archive_mode")):
-            return ()
-        return tuple(
-            Violation(
-                self.id,
-                key,
-                f"{key} applies only to archive_mode 'always' (manual archives are named and "
-                "sized when started); remove it or set archive_mode='always'",
-            )
-            for key in ("archive_name", "archive_resolution")
-            if options.get(key) is not None
-        )
+def ManualArchiveForbidsNameAndResolutionRule() -> Forbidden:
+    """With manual archiving, ``archive_name`` and ``archive_resolution`` must not be given.
+
+    The rule is a :class:`~opentok_rules.kinds.Forbidden` (a kind, shown as data); this
+    function keeps the name of the class it was importable.
+    """
+    return _MANUAL_ARCHIVE_RULE
 
 
 @_pure
