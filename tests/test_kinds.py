@@ -194,6 +194,14 @@ def test_a_message_and_a_severity_of_ones_own() -> None:
     )
 
 
+def test_a_message_names_the_key_at_fault_as_key() -> None:
+    rule = Forbidden(id="plain", keys=["archive_name", "location"], message="drop {key}, please")
+    found = rule.apply({"archive_name": "a", "location": "1.2.3.4"})
+    assert [v.message for v in found] == ["drop archive_name, please", "drop location, please"]
+    required = Required(id="r", keys=["e2ee"], message="{key} is needed", when={"x": 1})
+    assert [v.message for v in required.apply({"x": 1})] == ["e2ee is needed"]
+
+
 @pytest.mark.parametrize(
     ("make", "field", "text"),
     [
