@@ -341,6 +341,11 @@ def test_kinds_are_skipped_where_they_read_nothing() -> None:
     assert NAMED.apply not in plan  # nothing it reads: skipped
     plan = rules._plan(rules._plans, frozenset({"archive_name"}))
     assert NAMED.apply in plan
+    # A key its `when` reads, given alone, is no work either: the library's own kind rule
+    # (manual-archive-forbids-name-and-resolution) costs nothing when only archive_mode is.
+    manual = rules.get("manual-archive-forbids-name-and-resolution")
+    assert manual.apply not in rules._plan(rules._plans, frozenset({"archive_mode"}))
+    assert manual.apply in rules._plan(rules._plans, frozenset({"archive_resolution"}))
     # `required` has work to do exactly where the key is missing, so it is never skipped
     # for missing keys; archive_mode is always filled in by archive-mode-default.
     with pytest.raises(otr.ValidationError, match="archive_name must be given"):

@@ -35,7 +35,6 @@ import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine.registry import Options, _pure
-from opentok_rules.engine.token_rules import DEFAULT_LIFETIME, _epoch_seconds
 from opentok_rules.errors import SEVERITIES, Violation
 
 __all__ = [
@@ -264,6 +263,16 @@ class Kind:
         """The option keys this rule looks at: its own and its ``when``'s."""
         return self._own_reads() | frozenset(self.when)
 
+    def applies_to(self, keys: frozenset[str]) -> bool:
+        """Whether the rule may have anything to say where ``keys`` may be set (asked by the
+        registry once per set of keys, in place of ``reads``).
+
+        With none of its own keys there, a kind finds nothing, whatever its ``when`` says; with
+        one there, it runs on every call (its ``when`` may hold or not). So ``when`` keys given
+        alone cost nothing, as for a library rule that reads a key only to decide.
+        """
+        return not self._own_reads().isdisjoint(keys)
+
     @property
     def description(self) -> str:
         """The rule in words, made from its fields: ``media_mode is one of routed``."""
@@ -347,9 +356,9 @@ class Required(Kind):
     keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
 
     def applies_to(self, keys: frozenset[str]) -> bool:
-        # A missing key is what this kind reports, so "none of the keys it reads is there"
-        # does not mean "nothing to do" (the registry's reading of ``reads``). It has nothing
-        # to do only where its ``when`` cannot hold: a key ``when`` names is not there at all.
+        # A missing key is what this kind reports, so its own keys being absent does not mean
+        # "nothing to do". It has nothing to do only where its ``when`` cannot hold: a key
+        # ``when`` names is not there at all.
         return frozenset(self.when) <= keys
 
     def _own_reads(self) -> frozenset[str]:
@@ -610,6 +619,10 @@ class MaxTTL(Kind):
         return f"the token expires at most {self.seconds} seconds after it is made"
 
     def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        # Imported here: the session rules need the kinds at import, the token rules wait
+        # until a token is made (``import opentok_rules`` stays light).
+        from opentok_rules.engine.token_rules import DEFAULT_LIFETIME, _epoch_seconds
+
         now = options.get("now")
         if now.__class__ not in (int, float):
             return []  # not a token's options (prepare_token always puts the time there)
