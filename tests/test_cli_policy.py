@@ -151,7 +151,11 @@ def test_an_explicit_policy_and_a_bad_one(tmp_path: Path) -> None:
     assert "not allowed with argument" in both.stderr
     strict = run("check", "--policy", "acme.toml", "--strict", cwd=tmp_path)
     assert strict.returncode == 2
-    assert 'set base = "strict" in it, or give --no-policy' in strict.stderr
+    assert "--strict picks the library's strict rules and --policy a policy's" in strict.stderr
+    # --strict alone: the library's strict rules, whatever policy is found (as for schema).
+    (tmp_path / "opentok-rules.toml").write_text(POLICY, encoding="utf-8")
+    alone = run("check", "--strict", "--media-mode", "relayed", cwd=tmp_path)
+    assert (alone.returncode, alone.stderr) == (0, "")
 
 
 def test_rules_show_kind_severity_and_source(project: Path) -> None:

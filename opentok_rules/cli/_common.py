@@ -203,24 +203,25 @@ def add_policy_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def chosen_policy(args: argparse.Namespace) -> Policy | None:
-    """The policy of ``--policy``, or the one found from the working directory, or None.
+    """The policy of ``--policy``, or the one found from the working directory, or None
+    (``--no-policy``, ``--strict``: the library's rules).
 
     :raises PolicyError: the policy cannot be used (exit code 1).
     """
+    if args.strict:
+        # As for `schema`: --strict means the library's strict rules, not a policy's.
+        if args.policy is not None:
+            raise UsageError(
+                "--strict picks the library's strict rules and --policy a policy's; give one "
+                '(a policy says base = "strict" itself)'
+            )
+        return None
     if args.no_policy:
         return None
     from opentok_rules.engine.policies import find_policy, load_policy
 
     path = args.policy if args.policy is not None else find_policy()
-    if path is None:
-        return None
-    policy = load_policy(path)
-    if args.strict:
-        raise UsageError(
-            f"--strict picks the library's strict rules, but the policy {path} picks its own "
-            'base; set base = "strict" in it, or give --no-policy'
-        )
-    return policy
+    return None if path is None else load_policy(path)
 
 
 def policy_registry(args: argparse.Namespace) -> RuleRegistry:
