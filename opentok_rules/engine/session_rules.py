@@ -342,26 +342,34 @@ class ArchiveModeValidRule:
         return (Violation(self.id, "archive_mode", message),)
 
 
-#: ``manual-archive-forbids-name-and-resolution`` is exactly a ``forbidden`` rule: the same
-#: verdicts, messages and (no) normalization as the class it was, so it is shown as data.
-_MANUAL_ARCHIVE_RULE = Forbidden(
-    id="manual-archive-forbids-name-and-resolution",
-    keys=("archive_name", "archive_resolution"),
-    when={"archive_mode": "manual"},
-    message=(
+#: What ``manual-archive-forbids-name-and-resolution`` is, as a ``forbidden`` kind's fields.
+_MANUAL_ARCHIVE_FIELDS: dict[str, Any] = {
+    "id": "manual-archive-forbids-name-and-resolution",
+    "keys": ("archive_name", "archive_resolution"),
+    "when": {"archive_mode": "manual"},
+    "message": (
         "{key} applies only to archive_mode 'always' (manual archives are named and sized when "
         "started); remove it or set archive_mode='always'"
     ),
-)
+}
 
 
-def ManualArchiveForbidsNameAndResolutionRule() -> Forbidden:
+@_pure
+@attrs.frozen(kw_only=True, init=False)
+class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
     """With manual archiving, ``archive_name`` and ``archive_resolution`` must not be given.
 
-    The rule is a :class:`~opentok_rules.kinds.Forbidden` (a kind, shown as data); this
-    function keeps the name of the class it was importable.
+    Exactly a :class:`~opentok_rules.kinds.Forbidden` rule (the same verdicts and messages; it
+    normalizes nothing), shown as data by ``opentok-rules rules``: this class only fixes its
+    fields, and keeps the rule's class name for code that finds rules by type.
     """
-    return _MANUAL_ARCHIVE_RULE
+
+    def __init__(self, **fields: Any) -> None:
+        # What attrs.asdict() gives includes the fields made from the others; they are made
+        # again here.
+        made = {field.name for field in attrs.fields(Forbidden) if not field.init}
+        given = {name: value for name, value in fields.items() if name not in made}
+        Forbidden.__init__(self, **{**_MANUAL_ARCHIVE_FIELDS, **given})
 
 
 @_pure
