@@ -340,12 +340,13 @@ def test_rules_lists_the_registry_in_order(strict: bool) -> None:
     assert result.returncode == 0, result.stderr
     listed = []
     for line in result.stdout.splitlines():
-        match = re.fullmatch(r" ?(\d+)\. (\S+) +(.+)", line)
+        match = re.fullmatch(r" ?(\d+)\. (\S+) +(\S+) +(deny|warn)  (.+)", line)
         assert match is not None, f"not a rule line: {line!r}"
-        listed.append((int(match.group(1)), match.group(2), match.group(3)))
-    assert [rule_id for _, rule_id, _ in listed] == list(registry.ids())
-    assert [number for number, _, _ in listed] == list(range(1, 13))
-    assert [description for _, _, description in listed] == [rule.description for rule in registry]
+        listed.append((int(match.group(1)), match.group(2), match.group(3), match.group(5)))
+    assert [rule_id for _, rule_id, _, _ in listed] == list(registry.ids())
+    assert [number for number, _, _, _ in listed] == list(range(1, 13))
+    assert [kind for _, _, kind, _ in listed] == [getattr(r, "kind", "python") for r in registry]
+    assert [text for _, _, _, text in listed] == [rule.description for rule in registry]
 
 
 def test_rules_default_and_strict_differ_only_in_descriptions() -> None:
@@ -873,7 +874,8 @@ def test_unknown_flag_is_a_usage_error() -> None:
     result = run("check", "--media-mode", "routed", "--colour", "blue")
 
     assert result.returncode == 2
-    assert "unrecognized arguments: --colour blue" in result.stderr
+    # "blue" is taken for check's OPTIONS_FILE; the unknown flag is what is refused.
+    assert "unrecognized arguments: --colour" in result.stderr
 
 
 def test_the_console_script() -> None:
@@ -1421,7 +1423,16 @@ def test_rules_json(cli: Callable[..., Outcome], strict: bool) -> None:
     code, out, err = cli("rules", "--json", *(["--strict"] if strict else []))
 
     assert (code, err) == (0, "")
-    assert json.loads(out) == [{"id": r.id, "description": r.description} for r in registry]
+    assert json.loads(out) == [
+        {
+            "id": r.id,
+            "description": r.description,
+            "kind": getattr(r, "kind", "python"),
+            "severity": "deny",
+            "source": None,
+        }
+        for r in registry
+    ]
 
 
 def test_token_json(emulator: Emulator, session_id: str) -> None:

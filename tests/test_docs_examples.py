@@ -44,6 +44,7 @@ def test_every_example_is_checked() -> None:
         "custom_rule_class.py",
         "custom_rule_function.py",
         "async_handler.py",
+        "policies.py",  # checked by tests/test_docs_policies.py
     }
 
 

@@ -194,6 +194,14 @@ def test_a_message_and_a_severity_of_ones_own() -> None:
     )
 
 
+def test_a_message_names_the_key_at_fault_as_key() -> None:
+    rule = Forbidden(id="plain", keys=["archive_name", "location"], message="drop {key}, please")
+    found = rule.apply({"archive_name": "a", "location": "1.2.3.4"})
+    assert [v.message for v in found] == ["drop archive_name, please", "drop location, please"]
+    required = Required(id="r", keys=["e2ee"], message="{key} is needed", when={"x": 1})
+    assert [v.message for v in required.apply({"x": 1})] == ["e2ee is needed"]
+
+
 @pytest.mark.parametrize(
     ("make", "field", "text"),
     [
@@ -333,6 +341,11 @@ def test_kinds_are_skipped_where_they_read_nothing() -> None:
     assert NAMED.apply not in plan  # nothing it reads: skipped
     plan = rules._plan(rules._plans, frozenset({"archive_name"}))
     assert NAMED.apply in plan
+    # A key its `when` reads, given alone, is no work either: the library's own kind rule
+    # (manual-archive-forbids-name-and-resolution) costs nothing when only archive_mode is.
+    manual = rules.get("manual-archive-forbids-name-and-resolution")
+    assert manual.apply not in rules._plan(rules._plans, frozenset({"archive_mode"}))
+    assert manual.apply in rules._plan(rules._plans, frozenset({"archive_resolution"}))
     # `required` has work to do exactly where the key is missing, so it is never skipped
     # for missing keys; archive_mode is always filled in by archive-mode-default.
     with pytest.raises(otr.ValidationError, match="archive_name must be given"):

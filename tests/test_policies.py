@@ -220,6 +220,8 @@ def test_find_policy_walks_up(tmp_path: Path) -> None:
     assert otr.find_policy(deep) is None
     write(tmp_path / "project" / "pyproject.toml", '[project]\nname = "x"\n')
     assert otr.find_policy(deep) is None  # a pyproject.toml without the table is passed over
+    write(tmp_path / "project" / "pyproject.toml", 'tool = "opentok-rules"\n')
+    assert otr.find_policy(deep) is None  # nor with a "tool" that is no table
     pyproject = write(
         tmp_path / "project" / "pyproject.toml", '[tool.opentok-rules]\nbase = "strict"\n'
     )

@@ -39,6 +39,7 @@ from opentok_rules.engine.session_rules import (
     MediaModeRule,
     RelayedForbidsE2ee,
 )
+from opentok_rules.kinds import Forbidden
 from opentok_rules.tokens import default_token_rules
 
 RULE_IDS = (
@@ -727,6 +728,20 @@ def camel(rule_id: str) -> str:
 
 
 ALL_RULES = [*default_rules(), *default_token_rules()]
+
+
+def test_the_rules_that_are_kinds() -> None:
+    kinds = {each.id: getattr(each, "kind", None) for each in ALL_RULES}
+    assert {rule_id: kind for rule_id, kind in kinds.items() if kind} == {
+        "manual-archive-forbids-name-and-resolution": "forbidden"
+    }
+    manual = ManualArchiveForbidsNameAndResolution()
+    assert isinstance(manual, Forbidden)
+    assert (manual.keys, dict(manual.when)) == (
+        ("archive_name", "archive_resolution"),
+        {"archive_mode": ("manual",)},
+    )
+    assert default_rules()._memo is not None  # still one of the library's pure rules
 
 
 def test_nineteen_rules_each_an_attrs_class_named_after_its_id() -> None:

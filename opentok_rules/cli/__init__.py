@@ -1,7 +1,8 @@
 """The ``opentok-rules`` command line: check options, create sessions, mint tokens, emulate,
 export the rules as a JSON Schema.
 
-Exit codes: 0 done; 1 the service or the network failed; 2 a usage or validation error
+Exit codes: 0 done; 1 the service or the network failed, or a policy or options file cannot
+be used; 2 a usage or validation error
 (an unknown flag, a malformed value or URL, options that break a rule, missing or mixed
 credentials); 130 interrupted; 141 the reader of the output went away; 143 ``emulator``
 stopped by SIGTERM. User mistakes end in a one-line message, never a traceback.
@@ -19,17 +20,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentok_rules._version import __version__
-from opentok_rules.cli import emulator, offline, schema, service
+from opentok_rules.cli import emulator, offline, policy, schema, service
 from opentok_rules.cli._common import (
     TYPED_NAMES,
     CommandParser,
+    InputFileError,
     ParseError,
     UsageError,
     print_error,
     report_violations,
     typed,
 )
-from opentok_rules.errors import OpenTokError, ValidationError
+from opentok_rules.errors import OpenTokError, PolicyError, ValidationError
 
 __all__ = ["main"]
 
@@ -53,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ValidationError as exc:
         return report_violations(exc.violations, args)
+    except (PolicyError, InputFileError) as exc:
+        # Said in the file's own words (option names as written there), not as flags.
+        return print_error(str(exc), 1, as_json=as_json)
     except (UsageError, ValueError) as exc:
         return print_error(typed(str(exc), args.names), 2, as_json=as_json)
     except BrokenPipeError:
@@ -98,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     service.add_token(commands)
     offline.add_rules(commands)
     schema.add_schema(commands)
+    policy.add_policy(commands)
     emulator.add_emulator(commands)
     emulator.add_demo(commands)
     _described(commands)

@@ -16,7 +16,7 @@ from opentok_rules.errors import Violation
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
-    pass
+    from opentok_rules.engine.policies import Policy
 
 
 OPTION_FLAGS = ("media_mode", "archive_mode", "location", "archive_name", "archive_resolution")
@@ -62,6 +62,10 @@ LAYOUT_ITEM = re.compile(r"\binitial_layout_class_list\[(\d+)\]")
 
 class UsageError(Exception):
     """A mistake in how the command was called (exit code 2)."""
+
+
+class InputFileError(Exception):
+    """A file the command reads (options, a policy) cannot be used (exit code 1)."""
 
 
 def print_error(
@@ -184,6 +188,86 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def chosen_registry(args: argparse.Namespace) -> RuleRegistry:
     return strict_rules() if args.strict else default_rules()
+
+
+def add_policy_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="the policy file; default: the nearest opentok-rules.toml (or pyproject.toml) up",
+    )
+    group.add_argument(
+        "--no-policy", action="store_true", help="the library's rules alone, no policy file"
+    )
+
+
+def chosen_policy(args: argparse.Namespace) -> Policy | None:
+    """The policy of ``--policy``, or the one found from the working directory, or None
+    (``--no-policy``, ``--strict``: the library's rules).
+
+    :raises PolicyError: the policy cannot be used (exit code 1).
+    """
+    if args.strict:
+        # As for `schema`: --strict means the library's strict rules, not a policy's.
+        if args.policy is not None:
+            raise UsageError(
+                "--strict picks the library's strict rules and --policy a policy's; give one "
+                '(a policy says base = "strict" itself)'
+            )
+        return None
+    if args.no_policy:
+        return None
+    from opentok_rules.engine.policies import find_policy, load_policy
+
+    path = args.policy if args.policy is not None else find_policy()
+    return None if path is None else load_policy(path)
+
+
+def policy_registry(args: argparse.Namespace) -> RuleRegistry:
+    """The session rules of the policy in effect, or the library's (``--strict``'s)."""
+    policy = chosen_policy(args)
+    return policy.rules if policy is not None else chosen_registry(args)
+
+
+def read_options_file(name: str) -> dict[str, Any]:
+    """The JSON object in the file ``name`` (``-``: standard input) as session options.
+
+    :raises InputFileError: it cannot be read, is not JSON (with line and column) or not an
+        object.
+    """
+    where = "standard input" if name == "-" else name
+    try:
+        if name == "-":
+            text = sys.stdin.read()
+        else:
+            with open(name, encoding="utf-8") as file:
+                text = file.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputFileError(f"{where}: cannot be read: {reason}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{where}: not valid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    if not isinstance(data, dict):
+        raise InputFileError(
+            f"{where}: must hold a JSON object of options such as "
+            f'{{"media_mode": "routed"}}; got {type(data).__name__}'
+        )
+    return data
+
+
+def report_warnings(warnings: Sequence[Violation], args: argparse.Namespace) -> None:
+    """Print what "warn" rules found on stderr, one line each; the exit code is unchanged."""
+    for violation in warnings:
+        item = shown_violation(violation, args)
+        where = item["flag"] or "-"
+        print(
+            f"opentok-rules: warning: {item['rule']}: {where}: {item['message']}", file=sys.stderr
+        )
 
 
 def typed(message: str, names: Mapping[str, str]) -> str:

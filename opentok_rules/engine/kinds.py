@@ -8,7 +8,7 @@ same object. Every kind has, besides its own fields:
     The rule's id; unique in a registry.
 ``message``
     What a person reads when the rule finds something; by default a sentence naming the key,
-    the constraint and the value found.
+    the constraint and the value found. ``{key}`` in it stands for the key at fault.
 ``severity``
     ``"deny"`` (the default) refuses the options; ``"warn"`` only reports them.
 ``when``
@@ -35,7 +35,6 @@ import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine.registry import Options, _pure
-from opentok_rules.engine.token_rules import DEFAULT_LIFETIME, _epoch_seconds
 from opentok_rules.errors import SEVERITIES, Violation
 
 __all__ = [
@@ -205,6 +204,21 @@ def _no_when() -> Mapping[str, tuple[Scalar, ...]]:
     return MappingProxyType({})
 
 
+def _when_tests(self: Kind) -> tuple[tuple[str, frozenset[str], tuple[Scalar, ...]], ...]:
+    when: object = self.when
+    if not isinstance(when, Mapping):
+        return ()  # refused by the validator, which runs next
+    return tuple(
+        (
+            key,
+            frozenset(each for each in wanted if isinstance(each, str)),
+            tuple(each for each in wanted if not isinstance(each, str)),
+        )
+        for key, wanted in when.items()
+        if isinstance(wanted, tuple)
+    )
+
+
 def _optional_size(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (value.__class__ is not int or value < 0):
         raise FieldProblem(
@@ -239,11 +253,25 @@ class Kind:
     )
     #: The policy file the rule was read from (``None`` for one made in code or a mapping).
     source: str | None = attrs.field(default=None, eq=False, repr=False)
+    # ``when`` made quick to test: per key, the str values as a set, and the others.
+    _when_tests: tuple[tuple[str, frozenset[str], tuple[Scalar, ...]], ...] = attrs.field(
+        init=False, repr=False, eq=False, default=attrs.Factory(_when_tests, takes_self=True)
+    )
 
     @property
     def reads(self) -> frozenset[str]:
         """The option keys this rule looks at: its own and its ``when``'s."""
         return self._own_reads() | frozenset(self.when)
+
+    def applies_to(self, keys: frozenset[str]) -> bool:
+        """Whether the rule may have anything to say where ``keys`` may be set (asked by the
+        registry once per set of keys, in place of ``reads``).
+
+        With none of its own keys there, a kind finds nothing, whatever its ``when`` says; with
+        one there, it runs on every call (its ``when`` may hold or not). So ``when`` keys given
+        alone cost nothing, as for a library rule that reads a key only to decide.
+        """
+        return not self._own_reads().isdisjoint(keys)
 
     @property
     def description(self) -> str:
@@ -254,20 +282,32 @@ class Kind:
         return text
 
     def apply(self, options: Options) -> Sequence[Violation]:
-        if self.when and not self._applies(options):
-            return ()
+        # What it finds first, ``when`` only then: both depend on the options alone, and
+        # "nothing to find" (the key absent) is the usual case and the cheaper test.
         found = self._problems(options)
-        if not found:
+        if not found or (self.when and not self._applies(options)):
             return ()
-        message = self.message
+        return self._violations(found)
+
+    def _violations(self, found: list[tuple[str | None, str]]) -> tuple[Violation, ...]:
+        message, rule_id, severity = self.message, self.id, self.severity
         return tuple(
-            Violation(self.id, field, default if message is None else message, self.severity)
+            Violation(
+                rule_id, field, default if message is None else _own(message, field), severity
+            )
             for field, default in found
         )
 
     def _applies(self, options: Options) -> bool:
-        for key, wanted in self.when.items():
-            if key not in options or not _is_in(options[key], wanted):
+        for key, texts, others in self._when_tests:
+            if key not in options:
+                return False
+            value = options[key]
+            if isinstance(value, str):
+                # A str, or an enum member of one: compared as its characters.
+                if (value if value.__class__ is str else str.__str__(value)) not in texts:
+                    return False
+            elif not _is_in(value, others):
                 return False
         return True
 
@@ -291,6 +331,12 @@ class Kind:
         raise NotImplementedError
 
 
+def _own(message: str, field: str | None) -> str:
+    """A rule's own ``message``, ``{key}`` in it naming the key at fault (``required`` and
+    ``forbidden`` name several keys, and a message per key says which one)."""
+    return message if field is None else message.replace("{key}", field)
+
+
 def _given(options: Options, key: str) -> bool:
     return options.get(key) is not None
 
@@ -310,9 +356,9 @@ class Required(Kind):
     keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
 
     def applies_to(self, keys: frozenset[str]) -> bool:
-        # A missing key is what this kind reports, so "none of the keys it reads is there"
-        # does not mean "nothing to do" (the registry's reading of ``reads``). It has nothing
-        # to do only where its ``when`` cannot hold: a key ``when`` names is not there at all.
+        # A missing key is what this kind reports, so its own keys being absent does not mean
+        # "nothing to do". It has nothing to do only where its ``when`` cannot hold: a key
+        # ``when`` names is not there at all.
         return frozenset(self.when) <= keys
 
     def _own_reads(self) -> frozenset[str]:
@@ -334,6 +380,27 @@ class Forbidden(Kind):
 
     keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
 
+    def apply(self, options: Options) -> Sequence[Violation]:
+        # Written out (not Kind.apply's steps): a library rule is this kind, and this runs on
+        # many prepare_session calls. None of the keys given is the usual case.
+        get = options.get
+        for key in self.keys:
+            if get(key) is not None:
+                break
+        else:
+            return ()
+        if self.when and not self._applies(options):
+            return ()
+        message = self.message
+        if message is None:
+            return self._violations(self._problems(options))
+        rule_id, severity = self.id, self.severity
+        return tuple(
+            Violation(rule_id, key, message.replace("{key}", key), severity)
+            for key in self.keys
+            if get(key) is not None
+        )
+
     def _own_reads(self) -> frozenset[str]:
         return frozenset(self.keys)
 
@@ -341,8 +408,10 @@ class Forbidden(Kind):
         return f"{_names(self.keys)} {'is' if len(self.keys) == 1 else 'are'} not given"
 
     def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        # The value is rendered only for the default message (it is the costly part).
+        own = self.message is not None
         return [
-            (key, f"{key} must not be given; got {_got(options[key])}")
+            (key, "" if own else f"{key} must not be given; got {_got(options[key])}")
             for key in self.keys
             if _given(options, key)
         ]
@@ -550,6 +619,10 @@ class MaxTTL(Kind):
         return f"the token expires at most {self.seconds} seconds after it is made"
 
     def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        # Imported here: the session rules need the kinds at import, the token rules wait
+        # until a token is made (``import opentok_rules`` stays light).
+        from opentok_rules.engine.token_rules import DEFAULT_LIFETIME, _epoch_seconds
+
         now = options.get("now")
         if now.__class__ not in (int, float):
             return []  # not a token's options (prepare_token always puts the time there)

@@ -108,8 +108,10 @@ def find_policy(start: str | os.PathLike[str] = ".") -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = folder / _PYPROJECT
-        if pyproject.is_file() and _TOOL_TABLE in _toml(pyproject).get("tool", {}):
-            return pyproject
+        if pyproject.is_file():
+            tool = _toml(pyproject).get("tool")
+            if isinstance(tool, Mapping) and _TOOL_TABLE in tool:
+                return pyproject
     return None
 
 
@@ -191,7 +193,8 @@ class _Loader:
         data = _toml(path)
         if path.name != _PYPROJECT:
             return data
-        table = data.get("tool", {}).get(_TOOL_TABLE)
+        tool = data.get("tool")
+        table = tool.get(_TOOL_TABLE) if isinstance(tool, Mapping) else None
         if not isinstance(table, Mapping):
             raise PolicyError(f"{path}: has no [tool.{_TOOL_TABLE}] table")
         return table

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import attrs
 
 from opentok_rules._messages import shown
+from opentok_rules.engine.kinds import Forbidden
 from opentok_rules.engine.registry import (
     _SPEC_RULES,
     MAX_REPORTED,
@@ -341,35 +342,34 @@ class ArchiveModeValidRule:
         return (Violation(self.id, "archive_mode", message),)
 
 
+#: What ``manual-archive-forbids-name-and-resolution`` is, as a ``forbidden`` kind's fields.
+_MANUAL_ARCHIVE_FIELDS: dict[str, Any] = {
+    "id": "manual-archive-forbids-name-and-resolution",
+    "keys": ("archive_name", "archive_resolution"),
+    "when": {"archive_mode": "manual"},
+    "message": (
+        "{key} applies only to archive_mode 'always' (manual archives are named and sized when "
+        "started); remove it or set archive_mode='always'"
+    ),
+}
+
+
 @_pure
-@attrs.frozen
-class ManualArchiveForbidsNameAndResolutionRule:
-    """With manual archiving, ``archive_name`` and ``archive_resolution`` must not be given."""
+@attrs.frozen(kw_only=True, init=False)
+class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
+    """With manual archiving, ``archive_name`` and ``archive_resolution`` must not be given.
 
-    id: ClassVar[str] = "manual-archive-forbids-name-and-resolution"
-    description: ClassVar[str] = (
-        "With archive mode 'manual', archive_name and archive_resolution must not be given."
-    )
-    # It has something to say only when a name or a resolution is given; archive_mode is
-    # consulted then (and always present by then: archive-mode-default fills it).
-    reads: ClassVar[frozenset[str]] = _keys("archive_name", "archive_resolution")
-    fills: ClassVar[frozenset[str]] = frozenset()
+    Exactly a :class:`~opentok_rules.kinds.Forbidden` rule (the same verdicts and messages; it
+    normalizes nothing), shown as data by ``opentok-rules rules``: this class only fixes its
+    fields, and keeps the rule's class name for code that finds rules by type.
+    """
 
-    def apply(self, options: Options) -> Sequence[Violation]:
-        if options.get("archive_name") is None and options.get("archive_resolution") is None:
-            return ()
-        if not _is_manual(options.get("archive_mode")):
-            return ()
-        return tuple(
-            Violation(
-                self.id,
-                key,
-                f"{key} applies only to archive_mode 'always' (manual archives are named and "
-                "sized when started); remove it or set archive_mode='always'",
-            )
-            for key in ("archive_name", "archive_resolution")
-            if options.get(key) is not None
-        )
+    def __init__(self, **fields: Any) -> None:
+        # What attrs.asdict() gives includes the fields made from the others; they are made
+        # again here.
+        made = {field.name for field in attrs.fields(Forbidden) if not field.init}
+        given = {name: value for name, value in fields.items() if name not in made}
+        Forbidden.__init__(self, **{**_MANUAL_ARCHIVE_FIELDS, **given})
 
 
 @_pure
