@@ -2,21 +2,29 @@
 
 Two ideas, two modules: :mod:`~opentok_rules.engine.token_rules` checks and normalizes a token's
 options into a :class:`~opentok_rules.engine.token_rules.TokenSpec`; this module signs one. A
-signer is
-any object with the small :class:`TokenSigner` interface, one per backend and credentials:
-:class:`OpenTokSigner` makes OpenTok's JWT (HS256) and legacy T1 tokens. It prepares its key
-once, so making a token costs the claims, one HMAC and the encoding, not a new look at the key.
+signer is any object with the small :class:`TokenSigner` interface, one per backend and
+credentials:
+:class:`OpenTokSigner` makes OpenTok's JWT (HS256) and legacy T1 tokens,
+:class:`VonageSigner` the Vonage Video API's RS256 JWT.
 
-The secret is held in a :class:`~opentok_rules._secret.Secret` and unwrapped only in the
-expressions that sign; it is never in the rules' working dict, so no rule can leak it.
+A token is the most frequent call of all, so a signer does everything that is the same for
+every token once, when it is made: PyJWT checks the key (once), the key is worked into the
+HMAC states (or, for Vonage, loaded by the caller once), and the JWS header segment is a
+constant. Each token then costs its claims' JSON (written once, each text claim through JSON's
+own string encoder), one HMAC with :mod:`hashlib` (or one RSA signature with
+``cryptography``) and the base64url encoding: byte for byte the token PyJWT's ``jwt.encode``
+makes of the same claims, which the tests check and PyJWT verifies.
+
+The secret is never in the rules' working dict, so no rule can leak it; a signer holds it only
+as hash states (or a loaded key in a :class:`~opentok_rules._secret.Secret`), which no repr
+shows.
 """
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -24,7 +32,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
@@ -45,6 +53,7 @@ from opentok_rules.engine.token_rules import (
     token_outcome,
 )
 from opentok_rules.errors import Violation
+from opentok_rules.values import Role
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -75,8 +84,73 @@ quote_plus = urllib.parse.quote_plus
 # Every token of a session quotes the same id: the recent ones are kept (bounded).
 _quoted = functools.lru_cache(maxsize=1024)(quote_plus)
 _JWT, _T1 = TOKEN_TYPES
-# One encoder, made once: json.dumps with separators builds a new one on every call.
-_encode_json = json.JSONEncoder(separators=(",", ":")).encode
+# JSON's own string encoder (what json.dumps uses for a str with ensure_ascii, the default of
+# PyJWT's jwt.encode): each text claim is encoded with it once, into the claims' JSON.
+_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
+# base64url without padding (RFC 7515): binascii's encoder, then the two URL-safe letters.
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+# RFC 2104's inner and outer pads, as translation tables over a key's bytes.
+_IPAD = bytes(byte ^ 0x36 for byte in range(256))
+_OPAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
+def _b64url(data: bytes) -> bytes:
+    return binascii.b2a_base64(data, newline=False).translate(_URL_SAFE).rstrip(b"=")
+
+
+def _header_segment(algorithm: str) -> bytes:
+    """The JWS header and its dot, as PyJWT's ``jwt.encode`` writes it (keys sorted)."""
+    header = json.dumps({"alg": algorithm, "typ": "JWT"}, separators=(",", ":"), sort_keys=True)
+    return _b64url(header.encode("ascii")) + b"."
+
+
+# The same for every token: made once, at import (a microsecond; no third-party import).
+_HS256_HEADER = _header_segment("HS256")
+_RS256_HEADER = _header_segment("RS256")
+# A role's JSON text, for each role (they are plain ASCII words).
+_ROLE_JSON = {role: _json_str(role.value) for role in Role}
+
+
+class _KeyedHash:
+    """HMAC (RFC 2104) with the key worked in once: the hash states after the inner and outer
+    padded keys are kept, and each message costs two copies and two updates.
+
+    ``hmac.new(key, msg, digestmod)`` pads and hashes the key again for every message; this is
+    the same computation (``hmac.HMAC``'s own fallback does exactly this), without that step.
+    Its repr shows no key material, and it cannot be pickled.
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes, new_hash: Callable[..., Any]) -> None:
+        inner = new_hash()
+        if len(key) > inner.block_size:
+            key = new_hash(key).digest()  # RFC 2104: a long key is hashed first
+        key = key.ljust(inner.block_size, b"\0")
+        inner.update(key.translate(_IPAD))
+        self._inner = inner
+        self._outer = new_hash(key.translate(_OPAD))
+
+    def __repr__(self) -> str:
+        return f"<HMAC-{self._inner.name} key redacted>"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a prepared HMAC key cannot be pickled: the pickle would hold it")
+
+    def _outer_of(self, message: bytes) -> Any:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer
+
+    def digest(self, message: bytes) -> bytes:
+        digest: bytes = self._outer_of(message).digest()
+        return digest
+
+    def hexdigest(self, message: bytes) -> str:
+        digest: str = self._outer_of(message).hexdigest()
+        return digest
 
 
 class TokenSigner(Protocol):
@@ -115,44 +189,54 @@ def _secret_bytes(api_secret: object) -> bytes:
         raise ValueError("api_secret cannot be encoded as UTF-8 (a lone surrogate?)") from None
 
 
-@functools.cache
-def _jws() -> Any:
-    """A PyJWS that signs HS256 with a key already checked, held in a
-    :class:`~opentok_rules._secret.Secret`.
+def _checked_hmac_key(key: bytes) -> str | None:
+    """Why PyJWT would refuse ``key`` as an HMAC secret (a PEM, SSH or DER key, a JWK as
+    JSON), or ``None``; warns as PyJWT does of a key shorter than the hash.
 
-    PyJWT prepares (and re-validates: PEM, SSH, DER, JWK-as-JSON) the key on every encode;
-    :class:`OpenTokSigner` has PyJWT check it once, then hands this instance the key as a
-    ``Secret``, which no frame of PyJWT's ever holds unwrapped. Signing is PyJWT's still.
+    Asked once per signer: PyJWT's rules for what may be an HMAC key stay the rules here, but
+    its checks (the DER one loads the key with ``cryptography``) are not paid per token.
     """
     import jwt
     from jwt.algorithms import HMACAlgorithm
 
-    class CheckedHMAC(HMACAlgorithm):
-        def prepare_key(self, key: Any) -> Any:
-            if not isinstance(key, Secret):  # only ever given ours; anything else is a bug
-                raise TypeError("this signer signs only with a key it has checked")
-            return key
+    algorithm = HMACAlgorithm(HMACAlgorithm.SHA256)
+    try:
+        checked = algorithm.prepare_key(key)
+    except jwt.InvalidKeyError as exc:
+        return str(exc)
+    length_message = algorithm.check_key_length(checked)
+    if length_message:
+        import warnings
 
-        def check_key_length(self, key: Any) -> str | None:
-            return None  # checked (and warned about) once, when the signer was made
+        warnings.warn(length_message, jwt.warnings.InsecureKeyLengthWarning, stacklevel=3)
+    return None
 
-        def sign(self, msg: bytes, key: Any) -> bytes:
-            return hmac.new(key.reveal(), msg, hashlib.sha256).digest()
 
-    jws = jwt.PyJWS(algorithms=["HS256"])
-    jws._algorithms["HS256"] = CheckedHMAC(HMACAlgorithm.SHA256)
-    return jws
+def _claims_json(text: str, spec: TokenSpec) -> bytes:
+    """``text`` (the claims' JSON up to its optional claims, without the closing brace) with
+    ``connection_data`` and ``initial_layout_class_list`` when given, closed, as bytes.
+
+    The signers write their claims' JSON in the order of the dict ``jwt.encode`` would be
+    given (the tests compare the two byte for byte): constants of the signer, exact ``int``
+    values (``TokenSpec`` checks the type, so f-string text is JSON's ``int.__repr__``), role
+    words, and text that goes through JSON's own string encoder, once per claim.
+    """
+    if spec.data is not None:
+        text += ',"connection_data":' + _json_str(spec.data)
+    if spec.initial_layout_class_list is not None:
+        text += ',"initial_layout_class_list":' + _json_str(spec.initial_layout_class_list)
+    return (text + "}").encode("ascii")  # ASCII: JSON's encoder escaped everything else
 
 
 class OpenTokSigner:
     """Signs OpenTok client tokens, JWT (HS256) or T1, for one api key and secret.
 
-    Make one per set of credentials and keep it: the key is checked and prepared here, once.
-    Raises :class:`ValueError` for an empty or non-``str`` secret, or one PyJWT refuses as an
-    HMAC key (a PEM or SSH key, say); the message never shows the secret.
+    Make one per set of credentials and keep it: the key is checked and worked into the HMAC
+    states here, once. Raises :class:`ValueError` for an empty or non-``str`` secret, or one
+    PyJWT refuses as an HMAC key (a PEM or SSH key, say); the message never shows the secret.
     """
 
-    __slots__ = ("_jws", "_jwt_key", "_t1_mac", "owner")
+    __slots__ = ("_claims_head", "_jwt_mac", "_t1_head", "_t1_mac", "owner")
 
     backend = "OpenTok"
     token_types: tuple[str, ...] = TOKEN_TYPES
@@ -160,24 +244,16 @@ class OpenTokSigner:
     def __init__(self, api_key: str, api_secret: str | Secret[str]) -> None:
         if not isinstance(api_key, str) or not api_key:
             raise ValueError(f"api_key must be a non-empty str; got {shown(api_key)}")
-        import jwt
-        from jwt.algorithms import HMACAlgorithm
-
-        key = _secret_bytes(api_secret)
-        try:
-            checked = HMACAlgorithm(HMACAlgorithm.SHA256).prepare_key(key)
-        except jwt.InvalidKeyError as exc:
-            raise ValueError(f"api_secret cannot sign tokens: {exc}") from None
-        length_message = HMACAlgorithm(HMACAlgorithm.SHA256).check_key_length(checked)
-        if length_message:
-            import warnings
-
-            warnings.warn(length_message, jwt.warnings.InsecureKeyLengthWarning, stacklevel=2)
+        key = Secret(_secret_bytes(api_secret))
+        refused = _checked_hmac_key(key.reveal())
+        if refused is not None:
+            raise ValueError(f"api_secret cannot sign tokens: {refused}")
         self.owner = api_key
-        self._jwt_key = Secret(checked)
-        # T1 signs with HMAC-SHA1: the keyed state is made once and copied for each token.
-        self._t1_mac = Secret(hmac.new(checked, digestmod=hashlib.sha1))
-        self._jws = _jws()
+        # The secret lives on only inside the keyed hash states (HS256 for JWT, SHA-1 for T1).
+        self._jwt_mac = _KeyedHash(key.reveal(), hashlib.sha256)
+        self._t1_mac = _KeyedHash(key.reveal(), hashlib.sha1)
+        self._claims_head = '{"iss":' + _json_str(api_key) + ',"ist":"project","iat":'
+        self._t1_head = f"partner_id={api_key}&sig="
 
     def __repr__(self) -> str:
         return f"OpenTokSigner(api_key={self.owner!r})"
@@ -189,24 +265,18 @@ class OpenTokSigner:
         return self._t1(spec)
 
     def _jwt(self, spec: TokenSpec) -> str:
-        payload = {
-            "iss": self.owner,
-            "ist": "project",
-            "iat": spec.issued_at,
-            "exp": spec.expire_time,
-            "scope": "session.connect",
-            "session_id": spec.session_id,
-            "role": spec.role.value,
-            "nonce": secrets.randbelow(1_000_000),
-        }
-        if spec.data is not None:
-            payload["connection_data"] = spec.data
-        if spec.initial_layout_class_list is not None:
-            payload["initial_layout_class_list"] = spec.initial_layout_class_list
-        # The same JSON PyJWT's jwt.encode makes (compact separators), signed by PyJWT.
-        body = _encode_json(payload).encode("utf-8")
-        token: str = self._jws.encode(body, self._jwt_key, algorithm="HS256")
-        return token
+        # Byte for byte what jwt.encode(claims, secret, algorithm="HS256") makes of the claims
+        # iss, ist, iat, exp, scope, session_id, role, nonce[, connection_data]
+        # [, initial_layout_class_list]: the tests compare the two.
+        claims = _claims_json(
+            f'{self._claims_head}{spec.issued_at},"exp":{spec.expire_time},'
+            f'"scope":"session.connect","session_id":{_json_str(spec.session_id)},'
+            f'"role":{_ROLE_JSON[spec.role]},"nonce":{secrets.randbelow(1_000_000)}',
+            spec,
+        )
+        signing_input = _HS256_HEADER + _b64url(claims)
+        signature = _b64url(self._jwt_mac.digest(signing_input))
+        return (signing_input + b"." + signature).decode("ascii")
 
     def _t1(self, spec: TokenSpec) -> str:
         # urllib.parse.urlencode of these fields, in this order, gives the same string; it
@@ -223,45 +293,30 @@ class OpenTokSigner:
             data_string += "&initial_layout_class_list=" + quote_plus(
                 spec.initial_layout_class_list
             )
-        mac = self._t1_mac.reveal().copy()
-        mac.update(data_string.encode("utf-8"))
-        body = f"partner_id={self.owner}&sig={mac.hexdigest()}:{data_string}"
-        return _T1_SENTINEL + base64.b64encode(body.encode("utf-8")).decode("ascii")
+        data = data_string.encode("utf-8")
+        body = f"{self._t1_head}{self._t1_mac.hexdigest(data)}:".encode() + data
+        return _T1_SENTINEL + binascii.b2a_base64(body, newline=False).decode("ascii")
 
 
 @functools.cache
-def _rs256_jws() -> Any:
-    """A PyJWS that signs RS256 with a loaded key held in a Secret (see :func:`_jws`)."""
-    import jwt
-    from jwt.algorithms import RSAAlgorithm
+def _rs256() -> tuple[Any, Any]:
+    """RS256's padding and hash (``cryptography``), made once."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
 
-    class CheckedRSA(RSAAlgorithm):
-        def prepare_key(self, key: Any) -> Any:
-            if not isinstance(key, Secret):
-                raise TypeError("this signer signs only with a key it has loaded")
-            return key
-
-        def check_key_length(self, key: Any) -> str | None:
-            return None  # the key's size is checked when it is loaded
-
-        def sign(self, msg: bytes, key: Any) -> bytes:
-            signature: bytes = super().sign(msg, key.reveal())
-            return signature
-
-    jws = jwt.PyJWS(algorithms=["RS256"])
-    jws._algorithms["RS256"] = CheckedRSA(RSAAlgorithm.SHA256)
-    return jws
+    return padding.PKCS1v15(), hashes.SHA256()
 
 
 class VonageSigner:
     """Signs Vonage Video API client tokens (RS256 JWT) for one application and private key.
 
     ``private_key`` is the loaded RSA private key in a :class:`~opentok_rules._secret.Secret`
-    (see :func:`opentok_rules.vonage.load_private_key`). JWT only: the token rules refuse
-    ``token_type="T1"`` with a violation naming the backend.
+    (see :func:`opentok_rules.vonage.load_private_key`): it is loaded once, by whoever makes
+    the signer, and each token costs one RSA signature with ``cryptography``, nothing more.
+    JWT only: the token rules refuse ``token_type="T1"`` with a violation naming the backend.
     """
 
-    __slots__ = ("_jws", "_key", "owner")
+    __slots__ = ("_claims_head", "_key", "_rs256", "owner")
 
     backend = "Vonage Video API"
     token_types: tuple[str, ...] = ("JWT",)
@@ -271,9 +326,14 @@ class VonageSigner:
             raise ValueError(f"application_id must be a non-empty str; got {shown(application_id)}")
         if not isinstance(private_key, Secret):
             raise TypeError("private_key must be a loaded key in a Secret (see load_private_key)")
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        if not isinstance(private_key.reveal(), rsa.RSAPrivateKey):
+            raise TypeError("private_key must be a loaded RSA private key (see load_private_key)")
         self.owner = application_id
         self._key = private_key
-        self._jws = _rs256_jws()
+        self._rs256 = _rs256()
+        self._claims_head = '{"application_id":' + _json_str(application_id) + ',"iat":'
 
     def __repr__(self) -> str:
         return f"VonageSigner(application_id={self.owner!r})"
@@ -282,24 +342,19 @@ class VonageSigner:
         """The RS256 token for ``spec`` (its ``token_type`` is JWT: the rules saw to that)."""
         if spec.token_type != _JWT:
             raise ValueError(f"the {self.backend} signs JWT tokens only, not {spec.token_type}")
-        payload: dict[str, Any] = {
-            "application_id": self.owner,
-            "iat": spec.issued_at,
-            "exp": spec.expire_time,
-            "jti": str(uuid.uuid4()),
-            "scope": "session.connect",
-            "session_id": spec.session_id,
-            "role": spec.role.value,
-            "sub": "video",
-            "acl": {"paths": {"/session/**": {}}},
-        }
-        if spec.data is not None:
-            payload["connection_data"] = spec.data
-        if spec.initial_layout_class_list is not None:
-            payload["initial_layout_class_list"] = spec.initial_layout_class_list
-        body = _encode_json(payload).encode("utf-8")
-        token: str = self._jws.encode(body, self._key, algorithm="RS256")
-        return token
+        # What jwt.encode(claims, key, algorithm="RS256") makes of the claims application_id,
+        # iat, exp, jti, scope, session_id, role, sub, acl[, connection_data]
+        # [, initial_layout_class_list] (the tests decode and compare them).
+        claims = _claims_json(
+            f'{self._claims_head}{spec.issued_at},"exp":{spec.expire_time},'
+            f'"jti":"{uuid.uuid4()}","scope":"session.connect",'
+            f'"session_id":{_json_str(spec.session_id)},"role":{_ROLE_JSON[spec.role]},'
+            '"sub":"video","acl":{"paths":{"/session/**":{}}}',
+            spec,
+        )
+        signing_input = _RS256_HEADER + _b64url(claims)
+        signature = self._key.reveal().sign(signing_input, *self._rs256)
+        return (signing_input + b"." + _b64url(signature)).decode("ascii")
 
 
 def issue_token(
