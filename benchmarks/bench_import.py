@@ -100,19 +100,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.runs} runs of {args.samples} fresh interpreters per case, interleaved; "
         "median ms of each run (whole process above a bare interpreter in brackets)"
     )
-    runs = []
+    runs: list[dict[str, Any]] = []
+    ratios: list[float] = []
     for number in range(1, args.runs + 1):
         run = one_run(args.samples)
         ours, theirs = run["import opentok_rules"], run["import opentok"]
         ratio = ours["in_process_ms"] / theirs["in_process_ms"]
         runs.append({"cases": run, "ratio": ratio})
+        ratios.append(ratio)
         print(
             f"  run {number}: import opentok_rules {ours['in_process_ms']:6.1f} ms "
             f"({ours['wall_above_bare_ms']:.1f})   "
             f"import opentok {theirs['in_process_ms']:6.1f} ms "
             f"({theirs['wall_above_bare_ms']:.1f})   ratio {ratio:.2f}"
         )
-    ratios = [run["ratio"] for run in runs]
     judged = statistics.median(ratios)
     print(
         f"ratio: median {judged:.2f} of the runs (from {min(ratios):.2f} to {max(ratios):.2f}); "
