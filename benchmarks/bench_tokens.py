@@ -378,14 +378,17 @@ def measure(makers: dict[str, Make], repeat: int, min_time: float) -> dict[str, 
         name: timeit.Timer(functools.partial(run_mix, fn), timer=TIMER)
         for name, fn in makers.items()
     }
-    number, _ = next(iter(timers.values())).autorange()
-    number = max(1, int(number * min_time / 0.2))
+    # Each side its own number of loops for a round of about min_time: a PEM loaded on every
+    # call makes one side a hundred times slower than the other.
+    numbers = {
+        name: max(1, int(timer.autorange()[0] * min_time / 0.2)) for name, timer in timers.items()
+    }
     samples: dict[str, list[float]] = {name: [] for name in timers}
     names = list(timers)
     for round_ in range(repeat):
         for name in names if round_ % 2 == 0 else reversed(names):
-            seconds = timers[name].timeit(number)
-            samples[name].append(seconds / (number * len(MIX)) * 1e6)
+            seconds = timers[name].timeit(numbers[name])
+            samples[name].append(seconds / (numbers[name] * len(MIX)) * 1e6)
     return {
         name: {"best_us": min(values), "median_us": statistics.median(values)}
         for name, values in samples.items()
