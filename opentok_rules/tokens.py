@@ -11,7 +11,7 @@ A token is the most frequent call of all, so a signer does everything that is th
 every token once, when it is made: PyJWT checks the key (once), the key is worked into the
 HMAC states (or, for Vonage, loaded by the caller once), and the JWS header segment is a
 constant. Each token then costs its claims' JSON (written once, each text claim through JSON's
-own string encoder), one HMAC with :mod:`hashlib` (or one RSA signature with
+own string encoder), one HMAC with ``hashlib`` (or one RSA signature with
 ``cryptography``) and the base64url encoding: byte for byte the token PyJWT's ``jwt.encode``
 makes of the same claims, which the tests check and PyJWT verifies.
 
