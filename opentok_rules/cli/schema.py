@@ -6,9 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from opentok_rules.cli._common import print_error, print_json
-from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.errors import PolicyError
+from opentok_rules.cli._common import add_policy_flags, policy_registry, print_json
 
 
 def add_schema(commands: Any) -> None:
@@ -23,12 +21,9 @@ def add_schema(commands: Any) -> None:
             "schema cannot say are listed by id under x-unexpressed and named on stderr."
         ),
     )
-    which = schema.add_mutually_exclusive_group()
-    which.add_argument("--policy", metavar="FILE", help="the rules of this policy file")
-    which.add_argument(
-        "--no-policy", action="store_true", help="the library's default rules, not a policy's"
-    )
-    which.add_argument(
+    # The same choice of rules as check and rules make, so the form's schema is check's rules.
+    add_policy_flags(schema)
+    schema.add_argument(
         "--strict", action="store_true", help="the library's strict rules, not a policy's"
     )
     schema.set_defaults(handler=_schema)
@@ -37,11 +32,7 @@ def add_schema(commands: Any) -> None:
 def _schema(args: argparse.Namespace) -> int:
     from opentok_rules.engine.schema import UNEXPRESSED_REASONS, to_json_schema
 
-    try:
-        rules = _rules(args)
-    except PolicyError as exc:
-        return print_error(str(exc), 1)
-    schema = to_json_schema(rules)
+    schema = to_json_schema(policy_registry(args))  # a PolicyError: main says it, exit code 1
     print_json(schema)
     # The schema itself says which rules it leaves out; stderr says it where a person looks.
     for rule_id, reason in schema[UNEXPRESSED_REASONS].items():
@@ -50,16 +41,3 @@ def _schema(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
-
-
-def _rules(args: argparse.Namespace) -> RuleRegistry:
-    from opentok_rules.engine.session_rules import default_rules, strict_rules
-
-    if args.strict:
-        return strict_rules()
-    if args.no_policy:
-        return default_rules()
-    from opentok_rules.engine.policies import find_policy, load_policy
-
-    path = args.policy if args.policy is not None else find_policy()
-    return default_rules() if path is None else load_policy(path).rules
