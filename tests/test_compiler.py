@@ -616,3 +616,16 @@ def test_a_refusal_is_made_once_only_when_it_does_not_name_the_value() -> None:
     assert (
         writer.refusal(1, names_it, {"archive_name": "a"}, {"archive_name": "b"}, what="y") is None
     )
+
+
+def test_a_policys_values_are_namespace_names_never_source() -> None:
+    registry = default_rules()
+    registry.add(kinds.Pattern(id="p", key="archive_name", pattern="zz[0-9]+qq"))
+    registry.add(kinds.Allowed(id="a", key="media_mode", values=["acme-special"]))
+    registry.add(kinds.Network(id="n", key="location", networks=["10.99.0.0/16"]))
+    registry.add(kinds.Length(id="l", key="trace-key", min=7, max=4242))
+    registry.add(kinds.Forbidden(id="f", keys=['x-sneaky"); import os; ("']))
+    source = compiled_source(registry)
+    for text in ("zz[0-9]+qq", "acme-special", "10.99", "4242", "trace-key", "sneaky", "import"):
+        assert text not in source
+    compile(source, "<check>", "exec")
