@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
@@ -378,6 +378,8 @@ def compiled_prepared(registry: RuleRegistry) -> Any:
 
 @SETTINGS
 @given(options_strategy, registries())
+@example({"e2ee": True}, RuleRegistry([Meddler("meddler", "bad-return")]))  # names the rule
+@example({"archive_name": "n"}, RuleRegistry([Meddler("meddler", "list"), *default_rules()]))
 def test_compiled_pass_agrees_with_the_registry_loop(
     options: dict[Any, Any], registry: RuleRegistry
 ) -> None:

@@ -257,7 +257,7 @@ class _Writer:
         self.namespace: dict[str, Any] = {
             "__name__": "opentok_rules.compiled",
             "_rules": rules,
-            "_ids": ids,
+            "_ids": self.ids,
             "_finish": ends.finish,
             "_by_severity": ends.by_severity,
             "_NO_WARNINGS": ends.no_warnings,
