@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import attrs
 
@@ -59,39 +59,8 @@ def prepare_session(
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
     registry order; what ``"warn"`` rules find is in the result's ``warnings``.
     """
-    # _outcome_for's lines, but the compiled pass is asked for the params too: it builds them
-    # from the values at hand, cheaper than spec.to_params() afterwards.
-    working: dict[str, Any]
-    if options is None:
-        working = kwargs  # type: ignore[assignment]
-    elif type(options) is dict and not kwargs:
-        working = options.copy()
-    else:
-        working = _working_options(options, kwargs)  # type: ignore[arg-type]
-    registry = _DEFAULT_RULES if rules is None else rules
-    memo = registry._memo
-    key = None if memo is None else _memo_key(registry, working)
-    if memo is not None and key is not None:
-        remembered: Outcome | None = memo.get(key)
-        if remembered is not None:
-            registry._memo_hits += 1
-            spec, warnings = remembered
-            return PreparedSession(spec, spec.to_params(), warnings)
-    compiled = registry._compiled[0]
-    run = _compiled_for(registry) if compiled is None else compiled.function
-    try:
-        prepared: PreparedSession = run(working, True)
-    except ValidationError:
-        raise
-    except Exception as exc:  # as in _outcome_for
-        if _all_plain_keys(options, working):
-            raise
-        raise _unreadable("an option name that is not a str broke a rule", exc) from exc
-    if memo is not None and key is not None:
-        if len(memo) >= MEMO_SIZE:
-            _forget(registry, memo)
-        memo[key] = (prepared.spec, prepared.warnings)
-    return prepared
+    # kwargs is a SessionOptions TypedDict to callers, a plain dict here.
+    return _run(options, rules, kwargs, True)  # type: ignore[call-overload, no-any-return]
 
 
 def _outcome_for(
@@ -101,6 +70,32 @@ def _outcome_for(
 ) -> Outcome:
     """The spec ``prepare_session`` makes and its warnings, without params (the clients' hot
     path). A remembered outcome is the very same tuple each time."""
+    return _run(options, rules, kwargs, False)
+
+
+@overload
+def _run(
+    options: Mapping[str, Any] | SessionSpec | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+    with_params: Literal[True],
+) -> PreparedSession: ...
+@overload
+def _run(
+    options: Mapping[str, Any] | SessionSpec | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+    with_params: Literal[False],
+) -> Outcome: ...
+def _run(
+    options: Mapping[str, Any] | SessionSpec | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+    with_params: bool,
+) -> PreparedSession | Outcome:
+    """The pass both entry points share: a :class:`PreparedSession` when ``with_params``
+    (the compiled pass builds the params from the values at hand, cheaper than
+    ``spec.to_params()`` afterwards), else the :data:`Outcome` the clients need."""
     # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
     # this is the hot path, and the rules cost little more than these lines.
     working: dict[str, Any]
@@ -117,14 +112,17 @@ def _outcome_for(
         remembered: Outcome | None = memo.get(key)
         if remembered is not None:
             registry._memo_hits += 1
-            return remembered
+            if not with_params:
+                return remembered
+            spec, warnings = remembered
+            return PreparedSession(spec, spec.to_params(), warnings)
     # The registry compiled into one function (see engine.compiler): made on first use,
     # made again after an edit. When only the library's own rules ran, it builds the spec
     # without a second check; otherwise SessionSpec checks it (_finish).
     compiled = registry._compiled[0]
     run = _compiled_for(registry) if compiled is None else compiled.function
     try:
-        outcome: Outcome = run(working, False)
+        result = run(working, with_params)
     except ValidationError:
         raise
     except Exception as exc:
@@ -136,8 +134,8 @@ def _outcome_for(
     if memo is not None and key is not None:
         if len(memo) >= MEMO_SIZE:
             _forget(registry, memo)
-        memo[key] = outcome
-    return outcome
+        memo[key] = (result.spec, result.warnings) if with_params else result
+    return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
 
 
 def compiled_source(rules: RuleRegistry | None = None) -> str:
