@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import warnings
 
 import pytest
@@ -72,11 +73,17 @@ def test_shared_patterns_are_accepted(pattern: str) -> None:
     assert unshared(pattern) is None
 
 
+#: Atomic groups and possessive quantifiers came with Python 3.11; before it the pattern kind
+#: refuses them as bad regular expressions, and the export must still name them.
+SINCE_311 = {"(?>a)", "a*+"}
+
+
 @pytest.mark.parametrize(("pattern", "named"), sorted(REFUSED.items()))
 def test_other_syntax_is_reported_with_where_and_why(pattern: str, named: str) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # "[a&&b]": possible set operation
-        re.compile(pattern)  # a valid Python pattern, as the pattern kind has checked
+    if pattern not in SINCE_311 or sys.version_info >= (3, 11):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # "[a&&b]": possible set operation
+            re.compile(pattern)  # a valid Python pattern, as the pattern kind has checked
     problem = unshared(pattern)
     assert problem is not None
     assert named in problem
