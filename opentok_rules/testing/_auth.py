@@ -244,14 +244,9 @@ def client_token_problem(token: str, kind: str, *, api_key: str, api_secret: str
     """
     if kind == "T1":
         return _t1_problem(token, api_key=api_key, api_secret=api_secret)
-    try:
-        claims = jwt.decode(token, api_secret, algorithms=["HS256"], options=_VERIFY_ONLY)  # type: ignore[arg-type]
-    except jwt.InvalidAlgorithmError:
-        return "an OpenTok client token is signed with HS256"
-    except jwt.InvalidSignatureError:
-        return "the signature does not verify with this emulator's api secret"
-    except jwt.InvalidTokenError:
-        return "not a JWT this emulator can verify"
+    claims = _verified_claims(token, api_secret, "HS256", "an OpenTok", "api secret")
+    if isinstance(claims, str):
+        return claims
     if claims.get("iss") != api_key:
         return "iss is not this emulator's api key"
     return _session_problem(claims, api_key)
@@ -263,17 +258,32 @@ def vonage_client_token_problem(
     """Why a Vonage client token was not signed with this application's key, or ``None``."""
     if kind != "JWT":
         return "the Vonage Video API takes JWT client tokens only, not T1"
-    try:
-        claims = jwt.decode(token, public_key, algorithms=["RS256"], options=_VERIFY_ONLY)  # type: ignore[arg-type]
-    except jwt.InvalidAlgorithmError:
-        return "a Vonage client token is signed with RS256"
-    except jwt.InvalidSignatureError:
-        return "the signature does not verify with this emulator's application key"
-    except jwt.InvalidTokenError:
-        return "not a JWT this emulator can verify"
+    claims = _verified_claims(token, public_key, "RS256", "a Vonage", "application key")
+    if isinstance(claims, str):
+        return claims
     if claims.get("application_id") != application_id:
         return "application_id is not this emulator's application id"
     return _session_problem(claims, application_id)
+
+
+def _verified_claims(
+    token: str, key: Any, algorithm: str, backend: str, key_name: str
+) -> dict[str, Any] | str:
+    """The claims of a client token signed with ``key``, or why it is not one (a ``str``)."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            options=_VERIFY_ONLY,  # type: ignore[arg-type]
+        )
+    except jwt.InvalidAlgorithmError:
+        return f"{backend} client token is signed with {algorithm}"
+    except jwt.InvalidSignatureError:
+        return f"the signature does not verify with this emulator's {key_name}"
+    except jwt.InvalidTokenError:
+        return "not a JWT this emulator can verify"
+    return claims
 
 
 def _t1_problem(token: str, *, api_key: str, api_secret: str) -> str | None:
