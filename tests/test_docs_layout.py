@@ -281,17 +281,22 @@ def html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
+def chromium_tab(needed_for: str) -> Iterator[Chromium]:
+    """A headless Chromium with one tab open, closed afterwards; a skip when there is none."""
     executable = find_chromium()
     if executable is None:
-        pytest.skip("the width check needs Chromium (Debian: apt-get install chromium)")
+        pytest.skip(f"{needed_for} needs Chromium (Debian: apt-get install chromium)")
     chromium = Chromium(executable)
     try:
         chromium.open_tab()
         yield chromium
     finally:
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Chromium]:
+    yield from chromium_tab("the width check")
 
 
 def test_every_page_fits_1280_px(html: Path, browser: Chromium) -> None:

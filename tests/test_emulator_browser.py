@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_docs_layout import Chromium, find_chromium
+from test_docs_layout import Chromium, chromium_tab
 
 import opentok_rules as otr
 from opentok_rules.testing import Emulator
@@ -32,15 +32,7 @@ DESKTOP_WIDTH, DESKTOP_HEIGHT = 1280, 900
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Chromium]:
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("the browser test needs Chromium (Debian: apt-get install chromium)")
-    chromium = Chromium(executable)
-    try:
-        chromium.open_tab()
-        yield chromium
-    finally:
-        chromium.close()
+    yield from chromium_tab("the browser test")
 
 
 def wait_for(browser: Chromium, expression: str, timeout: float = 10.0) -> Any:

@@ -20,6 +20,7 @@ import pytest
 from _raw_http import RawAnswer, send_raw
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_emulator import make_token  # PyJWT writes NaN and Infinity as JSON's literals
 
 from opentok_rules.testing import Emulator
 from opentok_rules.testing._auth import MAX_TOKEN_LIFETIME_SECONDS, token_problem
@@ -28,20 +29,6 @@ from opentok_rules.testing._params import MAX_FIELDS, FormError, parse_form
 FORM = "application/x-www-form-urlencoded"
 HEX = b"0123456789abcdefABCDEF"
 ROUTED = b"p2p.preference=disabled"
-
-
-def opentok_token(emulator: Emulator, **claims: Any) -> str:
-    now = int(time.time())
-    payload: dict[str, Any] = {
-        "iss": emulator.api_key,
-        "ist": "project",
-        "iat": now,
-        "exp": now + 300,
-        "jti": str(uuid.uuid4()),
-    }
-    payload.update(claims)
-    # PyJWT writes NaN and Infinity as JSON's non-standard literals, as a hostile client could.
-    return jwt.encode(payload, emulator.api_secret, algorithm="HS256")
 
 
 def vonage_token(emulator: Emulator, **claims: Any) -> str:
@@ -70,7 +57,7 @@ def request(
     ``close`` asks the server to close after answering, so that reading its one answer does
     not wait out the reader's idle time.
     """
-    token = opentok_token(emulator) if token is None else token
+    token = make_token(emulator) if token is None else token
     if close:
         extra_headers += "Connection: close\r\n"
     declared = str(len(body)) if length is None else length
@@ -282,7 +269,7 @@ BAD_OPENTOK_CLAIMS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("kind", list(BAD_OPENTOK_CLAIMS))
 def test_absurd_token_times_are_forbidden_on_opentok(emulator: Emulator, kind: str) -> None:
-    token = opentok_token(emulator, **BAD_OPENTOK_CLAIMS[kind])
+    token = make_token(emulator, **BAD_OPENTOK_CLAIMS[kind])
     [answer] = send_raw(emulator.url, request(emulator, token=token, close=True)).answers
     assert answer.status == 403
     claim = next(iter(BAD_OPENTOK_CLAIMS[kind]))
@@ -291,7 +278,7 @@ def test_absurd_token_times_are_forbidden_on_opentok(emulator: Emulator, kind: s
 
 
 def test_a_token_within_the_bound_is_taken(emulator: Emulator) -> None:
-    token = opentok_token(emulator, exp=int(time.time()) + MAX_TOKEN_LIFETIME_SECONDS - 3600)
+    token = make_token(emulator, exp=int(time.time()) + MAX_TOKEN_LIFETIME_SECONDS - 3600)
     assert (
         send_raw(emulator.url, request(emulator, token=token, close=True)).answers[0].status == 200
     )
