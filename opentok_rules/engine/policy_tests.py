@@ -10,6 +10,10 @@ ids of ``refused_by`` and with exactly the warnings of ``warned_by``::
     expect = "refuse"
     refused_by = ["acme-no-moderators"]
 
+A token test's token is made for a session of a made-up project (or for the ``session_id`` the
+table gives), and may say ``expire_in`` (seconds from now, as ``opentok-rules token
+--expire-in``) in place of an absolute ``expire_time``.
+
 :func:`parse_tests` checks the tables when the policy is loaded (a malformed one is a
 :class:`~opentok_rules.PolicyError` naming the file, the test and the field);
 :func:`run_policy_tests` runs them against the policy the file defines, its bases included.
@@ -61,6 +65,8 @@ __all__ = [
 EXPECTATIONS = ("accept", "refuse")
 #: The fields of a ``[[test]]`` table besides the operation's.
 _FIELDS = ("name", "expect", "refused_by", "warned_by")
+#: A token test's lifetime in seconds from now, in place of an absolute ``expire_time``.
+EXPIRE_IN = "expire_in"
 #: The api key a test's token is made for, and its session id's project.
 TEST_PROJECT = "100000001"
 
@@ -158,6 +164,9 @@ def _run_token(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:
     if session_id is None:
         session_id = make_session_id(TEST_PROJECT)
     now = time.time()
+    expire_in = given.pop(EXPIRE_IN, None)
+    if expire_in is not None:
+        given["expire_time"] = int(now) + expire_in
     try:
         _, warnings = token_outcome(
             TEST_PROJECT, session_id, clock=lambda: now, rules=registry, **given
@@ -292,6 +301,15 @@ def _parse_one(table: object, index: int, file: Path | None) -> PolicyTest:
             f'must be a table of options such as {{ media_mode = "routed" }}; got '
             f"{short_repr(options)}",
         )
+    if operation == "token" and EXPIRE_IN in options:
+        expire_in = options[EXPIRE_IN]
+        if expire_in.__class__ is not int or expire_in <= 0:
+            raise fail(
+                f"token.{EXPIRE_IN}",
+                f"must be a whole number of seconds above 0; got {short_repr(expire_in)}",
+            )
+        if "expire_time" in options:
+            raise fail(f"token.{EXPIRE_IN}", "give expire_in or expire_time, not both")
     expect = table.get("expect")
     if expect is None:
         raise fail("expect", 'is missing; write expect = "accept" or expect = "refuse"')
