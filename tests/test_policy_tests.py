@@ -260,8 +260,7 @@ GOOD = 'name = "t"\nsession = {}\nexpect = "accept"\n'
         ),
         (
             '[[test]]\nname = "t"\nsession = {}\ntoken = {}\nexpect = "accept"\n',
-            "test[0] (name 't'): token: give one of session, token, archive, not session and "
-            "token",
+            "test[0] (name 't'): token: give one of session, token, archive, not session and token",
         ),
         (
             '[[test]]\nname = "t"\nsession = "routed"\nexpect = "accept"\n',
@@ -350,7 +349,9 @@ SCALARS = st.one_of(
     st.text(string.printable, max_size=12), st.integers(-5, 5), st.booleans(), st.none()
 )
 TABLES = st.dictionaries(
-    st.sampled_from(["name", "session", "token", "archive", "expect", "refused_by", "warned_by", "x"]),
+    st.sampled_from(
+        ["name", "session", "token", "archive", "expect", "refused_by", "warned_by", "x"]
+    ),
     st.one_of(
         SCALARS,
         st.lists(SCALARS, max_size=3),
@@ -366,10 +367,13 @@ def test_any_test_tables_are_tests_or_a_policy_error(tables: list[dict[str, obje
     """Whatever a file holds under [[test]]: parsed tests that run to a result, or a
     PolicyError; never another exception."""
     tables = [{k: v for k, v in table.items() if v is not None} for table in tables]
+    problem = None
     try:
         policy = otr.load_policy({"test": tables})
     except otr.PolicyError as exc:
-        assert str(exc).startswith("policy mapping: test")
+        problem = str(exc)
+    if problem is not None:
+        assert problem.startswith("policy mapping: test")
         return
     assert [t.name for t in policy.tests] == [t["name"] for t in tables]
     for result in otr.run_policy_tests(policy):
