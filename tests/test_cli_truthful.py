@@ -336,3 +336,47 @@ def test_a_flag_in_another_case_is_a_usage_error_a_file_gets_the_librarys_decisi
     assert from_stdin.returncode == 0
     decided = otr.prepare_session({"media_mode": "ROUTED"})
     assert json.loads(from_stdin.stdout)["spec"]["media_mode"] == decided.spec.media_mode.value
+
+
+# --- the command line reference shows what the commands print ---
+
+DOCS = Path(__file__).parents[1] / "docs"
+
+
+def shown_after(page: str, command: str) -> list[str]:
+    """The lines a console block of ``page`` shows under ``$ command``."""
+    lines = (DOCS / page).read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"   $ {command}") + 1
+    shown = []
+    for line in lines[start:]:
+        if not line.startswith("   ") or line.startswith("   $ "):
+            break
+        shown.append(line[3:])
+    return shown
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "opentok-rules check --no-policy --explain typo.json",
+        "opentok-rules policy check acme.toml",
+        "opentok-rules check --media-mode rooted",
+    ],
+)
+def test_the_cli_page_shows_what_the_commands_print(command: str) -> None:
+    words = command.split()[1:]
+    result = run(*words, cwd=DOCS / "examples" / "policies")
+    printed = (result.stderr + result.stdout).splitlines()
+    shown = shown_after("cli.rst", command)
+    if shown[0].startswith("usage: "):
+        # The page abbreviates argparse's usage lines to their start.
+        assert printed[0].startswith(shown[0].removesuffix(" ..."))
+        assert printed[-1] == shown[-1]
+    else:
+        assert printed == shown
+
+
+def test_the_cli_page_shows_the_end_of_policy_test() -> None:
+    result = run("policy", "test", "acme.toml", cwd=DOCS / "examples" / "policies")
+    shown = shown_after("cli.rst", "opentok-rules policy test acme.toml | tail -2")
+    assert result.stdout.splitlines()[-2:] == shown

@@ -43,8 +43,7 @@ def add_check(commands: Any) -> None:
     check.add_argument(
         "--explain",
         action="store_true",
-        help="print what each rule did (skipped, held, changed, warned, refused), in order, "
-        "instead of the spec; the exit code is check's",
+        help="print what each rule did, in order, instead of the spec (the exit code is check's)",
     )
     add_json_flag(check, "print violations as a JSON list on stdout (exit code 2)")
     check.set_defaults(handler=_check)

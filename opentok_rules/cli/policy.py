@@ -38,7 +38,7 @@ def add_policy(commands: Any) -> None:
     check.set_defaults(handler=_check)
     test = actions.add_parser(
         "test",
-        help="run the policy's [[test]] tables: exit 0 all pass, 2 one fails, 1 unusable",
+        help="run the policy's [[test]] tables (exit 0 all pass, 2 one fails)",
         description="Run the [[test]] tables of the policy file against the policy it defines "
         "(its base and the files it extends included) and print each test's name and result. "
         "Exit codes: 0 every test passed, 2 a test failed, 1 the policy cannot be used. "
@@ -48,8 +48,7 @@ def add_policy(commands: Any) -> None:
     test.add_argument(
         "--json",
         action="store_true",
-        help='print a JSON object {"source", "passed", "failed", "tests": [{"name", "passed", '
-        '"detail", "operation"}]}',
+        help='print {"source", "passed", "failed", "tests": [...]} as JSON',
     )
     test.set_defaults(handler=_test)
 

@@ -29,8 +29,7 @@ def add_schema(commands: Any) -> None:
     schema.add_argument(
         "--policy-file",
         action="store_true",
-        help="the JSON Schema of the policy file format itself (opentok-rules.toml), for an "
-        "editor such as Taplo or Even Better TOML, instead",
+        help="the schema of the policy file format itself instead, for an editor (Taplo)",
     )
     schema.set_defaults(handler=_schema)
 
