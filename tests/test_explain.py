@@ -82,6 +82,8 @@ def test_keywords_merge_over_the_mapping_and_nothing_is_changed() -> None:
     steps = otr.explain(given_options, media_mode="routed")
     assert outcomes(steps)["media-mode"] == "held"
     assert given_options == {"media_mode": "relayed", "location": "10.0.0.1"}
+    by_name = otr.explain(options={"media_mode": "routed"})  # type: ignore[call-arg]
+    assert outcomes(by_name)["media-mode"] == "held"
     with pytest.raises(TypeError, match="options must be a mapping"):
         otr.explain(["media_mode"])  # type: ignore[arg-type]
 

@@ -91,11 +91,8 @@ SEMANTIC = (
 
 def broken_policies() -> list[tuple[str, str]]:
     """The broken policies of tests/test_policies.py's PolicyError table."""
-    (mark,) = [
-        m
-        for m in test_policies.test_every_policy_error_names_file_rule_and_field.pytestmark
-        if m.name == "parametrize"
-    ]
+    table: Any = test_policies.test_every_policy_error_names_file_rule_and_field
+    (mark,) = [m for m in table.pytestmark if m.name == "parametrize"]
     return list(mark.args[1])
 
 

@@ -67,6 +67,11 @@ def explain(
     :func:`~opentok_rules.prepare_session`; every rule runs, as there. The result explains a
     decision; :func:`~opentok_rules.prepare_session` makes it.
     """
+    given: dict[str, Any] = dict(kwargs)
+    if options is None and isinstance(given.get("options"), Mapping):
+        # explain(options={...}): the mapping, named as in the signature's documentation
+        # (no session option is called "options").
+        options = given.pop("options")
     if options is not None and not isinstance(options, Mapping):
         raise TypeError(
             f"options must be a mapping, not {type(options).__name__}; pass keyword arguments "
@@ -76,7 +81,7 @@ def explain(
         from opentok_rules.engine.session_rules import default_rules
 
         rules = default_rules()
-    working: dict[str, Any] = {**(options or {}), **kwargs}
+    working: dict[str, Any] = {**(options or {}), **given}
     return tuple(_step(each, working) for each in rules)
 
 
