@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
     from opentok_rules.engine.explain import Step, explain
     from opentok_rules.engine.policies import Policy, find_policy, load_policy
+    from opentok_rules.engine.policy_run import run_policy_tests
     from opentok_rules.engine.policy_schema import policy_file_schema
-    from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult, run_policy_tests
+    from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
     from opentok_rules.engine.schema import to_json_schema
     from opentok_rules.engine.token_rules import TokenSpec
     from opentok_rules.tokens import default_token_rules
@@ -51,7 +52,7 @@ _LAZY = {
     "load_policy": "engine.policies",
     "PolicyTest": "engine.policy_tests",
     "PolicyTestResult": "engine.policy_tests",
-    "run_policy_tests": "engine.policy_tests",
+    "run_policy_tests": "engine.policy_run",
     "policy_file_schema": "engine.policy_schema",
     "Step": "engine.explain",
     "explain": "engine.explain",

@@ -16,7 +16,8 @@ table gives), and may say ``expire_in`` (seconds from now, as ``opentok-rules to
 
 :func:`parse_tests` checks the tables when the policy is loaded (a malformed one is a
 :class:`~opentok_rules.PolicyError` naming the file, the test and the field);
-:func:`run_policy_tests` runs them against the policy the file defines, its bases included.
+:func:`~opentok_rules.run_policy_tests` runs them against the policy the file defines, its
+bases included.
 
 Each operation is looked up by name in :data:`OPERATIONS`: the registry it reads from the
 policy (an attribute of :class:`~opentok_rules.Policy`) and the function that runs the options
@@ -58,7 +59,7 @@ __all__ = [
     "PolicyTest",
     "PolicyTestResult",
     "parse_tests",
-    "run_policy_tests",
+    "run_tests",
 ]
 
 #: What a test may expect.
@@ -374,8 +375,9 @@ def check_test_ids(policy: _Policy, tests: Sequence[PolicyTest]) -> None:
                     )
 
 
-def run_policy_tests(policy: _Policy) -> tuple[PolicyTestResult, ...]:
-    """Run ``policy.tests`` against the policy (its bases included), in file order."""
+def run_tests(policy: _Policy) -> tuple[PolicyTestResult, ...]:
+    """Run ``policy.tests`` against the policy (its bases included), in file order
+    (:func:`~opentok_rules.run_policy_tests` is the public name)."""
     return tuple(_run_one(policy, test) for test in policy.tests)
 
 
