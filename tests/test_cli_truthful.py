@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules.testing import Emulator
@@ -380,3 +382,25 @@ def test_the_cli_page_shows_the_end_of_policy_test() -> None:
     result = run("policy", "test", "acme.toml", cwd=DOCS / "examples" / "policies")
     shown = shown_after("cli.rst", "opentok-rules policy test acme.toml | tail -2")
     assert result.stdout.splitlines()[-2:] == shown
+
+
+# --- the exact choices, for any text ---
+
+
+@given(st.text(max_size=20))
+def test_an_exact_choice_takes_only_its_values(text: str) -> None:
+    import argparse
+
+    from opentok_rules.cli._choices import exact_choice
+
+    read = exact_choice(["routed", "relayed"])
+    if text in ("routed", "relayed"):
+        assert read(text) == text
+        return
+    with pytest.raises(argparse.ArgumentTypeError) as caught:
+        read(text)
+    message = str(caught.value)
+    assert message.startswith(f"invalid choice: {text!r}")
+    assert message.endswith("(choose from routed, relayed, as written)")
+    if text.strip().casefold() in ("routed", "relayed"):
+        assert f"did you mean {text.strip().casefold()!r}?" in message

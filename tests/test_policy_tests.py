@@ -385,3 +385,11 @@ def test_parse_tests_alone() -> None:
     assert parse_tests(None, None) == ()
     (one,) = parse_tests([{"name": "n", "token": {}, "expect": "refuse"}], Path("x.toml"))
     assert (one.operation, one.refused_by, one.warned_by) == ("token", None, None)
+
+
+def test_a_policy_with_tests_is_still_hashable_and_comparable(tmp_path: Path) -> None:
+    data = {"test": [{"name": "t", "session": {"media_mode": "routed"}, "expect": "accept"}]}
+    one, two = otr.load_policy(data), otr.load_policy(data)
+    assert one.tests == two.tests
+    assert hash(one.tests) == hash(two.tests)
+    hash(one)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.errors import Violation
 
 __all__ = ["FILE_OPTION_NAMES", "message_names", "policy_worded", "remember_rules"]
+
+#: The installed package: a rule read from a file in it is the library's own.
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 #: Option names a session flag stands for; from a file, they are keys.
 FILE_OPTION_NAMES = (
@@ -37,11 +41,23 @@ def policy_worded(violation: Violation, args: argparse.Namespace) -> bool:
     for registry in getattr(args, "rules_in_effect", ()):
         if violation.rule in registry.ids():
             rule = registry.get(violation.rule)
+            source = getattr(rule, "source", None)
             return (
-                getattr(rule, "source", None) is not None
+                isinstance(source, str)
                 and getattr(rule, "message", None) is not None
+                and not _the_librarys(source)
             )
     return False
+
+
+def _the_librarys(source: str) -> bool:
+    """Whether ``source`` is a file of this library (its own rules, if ever read from data,
+    speak the library's words, which name flags on the command line)."""
+    try:
+        Path(source).resolve().relative_to(_PACKAGE)
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def message_names(violation: Violation, args: argparse.Namespace) -> Mapping[str, str] | None:

@@ -107,7 +107,7 @@ class PolicyTest:
 
     name: str
     operation: str
-    options: Mapping[str, Any] = attrs.field(repr=False)
+    options: Mapping[str, Any] = attrs.field(repr=False, hash=False)
     expect: str
     refused_by: tuple[str, ...] | None = None
     warned_by: tuple[str, ...] | None = None
