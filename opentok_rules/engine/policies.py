@@ -215,7 +215,7 @@ class _Loader:
             for section, registry in (("session", rules), ("token", token_rules)):
                 for entry in getattr(layer, section):
                     _place(entry, registry, rules, token_rules, seen)
-        policy = Policy(rules, token_rules, path, layers[0].tests)
+        policy = Policy(rules, token_rules, path, tests=layers[0].tests)
         check_test_ids(policy, policy.tests)
         return policy
 
