@@ -15,6 +15,8 @@ from typing import Any
 import jsonschema
 import pytest
 import test_policies
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import opentok_rules as otr
 
@@ -207,3 +209,69 @@ def test_the_command_prints_the_same_schema(tmp_path: Path) -> None:
     )
     assert mixed.returncode == 2
     assert "--policy-file prints the format of every policy file" in mixed.stderr
+
+
+FIELD_VALUES = st.one_of(
+    st.sampled_from(["media_mode", "archive_name", "location", "routed", "10.0.0.0/8", "a.*"]),
+    st.integers(-2, 100),
+    st.booleans(),
+    st.lists(st.sampled_from(["routed", "archive_name", "10.0.0.0/8", "x"]), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["archive_mode", "media_mode"]),
+        st.one_of(st.sampled_from(["always", "routed"]), st.lists(st.just("routed"), max_size=2)),
+        max_size=2,
+    ),
+)
+KEYS = st.sampled_from(["media_mode", "archive_name", "location", "role"])
+COMMON = st.fixed_dictionaries(
+    {},
+    optional={
+        "severity": st.sampled_from(["deny", "warn", "error"]),
+        "message": st.sampled_from(["Set {key}.", ""]),
+        "when": st.dictionaries(
+            KEYS, st.one_of(st.just("routed"), st.lists(st.just("always"), max_size=2))
+        ),
+        "before": st.sampled_from(["media-mode", "nowhere"]),
+    },
+)
+OWN_FIELDS = {
+    "required": st.fixed_dictionaries({"keys": st.lists(KEYS, max_size=2)}),
+    "forbidden": st.fixed_dictionaries({"keys": st.one_of(st.lists(KEYS, max_size=2), KEYS)}),
+    "allowed": st.fixed_dictionaries(
+        {"key": KEYS, "values": st.lists(st.sampled_from(["routed", 1, True, 2.5]), max_size=3)}
+    ),
+    "pattern": st.fixed_dictionaries(
+        {"key": KEYS, "pattern": st.sampled_from(["acme-.*", "(", "x"])}
+    ),
+    "length": st.fixed_dictionaries(
+        {"key": KEYS}, optional={"min": st.integers(-1, 90), "max": st.integers(-1, 90)}
+    ),
+    "network": st.fixed_dictionaries(
+        {"key": KEYS, "networks": st.lists(st.sampled_from(["10.0.0.0/8", "::1/128", "x"]))}
+    ),
+}
+RULE_TABLES = st.sampled_from(sorted(OWN_FIELDS)).flatmap(
+    lambda kind: st.builds(
+        lambda rule_id, own, common: {"id": rule_id, "kind": kind, **own, **common},
+        st.sampled_from(["acme-a", "acme-b", ""]),
+        OWN_FIELDS[kind],
+        COMMON,
+    )
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(RULE_TABLES, max_size=2), st.sampled_from([None, "default", "strict", "x"]))
+def test_the_schema_never_refuses_a_usable_policy(
+    tables: list[dict[str, Any]], base: str | None
+) -> None:
+    """Whatever load_policy accepts, the schema accepts: an editor never underlines a policy
+    the library would use."""
+    data: dict[str, Any] = {"session": tables}
+    if base is not None:
+        data["base"] = base
+    try:
+        otr.load_policy(data)
+    except otr.PolicyError:
+        return
+    assert errors(data) == []
