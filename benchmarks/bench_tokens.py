@@ -255,7 +255,7 @@ def vonage_sdk_maker(app: Vonage) -> Make | None:
     """The official Vonage SDK's client token for the same options, or ``None`` without it."""
     try:
         import vonage  # type: ignore[import-not-found, import-untyped, unused-ignore]
-        from vonage_video import TokenOptions  # type: ignore[import-not-found, unused-ignore]
+        from vonage_video import TokenOptions  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     video = vonage.Vonage(vonage.Auth(application_id=app.application_id, private_key=app.pem)).video

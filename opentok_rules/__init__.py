@@ -30,7 +30,11 @@ if TYPE_CHECKING:
     from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
     from opentok_rules.client import OpenTok, Session, SessionRecord
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
+    from opentok_rules.engine.explain import Step, explain
     from opentok_rules.engine.policies import Policy, find_policy, load_policy
+    from opentok_rules.engine.policy_run import run_policy_tests
+    from opentok_rules.engine.policy_schema import policy_file_schema
+    from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
     from opentok_rules.engine.schema import to_json_schema
     from opentok_rules.engine.token_rules import TokenSpec
     from opentok_rules.tokens import default_token_rules
@@ -46,6 +50,12 @@ _LAZY = {
     "Policy": "engine.policies",
     "find_policy": "engine.policies",
     "load_policy": "engine.policies",
+    "PolicyTest": "engine.policy_tests",
+    "PolicyTestResult": "engine.policy_tests",
+    "run_policy_tests": "engine.policy_run",
+    "policy_file_schema": "engine.policy_schema",
+    "Step": "engine.explain",
+    "explain": "engine.explain",
     "spec_from_dict": "engine.convert",
     "spec_to_dict": "engine.convert",
     "TokenSpec": "engine.token_rules",
@@ -68,6 +78,8 @@ __all__ = [
     "Options",
     "Policy",
     "PolicyError",
+    "PolicyTest",
+    "PolicyTestResult",
     "PreparedSession",
     "RequestError",
     "Role",
@@ -76,6 +88,7 @@ __all__ = [
     "Session",
     "SessionRecord",
     "SessionSpec",
+    "Step",
     "TokenSpec",
     "ValidationError",
     "Violation",
@@ -84,10 +97,13 @@ __all__ = [
     "compiled_source",
     "default_rules",
     "default_token_rules",
+    "explain",
     "find_policy",
     "load_policy",
+    "policy_file_schema",
     "prepare_session",
     "rule",
+    "run_policy_tests",
     "spec_from_dict",
     "spec_to_dict",
     "strict_rules",

@@ -1430,6 +1430,7 @@ def test_rules_json(cli: Callable[..., Outcome], strict: bool) -> None:
             "kind": getattr(r, "kind", "python"),
             "severity": "deny",
             "source": None,
+            "operation": "session",
         }
         for r in registry
     ]

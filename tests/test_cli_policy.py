@@ -162,8 +162,17 @@ def test_rules_show_kind_severity_and_source(project: Path) -> None:
     sub = project / "src" / "acme"
     listed = run("rules", "--json", cwd=sub)
     assert listed.returncode == 0, listed.stderr
-    rules = json.loads(listed.stdout)
+    listed_rules = json.loads(listed.stdout)
     pyproject = str((project / "pyproject.toml").resolve())
+    # A policy's session rules, then its token rules, each marked (issue 29).
+    session_count = len(opentok_rules.default_rules()) + 2
+    rules = listed_rules[:session_count]
+    assert {r["operation"] for r in rules} == {"session"}
+    assert [r["id"] for r in listed_rules[session_count:]] == [
+        *opentok_rules.default_token_rules().ids(),
+        "acme-two-hours",
+    ]
+    assert {r["operation"] for r in listed_rules[session_count:]} == {"token"}
     assert [r["id"] for r in rules] == [
         *opentok_rules.default_rules().ids(),
         "acme-routed-only",
@@ -176,6 +185,7 @@ def test_rules_show_kind_severity_and_source(project: Path) -> None:
             "kind": "allowed",
             "severity": "deny",
             "source": pyproject,
+            "operation": "session",
         },
         {
             "id": "acme-network",
@@ -183,12 +193,14 @@ def test_rules_show_kind_severity_and_source(project: Path) -> None:
             "kind": "network",
             "severity": "warn",
             "source": pyproject,
+            "operation": "session",
         },
     ]
     assert {r["source"] for r in rules[:-2]} == {None}
     text = run("rules", cwd=sub).stdout.splitlines()
-    assert text[-1].split() == [
+    assert text[session_count - 1].split() == [
         "14.",
+        "session",
         "acme-network",
         "network",
         "warn",
@@ -196,6 +208,7 @@ def test_rules_show_kind_severity_and_source(project: Path) -> None:
         "(from",
         pyproject + ")",
     ]
+    assert text[-1].split()[:3] == [f"{len(listed_rules)}.", "token", "acme-two-hours"]
     tokens = json.loads(run("rules", "--tokens", "--json", cwd=sub).stdout)
     assert tokens[-1]["id"] == "acme-two-hours"
     assert tokens[-1]["kind"] == "max_ttl"

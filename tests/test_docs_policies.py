@@ -137,8 +137,8 @@ def run_cli(command: str, cwd: Path) -> tuple[int, list[str]]:
     return result.returncode, (result.stderr + result.stdout).splitlines()
 
 
-def test_the_command_lines_shown_say_what_they_say() -> None:
-    (session,) = code_blocks("console")
+@pytest.mark.parametrize("session", code_blocks("console"), ids=lambda block: block[0])
+def test_the_command_lines_shown_say_what_they_say(session: list[str]) -> None:
     code = 0
     expected: list[str] = []
     commands: list[tuple[str, list[str]]] = []

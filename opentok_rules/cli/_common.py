@@ -10,6 +10,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from opentok_rules.cli._choices import exact_choice
+from opentok_rules.cli._voice import message_names
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.session_rules import default_rules, strict_rules
 from opentok_rules.errors import Violation
@@ -101,23 +103,19 @@ class ParseError(Exception):
 
 
 def add_session_flags(parser: argparse.ArgumentParser) -> None:
-    # The choices a flag's help lists are enforced (a typo such as "rout" must not quietly
-    # mean relayed, as an unknown media mode does to the library's default rules); any case
-    # is read, as for --role and --type.
+    # The choices a flag's help lists are enforced, exactly as written (a typo such as "rout"
+    # or "ROUTED" must not quietly mean something: the library reads both as relayed).
     parser.add_argument(
         "--media-mode",
-        type=str.lower,
-        choices=[mode.value for mode in MediaMode],
+        type=exact_choice([mode.value for mode in MediaMode]),
         metavar=choices(mode.value for mode in MediaMode),
-        help="routed: through the media servers; relayed (default): peer to peer (any case)",
+        help="routed: through the media servers; relayed (default): peer to peer",
     )
     parser.add_argument(
         "--archive-mode",
-        type=str.lower,
-        choices=[mode.value for mode in ArchiveMode],
+        type=exact_choice([mode.value for mode in ArchiveMode]),
         metavar=choices(mode.value for mode in ArchiveMode),
-        help="always: archive automatically (needs routed); manual (default): on request "
-        "(any case)",
+        help="always: archive automatically (needs routed); manual (default): on request",
     )
     parser.add_argument(
         "--location", metavar="IP", help="an IPv4 address, a hint for where to host the session"
@@ -208,7 +206,7 @@ def chosen_policy(args: argparse.Namespace) -> Policy | None:
 
     :raises PolicyError: the policy cannot be used (exit code 1).
     """
-    if args.strict:
+    if getattr(args, "strict", False):
         # As for `schema`: --strict means the library's strict rules, not a policy's.
         if args.policy is not None:
             raise UsageError(
@@ -317,7 +315,8 @@ def report_violations(violations: Sequence[Violation], args: argparse.Namespace)
 def shown_violation(violation: Violation, args: argparse.Namespace) -> dict[str, Any]:
     field = violation.field
     flag = args.names.get(field, field) if field is not None else None
-    message = typed(violation.message, args.names)
+    names = message_names(violation, args)
+    message = violation.message if names is None else typed(violation.message, names)
     expire_in = getattr(args, "expire_in", None)
     if field == "expire_time" and expire_in is not None:
         # The rule speaks of an absolute time; the user gave a number of seconds.

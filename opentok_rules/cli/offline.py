@@ -18,6 +18,7 @@ from opentok_rules.cli._common import (
     report_warnings,
     session_options,
 )
+from opentok_rules.cli._voice import remember_rules
 from opentok_rules.errors import ValidationError
 
 
@@ -39,6 +40,11 @@ def add_check(commands: Any) -> None:
     )
     add_session_flags(check)
     add_policy_flags(check)
+    check.add_argument(
+        "--explain",
+        action="store_true",
+        help="print what each rule did, in order, instead of the spec (the exit code is check's)",
+    )
     add_json_flag(check, "print violations as a JSON list on stdout (exit code 2)")
     check.set_defaults(handler=_check)
 
@@ -59,7 +65,8 @@ def add_rules(commands: Any) -> None:
     add_policy_flags(rules)
     add_json_flag(
         rules,
-        'print a JSON list of {"id", "description", "kind", "severity", "source"} objects',
+        'print a JSON list of {"id", "description", "kind", "severity", "source", '
+        '"operation"} objects',
     )
     rules.set_defaults(handler=_rules)
 
@@ -72,14 +79,20 @@ def _check(args: argparse.Namespace) -> int:
     registry = policy.rules if policy is not None else chosen_registry(args)
     flags = session_options(args)
     options: dict[str, Any] = {}
+    remember_rules(args, [registry])
     if args.options_file is not None:
         options = read_options_file(args.options_file)
-        # A message about an option read from the file names it as the file does, not as
-        # the flag that was not given.
+        # With a file, messages name options as the file does: keys, not flags; a flag given
+        # as well keeps its name in messages about it alone (args.flagged).
         for name in (*OPTION_FLAGS, "e2ee"):
-            if name in options and name not in flags:
+            if name not in flags:
                 args.names.pop(name, None)
+        args.flagged = frozenset(flags)
     options.update(flags)
+    if args.explain:
+        from opentok_rules.cli.explain import print_explanation
+
+        return print_explanation(options, registry, args)
     try:
         prepared = prepare_session(options, rules=registry)
     except ValidationError:
@@ -104,12 +117,18 @@ def _rules(args: argparse.Namespace) -> int:
     from opentok_rules.engine.introspect import describe
 
     policy = chosen_policy(args)
+    listed: list[tuple[str, Any]]
     if args.tokens:
         from opentok_rules.engine.token_rules import default_token_rules
 
         registry = policy.token_rules if policy is not None else default_token_rules()
+        listed = [("token", info) for info in describe(registry)]
     else:
         registry = policy.rules if policy is not None else chosen_registry(args)
+        listed = [("session", info) for info in describe(registry)]
+        if policy is not None:
+            # A policy is session and token rules: both are listed, each marked.
+            listed += [("token", info) for info in describe(policy.token_rules)]
     if args.source:
         if args.tokens:
             raise UsageError(
@@ -119,7 +138,6 @@ def _rules(args: argparse.Namespace) -> int:
 
         print(compiled_source(registry), end="")
         return 0
-    listed = describe(registry)
     if args.json:
         print_json(
             [
@@ -129,17 +147,20 @@ def _rules(args: argparse.Namespace) -> int:
                     "kind": info.kind,
                     "severity": info.severity,
                     "source": info.source,
+                    "operation": operation,
                 }
-                for info in listed
+                for operation, info in listed
             ]
         )
         return 0
-    width = max((len(info.id) for info in listed), default=0)
-    kinds = max((len(info.kind) for info in listed), default=0)
-    for number, info in enumerate(listed, start=1):
+    marked = len({operation for operation, _ in listed}) > 1
+    width = max((len(info.id) for _, info in listed), default=0)
+    kinds = max((len(info.kind) for _, info in listed), default=0)
+    for number, (operation, info) in enumerate(listed, start=1):
         source = f"  (from {info.source})" if info.source is not None else ""
+        mark = f"{operation:<7}  " if marked else ""
         print(
-            f"{number:2d}. {info.id:<{width}}  {info.kind:<{kinds}}  {info.severity:<4}  "
+            f"{number:2d}. {mark}{info.id:<{width}}  {info.kind:<{kinds}}  {info.severity:<4}  "
             f"{info.description}{source}"
         )
     return 0

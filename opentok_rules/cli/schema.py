@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from opentok_rules.cli._common import add_policy_flags, policy_registry, print_json
+from opentok_rules.cli._common import UsageError, add_policy_flags, policy_registry, print_json
 
 
 def add_schema(commands: Any) -> None:
@@ -26,11 +26,27 @@ def add_schema(commands: Any) -> None:
     schema.add_argument(
         "--strict", action="store_true", help="the library's strict rules, not a policy's"
     )
+    schema.add_argument(
+        "--policy-file",
+        action="store_true",
+        help="the schema of the policy file format itself instead, for an editor (Taplo)",
+    )
     schema.set_defaults(handler=_schema)
 
 
 def _schema(args: argparse.Namespace) -> int:
     from opentok_rules.engine.schema import UNEXPRESSED_REASONS, to_json_schema
+
+    if args.policy_file:
+        if args.strict or args.policy is not None or args.no_policy:
+            raise UsageError(
+                "--policy-file prints the format of every policy file; it takes no rules "
+                "(--policy, --no-policy, --strict)"
+            )
+        from opentok_rules.engine.policy_schema import policy_file_schema
+
+        print_json(policy_file_schema())
+        return 0
 
     schema = to_json_schema(policy_registry(args))  # a PolicyError: main says it, exit code 1
     print_json(schema)

@@ -13,8 +13,10 @@ if TYPE_CHECKING:
 from opentok_rules.cli._common import (
     MAX_EXPIRE_IN,
     add_json_flag,
+    add_policy_flags,
     add_session_flags,
     choices,
+    chosen_policy,
     chosen_registry,
     positive_seconds,
     print_json,
@@ -28,11 +30,14 @@ from opentok_rules.cli._credentials import (
     own_key_warning,
     read_credentials,
 )
+from opentok_rules.cli._voice import remember_rules
 
 
 def add_create(commands: Any) -> None:
     create = commands.add_parser("create", help="create a session on the service")
     add_session_flags(create)
+    # The same rules as check: --policy FILE, else the nearest policy file, else the library's.
+    add_policy_flags(create)
     add_credential_flags(
         create,
         url_help="the service's URL; default $OPENTOK_API_URL or $VONAGE_VIDEO_API_URL, by backend",
@@ -81,6 +86,7 @@ def add_token(commands: Any) -> None:
         metavar="{JWT,T1}",
         help="the token format (any case): JWT (default), or T1, OpenTok's legacy one",
     )
+    add_policy_flags(token)
     add_credential_flags(
         token,
         url_help="accepted as for create, and unused: tokens are signed locally, nothing is sent",
@@ -92,12 +98,15 @@ def add_token(commands: Any) -> None:
 def _create(args: argparse.Namespace) -> int:
     from opentok_rules.engine.convert import spec_to_dict
 
+    policy = chosen_policy(args)  # before credentials: a policy that cannot be used is said
+    rules = policy.rules if policy is not None else chosen_registry(args)
+    remember_rules(args, [rules])
     credentials = read_credentials(args)
     api_url = chosen_api_url(args, credentials)
     settings = {"timeout": args.timeout, "deadline": args.deadline, "api_url": api_url}
     with (
         own_key_warning(),
-        make_client(credentials, rules=chosen_registry(args), **settings) as client,
+        make_client(credentials, rules=rules, **settings) as client,
     ):
         session = client.create_session(session_options(args))
     if not args.json:
@@ -122,9 +131,16 @@ def _token(args: argparse.Namespace) -> int:
     # One reading of the clock for both the issue time and --expire-in, so the token lives
     # exactly as long as asked, however long the imports in between take.
     now = time.time()
+    policy = chosen_policy(args)
+    token_rules = policy.token_rules if policy is not None else None
+    if token_rules is not None:
+        remember_rules(args, [token_rules])
     credentials = read_credentials(args)
     # No api_url: a token is signed here and sent nowhere, so --api-url is not even parsed.
-    with own_key_warning(), make_client(credentials, clock=lambda: now) as client:
+    with (
+        own_key_warning(),
+        make_client(credentials, clock=lambda: now, token_rules=token_rules) as client,
+    ):
         token = client.generate_token(args.session_id, **_token_options(args, now))
     if args.json:
         print_json({"token": token, "session_id": args.session_id})

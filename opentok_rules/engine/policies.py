@@ -26,6 +26,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, MaxTTL
+from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
 from opentok_rules.engine.registry import Rule, RuleRegistry
 from opentok_rules.engine.session_rules import default_rules, strict_rules
 from opentok_rules.engine.token_rules import default_token_rules
@@ -55,7 +56,7 @@ _BASES: Mapping[str, Callable[[], RuleRegistry]] = {
     "default": default_rules,
     "strict": strict_rules,
 }
-_TOP_KEYS = ("base", "disable", "extend", "session", "token")
+_TOP_KEYS = ("base", "disable", "extend", "session", "token", "test")
 #: Fields of a rule's table that the loader reads itself; the rest are the kind's.
 _PLACEMENT = ("before", "after")
 _SECTIONS = {"session": "session", "token": "token"}
@@ -73,6 +74,9 @@ class Policy:
     rules: RuleRegistry
     token_rules: RuleRegistry
     source: Path | None = None
+    #: The policy's own ``[[test]]`` tables (not those of the files it extends), in order;
+    #: run them with :func:`~opentok_rules.run_policy_tests`.
+    tests: tuple[PolicyTest, ...] = ()
 
 
 def load_policy(source: str | os.PathLike[str] | Mapping[str, Any]) -> Policy:
@@ -172,6 +176,7 @@ class _Layer:
     disable: tuple[str, ...]
     session: tuple[_Entry, ...]
     token: tuple[_Entry, ...]
+    tests: tuple[PolicyTest, ...] = ()
 
 
 class _Loader:
@@ -210,7 +215,9 @@ class _Loader:
             for section, registry in (("session", rules), ("token", token_rules)):
                 for entry in getattr(layer, section):
                     _place(entry, registry, rules, token_rules, seen)
-        return Policy(rules, token_rules, path)
+        policy = Policy(rules, token_rules, path, tests=layers[0].tests)
+        check_test_ids(policy, policy.tests)
+        return policy
 
     def _chain(self, data: Mapping[str, Any], path: Path | None) -> list[_Layer]:
         """This policy and the ones it extends, this one first; cycles refused."""
@@ -255,6 +262,7 @@ class _Loader:
             tuple(disable),
             self._entries(data, "session", where),
             self._entries(data, "token", where),
+            parse_tests(data.get("test"), where.file),
         )
 
     def _entries(self, data: Mapping[str, Any], section: str, where: _Where) -> tuple[_Entry, ...]:
