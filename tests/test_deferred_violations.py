@@ -199,3 +199,20 @@ def test_a_lone_surrogate_in_a_name_reads_as_before() -> None:
         "archive_name holds a lone surrogate (such as '\\ud800'), which cannot be sent as "
         "UTF-8; pass real text",
     )
+
+
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.integers(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(),
+        st.booleans(),
+        st.none(),
+    )
+)
+def test_a_refused_plain_value_is_shown_as_reprlib_shows_it(value: object) -> None:
+    # short_repr's shortcut for plain values (the usual refused ones) changes no message.
+    from opentok_rules._messages import _REPR, short_repr
+
+    assert short_repr(value) == _REPR.repr(value)
