@@ -216,3 +216,29 @@ def test_a_refused_plain_value_is_shown_as_reprlib_shows_it(value: object) -> No
     from opentok_rules._messages import _REPR, short_repr
 
     assert short_repr(value) == _REPR.repr(value)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["media_mod", "archive_name", "e2ee", "location", "colour", "media_mode"]),
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=90)),
+        max_size=4,
+    ),
+    st.sampled_from([otr.default_rules, otr.strict_rules]),
+)
+def test_the_compiled_pass_refuses_with_the_loops_violations_and_text(
+    options: dict[str, Any], make: Callable[[], otr.RuleRegistry]
+) -> None:
+    from opentok_rules.engine import pipeline
+
+    def refusal(prepare: Callable[[dict[str, Any]], object]) -> tuple[Any, ...] | None:
+        try:
+            prepare(dict(options))
+        except ValidationError as err:
+            # The violations first (messages made by comparing), then the text.
+            return err.violations, str(err), repr(err), err.args
+        return None
+
+    registry = make()
+    looped = refusal(lambda o: pipeline._interpreted(o, registry))
+    assert refusal(lambda o: otr.prepare_session(o, rules=registry)) == looped
