@@ -127,7 +127,7 @@ class Violation:
 
         For a rule that refuses often: most refusals are counted, retried or logged by rule id
         and field, and nobody reads their messages; the text (a repr of the value, a spelling
-        hint) then costs nothing. It is made once, on first read of :attr:`message` (or of
+        hint) then costs nothing. It is made once, on first read of ``message`` (or of
         ``str``, ``repr``, ``==``, ``hash``), bounded like any message, and kept; ``args`` are
         held until then, so pass values that will not change. A template that cannot be filled
         or a callable that raises gives a message saying so instead of raising where the
