@@ -149,7 +149,7 @@ def ours_signer(options: dict[str, Any]) -> str:
 
 
 def ours_function(options: dict[str, Any]) -> str:
-    # The module function: a new signer (PyJWT's key check included) on every call.
+    # The module function: the signer of this key and secret, made on the first call and kept.
     return generate_token(API_KEY, SECRET, SESSION_ID, **options)
 
 

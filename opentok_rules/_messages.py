@@ -24,8 +24,21 @@ _REPR.maxstring = _REPR.maxother = 40
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
 
 
+#: Exact types whose builtin repr is what reprlib gives when it is at most 40 characters long
+#: (reprlib cuts only longer ones), as are a str and an int of at most 64 bits: refused values
+#: are mostly these, and reprlib's dispatch by type name costs more than the repr itself.
+_PLAIN_REPR = frozenset({bool, type(None), float})
+
+
 def short_repr(value: object) -> str:
     """A repr of at most about 40 characters; never raises."""
+    kind = value.__class__
+    if (kind is str and len(value) <= _REPR.maxstring) or (  # type: ignore[arg-type]
+        kind in _PLAIN_REPR or (kind is int and -(2**64) < value < 2**64)  # type: ignore[operator]
+    ):
+        text = repr(value)
+        if len(text) <= _REPR.maxstring:
+            return text
     try:
         return _REPR.repr(value)
     except Exception:  # a user's __repr__ may raise anything; the message must not

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 
@@ -98,15 +99,125 @@ class Violation:
             message = _message(message)
         if type(severity) is not str or severity not in SEVERITIES:
             _severity(self, None, severity)
-        _set = object.__setattr__  # a frozen class: as attrs' own __init__ sets its slots
-        _set(self, "rule", rule)
-        _set(self, "field", field)
-        _set(self, "message", message)
-        _set(self, "severity", severity)
+        # The slots' own setters (a frozen class: as attrs' own __init__ sets its slots).
+        _set_rule(self, rule)
+        _set_field(self, field)
+        _set_message(self, message)
+        _set_severity(self, severity)
+
+    @classmethod
+    def deferred(
+        cls,
+        rule: str,
+        field: str | None,
+        message: str | Callable[..., str],
+        /,
+        *args: object,
+        severity: str = "deny",
+    ) -> Violation:
+        """A violation whose message is made when it is first read, not now.
+
+        The same violation as ``Violation(rule, field, text, severity)`` in every way (fields,
+        equality, hash, repr, pickling, ``attrs.evolve``), where ``text`` is:
+
+        * ``message.format(*shown_args)`` when ``message`` is a ``str`` template, each of
+          ``args`` shown as the library shows a caller's value, a bounded repr and its type
+          (``'yes' (str)``): ``Violation.deferred("acme", "e2ee", "got {}", value)``;
+        * ``message(*args)`` when it is a callable returning the text.
+
+        For a rule that refuses often: most refusals are counted, retried or logged by rule id
+        and field, and nobody reads their messages; the text (a repr of the value, a spelling
+        hint) then costs nothing. It is made once, on first read of ``message`` (or of
+        ``str``, ``repr``, ``==``, ``hash``), bounded like any message, and kept; ``args`` are
+        held until then, so pass values that will not change. A template that cannot be filled
+        or a callable that raises gives a message saying so instead of raising where the
+        message is read (a log line, a traceback).
+        """
+        if type(rule) is not str or len(rule) > MAX_NAME:
+            rule = _rule_id(rule)
+        if field is not None and (type(field) is not str or len(field) > MAX_NAME):
+            field = _field(field)
+        if type(severity) is not str or severity not in SEVERITIES:
+            _severity(None, None, severity)
+        if message.__class__ is not str and not callable(message):
+            raise TypeError(
+                "Violation.deferred takes a message template (str) or a callable making the "
+                f"message; got {_type(message)}"
+            )
+        made = _new(cls)
+        _set_rule(made, rule)
+        _set_field(made, field)
+        _set_message(made, _Deferred(message, args))
+        _set_severity(made, severity)
+        return made
 
     def __str__(self) -> str:
         where = f" ({self.field})" if self.field is not None else ""
         return f"[{self.rule}]{where} {self.message}"
+
+
+class _Deferred:
+    """A message not made yet: what :meth:`Violation.deferred` keeps in the message slot."""
+
+    __slots__ = ("args", "make")
+
+    def __init__(self, make: str | Callable[..., str], args: tuple[object, ...]) -> None:
+        self.make = make
+        self.args = args
+
+    def text(self) -> str:
+        make = self.make
+        try:
+            if isinstance(make, str):
+                text: object = make.format(*[shown(arg) for arg in self.args])
+            else:
+                text = make(*self.args)
+        except Exception as exc:  # a log line or a traceback must not fail on a message
+            what = "template" if isinstance(make, str) else "function"
+            return f"(the message could not be made: its {what} raised {type(exc).__name__})"
+        if not isinstance(text, str):
+            return f"(the message could not be made: its function returned {_type(text)})"
+        return _message(text)
+
+
+# The slots of Violation, set as its own __init__ sets them (a frozen class).
+_new = object.__new__
+_SLOTS: dict[str, Any] = dict(Violation.__dict__)
+_set_rule = _SLOTS["rule"].__set__
+_set_field = _SLOTS["field"].__set__
+_set_severity = _SLOTS["severity"].__set__
+_get_message = _SLOTS["message"].__get__
+_set_message = _SLOTS["message"].__set__
+
+
+class _Message:
+    """``Violation.message``: the slot's text, made on first read for a deferred violation.
+
+    Every reader (attrs' ``__eq__``, ``__hash__``, ``__repr__`` and pickling, ``str``,
+    ``attrs.evolve``, cattrs) reads the field through here, so none of them sees the
+    difference between a deferred violation and one made with its text.
+    """
+
+    __slots__ = ()
+
+    def __get__(self, instance: Violation | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = _get_message(instance, owner)
+        if value.__class__ is _Deferred:
+            value = value.text()
+            _set_message(instance, value)  # made once; the arguments let go
+        return value
+
+    def __set__(self, instance: Violation, value: str) -> None:
+        _set_message(instance, value)
+
+    def __delete__(self, instance: Violation) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+
+# After the class is made: attrs' slotted class holds a plain slot for every field.
+setattr(Violation, "message", _Message())  # noqa: B010 - mypy keeps the field's type, str
 
 
 class OpenTokError(Exception):
@@ -114,21 +225,54 @@ class OpenTokError(Exception):
 
 
 class ValidationError(OpenTokError, ValueError):
-    """Options broke one or more rules; ``violations`` lists every one, in registry order."""
+    """Options broke one or more rules; ``violations`` lists every one, in registry order.
+
+    Its text (``str(err)``, ``err.args``, ``repr(err)``) lists the violations; it is made when
+    first read, not when the error is raised: a refusal that is caught and counted, or
+    inspected through ``violations``, never pays for it.
+    """
+
+    #: The text, once made (see __str__).
+    _text: str
 
     def __init__(self, violations: Iterable[Violation]) -> None:
         self.violations: tuple[Violation, ...] = tuple(violations)
-        count = len(self.violations)
-        head = "1 rule was broken" if count == 1 else f"{count} rules were broken"
-        # Bounded whatever the count: each violation's texts are bounded, and only the first
-        # SHOWN_VIOLATIONS are listed (all of them stay in .violations).
-        lines = "".join(f"\n  {v}" for v in self.violations[:SHOWN_VIOLATIONS])
-        if count > SHOWN_VIOLATIONS:
-            lines += f"\n  ... and {count - SHOWN_VIOLATIONS} more (see .violations)"
-        super().__init__(f"{head}:{lines}")
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """``(str(self),)``, as an exception made with its message has (unless set)."""
+        given: tuple[Any, ...] | None = self.__dict__.get("_args")
+        return (self.__str__(),) if given is None else given
+
+    @args.setter
+    def args(self, value: Iterable[Any]) -> None:
+        self.__dict__["_args"] = tuple(value)
+
+    def __str__(self) -> str:
+        try:
+            return self._text
+        except AttributeError:
+            text: str = _listing(self.violations)
+            self._text = text
+            return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.__str__()!r})"
 
     def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Violation, ...]]]:
         return (type(self), (self.violations,))
+
+
+def _listing(violations: tuple[Violation, ...]) -> str:
+    """A ValidationError's text: how many rules were broken, and each of them on a line."""
+    count = len(violations)
+    head = "1 rule was broken" if count == 1 else f"{count} rules were broken"
+    # Bounded whatever the count: each violation's texts are bounded, and only the first
+    # SHOWN_VIOLATIONS are listed (all of them stay in .violations).
+    lines = "".join(f"\n  {v}" for v in violations[:SHOWN_VIOLATIONS])
+    if count > SHOWN_VIOLATIONS:
+        lines += f"\n  ... and {count - SHOWN_VIOLATIONS} more (see .violations)"
+    return f"{head}:{lines}"
 
 
 class PolicyError(OpenTokError, ValueError):

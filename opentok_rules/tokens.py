@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import secrets
+import threading
 import time
 import urllib.parse
 import uuid
@@ -417,12 +418,53 @@ def generate_token(
     normalize them together with the context keys (see :mod:`~opentok_rules.engine.token_rules`);
     every violation is raised at once in one :class:`~opentok_rules.ValidationError`. The first
     three arguments are positional-only, so ``api_key=...`` or ``session_id=...`` given as an
-    option is refused, not applied. To make many tokens, keep an :class:`OpenTokSigner` and
-    call :func:`issue_token`: the key is then checked once, not on every call.
+    option is refused, not applied.
+
+    The signer of an api key and secret (the key checked, worked into the HMAC states) is
+    made on the first call and reused by the next ones with the same two (see
+    ``SIGNERS_KEPT``, 16); an :class:`OpenTokSigner` of your own, with :func:`issue_token`,
+    does the same without the lookup.
     """
     return issue_token(
-        OpenTokSigner(api_key, api_secret), session_id, rules=rules, clock=clock, **options
+        _signer_for(api_key, api_secret), session_id, rules=rules, clock=clock, **options
     )
+
+
+#: How many signers :func:`generate_token` keeps, one per api key and secret; the oldest made
+#: is let go when another is needed. A process usually signs for one or two projects.
+SIGNERS_KEPT = 16
+# By api key and a keyed digest of the secret (never the secret itself): each signer holds
+# its secret only as HMAC states, as any signer does. The digest's key is this process's own,
+# so the dict's keys tell nothing about a secret outside it.
+_SIGNERS: dict[tuple[str, bytes], OpenTokSigner] = {}
+_SIGNERS_LOCK = threading.Lock()
+_DIGEST_KEY = secrets.token_bytes(32)
+_blake2b = hashlib.blake2b
+
+
+def _signer_for(api_key: str, api_secret: str | Secret[str]) -> OpenTokSigner:
+    """The kept signer of ``api_key`` and ``api_secret``, made (and kept) if there is none.
+
+    Only a plain ``str`` key and secret (or a :class:`Secret` of one) are kept: anything else
+    is made afresh, so that :class:`OpenTokSigner` says what is wrong with it, every time.
+    """
+    secret = api_secret.reveal() if isinstance(api_secret, Secret) else api_secret
+    if api_key.__class__ is not str or secret.__class__ is not str or not secret:
+        return OpenTokSigner(api_key, api_secret)
+    try:
+        encoded = secret.encode("utf-8")
+    except UnicodeEncodeError:
+        return OpenTokSigner(api_key, api_secret)  # refused, with the reason
+    key = (api_key, _blake2b(encoded, digest_size=32, key=_DIGEST_KEY).digest())
+    signer = _SIGNERS.get(key)
+    if signer is None:
+        signer = OpenTokSigner(api_key, api_secret)  # a secret it refuses is not kept
+        with _SIGNERS_LOCK:
+            if key not in _SIGNERS:
+                while len(_SIGNERS) >= SIGNERS_KEPT:
+                    del _SIGNERS[next(iter(_SIGNERS))]  # the oldest made
+                _SIGNERS[key] = signer
+    return signer
 
 
 def generate_vonage_token(

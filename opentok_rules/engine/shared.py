@@ -50,14 +50,23 @@ def unknown_option(
     as its short repr, never ``None``, which means a combination of options), and the message
     suggests the closest valid name. ``reasons`` explains names that are refused on purpose.
     """
+    # The messages are made when read (Violation.deferred): the spelling hint searches every
+    # valid name, and a refusal is often only counted.
     if not isinstance(key, str):
-        return Violation(rule_id, short_repr(key), f"option names are strings; got {shown(key)}")
+        return Violation.deferred(rule_id, short_repr(key), "option names are strings; got {}", key)
     name = plain_str(key)[:NAME_CUT]
     reason = reasons.get(name)
     if reason is not None:
-        return Violation(rule_id, name, f"{name!r} cannot be passed as a {what} option: {reason}")
-    hint = closest_hint(name, valid)
-    return Violation(rule_id, name, f"{name!r} is not a {what} option; {hint}")
+        return Violation.deferred(rule_id, name, _refused_name, name, what, reason)
+    return Violation.deferred(rule_id, name, _unknown_name, name, what, valid)
+
+
+def _refused_name(name: str, what: str, reason: str) -> str:
+    return f"{name!r} cannot be passed as a {what} option: {reason}"
+
+
+def _unknown_name(name: str, what: str, valid: Sequence[str]) -> str:
+    return f"{name!r} is not a {what} option; {closest_hint(name, valid)}"
 
 
 @attrs.frozen
@@ -92,7 +101,7 @@ class TextLengthRule:
         ):
             return ()
         if not isinstance(value, str):
-            return (Violation(self.id, key, f"{self.label} must be a str; got {shown(value)}"),)
+            return (Violation.deferred(self.id, key, _not_text, self.label, value),)
         if type(value) is not str:
             # Measure the characters that will be sent, not what a subclass's __len__ says.
             value = options[key] = plain_str(value)
@@ -100,15 +109,25 @@ class TextLengthRule:
             options[key] = None
             return ()
         if len(value) > self.most:
-            message = f"{key} is {len(value)} characters long; {self.too_long}"
-        elif not utf8_encodable(value):
-            message = (
-                f"{key} holds a lone surrogate (such as '\\ud800'), which cannot be sent as "
-                "UTF-8; pass real text"
-            )
-        else:
-            return ()
-        return (Violation(self.id, key, message),)
+            return (Violation.deferred(self.id, key, _too_long, key, len(value), self.too_long),)
+        if not utf8_encodable(value):
+            return (Violation.deferred(self.id, key, _lone_surrogate, key),)
+        return ()
+
+
+def _not_text(label: str, value: object) -> str:
+    return f"{label} must be a str; got {shown(value)}"
+
+
+def _too_long(key: str, length: int, too_long: str) -> str:
+    return f"{key} is {length} characters long; {too_long}"
+
+
+def _lone_surrogate(key: str) -> str:
+    return (
+        f"{key} holds a lone surrogate (such as '\\ud800'), which cannot be sent as UTF-8; "
+        "pass real text"
+    )
 
 
 def spec_after_rules(
@@ -161,7 +180,11 @@ def by_severity(
     violations: Sequence[Violation],
 ) -> tuple[tuple[Violation, ...], Sequence[Violation]]:
     """The warnings and the refusals among ``violations``, each in registry order."""
-    warnings = tuple(each for each in violations if each.severity == "warn")
-    if not warnings:
+    # A plain loop first: the usual case (refusals only) then builds nothing.
+    for each in violations:
+        if each.severity == "warn":
+            break
+    else:
         return NO_WARNINGS, violations
+    warnings = tuple(each for each in violations if each.severity == "warn")
     return warnings, [each for each in violations if each.severity != "warn"]
