@@ -156,6 +156,13 @@ function showValue(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+// A token's claims are named by whoever made it: "constructor", "toString" or "__proto__"
+// must read as the claim's own entry (or nothing), never as something every object inherits.
+function ownEntry(object, name) {
+  return object !== null && typeof object === "object" && Object.prototype.hasOwnProperty.call(object, name)
+    ? object[name] : undefined;
+}
+
 async function submitToken(event) {
   event.preventDefault();
   const result = document.getElementById("token-result");
@@ -176,9 +183,10 @@ async function submitToken(event) {
         : el("span", {class: "verdict ok", text: "Not expired"});
     const facts = el("dl", {class: "facts"});
     for (const [name, value] of Object.entries(data.claims)) {
-      const date = data.dates[name];
+      const date = ownEntry(data.dates, name);
+      const shownDate = typeof date === "string" ? "  (" + date.replace("T", " ").replace("Z", " UTC") + ")" : "";
       facts.append(el("dt", {}, el("code", {text: name})),
-                   el("dd", {"data-claim": name, text: showValue(value) + (date ? "  (" + date.replace("T", " ").replace("Z", " UTC") + ")" : "")}));
+                   el("dd", {"data-claim": name, text: showValue(value) + shownDate}));
     }
     const parts = [el("p", {}, el("span", {class: "badge", text: data.format}), " ", verdict, " ", expired),
                    el("h3", {text: "Claims"}), facts];
