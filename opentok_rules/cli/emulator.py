@@ -66,18 +66,25 @@ def _emulator(args: argparse.Namespace) -> int:
     except OpenTokError as exc:
         # A policy that cannot be used: exit 1 with its message, as `check --policy` does.
         return print_error(str(exc), 1)
+    # Handlers first: a signal while the CA folder is being made unwinds too.
+    with _signals_unwind():
+        return _serve(args, policy)
+
+
+def _serve(args: argparse.Namespace, policy: object) -> int:
     emulator = _started_emulator(args.port, args.vonage, policy=policy, tls=args.tls)
-    with emulator, _sigterm_unwinds(), _settings_printed(emulator, args.vonage):
+    with emulator, _settings_printed(emulator, args.vonage):
         if emulator.ca_file is not None:
             # Both names: SSL_CERT_FILE for Python's ssl and urllib3, REQUESTS_CA_BUNDLE for
             # requests (the official SDKs).
             print(f"SSL_CERT_FILE={emulator.ca_file}")
             print(f"REQUESTS_CA_BUNDLE={emulator.ca_file}")
-        print(
-            f"Serving until interrupted (Ctrl-C); the console is at {emulator.console_url}",
-            flush=True,
-        )
         try:
+            # Within the try: Ctrl-C right after this line is a stop like any other (exit 0).
+            print(
+                f"Serving until interrupted (Ctrl-C); the console is at {emulator.console_url}",
+                flush=True,
+            )
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
@@ -85,21 +92,30 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+# Signals that end the command by default without unwinding: SIGTERM (kill) and SIGHUP (the
+# terminal was closed). SIGINT (Ctrl-C) unwinds already, as KeyboardInterrupt.
+_UNWINDING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextlib.contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """SIGTERM (kill) unwinds like Ctrl-C, so the private key file is removed and the port
-    closed however the emulator is stopped; exit code 143 as for a process killed by it."""
+def _signals_unwind() -> Iterator[None]:
+    """SIGTERM (kill) and SIGHUP (a closed terminal) unwind like Ctrl-C, so the private key
+    file and the CA folder are removed and the port closed however the emulator is stopped;
+    the exit code is 128 + the signal's number, as for a process killed by it."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers (main() called from a thread, say)
         return
-    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    previous = {number: signal.signal(number, _exit_on_signal) for number in _UNWINDING_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
+def _exit_on_signal(signum: int, frame: object) -> NoReturn:
     raise SystemExit(128 + signum)
 
 
