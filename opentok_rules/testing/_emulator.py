@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import io
 import json
 import logging
 import math
 import os
 import secrets
+import selectors
 import socket
 import socketserver
 import ssl
@@ -15,10 +18,10 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.message import Message
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -63,12 +66,18 @@ CREATE_SESSION_PATH = "/session/create"
 MAX_BODY_BYTES = 1024 * 1024
 # The service's secrets are 40 hex digits; PyJWT warns about HMAC keys below 32 bytes.
 _MIN_SECRET_BYTES = 32
-#: How many connections are served at once; more wait in the listen backlog.
+#: How many requests are answered at once (worker threads); idle connections hold none.
 DEFAULT_MAX_THREADS = 64
 #: Seconds a connection has to deliver a whole request (or stay idle between requests).
 DEFAULT_REQUEST_TIMEOUT = 5.0
-# How often a server waiting for a free thread checks for overdue connections and stop().
+# How often the server's waiting loop checks for overdue connections.
 _POLL_SECONDS = 0.05
+# At most this many connections are open at once, idle ones included (each costs a file
+# descriptor, not a thread); further clients wait in the listen backlog until one ends.
+_MAX_OPEN_CONNECTIONS = 512
+# What the waiting loop's selector holds besides connections.
+_LISTENER = "listener"
+_WAKE = "wake"
 _REDACTED_HEADERS = frozenset({"x-opentok-auth", "authorization", "proxy-authorization"})
 # English names whatever the process locale, as the service writes them.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -189,16 +198,80 @@ class _State:
             self.requests.append(request)
 
 
-class _Server(ThreadingHTTPServer):
-    """A threading HTTP server that takes bursts and cannot be starved by slow clients.
+class _Workers:
+    """At most ``limit`` threads answering connections that have a request ready.
 
-    At most ``max_threads`` connections are served at once; the rest wait in the listen
-    backlog. Each connection must deliver a whole request within ``request_timeout`` seconds
-    of being ready for it (idle keep-alive connections and clients that send nothing or drip
-    bytes included), or it is cut, so slow clients can hold a thread for a few seconds at most.
+    Threads start as they are needed and wait for more work once started, so a burst costs a
+    thread start per thread, not per request. Connections beyond what the threads can take
+    wait here, in order.
     """
 
-    daemon_threads = True
+    def __init__(self, limit: int, serve: Callable[[socket.socket, Any], None]) -> None:
+        self._limit = limit
+        self._serve = serve
+        self._ready: collections.deque[tuple[socket.socket, Any]] = collections.deque()
+        self._changed = threading.Condition(threading.Lock())
+        self._threads = 0
+        self._waiting = 0
+        self._stopping = False
+
+    def submit(self, connection: socket.socket, address: Any) -> None:
+        """Have ``connection`` answered by the next free thread (a new one if none is free)."""
+        with self._changed:
+            self._ready.append((connection, address))
+            if self._waiting >= len(self._ready):
+                self._changed.notify()
+                return
+            if self._threads >= self._limit:
+                return  # every thread is busy: the first to finish takes it
+            self._threads += 1
+            number = self._threads
+        thread = threading.Thread(target=self._work, name=f"opentok-emulator-worker-{number}")
+        thread.daemon = True
+        try:
+            thread.start()
+        except RuntimeError:
+            # The system has no thread to give: the threads there are take the work in turn.
+            with self._changed:
+                self._threads -= 1
+            logger.warning("the emulator could not start a thread", exc_info=True)
+
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                while not self._ready and not self._stopping:
+                    self._waiting += 1
+                    self._changed.wait()
+                    self._waiting -= 1
+                if self._stopping:
+                    self._threads -= 1
+                    return
+                connection, address = self._ready.popleft()
+            self._serve(connection, address)
+
+    def stop(self) -> list[tuple[socket.socket, Any]]:
+        """Let the threads end once their current request is answered; the connections that
+        were still waiting for one are returned, for the caller to close."""
+        with self._changed:
+            self._stopping = True
+            waiting = list(self._ready)
+            self._ready.clear()
+            self._changed.notify_all()
+        return waiting
+
+
+class _Server(HTTPServer):
+    """An HTTP server that takes bursts and cannot be starved by slow or idle clients.
+
+    One thread (:meth:`serve_forever`) accepts connections and waits, with ``selectors``, for
+    any of them to have a request; only then does a worker thread (at most ``max_threads``)
+    take the connection, answer what it has sent, and hand it back. So an idle keep-alive
+    connection holds no thread, however many there are. Each connection must deliver a whole
+    request within ``request_timeout`` seconds of being ready for it (after it was accepted,
+    after its last answer, or once a worker has taken it), or it is cut: clients that send
+    nothing, idle too long between requests or drip bytes cost a few seconds at most.
+    """
+
     # socketserver's default backlog of 5 makes the kernel reset clients of a burst (4 to 15 of
     # 200 seen); the kernel caps this at net.core.somaxconn.
     request_queue_size = 1024
@@ -215,13 +288,25 @@ class _Server(ThreadingHTTPServer):
         self.state = state
         self.request_timeout = request_timeout
         self.tls = tls
-        self._slots = threading.BoundedSemaphore(max_threads)
         self._stopping = threading.Event()
+        self._loop_ended = threading.Event()
         # Every open connection, with the monotonic time by which its current request must
-        # have arrived (infinity while it is being answered).
+        # have arrived (infinity while it waits for a worker or is being answered).
         self._deadlines: dict[socket.socket, float] = {}
         self._connections_lock = threading.Lock()
+        # Connections a worker has answered and given back, for the loop to wait on again.
+        self._given_back: collections.deque[tuple[socket.socket, Any]] = collections.deque()
+        self._wake_pending = False
+        self._workers = _Workers(max_threads, self._serve_connection)
         super().__init__(address, _Handler)
+        try:
+            # Workers wake the waiting loop through this pair when they give a connection back.
+            self._wake_reader, self._wake_writer = socket.socketpair()
+        except OSError:
+            self.server_close()
+            raise
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN, which can stall for seconds
@@ -235,36 +320,145 @@ class _Server(ThreadingHTTPServer):
         connection, address = super().get_request()
         if self.tls is None:
             return connection, address
-        # The handshake is left to the connection's own thread (see _Handler.setup): done
-        # here, one silent client would stall every accept.
+        # The handshake is left to a worker (see _Handler.setup): done here, one silent
+        # client would stall every accept.
         wrapped = self.tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
         return wrapped, address
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        # Waiting for a free slot here keeps further clients in the listen backlog, where they
-        # cost no thread; overdue connections are cut meanwhile so that a slot frees up.
-        while not self._slots.acquire(timeout=_POLL_SECONDS):
-            self._cut_overdue()
-            if self._stopping.is_set():
-                self.shutdown_request(request)
-                return
-        self.expect_request(request)
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()  # the thread that would release it never started
-            raise
+    # --- The waiting loop: accepts, and hands ready connections to the workers --------------
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def serve_forever(self, poll_interval: float = _POLL_SECONDS) -> None:
+        """Accept connections and hand each to a worker when it has data, until shutdown()."""
+        selector = selectors.DefaultSelector()
+        # Connections waiting for their next request, with their client's address.
+        idle: dict[socket.socket, Any] = {}
+        self.socket.setblocking(False)
+        selector.register(self._wake_reader, selectors.EVENT_READ, _WAKE)
+        accepting = False
+        next_check = 0.0
         try:
-            super().process_request_thread(request, client_address)
+            while not self._stopping.is_set():
+                # Past the cap, new clients wait in the listen backlog until some connection
+                # ends (an idle one does within request_timeout).
+                room = len(self._deadlines) < _MAX_OPEN_CONNECTIONS
+                if room != accepting:
+                    if room:
+                        selector.register(self.socket, selectors.EVENT_READ, _LISTENER)
+                    else:
+                        selector.unregister(self.socket)
+                    accepting = room
+                for key, _ in selector.select(poll_interval):
+                    if key.data is _LISTENER:
+                        self._accept(selector, idle)
+                    elif key.data is _WAKE:
+                        with self._connections_lock:
+                            self._wake_pending = False  # before _take_back below empties it
+                        with contextlib.suppress(OSError):
+                            self._wake_reader.recv(4096)
+                    else:
+                        connection = cast(socket.socket, key.fileobj)
+                        selector.unregister(connection)
+                        self._hand_over(connection, idle.pop(connection))
+                self._take_back(selector, idle)
+                now = time.monotonic()
+                if now >= next_check:
+                    self._cut_overdue(selector, idle, now)
+                    next_check = now + _POLL_SECONDS
         finally:
-            self._slots.release()
+            with self._connections_lock:
+                given_back = list(self._given_back)
+                self._given_back.clear()
+            for connection in [*idle, *(pair[0] for pair in given_back)]:
+                self.shutdown_request(connection)
+            selector.close()
+            self._loop_ended.set()
+
+    def _accept(self, selector: selectors.BaseSelector, idle: dict[socket.socket, Any]) -> None:
+        while len(self._deadlines) < _MAX_OPEN_CONNECTIONS:
+            try:
+                connection, address = self.get_request()
+            except (BlockingIOError, InterruptedError):
+                return  # no more clients waiting
+            except OSError:
+                # Out of file descriptors, a client that reset before being accepted, ...
+                logger.debug("the emulator could not accept a connection", exc_info=True)
+                return
+            with self._connections_lock:
+                self._deadlines[connection] = time.monotonic() + self.request_timeout
+            selector.register(connection, selectors.EVENT_READ)
+            idle[connection] = address
+
+    def _hand_over(self, connection: socket.socket, address: Any) -> None:
+        with self._connections_lock:
+            if connection in self._deadlines:
+                # Waiting for a worker is the emulator's delay, not the client's.
+                self._deadlines[connection] = math.inf
+        self._workers.submit(connection, address)
+
+    def _take_back(self, selector: selectors.BaseSelector, idle: dict[socket.socket, Any]) -> None:
+        while self._given_back:
+            connection, address = self._given_back.popleft()
+            try:
+                selector.register(connection, selectors.EVENT_READ)
+            except (OSError, ValueError):
+                self.shutdown_request(connection)  # closed meanwhile (cut, or stop())
+                continue
+            idle[connection] = address
+
+    def _cut_overdue(
+        self, selector: selectors.BaseSelector, idle: dict[socket.socket, Any], now: float
+    ) -> None:
+        with self._connections_lock:
+            overdue = [conn for conn, deadline in self._deadlines.items() if deadline < now]
+            for connection in overdue:
+                self._deadlines[connection] = math.inf  # cut once
+        for connection in overdue:
+            if connection in idle:
+                # Nobody is reading it: closed here.
+                selector.unregister(connection)
+                del idle[connection]
+                self.shutdown_request(connection)
+            else:
+                # A worker is reading it: its blocked read then sees end of file and it ends.
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+    # --- The workers ------------------------------------------------------------------------
+
+    def _serve_connection(self, connection: socket.socket, address: Any) -> None:
+        """Answer what ``connection`` has sent; then close it or give it back to the loop."""
+        self.expect_request(connection)
+        try:
+            handler = _Handler(connection, address, self)
+        except Exception:
+            self.handle_error(connection, address)
+            self.shutdown_request(connection)
+            return
+        if handler.close_connection:
+            self.shutdown_request(connection)
+        else:
+            self.give_back(connection, address)
+
+    def give_back(self, connection: socket.socket, address: Any) -> None:
+        """Wait for ``connection``'s next request without holding a thread."""
+        with self._connections_lock:
+            keep = not self._stopping.is_set() and connection in self._deadlines
+            wake = keep and not self._wake_pending
+            if keep:
+                self._deadlines[connection] = time.monotonic() + self.request_timeout
+                self._given_back.append((connection, address))
+                self._wake_pending = True  # one wake-up takes back all given back until then
+        if not keep:
+            self.shutdown_request(connection)
+        elif wake:
+            with contextlib.suppress(OSError):  # BlockingIOError: the pair is full of wake-ups
+                self._wake_writer.send(b"\0")
 
     def expect_request(self, connection: socket.socket) -> None:
         """Start the clock: the next request on ``connection`` must arrive in time."""
         with self._connections_lock:
-            self._deadlines[connection] = time.monotonic() + self.request_timeout
+            if connection in self._deadlines:
+                self._deadlines[connection] = time.monotonic() + self.request_timeout
 
     def answering(self, connection: socket.socket) -> None:
         """The request has arrived; answering it is the emulator's own (quick) work."""
@@ -272,42 +466,39 @@ class _Server(ThreadingHTTPServer):
             if connection in self._deadlines:
                 self._deadlines[connection] = math.inf
 
-    def service_actions(self) -> None:
-        # Called by serve_forever on every poll, a few dozen times a second.
-        self._cut_overdue()
-
-    def _cut_overdue(self) -> None:
-        now = time.monotonic()
-        with self._connections_lock:
-            overdue = [conn for conn, deadline in self._deadlines.items() if deadline < now]
-            for connection in overdue:
-                self._deadlines[connection] = math.inf  # cut once
-        for connection in overdue:
-            # The handler's blocked read then sees end of file and the thread ends.
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
             self._deadlines.pop(request, None)
         super().shutdown_request(request)
 
     def shutdown(self) -> None:
-        self._stopping.set()
-        super().shutdown()
+        """Stop the loop (idle connections are closed with it) and let the workers end."""
+        with self._connections_lock:
+            self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"\0")
+        self._loop_ended.wait()
+        for connection, _ in self._workers.stop():
+            self.shutdown_request(connection)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # The default prints a traceback to stderr, mostly for clients that hung up early.
         logger.debug("emulator connection from %s failed", client_address, exc_info=True)
 
     def close_connections(self) -> None:
-        """Cut idle keep-alive connections, so a stopped emulator answers nobody."""
+        """Cut the connections still being answered, so a stopped emulator answers nobody."""
         with self._connections_lock:
             connections = list(self._deadlines)
         for connection in connections:
             # OSError: the client has closed it already.
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+
+    def server_close(self) -> None:
+        super().server_close()
+        for end in (getattr(self, "_wake_reader", None), getattr(self, "_wake_writer", None)):
+            if end is not None:
+                end.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -333,10 +524,44 @@ class _Handler(BaseHTTPRequestHandler):
         # so a thread never waits on a silent client for longer than a request may take.
         super().setup()
         self.connection.settimeout(self._server.request_timeout)
-        if isinstance(self.connection, ssl.SSLSocket):
+        self._just_shook_hands = False
+        if isinstance(self.connection, ssl.SSLSocket) and self.connection.version() is None:
             # Within the request deadline, like the request itself; a client that speaks
             # plain HTTP to the TLS port fails here and is logged at debug level.
             self.connection.do_handshake()
+            self._just_shook_hands = True
+
+    def handle(self) -> None:
+        """Answer the requests the connection has sent, then give it back to the server.
+
+        The server calls this when the connection has data; once nothing more is buffered
+        the thread returns, and the server waits for the next request without one (an idle
+        keep-alive connection holds no thread). ``close_connection`` tells the server whether
+        to close the connection or keep it.
+        """
+        self.close_connection = True
+        if self._just_shook_hands and not self._has_buffered_input():
+            self.close_connection = False  # the request comes later: wait for it threadless
+            return
+        self.handle_one_request()
+        while not self.close_connection and self._has_buffered_input():
+            self.handle_one_request()
+
+    def _has_buffered_input(self) -> bool:
+        """Whether the next request has (partly) arrived already: bytes read ahead into
+        ``rfile`` or decrypted by TLS, which waiting for the socket to be readable would miss.
+        """
+        connection = self.connection
+        if isinstance(connection, ssl.SSLSocket) and connection.pending():
+            return True
+        connection.setblocking(False)
+        try:
+            # The buffered bytes, or what one read that does not wait finds.
+            return bool(cast(io.BufferedReader, self.rfile).peek(1))
+        except (OSError, ValueError):  # nothing to read (SSLWantReadError), or a broken link
+            return False
+        finally:
+            connection.settimeout(self._server.request_timeout)
 
     def handle_one_request(self) -> None:
         self._server.expect_request(self.connection)
@@ -615,8 +840,9 @@ class Emulator:
     :param backend: ``"opentok"`` (the default) or ``"vonage"``.
     :param host: the IPv4 address to listen on.
     :param port: the port to listen on; ``0`` picks a free one.
-    :param max_threads: how many connections are served at once; further clients wait in the
-        listen backlog (1024 deep) until one ends.
+    :param max_threads: how many requests are answered at once (worker threads). A connection
+        between requests holds no thread: idle keep-alive connections cost nothing but a file
+        descriptor, up to 512 open connections (further clients wait in the listen backlog).
     :param request_timeout: seconds a connection has to deliver each whole request; a client
         that sends nothing, drips bytes or idles between keep-alive requests longer is cut,
         so slow clients never keep good ones waiting for long.
