@@ -48,7 +48,23 @@ def add_emulator(commands: Any) -> None:
         action="store_true",
         help="serve HTTPS with a fresh certificate; prints its CA file (needs the vonage extra)",
     )
+    emulator.add_argument(
+        "--history",
+        type=_history_size,
+        default=1000,
+        metavar="N",
+        help="keep the last N requests for the console (default: 1000; 0 keeps none)",
+    )
     emulator.set_defaults(handler=_emulator)
+
+
+def _history_size(text: str) -> int:
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of requests, 0 to 999999999, got {text!r}"
+        )
+    return int(value)
 
 
 def add_demo(commands: Any) -> None:
@@ -72,7 +88,9 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, policy: object) -> int:
-    emulator = _started_emulator(args.port, args.vonage, policy=policy, tls=args.tls)
+    emulator = _started_emulator(
+        args.port, args.vonage, policy=policy, tls=args.tls, history=args.history
+    )
     with emulator, _settings_printed(emulator, args.vonage):
         if emulator.ca_file is not None:
             # Both names: SSL_CERT_FILE for Python's ssl and urllib3, REQUESTS_CA_BUNDLE for
@@ -120,7 +138,7 @@ def _exit_on_signal(signum: int, frame: object) -> NoReturn:
 
 
 def _started_emulator(
-    port: int, vonage: bool, *, policy: object = None, tls: bool = False
+    port: int, vonage: bool, *, policy: object = None, tls: bool = False, history: int = 1000
 ) -> Emulator:
     from opentok_rules.testing import Emulator
 
@@ -128,7 +146,7 @@ def _started_emulator(
         require_vonage_extra()
     backend = "vonage" if vonage else "opentok"
     # A policy file that cannot be used fails here, before anything is served.
-    emulator = Emulator(port=port, backend=backend, policy=policy, tls=tls)
+    emulator = Emulator(port=port, backend=backend, policy=policy, tls=tls, history=history)
     try:
         emulator.start()
     except OSError as exc:

@@ -48,7 +48,7 @@ __all__ = [
 API_PREFIX = "/console/api/"
 #: Larger console request bodies are refused: six options or one token fit in far less.
 MAX_CONSOLE_BODY_BYTES = 64 * 1024
-#: How many create requests the Sessions panel keeps; older ones drop off.
+#: How many create requests the Sessions panel keeps by default; older ones drop off.
 MAX_LOG_ENTRIES = 1000
 # How much of a request body the log keeps: a form of six options is some 150 bytes.
 _MAX_LOGGED_BODY = 4096
@@ -102,12 +102,14 @@ class LogEntry:
 
 
 class SessionLog:
-    """The last :data:`MAX_LOG_ENTRIES` create requests, thread-safe, numbered from 1."""
+    """The last ``keep`` create requests (:data:`MAX_LOG_ENTRIES` by default), thread-safe,
+    numbered from 1."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = MAX_LOG_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: collections.deque[LogEntry] = collections.deque(maxlen=MAX_LOG_ENTRIES)
+        self._entries: collections.deque[LogEntry] = collections.deque(maxlen=keep)
         self._seq = 0
+        self.keep = keep
 
     def add(
         self,
@@ -132,6 +134,12 @@ class SessionLog:
         with self._lock:
             newer = [entry for entry in self._entries if entry.seq > seq]
             return newer[::-1], self._seq
+
+    @property
+    def dropped(self) -> int:
+        """How many create requests are no longer kept."""
+        with self._lock:
+            return self._seq - len(self._entries)
 
 
 def _shown_form(body: bytes) -> tuple[list[tuple[str, str]] | None, str | None]:
@@ -212,7 +220,13 @@ class Console:
         if not (after_text.isascii() and after_text.isdigit() and len(after_text) <= 18):
             return _problem(400, "after must be a whole number (the last seq the page has seen)")
         entries, last = self._log.after(int(after_text))
-        return _json(200, {"last": last, "sessions": [_entry_json(e) for e in entries]})
+        answer = {
+            "last": last,
+            "sessions": [_entry_json(e) for e in entries],
+            "history": self._log.keep,
+            "dropped": self._log.dropped,
+        }
+        return _json(200, answer)
 
     # --- Rules ------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import collections
 import contextlib
 import io
@@ -14,6 +15,7 @@ import selectors
 import socket
 import socketserver
 import ssl
+import sys
 import threading
 import time
 import uuid
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREATE_SESSION_PATH",
+    "DEFAULT_HISTORY",
     "DEFAULT_MAX_THREADS",
     "DEFAULT_REQUEST_TIMEOUT",
     "MAX_BODY_BYTES",
@@ -64,6 +67,14 @@ logger = logging.getLogger("opentok_rules.testing")
 CREATE_SESSION_PATH = "/session/create"
 #: Larger request bodies are refused with 413 before being read.
 MAX_BODY_BYTES = 1024 * 1024
+#: How many answered requests ``Emulator.requests`` (and the console) keep by default.
+DEFAULT_HISTORY = 1000
+# The history also drops its oldest requests while their headers and bodies together pass
+# this: a thousand requests of 1 MiB bodies would otherwise keep a gigabyte.
+_HISTORY_BYTES = 64 * 1024 * 1024
+# How many distinct forms are shared between the sessions created with them; sessions with
+# forms beyond these keep their own copy.
+_SHARED_FORMS = 4096
 # The service's secrets are 40 hex digits; PyJWT warns about HMAC keys below 32 bytes.
 _MIN_SECRET_BYTES = 32
 #: How many requests are answered at once (worker threads); idle connections hold none.
@@ -169,33 +180,102 @@ class _VonageAuth:
 
 
 class _State:
-    """What the request threads share: the credentials and the thread-safe records."""
+    """What the request threads share: the credentials and the thread-safe records.
 
-    def __init__(self, auth: _OpenTokAuth | _VonageAuth, log: SessionLog, console: Console) -> None:
+    Sessions are all kept, compactly: a session costs its id, its creation time (8 bytes in
+    an array) and its form as a tuple of strings (shared by every session created with the
+    same form); :class:`EmulatedSession` objects are made when asked for. Requests are kept
+    as a bounded history: the last ``history`` of them, fewer if their headers and bodies
+    together pass :data:`_HISTORY_BYTES`; ``requests_seen`` counts them all.
+    """
+
+    def __init__(
+        self,
+        auth: _OpenTokAuth | _VonageAuth,
+        log: SessionLog,
+        console: Console,
+        *,
+        history: int = DEFAULT_HISTORY,
+    ) -> None:
         self.auth = auth
         self.lock = threading.Lock()
-        self.sessions: list[EmulatedSession] = []
-        self.requests: list[EmulatedRequest] = []
         self.log = log
         self.console = console
-        self._issued: set[str] = set()
+        self.history = history
+        self.requests_seen = 0
+        self._requests: collections.deque[tuple[EmulatedRequest, int]] = collections.deque()
+        self._request_bytes = 0
+        # Session columns: the id (and its row, to find it), the time, the form.
+        self._session_rows: dict[str, int] = {}
+        self._session_ids: list[str] = []
+        self._session_times = array.array("d")
+        self._session_forms: list[tuple[str, ...]] = []
+        self._shared_forms: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def new_session(self, params: dict[str, str]) -> EmulatedSession:
         created_at = time.time()
         location = params.get("location", "")
         project_id = self.auth.project_id
+        form = tuple(sys.intern(text) for pair in params.items() for text in pair)
         with self.lock:
             session_id = make_session_id(project_id, location=location, created=created_at)
-            while session_id in self._issued:
+            while session_id in self._session_rows:
                 session_id = make_session_id(project_id, location=location, created=created_at)
-            self._issued.add(session_id)
-            session = EmulatedSession(session_id, dict(params), created_at)
-            self.sessions.append(session)
-        return session
+            self._session_rows[session_id] = len(self._session_ids)
+            self._session_ids.append(session_id)
+            self._session_times.append(created_at)
+            shared = self._shared_forms.get(form)
+            if shared is None and len(self._shared_forms) < _SHARED_FORMS:
+                self._shared_forms[form] = shared = form
+            self._session_forms.append(form if shared is None else shared)
+        return EmulatedSession(session_id, dict(params), created_at)
+
+    @property
+    def sessions(self) -> list[EmulatedSession]:
+        """Every session created so far, oldest first (new objects on each call)."""
+        with self.lock:
+            rows = list(
+                zip(self._session_ids, self._session_forms, self._session_times, strict=True)
+            )
+        return [_session(*row) for row in rows]
+
+    def session(self, session_id: str) -> EmulatedSession | None:
+        """The session with this id, or ``None`` if this emulator made none with it."""
+        with self.lock:
+            row = self._session_rows.get(session_id)
+            if row is None:
+                return None
+            form, created_at = self._session_forms[row], self._session_times[row]
+        return _session(session_id, form, created_at)
+
+    @property
+    def requests(self) -> list[EmulatedRequest]:
+        """The requests in the history, oldest first."""
+        with self.lock:
+            return [request for request, _ in self._requests]
+
+    @property
+    def requests_dropped(self) -> int:
+        """How many answered requests have left the history."""
+        with self.lock:
+            return self.requests_seen - len(self._requests)
 
     def record(self, request: EmulatedRequest) -> None:
+        size = len(request.body) + sum(len(k) + len(v) for k, v in request.headers.items())
         with self.lock:
-            self.requests.append(request)
+            self.requests_seen += 1
+            self._requests.append((request, size))
+            self._request_bytes += size
+            while len(self._requests) > self.history or (
+                self._request_bytes > _HISTORY_BYTES and len(self._requests) > 1
+            ):
+                _, dropped_size = self._requests.popleft()
+                self._request_bytes -= dropped_size
+
+
+def _session(session_id: str, form: tuple[str, ...], created_at: float) -> EmulatedSession:
+    params = dict(zip(form[::2], form[1::2], strict=True))
+    return EmulatedSession(session_id, params, created_at)
 
 
 class _Workers:
@@ -804,9 +884,13 @@ def _policy_rules(policy: object) -> tuple[RuleRegistry, str | None]:
     return rules.copy(), None if source is None else os.fspath(source)
 
 
-def _check_limits(max_threads: int, request_timeout: float) -> None:
+def _check_limits(max_threads: int, request_timeout: float, history: int) -> None:
     if isinstance(max_threads, bool) or not isinstance(max_threads, int) or max_threads < 1:
         raise ValueError(f"max_threads must be a whole number of at least 1, got {max_threads!r}")
+    if isinstance(history, bool) or not isinstance(history, int) or history < 0:
+        raise ValueError(
+            f"history must be a whole number of requests to keep, 0 or more, got {history!r}"
+        )
     if (
         isinstance(request_timeout, bool)
         or not isinstance(request_timeout, int | float)
@@ -852,9 +936,14 @@ class Emulator:
         given. The service checks themselves do not change: they are the real service's.
     :param tls: serve HTTPS with a fresh certificate for ``127.0.0.1`` and ``localhost``,
         signed by a fresh CA whose certificate is :attr:`ca_file`; needs ``cryptography``.
+    :param history: how many answered requests :attr:`requests` and the console's Sessions
+        panel keep (the last ones; 1,000 by default, ``0`` for none), so a long run does not
+        grow without bound; :attr:`dropped_requests` says how many left. Sessions are all
+        kept, compactly (:attr:`sessions`).
     :raises ValueError: if ``api_key`` is empty or contains ``~`` (it goes into session ids),
         ``api_secret`` is shorter than 32 bytes, ``max_threads`` is under 1,
-        ``request_timeout`` is not a positive number, ``backend`` is unknown, or OpenTok
+        ``request_timeout`` is not a positive number, ``history`` is not a whole number of
+        0 or more, ``backend`` is unknown, or OpenTok
         credentials are given for the Vonage backend.
     :raises TypeError: if ``policy`` is none of the things above.
     :raises ValueError: (``PolicyError``) if ``policy`` is a file or mapping that cannot be used
@@ -879,8 +968,9 @@ class Emulator:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         policy: object = None,
         tls: bool = False,
+        history: int = DEFAULT_HISTORY,
     ) -> None:
-        _check_limits(max_threads, request_timeout)
+        _check_limits(max_threads, request_timeout, history)
         if not isinstance(tls, bool):
             raise ValueError(f"tls must be True or False, got {tls!r}")
         auth = _make_auth(backend, api_key, api_secret)
@@ -895,7 +985,7 @@ class Emulator:
             # The CA file must outlive stop() (a client may still hold its path) but not
             # the emulator: removed when it is collected or at the latest at exit.
             weakref.finalize(self, remove, self._certificate.directory)
-        log = SessionLog()
+        log = SessionLog(history)
         info = {
             "backend": auth.name,
             "project_id": auth.project_id,
@@ -909,7 +999,7 @@ class Emulator:
             log=log,
             verify=auth.client_token_problem,
         )
-        self._state = _State(auth, log, console)
+        self._state = _State(auth, log, console, history=history)
         self._address = (host, port)
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -1010,19 +1100,29 @@ class Emulator:
 
     @property
     def sessions(self) -> list[EmulatedSession]:
-        """A snapshot of the sessions created so far, oldest first."""
-        with self._state.lock:
-            return list(self._state.sessions)
+        """A snapshot of the sessions created so far, oldest first: all of them, however many
+        (each is kept compactly; the objects are made on each call)."""
+        return self._state.sessions
 
     @property
     def requests(self) -> list[EmulatedRequest]:
-        """A snapshot of the requests answered so far, oldest first, whatever their status.
+        """A snapshot of the last ``history`` requests answered, oldest first, whatever their
+        status (fewer if their headers and bodies together pass 64 MiB).
 
         Requests to the console (``/`` and ``/console/...``) are not requests to the service
-        and are not listed.
+        and are not listed. :attr:`dropped_requests` counts those that left the history.
         """
-        with self._state.lock:
-            return list(self._state.requests)
+        return self._state.requests
+
+    @property
+    def history(self) -> int:
+        """How many answered requests :attr:`requests` (and the console) keep at most."""
+        return self._state.history
+
+    @property
+    def dropped_requests(self) -> int:
+        """How many answered requests have left the history (0 until it is full)."""
+        return self._state.requests_dropped
 
     def start(self) -> Emulator:
         """Listen and serve in a daemon thread; does nothing if already running."""

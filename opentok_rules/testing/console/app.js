@@ -82,8 +82,18 @@ async function pollSessions() {
     // Newest first: the answer lists them so; put the whole batch above the older rows.
     const rows = data.sessions.map(sessionRow);
     body.prepend(...rows);
+    // The page keeps no more rows than the emulator's history: older ones drop off here too.
+    while (typeof data.history === "number" && body.rows.length > data.history) body.deleteRow(-1);
     lastSeq = Math.max(lastSeq, data.last);
-    document.getElementById("sessions-empty").hidden = body.rows.length > 0;
+    document.getElementById("sessions-empty").hidden = body.rows.length > 0 || data.dropped > 0;
+    const dropped = document.getElementById("sessions-dropped");
+    dropped.hidden = !(data.dropped > 0);
+    dropped.textContent = data.dropped > 0
+      ? "Showing the last " + data.history.toLocaleString("en") + " requests: "
+        + data.dropped.toLocaleString("en") + " older "
+        + (data.dropped === 1 ? "one was" : "ones were") + " dropped (history: "
+        + data.history + ", set with history= or --history)."
+      : "";
     live.textContent = "live";
     live.className = "live on";
   } catch (error) {
