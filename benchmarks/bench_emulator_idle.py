@@ -12,8 +12,9 @@ waiting holds the whole client up, as it holds up a real one. Phases alternate:
   connections open after one request each, sending nothing more, and opens a new one whenever
   the emulator closes one (as a pooling client does).
 
-Each phase reports the sessions per second the load client got; the script prints the median
-of ``--rounds`` rounds for each phase and their ratio. ``--check`` exits 1 unless the load
+Each phase reports the sessions per second the load client got; the script prints the best
+and the median of ``--rounds`` rounds for each phase, and the ratio of the bests (noise on a
+shared machine only ever slows a round down). ``--check`` exits 1 unless the load
 client keeps at least ``--min-ratio`` (0.8) of its alone-throughput with the idle connections
 open. Everything stays on 127.0.0.1; a run is bounded by ``--rounds`` x 2 phases of
 ``--seconds`` each, and each phase by ``--max-requests`` sessions. ::
@@ -228,26 +229,32 @@ def main(argv: list[str] | None = None) -> int:
     with Emulator() as emulator:
         token = project_token(emulator.api_key, emulator.api_secret)
         measure(emulator, token, args.connections, 0.5, args.max_requests)  # warm up
+        load = (args.connections, args.seconds, args.max_requests)
         for round_number in range(args.rounds):
-            alone.append(measure(emulator, token, args.connections, args.seconds, args.max_requests))
+            alone.append(measure(emulator, token, *load))
             with idle_connections(_port(emulator), token, args.idle) as count:
-                idle.append(
-                    measure(emulator, token, args.connections, args.seconds, args.max_requests)
-                )
+                idle.append(measure(emulator, token, *load))
             replaced += count[0]
             print(
                 f"round {round_number + 1}: alone {alone[-1]:.0f}/s, "
                 f"with {args.idle} idle {idle[-1]:.0f}/s",
                 flush=True,
             )
-    ratio = statistics.median(idle) / statistics.median(alone)
+    # The best round of each phase: machine noise only ever slows a round down.
+    ratio = max(idle) / max(alone)
     print(
         f"{args.connections} connections, {args.seconds:g} s per phase, {args.rounds} rounds, "
         f"Python {platform.python_version()}, {os.cpu_count()} cores"
     )
-    print(f"alone:            {statistics.median(alone):7.0f} sessions/s (median)")
-    print(f"with {args.idle:2d} idle:     {statistics.median(idle):7.0f} sessions/s (median)")
-    print(f"ratio:            {ratio:7.2f} (target >= {args.min_ratio:g})")
+    print(
+        f"alone:            {max(alone):7.0f} sessions/s best "
+        f"({statistics.median(alone):.0f} median)"
+    )
+    print(
+        f"with {args.idle:2d} idle:     {max(idle):7.0f} sessions/s best "
+        f"({statistics.median(idle):.0f} median)"
+    )
+    print(f"ratio of the bests: {ratio:5.2f} (target >= {args.min_ratio:g})")
     print(f"idle connections the emulator closed (and were reopened): {replaced}")
     if args.json is not None:
         figures = {
