@@ -243,15 +243,6 @@ class _State:
             )
         return [_session(*row) for row in rows]
 
-    def session(self, session_id: str) -> EmulatedSession | None:
-        """The session with this id, or ``None`` if this emulator made none with it."""
-        with self.lock:
-            row = self._session_rows.get(session_id)
-            if row is None:
-                return None
-            form, created_at = self._session_forms[row], self._session_times[row]
-        return _session(session_id, form, created_at)
-
     @property
     def requests(self) -> list[EmulatedRequest]:
         """The requests in the history, oldest first."""
