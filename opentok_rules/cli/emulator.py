@@ -48,7 +48,23 @@ def add_emulator(commands: Any) -> None:
         action="store_true",
         help="serve HTTPS with a fresh certificate; prints its CA file (needs the vonage extra)",
     )
+    emulator.add_argument(
+        "--history",
+        type=_history_size,
+        default=1000,
+        metavar="N",
+        help="keep the last N requests for the console (default: 1000; 0 keeps none)",
+    )
     emulator.set_defaults(handler=_emulator)
+
+
+def _history_size(text: str) -> int:
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of requests, 0 to 999999999, got {text!r}"
+        )
+    return int(value)
 
 
 def add_demo(commands: Any) -> None:
@@ -66,18 +82,27 @@ def _emulator(args: argparse.Namespace) -> int:
     except OpenTokError as exc:
         # A policy that cannot be used: exit 1 with its message, as `check --policy` does.
         return print_error(str(exc), 1)
-    emulator = _started_emulator(args.port, args.vonage, policy=policy, tls=args.tls)
-    with emulator, _sigterm_unwinds(), _settings_printed(emulator, args.vonage):
+    # Handlers first: a signal while the CA folder is being made unwinds too.
+    with _signals_unwind():
+        return _serve(args, policy)
+
+
+def _serve(args: argparse.Namespace, policy: object) -> int:
+    emulator = _started_emulator(
+        args.port, args.vonage, policy=policy, tls=args.tls, history=args.history
+    )
+    with emulator, _settings_printed(emulator, args.vonage):
         if emulator.ca_file is not None:
             # Both names: SSL_CERT_FILE for Python's ssl and urllib3, REQUESTS_CA_BUNDLE for
             # requests (the official SDKs).
             print(f"SSL_CERT_FILE={emulator.ca_file}")
             print(f"REQUESTS_CA_BUNDLE={emulator.ca_file}")
-        print(
-            f"Serving until interrupted (Ctrl-C); the console is at {emulator.console_url}",
-            flush=True,
-        )
         try:
+            # Within the try: Ctrl-C right after this line is a stop like any other (exit 0).
+            print(
+                f"Serving until interrupted (Ctrl-C); the console is at {emulator.console_url}",
+                flush=True,
+            )
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
@@ -85,26 +110,35 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+# Signals that end the command by default without unwinding: SIGTERM (kill) and SIGHUP (the
+# terminal was closed). SIGINT (Ctrl-C) unwinds already, as KeyboardInterrupt.
+_UNWINDING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextlib.contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """SIGTERM (kill) unwinds like Ctrl-C, so the private key file is removed and the port
-    closed however the emulator is stopped; exit code 143 as for a process killed by it."""
+def _signals_unwind() -> Iterator[None]:
+    """SIGTERM (kill) and SIGHUP (a closed terminal) unwind like Ctrl-C, so the private key
+    file and the CA folder are removed and the port closed however the emulator is stopped;
+    the exit code is 128 + the signal's number, as for a process killed by it."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers (main() called from a thread, say)
         return
-    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    previous = {number: signal.signal(number, _exit_on_signal) for number in _UNWINDING_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
+def _exit_on_signal(signum: int, frame: object) -> NoReturn:
     raise SystemExit(128 + signum)
 
 
 def _started_emulator(
-    port: int, vonage: bool, *, policy: object = None, tls: bool = False
+    port: int, vonage: bool, *, policy: object = None, tls: bool = False, history: int = 1000
 ) -> Emulator:
     from opentok_rules.testing import Emulator
 
@@ -112,7 +146,7 @@ def _started_emulator(
         require_vonage_extra()
     backend = "vonage" if vonage else "opentok"
     # A policy file that cannot be used fails here, before anything is served.
-    emulator = Emulator(port=port, backend=backend, policy=policy, tls=tls)
+    emulator = Emulator(port=port, backend=backend, policy=policy, tls=tls, history=history)
     try:
         emulator.start()
     except OSError as exc:

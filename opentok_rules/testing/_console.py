@@ -39,6 +39,7 @@ __all__ = [
     "Answer",
     "Console",
     "LogEntry",
+    "OutOfRangeNumber",
     "SessionLog",
     "TokenVerifier",
 ]
@@ -47,7 +48,7 @@ __all__ = [
 API_PREFIX = "/console/api/"
 #: Larger console request bodies are refused: six options or one token fit in far less.
 MAX_CONSOLE_BODY_BYTES = 64 * 1024
-#: How many create requests the Sessions panel keeps; older ones drop off.
+#: How many create requests the Sessions panel keeps by default; older ones drop off.
 MAX_LOG_ENTRIES = 1000
 # How much of a request body the log keeps: a form of six options is some 150 bytes.
 _MAX_LOGGED_BODY = 4096
@@ -101,12 +102,14 @@ class LogEntry:
 
 
 class SessionLog:
-    """The last :data:`MAX_LOG_ENTRIES` create requests, thread-safe, numbered from 1."""
+    """The last ``keep`` create requests (:data:`MAX_LOG_ENTRIES` by default), thread-safe,
+    numbered from 1."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = MAX_LOG_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: collections.deque[LogEntry] = collections.deque(maxlen=MAX_LOG_ENTRIES)
+        self._entries: collections.deque[LogEntry] = collections.deque(maxlen=keep)
         self._seq = 0
+        self.keep = keep
 
     def add(
         self,
@@ -131,6 +134,12 @@ class SessionLog:
         with self._lock:
             newer = [entry for entry in self._entries if entry.seq > seq]
             return newer[::-1], self._seq
+
+    @property
+    def dropped(self) -> int:
+        """How many create requests are no longer kept."""
+        with self._lock:
+            return self._seq - len(self._entries)
 
 
 def _shown_form(body: bytes) -> tuple[list[tuple[str, str]] | None, str | None]:
@@ -211,7 +220,13 @@ class Console:
         if not (after_text.isascii() and after_text.isdigit() and len(after_text) <= 18):
             return _problem(400, "after must be a whole number (the last seq the page has seen)")
         entries, last = self._log.after(int(after_text))
-        return _json(200, {"last": last, "sessions": [_entry_json(e) for e in entries]})
+        answer = {
+            "last": last,
+            "sessions": [_entry_json(e) for e in entries],
+            "history": self._log.keep,
+            "dropped": self._log.dropped,
+        }
+        return _json(200, answer)
 
     # --- Rules ------------------------------------------------------------------------------
 
@@ -241,7 +256,10 @@ class Console:
         token = token.strip()
         if not token or len(token) > _MAX_TOKEN_CHARS:
             return _problem(400, f"token must be 1 to {_MAX_TOKEN_CHARS} characters")
-        read = read_token(token)
+        try:
+            read = read_token(token)
+        except OutOfRangeNumber as error:
+            return _problem(400, f"{error}: no token the service issues holds one")
         if isinstance(read, str):
             return _json(200, {"readable": False, "problem": read})
         token_format, header, claims = read
@@ -302,15 +320,23 @@ def _violation_json(violation: Any) -> dict[str, Any]:
 # --- Reading tokens ---------------------------------------------------------------------------
 
 
+class OutOfRangeNumber(ValueError):
+    """A JSON number beyond a double's range (``1e999``): Python reads it as infinity, which
+    no JSON answer can carry, so it is bad input (a ``400``), not a value to pass on."""
+
+
 def read_token(token: str) -> tuple[str, dict[str, Any] | None, dict[str, Any]] | str:
-    """``(format, header, claims)`` of a JWT or T1 token, unverified; or why it is unreadable."""
+    """``(format, header, claims)`` of a JWT or T1 token, unverified; or why it is unreadable.
+
+    :raises OutOfRangeNumber: if the JWT's header or claims hold a number such as ``1e999``.
+    """
     if token.startswith("T1=="):
         return _read_t1(token)
     parts = token.split(".")
     if len(parts) != 3:
         return "not a token: a JWT has three dot-separated parts, a T1 token starts with T1=="
-    header = _b64_json(parts[0])
-    claims = _b64_json(parts[1])
+    header = _b64_json(parts[0], "header holds")
+    claims = _b64_json(parts[1], "claims hold")
     if header is None or claims is None:
         return "not a JWT: its header or claims are not base64url-encoded JSON objects"
     return "JWT", header, claims
@@ -333,10 +359,12 @@ def _read_t1(token: str) -> tuple[str, None, dict[str, Any]] | str:
     return "T1", None, claims
 
 
-def _b64_json(part: str) -> dict[str, Any] | None:
+def _b64_json(part: str, what: str) -> dict[str, Any] | None:
     try:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        value = json.loads(raw, parse_constant=_refuse_constant)
+        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except OutOfRangeNumber as error:
+        raise OutOfRangeNumber(f"the token's {what} {error}") from None
     except (binascii.Error, ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
@@ -349,13 +377,27 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    # json reads 1e999 as inf, and an answer holding it could not be written as JSON.
+    value = float(text)
+    if not math.isfinite(value):
+        raise OutOfRangeNumber(
+            f"the number {_short(text)}, beyond the range of a double (about 1.8e308)"
+        )
+    return value
+
+
 def _json_object(body: bytes) -> dict[str, Any] | Answer:
     try:
-        value = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        value = json.loads(
+            body.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+        )
     except UnicodeDecodeError:
         return _problem(400, "the request body must be JSON in UTF-8")
     except RecursionError:
         return _problem(400, "the request body is JSON nested too deeply")
+    except OutOfRangeNumber as error:
+        return _problem(400, f"the request body holds {error}; send a finite number")
     except ValueError as error:
         return _problem(400, f"the request body is not JSON: {_short(str(error))}")
     if not isinstance(value, dict):

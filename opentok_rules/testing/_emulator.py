@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import array
+import collections
 import contextlib
+import io
 import json
 import logging
 import math
 import os
 import secrets
+import select
+import selectors
 import socket
 import socketserver
 import ssl
+import sys
 import threading
 import time
 import uuid
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.message import Message
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREATE_SESSION_PATH",
+    "DEFAULT_HISTORY",
     "DEFAULT_MAX_THREADS",
     "DEFAULT_REQUEST_TIMEOUT",
     "MAX_BODY_BYTES",
@@ -61,14 +68,31 @@ logger = logging.getLogger("opentok_rules.testing")
 CREATE_SESSION_PATH = "/session/create"
 #: Larger request bodies are refused with 413 before being read.
 MAX_BODY_BYTES = 1024 * 1024
+#: How many answered requests ``Emulator.requests`` (and the console) keep by default.
+DEFAULT_HISTORY = 1000
+# The history also drops its oldest requests while their headers and bodies together pass
+# this: a thousand requests of 1 MiB bodies would otherwise keep a gigabyte.
+_HISTORY_BYTES = 64 * 1024 * 1024
+# How many distinct forms are shared between the sessions created with them; sessions with
+# forms beyond these keep their own copy.
+_SHARED_FORMS = 4096
 # The service's secrets are 40 hex digits; PyJWT warns about HMAC keys below 32 bytes.
 _MIN_SECRET_BYTES = 32
-#: How many connections are served at once; more wait in the listen backlog.
+#: How many requests are answered at once (worker threads); idle connections hold none.
 DEFAULT_MAX_THREADS = 64
 #: Seconds a connection has to deliver a whole request (or stay idle between requests).
 DEFAULT_REQUEST_TIMEOUT = 5.0
-# How often a server waiting for a free thread checks for overdue connections and stop().
+# How often the server's waiting loop checks for overdue connections.
 _POLL_SECONDS = 0.05
+# At most this many connections are open at once, idle ones included (each costs a file
+# descriptor, not a thread); further clients wait in the listen backlog until one ends.
+_MAX_OPEN_CONNECTIONS = 512
+# How long a worker that has just answered a keep-alive connection waits for its next request
+# (when no other connection needs the worker) before giving it back to the waiting loop.
+_LINGER_SECONDS = 0.01
+# What the waiting loop's selector holds besides connections.
+_LISTENER = "listener"
+_WAKE = "wake"
 _REDACTED_HEADERS = frozenset({"x-opentok-auth", "authorization", "proxy-authorization"})
 # English names whatever the process locale, as the service writes them.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -160,45 +184,184 @@ class _VonageAuth:
 
 
 class _State:
-    """What the request threads share: the credentials and the thread-safe records."""
+    """What the request threads share: the credentials and the thread-safe records.
 
-    def __init__(self, auth: _OpenTokAuth | _VonageAuth, log: SessionLog, console: Console) -> None:
+    Sessions are all kept, compactly: a session costs its id, its creation time (8 bytes in
+    an array) and its form as a tuple of strings (shared by every session created with the
+    same form); :class:`EmulatedSession` objects are made when asked for. Requests are kept
+    as a bounded history: the last ``history`` of them, fewer if their headers and bodies
+    together pass :data:`_HISTORY_BYTES`; ``requests_seen`` counts them all.
+    """
+
+    def __init__(
+        self,
+        auth: _OpenTokAuth | _VonageAuth,
+        log: SessionLog,
+        console: Console,
+        *,
+        history: int = DEFAULT_HISTORY,
+    ) -> None:
         self.auth = auth
         self.lock = threading.Lock()
-        self.sessions: list[EmulatedSession] = []
-        self.requests: list[EmulatedRequest] = []
         self.log = log
         self.console = console
-        self._issued: set[str] = set()
+        self.history = history
+        self.requests_seen = 0
+        self._requests: collections.deque[tuple[EmulatedRequest, int]] = collections.deque()
+        self._request_bytes = 0
+        # Session columns: the id (and its row, to find it), the time, the form.
+        self._session_rows: dict[str, int] = {}
+        self._session_ids: list[str] = []
+        self._session_times = array.array("d")
+        self._session_forms: list[tuple[str, ...]] = []
+        self._shared_forms: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def new_session(self, params: dict[str, str]) -> EmulatedSession:
         created_at = time.time()
         location = params.get("location", "")
         project_id = self.auth.project_id
+        form = tuple(sys.intern(text) for pair in params.items() for text in pair)
         with self.lock:
             session_id = make_session_id(project_id, location=location, created=created_at)
-            while session_id in self._issued:
+            while session_id in self._session_rows:
                 session_id = make_session_id(project_id, location=location, created=created_at)
-            self._issued.add(session_id)
-            session = EmulatedSession(session_id, dict(params), created_at)
-            self.sessions.append(session)
-        return session
+            self._session_rows[session_id] = len(self._session_ids)
+            self._session_ids.append(session_id)
+            self._session_times.append(created_at)
+            shared = self._shared_forms.get(form)
+            if shared is None and len(self._shared_forms) < _SHARED_FORMS:
+                self._shared_forms[form] = shared = form
+            self._session_forms.append(form if shared is None else shared)
+        return EmulatedSession(session_id, dict(params), created_at)
+
+    @property
+    def sessions(self) -> list[EmulatedSession]:
+        """Every session created so far, oldest first (new objects on each call)."""
+        with self.lock:
+            rows = list(
+                zip(self._session_ids, self._session_forms, self._session_times, strict=True)
+            )
+        return [_session(*row) for row in rows]
+
+    @property
+    def requests(self) -> list[EmulatedRequest]:
+        """The requests in the history, oldest first."""
+        with self.lock:
+            return [request for request, _ in self._requests]
+
+    @property
+    def requests_dropped(self) -> int:
+        """How many answered requests have left the history."""
+        with self.lock:
+            return self.requests_seen - len(self._requests)
 
     def record(self, request: EmulatedRequest) -> None:
+        size = len(request.body) + sum(len(k) + len(v) for k, v in request.headers.items())
         with self.lock:
-            self.requests.append(request)
+            self.requests_seen += 1
+            self._requests.append((request, size))
+            self._request_bytes += size
+            while len(self._requests) > self.history or (
+                self._request_bytes > _HISTORY_BYTES and len(self._requests) > 1
+            ):
+                _, dropped_size = self._requests.popleft()
+                self._request_bytes -= dropped_size
 
 
-class _Server(ThreadingHTTPServer):
-    """A threading HTTP server that takes bursts and cannot be starved by slow clients.
+def _session(session_id: str, form: tuple[str, ...], created_at: float) -> EmulatedSession:
+    params = dict(zip(form[::2], form[1::2], strict=True))
+    return EmulatedSession(session_id, params, created_at)
 
-    At most ``max_threads`` connections are served at once; the rest wait in the listen
-    backlog. Each connection must deliver a whole request within ``request_timeout`` seconds
-    of being ready for it (idle keep-alive connections and clients that send nothing or drip
-    bytes included), or it is cut, so slow clients can hold a thread for a few seconds at most.
+
+class _Workers:
+    """At most ``limit`` threads answering connections that have a request ready.
+
+    Threads start as they are needed and wait for more work once started, so a burst costs a
+    thread start per thread, not per request. Connections beyond what the threads can take
+    wait here, in order.
     """
 
-    daemon_threads = True
+    def __init__(self, limit: int, serve: Callable[[socket.socket, Any], None]) -> None:
+        self._limit = limit
+        self._serve = serve
+        self._ready: collections.deque[tuple[socket.socket, Any]] = collections.deque()
+        self._changed = threading.Condition(threading.Lock())
+        self._threads = 0
+        self._waiting = 0
+        self._stopping = False
+
+    def submit(self, connection: socket.socket, address: Any) -> None:
+        """Have ``connection`` answered by the next free thread (a new one if none is free)."""
+        with self._changed:
+            self._ready.append((connection, address))
+            if self._waiting >= len(self._ready):
+                self._changed.notify()
+                return
+            if self._threads >= self._limit:
+                return  # every thread is busy: the first to finish takes it
+            self._threads += 1
+            number = self._threads
+        thread = threading.Thread(target=self._work, name=f"opentok-emulator-worker-{number}")
+        thread.daemon = True
+        try:
+            thread.start()
+        except RuntimeError:
+            # The system has no thread to give: the threads there are take the work in turn.
+            with self._changed:
+                self._threads -= 1
+            logger.warning("the emulator could not start a thread", exc_info=True)
+
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                while not self._ready and not self._stopping:
+                    self._waiting += 1
+                    self._changed.wait()
+                    self._waiting -= 1
+                if self._stopping:
+                    self._threads -= 1
+                    return
+                connection, address = self._ready.popleft()
+            self._serve(connection, address)
+
+    def has_waiting(self) -> bool:
+        """Whether a connection with a request is waiting for a thread."""
+        return bool(self._ready)
+
+    def stop(self) -> list[tuple[socket.socket, Any]]:
+        """Let the threads end once their current request is answered; the connections that
+        were still waiting for one are returned, for the caller to close."""
+        with self._changed:
+            self._stopping = True
+            waiting = list(self._ready)
+            self._ready.clear()
+            self._changed.notify_all()
+        return waiting
+
+
+def _readable_within(connection: socket.socket, seconds: float) -> bool:
+    """Whether ``connection`` has something to read (or has closed) within ``seconds``."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(connection, select.POLLIN)
+        return bool(poller.poll(seconds * 1000))
+    # Windows: no poll(), and select() takes any socket there.
+    readable, _, _ = select.select([connection], [], [], seconds)
+    return bool(readable)
+
+
+class _Server(HTTPServer):
+    """An HTTP server that takes bursts and cannot be starved by slow or idle clients.
+
+    One thread (:meth:`serve_forever`) accepts connections and waits, with ``selectors``, for
+    any of them to have a request; only then does a worker thread (at most ``max_threads``)
+    take the connection, answer what it has sent, and hand it back. So an idle keep-alive
+    connection holds no thread, however many there are. Each connection must deliver a whole
+    request within ``request_timeout`` seconds of being ready for it (after it was accepted,
+    after its last answer, or once a worker has taken it), or it is cut: clients that send
+    nothing, idle too long between requests or drip bytes cost a few seconds at most.
+    """
+
     # socketserver's default backlog of 5 makes the kernel reset clients of a burst (4 to 15 of
     # 200 seen); the kernel caps this at net.core.somaxconn.
     request_queue_size = 1024
@@ -215,13 +378,25 @@ class _Server(ThreadingHTTPServer):
         self.state = state
         self.request_timeout = request_timeout
         self.tls = tls
-        self._slots = threading.BoundedSemaphore(max_threads)
         self._stopping = threading.Event()
+        self._loop_ended = threading.Event()
         # Every open connection, with the monotonic time by which its current request must
-        # have arrived (infinity while it is being answered).
+        # have arrived (infinity while it waits for a worker or is being answered).
         self._deadlines: dict[socket.socket, float] = {}
         self._connections_lock = threading.Lock()
+        # Connections a worker has answered and given back, for the loop to wait on again.
+        self._given_back: collections.deque[tuple[socket.socket, Any]] = collections.deque()
+        self._wake_pending = False
+        self._workers = _Workers(max_threads, self._serve_connection)
         super().__init__(address, _Handler)
+        try:
+            # Workers wake the waiting loop through this pair when they give a connection back.
+            self._wake_reader, self._wake_writer = socket.socketpair()
+        except OSError:
+            self.server_close()
+            raise
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN, which can stall for seconds
@@ -235,36 +410,158 @@ class _Server(ThreadingHTTPServer):
         connection, address = super().get_request()
         if self.tls is None:
             return connection, address
-        # The handshake is left to the connection's own thread (see _Handler.setup): done
-        # here, one silent client would stall every accept.
+        # The handshake is left to a worker (see _Handler.setup): done here, one silent
+        # client would stall every accept.
         wrapped = self.tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
         return wrapped, address
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        # Waiting for a free slot here keeps further clients in the listen backlog, where they
-        # cost no thread; overdue connections are cut meanwhile so that a slot frees up.
-        while not self._slots.acquire(timeout=_POLL_SECONDS):
-            self._cut_overdue()
-            if self._stopping.is_set():
-                self.shutdown_request(request)
-                return
-        self.expect_request(request)
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()  # the thread that would release it never started
-            raise
+    # --- The waiting loop: accepts, and hands ready connections to the workers --------------
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def serve_forever(self, poll_interval: float = _POLL_SECONDS) -> None:
+        """Accept connections and hand each to a worker when it has data, until shutdown()."""
+        selector = selectors.DefaultSelector()
+        # Connections waiting for their next request, with their client's address.
+        idle: dict[socket.socket, Any] = {}
+        self.socket.setblocking(False)
+        selector.register(self._wake_reader, selectors.EVENT_READ, _WAKE)
+        accepting = False
+        next_check = 0.0
         try:
-            super().process_request_thread(request, client_address)
+            while not self._stopping.is_set():
+                # Past the cap, new clients wait in the listen backlog until some connection
+                # ends (an idle one does within request_timeout).
+                room = len(self._deadlines) < _MAX_OPEN_CONNECTIONS
+                if room != accepting:
+                    if room:
+                        selector.register(self.socket, selectors.EVENT_READ, _LISTENER)
+                    else:
+                        selector.unregister(self.socket)
+                    accepting = room
+                for key, _ in selector.select(poll_interval):
+                    if key.data is _LISTENER:
+                        self._accept(selector, idle)
+                    elif key.data is _WAKE:
+                        with self._connections_lock:
+                            self._wake_pending = False  # before _take_back below empties it
+                        with contextlib.suppress(OSError):
+                            self._wake_reader.recv(4096)
+                    else:
+                        connection = cast(socket.socket, key.fileobj)
+                        selector.unregister(connection)
+                        self._hand_over(connection, idle.pop(connection))
+                self._take_back(selector, idle)
+                now = time.monotonic()
+                if now >= next_check:
+                    self._cut_overdue(selector, idle, now)
+                    next_check = now + _POLL_SECONDS
         finally:
-            self._slots.release()
+            with self._connections_lock:
+                given_back = list(self._given_back)
+                self._given_back.clear()
+            for connection in [*idle, *(pair[0] for pair in given_back)]:
+                self.shutdown_request(connection)
+            selector.close()
+            self._loop_ended.set()
+
+    def _accept(self, selector: selectors.BaseSelector, idle: dict[socket.socket, Any]) -> None:
+        while len(self._deadlines) < _MAX_OPEN_CONNECTIONS:
+            try:
+                connection, address = self.get_request()
+            except (BlockingIOError, InterruptedError):
+                return  # no more clients waiting
+            except OSError:
+                # Out of file descriptors, a client that reset before being accepted, ...
+                logger.debug("the emulator could not accept a connection", exc_info=True)
+                return
+            with self._connections_lock:
+                self._deadlines[connection] = time.monotonic() + self.request_timeout
+            selector.register(connection, selectors.EVENT_READ)
+            idle[connection] = address
+
+    def _hand_over(self, connection: socket.socket, address: Any) -> None:
+        with self._connections_lock:
+            if connection in self._deadlines:
+                # Waiting for a worker is the emulator's delay, not the client's.
+                self._deadlines[connection] = math.inf
+        self._workers.submit(connection, address)
+
+    def _take_back(self, selector: selectors.BaseSelector, idle: dict[socket.socket, Any]) -> None:
+        while self._given_back:
+            connection, address = self._given_back.popleft()
+            try:
+                selector.register(connection, selectors.EVENT_READ)
+            except (OSError, ValueError):
+                self.shutdown_request(connection)  # closed meanwhile (cut, or stop())
+                continue
+            idle[connection] = address
+
+    def _cut_overdue(
+        self, selector: selectors.BaseSelector, idle: dict[socket.socket, Any], now: float
+    ) -> None:
+        with self._connections_lock:
+            overdue = [conn for conn, deadline in self._deadlines.items() if deadline < now]
+            for connection in overdue:
+                self._deadlines[connection] = math.inf  # cut once
+        for connection in overdue:
+            if connection in idle:
+                # Nobody is reading it: closed here.
+                selector.unregister(connection)
+                del idle[connection]
+                self.shutdown_request(connection)
+            else:
+                # A worker is reading it: its blocked read then sees end of file and it ends.
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+    # --- The workers ------------------------------------------------------------------------
+
+    def _serve_connection(self, connection: socket.socket, address: Any) -> None:
+        """Answer what ``connection`` has sent; then close it or give it back to the loop.
+
+        A keep-alive client usually sends its next request as soon as it has read the answer:
+        while no other connection waits for a worker, the worker waits for that a moment
+        (:data:`_LINGER_SECONDS`) before giving the connection back, which spares two thread
+        switches per request. It never waits when another connection needs the thread.
+        """
+        while True:
+            self.expect_request(connection)
+            try:
+                handler = _Handler(connection, address, self)
+            except Exception:
+                self.handle_error(connection, address)
+                self.shutdown_request(connection)
+                return
+            if handler.close_connection:
+                self.shutdown_request(connection)
+                return
+            if (
+                self._stopping.is_set()
+                or self._workers.has_waiting()
+                or not _readable_within(connection, _LINGER_SECONDS)
+            ):
+                break
+        self.give_back(connection, address)
+
+    def give_back(self, connection: socket.socket, address: Any) -> None:
+        """Wait for ``connection``'s next request without holding a thread."""
+        with self._connections_lock:
+            keep = not self._stopping.is_set() and connection in self._deadlines
+            wake = keep and not self._wake_pending
+            if keep:
+                self._deadlines[connection] = time.monotonic() + self.request_timeout
+                self._given_back.append((connection, address))
+                self._wake_pending = True  # one wake-up takes back all given back until then
+        if not keep:
+            self.shutdown_request(connection)
+        elif wake:
+            with contextlib.suppress(OSError):  # BlockingIOError: the pair is full of wake-ups
+                self._wake_writer.send(b"\0")
 
     def expect_request(self, connection: socket.socket) -> None:
         """Start the clock: the next request on ``connection`` must arrive in time."""
         with self._connections_lock:
-            self._deadlines[connection] = time.monotonic() + self.request_timeout
+            if connection in self._deadlines:
+                self._deadlines[connection] = time.monotonic() + self.request_timeout
 
     def answering(self, connection: socket.socket) -> None:
         """The request has arrived; answering it is the emulator's own (quick) work."""
@@ -272,42 +569,39 @@ class _Server(ThreadingHTTPServer):
             if connection in self._deadlines:
                 self._deadlines[connection] = math.inf
 
-    def service_actions(self) -> None:
-        # Called by serve_forever on every poll, a few dozen times a second.
-        self._cut_overdue()
-
-    def _cut_overdue(self) -> None:
-        now = time.monotonic()
-        with self._connections_lock:
-            overdue = [conn for conn, deadline in self._deadlines.items() if deadline < now]
-            for connection in overdue:
-                self._deadlines[connection] = math.inf  # cut once
-        for connection in overdue:
-            # The handler's blocked read then sees end of file and the thread ends.
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
             self._deadlines.pop(request, None)
         super().shutdown_request(request)
 
     def shutdown(self) -> None:
-        self._stopping.set()
-        super().shutdown()
+        """Stop the loop (idle connections are closed with it) and let the workers end."""
+        with self._connections_lock:
+            self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"\0")
+        self._loop_ended.wait()
+        for connection, _ in self._workers.stop():
+            self.shutdown_request(connection)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # The default prints a traceback to stderr, mostly for clients that hung up early.
         logger.debug("emulator connection from %s failed", client_address, exc_info=True)
 
     def close_connections(self) -> None:
-        """Cut idle keep-alive connections, so a stopped emulator answers nobody."""
+        """Cut the connections still being answered, so a stopped emulator answers nobody."""
         with self._connections_lock:
             connections = list(self._deadlines)
         for connection in connections:
             # OSError: the client has closed it already.
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+
+    def server_close(self) -> None:
+        super().server_close()
+        for end in (getattr(self, "_wake_reader", None), getattr(self, "_wake_writer", None)):
+            if end is not None:
+                end.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -333,10 +627,44 @@ class _Handler(BaseHTTPRequestHandler):
         # so a thread never waits on a silent client for longer than a request may take.
         super().setup()
         self.connection.settimeout(self._server.request_timeout)
-        if isinstance(self.connection, ssl.SSLSocket):
+        self._just_shook_hands = False
+        if isinstance(self.connection, ssl.SSLSocket) and self.connection.version() is None:
             # Within the request deadline, like the request itself; a client that speaks
             # plain HTTP to the TLS port fails here and is logged at debug level.
             self.connection.do_handshake()
+            self._just_shook_hands = True
+
+    def handle(self) -> None:
+        """Answer the requests the connection has sent, then give it back to the server.
+
+        The server calls this when the connection has data; once nothing more is buffered
+        the thread returns, and the server waits for the next request without one (an idle
+        keep-alive connection holds no thread). ``close_connection`` tells the server whether
+        to close the connection or keep it.
+        """
+        self.close_connection = True
+        if self._just_shook_hands and not self._has_buffered_input():
+            self.close_connection = False  # the request comes later: wait for it threadless
+            return
+        self.handle_one_request()
+        while not self.close_connection and self._has_buffered_input():
+            self.handle_one_request()
+
+    def _has_buffered_input(self) -> bool:
+        """Whether the next request has (partly) arrived already: bytes read ahead into
+        ``rfile`` or decrypted by TLS, which waiting for the socket to be readable would miss.
+        """
+        connection = self.connection
+        if isinstance(connection, ssl.SSLSocket) and connection.pending():
+            return True
+        connection.setblocking(False)
+        try:
+            # The buffered bytes, or what one read that does not wait finds.
+            return bool(cast(io.BufferedReader, self.rfile).peek(1))
+        except (OSError, ValueError):  # nothing to read (SSLWantReadError), or a broken link
+            return False
+        finally:
+            connection.settimeout(self._server.request_timeout)
 
     def handle_one_request(self) -> None:
         self._server.expect_request(self.connection)
@@ -579,9 +907,13 @@ def _policy_rules(policy: object) -> tuple[RuleRegistry, str | None]:
     return rules.copy(), None if source is None else os.fspath(source)
 
 
-def _check_limits(max_threads: int, request_timeout: float) -> None:
+def _check_limits(max_threads: int, request_timeout: float, history: int) -> None:
     if isinstance(max_threads, bool) or not isinstance(max_threads, int) or max_threads < 1:
         raise ValueError(f"max_threads must be a whole number of at least 1, got {max_threads!r}")
+    if isinstance(history, bool) or not isinstance(history, int) or history < 0:
+        raise ValueError(
+            f"history must be a whole number of requests to keep, 0 or more, got {history!r}"
+        )
     if (
         isinstance(request_timeout, bool)
         or not isinstance(request_timeout, int | float)
@@ -615,8 +947,9 @@ class Emulator:
     :param backend: ``"opentok"`` (the default) or ``"vonage"``.
     :param host: the IPv4 address to listen on.
     :param port: the port to listen on; ``0`` picks a free one.
-    :param max_threads: how many connections are served at once; further clients wait in the
-        listen backlog (1024 deep) until one ends.
+    :param max_threads: how many requests are answered at once (worker threads). A connection
+        between requests holds no thread: idle keep-alive connections cost nothing but a file
+        descriptor, up to 512 open connections (further clients wait in the listen backlog).
     :param request_timeout: seconds a connection has to deliver each whole request; a client
         that sends nothing, drips bytes or idles between keep-alive requests longer is cut,
         so slow clients never keep good ones waiting for long.
@@ -626,9 +959,14 @@ class Emulator:
         given. The service checks themselves do not change: they are the real service's.
     :param tls: serve HTTPS with a fresh certificate for ``127.0.0.1`` and ``localhost``,
         signed by a fresh CA whose certificate is :attr:`ca_file`; needs ``cryptography``.
+    :param history: how many answered requests :attr:`requests` and the console's Sessions
+        panel keep (the last ones; 1,000 by default, ``0`` for none), so a long run does not
+        grow without bound; :attr:`dropped_requests` says how many left. Sessions are all
+        kept, compactly (:attr:`sessions`).
     :raises ValueError: if ``api_key`` is empty or contains ``~`` (it goes into session ids),
         ``api_secret`` is shorter than 32 bytes, ``max_threads`` is under 1,
-        ``request_timeout`` is not a positive number, ``backend`` is unknown, or OpenTok
+        ``request_timeout`` is not a positive number, ``history`` is not a whole number of
+        0 or more, ``backend`` is unknown, or OpenTok
         credentials are given for the Vonage backend.
     :raises TypeError: if ``policy`` is none of the things above.
     :raises ValueError: (``PolicyError``) if ``policy`` is a file or mapping that cannot be used
@@ -653,8 +991,9 @@ class Emulator:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         policy: object = None,
         tls: bool = False,
+        history: int = DEFAULT_HISTORY,
     ) -> None:
-        _check_limits(max_threads, request_timeout)
+        _check_limits(max_threads, request_timeout, history)
         if not isinstance(tls, bool):
             raise ValueError(f"tls must be True or False, got {tls!r}")
         auth = _make_auth(backend, api_key, api_secret)
@@ -669,7 +1008,7 @@ class Emulator:
             # The CA file must outlive stop() (a client may still hold its path) but not
             # the emulator: removed when it is collected or at the latest at exit.
             weakref.finalize(self, remove, self._certificate.directory)
-        log = SessionLog()
+        log = SessionLog(history)
         info = {
             "backend": auth.name,
             "project_id": auth.project_id,
@@ -683,7 +1022,7 @@ class Emulator:
             log=log,
             verify=auth.client_token_problem,
         )
-        self._state = _State(auth, log, console)
+        self._state = _State(auth, log, console, history=history)
         self._address = (host, port)
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -784,19 +1123,29 @@ class Emulator:
 
     @property
     def sessions(self) -> list[EmulatedSession]:
-        """A snapshot of the sessions created so far, oldest first."""
-        with self._state.lock:
-            return list(self._state.sessions)
+        """A snapshot of the sessions created so far, oldest first: all of them, however many
+        (each is kept compactly; the objects are made on each call)."""
+        return self._state.sessions
 
     @property
     def requests(self) -> list[EmulatedRequest]:
-        """A snapshot of the requests answered so far, oldest first, whatever their status.
+        """A snapshot of the last ``history`` requests answered, oldest first, whatever their
+        status (fewer if their headers and bodies together pass 64 MiB).
 
         Requests to the console (``/`` and ``/console/...``) are not requests to the service
-        and are not listed.
+        and are not listed. :attr:`dropped_requests` counts those that left the history.
         """
-        with self._state.lock:
-            return list(self._state.requests)
+        return self._state.requests
+
+    @property
+    def history(self) -> int:
+        """How many answered requests :attr:`requests` (and the console) keep at most."""
+        return self._state.history
+
+    @property
+    def dropped_requests(self) -> int:
+        """How many answered requests have left the history (0 until it is full)."""
+        return self._state.requests_dropped
 
     def start(self) -> Emulator:
         """Listen and serve in a daemon thread; does nothing if already running."""

@@ -82,8 +82,18 @@ async function pollSessions() {
     // Newest first: the answer lists them so; put the whole batch above the older rows.
     const rows = data.sessions.map(sessionRow);
     body.prepend(...rows);
+    // The page keeps no more rows than the emulator's history: older ones drop off here too.
+    while (typeof data.history === "number" && body.rows.length > data.history) body.deleteRow(-1);
     lastSeq = Math.max(lastSeq, data.last);
-    document.getElementById("sessions-empty").hidden = body.rows.length > 0;
+    document.getElementById("sessions-empty").hidden = body.rows.length > 0 || data.dropped > 0;
+    const dropped = document.getElementById("sessions-dropped");
+    dropped.hidden = !(data.dropped > 0);
+    dropped.textContent = data.dropped > 0
+      ? "Showing the last " + data.history.toLocaleString("en") + " requests: "
+        + data.dropped.toLocaleString("en") + " older "
+        + (data.dropped === 1 ? "one was" : "ones were") + " dropped (history: "
+        + data.history + ", set with history= or --history)."
+      : "";
     live.textContent = "live";
     live.className = "live on";
   } catch (error) {
@@ -156,6 +166,13 @@ function showValue(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+// A token's claims are named by whoever made it: "constructor", "toString" or "__proto__"
+// must read as the claim's own entry (or nothing), never as something every object inherits.
+function ownEntry(object, name) {
+  return object !== null && typeof object === "object" && Object.prototype.hasOwnProperty.call(object, name)
+    ? object[name] : undefined;
+}
+
 async function submitToken(event) {
   event.preventDefault();
   const result = document.getElementById("token-result");
@@ -176,9 +193,10 @@ async function submitToken(event) {
         : el("span", {class: "verdict ok", text: "Not expired"});
     const facts = el("dl", {class: "facts"});
     for (const [name, value] of Object.entries(data.claims)) {
-      const date = data.dates[name];
+      const date = ownEntry(data.dates, name);
+      const shownDate = typeof date === "string" ? "  (" + date.replace("T", " ").replace("Z", " UTC") + ")" : "";
       facts.append(el("dt", {}, el("code", {text: name})),
-                   el("dd", {"data-claim": name, text: showValue(value) + (date ? "  (" + date.replace("T", " ").replace("Z", " UTC") + ")" : "")}));
+                   el("dd", {"data-claim": name, text: showValue(value) + shownDate}));
     }
     const parts = [el("p", {}, el("span", {class: "badge", text: data.format}), " ", verdict, " ", expired),
                    el("h3", {text: "Claims"}), facts];
