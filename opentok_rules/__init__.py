@@ -27,6 +27,16 @@ from opentok_rules.spec import SessionSpec
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, Role
 
 if TYPE_CHECKING:
+    from opentok_rules.archives import (
+        ArchiveLayout,
+        ArchiveSpec,
+        OutputMode,
+        PreparedArchive,
+        StreamMode,
+        default_archive_rules,
+        prepare_archive,
+        strict_archive_rules,
+    )
     from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
     from opentok_rules.client import OpenTok, Session, SessionRecord
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
@@ -38,6 +48,14 @@ if TYPE_CHECKING:
 
 # name -> module that defines it, imported on first use (PEP 562).
 _LAZY = {
+    "ArchiveLayout": "archives",
+    "ArchiveSpec": "archives",
+    "OutputMode": "archives",
+    "PreparedArchive": "archives",
+    "StreamMode": "archives",
+    "default_archive_rules": "archives",
+    "prepare_archive": "archives",
+    "strict_archive_rules": "archives",
     "AsyncOpenTok": "async_client",
     "AsyncVonageVideo": "async_client",
     "OpenTok": "client",
@@ -56,7 +74,9 @@ _LAZY = {
 
 __all__ = [
     "ARCHIVE_RESOLUTIONS",
+    "ArchiveLayout",
     "ArchiveMode",
+    "ArchiveSpec",
     "AsyncOpenTok",
     "AsyncVonageVideo",
     "AuthenticationError",
@@ -66,8 +86,10 @@ __all__ = [
     "OpenTok",
     "OpenTokError",
     "Options",
+    "OutputMode",
     "Policy",
     "PolicyError",
+    "PreparedArchive",
     "PreparedSession",
     "RequestError",
     "Role",
@@ -76,20 +98,24 @@ __all__ = [
     "Session",
     "SessionRecord",
     "SessionSpec",
+    "StreamMode",
     "TokenSpec",
     "ValidationError",
     "Violation",
     "VonageVideo",
     "__version__",
     "compiled_source",
+    "default_archive_rules",
     "default_rules",
     "default_token_rules",
     "find_policy",
     "load_policy",
+    "prepare_archive",
     "prepare_session",
     "rule",
     "spec_from_dict",
     "spec_to_dict",
+    "strict_archive_rules",
     "strict_rules",
     "to_json_schema",
 ]
