@@ -17,6 +17,8 @@ from opentok_rules.engine.session_rules import default_rules, strict_rules
 from opentok_rules.errors import (
     AuthenticationError,
     ConfigurationError,
+    ConflictError,
+    NotFoundError,
     OpenTokError,
     PolicyError,
     RequestError,
@@ -43,11 +45,14 @@ if TYPE_CHECKING:
     from opentok_rules.engine.policies import Policy, find_policy, load_policy
     from opentok_rules.engine.schema import to_json_schema
     from opentok_rules.engine.token_rules import TokenSpec
+    from opentok_rules.http.archive_answers import Archive, ArchiveList
     from opentok_rules.tokens import default_token_rules
     from opentok_rules.vonage import VonageVideo
 
 # name -> module that defines it, imported on first use (PEP 562).
 _LAZY = {
+    "Archive": "http.archive_answers",
+    "ArchiveList": "http.archive_answers",
     "ArchiveLayout": "archives",
     "ArchiveSpec": "archives",
     "OutputMode": "archives",
@@ -74,15 +79,19 @@ _LAZY = {
 
 __all__ = [
     "ARCHIVE_RESOLUTIONS",
+    "Archive",
     "ArchiveLayout",
+    "ArchiveList",
     "ArchiveMode",
     "ArchiveSpec",
     "AsyncOpenTok",
     "AsyncVonageVideo",
     "AuthenticationError",
     "ConfigurationError",
+    "ConflictError",
     "FunctionRule",
     "MediaMode",
+    "NotFoundError",
     "OpenTok",
     "OpenTokError",
     "Options",

@@ -41,6 +41,7 @@ __all__ = [
     "StreamMode",
     "default_archive_rules",
     "prepare_archive",
+    "prepare_layout",
     "strict_archive_rules",
 ]
 
@@ -270,6 +271,42 @@ def prepare_archive(
     """
     spec, warnings = archive_outcome(session_id, options, rules, dict(kwargs))
     return PreparedArchive(spec, spec.to_body(), warnings)
+
+
+_LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
+
+
+def prepare_layout(
+    layout_type: object,
+    stylesheet: object = None,
+    screenshare_type: object = None,
+    rules: RuleRegistry | None = None,
+) -> ArchiveLayout:
+    """The layout ``set_archive_layout`` sends, checked by the archive rules that judge the
+    layout alone (those that read nothing but ``layout_type``, ``layout_stylesheet`` and
+    ``layout_screenshare_type``); raises :class:`~opentok_rules.ValidationError`."""
+    registry = _default_registry() if rules is None else rules
+    judges = RuleRegistry(
+        each
+        for each in registry
+        if isinstance(getattr(each, "reads", None), frozenset)
+        and each.reads  # type: ignore[attr-defined]
+        and _LAYOUT_KEYS.issuperset(each.reads)  # type: ignore[attr-defined]
+    )
+    working: dict[str, Any] = {"layout_type": layout_type}
+    if stylesheet is not None:
+        working["layout_stylesheet"] = stylesheet
+    if screenshare_type is not None:
+        working["layout_screenshare_type"] = screenshare_type
+    violations = judges.apply(working)
+    if violations:
+        _, denied = by_severity(violations)
+        if denied:
+            raise ValidationError(denied)
+    spec = spec_from(dict(working, session_id="-"), _build, "archive", "ArchiveSpec")
+    if spec.layout is None:  # pragma: no cover - layout_type is always there
+        raise ValidationError([Violation(OPTIONS_ID, "type", "a layout needs a type")])
+    return spec.layout
 
 
 def archive_outcome(
