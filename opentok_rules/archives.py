@@ -416,14 +416,29 @@ def _read(options: Mapping[str, Any]) -> dict[str, Any]:
     return working
 
 
-#: Each field's name, slot setter, converter and default: the spec is built as its
-#: constructor builds it (every converter runs), without attrs' own __init__ around them.
-_SETTERS: tuple[tuple[str, Callable[[object, object], None], Any, object], ...] = tuple(
+#: Each field's name, slot setter, converter and the types it holds as given: the spec is
+#: built as its constructor builds it (a converter runs on any other value), without attrs'
+#: own __init__ around them.
+_NONE = type(None)
+_HELD: dict[str, tuple[type, ...]] = {
+    "session_id": (str,),
+    "name": (str, _NONE),
+    "has_audio": (bool,),
+    "has_video": (bool,),
+    "output_mode": (OutputMode,),
+    "stream_mode": (StreamMode,),
+    "resolution": (str, _NONE),
+    "layout": (ArchiveLayout, _NONE),
+    "multi_archive_tag": (str, _NONE),
+    "max_bitrate": (int, _NONE),
+    "quantization_parameter": (int, _NONE),
+}
+_SETTERS: tuple[tuple[str, Callable[[object, object], None], Any, tuple[type, ...]], ...] = tuple(
     (
         field.name,
         ArchiveSpec.__dict__[field.name].__set__,
         field.converter,
-        field.default,
+        _HELD[field.name],
     )
     for field in attrs.fields(ArchiveSpec)
 )
@@ -448,13 +463,41 @@ def _build(working: dict[str, Any]) -> ArchiveSpec:
     if not _FIELDS.issuperset(working):
         unknown = ", ".join(sorted(repr(key) for key in working if key not in _FIELDS)[:5])
         raise TypeError(f"an ArchiveSpec has no option {unknown}")
-    working["layout"] = layout
-    for key in ("has_audio", "has_video"):
-        if working.get(key) is None:
-            working[key] = True
-    spec = object.__new__(ArchiveSpec)
     get = working.get
-    for name, setter, convert, default in _SETTERS:
-        value = get(name, default)
-        setter(spec, value if convert is None else convert(value))
+    has_audio, has_video = get("has_audio"), get("has_video")
+    output_mode, stream_mode = get("output_mode"), get("stream_mode")
+    values = (
+        get("session_id"),
+        get("name"),
+        True if has_audio is None else has_audio,
+        True if has_video is None else has_video,
+        # Our member, or its value as a plain str: one lookup; anything else is converted.
+        _OUTPUT_MODES.get(output_mode, output_mode)
+        if output_mode.__class__ is str
+        else OutputMode.COMPOSED
+        if output_mode is None
+        else output_mode,
+        _STREAM_MODES.get(stream_mode, stream_mode)
+        if stream_mode.__class__ is str
+        else StreamMode.AUTO
+        if stream_mode is None
+        else stream_mode,
+        get("resolution"),
+        layout,
+        get("multi_archive_tag"),
+        get("max_bitrate"),
+        get("quantization_parameter"),
+    )
+    spec = object.__new__(ArchiveSpec)
+    for (name, setter, convert, types), value in zip(_SETTERS, values):  # noqa: B905 - same length
+        # A value of the field's type (what the library's rules let through) is set as it is;
+        # any other goes through the converter ArchiveSpec() runs, which may refuse it.
+        if value.__class__ not in types:
+            if convert is None:
+                raise TypeError(f"{name} must be an ArchiveLayout or None, not {shown(value)}")
+            try:
+                value = convert(value)
+            except TypeError as exc:
+                raise TypeError(f"{name}: {exc}") from None
+        setter(spec, value)
     return spec

@@ -504,6 +504,12 @@ class Pattern(Kind):
         init=False, repr=False, eq=False, default=attrs.Factory(_compiled, takes_self=True)
     )
 
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get(self.key)
+        if value is None or (value.__class__ is str and self._regex.fullmatch(value)):
+            return ()  # absent, or a plain str that matches: settled without a list
+        return Kind.apply(self, options)
+
     def _own_reads(self) -> frozenset[str]:
         return frozenset((self.key,))
 
