@@ -30,6 +30,7 @@ from hypothesis.stateful import (
 )
 
 import opentok_rules as otr
+from opentok_rules.archives import prepare_layout
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.testing import Emulator
 from opentok_rules.testing._archives import MAX_LIST_COUNT, ArchiveStore
@@ -140,6 +141,15 @@ def library_messages(session_id: str, options: Mapping[str, Any]) -> list[str]:
     """The messages of the deny violations ``prepare_archive`` finds ([] if it accepts)."""
     try:
         otr.prepare_archive(session_id, dict(options))
+    except otr.ValidationError as error:
+        return [v.message for v in error.violations if str(v.severity) != "warn"]
+    return []
+
+
+def layout_messages(layout: Mapping[str, Any]) -> list[str]:
+    """The messages of what ``set_archive_layout``'s check (``prepare_layout``) refuses."""
+    try:
+        prepare_layout(layout.get("type"), layout.get("stylesheet"), layout.get("screenshareType"))
     except otr.ValidationError as error:
         return [v.message for v in error.violations if str(v.severity) != "warn"]
     return []
@@ -289,12 +299,20 @@ def test_layout_changes_are_checked_by_the_library_rules(api: Api) -> None:
         {"type": "pip", "stylesheet": "stream {}"},
         {"type": "pip", "screenshareType": "bestFit"},
         {"type": "diagonal"},
+        {"type": 5},
+        {"stylesheet": "stream {}"},
+        {},
     ):
         status, refused = api.call("PUT", f"/{archive_id}/layout", layout)
         assert status == 400, layout
-        expected = library_messages(session_id, {"layout": layout})
+        expected = layout_messages(layout)
         assert expected
         assert refused["message"] == "; ".join(expected)
+    status, refused = api.call("PUT", f"/{archive_id}/layout", {"type": "pip", "size": "big"})
+    assert (status, refused["message"]) == (
+        400,
+        "a layout takes type, stylesheet and screenshareType; 'size' is none",
+    )
     status, _ = api.call(
         "PUT", f"/{archive_id}/layout", {"type": "bestFit", "screenshareType": "pip"}
     )
@@ -421,6 +439,42 @@ def test_the_emulator_refuses_exactly_what_the_library_refuses(
     [held] = [a for a in opentok_emulator.archives if a.id == started["id"]]
     assert held.layout == (body.get("layout", {"type": "bestFit"}) if composed else None)
     assert api.call("POST", f"/{started['id']}/stop")[0] == 200
+
+
+layouts = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(LAYOUT_TYPES) | json_values,
+        "stylesheet": st.just("stream { top: 0; }") | json_values,
+        "screenshareType": st.sampled_from(LAYOUT_TYPES) | json_values,
+    },
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(layout=layouts)
+def test_a_layout_change_is_refused_exactly_when_the_library_refuses_it(
+    layout: dict[str, Any], opentok_emulator: Emulator, pool: urllib3.PoolManager
+) -> None:
+    api = Api(opentok_emulator, pool)
+    archive_id = api.started(api.session())["id"]
+    status, answer = api.call("PUT", f"/{archive_id}/layout", layout)
+    given_fields = {k: v for k, v in layout.items() if v is not None}
+    try:
+        checked = prepare_layout(
+            given_fields.get("type"),
+            given_fields.get("stylesheet"),
+            given_fields.get("screenshareType"),
+        )
+    except (otr.ValidationError, TypeError) as error:
+        assert status == 400, (layout, answer)
+        if isinstance(error, otr.ValidationError):
+            assert answer["message"] == "; ".join(layout_messages(given_fields))
+    else:
+        assert status == 200, (layout, answer)
+        [held] = [a for a in opentok_emulator.archives if a.id == archive_id]
+        assert held.layout == checked.to_body()
+    assert api.call("POST", f"/{archive_id}/stop")[0] == 200
 
 
 # --- The list ------------------------------------------------------------------------------

@@ -532,7 +532,7 @@ class _Handler(BaseHTTPRequestHandler):
                 400,
                 f"archive {archive_id} is an individual archive: only a composed one has a layout",
             )
-        checked = _prepared_layout(archive, layout)
+        checked = _prepared_layout(layout)
         if isinstance(checked, _Reply):
             return checked
         changed = self._state.archives.set_layout(archive_id, checked)
@@ -682,15 +682,28 @@ def _prepared_start(session_id: str, data: Mapping[str, Any]) -> dict[str, Any] 
     return problem
 
 
-def _prepared_layout(
-    archive: EmulatedArchive, layout: Mapping[str, Any]
-) -> dict[str, str] | _Reply:
-    """The layout as the library's rules check it (as a composed archive's start option)."""
-    prepared = _library_refusal(archive.session_id, {"layout": _layout_options(layout)})
-    if isinstance(prepared, str):
-        return _error(400, prepared)
-    checked = prepared.get("layout")
-    return dict(checked) if isinstance(checked, Mapping) else {"type": "bestFit"}
+def _prepared_layout(layout: Mapping[str, Any]) -> dict[str, str] | _Reply:
+    """The layout as the library's ``set_archive_layout`` checks it (``prepare_layout``, the
+    default archive rules that judge a layout alone), in the service's JSON; or their 400."""
+    from opentok_rules.archives import prepare_layout
+    from opentok_rules.errors import ValidationError
+
+    fields = _layout_options(layout)
+    unknown = sorted(set(fields) - {"type", "stylesheet", "screenshare_type"})
+    if unknown:
+        return _error(
+            400, f"a layout takes type, stylesheet and screenshareType; {unknown[0]!r} is none"
+        )
+    try:
+        checked = prepare_layout(
+            fields.get("type"), fields.get("stylesheet"), fields.get("screenshare_type")
+        )
+    except ValidationError as error:
+        messages = [v.message for v in error.violations if str(v.severity) != "warn"]
+        return _error(400, "; ".join(messages) or str(error))
+    except (TypeError, ValueError) as error:
+        return _error(400, str(error))
+    return checked.to_body()
 
 
 def _layout_options(layout: Mapping[str, Any]) -> dict[str, Any]:
