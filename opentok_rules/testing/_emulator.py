@@ -1,4 +1,5 @@
-"""A local HTTP server that answers ``POST /session/create`` the way the OpenTok service does."""
+"""A local HTTP server that answers ``POST /session/create`` and the archive resources
+(``/v2/project/{project}/archive...``) the way the OpenTok service does."""
 
 from __future__ import annotations
 
@@ -910,9 +911,13 @@ class Emulator:
     :raises ImportError: for the Vonage backend or ``tls=True``, when ``cryptography`` is not
         installed.
 
+    It records archives too, through the service's archive resources and state machine
+    (start, stop, get, list, delete, layout; see :attr:`archives`); what a start may ask for
+    is judged by the library's default archive rules, as ``prepare_archive`` judges it.
+
     The emulator also serves a console at ``/`` (:attr:`console_url`) for a person with a
-    browser: the create requests it received, the rules, a form to try options, a token
-    inspector.
+    browser: the create requests it received, the archives it holds, the rules, a form to
+    try options, a token inspector.
     """
 
     def __init__(
