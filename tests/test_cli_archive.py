@@ -1,6 +1,10 @@
-"""``opentok-rules archive ...``, run as a subprocess exactly as a user runs it, against an
-emulator started in the test: start, stop, get, list, delete and layout, on both backends,
-with the policy's ``[[archive]]`` rules checked before anything is sent."""
+"""``opentok-rules archive ...`` against an emulator started in the test: start, stop, get,
+list, delete and layout, on both backends, with the policy's ``[[archive]]`` rules checked
+before anything is sent.
+
+The whole life of an archive and the Vonage backend run as subprocesses, exactly as a user
+runs the command; the other tests call ``main`` in this process (``cli``), which is faster and
+counted by coverage, with the same environment and working directory."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import opentok_rules as otr
+from opentok_rules.cli import main
 from opentok_rules.testing import Emulator
 
 CLI = [sys.executable, "-m", "opentok_rules"]
@@ -46,16 +51,27 @@ def emulator() -> Iterator[Emulator]:
         yield running
 
 
-@pytest.fixture
-def cli(emulator: Emulator, tmp_path: Path) -> Cli:
-    return Cli(
-        tmp_path,
-        clean_env(
-            OPENTOK_API_KEY=emulator.api_key,
-            OPENTOK_API_SECRET=emulator.api_secret,
-            OPENTOK_API_URL=emulator.url,
-        ),
+def emulator_env(emulator: Emulator) -> dict[str, str]:
+    return clean_env(
+        OPENTOK_API_KEY=emulator.api_key,
+        OPENTOK_API_SECRET=emulator.api_secret,
+        OPENTOK_API_URL=emulator.url,
     )
+
+
+@pytest.fixture
+def subprocess_cli(emulator: Emulator, tmp_path: Path) -> Cli:
+    return Cli(tmp_path, emulator_env(emulator))
+
+
+@pytest.fixture
+def cli(
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Cli:
+    return InProcessCli(tmp_path, emulator_env(emulator), monkeypatch, capsys)
 
 
 class Cli:
@@ -92,12 +108,45 @@ class Cli:
         return result.stderr
 
 
+class InProcessCli(Cli):
+    """The same command through ``main`` in this process (its environment and working
+    directory set for the call)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        env: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        super().__init__(folder, env)
+        self.monkeypatch = monkeypatch
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        with self.monkeypatch.context() as patch:
+            for name in list(os.environ):
+                if name not in self.env:
+                    patch.delenv(name)
+            for name, value in self.env.items():
+                patch.setenv(name, value)
+            patch.chdir(self.folder)
+            self.capsys.readouterr()
+            try:
+                code = main(["archive", *args])
+            except SystemExit as exc:  # argparse's own exit: --help
+                code = exc.code if isinstance(exc.code, int) else 2
+            out, err = self.capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+
 def routed_session(emulator: Emulator) -> str:
     with otr.OpenTok(emulator.api_key, emulator.api_secret, api_url=emulator.url) as client:
         return client.create_session(media_mode="routed").session_id
 
 
-def test_an_archive_from_start_to_delete(cli: Cli, emulator: Emulator) -> None:
+def test_an_archive_from_start_to_delete(subprocess_cli: Cli, emulator: Emulator) -> None:
+    cli = subprocess_cli
     session_id = routed_session(emulator)
     started = json.loads(
         cli.ok("start", session_id, "--name", "weekly", "--resolution", "1280x720", "--json")
@@ -246,3 +295,20 @@ def test_usage_errors(cli: Cli) -> None:
     assert "at most 1000" in cli.error(2, "list", "--count", "1001")
     assert "whole number" in cli.error(2, "start", "1_x", "--max-bitrate", "lots")
     assert "--json" in cli.ok("get", "--help")
+
+
+def test_layout_and_delete_print_json(cli: Cli, emulator: Emulator) -> None:
+    archive_id = cli.ok("start", routed_session(emulator)).strip()
+    changed = cli.ok(
+        "layout", archive_id, "--type", "bestFit", "--screenshare-type", "pip", "--json"
+    )
+    assert json.loads(changed) == {
+        "archive_id": archive_id,
+        "layout": {"type": "bestFit", "screenshareType": "pip"},
+    }
+    [held] = [a for a in emulator.archives if a.id == archive_id]
+    assert held.layout == {"type": "bestFit", "screenshareType": "pip"}
+    assert json.loads(cli.ok("stop", archive_id, "--json"))["status"] == "stopped"
+    assert json.loads(cli.ok("delete", archive_id, "--json")) == {"deleted": archive_id}
+    message = cli.error(2, "get", archive_id, "--strict", "--policy", "house.toml")
+    assert "--strict picks the library's strict rules" in message

@@ -33,7 +33,7 @@ import opentok_rules as otr
 from opentok_rules.archives import prepare_layout
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.testing import Emulator
-from opentok_rules.testing._archives import MAX_LIST_COUNT, ArchiveStore
+from opentok_rules.testing._archives import MAX_LIST_COUNT, ArchiveRefusal, ArchiveStore
 
 RESOLUTIONS = ("640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920")
 LAYOUT_TYPES = ("bestFit", "custom", "horizontalPresentation", "pip", "verticalPresentation")
@@ -360,6 +360,28 @@ def test_bad_start_options_are_refused_with_the_library_messages(
     assert status == 400
     assert refused == {"code": 400, "message": "; ".join(expected)}
     assert not [a for a in opentok_api.emulator.archives if a.session_id == session_id]
+
+
+def test_the_encoding_options_are_in_the_answer(opentok_api: Api) -> None:
+    session_id = opentok_api.session()
+    started = opentok_api.started(session_id, maxBitrate=1_000_000)
+    assert started["maxBitrate"] == 1_000_000
+    assert "quantizationParameter" not in started
+    tagged = opentok_api.started(session_id, quantizationParameter=20, multiArchiveTag="qp")
+    assert tagged["quantizationParameter"] == 20
+    assert "maxBitrate" not in tagged
+
+
+def test_only_a_composed_archive_has_a_layout_to_change() -> None:
+    store = ArchiveStore()
+    archive = store.start({"sessionId": "1_x", "outputMode": "individual"}, relayed=False)
+    with pytest.raises(ArchiveRefusal) as refused:
+        store.set_layout(archive.id, {"type": "pip"})
+    assert refused.value.status == 400
+    assert "individual" in refused.value.message
+    with pytest.raises(ArchiveRefusal) as refused:
+        store.start({"sessionId": "1_x", "outputMode": "individual"}, relayed=True)
+    assert refused.value.status == 409
 
 
 def test_null_is_not_given_and_unknown_keys_are_ignored(opentok_api: Api) -> None:
