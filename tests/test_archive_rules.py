@@ -412,3 +412,29 @@ def test_any_options_end_in_a_body_or_a_validation_error(
         assert (body["layout"]["type"] == "custom") == ("stylesheet" in body["layout"])
         if "screenshareType" in body["layout"]:
             assert body["layout"]["type"] == "bestFit"
+
+
+def test_kinds_on_defaults_alone_are_settled_once_per_set_of_keys() -> None:
+    rules = otr.default_archive_rules()
+    plan = rules._plan(rules._plans, frozenset({"session_id", "name"}))
+    ran = [apply.__self__.id for apply in plan]  # type: ignore[attr-defined]
+    # The type and value checks of has_audio, output_mode, ... judge the defaults, which
+    # always pass: they are not run on every call. The defaults themselves are filled in.
+    assert "archive-has-audio-type" not in ran
+    assert "archive-output-mode" not in ran
+    assert "archive-has-audio-default" in ran
+    assert "archive-name-type" in ran
+    # A default that a later rule refuses is refused on every call, settled or not.
+    bad = otr.load_policy(
+        {
+            "archive": [
+                {"id": "odd-default", "kind": "default", "key": "name", "value": 5},
+                {"id": "odd-type", "kind": "type", "key": "name", "type": "str"},
+            ]
+        }
+    ).archive_rules
+    for _ in range(2):
+        with pytest.raises(otr.ValidationError) as caught:
+            otr.prepare_archive(SID, rules=bad)
+        # (The library's archive-name-type ran before the default was filled in.)
+        assert [v.rule for v in caught.value.violations] == ["odd-type"]

@@ -249,6 +249,10 @@ class Kind:
     kind: ClassVar[str] = ""
     #: Kinds never write an option.
     fills: ClassVar[frozenset[str]] = frozenset()
+    #: Its verdict depends on the keys in ``reads`` alone: where none of them is given by the
+    #: caller (absent, or a default filled in before it), a registry runs it once per set of
+    #: keys instead of on every call.
+    settles_on_defaults: ClassVar[bool] = True
 
     id: str = attrs.field(validator=_id)
     message: str | None = attrs.field(default=None, validator=_optional_message)
@@ -859,6 +863,9 @@ class KnownKeys(Kind):
             takes_self=True,
         ),
     )
+
+    #: It judges every key given, not only those it names: never settled on the defaults.
+    settles_on_defaults: ClassVar[bool] = False
 
     def applies_to(self, keys: frozenset[str]) -> bool:
         return not self._known.issuperset(keys)
