@@ -416,32 +416,27 @@ def _read(options: Mapping[str, Any]) -> dict[str, Any]:
     return working
 
 
-#: Each field's name, slot setter, converter and the types it holds as given: the spec is
-#: built as its constructor builds it (a converter runs on any other value), without attrs'
-#: own __init__ around them.
-_NONE = type(None)
-_HELD: dict[str, tuple[type, ...]] = {
-    "session_id": (str,),
-    "name": (str, _NONE),
-    "has_audio": (bool,),
-    "has_video": (bool,),
-    "output_mode": (OutputMode,),
-    "stream_mode": (StreamMode,),
-    "resolution": (str, _NONE),
-    "layout": (ArchiveLayout, _NONE),
-    "multi_archive_tag": (str, _NONE),
-    "max_bitrate": (int, _NONE),
-    "quantization_parameter": (int, _NONE),
+#: Each field's slot setter and converter: the spec is built as its constructor builds it (a
+#: converter runs on any value not of the field's type), without attrs' __init__ around them.
+_SETTERS = {
+    field.name: ArchiveSpec.__dict__[field.name].__set__ for field in attrs.fields(ArchiveSpec)
 }
-_SETTERS: tuple[tuple[str, Callable[[object, object], None], Any, tuple[type, ...]], ...] = tuple(
-    (
-        field.name,
-        ArchiveSpec.__dict__[field.name].__set__,
-        field.converter,
-        _HELD[field.name],
-    )
+_CONVERTERS: dict[str, Callable[[object], Any]] = {
+    field.name: field.converter  # type: ignore[misc]
     for field in attrs.fields(ArchiveSpec)
-)
+    if field.converter is not None
+}
+_SET_SESSION_ID = _SETTERS["session_id"]
+_SET_NAME = _SETTERS["name"]
+_SET_HAS_AUDIO = _SETTERS["has_audio"]
+_SET_HAS_VIDEO = _SETTERS["has_video"]
+_SET_OUTPUT_MODE = _SETTERS["output_mode"]
+_SET_STREAM_MODE = _SETTERS["stream_mode"]
+_SET_RESOLUTION = _SETTERS["resolution"]
+_SET_LAYOUT = _SETTERS["layout"]
+_SET_TAG = _SETTERS["multi_archive_tag"]
+_SET_BITRATE = _SETTERS["max_bitrate"]
+_SET_QP = _SETTERS["quantization_parameter"]
 _FIELDS = frozenset(field.name for field in attrs.fields(ArchiveSpec))
 
 
@@ -464,40 +459,65 @@ def _build(working: dict[str, Any]) -> ArchiveSpec:
         unknown = ", ".join(sorted(repr(key) for key in working if key not in _FIELDS)[:5])
         raise TypeError(f"an ArchiveSpec has no option {unknown}")
     get = working.get
-    has_audio, has_video = get("has_audio"), get("has_video")
-    output_mode, stream_mode = get("output_mode"), get("stream_mode")
-    values = (
-        get("session_id"),
-        get("name"),
-        True if has_audio is None else has_audio,
-        True if has_video is None else has_video,
-        # Our member, or its value as a plain str: one lookup; anything else is converted.
-        _OUTPUT_MODES.get(output_mode, output_mode)
-        if output_mode.__class__ is str
-        else OutputMode.COMPOSED
-        if output_mode is None
-        else output_mode,
-        _STREAM_MODES.get(stream_mode, stream_mode)
-        if stream_mode.__class__ is str
-        else StreamMode.AUTO
-        if stream_mode is None
-        else stream_mode,
-        get("resolution"),
-        layout,
-        get("multi_archive_tag"),
-        get("max_bitrate"),
-        get("quantization_parameter"),
-    )
     spec = object.__new__(ArchiveSpec)
-    for (name, setter, convert, types), value in zip(_SETTERS, values):  # noqa: B905 - same length
-        # A value of the field's type (what the library's rules let through) is set as it is;
-        # any other goes through the converter ArchiveSpec() runs, which may refuse it.
-        if value.__class__ not in types:
-            if convert is None:
-                raise TypeError(f"{name} must be an ArchiveLayout or None, not {shown(value)}")
-            try:
-                value = convert(value)
-            except TypeError as exc:
-                raise TypeError(f"{name}: {exc}") from None
-        setter(spec, value)
+    # Field by field, in the usual case one type test and one slot store each: a value of the
+    # field's type (what the library's rules let through) is set as it is; any other goes
+    # through the converter ArchiveSpec() runs, which may refuse it.
+    value = get("session_id")
+    _SET_SESSION_ID(spec, value if value.__class__ is str else _held("session_id", value))
+    value = get("name")
+    _SET_NAME(spec, value if value is None or value.__class__ is str else _held("name", value))
+    value = get("has_audio")
+    _SET_HAS_AUDIO(
+        spec,
+        True if value is None else value if value.__class__ is bool else _held("has_audio", value),
+    )
+    value = get("has_video")
+    _SET_HAS_VIDEO(
+        spec,
+        True if value is None else value if value.__class__ is bool else _held("has_video", value),
+    )
+    value = get("output_mode")
+    if value is None:
+        value = OutputMode.COMPOSED
+    elif value.__class__ is not OutputMode:
+        value = _OUTPUT_MODES.get(value) if value.__class__ is str else None
+        value = value or _held("output_mode", get("output_mode"))
+    _SET_OUTPUT_MODE(spec, value)
+    value = get("stream_mode")
+    if value is None:
+        value = StreamMode.AUTO
+    elif value.__class__ is not StreamMode:
+        value = _STREAM_MODES.get(value) if value.__class__ is str else None
+        value = value or _held("stream_mode", get("stream_mode"))
+    _SET_STREAM_MODE(spec, value)
+    value = get("resolution")
+    _SET_RESOLUTION(
+        spec, value if value is None or value.__class__ is str else _held("resolution", value)
+    )
+    _SET_LAYOUT(spec, layout)
+    value = get("multi_archive_tag")
+    _SET_TAG(
+        spec,
+        value if value is None or value.__class__ is str else _held("multi_archive_tag", value),
+    )
+    value = get("max_bitrate")
+    _SET_BITRATE(
+        spec, value if value is None or value.__class__ is int else _held("max_bitrate", value)
+    )
+    value = get("quantization_parameter")
+    _SET_QP(
+        spec,
+        value
+        if value is None or value.__class__ is int
+        else _held("quantization_parameter", value),
+    )
     return spec
+
+
+def _held(name: str, value: object) -> Any:
+    """What the field ``name``'s converter makes of ``value``, its message naming the field."""
+    try:
+        return _CONVERTERS[name](value)
+    except TypeError as exc:
+        raise TypeError(f"{name}: {exc}") from None
