@@ -69,9 +69,9 @@ class Archive:
 
     id: str
     session_id: str
+    name: str | None
     status: str
     created_at: datetime.datetime
-    name: str | None = None
     duration: int | None = None
     size: int | None = None
     url: str | None = attrs.field(default=None, repr=False)
