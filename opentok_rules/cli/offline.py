@@ -48,8 +48,7 @@ def add_check(commands: Any) -> None:
     check.add_argument(
         "--session-id",
         metavar="ID",
-        help="with --archive: the session to record; default: a made-up id of the project "
-        "(OPENTOK_API_KEY or VONAGE_APPLICATION_ID when set)",
+        help="with --archive: the session to record (default: a made-up one of the project)",
     )
     add_policy_flags(check)
     add_json_flag(check, "print violations as a JSON list on stdout (exit code 2)")
