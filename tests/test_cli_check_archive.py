@@ -126,3 +126,14 @@ def test_an_options_file_that_is_not_an_object_is_refused(cli: Callable[..., Out
     code, _, err = cli("check", "--archive", "-", stdin="[1, 2]")
     assert code == 1
     assert err
+
+
+def test_the_example_in_the_cli_page_is_what_check_prints(cli: Callable[..., Outcome]) -> None:
+    page = (Path(__file__).parents[1] / "docs" / "cli.rst").read_text(encoding="utf-8")
+    block = page.split("   $ echo '", 1)[1].split("\n\n", 1)[0]
+    command, printed = block.splitlines()
+    stdin = command.split("' | ", 1)[0]
+    assert command.endswith("| opentok-rules check --archive -")
+    code, out, err = cli("check", "--archive", "-", stdin=stdin)
+    assert (code, out) == (2, "")
+    assert err.strip() == printed.strip()
