@@ -17,6 +17,8 @@ from opentok_rules.engine.session_rules import default_rules, strict_rules
 from opentok_rules.errors import (
     AuthenticationError,
     ConfigurationError,
+    ConflictError,
+    NotFoundError,
     OpenTokError,
     PolicyError,
     RequestError,
@@ -27,6 +29,16 @@ from opentok_rules.spec import SessionSpec
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, Role
 
 if TYPE_CHECKING:
+    from opentok_rules.archives import (
+        ArchiveLayout,
+        ArchiveSpec,
+        OutputMode,
+        PreparedArchive,
+        StreamMode,
+        default_archive_rules,
+        prepare_archive,
+        strict_archive_rules,
+    )
     from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
     from opentok_rules.client import OpenTok, Session, SessionRecord
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
@@ -37,11 +49,22 @@ if TYPE_CHECKING:
     from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
     from opentok_rules.engine.schema import to_json_schema
     from opentok_rules.engine.token_rules import TokenSpec
+    from opentok_rules.http.archive_answers import Archive, ArchiveList
     from opentok_rules.tokens import default_token_rules
     from opentok_rules.vonage import VonageVideo
 
 # name -> module that defines it, imported on first use (PEP 562).
 _LAZY = {
+    "Archive": "http.archive_answers",
+    "ArchiveList": "http.archive_answers",
+    "ArchiveLayout": "archives",
+    "ArchiveSpec": "archives",
+    "OutputMode": "archives",
+    "PreparedArchive": "archives",
+    "StreamMode": "archives",
+    "default_archive_rules": "archives",
+    "prepare_archive": "archives",
+    "strict_archive_rules": "archives",
     "AsyncOpenTok": "async_client",
     "AsyncVonageVideo": "async_client",
     "OpenTok": "client",
@@ -66,20 +89,28 @@ _LAZY = {
 
 __all__ = [
     "ARCHIVE_RESOLUTIONS",
+    "Archive",
+    "ArchiveLayout",
+    "ArchiveList",
     "ArchiveMode",
+    "ArchiveSpec",
     "AsyncOpenTok",
     "AsyncVonageVideo",
     "AuthenticationError",
     "ConfigurationError",
+    "ConflictError",
     "FunctionRule",
     "MediaMode",
+    "NotFoundError",
     "OpenTok",
     "OpenTokError",
     "Options",
+    "OutputMode",
     "Policy",
     "PolicyError",
     "PolicyTest",
     "PolicyTestResult",
+    "PreparedArchive",
     "PreparedSession",
     "RequestError",
     "Role",
@@ -89,23 +120,27 @@ __all__ = [
     "SessionRecord",
     "SessionSpec",
     "Step",
+    "StreamMode",
     "TokenSpec",
     "ValidationError",
     "Violation",
     "VonageVideo",
     "__version__",
     "compiled_source",
+    "default_archive_rules",
     "default_rules",
     "default_token_rules",
     "explain",
     "find_policy",
     "load_policy",
     "policy_file_schema",
+    "prepare_archive",
     "prepare_session",
     "rule",
     "run_policy_tests",
     "spec_from_dict",
     "spec_to_dict",
+    "strict_archive_rules",
     "strict_rules",
     "to_json_schema",
 ]

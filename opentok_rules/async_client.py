@@ -35,6 +35,8 @@ from opentok_rules.vonage import DEFAULT_VONAGE_API_URL, VonageCredentials, vona
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
+    from opentok_rules.archives import ArchiveOptions
+    from opentok_rules.http.archive_answers import Archive, ArchiveList
     from opentok_rules.options import SessionOptions
 
 __all__ = ["AsyncOpenTok", "AsyncVonageVideo"]
@@ -54,6 +56,7 @@ class _AsyncClient(_ClientCore):
         token_rules: RuleRegistry | None,
         transport: AsyncTransport | None,
         user_agent_suffix: str | None,
+        archive_rules: RuleRegistry | None = None,
     ) -> None:
         super().__init__(
             backend,
@@ -61,6 +64,7 @@ class _AsyncClient(_ClientCore):
             rules=rules,
             token_rules=token_rules,
             user_agent_suffix=user_agent_suffix,
+            archive_rules=archive_rules,
         )
         _check_transport_settings(transport, timeout, deadline)
         self._transport = (
@@ -89,6 +93,44 @@ class _AsyncClient(_ClientCore):
         request, outcome = self._create_request(options, kwargs)
         return self._session_from(await self._transport.handle_request(request), outcome)
 
+    async def start_archive(self, session_id: str, **options: Unpack[ArchiveOptions]) -> Archive:
+        """Start recording ``session_id``; see :meth:`OpenTok.start_archive`."""
+        request, read = self._start_archive_call(session_id, dict(options))
+        return read(await self._transport.handle_request(request))
+
+    async def stop_archive(self, archive_id: str) -> Archive:
+        """Stop recording; see :meth:`OpenTok.stop_archive`."""
+        request, read = self._stop_archive_call(archive_id)
+        return read(await self._transport.handle_request(request))
+
+    async def get_archive(self, archive_id: str) -> Archive:
+        """The archive ``archive_id``; see :meth:`OpenTok.get_archive`."""
+        request, read = self._get_archive_call(archive_id)
+        return read(await self._transport.handle_request(request))
+
+    async def list_archives(
+        self, session_id: str | None = None, offset: int = 0, count: int | None = None
+    ) -> ArchiveList:
+        """A page of archives, newest first; see :meth:`OpenTok.list_archives`."""
+        request, read = self._list_archives_call(session_id, offset, count)
+        return read(await self._transport.handle_request(request))
+
+    async def delete_archive(self, archive_id: str) -> None:
+        """Delete the archive; see :meth:`OpenTok.delete_archive`."""
+        request, read = self._delete_archive_call(archive_id)
+        read(await self._transport.handle_request(request))
+
+    async def set_archive_layout(
+        self,
+        archive_id: str,
+        type: str,  # the REST API's and the official SDKs' name
+        stylesheet: str | None = None,
+        screenshare_type: str | None = None,
+    ) -> None:
+        """Change a composed archive's layout; see :meth:`OpenTok.set_archive_layout`."""
+        request, read = self._layout_call(archive_id, type, stylesheet, screenshare_type)
+        read(await self._transport.handle_request(request))
+
 
 class AsyncOpenTok(OpenTokCredentials, _AsyncClient):
     """:class:`~opentok_rules.OpenTok`, awaited: ``await client.create_session(...)``.
@@ -111,6 +153,7 @@ class AsyncOpenTok(OpenTokCredentials, _AsyncClient):
         transport: AsyncTransport | None = None,
         user_agent_suffix: str | None = None,
         clock: Callable[[], float] = time.time,
+        archive_rules: RuleRegistry | None = None,
     ) -> None:
         secret = Secret(api_secret)
         del api_secret  # an error reporter records this frame's locals
@@ -123,6 +166,7 @@ class AsyncOpenTok(OpenTokCredentials, _AsyncClient):
             token_rules=token_rules,
             transport=transport,
             user_agent_suffix=user_agent_suffix,
+            archive_rules=archive_rules,
         )
 
 
@@ -142,6 +186,7 @@ class AsyncVonageVideo(VonageCredentials, _AsyncClient):
         transport: AsyncTransport | None = None,
         user_agent_suffix: str | None = None,
         clock: Callable[[], float] = time.time,
+        archive_rules: RuleRegistry | None = None,
     ) -> None:
         key = Secret(private_key)
         del private_key  # an error reporter records this frame's locals
@@ -154,6 +199,7 @@ class AsyncVonageVideo(VonageCredentials, _AsyncClient):
             token_rules=token_rules,
             transport=transport,
             user_agent_suffix=user_agent_suffix,
+            archive_rules=archive_rules,
         )
 
 

@@ -10,6 +10,7 @@ bytes and raise the very same errors.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import math
 import platform
@@ -27,7 +28,7 @@ from opentok_rules._secret import Secret
 from opentok_rules._version import __version__
 from opentok_rules.engine.pipeline import Outcome, _outcome_for
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.errors import ConfigurationError, Violation
+from opentok_rules.errors import ConfigurationError, ValidationError, Violation
 from opentok_rules.http.answers import SessionRecord, read_session_answer
 from opentok_rules.http.auth import ProjectAuth, RestAuth
 from opentok_rules.http.transport import Request, Response, Transport
@@ -37,6 +38,8 @@ from opentok_rules.values import ArchiveMode, MediaMode
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
+    from opentok_rules.archives import ArchiveOptions
+    from opentok_rules.http.archive_answers import Archive, ArchiveList
     from opentok_rules.options import SessionOptions, TokenOptions
     from opentok_rules.tokens import TokenSigner
 
@@ -152,6 +155,12 @@ class Session:
         """A client token for this session; see :meth:`OpenTok.generate_token`."""
         return self._client.generate_token(self.session_id, **options)
 
+    def start_archive(self, **options: Unpack[ArchiveOptions]) -> Any:
+        """Start recording this session: the client's ``start_archive(self.session_id,
+        **options)``. An :class:`~opentok_rules.Archive`, awaited on the asyncio clients."""
+        start: Any = getattr(self._client, "start_archive")  # noqa: B009 - every client has it
+        return start(self.session_id, **options)
+
 
 _SET_SESSION = slot_setters(Session)
 
@@ -187,12 +196,19 @@ class _ClientCore:
         rules: RuleRegistry | None,
         token_rules: RuleRegistry | None,
         user_agent_suffix: str | None,
+        archive_rules: RuleRegistry | None = None,
     ) -> None:
         self._backend = backend
         self.api_url = _checked_url(api_url)
         self._rules = rules
         self._token_rules = token_rules
+        self._archive_rules = archive_rules
         self._create_url = self.api_url + "/session/create"
+        # The archive endpoints of the project (OpenTok) or application (Vonage Video API):
+        # the same paths on both services. The owner was checked to hold no control character.
+        self._archive_url = (
+            f"{self.api_url}/v2/project/{urllib.parse.quote(backend.owner, safe='')}/archive"
+        )
         agent = _USER_AGENT
         if user_agent_suffix:
             agent += " " + _checked_header_text("user_agent_suffix", user_agent_suffix)
@@ -203,6 +219,11 @@ class _ClientCore:
         }
         # The last spec sent and its request (see _create_request).
         self._last: tuple[SessionSpec | None, Request] = (None, _NO_REQUEST)
+        # The archive calls: JSON bodies, and no Content-Type on a call without a body.
+        self._json_headers = {**self._headers, "Content-Type": "application/json"}
+        self._bodyless_headers = {
+            name: value for name, value in self._headers.items() if name != "Content-Type"
+        }
 
     def __repr__(self) -> str:
         # Safe on a half-made client too: an error reporter may show `self` from a
@@ -255,6 +276,76 @@ class _ClientCore:
         record = read_session_answer(response)
         return _session(record.session_id, outcome, record, self)
 
+    # ---- archives: each call is a request and the reader of its answer (no I/O here) ----
+
+    def _archive_request(self, method: str, path: str = "", body: Any = None) -> Request:
+        auth = self._backend.auth
+        headers = self._json_headers if body is not None else self._bodyless_headers
+        return Request(
+            method,
+            self._archive_url + path,
+            MappingProxyType({**headers, auth.header_name: auth.header_value()}),
+            b"" if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        )
+
+    def _start_archive_call(
+        self, session_id: str, kwargs: dict[str, Any]
+    ) -> tuple[Request, Callable[[Response], Archive]]:
+        from opentok_rules.archives import archive_outcome
+        from opentok_rules.http.archive_answers import read_archive
+
+        spec, warnings = archive_outcome(session_id, None, self._archive_rules, kwargs)
+        if warnings:
+            _log_warnings(warnings)
+        request = self._archive_request("POST", "", spec.to_body())
+        return request, lambda response: read_archive(response, "start_archive")
+
+    def _stop_archive_call(self, archive_id: str) -> tuple[Request, Callable[[Response], Archive]]:
+        from opentok_rules.http.archive_answers import read_archive
+
+        path = f"/{_archive_id(archive_id)}/stop"
+        return self._archive_request("POST", path), lambda r: read_archive(r, "stop_archive")
+
+    def _get_archive_call(self, archive_id: str) -> tuple[Request, Callable[[Response], Archive]]:
+        from opentok_rules.http.archive_answers import read_archive
+
+        path = f"/{_archive_id(archive_id)}"
+        return self._archive_request("GET", path), lambda r: read_archive(r, "get_archive")
+
+    def _list_archives_call(
+        self, session_id: str | None, offset: int, count: int | None
+    ) -> tuple[Request, Callable[[Response], ArchiveList]]:
+        from opentok_rules.http.archive_answers import MAX_LISTED, read_archive_list
+
+        query: dict[str, str] = {"offset": str(_whole("offset", offset, 0, 10**9))}
+        if count is not None:
+            query["count"] = str(_whole("count", count, 1, MAX_LISTED))
+        if session_id is not None:
+            query["sessionId"] = _session_id(session_id)
+        path = "?" + urllib.parse.urlencode(query)
+        return self._archive_request("GET", path), read_archive_list
+
+    def _delete_archive_call(self, archive_id: str) -> tuple[Request, Callable[[Response], None]]:
+        from opentok_rules.http.archive_answers import read_no_content
+
+        path = f"/{_archive_id(archive_id)}"
+        return self._archive_request("DELETE", path), lambda r: read_no_content(r, "delete_archive")
+
+    def _layout_call(
+        self,
+        archive_id: str,
+        layout_type: str,
+        stylesheet: str | None,
+        screenshare_type: str | None,
+    ) -> tuple[Request, Callable[[Response], None]]:
+        from opentok_rules.archives import prepare_layout
+        from opentok_rules.http.archive_answers import read_no_content
+
+        path = f"/{_archive_id(archive_id)}/layout"
+        layout = prepare_layout(layout_type, stylesheet, screenshare_type, self._archive_rules)
+        request = self._archive_request("PUT", path, layout.to_body())
+        return request, lambda r: read_no_content(r, "set_archive_layout")
+
 
 class _SyncClient(_ClientCore):
     """A core that sends through a blocking :class:`~opentok_rules.http.transport.Transport`."""
@@ -270,6 +361,7 @@ class _SyncClient(_ClientCore):
         token_rules: RuleRegistry | None,
         transport: Transport | None,
         user_agent_suffix: str | None,
+        archive_rules: RuleRegistry | None = None,
     ) -> None:
         super().__init__(
             backend,
@@ -277,6 +369,7 @@ class _SyncClient(_ClientCore):
             rules=rules,
             token_rules=token_rules,
             user_agent_suffix=user_agent_suffix,
+            archive_rules=archive_rules,
         )
         _check_transport_settings(transport, timeout, deadline)
         self._transport = (
@@ -309,6 +402,55 @@ class _SyncClient(_ClientCore):
         """
         request, outcome = self._create_request(options, kwargs)
         return self._session_from(self._transport.handle_request(request), outcome)
+
+    def start_archive(self, session_id: str, **options: Unpack[ArchiveOptions]) -> Archive:
+        """Start recording ``session_id``; the options are checked by the client's archive
+        rules (see :doc:`archives`) before any request.
+
+        Raises :class:`~opentok_rules.ValidationError` (no request sent),
+        :class:`~opentok_rules.NotFoundError` (no such session),
+        :class:`~opentok_rules.ConflictError` (being recorded already, or a relayed session),
+        :class:`~opentok_rules.AuthenticationError` or :class:`~opentok_rules.RequestError`.
+        """
+        request, read = self._start_archive_call(session_id, dict(options))
+        return read(self._transport.handle_request(request))
+
+    def stop_archive(self, archive_id: str) -> Archive:
+        """Stop recording; the archive as the service says it is now.
+        :class:`~opentok_rules.ConflictError` when it is not being recorded."""
+        request, read = self._stop_archive_call(archive_id)
+        return read(self._transport.handle_request(request))
+
+    def get_archive(self, archive_id: str) -> Archive:
+        """The archive ``archive_id``; :class:`~opentok_rules.NotFoundError` when there is none."""
+        request, read = self._get_archive_call(archive_id)
+        return read(self._transport.handle_request(request))
+
+    def list_archives(
+        self, session_id: str | None = None, offset: int = 0, count: int | None = None
+    ) -> ArchiveList:
+        """A page of the project's archives, newest first (of ``session_id`` only, if given):
+        ``count`` of them (1 to 1000; the service's default is 50) from ``offset``."""
+        request, read = self._list_archives_call(session_id, offset, count)
+        return read(self._transport.handle_request(request))
+
+    def delete_archive(self, archive_id: str) -> None:
+        """Delete the archive and its recording. :class:`~opentok_rules.ConflictError` when
+        its state does not allow it (still recording, say)."""
+        request, read = self._delete_archive_call(archive_id)
+        read(self._transport.handle_request(request))
+
+    def set_archive_layout(
+        self,
+        archive_id: str,
+        type: str,  # the REST API's and the official SDKs' name
+        stylesheet: str | None = None,
+        screenshare_type: str | None = None,
+    ) -> None:
+        """Change a composed archive's layout while it records; checked by the archive
+        rules on the layout (a custom type needs a stylesheet, ...) before any request."""
+        request, read = self._layout_call(archive_id, type, stylesheet, screenshare_type)
+        read(self._transport.handle_request(request))
 
 
 class OpenTokCredentials:
@@ -354,6 +496,8 @@ class OpenTok(OpenTokCredentials, _SyncClient):
         (connects, retries, redirects, every read); default 30.
     :param rules: the session rules (default :func:`~opentok_rules.default_rules`).
     :param token_rules: the token rules (default :func:`~opentok_rules.default_token_rules`).
+    :param archive_rules: the archive rules (default
+        :func:`~opentok_rules.default_archive_rules`).
     :param transport: what sends requests (default: a new ``Urllib3Transport``).
     :param user_agent_suffix: appended to the ``User-Agent``, to name your application.
     :param clock: seconds since the epoch; tokens take their times from it.
@@ -372,6 +516,7 @@ class OpenTok(OpenTokCredentials, _SyncClient):
         transport: Transport | None = None,
         user_agent_suffix: str | None = None,
         clock: Callable[[], float] = time.time,
+        archive_rules: RuleRegistry | None = None,
     ) -> None:
         # Wrapped before anything can raise: an error reporter records this frame's locals.
         secret = Secret(api_secret)
@@ -385,6 +530,7 @@ class OpenTok(OpenTokCredentials, _SyncClient):
             token_rules=token_rules,
             transport=transport,
             user_agent_suffix=user_agent_suffix,
+            archive_rules=archive_rules,
         )
 
 
@@ -405,6 +551,46 @@ def _form_body(spec: SessionSpec) -> bytes:
     # Apps create sessions of a handful of shapes over and over; a spec is frozen and
     # hashable, so its encoded form is computed once per shape.
     return urllib.parse.urlencode(spec.to_params()).encode("ascii")
+
+
+#: Archive ids are UUIDs; any id is held to URL-safe characters, so it cannot change the path.
+_ARCHIVE_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _archive_id(value: object) -> str:
+    """``value`` as an archive id that is safe in a URL path, or a ValidationError."""
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= 255
+        and _ARCHIVE_ID_CHARS.issuperset(value)
+        and value not in (".", "..")
+    ):
+        return str.__str__(value)
+    message = (
+        f"archive_id must be the id the service gave the archive (letters, digits, '-', '_' "
+        f"or '.', at most 255), such as archive.id; got {shown(value)}"
+    )
+    raise ValidationError([Violation("archive-id", "archive_id", message)])
+
+
+def _session_id(value: object) -> str:
+    if isinstance(value, str) and 0 < len(value) <= 255 and value.isascii() and value.isprintable():
+        return str.__str__(value)
+    message = f"session_id must be a session's id such as session.session_id; got {shown(value)}"
+    raise ValidationError([Violation("archive-session-id", "session_id", message)])
+
+
+def _whole(name: str, value: object, least: int, most: int | None) -> int:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= least
+        and (most is None or value <= most)
+    ):
+        return int(value)
+    within = f"from {least} to {most}" if most is not None else f"{least} or more"
+    message = f"{name} must be a whole number {within}; got {shown(value)}"
+    raise ValidationError([Violation(f"archive-list-{name}", name, message)])
 
 
 def _secret_problem(value: object) -> str | None:

@@ -12,6 +12,8 @@ from opentok_rules._messages import shown
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
+    "ConflictError",
+    "NotFoundError",
     "OpenTokError",
     "PolicyError",
     "RequestError",
@@ -304,3 +306,13 @@ class RequestError(OpenTokError):
 
     def __reduce__(self) -> tuple[type[RequestError], tuple[str, int | None]]:
         return (type(self), (str(self), self.status))
+
+
+class NotFoundError(RequestError):
+    """The service has no such archive or session (HTTP 404); the message says which call."""
+
+
+class ConflictError(RequestError):
+    """The service refused the call in the state things are in (HTTP 409): the session is
+    being recorded already, it is relayed, or the archive cannot be stopped or deleted now.
+    The message holds the service's own words."""

@@ -241,6 +241,7 @@ class VonageVideo(VonageCredentials, _SyncClient):
         transport: Transport | None = None,
         user_agent_suffix: str | None = None,
         clock: Callable[[], float] = time.time,
+        archive_rules: RuleRegistry | None = None,
     ) -> None:
         key = Secret(private_key)
         del private_key  # an error reporter records this frame's locals
@@ -253,4 +254,5 @@ class VonageVideo(VonageCredentials, _SyncClient):
             token_rules=token_rules,
             transport=transport,
             user_agent_suffix=user_agent_suffix,
+            archive_rules=archive_rules,
         )

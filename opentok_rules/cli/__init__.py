@@ -1,5 +1,5 @@
-"""The ``opentok-rules`` command line: check options, create sessions, mint tokens, emulate,
-export the rules as a JSON Schema.
+"""The ``opentok-rules`` command line: check options, create sessions, mint tokens, record
+archives, emulate, export the rules as a JSON Schema.
 
 Exit codes: 0 done; 1 the service or the network failed, or a policy or options file cannot
 be used; 2 a usage or validation error
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentok_rules._version import __version__
-from opentok_rules.cli import emulator, offline, policy, schema, service
+from opentok_rules.cli import archive, emulator, offline, policy, schema, service
 from opentok_rules.cli._common import (
     TYPED_NAMES,
     CommandParser,
@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     offline.add_check(commands)
     service.add_create(commands)
     service.add_token(commands)
+    archive.add_archive(commands)
     offline.add_rules(commands)
     schema.add_schema(commands)
     policy.add_policy(commands)

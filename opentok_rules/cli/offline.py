@@ -25,12 +25,14 @@ from opentok_rules.errors import ValidationError
 def add_check(commands: Any) -> None:
     check = commands.add_parser(
         "check",
-        help="validate session options offline, print JSON",
+        help="validate session (or, with --archive, archive) options offline, print JSON",
         description="Validate session options with the policy's rules (or the library's) and "
         "print the spec and the REST params as JSON. Options come from a JSON object in "
-        "OPTIONS_FILE (- for standard input) and the flags, which override it. Exit codes: 0 "
-        "ok (warnings go to stderr), 2 violations, 1 a policy or options file that cannot be "
-        "used.",
+        "OPTIONS_FILE (- for standard input) and the flags, which override it. With --archive, "
+        "OPTIONS_FILE holds the options of starting an archive instead (name, output_mode, "
+        "layout, ...), checked by the archive rules; the spec and the REST body are printed. "
+        "Exit codes: 0 ok (warnings go to stderr), 2 violations, 1 a policy or options file "
+        "that cannot be used.",
     )
     check.add_argument(
         "options_file",
@@ -39,6 +41,16 @@ def add_check(commands: Any) -> None:
         help='a JSON object of options such as {"media_mode": "routed"}; - reads stdin',
     )
     add_session_flags(check)
+    check.add_argument(
+        "--archive",
+        action="store_true",
+        help="OPTIONS_FILE holds archive options (start_archive's), checked by the archive rules",
+    )
+    check.add_argument(
+        "--session-id",
+        metavar="ID",
+        help="with --archive: the session to record (default: a made-up one of the project)",
+    )
     add_policy_flags(check)
     check.add_argument(
         "--explain",
@@ -75,6 +87,10 @@ def _check(args: argparse.Namespace) -> int:
     from opentok_rules.engine.convert import spec_to_dict
     from opentok_rules.engine.pipeline import prepare_session
 
+    if args.archive:
+        return _check_archive(args)
+    if args.session_id is not None:
+        raise UsageError("--session-id is for --archive: the session an archive records")
     policy = chosen_policy(args)
     registry = policy.rules if policy is not None else chosen_registry(args)
     flags = session_options(args)
@@ -102,6 +118,62 @@ def _check(args: argparse.Namespace) -> int:
     report_warnings(prepared.warnings, args)
     print_json({"spec": spec_to_dict(prepared.spec), "params": prepared.params})
     return 0
+
+
+def _check_archive(args: argparse.Namespace) -> int:
+    import os
+
+    import attrs
+
+    from opentok_rules.archives import archive_outcome, default_archive_rules, strict_archive_rules
+    from opentok_rules.session_ids import make_session_id
+
+    given = sorted(f"--{name.replace('_', '-')}" for name in session_options(args))
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} set session options; archive options come from OPTIONS_FILE"
+        )
+    policy = chosen_policy(args)
+    if policy is not None:
+        registry = policy.archive_rules
+    else:
+        registry = strict_archive_rules() if args.strict else default_archive_rules()
+    options: dict[str, Any] = {}
+    if args.options_file is not None:
+        options = read_options_file(args.options_file)
+    session_id = args.session_id
+    if session_id is None:
+        # The project the environment names, else a placeholder one: offline, no credentials.
+        project = os.environ.get("OPENTOK_API_KEY") or os.environ.get("VONAGE_APPLICATION_ID")
+        session_id = make_session_id(project or "0")
+    try:
+        spec, warnings = archive_outcome(session_id, options, registry, {})
+    except ValidationError:
+        report_warnings(_archive_warnings(registry, session_id, options), args)
+        raise
+    report_warnings(warnings, args)
+
+    def plain(_: Any, __: Any, value: Any) -> Any:
+        return value.value if isinstance(value, (OutputMode, StreamMode)) else value
+
+    from opentok_rules.archives import OutputMode, StreamMode
+
+    print_json({"spec": attrs.asdict(spec, value_serializer=plain), "body": spec.to_body()})
+    return 0
+
+
+def _archive_warnings(registry: Any, session_id: str, options: dict[str, Any]) -> list[Any]:
+    """What the archive rules' "warn" rules find (a refusal does not carry it)."""
+    from opentok_rules.archives import _working
+
+    try:
+        return [
+            each
+            for each in registry.apply(_working(session_id, options, {}))
+            if each.severity == "warn"
+        ]
+    except Exception:  # the refusal is what matters
+        return []
 
 
 def _warnings(registry: Any, options: dict[str, Any]) -> list[Any]:

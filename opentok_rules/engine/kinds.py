@@ -33,22 +33,27 @@ from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
-from opentok_rules._messages import short_repr
-from opentok_rules.engine.registry import Options, _pure
+from opentok_rules._messages import closest_hint, short_repr, shown
+from opentok_rules.engine.registry import MAX_REPORTED, Options, _pure
 from opentok_rules.errors import SEVERITIES, Violation
 
 __all__ = [
     "BUILTIN_KINDS",
     "Allowed",
+    "Default",
+    "Exclusive",
     "FieldProblem",
     "Forbidden",
     "Kind",
+    "KnownKeys",
     "Length",
     "MaxTTL",
     "Network",
     "Pattern",
+    "Range",
     "Required",
     "Scalar",
+    "Type",
     "plain",
 ]
 
@@ -244,6 +249,10 @@ class Kind:
     kind: ClassVar[str] = ""
     #: Kinds never write an option.
     fills: ClassVar[frozenset[str]] = frozenset()
+    #: Its verdict depends on the keys in ``reads`` alone: where none of them is given by the
+    #: caller (absent, or a default filled in before it), a registry runs it once per set of
+    #: keys instead of on every call.
+    settles_on_defaults: ClassVar[bool] = True
 
     id: str = attrs.field(validator=_id)
     message: str | None = attrs.field(default=None, validator=_optional_message)
@@ -361,6 +370,13 @@ class Required(Kind):
         # ``when`` names is not there at all.
         return frozenset(self.when) <= keys
 
+    def apply(self, options: Options) -> Sequence[Violation]:
+        get = options.get
+        for key in self.keys:
+            if get(key) is None:
+                return Kind.apply(self, options)
+        return ()  # every key given: the usual case, settled without a list
+
     def _own_reads(self) -> frozenset[str]:
         return frozenset(self.keys)
 
@@ -426,6 +442,30 @@ class Allowed(Kind):
 
     key: str = attrs.field(validator=_key)
     values: tuple[Scalar, ...] = attrs.field(converter=_scalar_tuple, validator=_values)
+    # The str values as a set: an allowed str (the usual case) is settled by one lookup.
+    _texts: frozenset[str] = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        default=attrs.Factory(
+            lambda self: (
+                frozenset(each for each in self.values if isinstance(each, str))
+                if isinstance(self.values, tuple)
+                else frozenset()
+            ),
+            takes_self=True,
+        ),
+    )
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get(self.key)
+        if value is None or (value.__class__ is str and value in self._texts):
+            return ()
+        if value is True or value is False:
+            for each in self.values:
+                if each is value:
+                    return ()
+        return Kind.apply(self, options)
 
     def _own_reads(self) -> frozenset[str]:
         return frozenset((self.key,))
@@ -467,6 +507,12 @@ class Pattern(Kind):
     _regex: re.Pattern[str] = attrs.field(
         init=False, repr=False, eq=False, default=attrs.Factory(_compiled, takes_self=True)
     )
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get(self.key)
+        if value is None or (value.__class__ is str and self._regex.fullmatch(value)):
+            return ()  # absent, or a plain str that matches: settled without a list
+        return Kind.apply(self, options)
 
     def _own_reads(self) -> frozenset[str]:
         return frozenset((self.key,))
@@ -644,4 +690,235 @@ class MaxTTL(Kind):
 #: The built-in kinds by the name a policy gives them.
 BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
     {cls.kind: cls for cls in (Required, Forbidden, Allowed, Pattern, Length, Network, MaxTTL)}
+)
+
+
+# ---- Generic kinds the archive rules are written in ---------------------------------------------
+# Minimal versions, added with the archive operation (issue 31): ``default``, ``type``, ``range``
+# and ``known_keys`` are the names and fields the kinds-for-every-rule work (issue 27) gives
+# them; ``exclusive`` says what no other kind can ("at most one of these keys").
+
+_TYPE_NAMES: Mapping[str, str] = MappingProxyType(
+    {"bool": "true or false", "str": "a string", "int": "a whole number"}
+)
+
+
+def _type_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is not str or value not in _TYPE_NAMES:
+        raise FieldProblem("type", f"must be 'bool', 'str' or 'int'; got {short_repr(value)}")
+
+
+def _default_value(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ not in _SCALARS:
+        raise FieldProblem("value", f"must be a string, number or boolean; got {short_repr(value)}")
+
+
+def _is_number(value: object) -> bool:
+    return value.__class__ in (int, float) or (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+    )
+
+
+def _optional_number(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not _is_number(value):
+        raise FieldProblem(attribute.name, f"must be a number; got {short_repr(value)}")
+
+
+def _range_bounds(instance: Range, attribute: attrs.Attribute[Any], value: object) -> None:
+    if instance.min is None and instance.max is None:
+        raise FieldProblem("max", "give min, max or both (a range rule with neither says nothing)")
+    if instance.min is not None and instance.max is not None and instance.min > instance.max:
+        raise FieldProblem("max", f"is {instance.max}, below min ({instance.min})")
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Default(Kind):
+    """``key`` is given the value ``value`` when it is absent or ``None``.
+
+    The one kind that writes an option: what the service does when a key is left out, said
+    before the rules that judge the key, so they (and the spec) see the value that counts.
+    """
+
+    kind: ClassVar[str] = "default"
+
+    key: str = attrs.field(validator=_key)
+    value: Scalar = attrs.field(validator=_default_value)
+
+    @property
+    def fills(self) -> frozenset[str]:  # type: ignore[override]
+        """The key it fills in."""
+        return frozenset((self.key,))
+
+    def applies_to(self, keys: frozenset[str]) -> bool:
+        # An absent key is the case it is for: it has something to do on every call.
+        return True
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        if options.get(self.key) is None and (not self.when or self._applies(options)):
+            options[self.key] = self.value
+        return ()
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} is {_text(self.value)} when not given"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        return []
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Type(Kind):
+    """``key`` is absent (or ``None``) or holds a value of ``type``: ``"bool"``, ``"str"`` or
+    ``"int"`` (a whole number; ``True`` is not one)."""
+
+    kind: ClassVar[str] = "type"
+
+    key: str = attrs.field(validator=_key)
+    type: str = attrs.field(validator=_type_name)
+
+    def holds(self, value: object) -> bool:
+        """Whether ``value`` is of the rule's type."""
+        if self.type == "bool":
+            return value is True or value is False
+        if self.type == "str":
+            return isinstance(value, str)
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get(self.key)
+        if value is None or self.holds(value):
+            return ()
+        return Kind.apply(self, options)
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} is {_TYPE_NAMES[self.type]}"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        value = options.get(self.key)
+        if value is None or self.holds(value):
+            return []
+        return [(self.key, f"{self.key} must be {_TYPE_NAMES[self.type]}; got {_got(value)}")]
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Range(Kind):
+    """``key`` is absent or, when it holds a number, the number lies within ``min`` and
+    ``max`` (both included). A value that is not a number is left to a ``type`` rule."""
+
+    kind: ClassVar[str] = "range"
+
+    key: str = attrs.field(validator=_key)
+    min: int | float | None = attrs.field(default=None, validator=_optional_number)
+    max: int | float | None = attrs.field(default=None, validator=[_optional_number, _range_bounds])
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        value = options.get(self.key)
+        if value is None or not _is_number(value) or self._within(value):
+            return ()
+        return Kind.apply(self, options)
+
+    def _within(self, value: Any) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def _bounds(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"from {self.min:,} to {self.max:,}"
+        return f"at least {self.min:,}" if self.max is None else f"at most {self.max:,}"
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} is {self._bounds()}"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        value = options.get(self.key)
+        if value is None or not _is_number(value) or self._within(value):
+            return []
+        return [(self.key, f"{self.key} must be {self._bounds()}; got {_got(value)}")]
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class KnownKeys(Kind):
+    """Every option name given is one of ``keys``; the closest one is suggested for another."""
+
+    kind: ClassVar[str] = "known_keys"
+
+    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
+    _known: frozenset[str] = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        default=attrs.Factory(
+            lambda self: frozenset(self.keys) if isinstance(self.keys, tuple) else frozenset(),
+            takes_self=True,
+        ),
+    )
+
+    #: It judges every key given, not only those it names: never settled on the defaults.
+    settles_on_defaults: ClassVar[bool] = False
+
+    def applies_to(self, keys: frozenset[str]) -> bool:
+        return not self._known.issuperset(keys)
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        if self._known.issuperset(options):
+            return ()
+        return Kind.apply(self, options)
+
+    def _own_reads(self) -> frozenset[str]:
+        return self._known
+
+    def _constraint(self) -> str:
+        return f"the options are among {', '.join(self.keys)}"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        unknown = [key for key in options if key not in self._known]
+        found: list[tuple[str | None, str]] = []
+        for key in unknown[:MAX_REPORTED]:
+            given: object = key  # a caller's dict may hold any key, whatever Options says
+            if not isinstance(given, str):
+                found.append((short_repr(given), f"option names are strings; got {shown(given)}"))
+                continue
+            name = str.__str__(given)[:40]
+            found.append((name, f"{name!r} is not an option here; {closest_hint(name, self.keys)}"))
+        if len(unknown) > MAX_REPORTED:
+            more = len(unknown) - MAX_REPORTED
+            found.append((None, f"and {more} more unknown option names; pass only those you mean"))
+        return found
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Exclusive(Kind):
+    """At most one of ``keys`` is given (present and not ``None``)."""
+
+    kind: ClassVar[str] = "exclusive"
+
+    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+    def _constraint(self) -> str:
+        return f"at most one of {_names(self.keys)} is given"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        given = [key for key in self.keys if _given(options, key)]
+        if len(given) < 2:
+            return []
+        return [(None, f"{_names(given)} cannot be given together; give only one of them")]
+
+
+BUILTIN_KINDS = MappingProxyType(
+    {**BUILTIN_KINDS, **{cls.kind: cls for cls in (Default, Type, Range, KnownKeys, Exclusive)}}
 )

@@ -3,8 +3,9 @@
 A policy names a base (the library's ``"default"`` or ``"strict"`` rules), may leave some of
 them out (``disable``), may build on another policy file (``extend``) and adds rules of the
 built-in kinds (:mod:`opentok_rules.kinds`) or of installed plugin kinds (entry points in the
-group ``opentok_rules.kinds``) to the session rules (``[[session]]``) and the token rules
-(``[[token]]``). :func:`load_policy` checks all of it before it returns anything: a policy
+group ``opentok_rules.kinds``) to the session rules (``[[session]]``), the token rules
+(``[[token]]``) and the archive rules (``[[archive]]``). :func:`load_policy` checks all of it
+before it returns anything: a policy
 that cannot be used raises :class:`~opentok_rules.PolicyError` naming the file, the rule, the
 field and what to write instead, and nothing of it is loaded.
 
@@ -42,6 +43,7 @@ __all__ = [
     "POLICY_FILE",
     "Policy",
     "find_policy",
+    "library_archive_rules",
     "load_policy",
 ]
 
@@ -56,27 +58,56 @@ _BASES: Mapping[str, Callable[[], RuleRegistry]] = {
     "default": default_rules,
     "strict": strict_rules,
 }
-_TOP_KEYS = ("base", "disable", "extend", "session", "token", "test")
+_TOP_KEYS = ("base", "disable", "extend", "session", "token", "archive", "test")
 #: Fields of a rule's table that the loader reads itself; the rest are the kind's.
 _PLACEMENT = ("before", "after")
-_SECTIONS = {"session": "session", "token": "token"}
+_SECTIONS = {"session": "session", "token": "token", "archive": "archive"}
+#: The library's own archive rules: policy files shipped in the package, read by this loader.
+_LIBRARY_ARCHIVE_FILES = {"default": "archive_rules.toml", "strict": "archive_rules_strict.toml"}
+_LIBRARY_ARCHIVE: dict[str, RuleRegistry] = {}
+
+
+def _default_archive_rules() -> RuleRegistry:
+    return library_archive_rules("default")
 
 
 @attrs.frozen
 class Policy:
-    """A loaded policy: its session ``rules``, its ``token_rules`` and the file it came from.
+    """A loaded policy: its session ``rules``, its ``token_rules``, its ``archive_rules`` and
+    the file it came from.
 
-    Pass the registries to :func:`~opentok_rules.prepare_session` or a client
-    (``OpenTok(key, secret, rules=policy.rules, token_rules=policy.token_rules)``).
+    Pass the registries to :func:`~opentok_rules.prepare_session`,
+    :func:`~opentok_rules.prepare_archive` or a client (``OpenTok(key, secret,
+    rules=policy.rules, token_rules=policy.token_rules, archive_rules=policy.archive_rules)``).
     ``source`` is ``None`` for a policy given as a mapping.
     """
 
     rules: RuleRegistry
     token_rules: RuleRegistry
     source: Path | None = None
+    archive_rules: RuleRegistry = attrs.field(factory=_default_archive_rules)
     #: The policy's own ``[[test]]`` tables (not those of the files it extends), in order;
     #: run them with :func:`~opentok_rules.run_policy_tests`.
     tests: tuple[PolicyTest, ...] = ()
+
+
+def library_archive_rules(base: str = "default") -> RuleRegistry:
+    """A fresh copy of the library's archive rules (``"default"`` or ``"strict"``).
+
+    They are policy files in the package (``opentok_rules/data/archive_rules.toml`` and
+    ``archive_rules_strict.toml``, which extends it), read by this loader once and copied
+    for each caller: the same data and checks as a user's ``[[archive]]`` tables.
+    """
+    if base not in _LIBRARY_ARCHIVE_FILES:
+        hint = _suggest(str(base), list(_LIBRARY_ARCHIVE_FILES), "bases")
+        raise ValueError(f"unknown base {short_repr(base)}; {hint}")
+    registry = _LIBRARY_ARCHIVE.get(base)
+    if registry is None:
+        path = Path(__file__).resolve().parent.parent / "data" / _LIBRARY_ARCHIVE_FILES[base]
+        loader = _Loader(library=True)
+        registry = loader.policy(loader.read(path, None), path).archive_rules
+        _LIBRARY_ARCHIVE[base] = registry
+    return registry.copy()
 
 
 def load_policy(source: str | os.PathLike[str] | Mapping[str, Any]) -> Policy:
@@ -176,6 +207,7 @@ class _Layer:
     disable: tuple[str, ...]
     session: tuple[_Entry, ...]
     token: tuple[_Entry, ...]
+    archive: tuple[_Entry, ...] = ()
     tests: tuple[PolicyTest, ...] = ()
 
 
@@ -183,9 +215,11 @@ class _Loader:
     """Reads one policy and the chain it extends; every check happens before anything is
     returned, so a broken policy loads nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, library: bool = False) -> None:
         self._plugins: dict[str, Any] | None = None
         self._converter = _converter()
+        # Reading the library's own archive rules: they start from nothing, not from themselves.
+        self._library = library
 
     def read(self, path: Path, extended_by: _Where | None) -> Mapping[str, Any]:
         """The policy table in ``path`` (a ``pyproject.toml``'s ``[tool.opentok-rules]``)."""
@@ -209,13 +243,15 @@ class _Loader:
         base = next((layer.base for layer in layers if layer.base is not None), "default")
         rules = _BASES[base]()
         token_rules = default_token_rules()
+        archive_rules = RuleRegistry() if self._library else library_archive_rules(base)
+        registries = (rules, token_rules, archive_rules)
         seen: dict[str, _Where] = {}
         for layer in reversed(layers):  # the extended policy first, this file's last
-            _disable(layer, rules, token_rules)
-            for section, registry in (("session", rules), ("token", token_rules)):
+            _disable(layer, registries)
+            for section, registry in zip(("session", "token", "archive"), registries, strict=True):
                 for entry in getattr(layer, section):
-                    _place(entry, registry, rules, token_rules, seen)
-        policy = Policy(rules, token_rules, path, tests=layers[0].tests)
+                    _place(entry, registry, registries, seen)
+        policy = Policy(rules, token_rules, path, archive_rules, tests=layers[0].tests)
         check_test_ids(policy, policy.tests)
         return policy
 
@@ -262,6 +298,7 @@ class _Loader:
             tuple(disable),
             self._entries(data, "session", where),
             self._entries(data, "token", where),
+            self._entries(data, "archive", where),
             parse_tests(data.get("test"), where.file),
         )
 
@@ -291,7 +328,7 @@ class _Loader:
             problem = "is missing" if kind_name is None else f"must be a string; got {kind_name!r}"
             raise where.error("kind", f"{problem}; the kinds are {', '.join(BUILTIN_KINDS)}")
         cls = self._kind(kind_name, where)
-        if section == "session" and cls is MaxTTL:
+        if section in ("session", "archive") and cls is MaxTTL:
             raise where.error("kind", "max_ttl is for tokens only; put it under [[token]]")
         before, after = table.get("before"), table.get("after")
         for name, value in (("before", before), ("after", after)):
@@ -409,26 +446,26 @@ def _leaves(
         yield from _leaves(each, (*path, name) if name is not None else path)
 
 
-def _disable(layer: _Layer, rules: RuleRegistry, token_rules: RuleRegistry) -> None:
+def _disable(layer: _Layer, registries: Sequence[RuleRegistry]) -> None:
     for rule_id in layer.disable:
-        for registry in (rules, token_rules):
+        for registry in registries:
             if rule_id in registry.ids():
                 registry.remove(rule_id)
                 break
         else:
-            hint = _suggest(rule_id, [*rules.ids(), *token_rules.ids()], "rule ids")
+            ids = [each for registry in registries for each in registry.ids()]
+            hint = _suggest(rule_id, ids, "rule ids")
             raise layer.where.error("disable", f"no rule has the id {rule_id!r}; {hint}")
 
 
 def _place(
     entry: _Entry,
     registry: RuleRegistry,
-    rules: RuleRegistry,
-    token_rules: RuleRegistry,
+    registries: Sequence[RuleRegistry],
     seen: dict[str, _Where],
 ) -> None:
     rule_id = entry.rule.id
-    if rule_id in rules.ids() or rule_id in token_rules.ids():
+    if any(rule_id in each.ids() for each in registries):
         first = seen.get(rule_id)
         where = f"by {first}" if first is not None else "by a rule of the base"
         raise entry.where.error("id", f"{rule_id!r} is taken already ({where}); ids are unique")

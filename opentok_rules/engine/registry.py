@@ -461,6 +461,15 @@ class RuleRegistry:
                 needed = True
             elif applies_to is not None:
                 needed = bool(applies_to(frozenset(present | defaults.keys())))
+                if (
+                    needed
+                    and getattr(each, "settles_on_defaults", False)
+                    and isinstance(reads, frozenset)
+                    and present.isdisjoint(reads)
+                ):
+                    # A kind whose every key is absent or a default filled in before it: its
+                    # work is the same on every call with these keys, so it is run once here.
+                    (needed, defaults), settled = _settled(each, defaults), True
             elif reads is None or not present.isdisjoint(reads):
                 needed = True
             elif fills or not defaults.keys().isdisjoint(reads):

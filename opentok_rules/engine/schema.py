@@ -32,13 +32,18 @@ from opentok_rules.engine._regex import ipv4_network, unshared, whole_value
 from opentok_rules.engine.introspect import describe
 from opentok_rules.engine.kinds import (
     Allowed,
+    Default,
+    Exclusive,
     Forbidden,
     Kind,
+    KnownKeys,
     Length,
     MaxTTL,
     Network,
     Pattern,
+    Range,
     Required,
+    Type,
 )
 from opentok_rules.engine.registry import Rule, RuleRegistry
 from opentok_rules.engine.session_rules import (
@@ -584,6 +589,66 @@ def _max_ttl(rule: MaxTTL, walk: _Walk) -> Schema:
     raise _Unexpressed("a token rule: it judges a token's lifetime, not session options")
 
 
+@attrs.frozen
+class _Number(_Pred):
+    """A number (not a boolean) within bounds, or any value that is not a number."""
+
+    minimum: int | float | None
+    maximum: int | float | None
+
+    def holds(self, value: object) -> bool:
+        if value.__class__ not in (int, float):
+            return True
+        number: Any = value
+        return (self.minimum is None or number >= self.minimum) and (
+            self.maximum is None or number <= self.maximum
+        )
+
+    def schema(self) -> Schema:
+        within: dict[str, Any] = {"type": "number"}
+        if self.minimum is not None:
+            within["minimum"] = self.minimum
+        if self.maximum is not None:
+            within["maximum"] = self.maximum
+        return {"anyOf": [{"not": {"type": "number"}}, within]}
+
+
+def _default(rule: Default, walk: _Walk) -> Schema:
+    if rule.when:
+        raise _Unexpressed("a default with a when: what it fills depends on other options")
+    walk.rewrite(rule.key, _Norm(((ABSENT, rule.value), (None, rule.value))))
+    return True
+
+
+def _type(rule: Type, walk: _Walk) -> Schema:
+    if rule.type == "int":
+        raise _Unexpressed(
+            "JSON Schema's integer takes 1.0, which this rule (a whole number, an int) refuses"
+        )
+    pred: _Pred = _In((True, False)) if rule.type == "bool" else _Text()
+    return _when(rule, walk, walk.says(rule.key, _optional(pred)))
+
+
+def _range(rule: Range, walk: _Walk) -> Schema:
+    return _when(rule, walk, walk.says(rule.key, _optional(_Number(rule.min, rule.max))))
+
+
+def _known_keys_kind(rule: KnownKeys, walk: _Walk) -> Schema:
+    if rule.when:
+        raise _Unexpressed("known keys with a when: which keys are known depends on values")
+    return {"propertyNames": {"enum": list(rule.keys)}}
+
+
+def _exclusive(rule: Exclusive, walk: _Walk) -> Schema:
+    keys = list(rule.keys)
+    pairs = [
+        _negated(_all_of([walk.says(first, _GIVEN), walk.says(second, _GIVEN)]))
+        for index, first in enumerate(keys)
+        for second in keys[index + 1 :]
+    ]
+    return _when(rule, walk, _all_of(pairs))
+
+
 _Translator: TypeAlias = Callable[[Any, _Walk], Schema]
 
 #: How each rule type says itself; exact types only (a subclass may do anything).
@@ -613,8 +678,28 @@ _TRANSLATORS.update(
         Length: _length,
         Network: _network,
         MaxTTL: _max_ttl,
+        Default: _default,
+        Type: _type,
+        Range: _range,
+        KnownKeys: _known_keys_kind,
+        Exclusive: _exclusive,
     }
 )
+
+#: What each operation's schema is of, and its default rules (made when asked for).
+_OPERATIONS: dict[str, tuple[str, str]] = {
+    "session": (
+        "Session options",
+        "The options of opentok-rules' prepare_session and create_session, as the given "
+        "rules accept them.",
+    ),
+    "archive": (
+        "Archive options",
+        "The options of opentok-rules' prepare_archive and start_archive, as the given rules "
+        "accept them: the session id as session_id, and the layout's fields as layout_type, "
+        "layout_stylesheet and layout_screenshare_type (the names the archive rules read).",
+    ),
+}
 
 #: Not sent: absent, ``None`` or empty (``SessionSpec.to_params`` leaves empty text out).
 _NOT_SENT = _In((ABSENT, None, ""))
@@ -646,16 +731,29 @@ def _spec_combinations(walk: _Walk) -> list[Schema]:
 # --- The schema ------------------------------------------------------------------------------
 
 
-def to_json_schema(rules: RuleRegistry | None = None) -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) of the session options ``rules`` accept.
+def to_json_schema(
+    rules: RuleRegistry | None = None, *, operation: str = "session"
+) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the options ``rules`` accept for ``operation``:
+    ``"session"`` (the session options) or ``"archive"`` (the options of starting an archive).
 
-    ``rules`` defaults to :func:`~opentok_rules.default_rules`. Each rule the schema can say
+    ``rules`` defaults to the operation's default rules (:func:`~opentok_rules.default_rules`
+    or :func:`~opentok_rules.default_archive_rules`). Each rule the schema can say
     is one entry of ``allOf`` with its ``x-rule-id``; rules it cannot say (your own Python
     rules, ``"warn"`` rules, ...) are listed by id under ``x-unexpressed``, with the reason
     under ``x-unexpressed-reasons``. With nothing unexpressed, a validator accepts exactly
     the JSON options :func:`~opentok_rules.prepare_session` accepts.
     """
-    registry = default_rules() if rules is None else rules
+    if operation not in _OPERATIONS:
+        raise ValueError(f"operation must be 'session' or 'archive', not {operation!r}")
+    if rules is not None:
+        registry = rules
+    elif operation == "archive":
+        from opentok_rules.engine.policies import library_archive_rules
+
+        registry = library_archive_rules("default")
+    else:
+        registry = default_rules()
     if not isinstance(registry, RuleRegistry):
         raise TypeError(
             "to_json_schema() takes a RuleRegistry, such as default_rules() or "
@@ -679,16 +777,16 @@ def to_json_schema(rules: RuleRegistry | None = None) -> dict[str, Any]:
             reasons[info.id] = str(exc)
             continue
         parts.append(_part(info.id, info.description, said))
-    spec = _spec_part(registry, walk)
+    # The session spec's own refusals are said when the library's rules may not see to them;
+    # the archive spec holds only what the archive rules check by type.
+    spec = _spec_part(registry, walk) if operation == "session" else None
     if spec is not None:
         parts.append(spec)
+    title, description = _OPERATIONS[operation]
     return {
         "$schema": DIALECT,
-        "title": "Session options",
-        "description": (
-            "The options of opentok-rules' prepare_session and create_session, as the given "
-            "rules accept them."
-        ),
+        "title": title,
+        "description": description,
         "type": "object",
         "allOf": parts,
         UNEXPRESSED: list(reasons),

@@ -1,6 +1,7 @@
-"""Test helpers: :class:`Emulator`, a local stand-in for the OpenTok session service.
+"""Test helpers: :class:`Emulator`, a local stand-in for the OpenTok session and archive service.
 
-``Emulator(backend="vonage")`` stands in for the Vonage Video API's session service instead.
+``Emulator(backend="vonage")`` stands in for the Vonage Video API's instead. The archives it
+records are :class:`EmulatedArchive` records (``Emulator.archives``).
 
 The names are loaded on first use, because pytest imports this package (through the
 ``opentok_rules`` plugin) in every test run of every project that installs the library,
@@ -13,9 +14,14 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from opentok_rules.testing._emulator import EmulatedRequest, EmulatedSession, Emulator
+    from opentok_rules.testing._emulator import (
+        EmulatedArchive,
+        EmulatedRequest,
+        EmulatedSession,
+        Emulator,
+    )
 
-__all__ = ["EmulatedRequest", "EmulatedSession", "Emulator"]
+__all__ = ["EmulatedArchive", "EmulatedRequest", "EmulatedSession", "Emulator"]
 
 
 def __getattr__(name: str) -> object:

@@ -1,14 +1,15 @@
 """The emulator's console: one page at ``/`` and its JSON endpoints under ``/console/api/``.
 
 The page (plain HTML, CSS and a little JavaScript, shipped as package data beside this module)
-shows the create-session requests the emulator received, the rules of the registry it was
-given, a form that runs options through those rules, and a token inspector. Everything the
-page shows comes from the endpoints here, which never put a credential in an answer: the
-sessions log holds the form and the verdict, never headers; a pasted token is answered with
-its claims, never with itself.
+shows the create-session requests the emulator received, the archives it holds, the rules of
+the registry it was given, a form that runs options through those rules, and a token
+inspector. Everything the page shows comes from the endpoints here, which never put a
+credential in an answer: the sessions log holds the form and the verdict, never headers; a
+pasted token is answered with its claims, never with itself.
 
-The service checks (``_params`` and ``_auth``) stay independent of the library's rule
-engine; only the console's Rules and Try panels use the engine, as the library's user would.
+The session service's checks (``_params`` and ``_auth``) stay independent of the library's
+rule engine; the console's Rules and Try panels use the engine, as the library's user would,
+and so do the archive start checks (the service's archive rules are the library's defaults).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -31,11 +32,13 @@ from opentok_rules.testing._params import has_bad_escape
 
 if TYPE_CHECKING:
     from opentok_rules.engine.registry import RuleRegistry
+    from opentok_rules.testing._archives import EmulatedArchive
 
 __all__ = [
     "API_PREFIX",
     "MAX_CONSOLE_BODY_BYTES",
     "MAX_LOG_ENTRIES",
+    "MAX_SHOWN_ARCHIVES",
     "Answer",
     "Console",
     "LogEntry",
@@ -50,6 +53,8 @@ API_PREFIX = "/console/api/"
 MAX_CONSOLE_BODY_BYTES = 64 * 1024
 #: How many create requests the Sessions panel keeps by default; older ones drop off.
 MAX_LOG_ENTRIES = 1000
+#: How many archives the Archives panel shows, newest first (``total`` says how many exist).
+MAX_SHOWN_ARCHIVES = 200
 # How much of a request body the log keeps: a form of six options is some 150 bytes.
 _MAX_LOGGED_BODY = 4096
 _MAX_TOKEN_CHARS = 16 * 1024
@@ -169,6 +174,7 @@ class Console:
         a credential.
     :param log: the emulator's record of create requests.
     :param verify: checks a pasted client token against the emulator's credentials.
+    :param archives: the archives the emulator holds, newest first (none if not given).
     """
 
     def __init__(
@@ -179,12 +185,14 @@ class Console:
         info: Mapping[str, object],
         log: SessionLog,
         verify: TokenVerifier,
+        archives: Callable[[], Sequence[EmulatedArchive]] = list,
     ) -> None:
         self.rules = rules
         self._policy_source = policy_source
         self._info = dict(info)
         self._log = log
         self._verify = verify
+        self._archives = archives
 
     @staticmethod
     def serves(path: str) -> bool:
@@ -200,6 +208,7 @@ class Console:
         routes: dict[str, tuple[str, Callable[[str, bytes], Answer]]] = {
             "info": ("GET", lambda _q, _b: _json(200, self._info)),
             "sessions": ("GET", lambda q, _b: self._sessions(q)),
+            "archives": ("GET", lambda _q, _b: self._archives_answer()),
             "rules": ("GET", lambda _q, _b: self._rules_answer()),
             "try": ("POST", lambda _q, b: self._try(b)),
             "token": ("POST", lambda _q, b: self._token(b)),
@@ -227,6 +236,13 @@ class Console:
             "dropped": self._log.dropped,
         }
         return _json(200, answer)
+
+    # --- Archives ---------------------------------------------------------------------------
+
+    def _archives_answer(self) -> Answer:
+        archives = self._archives()
+        shown = [_archive_json(archive) for archive in archives[:MAX_SHOWN_ARCHIVES]]
+        return _json(200, {"total": len(archives), "archives": shown})
 
     # --- Rules ------------------------------------------------------------------------------
 
@@ -445,6 +461,28 @@ def _entry_json(entry: LogEntry) -> dict[str, Any]:
         "status": entry.status,
         "session_id": entry.session_id,
         "reason": entry.reason,
+    }
+
+
+def _archive_json(archive: EmulatedArchive) -> dict[str, Any]:
+    """What the Archives panel shows of ``archive``: never a credential (it holds none)."""
+    return {
+        "id": archive.id,
+        "session_id": archive.session_id,
+        "name": archive.name,
+        "status": archive.status,
+        "created": _iso(archive.created_at, milliseconds=True),
+        "output_mode": archive.output_mode,
+        "stream_mode": archive.stream_mode,
+        "resolution": archive.resolution,
+        "has_audio": archive.has_audio,
+        "has_video": archive.has_video,
+        "layout": None if archive.layout is None else dict(archive.layout),
+        "multi_archive_tag": archive.multi_archive_tag,
+        "duration": archive.duration,
+        "size": archive.size,
+        "url": archive.url,
+        "reason": archive.reason,
     }
 
 

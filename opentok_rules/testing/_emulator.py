@@ -1,4 +1,5 @@
-"""A local HTTP server that answers ``POST /session/create`` the way the OpenTok service does."""
+"""A local HTTP server that answers ``POST /session/create`` and the archive resources
+(``/v2/project/{project}/archive...``) the way the OpenTok service does."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import select
 import selectors
@@ -27,12 +29,19 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
 import attrs
 
 from opentok_rules.session_ids import make_session_id
+from opentok_rules.testing._archives import (
+    ARCHIVE_PATH,
+    DEFAULT_LIST_COUNT,
+    ArchiveRefusal,
+    ArchiveStore,
+    EmulatedArchive,
+)
 from opentok_rules.testing._auth import (
     bearer_problem,
     client_token_problem,
@@ -57,6 +66,7 @@ __all__ = [
     "DEFAULT_MAX_THREADS",
     "DEFAULT_REQUEST_TIMEOUT",
     "MAX_BODY_BYTES",
+    "EmulatedArchive",
     "EmulatedRequest",
     "EmulatedSession",
     "Emulator",
@@ -198,11 +208,13 @@ class _State:
         auth: _OpenTokAuth | _VonageAuth,
         log: SessionLog,
         console: Console,
+        archives: ArchiveStore,
         *,
         history: int = DEFAULT_HISTORY,
     ) -> None:
         self.auth = auth
         self.lock = threading.Lock()
+        self.archives = archives
         self.log = log
         self.console = console
         self.history = history
@@ -266,6 +278,19 @@ class _State:
             ):
                 _, dropped_size = self._requests.popleft()
                 self._request_bytes -= dropped_size
+
+    def find_session(self, session_id: str) -> EmulatedSession | None:
+        """The session this emulator created with ``session_id``, or ``None``."""
+        with self.lock:
+            row = self._session_rows.get(session_id)
+            if row is None:
+                return None
+            form, created_at = self._session_forms[row], self._session_times[row]
+        return _session(session_id, form, created_at)
+
+    def archive_answer(self, archive: EmulatedArchive) -> dict[str, Any]:
+        """``archive`` in the service's JSON shape for this emulator's backend."""
+        return archive.answer(backend=self.auth.name, project_id=self.auth.project_id)
 
 
 def _session(session_id: str, form: tuple[str, ...], created_at: float) -> EmulatedSession:
@@ -689,6 +714,9 @@ class _Handler(BaseHTTPRequestHandler):
         if Console.serves(path):
             self._for_console = True
             return self._console_reply(path, parts.query)
+        archive_route = ARCHIVE_PATH.fullmatch(path)
+        if archive_route is not None:
+            return self._archive_reply(archive_route, parts.query)
         routing = None
         if path != CREATE_SESSION_PATH:
             routing = _error(404, f"no resource at {path}")
@@ -755,6 +783,94 @@ class _Handler(BaseHTTPRequestHandler):
             return _json_created(session, state.auth.project_id)
         return _xml_created(session, state.auth.project_id)
 
+    # --- Archives -------------------------------------------------------------------------------
+
+    def _archive_reply(self, route: re.Match[str], query: str) -> _Reply:
+        """Route an archive request: read it, check the credentials, then the method's handler."""
+        archive_id, action = route.group("archive"), route.group("action")
+        allowed = _ARCHIVE_METHODS[(archive_id is not None, action)]
+        body = self._read_body(MAX_BODY_BYTES, too_big=413)
+        self._server.answering(self.connection)
+        if isinstance(body, _Reply):
+            return body
+        self._body = body
+        if self.command not in allowed:
+            methods = ", ".join(sorted(allowed))
+            message = f"{self.command} is not allowed on {route.group(0)}; use {methods}"
+            return _error(405, message, headers={"Allow": methods})
+        state = self._state
+        refused = state.auth.problem(self.headers)
+        if refused is not None:
+            return _error(*refused)
+        project = route.group("project")
+        if project != state.auth.project_id:
+            return _error(
+                403,
+                f"the path names project {_shown(project)}, but the credentials are for "
+                f"project {state.auth.project_id}",
+            )
+        try:
+            return allowed[self.command](self, archive_id or "", query, body)
+        except ArchiveRefusal as refusal:
+            return _error(refusal.status, refusal.message)
+
+    def _start_archive(self, _archive_id: str, _query: str, body: bytes) -> _Reply:
+        data = self._json_body(body)
+        session_id = data.get("sessionId")
+        if not isinstance(session_id, str) or not session_id:
+            return _error(400, "sessionId is required: the id of the session to record")
+        prepared = _prepared_start(session_id, data)
+        if isinstance(prepared, _Reply):
+            return prepared
+        session = self._state.find_session(session_id)
+        if session is None:
+            return _error(404, f"session {_shown(session_id)} not found in this project")
+        relayed = session.params.get("p2p.preference", "enabled") != "disabled"
+        archive = self._state.archives.start(prepared, relayed=relayed)
+        return _json_reply(200, self._state.archive_answer(archive))
+
+    def _stop_archive(self, archive_id: str, _query: str, _body: bytes) -> _Reply:
+        archive = self._state.archives.stop(archive_id)
+        return _json_reply(200, self._state.archive_answer(archive))
+
+    def _get_archive(self, archive_id: str, _query: str, _body: bytes) -> _Reply:
+        archive = self._state.archives.get(archive_id)
+        return _json_reply(200, self._state.archive_answer(archive))
+
+    def _delete_archive(self, archive_id: str, _query: str, _body: bytes) -> _Reply:
+        self._state.archives.delete(archive_id)
+        return _Reply(204, b"")
+
+    def _list_archives(self, _archive_id: str, query: str, _body: bytes) -> _Reply:
+        fields = _query_fields(query)
+        offset = _whole_number(fields, "offset", 0)
+        count = _whole_number(fields, "count", DEFAULT_LIST_COUNT)
+        session_id = fields.get("sessionId") or None
+        total, page = self._state.archives.page(offset=offset, count=count, session_id=session_id)
+        items = [self._state.archive_answer(archive) for archive in page]
+        return _json_reply(200, {"count": total, "items": items})
+
+    def _set_archive_layout(self, archive_id: str, _query: str, body: bytes) -> _Reply:
+        layout = self._json_body(body)
+        archive = self._state.archives.get(archive_id)
+        if archive.output_mode != "composed":
+            raise ArchiveRefusal(
+                400,
+                f"archive {archive_id} is an individual archive: only a composed one has a layout",
+            )
+        checked = _prepared_layout(layout)
+        if isinstance(checked, _Reply):
+            return checked
+        changed = self._state.archives.set_layout(archive_id, checked)
+        return _json_reply(200, self._state.archive_answer(changed))
+
+    def _json_body(self, body: bytes) -> dict[str, Any]:
+        """The request's JSON object; :class:`ArchiveRefusal` (400, 415) if it is not one."""
+        content_type = self.headers.get("Content-Type", "")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            raise ArchiveRefusal(415, "Content-Type must be application/json")
+        return read_json_object(body)
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The standard library's own refusals (a bad request line, too many headers, ...).
 
@@ -813,6 +929,162 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         # The request line and status only: never headers, which carry the token.
         logger.debug("%s %s", self.address_string(), format % args)
+
+
+#: The methods of each archive resource, by (names an archive, action) and their handlers.
+_ArchiveHandler = Callable[[_Handler, str, str, bytes], _Reply]
+_ARCHIVE_METHODS: dict[tuple[bool, str | None], dict[str, _ArchiveHandler]] = {
+    (False, None): {"GET": _Handler._list_archives, "POST": _Handler._start_archive},
+    (True, None): {"DELETE": _Handler._delete_archive, "GET": _Handler._get_archive},
+    (True, "/stop"): {"POST": _Handler._stop_archive},
+    (True, "/layout"): {"PUT": _Handler._set_archive_layout},
+}
+# Largest offset or count a list request may name: more digits than any archive count needs.
+_MAX_NUMBER_DIGITS = 9
+# The start request's JSON keys and the library's option names for them.
+_START_OPTIONS = {
+    "name": "name",
+    "hasAudio": "has_audio",
+    "hasVideo": "has_video",
+    "outputMode": "output_mode",
+    "streamMode": "stream_mode",
+    "resolution": "resolution",
+    "layout": "layout",
+    "multiArchiveTag": "multi_archive_tag",
+    "maxBitrate": "max_bitrate",
+    "quantizationParameter": "quantization_parameter",
+}
+
+
+def read_json_object(body: bytes) -> dict[str, Any]:
+    """``body`` as a JSON object; :class:`ArchiveRefusal` (400) saying why if it is not one.
+
+    Strict as a careful service is: UTF-8 only, no ``NaN`` or ``Infinity``, no key twice.
+    """
+    try:
+        value = json.loads(
+            body.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except UnicodeDecodeError:
+        raise ArchiveRefusal(400, "the request body must be JSON in UTF-8") from None
+    except RecursionError:
+        raise ArchiveRefusal(400, "the request body is JSON nested too deeply") from None
+    except ValueError as error:
+        raise ArchiveRefusal(400, f"the request body is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ArchiveRefusal(400, "the request body must be a JSON object")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in value:
+            raise ValueError(f"key {_shown(key)} is given more than once")
+        value[key] = item
+    return value
+
+
+def _prepared_start(session_id: str, data: Mapping[str, Any]) -> dict[str, Any] | _Reply:
+    """The start body as the library's default archive rules normalize it, or their 400."""
+    # Keys the service has no option for are ignored, as by the service (which has options
+    # the library does not send, such as hasTranscription); null is "not given".
+    options = {
+        _START_OPTIONS[key]: value
+        for key, value in data.items()
+        if key in _START_OPTIONS and value is not None
+    }
+    if isinstance(options.get("layout"), Mapping):
+        options["layout"] = _layout_options(options["layout"])
+    problem = _library_refusal(session_id, options)
+    if isinstance(problem, str):
+        return _error(400, problem)
+    return problem
+
+
+def _prepared_layout(layout: Mapping[str, Any]) -> dict[str, str] | _Reply:
+    """The layout as the library's ``set_archive_layout`` checks it (``prepare_layout``, the
+    default archive rules that judge a layout alone), in the service's JSON; or their 400."""
+    from opentok_rules.archives import prepare_layout
+    from opentok_rules.errors import ValidationError
+
+    fields = _layout_options(layout)
+    unknown = sorted(set(fields) - {"type", "stylesheet", "screenshare_type"})
+    if unknown:
+        return _error(
+            400, f"a layout takes type, stylesheet and screenshareType; {unknown[0]!r} is none"
+        )
+    try:
+        checked = prepare_layout(
+            fields.get("type"), fields.get("stylesheet"), fields.get("screenshare_type")
+        )
+    except ValidationError as error:
+        messages = [v.message for v in error.violations if str(v.severity) != "warn"]
+        return _error(400, "; ".join(messages) or str(error))
+    except (TypeError, ValueError) as error:
+        return _error(400, str(error))
+    return checked.to_body()
+
+
+def _layout_options(layout: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON layout object (camelCase) as the library's ``layout`` option takes it."""
+    names = {"screenshareType": "screenshare_type"}
+    return {names.get(key, key): value for key, value in layout.items() if value is not None}
+
+
+def _library_refusal(session_id: str, options: Mapping[str, Any]) -> dict[str, Any] | str:
+    """``prepare_archive(session_id, options).body``, or the refusal's messages in one line."""
+    # Imported on use: the engine costs nothing to an emulator that records nothing.
+    from opentok_rules import prepare_archive
+    from opentok_rules.errors import ValidationError
+
+    try:
+        prepared = prepare_archive(session_id, dict(options))
+    except ValidationError as error:
+        messages = [v.message for v in error.violations if str(v.severity) != "warn"]
+        return "; ".join(messages) or str(error)
+    except (TypeError, ValueError) as error:
+        # The spec's own last check, for a value no rule caught.
+        return str(error)
+    return dict(prepared.body)
+
+
+def _query_fields(query: str) -> dict[str, str]:
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise ArchiveRefusal(400, "the query string is not a valid urlencoded form") from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise ArchiveRefusal(400, f"query parameter {_shown(name)} is given more than once")
+        fields[name] = value
+    return fields
+
+
+def _whole_number(fields: Mapping[str, str], name: str, default: int) -> int:
+    text = fields.get(name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= _MAX_NUMBER_DIGITS):
+        shown = _shown(text)
+        raise ArchiveRefusal(400, f"{name} must be a whole number of at least 0, got {shown}")
+    return int(text)
+
+
+def _shown(value: str) -> str:
+    """``value`` quoted for a message, cut short so a huge value cannot bloat it."""
+    return repr(value if len(value) <= 60 else value[:60] + "...")
+
+
+def _json_reply(status: int, data: object) -> _Reply:
+    return _Reply(status, json.dumps(data).encode("utf-8"))
 
 
 def _error(
@@ -974,9 +1246,13 @@ class Emulator:
     :raises ImportError: for the Vonage backend or ``tls=True``, when ``cryptography`` is not
         installed.
 
+    It records archives too, through the service's archive resources and state machine
+    (start, stop, get, list, delete, layout; see :attr:`archives`); what a start may ask for
+    is judged by the library's default archive rules, as ``prepare_archive`` judges it.
+
     The emulator also serves a console at ``/`` (:attr:`console_url`) for a person with a
-    browser: the create requests it received, the rules, a form to try options, a token
-    inspector.
+    browser: the create requests it received, the archives it holds, the rules, a form to
+    try options, a token inspector.
     """
 
     def __init__(
@@ -1009,6 +1285,7 @@ class Emulator:
             # the emulator: removed when it is collected or at the latest at exit.
             weakref.finalize(self, remove, self._certificate.directory)
         log = SessionLog(history)
+        archives = ArchiveStore()
         info = {
             "backend": auth.name,
             "project_id": auth.project_id,
@@ -1021,8 +1298,9 @@ class Emulator:
             info=info,
             log=log,
             verify=auth.client_token_problem,
+            archives=archives.snapshot,
         )
-        self._state = _State(auth, log, console, history=history)
+        self._state = _State(auth, log, console, archives, history=history)
         self._address = (host, port)
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -1126,6 +1404,15 @@ class Emulator:
         """A snapshot of the sessions created so far, oldest first: all of them, however many
         (each is kept compactly; the objects are made on each call)."""
         return self._state.sessions
+
+    @property
+    def archives(self) -> list[EmulatedArchive]:
+        """A snapshot of the archives held, newest first (a deleted archive is no longer held).
+
+        Each is an :class:`EmulatedArchive` as it stood when the snapshot was taken: its
+        ``status`` is ``"started"`` until it is stopped, then ``"available"``.
+        """
+        return self._state.archives.snapshot()
 
     @property
     def requests(self) -> list[EmulatedRequest]:

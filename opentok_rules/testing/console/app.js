@@ -103,6 +103,52 @@ async function pollSessions() {
   setTimeout(pollSessions, POLL_MS);
 }
 
+// --- Archives --------------------------------------------------------------------------------
+
+function archiveRow(archive) {
+  const options = el("div", {class: "params"},
+    el("span", {class: "param", text: archive.output_mode}),
+    el("span", {class: "param", text: "streams " + archive.stream_mode}));
+  if (archive.resolution) options.append(el("span", {class: "param", text: archive.resolution}));
+  if (!archive.has_audio) options.append(el("span", {class: "param", text: "no audio"}));
+  if (!archive.has_video) options.append(el("span", {class: "param", text: "no video"}));
+  if (archive.layout) options.append(el("span", {class: "param", text: "layout " + archive.layout.type}));
+  if (archive.multi_archive_tag !== null) {
+    options.append(el("span", {class: "param", text: "tag " + archive.multi_archive_tag}));
+  }
+  const result = el("td", {});
+  if (archive.status === "available") {
+    result.append(el("div", {text: archive.duration + " s, " + archive.size + " bytes"}),
+                  el("div", {class: "sid", text: archive.url || ""}));
+  } else {
+    result.append(el("span", {class: "empty", text: "recording"}));
+  }
+  return el("tr", {"data-archive": archive.id},
+    el("td", {class: "time", text: archive.created.replace("T", " ").replace("Z", "")}),
+    el("td", {}, el("span", {class: "status " + archive.status, text: archive.status})),
+    el("td", {}, el("div", {text: archive.name === null ? "(no name)" : archive.name}),
+                 el("div", {class: "sid", text: archive.id})),
+    el("td", {}, el("span", {class: "sid", text: archive.session_id})),
+    el("td", {}, options),
+    result);
+}
+
+async function pollArchives() {
+  try {
+    const data = await getJSON("archives");
+    const body = document.getElementById("archives-body");
+    // Archives change state, so the whole (bounded) list is redrawn each time.
+    body.replaceChildren(...data.archives.map(archiveRow));
+    document.getElementById("archives-empty").hidden = data.archives.length > 0;
+    document.getElementById("archives-total").textContent = data.total > data.archives.length
+      ? "Showing the newest " + data.archives.length + " of " + data.total + "."
+      : "";
+  } catch (error) {
+    // The Sessions panel's indicator already says when the emulator cannot be reached.
+  }
+  setTimeout(pollArchives, POLL_MS);
+}
+
 // --- Rules -----------------------------------------------------------------------------------
 
 async function loadRules() {
@@ -215,4 +261,5 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("policy-source").textContent = "Could not load the rules: " + error.message;
   });
   pollSessions();
+  pollArchives();
 });

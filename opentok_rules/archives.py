@@ -1,0 +1,523 @@
+"""Archives: the options of starting one, through the same engine as sessions.
+
+What is archive-specific lives here and nowhere else: the option names, the enums
+:class:`OutputMode` and :class:`StreamMode`, the :class:`ArchiveSpec` the rules' outcome is
+held in, its REST body (:meth:`ArchiveSpec.to_body`) and :func:`prepare_archive`. The rules
+themselves are data: ``opentok_rules/data/archive_rules.toml`` (and ``archive_rules_strict.toml``,
+which extends it), policy files read by :func:`~opentok_rules.load_policy`'s own loader, in the
+kinds of :mod:`opentok_rules.kinds`. A policy file's ``[[archive]]`` tables add to them.
+
+The rules see ``start_archive``'s keyword arguments and the session id as ``session_id``. A
+``layout`` mapping (``{"type": "custom", "stylesheet": "..."}``; ``"screenshareType"`` is read as
+``"screenshare_type"``) is seen as ``layout_type``, ``layout_stylesheet`` and
+``layout_screenshare_type``; a layout given without a type is a ``"bestFit"`` one, the service's
+default layout, and a bare string is the layout's type (``layout="pip"``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import attrs
+
+from opentok_rules._messages import shown
+from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.engine.shared import NO_WARNINGS, by_severity, spec_from
+from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.values import member_for, plain_str
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "ARCHIVE_OPTION_KEYS",
+    "ArchiveLayout",
+    "ArchiveOptions",
+    "ArchiveSpec",
+    "OutputMode",
+    "PreparedArchive",
+    "StreamMode",
+    "default_archive_rules",
+    "prepare_archive",
+    "prepare_layout",
+    "strict_archive_rules",
+]
+
+
+class OutputMode(str, enum.Enum):
+    """Whether an archive is one composed file or a file per stream."""
+
+    COMPOSED = "composed"
+    INDIVIDUAL = "individual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class StreamMode(str, enum.Enum):
+    """Whether every stream is recorded (``auto``) or only the streams you add (``manual``)."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: The options the archive rules see, in the order of the REST body.
+ARCHIVE_OPTION_KEYS: tuple[str, ...] = (
+    "session_id",
+    "name",
+    "has_audio",
+    "has_video",
+    "output_mode",
+    "stream_mode",
+    "resolution",
+    "layout_type",
+    "layout_stylesheet",
+    "layout_screenshare_type",
+    "multi_archive_tag",
+    "max_bitrate",
+    "quantization_parameter",
+)
+
+
+class ArchiveOptions(TypedDict, total=False):
+    """The keyword options of starting an archive (type checkers see every name and type)."""
+
+    name: str | None
+    has_audio: bool | None
+    has_video: bool | None
+    output_mode: OutputMode | str | enum.Enum | None
+    stream_mode: StreamMode | str | enum.Enum | None
+    resolution: str | None
+    layout: Mapping[str, str | None] | str | None
+    multi_archive_tag: str | None
+    max_bitrate: int | None
+    quantization_parameter: int | None
+
+
+_OUTPUT_MODES = {m.value: m for m in OutputMode}
+_STREAM_MODES = {m.value: m for m in StreamMode}
+#: A layout mapping's keys, as the caller may write them, and the option each is seen as.
+_LAYOUT_FIELDS = {
+    "type": "layout_type",
+    "stylesheet": "layout_stylesheet",
+    "screenshare_type": "layout_screenshare_type",
+    "screenshareType": "layout_screenshare_type",
+}
+_BEST_FIT = "bestFit"
+#: The rule id of a violation about the options as a whole (not about one rule's constraint).
+OPTIONS_ID = "archive-options"
+#: Most keys read from a mapping that is not a plain dict (a lazy view may be endless).
+MAX_KEYS = 1_000
+
+
+@attrs.frozen
+class ArchiveLayout:
+    """A composed archive's layout: its ``type``, a custom layout's ``stylesheet``, and the
+    layout used while a screen is shared (``screenshare_type``, with a ``bestFit`` type)."""
+
+    type: str
+    stylesheet: str | None = None
+    screenshare_type: str | None = None
+
+    def to_body(self) -> dict[str, str]:
+        """The layout as the REST API takes it (``screenshareType`` in camelCase)."""
+        body = {"type": self.type}
+        if self.stylesheet is not None:
+            body["stylesheet"] = self.stylesheet
+        if self.screenshare_type is not None:
+            body["screenshareType"] = self.screenshare_type
+        return body
+
+
+def _text(value: object) -> str | None:
+    if value is None or value.__class__ is str:
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"must be a str, not {shown(value)}")
+    return plain_str(value)
+
+
+def _flag(value: object) -> bool:
+    if value is not True and value is not False:
+        raise TypeError(f"must be True or False, not {shown(value)}")
+    return value
+
+
+def _whole(value: object) -> int | None:
+    if value is None or value.__class__ is int:
+        return value
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"must be a whole number, not {shown(value)}")
+    return int(value)
+
+
+def _mode(value: object, table: Mapping[str, Any], what: str) -> Any:
+    # Our member, or its value as a str: one lookup (a member hashes like its value).
+    if value.__class__ is str or value.__class__ in (OutputMode, StreamMode):
+        found = table.get(value)
+        if found is not None:
+            return found
+    found = member_for(value, table)
+    if found is None:
+        raise ValueError(f"{what} must be one of {', '.join(map(str, table))}, not {shown(value)}")
+    return found
+
+
+def _output_mode(value: object) -> OutputMode:
+    return _mode(value, _OUTPUT_MODES, "output_mode")  # type: ignore[no-any-return]
+
+
+def _stream_mode(value: object) -> StreamMode:
+    return _mode(value, _STREAM_MODES, "stream_mode")  # type: ignore[no-any-return]
+
+
+@attrs.frozen
+class ArchiveSpec:
+    """The normalized, immutable description of an archive to start.
+
+    Made by :func:`prepare_archive` from what the rules let through; it checks the types it
+    holds (its last line of defence when rules of yours let anything through).
+    """
+
+    session_id: str = attrs.field(converter=_text)
+    name: str | None = attrs.field(default=None, converter=_text)
+    has_audio: bool = attrs.field(default=True, converter=_flag)
+    has_video: bool = attrs.field(default=True, converter=_flag)
+    output_mode: OutputMode = attrs.field(default=OutputMode.COMPOSED, converter=_output_mode)
+    stream_mode: StreamMode = attrs.field(default=StreamMode.AUTO, converter=_stream_mode)
+    resolution: str | None = attrs.field(default=None, converter=_text)
+    layout: ArchiveLayout | None = None
+    multi_archive_tag: str | None = attrs.field(default=None, converter=_text)
+    max_bitrate: int | None = attrs.field(default=None, converter=_whole)
+    quantization_parameter: int | None = attrs.field(default=None, converter=_whole)
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body of ``POST /v2/project/{key}/archive``: camelCase keys, ``sessionId``
+        included, and only the options given besides the four every start sends."""
+        body: dict[str, Any] = {
+            "sessionId": self.session_id,
+            "hasAudio": self.has_audio,
+            "hasVideo": self.has_video,
+            "outputMode": self.output_mode.value,
+            "streamMode": self.stream_mode.value,
+        }
+        if self.name is not None:
+            body["name"] = self.name
+        if self.resolution is not None:
+            body["resolution"] = self.resolution
+        if self.layout is not None:
+            body["layout"] = self.layout.to_body()
+        if self.multi_archive_tag is not None:
+            body["multiArchiveTag"] = self.multi_archive_tag
+        if self.max_bitrate is not None:
+            body["maxBitrate"] = self.max_bitrate
+        if self.quantization_parameter is not None:
+            body["quantizationParameter"] = self.quantization_parameter
+        return body
+
+
+@attrs.frozen
+class PreparedArchive:
+    """The outcome of :func:`prepare_archive`: ``body == spec.to_body()``; ``warnings`` holds
+    what rules of severity ``"warn"`` found."""
+
+    spec: ArchiveSpec
+    body: dict[str, Any]
+    warnings: tuple[Violation, ...] = ()
+
+
+def default_archive_rules() -> RuleRegistry:
+    """A fresh registry of the library's archive rules (``data/archive_rules.toml``)."""
+    from opentok_rules.engine.policies import library_archive_rules
+
+    return library_archive_rules("default")
+
+
+def strict_archive_rules() -> RuleRegistry:
+    """The default archive rules and the strict ones (``data/archive_rules_strict.toml``):
+    a name is required and may not be empty."""
+    from opentok_rules.engine.policies import library_archive_rules
+
+    return library_archive_rules("strict")
+
+
+_DEFAULT_RULES: list[RuleRegistry] = []
+
+
+def _default_registry() -> RuleRegistry:
+    """The registry used when the caller gives none: private, so nobody can edit it."""
+    if not _DEFAULT_RULES:
+        _DEFAULT_RULES.append(default_archive_rules())
+    return _DEFAULT_RULES[0]
+
+
+def prepare_archive(
+    session_id: str,
+    options: Mapping[str, Any] | None = None,
+    rules: RuleRegistry | None = None,
+    **kwargs: Unpack[ArchiveOptions],
+) -> PreparedArchive:
+    """Run the archive rules over the options of starting an archive of ``session_id``.
+
+    ``options`` is a mapping of ``start_archive``'s keyword arguments; keyword arguments are
+    merged over it. ``rules`` defaults to :func:`default_archive_rules`. Returns the
+    :class:`ArchiveSpec`, the REST body and what ``"warn"`` rules found; raises
+    :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule.
+    """
+    spec, warnings = archive_outcome(session_id, options, rules, dict(kwargs))
+    return PreparedArchive(spec, spec.to_body(), warnings)
+
+
+_LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
+
+
+def prepare_layout(
+    layout_type: object,
+    stylesheet: object = None,
+    screenshare_type: object = None,
+    rules: RuleRegistry | None = None,
+) -> ArchiveLayout:
+    """The layout ``set_archive_layout`` sends, checked by the archive rules that judge the
+    layout alone (those that read nothing but ``layout_type``, ``layout_stylesheet`` and
+    ``layout_screenshare_type``); raises :class:`~opentok_rules.ValidationError`."""
+    registry = _default_registry() if rules is None else rules
+    judges = RuleRegistry(
+        each
+        for each in registry
+        if isinstance(getattr(each, "reads", None), frozenset)
+        and each.reads  # type: ignore[attr-defined]
+        and _LAYOUT_KEYS.issuperset(each.reads)  # type: ignore[attr-defined]
+    )
+    working: dict[str, Any] = {"layout_type": layout_type}
+    if stylesheet is not None:
+        working["layout_stylesheet"] = stylesheet
+    if screenshare_type is not None:
+        working["layout_screenshare_type"] = screenshare_type
+    violations = judges.apply(working)
+    if violations:
+        _, denied = by_severity(violations)
+        if denied:
+            raise ValidationError(denied)
+    spec = spec_from(dict(working, session_id="-"), _build, "archive", "ArchiveSpec")
+    if spec.layout is None:  # pragma: no cover - layout_type is always there
+        raise ValidationError([Violation(OPTIONS_ID, "type", "a layout needs a type")])
+    return spec.layout
+
+
+def archive_outcome(
+    session_id: object,
+    options: Mapping[str, Any] | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+) -> tuple[ArchiveSpec, tuple[Violation, ...]]:
+    """The spec and warnings :func:`prepare_archive` makes (the clients' entry point)."""
+    registry = _default_registry() if rules is None else rules
+    if not isinstance(registry, RuleRegistry):
+        raise TypeError(
+            f"rules must be a RuleRegistry such as default_archive_rules(), "
+            f"not {type(registry).__name__}"
+        )
+    working = _working(session_id, options, kwargs)
+    violations = registry.apply(working)
+    warnings = NO_WARNINGS
+    if violations:
+        warnings, denied = by_severity(violations)
+        if denied:
+            raise ValidationError(denied)
+    return spec_from(working, _build, "archive", "ArchiveSpec"), warnings
+
+
+def _working(
+    session_id: object, options: Mapping[str, Any] | None, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """The options as the rules see them: merged, the layout spread out, enums read."""
+    if options is None:
+        working = kwargs
+    else:
+        if type(options) is dict:
+            working = options.copy()
+        elif isinstance(options, Mapping):
+            working = _read(options)
+        else:
+            raise TypeError(
+                f"options must be a mapping, not {type(options).__name__}; pass keyword "
+                "arguments or a dict such as {'name': 'weekly'}"
+            )
+        working.update(kwargs)
+    if "session_id" in working:
+        message = (
+            "the session id is given twice (as the first argument and as the option "
+            "session_id); pass it once, as the first argument"
+        )
+        raise ValidationError([Violation(OPTIONS_ID, "session_id", message)])
+    working["session_id"] = session_id
+    layout = working.pop("layout", None)
+    if layout is not None:
+        _spread_layout(layout, working)
+    for key, table in (("output_mode", _OUTPUT_MODES), ("stream_mode", _STREAM_MODES)):
+        value = working.get(key)
+        if isinstance(value, enum.Enum):
+            # Another library's member (the opentok SDK's OutputModes.composed, Vonage's
+            # OutputMode.COMPOSED) is read by its name; one we cannot read is left to the rules.
+            working[key] = member_for(value, table) or value
+    return working
+
+
+def _spread_layout(layout: object, working: dict[str, Any]) -> None:
+    if isinstance(layout, Mapping):
+        fields: dict[str, Any] = {}
+        try:
+            for count, (name, value) in enumerate(layout.items()):
+                if count == MAX_KEYS:
+                    break
+                if isinstance(name, str):
+                    # An unknown field keeps a name the known-keys rule refuses, with a hint.
+                    fields[_LAYOUT_FIELDS.get(name, f"layout_{name}")] = value
+                else:
+                    fields[name] = value
+        except Exception as exc:
+            message = f"the layout mapping could not be read ({type(exc).__name__}); pass a dict"
+            raise ValidationError([Violation(OPTIONS_ID, "layout", message)]) from exc
+        if fields.get("layout_type") is None:
+            fields["layout_type"] = _BEST_FIT
+    else:
+        fields = {"layout_type": layout}
+    for key, value in fields.items():
+        if key in working:
+            message = f"{key} is given both in layout and on its own; give it once"
+            raise ValidationError([Violation(OPTIONS_ID, key, message)])
+        working[key] = value
+
+
+def _read(options: Mapping[str, Any]) -> dict[str, Any]:
+    working: dict[str, Any] = {}
+    try:
+        for count, (name, value) in enumerate(options.items()):
+            if count == MAX_KEYS:
+                message = (
+                    f"the options mapping has more than {MAX_KEYS} keys; pass a dict of the "
+                    "options you mean"
+                )
+                raise ValidationError([Violation(OPTIONS_ID, None, message)])
+            working[name] = value
+    except ValidationError:
+        raise
+    except Exception as exc:
+        message = (
+            f"the options mapping could not be read ({type(exc).__name__}, chained as the "
+            "cause); pass a plain dict"
+        )
+        raise ValidationError([Violation(OPTIONS_ID, None, message)]) from exc
+    return working
+
+
+#: Each field's slot setter and converter: the spec is built as its constructor builds it (a
+#: converter runs on any value not of the field's type), without attrs' __init__ around them.
+_SETTERS = {
+    field.name: ArchiveSpec.__dict__[field.name].__set__ for field in attrs.fields(ArchiveSpec)
+}
+_CONVERTERS: dict[str, Callable[[object], Any]] = {
+    field.name: field.converter  # type: ignore[misc]
+    for field in attrs.fields(ArchiveSpec)
+    if field.converter is not None
+}
+_SET_SESSION_ID = _SETTERS["session_id"]
+_SET_NAME = _SETTERS["name"]
+_SET_HAS_AUDIO = _SETTERS["has_audio"]
+_SET_HAS_VIDEO = _SETTERS["has_video"]
+_SET_OUTPUT_MODE = _SETTERS["output_mode"]
+_SET_STREAM_MODE = _SETTERS["stream_mode"]
+_SET_RESOLUTION = _SETTERS["resolution"]
+_SET_LAYOUT = _SETTERS["layout"]
+_SET_TAG = _SETTERS["multi_archive_tag"]
+_SET_BITRATE = _SETTERS["max_bitrate"]
+_SET_QP = _SETTERS["quantization_parameter"]
+_FIELDS = frozenset(field.name for field in attrs.fields(ArchiveSpec))
+
+
+def _build(working: dict[str, Any]) -> ArchiveSpec:
+    """The spec of the options as the rules left them; a TypeError or ValueError when they
+    cannot make one (turned into an ``archive-spec`` violation by ``spec_from``).
+
+    Every field goes through the converter ``ArchiveSpec()`` runs, so the spec holds exactly
+    what the constructor would have made of the same values.
+    """
+    layout = None
+    layout_type = working.pop("layout_type", None)
+    stylesheet = working.pop("layout_stylesheet", None)
+    screenshare = working.pop("layout_screenshare_type", None)
+    if layout_type is not None or stylesheet is not None or screenshare is not None:
+        if not isinstance(layout_type, str):
+            raise TypeError(f"the layout's type must be a str, not {shown(layout_type)}")
+        layout = ArchiveLayout(plain_str(layout_type), _text(stylesheet), _text(screenshare))
+    if not _FIELDS.issuperset(working):
+        unknown = ", ".join(sorted(repr(key) for key in working if key not in _FIELDS)[:5])
+        raise TypeError(f"an ArchiveSpec has no option {unknown}")
+    get = working.get
+    spec = object.__new__(ArchiveSpec)
+    # Field by field, in the usual case one type test and one slot store each: a value of the
+    # field's type (what the library's rules let through) is set as it is; any other goes
+    # through the converter ArchiveSpec() runs, which may refuse it.
+    value = get("session_id")
+    _SET_SESSION_ID(spec, value if value.__class__ is str else _held("session_id", value))
+    value = get("name")
+    _SET_NAME(spec, value if value is None or value.__class__ is str else _held("name", value))
+    value = get("has_audio")
+    _SET_HAS_AUDIO(
+        spec,
+        True if value is None else value if value.__class__ is bool else _held("has_audio", value),
+    )
+    value = get("has_video")
+    _SET_HAS_VIDEO(
+        spec,
+        True if value is None else value if value.__class__ is bool else _held("has_video", value),
+    )
+    value = get("output_mode")
+    if value is None:
+        value = OutputMode.COMPOSED
+    elif value.__class__ is not OutputMode:
+        value = _OUTPUT_MODES.get(value) if value.__class__ is str else None
+        value = value or _held("output_mode", get("output_mode"))
+    _SET_OUTPUT_MODE(spec, value)
+    value = get("stream_mode")
+    if value is None:
+        value = StreamMode.AUTO
+    elif value.__class__ is not StreamMode:
+        value = _STREAM_MODES.get(value) if value.__class__ is str else None
+        value = value or _held("stream_mode", get("stream_mode"))
+    _SET_STREAM_MODE(spec, value)
+    value = get("resolution")
+    _SET_RESOLUTION(
+        spec, value if value is None or value.__class__ is str else _held("resolution", value)
+    )
+    _SET_LAYOUT(spec, layout)
+    value = get("multi_archive_tag")
+    _SET_TAG(
+        spec,
+        value if value is None or value.__class__ is str else _held("multi_archive_tag", value),
+    )
+    value = get("max_bitrate")
+    _SET_BITRATE(
+        spec, value if value is None or value.__class__ is int else _held("max_bitrate", value)
+    )
+    value = get("quantization_parameter")
+    _SET_QP(
+        spec,
+        value
+        if value is None or value.__class__ is int
+        else _held("quantization_parameter", value),
+    )
+    return spec
+
+
+def _held(name: str, value: object) -> Any:
+    """What the field ``name``'s converter makes of ``value``, its message naming the field."""
+    try:
+        return _CONVERTERS[name](value)
+    except TypeError as exc:
+        raise TypeError(f"{name}: {exc}") from None
