@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from opentok_rules.cli._common import print_json
+from opentok_rules.cli._terminal import escaped
 
 
 def add_policy(commands: Any) -> None:
@@ -37,7 +38,7 @@ def _check(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         print(
-            f"{policy.source}: ok: {len(policy.rules)} session rules, "
+            f"{escaped(policy.source)}: ok: {len(policy.rules)} session rules, "
             f"{len(policy.token_rules)} token rules"
         )
     return 0

@@ -28,6 +28,7 @@ from opentok_rules.cli._credentials import (
     own_key_warning,
     read_credentials,
 )
+from opentok_rules.cli._terminal import escaped
 
 
 def add_create(commands: Any) -> None:
@@ -101,7 +102,7 @@ def _create(args: argparse.Namespace) -> int:
     ):
         session = client.create_session(session_options(args))
     if not args.json:
-        print(session.session_id)
+        print(escaped(session.session_id))  # the service's words: shown, never obeyed
         return 0
     record = session.record
     print_json(

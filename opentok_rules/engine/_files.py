@@ -1,0 +1,89 @@
+"""What a policy loader asks of a file before reading it: is it one, and whose is it.
+
+:func:`unusable` says why a path cannot be read as a policy file (it does not exist, it is a
+folder, a named pipe, a device, a symbolic link loop, a path no system takes), so a loader can
+say so instead of raising whatever :mod:`os` raised, or hanging on a pipe.
+
+:func:`distrusted` says why a policy file that :func:`~opentok_rules.find_policy` came across
+is not to be used unasked: as git does since CVE-2022-24765, a file found by walking up from
+the working directory may have been put there by someone else (a shared ``/tmp``, a parent
+folder of another user), and a policy decides what is accepted and runs patterns on what
+callers type. A file, or the folder that holds it, owned by another user than the caller or
+root, or writable by its group or by others, is not used; naming it (``--policy PATH``,
+``load_policy(path)``) trusts it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+__all__ = ["distrusted", "unusable"]
+
+_KINDS = (
+    (stat.S_ISDIR, "is a folder, not a policy file"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not a policy file"),
+    (stat.S_ISCHR, "is a character device, not a policy file"),
+    (stat.S_ISBLK, "is a block device, not a policy file"),
+    (stat.S_ISSOCK, "is a socket, not a policy file"),
+)
+
+_ERRNO = {
+    errno.ENOENT: "does not exist",
+    errno.ENOTDIR: "does not exist (a part of the path before it is not a folder)",
+    errno.ELOOP: "is a loop of symbolic links",
+    errno.ENAMETOOLONG: "is a path too long for the system",
+    errno.EACCES: "cannot be read: permission denied",
+}
+
+
+def unusable(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a policy file, or ``None`` when it is a regular file
+    (after symbolic links). Never raises."""
+    try:
+        found = os.stat(path)
+    except ValueError:
+        return "holds a NUL character, which no path can hold"
+    except OSError as exc:
+        return _ERRNO.get(exc.errno or 0, f"cannot be read: {exc.strerror or exc}")
+    if stat.S_ISREG(found.st_mode):
+        return None
+    for test, words in _KINDS:
+        if test(found.st_mode):
+            return words
+    return "is not a regular file"  # pragma: no cover - every kind of file is listed above
+
+
+def _caller() -> int | None:
+    """The effective user id of this process; ``None`` where there are no POSIX owners."""
+    geteuid = getattr(os, "geteuid", None)
+    return None if geteuid is None else int(geteuid())
+
+
+def distrusted(path: Path) -> str | None:
+    """Why the policy file ``path`` is not to be used unasked, or ``None`` when it may be.
+
+    Not trusted: the file or its folder is owned by a user other than the caller and root, or
+    is writable by its group or by others. Where there are no POSIX owners (Windows), every
+    file is trusted. Never raises: a file that cannot be examined is not trusted.
+    """
+    me = _caller()
+    if me is None:  # pragma: no cover - Windows
+        return None
+    for each, what in ((path, "the file"), (path.parent, "its folder")):
+        try:
+            found = os.stat(each)
+        except (OSError, ValueError) as exc:
+            return f"{what} cannot be examined ({exc})"
+        if found.st_uid not in (me, 0):
+            return f"{what} belongs to another user (uid {found.st_uid}; you are uid {me})"
+        writable = [
+            who
+            for who, bit in (("its group", stat.S_IWGRP), ("others", stat.S_IWOTH))
+            if found.st_mode & bit
+        ]
+        if writable:
+            return f"{what} may be written by {' and '.join(writable)}"
+    return None
