@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
-__all__ = ["distrusted", "unusable"]
+__all__ = ["MAX_NESTING", "distrusted", "nesting", "unusable"]
 
 _KINDS = (
     (stat.S_ISDIR, "is a folder, not a policy file"),
@@ -87,3 +88,44 @@ def distrusted(path: Path) -> str | None:
         if writable:
             return f"{what} may be written by {' and '.join(writable)}"
     return None
+
+
+#: The deepest nesting of arrays and inline tables a policy file may hold. A policy needs three
+#: or four levels; a parser that recurses per level must never be given thousands.
+MAX_NESTING = 100
+
+# What changes the nesting in TOML text: brackets and braces, and what may hide them (strings,
+# comments). Multi-line string delimiters first, so that '"""' is not read as three strings.
+_TOKENS = re.compile(r"\"\"\"|'''|[\[\]{}\"'#]")
+# Where each kind of string (or a comment) ends, from just after its opening delimiter. Each
+# is unambiguous (one way to read any text), so matching takes time linear in the text; a
+# one-line string ends at the line's end at the latest (it is an error there anyway).
+_ENDS = {
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*(?:"|\n|$)', re.DOTALL),
+    "'": re.compile(r"[^'\n]*(?:'|\n|$)"),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*(?:"""|$)', re.DOTALL),
+    "'''": re.compile(r"(?:[^']|'(?!''))*(?:'''|$)"),
+    "#": re.compile(r"[^\n]*"),
+}
+
+
+def nesting(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in TOML ``text``, outside strings and comments.
+
+    A cheap reading (no parse) that counts a table header's ``[[`` as two levels; made to
+    refuse text nested too deeply before a recursive parser sees it. Linear in the text.
+    """
+    depth = deepest = at = 0
+    while True:
+        found = _TOKENS.search(text, at)
+        if found is None:
+            return deepest
+        token, at = found[0], found.end()
+        if token in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
+        else:
+            end = _ENDS[token].match(text, at)
+            at = end.end() if end is not None else len(text)

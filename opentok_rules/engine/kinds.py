@@ -456,7 +456,9 @@ def _compiled(self: Pattern) -> LinearPattern:
     # the pattern.
     value: object = self.pattern
     if value.__class__ is not str:
-        raise FieldProblem("pattern", f"must be a regular expression string; got {value!r:.60}")
+        raise FieldProblem(
+            "pattern", f"must be a regular expression string; got {short_repr(value)}"
+        )
     try:
         return compile_pattern(self.pattern)
     except UnrunnablePattern as exc:
@@ -552,7 +554,9 @@ def _networks(value: object) -> object:
 
 def _parse_network(text: object) -> _AnyNetwork:
     if text.__class__ is not str:
-        raise FieldProblem("networks", f"networks are strings such as '10.0.0.0/8'; got {text!r}")
+        raise FieldProblem(
+            "networks", f"networks are strings such as '10.0.0.0/8'; got {short_repr(text)}"
+        )
     try:
         return ipaddress.ip_network(text)
     except ValueError as exc:
@@ -572,7 +576,7 @@ def _parsed(self: Network) -> tuple[_AnyNetwork, ...]:
     value: object = self.networks
     if not isinstance(value, tuple) or not value:
         raise FieldProblem(
-            "networks", f"must be a non-empty list such as ['10.0.0.0/8']; got {value!r:.60}"
+            "networks", f"must be a non-empty list such as ['10.0.0.0/8']; got {short_repr(value)}"
         )
     return tuple(_parse_network(each) for each in value)
 

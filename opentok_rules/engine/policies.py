@@ -26,7 +26,7 @@ import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from opentok_rules._messages import short_repr
-from opentok_rules.engine._files import distrusted, unusable
+from opentok_rules.engine._files import MAX_NESTING, distrusted, nesting, unusable
 from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, MaxTTL
 from opentok_rules.engine.registry import Rule, RuleRegistry, _checked
 from opentok_rules.engine.session_rules import default_rules, strict_rules
@@ -161,16 +161,26 @@ def _toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise PolicyError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
     try:
-        return tomllib.loads(text.decode("utf-8"))
+        decoded = text.decode("utf-8")
+        # Refused before the parser, which recurses once per level, sees it.
+        if nesting(decoded) > MAX_NESTING:
+            raise RecursionError
+        return tomllib.loads(decoded)
     except RecursionError:
         raise PolicyError(
-            f"{path}: nests arrays or tables too deeply to be read (a policy needs a few levels)"
+            f"{path}: nests arrays or inline tables more than {MAX_NESTING} levels deep; a "
+            "policy needs a few"
         ) from None
     except UnicodeDecodeError as exc:
         raise PolicyError(f"{path}: is not UTF-8 text (TOML files are): {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends "(at line L, column C)": kept as it is.
         raise PolicyError(f"{path}: is not valid TOML: {exc}") from exc
+
+
+def _name(value: object) -> str:
+    """A name as written, to suggest a close one for: a str as it is, else a short repr."""
+    return value if isinstance(value, str) else short_repr(value)
 
 
 def _suggest(name: str, valid: Sequence[str], what: str) -> str:
@@ -292,11 +302,11 @@ class _Loader:
             raise where.error(None, f"a policy is a table; got {short_repr(data)}")
         for key in data:
             if key not in _TOP_KEYS:
-                hint = _suggest(str(key), _TOP_KEYS, "policy keys")
+                hint = _suggest(_name(key), _TOP_KEYS, "policy keys")
                 raise where.error(None, f"unknown key {short_repr(key)}; {hint}")
         base = data.get("base")
-        if base is not None and base not in _BASES:
-            hint = _suggest(str(base), list(_BASES), "bases")
+        if base is not None and (base.__class__ is not str or base not in _BASES):
+            hint = _suggest(_name(base), list(_BASES), "bases")
             raise where.error("base", f"unknown base {short_repr(base)}; {hint}")
         disable = data.get("disable", ())
         if not isinstance(disable, (list, tuple)) or not all(
@@ -334,7 +344,11 @@ class _Loader:
             raise where.error("id", "is missing; every rule needs an id, unique in the policy")
         kind_name = table.get("kind")
         if not isinstance(kind_name, str):
-            problem = "is missing" if kind_name is None else f"must be a string; got {kind_name!r}"
+            problem = (
+                "is missing"
+                if kind_name is None
+                else f"must be a string; got {short_repr(kind_name)}"
+            )
             raise where.error("kind", f"{problem}; the kinds are {', '.join(BUILTIN_KINDS)}")
         cls, origin = self._kind(kind_name, where)
         if section == "session" and cls is MaxTTL:
@@ -412,7 +426,7 @@ class _Loader:
         known = [a.alias for a in attrs.fields(cls) if a.init and a.name != "source"]
         for key in fields:
             if key not in known:
-                hint = _suggest(str(key), [*known, "kind", *_PLACEMENT], "fields")
+                hint = _suggest(_name(key), [*known, "kind", *_PLACEMENT], "fields")
                 raise where.error(short_repr(key), f"unknown field for kind {kind_name!r}; {hint}")
         for attribute in attrs.fields(cls):
             if (
