@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -412,12 +413,7 @@ class _Loader:
         # policy names its kind (EntryPoint.load). Every declaration of a name is kept, so a
         # name two distributions declare is refused, not settled by the order of sys.path.
         if self._plugins is None:
-            from importlib.metadata import entry_points
-
-            found: dict[str, list[Any]] = {}
-            for point in entry_points(group=ENTRY_POINT_GROUP):
-                found.setdefault(point.name, []).append(point)
-            self._plugins = found
+            self._plugins = _declared_kinds()
         return self._plugins
 
     def _structure(
@@ -460,7 +456,7 @@ class _Loader:
             # apply, and reads and fills as frozensets), asked now: a kind that fails any of
             # it is refused here, by name, before anything is loaded.
             rule_id, checked = _checked(rule)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             what = origin or f"kind {kind_name!r} "
             raise where.error(
                 None, f"{what}does not make a usable rule: {type(exc).__name__}: {_said(exc)}"
@@ -477,6 +473,30 @@ def _said(exc: BaseException) -> str:
     except Exception:
         return "<an error whose message cannot be shown>"
     return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _declared_kinds() -> dict[str, list[Any]]:
+    """Every entry point of the group, by name, with each distribution that declares it.
+
+    ``importlib.metadata.entry_points()`` keeps one entry point per name (the last listed), so
+    a name two distributions declare would be settled silently by the order of ``sys.path``;
+    read distribution by distribution instead (each once, the first found, as it does).
+    """
+    from importlib.metadata import distributions
+
+    found: dict[str, list[Any]] = {}
+    seen: set[str] = set()
+    for dist in distributions():
+        name = dist.metadata["Name"] if dist.metadata is not None else None
+        key = re.sub(r"[-_.]+", "-", name).lower() if isinstance(name, str) else None
+        if key is not None:
+            if key in seen:
+                continue  # the same distribution found again further down sys.path
+            seen.add(key)
+        for point in dist.entry_points:
+            if point.group == ENTRY_POINT_GROUP:
+                found.setdefault(point.name, []).append(point)
+    return found
 
 
 def _too_long(rule_id: str) -> str:
@@ -545,7 +565,7 @@ def _place(
         _add(entry, registry, rules, token_rules, seen)
     except PolicyError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         # The rule passed the registry's checks when it was made; one that answers
         # differently now (an id or description that changes) is refused all the same.
         what = entry.origin or "the rule "
