@@ -59,7 +59,7 @@ def test_a_rule_made_in_python_is_refused_when_added() -> None:
     assert len(max(registry.ids(), key=len)) <= MAX_NAME
 
 
-@given(st.text(min_size=1, max_size=2 * MAX_NAME + 10))
+@given(st.integers(1, 2 * MAX_NAME + 10).flatmap(lambda n: st.text(min_size=n, max_size=n)))
 def test_an_id_is_added_exactly_when_a_finding_can_name_it_whole(rule_id: str) -> None:
     registry = otr.RuleRegistry()
     rule = Allowed(id=rule_id, key="media_mode", values=["routed"])
