@@ -475,7 +475,7 @@ def _compiled(self: Pattern) -> LinearPattern:
 @attrs.frozen(kw_only=True)
 class Pattern(Kind):
     """``key`` is absent or its ``str`` value matches the whole ``pattern``, run with RE2 in
-    time linear in the value (see :mod:`opentok_rules.engine._re2` for its syntax)."""
+    time linear in the value (its syntax: :doc:`/policies`)."""
 
     kind: ClassVar[str] = "pattern"
 

@@ -17,7 +17,7 @@ Regular expressions are written in the part of the syntax that Python's :mod:`re
 ECMA-262 (the dialect of JSON Schema's ``pattern``) read alike, anchored so that both match the
 whole value (see :mod:`opentok_rules.engine._regex`); a policy pattern outside that part is
 listed under ``x-unexpressed`` with the reason rather than exported to judge differently. A
-policy pattern runs with RE2 (:mod:`opentok_rules.engine._re2`), which reads that part as
+policy pattern runs with RE2 (``opentok_rules.engine._re2``), which reads that part as
 Python does (RE2 refuses its lookaheads and ``\\u`` escapes, so no policy holds them).
 """
 
