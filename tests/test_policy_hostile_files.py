@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
+from opentok_rules.engine.policies import tomllib
 
 #: The characters str.splitlines breaks a line at that the issue found breaking the loader.
 BREAKS = ["\n", "\u2028", "\x85", "\x0c", "\x1c", "\r", "\x0b", "\x1d", "\x1e", "\u2029"]
@@ -306,3 +307,55 @@ def test_extend_follows_absolute_paths_and_dotdot(tmp_path: Path) -> None:
 )
 def test_any_extend_loads_or_is_a_policy_error(target: str) -> None:
     loads_or_policy_error({"extend": target})
+
+
+def test_a_fifo_swapped_in_is_refused_without_waiting(tmp_path: Path) -> None:
+    from opentok_rules.engine._files import read_regular
+
+    os.mkfifo(tmp_path / "pipe.toml")
+    # Opened without blocking, examined once open: no writer is waited for.
+    with pytest.raises(ValueError, match="is a named pipe"):
+        read_regular(tmp_path / "pipe.toml")
+
+
+# --- The nesting read before parsing is the nesting the parser sees ---
+
+TOML_VALUES = st.recursive(
+    st.text(alphabet=st.sampled_from([*"ab[]{}'\"#\\\n ="]), max_size=6) | st.integers(),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet="ab[{'\"#", max_size=3), inner, max_size=3)
+    ),
+    max_leaves=15,
+)
+
+
+def toml_value(value: Any, literal: bool) -> str:
+    """``value`` as an inline TOML value; strings as basic or, where they can, literal strings."""
+    if isinstance(value, str):
+        if literal and not any(char in value for char in "'\n"):
+            return f"'{value}'"
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(each, literal) for each in value) + "]"
+    pairs = (f"{json.dumps(key)} = {toml_value(each, literal)}" for key, each in value.items())
+    return "{" + ", ".join(pairs) + "}"
+
+
+def depth(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(depth, value.values()), default=0)
+    return 0
+
+
+@given(TOML_VALUES, st.booleans(), st.text(alphabet="[]{}'\"ab", max_size=5))
+def test_nesting_counts_what_the_parser_nests(value: Any, literal: bool, comment: str) -> None:
+    from opentok_rules.engine._files import nesting
+
+    text = f"a = {toml_value(value, literal)}  # {comment}\nb = 1\n"
+    assert tomllib.loads(text)["a"] == value
+    assert nesting(text) == depth(value)

@@ -21,7 +21,7 @@ import re
 import stat
 from pathlib import Path
 
-__all__ = ["MAX_NESTING", "distrusted", "nesting", "unusable"]
+__all__ = ["MAX_NESTING", "distrusted", "nesting", "read_regular", "unusable"]
 
 _KINDS = (
     (stat.S_ISDIR, "is a folder, not a policy file"),
@@ -55,6 +55,30 @@ def unusable(path: Path) -> str | None:
         if test(found.st_mode):
             return words
     return "is not a regular file"  # pragma: no cover - every kind of file is listed above
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of the regular file ``path``.
+
+    Opened without blocking and examined once open, so a file swapped for a named pipe after
+    :func:`unusable` looked at it is refused, not waited on for ever.
+
+    :raises OSError: it cannot be opened or read.
+    :raises ValueError: it is not a regular file (the message says what it is).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = next((words for test, words in _KINDS if test(mode)), "is not a regular file")
+            raise ValueError(what)
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _caller() -> int | None:

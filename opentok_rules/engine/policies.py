@@ -27,7 +27,13 @@ import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from opentok_rules._messages import short_repr
-from opentok_rules.engine._files import MAX_NESTING, distrusted, nesting, unusable
+from opentok_rules.engine._files import (
+    MAX_NESTING,
+    distrusted,
+    nesting,
+    read_regular,
+    unusable,
+)
 from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, MaxTTL
 from opentok_rules.engine.registry import Rule, RuleRegistry, _checked
 from opentok_rules.engine.session_rules import default_rules, strict_rules
@@ -158,9 +164,11 @@ def _shown(path: Path) -> str:
 
 def _toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_bytes()
+        text = read_regular(path)
     except OSError as exc:
         raise PolicyError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise PolicyError(f"{path}: {exc}") from exc
     try:
         decoded = text.decode("utf-8")
         # Refused before the parser, which recurses once per level, sees it.
