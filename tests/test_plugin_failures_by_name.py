@@ -52,7 +52,7 @@ def site_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def install(site: Path, distribution: str, module: str, source: str, entry_points: str) -> None:
     """A distribution with ``module`` and these ``opentok_rules.kinds`` entry points."""
     (site / f"{module}.py").write_text(source, encoding="utf-8")
-    info = site / f"{distribution}-1.0.dist-info"
+    info = site / f"{distribution.replace('-', '_')}-1.0.dist-info"  # as installers name it
     info.mkdir()
     (info / "METADATA").write_text(
         f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n", encoding="utf-8"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -484,26 +483,13 @@ def _said(exc: BaseException) -> str:
 
 
 def _declared_kinds() -> dict[str, list[Any]]:
-    """Every entry point of the group, by name, with each distribution that declares it.
-
-    ``importlib.metadata.entry_points()`` keeps one entry point per name (the last listed), so
-    a name two distributions declare would be settled silently by the order of ``sys.path``;
-    read distribution by distribution instead (each once, the first found, as it does).
-    """
-    from importlib.metadata import distributions
+    """Every entry point of the group, by name: more than one where several distributions
+    declare a name (refused when a policy names it, never settled by the order listed)."""
+    from importlib.metadata import entry_points
 
     found: dict[str, list[Any]] = {}
-    seen: set[str] = set()
-    for dist in distributions():
-        name = dist.metadata["Name"] if dist.metadata is not None else None
-        key = re.sub(r"[-_.]+", "-", name).lower() if isinstance(name, str) else None
-        if key is not None:
-            if key in seen:
-                continue  # the same distribution found again further down sys.path
-            seen.add(key)
-        for point in dist.entry_points:
-            if point.group == ENTRY_POINT_GROUP:
-                found.setdefault(point.name, []).append(point)
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(point.name, []).append(point)
     return found
 
 
