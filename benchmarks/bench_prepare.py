@@ -29,8 +29,8 @@ a policy of six kinds
     ``prepare_session`` with the rules of a policy of six kinds (required, forbidden,
     allowed, pattern, length, network) against ``by_hand`` plus the same six checks, on 2,000
     never-repeating inputs that the default rules accept, 30 % refused by the policy; the
-    outcomes are compared by params and rule ids. Both match the pattern with RE2. Runs once ``opentok_rules.load_policy``
-    exists; until then it is skipped and says so.
+    outcomes are compared by params and rule ids. Both match the pattern with RE2. Runs once
+    ``opentok_rules.load_policy`` exists; until then it is skipped and says so.
 
     python benchmarks/bench_prepare.py [--max-ratio 1.5] [--check] [--json results.json]
         [--repeat 9] [--min-time 0.2]
