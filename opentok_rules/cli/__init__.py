@@ -31,6 +31,7 @@ from opentok_rules.cli._common import (
     report_violations,
     typed,
 )
+from opentok_rules.cli._terminal import policy_warnings_shown
 from opentok_rules.errors import OpenTokError, PolicyError, ValidationError
 
 __all__ = ["main"]
@@ -48,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.names = dict(TYPED_NAMES)
     as_json = bool(getattr(args, "json", False))
     try:
-        code = handler(args)
+        with policy_warnings_shown():
+            code = handler(args)
         # Output to a pipe sits in a buffer: a reader that went away is seen here, where it is
         # handled, not when the interpreter flushes at exit (exit 120 and a message).
         sys.stdout.flush()

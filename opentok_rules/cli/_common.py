@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from opentok_rules.cli._choices import exact_choice
+from opentok_rules.cli._terminal import escaped
 from opentok_rules.cli._voice import message_names
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.session_rules import default_rules, strict_rules
@@ -81,7 +82,7 @@ def print_error(
         return code
     if usage:
         print(usage, file=sys.stderr)
-    print(f"{prog or 'opentok-rules'}: error: {message}", file=sys.stderr)
+    print(f"{escaped(prog or 'opentok-rules')}: error: {escaped(message)}", file=sys.stderr)
     return code
 
 
@@ -262,10 +263,7 @@ def report_warnings(warnings: Sequence[Violation], args: argparse.Namespace) -> 
     """Print what "warn" rules found on stderr, one line each; the exit code is unchanged."""
     for violation in warnings:
         item = shown_violation(violation, args)
-        where = item["flag"] or "-"
-        print(
-            f"opentok-rules: warning: {item['rule']}: {where}: {item['message']}", file=sys.stderr
-        )
+        print(f"opentok-rules: warning: {_violation_line(item)}", file=sys.stderr)
 
 
 def typed(message: str, names: Mapping[str, str]) -> str:
@@ -307,9 +305,14 @@ def report_violations(violations: Sequence[Violation], args: argparse.Namespace)
         print_json(shown)
         return 2
     for item in shown:
-        where = item["flag"] or "-"
-        print(f"opentok-rules: {item['rule']}: {where}: {item['message']}", file=sys.stderr)
+        print(f"opentok-rules: {_violation_line(item)}", file=sys.stderr)
     return 2
+
+
+def _violation_line(item: Mapping[str, Any]) -> str:
+    """``rule: flag: message``, escaped: each part may hold what an options or policy file,
+    or a rule of someone else's, put there."""
+    return f"{escaped(item['rule'])}: {escaped(item['flag'] or '-')}: {escaped(item['message'])}"
 
 
 def shown_violation(violation: Violation, args: argparse.Namespace) -> dict[str, Any]:

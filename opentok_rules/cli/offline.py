@@ -18,6 +18,7 @@ from opentok_rules.cli._common import (
     report_warnings,
     session_options,
 )
+from opentok_rules.cli._terminal import escaped
 from opentok_rules.cli._voice import remember_rules
 from opentok_rules.errors import ValidationError
 
@@ -225,14 +226,24 @@ def _rules(args: argparse.Namespace) -> int:
             ]
         )
         return 0
+    # Every part escaped: ids, kinds, descriptions and paths come from policy files and plugins.
     marked = len({operation for operation, _ in listed}) > 1
-    width = max((len(info.id) for _, info in listed), default=0)
-    kinds = max((len(info.kind) for _, info in listed), default=0)
-    for number, (operation, info) in enumerate(listed, start=1):
-        source = f"  (from {info.source})" if info.source is not None else ""
-        mark = f"{operation:<7}  " if marked else ""
+    rows = [
+        (
+            f"{operation:<7}  " if marked else "",
+            escaped(info.id),
+            escaped(info.kind),
+            escaped(info.severity),
+            escaped(info.description),
+            f"  (from {escaped(info.source)})" if info.source is not None else "",
+        )
+        for operation, info in listed
+    ]
+    width = max((len(row[1]) for row in rows), default=0)
+    kinds = max((len(row[2]) for row in rows), default=0)
+    for number, (mark, rule_id, kind, severity, description, source) in enumerate(rows, start=1):
         print(
-            f"{number:2d}. {mark}{info.id:<{width}}  {info.kind:<{kinds}}  {info.severity:<4}  "
-            f"{info.description}{source}"
+            f"{number:2d}. {mark}{rule_id:<{width}}  {kind:<{kinds}}  {severity:<4}  "
+            f"{description}{source}"
         )
     return 0

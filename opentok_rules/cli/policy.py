@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opentok_rules.cli._common import InputFileError, print_json
+from opentok_rules.cli._terminal import escaped
 
 if TYPE_CHECKING:
     from opentok_rules.engine.policies import Policy
@@ -136,9 +137,10 @@ def _shown_path(path: Path | None) -> str:
     if path is None:
         return "policy"
     try:
-        return os.path.relpath(path) if not path.is_absolute() or _below_here(path) else str(path)
+        shown = os.path.relpath(path) if not path.is_absolute() or _below_here(path) else str(path)
     except ValueError:  # another drive (Windows)
-        return str(path)
+        shown = str(path)
+    return escaped(shown)
 
 
 def _below_here(path: Path) -> bool:
@@ -151,6 +153,4 @@ def _below_here(path: Path) -> bool:
 
 def _printable(text: str) -> str:
     """``text`` with terminal controls shown as escapes (a test's name is the file's text)."""
-    if text.isprintable():
-        return text
-    return "".join(each if each.isprintable() else repr(each)[1:-1] for each in text)
+    return escaped(text)

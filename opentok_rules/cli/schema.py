@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from opentok_rules.cli._common import UsageError, add_policy_flags, policy_registry, print_json
+from opentok_rules.cli._terminal import escaped
 
 
 def add_schema(commands: Any) -> None:
@@ -53,7 +54,8 @@ def _schema(args: argparse.Namespace) -> int:
     # The schema itself says which rules it leaves out; stderr says it where a person looks.
     for rule_id, reason in schema[UNEXPRESSED_REASONS].items():
         print(
-            f"opentok-rules: note: rule {rule_id!r} is not in the schema: {reason}",
+            f"opentok-rules: note: rule {escaped(repr(rule_id))} is not in the schema: "
+            f"{escaped(reason)}",
             file=sys.stderr,
         )
     return 0

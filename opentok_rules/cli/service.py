@@ -30,6 +30,7 @@ from opentok_rules.cli._credentials import (
     own_key_warning,
     read_credentials,
 )
+from opentok_rules.cli._terminal import escaped
 from opentok_rules.cli._voice import remember_rules
 
 
@@ -110,7 +111,7 @@ def _create(args: argparse.Namespace) -> int:
     ):
         session = client.create_session(session_options(args))
     if not args.json:
-        print(session.session_id)
+        print(escaped(session.session_id))  # the service's words: shown, never obeyed
         return 0
     record = session.record
     print_json(

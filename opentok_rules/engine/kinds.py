@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeAlias
@@ -34,6 +33,7 @@ from typing import Any, ClassVar, TypeAlias
 import attrs
 
 from opentok_rules._messages import closest_hint, short_repr, shown
+from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
 from opentok_rules.engine.registry import MAX_REPORTED, Options, _pure
 from opentok_rules.errors import SEVERITIES, Violation
 
@@ -106,6 +106,13 @@ def _text(value: Scalar) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+#: The characters ``str.splitlines`` breaks a line at, as the escapes that write them.
+_LINE_BREAKS = {
+    ord(char): char.encode("unicode_escape").decode("ascii")
+    for char in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+}
 
 
 def _got(value: object) -> str:
@@ -288,7 +295,9 @@ class Kind:
         text = self._constraint()
         if self.when:
             text += " (when " + self._when_text() + ")"
-        return text
+        # One line whatever the fields hold (a value or pattern may hold a newline): the
+        # characters that break a line are written as escapes.
+        return text.translate(_LINE_BREAKS)
 
     def apply(self, options: Options) -> Sequence[Violation]:
         # What it finds first, ``when`` only then: both depend on the options alone, and
@@ -481,30 +490,38 @@ class Allowed(Kind):
         return [(self.key, f"{self.key} must be one of {choices}; got {_got(value)}")]
 
 
-def _compiled(self: Pattern) -> re.Pattern[str]:
+def _compiled(self: Pattern) -> LinearPattern:
     # Made while __init__ runs, before validators do: the check is here, not in a validator.
+    # RE2 (engine._re2, which imports it with the first pattern): linear in the text, whatever
+    # the pattern.
     value: object = self.pattern
     if value.__class__ is not str:
-        raise FieldProblem("pattern", f"must be a regular expression string; got {value!r:.60}")
-    try:
-        return re.compile(self.pattern)
-    except re.error as exc:
-        where = f" at position {exc.pos}" if exc.pos is not None else ""
         raise FieldProblem(
-            "pattern", f"{self.pattern!r:.60} is not a regular expression: {exc.msg}{where}"
+            "pattern", f"must be a regular expression string; got {short_repr(value)}"
+        )
+    try:
+        return compile_pattern(self.pattern)
+    except UnrunnablePattern as exc:
+        raise FieldProblem("pattern", str(exc)) from None
+    except ImportError as exc:
+        raise FieldProblem(
+            "pattern",
+            f"patterns run with Google's RE2, which cannot be imported ({exc}); "
+            "pip install google-re2",
         ) from None
 
 
 @_pure
 @attrs.frozen(kw_only=True)
 class Pattern(Kind):
-    """``key`` is absent or its ``str`` value matches the whole ``pattern`` (Python ``re``)."""
+    """``key`` is absent or its ``str`` value matches the whole ``pattern``, run with RE2 in
+    time linear in the value (its syntax: :doc:`/policies`)."""
 
     kind: ClassVar[str] = "pattern"
 
     key: str = attrs.field(validator=_key)
     pattern: str = attrs.field()
-    _regex: re.Pattern[str] = attrs.field(
+    _regex: LinearPattern = attrs.field(
         init=False, repr=False, eq=False, default=attrs.Factory(_compiled, takes_self=True)
     )
 
@@ -583,7 +600,9 @@ def _networks(value: object) -> object:
 
 def _parse_network(text: object) -> _AnyNetwork:
     if text.__class__ is not str:
-        raise FieldProblem("networks", f"networks are strings such as '10.0.0.0/8'; got {text!r}")
+        raise FieldProblem(
+            "networks", f"networks are strings such as '10.0.0.0/8'; got {short_repr(text)}"
+        )
     try:
         return ipaddress.ip_network(text)
     except ValueError as exc:
@@ -603,7 +622,7 @@ def _parsed(self: Network) -> tuple[_AnyNetwork, ...]:
     value: object = self.networks
     if not isinstance(value, tuple) or not value:
         raise FieldProblem(
-            "networks", f"must be a non-empty list such as ['10.0.0.0/8']; got {value!r:.60}"
+            "networks", f"must be a non-empty list such as ['10.0.0.0/8']; got {short_repr(value)}"
         )
     return tuple(_parse_network(each) for each in value)
 

@@ -15,6 +15,7 @@ This module, tomllib and cattrs are imported only when a policy is loaded.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,12 +27,19 @@ import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from opentok_rules._messages import short_repr
+from opentok_rules.engine._files import (
+    MAX_NESTING,
+    distrusted,
+    nesting,
+    read_regular,
+    unusable,
+)
 from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, MaxTTL
 from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
-from opentok_rules.engine.registry import Rule, RuleRegistry
+from opentok_rules.engine.registry import Rule, RuleRegistry, _checked
 from opentok_rules.engine.session_rules import default_rules, strict_rules
 from opentok_rules.engine.token_rules import default_token_rules
-from opentok_rules.errors import PolicyError
+from opentok_rules.errors import MAX_NAME, PolicyError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,6 +70,8 @@ _TOP_KEYS = ("base", "disable", "extend", "session", "token", "archive", "test")
 #: Fields of a rule's table that the loader reads itself; the rest are the kind's.
 _PLACEMENT = ("before", "after")
 _SECTIONS = {"session": "session", "token": "token", "archive": "archive"}
+#: Where find_policy says which files it skipped, and why.
+_log = logging.getLogger("opentok_rules.policy")
 #: The library's own archive rules: policy files shipped in the package, read by this loader.
 _LIBRARY_ARCHIVE_FILES = {"default": "archive_rules.toml", "strict": "archive_rules_strict.toml"}
 _LIBRARY_ARCHIVE: dict[str, RuleRegistry] = {}
@@ -114,8 +124,10 @@ def load_policy(source: str | os.PathLike[str] | Mapping[str, Any]) -> Policy:
     """The policy in a TOML file (``opentok-rules.toml``, or the ``[tool.opentok-rules]``
     table of a ``pyproject.toml``), or in a mapping of the same structure.
 
-    A relative ``extend`` is read relative to the file (to the working directory for a
-    mapping). Raises :class:`~opentok_rules.PolicyError` for any policy that cannot be used.
+    ``extend`` takes a path relative to the file (to the working directory for a mapping),
+    or an absolute one; ``..`` and symbolic links are followed. Raises
+    :class:`~opentok_rules.PolicyError` for any policy that cannot be used. A file named here
+    is trusted whoever owns it (:func:`find_policy` is warier).
     """
     if isinstance(source, Mapping):
         return _Loader().policy(source, None)
@@ -134,34 +146,84 @@ def find_policy(start: str | os.PathLike[str] = ".") -> Path | None:
 
     In one folder ``opentok-rules.toml`` comes first. A ``pyproject.toml`` that is not valid
     TOML raises :class:`~opentok_rules.PolicyError` (it cannot be told whether it holds one).
+
+    A file found this way may have been put there by someone else, so, as git does with
+    repositories, a file (or the folder that holds it) owned by another user than the caller
+    or root, or writable by its group or by others, is skipped with a warning on the
+    ``opentok_rules.policy`` logger naming it and why; ``load_policy(path)`` (the CLI's
+    ``--policy PATH``) uses it anyway.
     """
-    here = Path(start).resolve()
-    if not here.is_dir():
-        here = here.parent
+    try:
+        here = Path(start).resolve()
+        if not here.is_dir():
+            here = here.parent
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise PolicyError(
+            f"{short_repr(str(start))}: cannot look for a policy from there: {exc}"
+        ) from exc
     for folder in (here, *here.parents):
         candidate = folder / POLICY_FILE
-        if candidate.is_file():
+        if candidate.is_file() and _trusted(candidate):
             return candidate
         pyproject = folder / _PYPROJECT
-        if pyproject.is_file():
+        if pyproject.is_file() and _trusted(pyproject):
             tool = _toml(pyproject).get("tool")
             if isinstance(tool, Mapping) and _TOOL_TABLE in tool:
                 return pyproject
     return None
 
 
+def _trusted(path: Path) -> bool:
+    """Whether find_policy may use ``path``; says why not on the log when it may not."""
+    why = distrusted(path)
+    if why is None:
+        return True
+    _log.warning(
+        "skipped the policy file %s: %s. A policy found by walking up from the working "
+        "directory is used only when it and its folder belong to you (or root) and no one "
+        "else may write to them; to use it anyway, name it (--policy %s, or "
+        "load_policy(path)), or fix its owner or mode (chmod go-w)",
+        path,
+        why,
+        path,
+    )
+    return False
+
+
+def _shown(path: Path) -> str:
+    """``path`` for a message: as it is, or its start and its length when it is very long."""
+    text = str(path)
+    return text if len(text) <= 200 else f"{text[:100]}... (a path of {len(text)} characters)"
+
+
 def _toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_bytes()
+        text = read_regular(path)
     except OSError as exc:
         raise PolicyError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise PolicyError(f"{path}: {exc}") from exc
     try:
-        return tomllib.loads(text.decode("utf-8"))
+        decoded = text.decode("utf-8")
+        # Refused before the parser, which recurses once per level, sees it.
+        if nesting(decoded) > MAX_NESTING:
+            raise RecursionError
+        return tomllib.loads(decoded)
+    except RecursionError:
+        raise PolicyError(
+            f"{path}: nests arrays or inline tables more than {MAX_NESTING} levels deep; a "
+            "policy needs a few"
+        ) from None
     except UnicodeDecodeError as exc:
         raise PolicyError(f"{path}: is not UTF-8 text (TOML files are): {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends "(at line L, column C)": kept as it is.
         raise PolicyError(f"{path}: is not valid TOML: {exc}") from exc
+
+
+def _name(value: object) -> str:
+    """A name as written, to suggest a close one for: a str as it is, else a short repr."""
+    return value if isinstance(value, str) else short_repr(value)
 
 
 def _suggest(name: str, valid: Sequence[str], what: str) -> str:
@@ -196,6 +258,8 @@ class _Entry:
     rule: Rule
     before: str | None
     after: str | None
+    #: ``"the plugin kind 'x' (entry point x = module:Class) "`` for a plugin's rule, else "".
+    origin: str = ""
 
 
 @attrs.frozen
@@ -216,19 +280,22 @@ class _Loader:
     returned, so a broken policy loads nothing."""
 
     def __init__(self, *, library: bool = False) -> None:
-        self._plugins: dict[str, Any] | None = None
+        self._plugins: dict[str, list[Any]] | None = None
         self._converter = _converter()
         # Reading the library's own archive rules: they start from nothing, not from themselves.
         self._library = library
 
     def read(self, path: Path, extended_by: _Where | None) -> Mapping[str, Any]:
         """The policy table in ``path`` (a ``pyproject.toml``'s ``[tool.opentok-rules]``)."""
-        if not path.is_file():
+        problem = unusable(path)
+        if problem is not None:
             if extended_by is not None:
                 raise extended_by.error(
-                    "extend", f"{path} does not exist (paths are relative to the file)"
+                    "extend", f"{_shown(path)} {problem} (paths are relative to the file)"
                 )
-            raise PolicyError(f"{path}: no such policy file")
+            if problem == "does not exist":
+                problem = "no such policy file"
+            raise PolicyError(f"{_shown(path)}: {problem}")
         data = _toml(path)
         if path.name != _PYPROJECT:
             return data
@@ -268,9 +335,14 @@ class _Loader:
             if not isinstance(extend, str) or not extend:
                 raise where.error("extend", f"must be a path string; got {short_repr(extend)}")
             folder = Path.cwd() if path is None else path.parent
-            if path is not None:
-                files.append(path.resolve())
-            target = (folder / extend).resolve()
+            try:
+                if path is not None:
+                    files.append(path.resolve())
+                target = (folder / extend).resolve()
+            except (OSError, RuntimeError, ValueError):
+                # A loop of symbolic links, a NUL, a path too long: said by read(), which
+                # examines the path as it was written.
+                target = folder / extend
             if target in files:
                 cycle = " -> ".join(str(each) for each in [*files, target])
                 raise where.error("extend", f"extends itself in a cycle: {cycle}")
@@ -281,11 +353,11 @@ class _Loader:
             raise where.error(None, f"a policy is a table; got {short_repr(data)}")
         for key in data:
             if key not in _TOP_KEYS:
-                hint = _suggest(str(key), _TOP_KEYS, "policy keys")
+                hint = _suggest(_name(key), _TOP_KEYS, "policy keys")
                 raise where.error(None, f"unknown key {short_repr(key)}; {hint}")
         base = data.get("base")
-        if base is not None and base not in _BASES:
-            hint = _suggest(str(base), list(_BASES), "bases")
+        if base is not None and (base.__class__ is not str or base not in _BASES):
+            hint = _suggest(_name(base), list(_BASES), "bases")
             raise where.error("base", f"unknown base {short_repr(base)}; {hint}")
         disable = data.get("disable", ())
         if not isinstance(disable, (list, tuple)) or not all(
@@ -325,9 +397,13 @@ class _Loader:
             raise where.error("id", "is missing; every rule needs an id, unique in the policy")
         kind_name = table.get("kind")
         if not isinstance(kind_name, str):
-            problem = "is missing" if kind_name is None else f"must be a string; got {kind_name!r}"
+            problem = (
+                "is missing"
+                if kind_name is None
+                else f"must be a string; got {short_repr(kind_name)}"
+            )
             raise where.error("kind", f"{problem}; the kinds are {', '.join(BUILTIN_KINDS)}")
-        cls = self._kind(kind_name, where)
+        cls, origin = self._kind(kind_name, where)
         if section in ("session", "archive") and cls is MaxTTL:
             raise where.error("kind", "max_ttl is for tokens only; put it under [[token]]")
         before, after = table.get("before"), table.get("after")
@@ -337,26 +413,38 @@ class _Loader:
         if before is not None and after is not None:
             raise where.error("after", "give before or after, not both")
         fields = {k: v for k, v in table.items() if k not in ("kind", *_PLACEMENT)}
-        rule = self._structure(cls, kind_name, fields, where)
-        return _Entry(where, rule, before, after)
+        rule = self._structure(cls, kind_name, fields, where, origin)
+        return _Entry(where, rule, before, after, origin)
 
-    def _kind(self, name: str, where: _Where) -> type:
+    def _kind(self, name: str, where: _Where) -> tuple[type, str]:
+        """The class of the kind ``name``, and (for a plugin) the words naming its entry point."""
         plugins = self._entry_points()
         if name in BUILTIN_KINDS:
             if name in plugins:
-                raise where.error("kind", _clash(plugins[name]))
-            return BUILTIN_KINDS[name]
+                raise where.error("kind", _clash(plugins[name][0]))
+            return BUILTIN_KINDS[name], ""
         if name not in plugins:
             hint = _suggest(name, [*BUILTIN_KINDS, *plugins], "kinds")
             raise where.error("kind", f"unknown kind {name!r}; {hint}")
-        point = plugins[name]
+        if len(plugins[name]) > 1:
+            declared = " and ".join(
+                f"{_distribution(each)} ({each.name} = {each.value})" for each in plugins[name]
+            )
+            raise where.error(
+                "kind",
+                f"the plugin kind {name!r} is declared by more than one distribution: "
+                f"{declared}; uninstall one, or rename one's entry point",
+            )
+        point = plugins[name][0]
         try:
             cls = point.load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
+            # SystemExit too: a plugin that calls sys.exit() while it is imported must not end
+            # the program that loads a policy. (Python has dropped the half-imported module.)
             raise where.error(
                 "kind",
                 f"the plugin kind {name!r} (entry point {point.name} = {point.value}) cannot "
-                f"be imported: {type(exc).__name__}: {exc}",
+                f"be imported: {type(exc).__name__}: {_said(exc)}",
             ) from exc
         if not (isinstance(cls, type) and attrs.has(cls)):
             raise where.error(
@@ -370,22 +458,23 @@ class _Loader:
                 f"the plugin kind {name!r} (entry point {point.name} = {point.value}) is not "
                 "a rule class: it has no apply(options) method",
             )
-        return cls
+        return cls, f"the plugin kind {name!r} (entry point {point.name} = {point.value}) "
 
-    def _entry_points(self) -> dict[str, Any]:
+    def _entry_points(self) -> dict[str, list[Any]]:
         # Listed once per load and only read here: a plugin's module is imported only when a
-        # policy names its kind (EntryPoint.load).
+        # policy names its kind (EntryPoint.load). Every declaration of a name is kept, so a
+        # name two distributions declare is refused, not settled by the order of sys.path.
         if self._plugins is None:
-            from importlib.metadata import entry_points
-
-            self._plugins = {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+            self._plugins = _declared_kinds()
         return self._plugins
 
-    def _structure(self, cls: type, kind_name: str, fields: dict[str, Any], where: _Where) -> Rule:
+    def _structure(
+        self, cls: type, kind_name: str, fields: dict[str, Any], where: _Where, origin: str = ""
+    ) -> Rule:
         known = [a.alias for a in attrs.fields(cls) if a.init and a.name != "source"]
         for key in fields:
             if key not in known:
-                hint = _suggest(str(key), [*known, "kind", *_PLACEMENT], "fields")
+                hint = _suggest(_name(key), [*known, "kind", *_PLACEMENT], "fields")
                 raise where.error(short_repr(key), f"unknown field for kind {kind_name!r}; {hint}")
         for attribute in attrs.fields(cls):
             if (
@@ -394,6 +483,9 @@ class _Loader:
                 and attribute.alias not in fields
             ):
                 raise where.error(attribute.alias, f"is missing; kind {kind_name!r} needs it")
+        rule_id = fields.get("id")
+        if isinstance(rule_id, str) and len(rule_id) > MAX_NAME:
+            raise where.error("id", _too_long(rule_id))
         if where.file is not None and "source" in attrs.fields_dict(cls):
             fields = {**fields, "source": str(where.file)}
         try:
@@ -407,13 +499,57 @@ class _Loader:
             raise where.error(None, str(exc)) from exc
         except Exception as exc:
             raise where.error(
-                None, f"kind {kind_name!r} cannot be made: {type(exc).__name__}: {exc}"
+                None,
+                f"{origin or f'kind {kind_name!r} '}cannot be made: {type(exc).__name__}: "
+                f"{_said(exc)}",
             ) from exc
-        if not isinstance(getattr(rule, "id", None), str) or not callable(
-            getattr(rule, "apply", None)
-        ):
-            raise where.error("kind", f"kind {kind_name!r} does not make a rule (id, apply)")
-        return rule  # type: ignore[return-value]
+        try:
+            # What a registry asks of a rule when it is added (its id, one-line description,
+            # apply, and reads and fills as frozensets), asked now: a kind that fails any of
+            # it is refused here, by name, before anything is loaded.
+            rule_id, checked = _checked(rule)
+        except (Exception, SystemExit) as exc:
+            what = origin or f"kind {kind_name!r} "
+            raise where.error(
+                None, f"{what}does not make a usable rule: {type(exc).__name__}: {_said(exc)}"
+            ) from exc
+        if len(rule_id) > MAX_NAME:
+            raise where.error("id", _too_long(rule_id))
+        return checked
+
+
+def _said(exc: BaseException) -> str:
+    """What an exception of someone else's code says, cut short; never raises."""
+    try:
+        text = str(exc)
+    except Exception:
+        return "<an error whose message cannot be shown>"
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _declared_kinds() -> dict[str, list[Any]]:
+    """Every entry point of the group, by name: more than one where several distributions
+    declare a name (refused when a policy names it, never settled by the order listed)."""
+    from importlib.metadata import entry_points
+
+    found: dict[str, list[Any]] = {}
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(point.name, []).append(point)
+    return found
+
+
+def _too_long(rule_id: str) -> str:
+    return (
+        f"is {len(rule_id)} characters long; a rule id is at most {MAX_NAME} (a finding "
+        f"names its rule by the first {MAX_NAME}, so two longer ids could not be told apart)"
+    )
+
+
+def _distribution(point: Any) -> str:
+    """The name of the distribution that declares an entry point, as a message shows it."""
+    dist = getattr(point, "dist", None)
+    name = getattr(dist, "name", None)
+    return f"the distribution {name!r}" if isinstance(name, str) else "a distribution"
 
 
 def _clash(point: Any) -> str:
@@ -459,6 +595,25 @@ def _disable(layer: _Layer, registries: Sequence[RuleRegistry]) -> None:
 
 
 def _place(
+    entry: _Entry,
+    registry: RuleRegistry,
+    registries: Sequence[RuleRegistry],
+    seen: dict[str, _Where],
+) -> None:
+    try:
+        _add(entry, registry, registries, seen)
+    except PolicyError:
+        raise
+    except (Exception, SystemExit) as exc:
+        # The rule passed the registry's checks when it was made; one that answers
+        # differently now (an id or description that changes) is refused all the same.
+        what = entry.origin or "the rule "
+        raise entry.where.error(
+            None, f"{what}cannot be registered: {type(exc).__name__}: {_said(exc)}"
+        ) from exc
+
+
+def _add(
     entry: _Entry,
     registry: RuleRegistry,
     registries: Sequence[RuleRegistry],

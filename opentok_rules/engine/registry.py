@@ -33,7 +33,7 @@ from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 import attrs
 
 from opentok_rules._messages import short_repr, shown
-from opentok_rules.errors import Violation
+from opentok_rules.errors import MAX_NAME, ConfigurationError, Violation
 from opentok_rules.values import plain_str
 
 __all__ = [
@@ -254,6 +254,13 @@ def _checked(candidate: object) -> tuple[str, Rule]:
             f"a rule needs a non-empty str 'id'; {short_repr(candidate)} has {shown(rule_id)}"
         )
     rule_id = plain_str(rule_id)
+    if len(rule_id) > MAX_NAME:
+        # A Violation keeps the first MAX_NAME characters of its rule's id: two longer ids
+        # that share them would be one name in every finding.
+        raise ConfigurationError(
+            f"rule id {rule_id[:40]!r}... is {len(rule_id)} characters long; a rule id is at "
+            f"most {MAX_NAME} (findings name their rule by the first {MAX_NAME})"
+        )
     description = getattr(candidate, "description", None)
     if not isinstance(description, str):
         raise TypeError(f"rule {rule_id!r} needs a str 'description'")

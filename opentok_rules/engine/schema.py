@@ -16,7 +16,9 @@ itself in JSON Schema (``schema``), so the two cannot drift apart.
 Regular expressions are written in the part of the syntax that Python's :mod:`re` and
 ECMA-262 (the dialect of JSON Schema's ``pattern``) read alike, anchored so that both match the
 whole value (see :mod:`opentok_rules.engine._regex`); a policy pattern outside that part is
-listed under ``x-unexpressed`` with the reason rather than exported to judge differently.
+listed under ``x-unexpressed`` with the reason rather than exported to judge differently. A
+policy pattern runs with RE2 (``opentok_rules.engine._re2``), which reads that part as
+Python does (RE2 refuses its lookaheads and ``\\u`` escapes, so no policy holds them).
 """
 
 from __future__ import annotations
@@ -138,12 +140,17 @@ class _Regex:
 
     #: The expression, without anchors, as Python's ``re.fullmatch`` would take it.
     body: str
+    #: The engine's own matcher, when it is not Python's ``re`` (a policy pattern runs with
+    #: RE2): the walk then judges a value exactly as the rule does.
+    engine: Callable[[str], object] | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def anchored(self) -> str:
         return whole_value(self.body)
 
     def fullmatch(self, text: str) -> bool:
+        if self.engine is not None:
+            return self.engine(text) is not None
         return re.fullmatch(self.body, text) is not None
 
 
@@ -567,7 +574,8 @@ def _pattern(rule: Pattern, walk: _Walk) -> Schema:
             f"its pattern {rule.pattern!r} is outside what Python and ECMA-262 "
             f"read alike: {problem}"
         )
-    return _when(rule, walk, walk.says(rule.key, _optional(_Text(_Regex(rule.pattern)))))
+    regex = _Regex(rule.pattern, rule._regex.fullmatch)
+    return _when(rule, walk, walk.says(rule.key, _optional(_Text(regex))))
 
 
 def _length(rule: Length, walk: _Walk) -> Schema:
