@@ -15,6 +15,17 @@ from opentok_rules.engine.kinds import (
     Network,
     Pattern,
     Required,
+    ValueKind,
 )
 
-__all__ = ["Allowed", "Forbidden", "Kind", "Length", "MaxTTL", "Network", "Pattern", "Required"]
+__all__ = [
+    "Allowed",
+    "Forbidden",
+    "Kind",
+    "Length",
+    "MaxTTL",
+    "Network",
+    "Pattern",
+    "Required",
+    "ValueKind",
+]

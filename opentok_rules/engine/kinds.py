@@ -27,19 +27,25 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine.registry import Options, _pure
 from opentok_rules.errors import SEVERITIES, Violation
+from opentok_rules.values import is_dotted_quad
+
+if TYPE_CHECKING:
+    from opentok_rules.engine.compiler import Writer
+    from opentok_rules.engine.schema import Schema, Walk
 
 __all__ = [
     "BUILTIN_KINDS",
     "Allowed",
+    "CodedKind",
     "FieldProblem",
     "Forbidden",
     "Kind",
@@ -49,6 +55,9 @@ __all__ = [
     "Pattern",
     "Required",
     "Scalar",
+    "ValueKind",
+    "has_form",
+    "id_field",
     "plain",
 ]
 
@@ -115,6 +124,12 @@ def _id(instance: object, attribute: attrs.Attribute[Any], value: object) -> Non
         raise FieldProblem("id", f"must be a non-empty string; got {short_repr(value)}")
 
 
+def id_field(default: str) -> str:
+    """The ``id`` field of a kind whose rules have one usual id (the library's own)."""
+    found: str = attrs.field(default=default, validator=_id)
+    return found
+
+
 def _optional_message(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (value.__class__ is not str or not value):
         raise FieldProblem("message", f"must be a non-empty string; got {short_repr(value)}")
@@ -170,11 +185,46 @@ def _values(instance: object, attribute: attrs.Attribute[Any], value: object) ->
     _check_scalars(attribute.name, value)
 
 
+class When(Mapping[str, tuple[Scalar, ...]]):
+    """A rule's ``when``: read-only, option key -> tuple of values, quick to test.
+
+    Per key it keeps the ``str`` values as a set and the others apart (``tests``), so a rule
+    tests its condition without building anything per call.
+    """
+
+    __slots__ = ("_items", "tests")
+
+    def __init__(self, items: Mapping[str, tuple[object, ...]]) -> None:
+        # The values are checked by the kind's validator, which runs next.
+        self._items: dict[str, tuple[Scalar, ...]] = dict(items)  # type: ignore[arg-type]
+        self.tests = tuple(
+            (
+                key,
+                frozenset(each for each in wanted if isinstance(each, str)),
+                tuple(each for each in wanted if not isinstance(each, str)),
+            )
+            for key, wanted in self._items.items()
+            if isinstance(wanted, tuple)
+        )
+
+    def __getitem__(self, key: str) -> tuple[Scalar, ...]:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
 def _frozen_when(value: object) -> object:
-    """``when`` as a read-only mapping of key -> tuple of values (checked by the validator)."""
+    """``when`` as a :class:`When` of key -> tuple of values (checked by the validator)."""
     if not isinstance(value, Mapping):
         return value
-    return MappingProxyType(
+    return When(
         {
             key: tuple(plain(each) for each in wanted)
             if isinstance(wanted, (list, tuple))
@@ -201,22 +251,7 @@ def _when(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
 
 
 def _no_when() -> Mapping[str, tuple[Scalar, ...]]:
-    return MappingProxyType({})
-
-
-def _when_tests(self: Kind) -> tuple[tuple[str, frozenset[str], tuple[Scalar, ...]], ...]:
-    when: object = self.when
-    if not isinstance(when, Mapping):
-        return ()  # refused by the validator, which runs next
-    return tuple(
-        (
-            key,
-            frozenset(each for each in wanted if isinstance(each, str)),
-            tuple(each for each in wanted if not isinstance(each, str)),
-        )
-        for key, wanted in when.items()
-        if isinstance(wanted, tuple)
-    )
+    return When({})
 
 
 def _optional_size(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -253,10 +288,6 @@ class Kind:
     )
     #: The policy file the rule was read from (``None`` for one made in code or a mapping).
     source: str | None = attrs.field(default=None, eq=False, repr=False)
-    # ``when`` made quick to test: per key, the str values as a set, and the others.
-    _when_tests: tuple[tuple[str, frozenset[str], tuple[Scalar, ...]], ...] = attrs.field(
-        init=False, repr=False, eq=False, default=attrs.Factory(_when_tests, takes_self=True)
-    )
 
     @property
     def reads(self) -> frozenset[str]:
@@ -299,7 +330,7 @@ class Kind:
         )
 
     def _applies(self, options: Options) -> bool:
-        for key, texts, others in self._when_tests:
+        for key, texts, others in self.when.tests:  # type: ignore[attr-defined]
             if key not in options:
                 return False
             value = options[key]
@@ -329,6 +360,161 @@ class Kind:
     def _problems(self, options: Options) -> list[tuple[str | None, str]]:
         """(field, default message) for each thing wrong; empty when the rule holds."""
         raise NotImplementedError
+
+    # ---- the other forms of the constraint: what the compiler and the JSON Schema ask for
+
+    def inline(self, w: Writer, index: int) -> None:
+        """Write this rule's lines into a compiled pass (see :mod:`~.compiler`).
+
+        Where :meth:`_inline_holds` proves the rule holds, nothing runs; everywhere else (and
+        for a rule with ``when``) the rule's own ``apply`` judges a dict of the keys it reads,
+        so its violations and messages are its own.
+        """
+        tests = [f"not ({holds})"] if (holds := self._inline_holds(w, index)) else []
+        # Where a ``when`` surely fails (a plain value or a member not listed), nothing runs.
+        for number, (key, wanted) in enumerate(self.when.items()):
+            value = w.value_of(index, key)
+            texts = frozenset(each for each in wanted if each.__class__ is str)
+            listed = w.name(index, f"when{number}", texts)
+            fails = [
+                f"{value} is {w.name(index, f'when{number}_{other}', member)}"
+                for other, member in enumerate(w.members_of(None))
+                if str.__str__(member) not in texts
+            ]
+            fails += [f"{value} is None", w.plain_str(index, key, f"_v not in {listed}")]
+            tests.append(f"not ({' or '.join(fails)})")
+        reads = sorted(self.reads)
+        if not tests:
+            w.on_own(index, self, reads, [])
+            return
+        with w.block(f"if {' and '.join(tests)}:"):
+            w.on_own(index, self, reads, [])
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        """An expression of the generated code that is true only where the rule surely finds
+        nothing (sound, not complete); None when there is none."""
+        return None
+
+    def schema_part(self, walk: Walk) -> Schema:
+        """The options this rule lets through, as a JSON Schema said about the raw options
+        (see :mod:`~.schema`); ``when`` becomes an ``if``/``then``. Raises the schema's
+        ``Unexpressed`` for a constraint it cannot say."""
+        said = self._said(walk)
+        if not self.when:
+            return said
+        from opentok_rules.engine.schema import In, all_of, implies
+
+        condition = all_of([walk.says(key, In(tuple(wanted))) for key, wanted in self.when.items()])
+        return implies(condition, said)
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import Unexpressed
+
+        raise Unexpressed(
+            f"a rule of kind {self.kind!r}: it decides in its own code, which the schema cannot say"
+        )
+
+
+#: The methods in which a rule decides in code (see :func:`has_form`).
+_DECIDERS = ("apply", "_problems")
+#: The parts of each form: a class defining one of them gives (or shapes) that form.
+COMPILED_FORM = ("inline", "_inline_holds")
+SCHEMA_FORM = ("schema_part", "_said")
+
+
+def has_form(rule: object, parts: tuple[str, ...]) -> bool:
+    """Whether ``rule``'s class gives the form made of ``parts``.
+
+    A form says what its own class decides: it is used for a rule of exactly that class (a
+    subclass may decide anything, and is called as any rule of yours), and for a subclass of
+    :class:`ValueKind` that defines ``holds`` and not ``apply`` or ``_problems``, since
+    ValueKind's forms are made from ``holds`` and ``json_schema``.
+    """
+    if not getattr(rule, "forms_hold", True):
+        return False
+    for cls in type(rule).__mro__:
+        own = vars(cls)
+        if any(part in own for part in parts):
+            return cls is type(rule) or cls is ValueKind
+        if any(name in own for name in _DECIDERS):
+            return False
+    return False
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class CodedKind(Kind):
+    """A kind whose constraint is its own code: each of the library's session and token rules.
+
+    Such a kind may normalize (write) the options it reads, and judges them in ``_judge``;
+    ``id`` defaults to the rule's id in the library, and ``message``, ``severity`` and ``when``
+    work as for every kind (a ``when`` also gates what it writes). It states its keys in
+    ``_READS`` (None: every key) and ``fills``, its constraint in words in ``_DESCRIPTION``
+    (or ``_constraint``), and gives its compiled and JSON Schema forms (``inline``,
+    ``schema_part``), which hold for it as the library makes it: with a ``when`` it is called
+    as any rule and listed under ``x-unexpressed``.
+    """
+
+    #: Relevance is the registry's to work out from ``reads`` and ``fills``: a kind that fills
+    #: in a default has work to do where its key is absent.
+    applies_to: ClassVar[None] = None  # type: ignore[assignment]
+    _READS: ClassVar[frozenset[str] | None] = frozenset()
+    _DESCRIPTION: ClassVar[str] = ""
+
+    @property
+    def forms_hold(self) -> bool:
+        """Whether the class's forms say this rule (they are written for it without ``when``)."""
+        return not self.when
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        if self.when and not self._applies(options):
+            return ()
+        found = self._judge(options)
+        if not found or (self.message is None and self.severity == "deny"):
+            return found
+        message, severity = self.message, self.severity
+        return tuple(
+            Violation(
+                each.rule,
+                each.field,
+                each.message if message is None else _own(message, each.field),
+                severity,
+            )
+            for each in found
+        )
+
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        """What the rule finds (normalizing ``options`` in place), as the library words it."""
+        raise NotImplementedError
+
+    def _own_reads(self) -> frozenset[str]:
+        return self._READS  # type: ignore[return-value]  # None: reads every key
+
+    @property
+    def reads(self) -> frozenset[str] | None:  # type: ignore[override]
+        own = self._READS
+        return None if own is None else own | frozenset(self.when)
+
+    def _constraint(self) -> str:
+        return self._DESCRIPTION
+
+    def __repr__(self) -> str:
+        # Only what differs from the library's rule: ``KnownKeysRule(strict=True)``.
+        shown = [
+            f"{field.name}={getattr(self, field.name)!r}"
+            for field in attrs.fields(type(self))
+            if field.repr
+            and field.init
+            and field.default is not attrs.NOTHING
+            and getattr(self, field.name) != _default_of(field)
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _default_of(field: attrs.Attribute[Any]) -> object:
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return default.factory()  # type: ignore[union-attr]
+    return default
 
 
 def _own(message: str, field: str | None) -> str:
@@ -369,6 +555,14 @@ class Required(Kind):
 
     def _problems(self, options: Options) -> list[tuple[str | None, str]]:
         return [(key, f"{key} must be given") for key in self.keys if not _given(options, key)]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        return " and ".join(f"{w.value_of(index, key)} is not None" for key in self.keys)
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import GIVEN, all_of
+
+        return all_of([walk.says(key, GIVEN) for key in self.keys])
 
 
 @_pure
@@ -416,6 +610,14 @@ class Forbidden(Kind):
             if _given(options, key)
         ]
 
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        return " and ".join(f"{w.value_of(index, key)} is None" for key in self.keys)
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import NOT_GIVEN, all_of
+
+        return all_of([walk.says(key, NOT_GIVEN) for key in self.keys])
+
 
 @_pure
 @attrs.frozen(kw_only=True)
@@ -439,6 +641,22 @@ class Allowed(Kind):
             return []
         choices = ", ".join(map(repr, self.values))
         return [(self.key, f"{self.key} must be one of {choices}; got {_got(value)}")]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        texts = frozenset(value for value in self.values if value.__class__ is str)
+        value = w.value_of(index, self.key)
+        parts = [f"{value} is None"]
+        if texts:
+            parts.append(w.plain_str(index, self.key, f"_v in {w.name(index, 'texts', texts)}"))
+        # Enum members the options may hold compare as the str they hold: by identity.
+        for number, member in enumerate(w.members_of(texts)):
+            parts.append(f"{value} is {w.name(index, f'member{number}', member)}")
+        return " or ".join(parts)
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import In, optional
+
+        return walk.says(self.key, optional(In(tuple(self.values))))
 
 
 def _compiled(self: Pattern) -> re.Pattern[str]:
@@ -482,6 +700,24 @@ class Pattern(Kind):
         if isinstance(text, str) and self._regex.fullmatch(text) is not None:
             return []
         return [(self.key, f"{self.key} must match {self.pattern!r}; got {_got(value)}")]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        match = w.name(index, "fullmatch", self._regex.fullmatch)
+        test = w.plain_str(index, self.key, f"{match}(_v) is not None")
+        return f"{w.value_of(index, self.key)} is None or ({test})"
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine._regex import unshared
+        from opentok_rules.engine.schema import Regex, Text, Unexpressed, optional
+
+        problem = unshared(self.pattern)
+        if problem is not None:
+            # The rule works, in Python; only its export would not say the same in JavaScript.
+            raise Unexpressed(
+                f"its pattern {self.pattern!r} is outside what Python and ECMA-262 "
+                f"read alike: {problem}"
+            )
+        return walk.says(self.key, optional(Text(Regex(self.pattern))))
 
 
 def _bounds(instance: Length, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -529,6 +765,17 @@ class Length(Kind):
             return []
         message = f"{self.key} must be {self._within()} {unit} long; it is {size}"
         return [(self.key, message)]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        low = "" if self.min is None else f"{w.name(index, 'min', self.min)} <= "
+        high = "" if self.max is None else f" <= {w.name(index, 'max', self.max)}"
+        test = w.plain_str(index, self.key, f"{low}len(_v){high}")
+        return f"{w.value_of(index, self.key)} is None or ({test})"
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import Sized, optional
+
+        return walk.says(self.key, optional(Sized(self.min, self.max)))
 
 
 def _networks(value: object) -> object:
@@ -591,6 +838,46 @@ class Network(Kind):
         message = f"{self.key} must be an address in {', '.join(self.networks)}; got {_got(value)}"
         return [(self.key, message)]
 
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        inside = w.name(index, "inside", _ipv4_inside(self._parsed))
+        test = w.plain_str(index, self.key, f"{inside}(_v)")
+        return f"{w.value_of(index, self.key)} is None or ({test})"
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine._regex import ipv4_network
+        from opentok_rules.engine.schema import Regex, Text, Unexpressed, optional
+
+        if not all(isinstance(each, ipaddress.IPv4Network) for each in self._parsed):
+            raise Unexpressed(
+                "it names an IPv6 network, whose addresses (with their many spellings) have "
+                "no pattern here"
+            )
+        body = "|".join(ipv4_network(each) for each in self._parsed)  # type: ignore[arg-type]
+        return walk.says(self.key, optional(Text(Regex(body))))
+
+
+def _ipv4_inside(networks: Iterable[_AnyNetwork]) -> Callable[[str], bool]:
+    """A test that a dotted quad lies in one of the IPv4 ``networks``; False for any other text.
+
+    For the strict dotted quads it accepts (no leading zeros, as ``ipaddress`` reads them)
+    it decides as ``ip_address(text) in network`` does, without making an address object. An
+    IPv4 address never lies in an IPv6 network.
+    """
+    masks = tuple(
+        (int(each.netmask), int(each.network_address))
+        for each in networks
+        if isinstance(each, ipaddress.IPv4Network)
+    )
+
+    def inside(text: str) -> bool:
+        if not is_dotted_quad(text):
+            return False
+        first, second, third, fourth = text.split(".")  # four ASCII numbers of 0 to 255
+        number = (int(first) << 24) | (int(second) << 16) | (int(third) << 8) | int(fourth)
+        return any(number & mask == network for mask, network in masks)
+
+    return inside
+
 
 def _address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
@@ -639,6 +926,81 @@ class MaxTTL(Kind):
             f"(pass expire_time at most {self.seconds} seconds from now)"
         )
         return [("expire_time", message)]
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import Unexpressed
+
+        raise Unexpressed("a token rule: it judges a token's lifetime, not session options")
+
+
+def _kind_name(class_name: str) -> str:
+    """``ArchivePrefix`` -> ``archive_prefix``: a ValueKind's name when it says none."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+
+
+@attrs.frozen(kw_only=True)
+class ValueKind(Kind):
+    """A kind on one option's value, defined once by :meth:`holds`.
+
+    A subclass (an attrs class) adds its own fields and defines ``holds(value)``, and
+    optionally ``describe()`` (the constraint in words) and ``json_schema()`` (the value's
+    JSON Schema). ``key``, ``id``, ``message``, ``severity``, ``when``, absence (an absent or
+    ``None`` value is not judged), the default message, the compiled form and the JSON
+    Schema's ``if``/``then`` and ``x-rule-id`` come from this base. Its ``kind`` name (what
+    ``opentok-rules rules`` shows) is the class name in snake case unless it sets one.
+    """
+
+    key: str = attrs.field(validator=_key)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" not in vars(cls):
+            cls.kind = _kind_name(cls.__name__)
+
+    def holds(self, value: object) -> bool:
+        """Whether the constraint holds of ``value``: called only when the key is given (not
+        ``None``), with the value in its plain form (an enum member as its ``str``)."""
+        raise NotImplementedError(f"{type(self).__name__} must define holds(value)")
+
+    def describe(self) -> str:
+        """The constraint in words, after the key's name: ``starts with 'acme-'``."""
+        return f"holds for {type(self).__name__}"
+
+    def json_schema(self) -> dict[str, Any] | None:
+        """The JSON Schema of a value that holds (given, not ``None``); None when there is
+        none, and the rule is listed under ``x-unexpressed``."""
+        return None
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} {self.describe()}"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        value = options.get(self.key)
+        if value is None or self.holds(plain(value)):
+            return []
+        message = f"{self.key} must be a value that {self.describe()}; got {_got(value)}"
+        return [(self.key, message)]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        # Called directly on the value: no dict, no apply, where the value holds.
+        holds, to_plain = w.name(index, "holds", self.holds), w.name(index, "plain", plain)
+        value = w.value_of(index, self.key)
+        plain_value = f"({value} if {value}.__class__ is str else {to_plain}({value}))"
+        return f"{value} is None or {holds}{plain_value}"
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import Holds, Unexpressed, optional
+
+        schema = self.json_schema()
+        if schema is None:
+            raise Unexpressed(
+                f"a rule of kind {self.kind!r}: its json_schema() gives none, so the schema "
+                "cannot say it"
+            )
+        return walk.says(self.key, optional(Holds(self.holds, schema)))
 
 
 #: The built-in kinds by the name a policy gives them.
