@@ -247,12 +247,16 @@ def test_a_violation_is_deny_or_warn() -> None:
 def test_the_kinds_by_name() -> None:
     assert sorted(BUILTIN_KINDS) == [
         "allowed",
+        "default",  # issue 27's generic kinds: default, normalize, range, type
         "forbidden",
         "length",
         "max_ttl",
         "network",
+        "normalize",
         "pattern",
+        "range",
         "required",
+        "type",
     ]
     assert all(cls.kind == name for name, cls in BUILTIN_KINDS.items())
 

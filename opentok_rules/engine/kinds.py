@@ -46,15 +46,19 @@ __all__ = [
     "BUILTIN_KINDS",
     "Allowed",
     "CodedKind",
+    "Default",
     "FieldProblem",
     "Forbidden",
     "Kind",
     "Length",
     "MaxTTL",
     "Network",
+    "Normalize",
     "Pattern",
+    "Range",
     "Required",
     "Scalar",
+    "Type",
     "ValueKind",
     "has_form",
     "id_field",
@@ -491,7 +495,7 @@ class CodedKind(Kind):
 
     @property
     def reads(self) -> frozenset[str] | None:  # type: ignore[override]
-        own = self._READS
+        own: frozenset[str] | None = self._own_reads()
         return None if own is None else own | frozenset(self.when)
 
     def _constraint(self) -> str:
@@ -1003,7 +1007,229 @@ class ValueKind(Kind):
         return walk.says(self.key, optional(Holds(self.holds, schema)))
 
 
+#: What ``type = "..."`` names: the plain types an option's value may be, and how JSON says each.
+_TYPES: Mapping[str, tuple[tuple[type, ...], str, str]] = MappingProxyType(
+    {
+        "bool": ((bool,), "true or false", "boolean"),
+        "str": ((str,), "a str", "string"),
+        "int": ((int,), "a whole number", "integer"),
+        "number": ((int, float), "a number", "number"),
+        "list": ((list, tuple), "a list", "array"),
+        "table": ((dict,), "a table (a dict)", "object"),
+    }
+)
+
+
+def _type_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is not str or value not in _TYPES:
+        raise FieldProblem(
+            "type", f"must be one of {', '.join(map(repr, _TYPES))}; got {short_repr(value)}"
+        )
+
+
+def _is_number(value: object) -> bool:
+    return value.__class__ in (int, float)
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Type(ValueKind):
+    """``key`` is absent or its value is of ``type``: ``"bool"``, ``"str"``, ``"int"`` (a whole
+    number, as JSON reads one: ``3`` and ``3.0`` alike), ``"number"``, ``"list"`` or
+    ``"table"``. A bool is never a number."""
+
+    kind: ClassVar[str] = "type"
+
+    type: str = attrs.field(validator=_type_name)
+
+    def holds(self, value: object) -> bool:
+        if self.type == "int":
+            return value.__class__ is int or (isinstance(value, float) and value.is_integer())
+        if self.type == "number":
+            return _is_number(value)
+        return value.__class__ in _TYPES[self.type][0]
+
+    def describe(self) -> str:
+        return f"is {_TYPES[self.type][1]}"
+
+    def json_schema(self) -> dict[str, Any] | None:
+        return {"type": _TYPES[self.type][2]}
+
+
+def _bound(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not (_is_number(value) and value == value):
+        raise FieldProblem(attribute.name, f"must be a number; got {short_repr(value)}")
+
+
+def _bounds_given(instance: Range, attribute: attrs.Attribute[Any], value: object) -> None:
+    if instance.min is None and instance.max is None:
+        raise FieldProblem("max", "give min, max or both (a range with neither says nothing)")
+    if instance.min is not None and instance.max is not None and instance.min > instance.max:
+        raise FieldProblem("max", f"is {instance.max}, below min ({instance.min})")
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class Range(ValueKind):
+    """``key`` is absent or a number (not a bool) within ``min`` and ``max``, both included."""
+
+    kind: ClassVar[str] = "range"
+
+    min: int | float | None = attrs.field(default=None, validator=_bound)
+    max: int | float | None = attrs.field(default=None, validator=[_bound, _bounds_given])
+
+    def holds(self, value: object) -> bool:
+        return (
+            _is_number(value)
+            and (self.min is None or self.min <= value)  # type: ignore[operator]
+            and (self.max is None or value <= self.max)  # type: ignore[operator]
+        )
+
+    def describe(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"is a number from {self.min} to {self.max}"
+        return (
+            f"is a number of at least {self.min}"
+            if self.max is None
+            else (f"is a number of at most {self.max}")
+        )
+
+    def json_schema(self) -> dict[str, Any] | None:
+        found: dict[str, Any] = {"type": "number"}
+        if self.min is not None:
+            found["minimum"] = self.min
+        if self.max is not None:
+            found["maximum"] = self.max
+        return found
+
+
+def _default_value(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ not in _SCALARS:
+        raise FieldProblem(
+            attribute.name, f"must be a string, a number or a boolean; got {short_repr(value)}"
+        )
+
+
+@_pure
+@attrs.frozen(kw_only=True, repr=False)
+class Default(CodedKind):
+    """``key`` absent or ``None`` becomes ``value``; a value given is left as it is."""
+
+    kind: ClassVar[str] = "default"
+
+    key: str = attrs.field(validator=_key)
+    value: Scalar = attrs.field(validator=_default_value)
+
+    @property
+    def fills(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset((self.key,))
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} absent or None means {_text(self.value)}"
+
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        if options.get(self.key) is None:
+            options[self.key] = self.value
+        return ()
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import ABSENT, Norm
+
+        walk.rewrite(self.key, Norm(((ABSENT, self.value), (None, self.value))))
+        return True
+
+
+def _canonical(value: object) -> object:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _mapping(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dict) or not all(
+        key.__class__ is str and each.__class__ in _SCALARS for key, each in value.items()
+    ):
+        raise FieldProblem(
+            "map",
+            'must be a table of values and what each means, such as { ROUTED = "routed" }; '
+            f"got {short_repr(value)}",
+        )
+
+
+def _otherwise(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _default_value(instance, attribute, value)
+
+
+@_pure
+@attrs.frozen(kw_only=True, repr=False)
+class Normalize(CodedKind):
+    """``key``'s value, given as text, mapped to a canonical one: a text in ``map`` becomes what
+    it maps to; a canonical value (one of ``map``'s values) stays; any other given value
+    becomes ``otherwise`` when there is one (``otherwise = "relayed"``: anything but "routed"
+    means relayed), and stays as it is when there is none. Absent or ``None`` is left alone.
+    """
+
+    kind: ClassVar[str] = "normalize"
+
+    key: str = attrs.field(validator=_key)
+    map: dict[str, Scalar] = attrs.field(factory=dict, converter=_canonical, validator=_mapping)
+    otherwise: Scalar | None = attrs.field(default=None, validator=_otherwise)
+
+    @property
+    def fills(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset((self.key,))
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        pairs = [f"{key} means {_text(value)}" for key, value in self.map.items()]
+        if self.otherwise is not None:
+            pairs.append(f"any other value means {_text(self.otherwise)}")
+        return f"{self.key}: " + ("; ".join(pairs) if pairs else "left as it is")
+
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        value = options.get(self.key)
+        if value is None:
+            return ()
+        found = plain(value)
+        if found.__class__ is str and found in self.map:
+            options[self.key] = self.map[found]
+        elif self.otherwise is not None and not any(
+            _same(found, each) for each in self.map.values()
+        ):
+            options[self.key] = self.otherwise
+        return ()
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import ABSENT, Norm
+
+        cases: list[tuple[object, object]] = [(ABSENT, ABSENT), (None, None)]
+        cases += list(self.map.items())
+        cases += [(each, each) for each in self.map.values()]
+        rest = Norm.IDENTITY if self.otherwise is None else self.otherwise
+        walk.rewrite(self.key, Norm(tuple(cases), rest))
+        return True
+
+
 #: The built-in kinds by the name a policy gives them.
 BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
-    {cls.kind: cls for cls in (Required, Forbidden, Allowed, Pattern, Length, Network, MaxTTL)}
+    {
+        cls.kind: cls
+        for cls in (
+            Required,
+            Forbidden,
+            Allowed,
+            Pattern,
+            Length,
+            Network,
+            MaxTTL,
+            Type,
+            Range,
+            Default,
+            Normalize,
+        )
+    }
 )

@@ -22,9 +22,20 @@ if TYPE_CHECKING:
 
 __all__ = ["PreparedSession", "compiled_source", "prepare_session"]
 
-# The registry used when the caller gives none. Private, so nobody can edit it; building a
-# fresh one per call would cost more than the rules themselves.
-_DEFAULT_RULES = default_rules()
+# The registry used when the caller gives none, made on first use (``import opentok_rules``
+# builds no rules and reads no policy data). Private, so nobody can edit it; building a fresh
+# one per call would cost more than the rules themselves.
+_DEFAULT_RULES: RuleRegistry | None = None
+
+
+def _default_rules() -> RuleRegistry:
+    """The registry used when the caller gives none, made now if it was not yet."""
+    global _DEFAULT_RULES
+    if _DEFAULT_RULES is None:
+        _DEFAULT_RULES = default_rules()  # threads racing here each make an equal one
+    return _DEFAULT_RULES
+
+
 _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 
 
@@ -106,6 +117,8 @@ def _run(
     else:
         working = _working_options(options, kwargs)
     registry = _DEFAULT_RULES if rules is None else rules
+    if registry is None:
+        registry = _default_rules()
     memo = registry._memo
     key = None if memo is None else _memo_key(registry, working)
     if memo is not None and key is not None:
@@ -144,7 +157,7 @@ def compiled_source(rules: RuleRegistry | None = None) -> str:
     For reading and debugging: the registry compiled into one function (compiled now if it
     was not yet), the same text a traceback through it shows. See :doc:`/performance`.
     """
-    registry = _DEFAULT_RULES if rules is None else rules
+    registry = _default_rules() if rules is None else rules
     if not isinstance(registry, RuleRegistry):
         raise TypeError(f"rules must be a RuleRegistry, not {type(registry).__name__}")
     from opentok_rules.engine.compiler import compiled_pass

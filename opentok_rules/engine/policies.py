@@ -18,18 +18,19 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from opentok_rules._messages import short_repr
-from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, MaxTTL
+from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind, MaxTTL
 from opentok_rules.engine.registry import Rule, RuleRegistry
-from opentok_rules.engine.session_rules import default_rules, strict_rules
-from opentok_rules.engine.token_rules import default_token_rules
+from opentok_rules.engine.session_rules import LIBRARY_SESSION_KINDS, default_rules, strict_rules
+from opentok_rules.engine.token_rules import LIBRARY_TOKEN_KINDS, default_token_rules
 from opentok_rules.errors import PolicyError
+
+if TYPE_CHECKING:
+    import cattrs
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,7 +42,9 @@ __all__ = [
     "POLICY_FILE",
     "Policy",
     "find_policy",
+    "library_policy",
     "load_policy",
+    "policy_toml",
 ]
 
 #: The file a policy is written in, found by :func:`find_policy`.
@@ -54,7 +57,11 @@ _TOOL_TABLE = "opentok-rules"
 _BASES: Mapping[str, Callable[[], RuleRegistry]] = {
     "default": default_rules,
     "strict": strict_rules,
+    # No rules at all: a policy that says every rule itself (``opentok-rules rules --toml``).
+    "none": RuleRegistry,
 }
+#: The kinds of the library's own rules, by name: a policy may use them as any other kind.
+_LIBRARY_KINDS: Mapping[str, type] = {**LIBRARY_SESSION_KINDS, **LIBRARY_TOKEN_KINDS}
 _TOP_KEYS = ("base", "disable", "extend", "session", "token")
 #: Fields of a rule's table that the loader reads itself; the rest are the kind's.
 _PLACEMENT = ("before", "after")
@@ -178,9 +185,12 @@ class _Loader:
     """Reads one policy and the chain it extends; every check happens before anything is
     returned, so a broken policy loads nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, library: bool = False) -> None:
         self._plugins: dict[str, Any] | None = None
-        self._converter = _converter()
+        # The library's own data is made by its kinds' constructors, which check every field:
+        # prepare_session's first call does not import cattrs.
+        self._converter = None if library else _converter()
+        self._library = library
 
     def read(self, path: Path, extended_by: _Where | None) -> Mapping[str, Any]:
         """The policy table in ``path`` (a ``pyproject.toml``'s ``[tool.opentok-rules]``)."""
@@ -203,7 +213,7 @@ class _Loader:
         layers = self._chain(data, path)
         base = next((layer.base for layer in layers if layer.base is not None), "default")
         rules = _BASES[base]()
-        token_rules = default_token_rules()
+        token_rules = RuleRegistry() if base == "none" else default_token_rules()
         seen: dict[str, _Where] = {}
         for layer in reversed(layers):  # the extended policy first, this file's last
             _disable(layer, rules, token_rules)
@@ -281,7 +291,8 @@ class _Loader:
         kind_name = table.get("kind")
         if not isinstance(kind_name, str):
             problem = "is missing" if kind_name is None else f"must be a string; got {kind_name!r}"
-            raise where.error("kind", f"{problem}; the kinds are {', '.join(BUILTIN_KINDS)}")
+            kinds = ", ".join([*BUILTIN_KINDS, *_LIBRARY_KINDS])
+            raise where.error("kind", f"{problem}; the kinds are {kinds}")
         cls = self._kind(kind_name, where)
         if section == "session" and cls is MaxTTL:
             raise where.error("kind", "max_ttl is for tokens only; put it under [[token]]")
@@ -296,13 +307,16 @@ class _Loader:
         return _Entry(where, rule, before, after)
 
     def _kind(self, name: str, where: _Where) -> type:
-        plugins = self._entry_points()
-        if name in BUILTIN_KINDS:
+        builtin = BUILTIN_KINDS.get(name) or _LIBRARY_KINDS.get(name)
+        if builtin is not None:
+            # Plugins are not even listed for the library's own data (they cannot shadow it).
+            plugins = {} if self._library else self._entry_points()
             if name in plugins:
                 raise where.error("kind", _clash(plugins[name]))
-            return BUILTIN_KINDS[name]
+            return builtin
+        plugins = self._entry_points()
         if name not in plugins:
-            hint = _suggest(name, [*BUILTIN_KINDS, *plugins], "kinds")
+            hint = _suggest(name, [*BUILTIN_KINDS, *_LIBRARY_KINDS, *plugins], "kinds")
             raise where.error("kind", f"unknown kind {name!r}; {hint}")
         point = plugins[name]
         try:
@@ -351,14 +365,18 @@ class _Loader:
                 raise where.error(attribute.alias, f"is missing; kind {kind_name!r} needs it")
         if where.file is not None and "source" in attrs.fields_dict(cls):
             fields = {**fields, "source": str(where.file)}
+        invalid, extra = _cattrs_errors() if self._converter is not None else ((), ())
         try:
-            rule: object = self._converter.structure(fields, cls)
+            if self._converter is None:
+                rule: object = cls(**fields)
+            else:
+                rule = self._converter.structure(fields, cls)
         except FieldProblem as exc:
             raise where.error(exc.field, exc.problem) from exc
-        except ClassValidationError as exc:
+        except invalid as exc:
             field, problem = _first_problem(exc)
             raise where.error(field, problem) from exc
-        except ForbiddenExtraKeysError as exc:  # pragma: no cover - checked above
+        except extra as exc:  # pragma: no cover - checked above
             raise where.error(None, str(exc)) from exc
         except Exception as exc:
             raise where.error(
@@ -439,8 +457,16 @@ def _place(
         registry.insert_after(target, entry.rule)
 
 
+def _cattrs_errors() -> tuple[type[Exception], type[Exception]]:
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
+    return ClassValidationError, ForbiddenExtraKeysError
+
+
 def _converter() -> cattrs.Converter:
     """A converter that takes a table's values as they are written: no ``"5"`` from ``5``."""
+    import cattrs
+
     converter = cattrs.Converter(forbid_extra_keys=True)
 
     def exact(kind: type, what: str) -> Callable[[Any, Any], Any]:
@@ -462,3 +488,72 @@ def _converter() -> cattrs.Converter:
 
 def _passed_through(kind: Any) -> bool:
     return not (isinstance(kind, type) and (attrs.has(kind) or kind in (str, int, bool)))
+
+
+# ---- the library's own rules, as policy data --------------------------------------------------
+
+
+def library_policy(name: str) -> Policy:
+    """The library's policy ``name`` (``"session_rules"``, ``"session_rules_strict"``,
+    ``"token_rules"``): the TOML file of that name next to the engine's modules, loaded as
+    any policy mapping is (so its rules have no ``source``)."""
+    from importlib.resources import files
+
+    text = files("opentok_rules.engine").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return _Loader(library=True).policy(tomllib.loads(text), None)
+
+
+def policy_toml(rules: RuleRegistry, section: str = "session") -> str:
+    """``rules`` as a policy file of base ``"none"``: one ``[[section]]`` table per rule, in
+    order, each writing its kind and the fields that differ from the kind's defaults.
+
+    ``load_policy`` of the text gives a registry of the same ids, order and verdicts.
+    Raises :class:`ValueError` for a rule that is not a kind (a Python rule has no table).
+    """
+    lines = [
+        "# The rules as a policy file: every rule is written out (base none).",
+        'base = "none"',
+    ]
+    for rule in rules:
+        if not isinstance(rule, Kind):
+            raise ValueError(
+                f"rule {rule.id!r} is a Python rule, not a kind: it has no policy table"
+            )
+        lines += ["", f"[[{section}]]", f"kind = {_toml_value(rule.kind)}"]
+        for field in attrs.fields(type(rule)):
+            value = getattr(rule, field.name)
+            if not field.init or field.name == "source":
+                continue
+            if (
+                field.name != "id"
+                and field.default is not attrs.NOTHING
+                and _is_default(field, value)
+            ):
+                continue
+            lines.append(f"{field.alias} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _is_default(field: attrs.Attribute[Any], value: object) -> bool:
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        default = default.factory()  # type: ignore[union-attr]
+    if field.converter is not None:
+        default = field.converter(default)  # type: ignore[operator]
+    return bool(value == default)
+
+
+def _toml_value(value: object) -> str:
+    """A value as TOML writes it (strings as JSON writes them, which TOML reads alike)."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{json.dumps(key)} = {_toml_value(each)}" for key, each in value.items())
+        return "{ " + items + " }" if items else "{}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(each) for each in value) + "]"
+    raise ValueError(f"{short_repr(value)} has no TOML form")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Final, TypeAlias
+from typing import Any, ClassVar, Final, TypeAlias
 
 import attrs
 
@@ -347,6 +347,9 @@ class Norm:
 
     cases: tuple[tuple[object, object], ...] = ()
     rest: object = _IDENTITY
+
+    #: ``rest`` for "every other raw value is left as it is".
+    IDENTITY: ClassVar[object] = _IDENTITY
 
     def apply(self, raw: object) -> object:
         for case, out in self.cases:

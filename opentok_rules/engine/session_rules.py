@@ -8,6 +8,7 @@ rules before it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -21,6 +22,7 @@ from opentok_rules.engine.registry import (
     _SPEC_RULES,
     MAX_REPORTED,
     Options,
+    Rule,
     RuleRegistry,
     _pure,
     reported,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from opentok_rules.engine.schema import Schema, Walk
 
 __all__ = [
+    "LIBRARY_SESSION_KINDS",
     "SESSION_OPTION_KEYS",
     "AlwaysArchiveForbidsE2eeRule",
     "AlwaysArchiveRequiresRoutedRule",
@@ -59,6 +62,7 @@ __all__ = [
     "MediaModeRule",
     "RelayedForbidsE2eeRule",
     "default_rules",
+    "library_rules",
     "strict_rules",
 ]
 
@@ -503,18 +507,6 @@ class ArchiveModeValidRule(CodedKind):
         return walk.says("archive_mode", optional(In(("manual", "always"))))
 
 
-#: What ``manual-archive-forbids-name-and-resolution`` is, as a ``forbidden`` kind's fields.
-_MANUAL_ARCHIVE_FIELDS: dict[str, Any] = {
-    "id": "manual-archive-forbids-name-and-resolution",
-    "keys": ("archive_name", "archive_resolution"),
-    "when": {"archive_mode": "manual"},
-    "message": (
-        "{key} applies only to archive_mode 'always' (manual archives are named and sized when "
-        "started); remove it or set archive_mode='always'"
-    ),
-}
-
-
 @_pure
 @attrs.frozen(kw_only=True, init=False)
 class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
@@ -530,7 +522,14 @@ class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
         # again here.
         made = {field.name for field in attrs.fields(Forbidden) if not field.init}
         given = {name: value for name, value in fields.items() if name not in made}
-        Forbidden.__init__(self, **{**_MANUAL_ARCHIVE_FIELDS, **given})
+        if "keys" not in given:
+            # Made in code: its fields are the library's policy data (session_rules.toml).
+            (library,) = (
+                each for each in library_rules("session_rules") if type(each) is type(self)
+            )
+            fields = {name: getattr(library, name) for name in ("id", "keys", "when", "message")}
+            given = {**fields, **given}
+        Forbidden.__init__(self, **given)
 
     # Its forms are the forbidden kind's: it decides exactly as that kind does.
     inline = Forbidden.inline
@@ -633,29 +632,49 @@ ArchiveNameLength = ArchiveNameLengthRule
 ArchiveResolutionValid = ArchiveResolutionValidRule
 
 
-def _session_rules(strict: bool) -> RuleRegistry:
-    return RuleRegistry(
-        [
-            KnownKeysRule(strict=strict),
-            MediaModeRule(strict=strict),
-            ArchiveModeDefaultRule(),
-            E2eeBooleanRule(),
-            AlwaysArchiveRequiresRoutedRule(),
-            RelayedForbidsE2eeRule(),
-            AlwaysArchiveForbidsE2eeRule(),
-            LocationIpv4Rule(),
-            ArchiveModeValidRule(),
-            ManualArchiveForbidsNameAndResolutionRule(),
-            ArchiveNameLengthRule(),
-            ArchiveResolutionValidRule(),
-        ]
+#: The kinds of the library's session rules, by the name their policy data gives them.
+LIBRARY_SESSION_KINDS: dict[str, type] = {
+    cls.kind: cls
+    for cls in (
+        KnownKeysRule,
+        MediaModeRule,
+        ArchiveModeDefaultRule,
+        E2eeBooleanRule,
+        AlwaysArchiveRequiresRoutedRule,
+        RelayedForbidsE2eeRule,
+        AlwaysArchiveForbidsE2eeRule,
+        LocationIpv4Rule,
+        ArchiveModeValidRule,
+        ArchiveNameLengthRule,
+        ArchiveResolutionValidRule,
     )
+}
+# A forbidden kind with its fields fixed: by its id, as the class is named.
+LIBRARY_SESSION_KINDS["manual_archive_forbids_name_and_resolution"] = (
+    ManualArchiveForbidsNameAndResolutionRule
+)
 
 
-# These rules, all of them in this order, leave only options a SessionSpec takes as they are:
-# plain values of exact types, no combination the service refuses (test_spec_guard.py holds
-# this), so the pipeline builds their specs without checking them again.
-_SPEC_RULES.extend(zip(_session_rules(strict=False), _session_rules(strict=True), strict=True))
+@functools.cache
+def library_rules(name: str) -> tuple[Rule, ...]:
+    """The rules of the library's policy data ``name`` (``session_rules.toml`` and its
+    neighbours), loaded once; rules are immutable, so every registry may share them."""
+    from opentok_rules.engine.policies import library_policy
+
+    policy = library_policy(name)
+    return tuple(policy.token_rules if name == "token_rules" else policy.rules)
+
+
+def _session_rules(strict: bool) -> RuleRegistry:
+    if not _SPEC_RULES:
+        # These rules, all of them in this order, leave only options a SessionSpec takes as
+        # they are: plain values of exact types, no combination the service refuses
+        # (test_spec_guard.py holds this), so the pipeline builds their specs without checking
+        # them again. One assignment: threads that race here write the same places.
+        _SPEC_RULES[:] = list(
+            zip(library_rules("session_rules"), library_rules("session_rules_strict"), strict=True)
+        )
+    return RuleRegistry(library_rules("session_rules_strict" if strict else "session_rules"))
 
 
 def default_rules() -> RuleRegistry:

@@ -50,6 +50,7 @@ from opentok_rules.values import Role, member_for, plain_str, utf8_encodable
 __all__ = [
     "CONTEXT_KEYS",
     "DEFAULT_LIFETIME",
+    "LIBRARY_TOKEN_KINDS",
     "MAX_LIFETIME",
     "TOKEN_OPTION_KEYS",
     "TOKEN_TYPES",
@@ -429,19 +430,26 @@ LayoutClasses = TokenLayoutClassesRule
 TokenType = TokenTypeRule
 
 
+#: The kinds of the library's token rules, by the name their policy data gives them.
+LIBRARY_TOKEN_KINDS: dict[str, type] = {
+    cls.kind: cls
+    for cls in (
+        TokenKnownKeysRule,
+        TokenSessionBelongsToKeyRule,
+        TokenRoleRule,
+        TokenExpireTimeRule,
+        TokenDataLengthRule,
+        TokenLayoutClassesRule,
+        TokenTypeRule,
+    )
+}
+
+
 def default_token_rules() -> RuleRegistry:
     """A fresh registry of the seven token rules, in order; yours to edit."""
-    return RuleRegistry(
-        [
-            TokenKnownKeysRule(),
-            TokenSessionBelongsToKeyRule(),
-            TokenRoleRule(),
-            TokenExpireTimeRule(),
-            TokenDataLengthRule(),
-            TokenLayoutClassesRule(),
-            TokenTypeRule(),
-        ]
-    )
+    from opentok_rules.engine.session_rules import library_rules
+
+    return RuleRegistry(library_rules("token_rules"))
 
 
 def _role(value: object) -> Role:
@@ -556,7 +564,7 @@ def token_outcome(
         "now": now,
         "option_names": tuple(options),
     }
-    registry = _DEFAULT_TOKEN_RULES if rules is None else rules
+    registry = _default_token_rules() if rules is None else rules
 
     def build(working: Options) -> TokenSpec:
         # The rules promised these types; TokenSpec checks the promise.
@@ -574,6 +582,12 @@ def token_outcome(
     return spec_after_rules(registry, working, build, "token", "TokenSpec")
 
 
-# Used when the caller gives no rules. Private, so nobody can edit it; building seven rules
-# for every token would be work done again and again for nothing.
-_DEFAULT_TOKEN_RULES = default_token_rules()
+# Used when the caller gives no rules, made on first use. Private, so nobody can edit it;
+# building seven rules for every token would be work done again and again for nothing.
+_DEFAULT_TOKEN_RULES: list[RuleRegistry] = []
+
+
+def _default_token_rules() -> RuleRegistry:
+    if not _DEFAULT_TOKEN_RULES:
+        _DEFAULT_TOKEN_RULES[:] = [default_token_rules()]
+    return _DEFAULT_TOKEN_RULES[0]
