@@ -9,6 +9,7 @@ JSON Schema, on random options.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 import opentok_rules as otr
 from opentok_rules.engine import pipeline
 from opentok_rules.engine.kinds import COMPILED_FORM, SCHEMA_FORM, has_form
-from opentok_rules.kinds import Allowed, Kind, ValueKind
+from opentok_rules.kinds import Allowed, Default, Kind, Normalize, Range, Type, ValueKind
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "opentok-rules-archive-prefix"
 sys.path.insert(0, str(EXAMPLE / "src"))
@@ -213,3 +214,118 @@ def test_compiled_interpreted_and_schema_agree(
         assert compiled == looped, options
         accepted = not list(validator.iter_errors(options))
         assert accepted is (looped[0] == "spec"), options
+
+
+# ---- the generic kinds (type, range, default, normalize) among the others --------------------
+
+
+@st.composite
+def generic_registries(draw: st.DrawFn) -> otr.RuleRegistry:
+    rules = draw(st.sampled_from([otr.default_rules, otr.strict_rules]))()
+    for index in range(draw(st.integers(1, 4))):
+        key = draw(st.sampled_from(["archive_name", "location", "media_mode", "archive_mode"]))
+        when = draw(st.sampled_from([{}, {"archive_mode": "always"}, {"e2ee": True}]))
+        which = draw(st.sampled_from(["type", "range", "default", "normalize", "digits"]))
+        rule: Kind
+        if which == "type":
+            kind = draw(st.sampled_from(["bool", "str", "int", "number", "list", "table"]))
+            rule = Type(id=f"g{index}", key=key, type=kind, when=when)
+        elif which == "range":
+            low = draw(st.none() | st.integers(-2, 2))
+            high = draw(st.integers(2, 5) if low is None else st.none() | st.integers(2, 5))
+            rule = Range(id=f"g{index}", key=key, min=low, max=high, when=when)
+        elif which == "default":
+            rule = Default(id=f"g{index}", key=key, value=draw(st.sampled_from(TELLING[:-1])))
+        elif which == "normalize":
+            otherwise = draw(st.sampled_from([None, "routed", "1234"]))
+            rule = Normalize(
+                id=f"g{index}", key=key, map={"ROUTED": "routed", "x": "1"}, otherwise=otherwise
+            )
+        else:
+            rule = Digits(id=f"g{index}", key=key, when=when)
+        place = draw(st.sampled_from([None, *rules.ids()]))
+        if place is None:
+            rules.add(rule)
+        else:
+            rules.insert_before(place, rule)
+    return rules
+
+
+GENERIC_VALUES = st.one_of(
+    VALUES,
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-5, max_value=6),
+    st.lists(st.integers(0, 1), max_size=2),
+    st.dictionaries(st.sampled_from("ab"), st.integers(0, 1), max_size=1),
+    st.sampled_from(["ROUTED", "x"]),
+)
+GENERIC_OPTIONS = st.fixed_dictionaries({}, optional=dict.fromkeys(KEYS, GENERIC_VALUES)).map(
+    lambda found: json.loads(json.dumps(found))
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generic_registries(), st.lists(GENERIC_OPTIONS, min_size=1, max_size=10))
+def test_the_generic_kinds_agree_in_every_form(
+    rules: otr.RuleRegistry, examples: list[dict[str, Any]]
+) -> None:
+    schema = otr.to_json_schema(rules)
+    assert schema["x-unexpressed"] == []
+    validator = jsonschema.Draft202012Validator(schema)
+    for options in examples:
+        looped = outcome(lambda o: pipeline._interpreted(o, rules), options)
+        compiled = outcome(lambda o: pipeline._outcome_for(o, rules, {}), options)
+        assert compiled == looped, options
+        accepted = not list(validator.iter_errors(options))
+        assert accepted is (looped[0] == "spec"), options
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "holds"),
+    [
+        (Type(id="t", key="k", type="bool"), True, True),
+        (Type(id="t", key="k", type="bool"), 1, False),
+        (Type(id="t", key="k", type="int"), 3, True),
+        (Type(id="t", key="k", type="int"), 3.0, True),  # as JSON reads a number
+        (Type(id="t", key="k", type="int"), 3.5, False),
+        (Type(id="t", key="k", type="int"), True, False),
+        (Type(id="t", key="k", type="number"), 2.5, True),
+        (Range(id="r", key="k", min=100000, max=6000000), 100000, True),
+        (Range(id="r", key="k", min=100000, max=6000000), 6000001, False),
+        (Range(id="r", key="k", min=15, max=40), 40.0, True),
+        (Range(id="r", key="k", min=15, max=40), True, False),
+        (Range(id="r", key="k", min=15, max=40), "20", False),
+    ],
+)
+def test_type_and_range_decide(rule: ValueKind, value: object, holds: bool) -> None:
+    found = rule.apply({"k": value})
+    assert (found == ()) is holds
+    if not holds:
+        assert found[0].message.startswith("k must be a value that is ")
+
+
+def test_default_and_normalize_write_their_key() -> None:
+    options: dict[str, Any] = {"k": None}
+    Default(id="d", key="k", value=5).apply(options)
+    assert options == {"k": 5}
+    relayed = Normalize(id="n", key="media_mode", map={"routed": "routed"}, otherwise="relayed")
+    for given, made in (("routed", "routed"), ("p2p", "relayed"), (3, "relayed"), (None, None)):
+        options = {"media_mode": given}
+        assert relayed.apply(options) == ()
+        assert options == {"media_mode": made}
+    assert Default(id="d", key="k", value=5).fills == frozenset({"k"})
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"kind": "type", "key": "k", "type": "float"}, "type: must be one of 'bool'"),
+        ({"kind": "range", "key": "k"}, "max: give min, max or both"),
+        ({"kind": "range", "key": "k", "min": 5, "max": 1}, "max: is 1, below min (5)"),
+        ({"kind": "range", "key": "k", "min": "5"}, "min"),
+        ({"kind": "default", "key": "k", "value": [1]}, "value"),
+        ({"kind": "normalize", "key": "k", "map": {"a": [1]}}, "map: must be a table"),
+    ],
+)
+def test_bad_fields_are_policy_errors(fields: dict[str, Any], problem: str) -> None:
+    with pytest.raises(otr.PolicyError, match=re.escape(problem)):
+        otr.load_policy({"session": [{"id": "x", **fields}]})

@@ -1118,7 +1118,7 @@ class Default(CodedKind):
     kind: ClassVar[str] = "default"
 
     key: str = attrs.field(validator=_key)
-    value: Scalar = attrs.field(validator=_default_value)
+    value: str | bool | int | float = attrs.field(validator=_default_value)
 
     @property
     def fills(self) -> frozenset[str]:  # type: ignore[override]
@@ -1174,8 +1174,10 @@ class Normalize(CodedKind):
     kind: ClassVar[str] = "normalize"
 
     key: str = attrs.field(validator=_key)
-    map: dict[str, Scalar] = attrs.field(factory=dict, converter=_canonical, validator=_mapping)
-    otherwise: Scalar | None = attrs.field(default=None, validator=_otherwise)
+    map: dict[str, str | bool | int | float] = attrs.field(
+        factory=dict, converter=_canonical, validator=_mapping
+    )
+    otherwise: str | bool | int | float | None = attrs.field(default=None, validator=_otherwise)
 
     @property
     def fills(self) -> frozenset[str]:  # type: ignore[override]

@@ -519,16 +519,15 @@ def policy_toml(rules: RuleRegistry, section: str = "session") -> str:
             raise ValueError(
                 f"rule {rule.id!r} is a Python rule, not a kind: it has no policy table"
             )
-        lines += ["", f"[[{section}]]", f"kind = {_toml_value(rule.kind)}"]
+        # By the name its class is loaded by (a library rule's class may show a kind's name).
+        kind = next((k for k, cls in _LIBRARY_KINDS.items() if cls is type(rule)), rule.kind)
+        lines += ["", f"[[{section}]]", f"kind = {_toml_value(kind)}"]
+        lines.append(f"id = {_toml_value(rule.id)}")
         for field in attrs.fields(type(rule)):
             value = getattr(rule, field.name)
-            if not field.init or field.name == "source":
+            if field.name in ("id", "source") or not field.init:
                 continue
-            if (
-                field.name != "id"
-                and field.default is not attrs.NOTHING
-                and _is_default(field, value)
-            ):
+            if field.default is not attrs.NOTHING and _is_default(field, value):
                 continue
             lines.append(f"{field.alias} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

@@ -541,7 +541,8 @@ def _part(rule_id: str, description: str, said: Schema) -> dict[str, Any]:
 
 def _library_complete(registry: RuleRegistry) -> bool:
     """Whether ``registry`` holds every library session rule (default or strict), unchanged
-    and in the library's order: then whatever they let through makes a ``SessionSpec``."""
+    and in the library's order, and every other rule writes nothing (``fills`` empty): then
+    whatever they let through makes a ``SessionSpec``."""
     bases = (default_rules(), strict_rules())
     ids = registry.ids()
     places = []
@@ -552,7 +553,11 @@ def _library_complete(registry: RuleRegistry) -> bool:
         if not any(registry.get(rule_id) == base.get(rule_id) for base in bases):
             return False
         places.append(ids.index(rule_id))
-    return places == sorted(places)
+    own = set(bases[0].ids())
+    quiet = all(
+        getattr(rule, "fills", None) == frozenset() for rule in registry if rule.id not in own
+    )
+    return quiet and places == sorted(places)
 
 
 def _spec_part(registry: RuleRegistry, walk: Walk) -> dict[str, Any] | None:
