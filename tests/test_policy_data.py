@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 
@@ -120,7 +121,7 @@ VALUES = st.one_of(
 def kinds(draw: st.DrawFn, index: int) -> Kind:
     key = draw(st.sampled_from(KEYS))
     when = draw(st.sampled_from([{}, {"archive_mode": "always"}, {"e2ee": [True]}]))
-    made = draw(
+    made: Callable[[], Kind] = draw(
         st.sampled_from(
             [
                 lambda: Type(id=f"k{index}", key=key, type=draw(st.sampled_from(["str", "int"]))),

@@ -143,11 +143,10 @@ def compile_rules(
 
 def compiled_pass(registry: RuleRegistry, ends: PipelineEnds) -> CompiledPass:
     """The compiled pass of ``registry``, compiled now if it has none since its last edit."""
-    box = registry._compiled  # read before the rules: see RuleRegistry._set
-    compiled: CompiledPass | None = box[0]
+    state = registry._state  # one edit's rules: the pass lands in the snapshot it is made of
+    compiled: CompiledPass | None = state.compiled
     if compiled is None:
-        ids, rules = registry._ids, registry._rules  # one edit's pair: see RuleRegistry._set
-        compiled = box[0] = compile_rules(rules, ends, ids)
+        compiled = state.compiled = compile_rules(state.rules, ends, state.ids)
     return compiled
 
 
