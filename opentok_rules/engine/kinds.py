@@ -368,9 +368,9 @@ class Kind:
     # ---- the other forms of the constraint: what the compiler and the JSON Schema ask for
 
     def inline(self, w: Writer, index: int) -> None:
-        """Write this rule's lines into a compiled pass (see :mod:`~.compiler`).
+        """Write this rule's lines into a compiled pass (see ``opentok_rules.engine.compiler``).
 
-        Where :meth:`_inline_holds` proves the rule holds, nothing runs; everywhere else (and
+        Where ``_inline_holds`` proves the rule holds, nothing runs; everywhere else (and
         for a rule with ``when``) the rule's own ``apply`` judges a dict of the keys it reads,
         so its violations and messages are its own.
         """
@@ -401,8 +401,8 @@ class Kind:
 
     def schema_part(self, walk: Walk) -> Schema:
         """The options this rule lets through, as a JSON Schema said about the raw options
-        (see :mod:`~.schema`); ``when`` becomes an ``if``/``then``. Raises the schema's
-        ``Unexpressed`` for a constraint it cannot say."""
+        (see ``opentok_rules.engine.schema``); ``when`` becomes an ``if``/``then``. Raises the
+        schema's ``Unexpressed`` for a constraint it cannot say."""
         said = self._said(walk)
         if not self.when:
             return said

@@ -363,7 +363,7 @@ class Snapshot:
 class RuleRegistry:
     """An ordered collection of rules with unique ids, editable by id.
 
-    A container: its rules and all that is remembered about them are one :class:`Snapshot`
+    A container: its rules and all that is remembered about them are one ``Snapshot``
     that every edit replaces in one step, so a registry being used (by a request in another
     thread, say) always sees one consistent list, and an edit that has returned applies to
     every call that starts after it.
