@@ -60,6 +60,7 @@ __all__ = [
     "Scalar",
     "Type",
     "ValueKind",
+    "by_kind_name",
     "has_form",
     "id_field",
     "plain",
@@ -424,6 +425,11 @@ _DECIDERS = ("apply", "_problems")
 #: The parts of each form: a class defining one of them gives (or shapes) that form.
 COMPILED_FORM = ("inline", "_inline_holds")
 SCHEMA_FORM = ("schema_part", "_said")
+
+
+def by_kind_name(*classes: type[Kind]) -> dict[str, type]:
+    """The kind classes by the name a policy gives them."""
+    return {cls.kind: cls for cls in classes}
 
 
 def has_form(rule: object, parts: tuple[str, ...]) -> bool:

@@ -418,20 +418,8 @@ class RuleRegistry:
         return self._state.spec_guaranteed
 
     @property
-    def _memo_hits(self) -> int:
-        return self._state.memo_hits
-
-    @_memo_hits.setter
-    def _memo_hits(self, value: int) -> None:
-        self._state.memo_hits = value
-
-    @property
     def _memo_pause(self) -> int:
         return self._state.memo_pause
-
-    @_memo_pause.setter
-    def _memo_pause(self, value: int) -> None:
-        self._state.memo_pause = value
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)

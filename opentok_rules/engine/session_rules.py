@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, id_field
+from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, by_kind_name, id_field
 from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
     _SPEC_RULES,
@@ -633,22 +633,19 @@ ArchiveResolutionValid = ArchiveResolutionValidRule
 
 
 #: The kinds of the library's session rules, by the name their policy data gives them.
-LIBRARY_SESSION_KINDS: dict[str, type] = {
-    cls.kind: cls
-    for cls in (
-        KnownKeysRule,
-        MediaModeRule,
-        ArchiveModeDefaultRule,
-        E2eeBooleanRule,
-        AlwaysArchiveRequiresRoutedRule,
-        RelayedForbidsE2eeRule,
-        AlwaysArchiveForbidsE2eeRule,
-        LocationIpv4Rule,
-        ArchiveModeValidRule,
-        ArchiveNameLengthRule,
-        ArchiveResolutionValidRule,
-    )
-}
+LIBRARY_SESSION_KINDS: dict[str, type] = by_kind_name(
+    KnownKeysRule,
+    MediaModeRule,
+    ArchiveModeDefaultRule,
+    E2eeBooleanRule,
+    AlwaysArchiveRequiresRoutedRule,
+    RelayedForbidsE2eeRule,
+    AlwaysArchiveForbidsE2eeRule,
+    LocationIpv4Rule,
+    ArchiveModeValidRule,
+    ArchiveNameLengthRule,
+    ArchiveResolutionValidRule,
+)
 # A forbidden kind with its fields fixed: by its id, as the class is named.
 LIBRARY_SESSION_KINDS["manual_archive_forbids_name_and_resolution"] = (
     ManualArchiveForbidsNameAndResolutionRule

@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 import attrs
 
 from opentok_rules._messages import short_repr, shown
-from opentok_rules.engine.kinds import CodedKind, id_field
+from opentok_rules.engine.kinds import CodedKind, by_kind_name, id_field
 from opentok_rules.engine.registry import MAX_REPORTED, Options, RuleRegistry, reported
 from opentok_rules.engine.shared import TextLengthRule, spec_after_rules, unknown_option
 from opentok_rules.errors import Violation
@@ -431,18 +431,15 @@ TokenType = TokenTypeRule
 
 
 #: The kinds of the library's token rules, by the name their policy data gives them.
-LIBRARY_TOKEN_KINDS: dict[str, type] = {
-    cls.kind: cls
-    for cls in (
-        TokenKnownKeysRule,
-        TokenSessionBelongsToKeyRule,
-        TokenRoleRule,
-        TokenExpireTimeRule,
-        TokenDataLengthRule,
-        TokenLayoutClassesRule,
-        TokenTypeRule,
-    )
-}
+LIBRARY_TOKEN_KINDS: dict[str, type] = by_kind_name(
+    TokenKnownKeysRule,
+    TokenSessionBelongsToKeyRule,
+    TokenRoleRule,
+    TokenExpireTimeRule,
+    TokenDataLengthRule,
+    TokenLayoutClassesRule,
+    TokenTypeRule,
+)
 
 
 def default_token_rules() -> RuleRegistry:
