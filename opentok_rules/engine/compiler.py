@@ -451,7 +451,8 @@ class Writer:
         Library rules look only at these keys (the compiler's table names them), and treat an
         absent option as ``None``, so they decide here exactly as on the whole dict.
         """
-        apply = self.name(index, "apply", rule.apply)
+        # A kind of the library's own, as the library makes it, is judged without its wrapper.
+        apply = self.name(index, "apply", getattr(rule, "direct_apply", rule.apply))
         items = [f"{self.key_name(index, key)}: {self.value_of(index, key)}" for key in keys]
         if len(items) < 3:
             self.line(f"_own = {{{', '.join(items)}}}")

@@ -475,6 +475,14 @@ class CodedKind(Kind):
         """Whether the class's forms say this rule (they are written for it without ``when``)."""
         return not self.when
 
+    @property
+    def direct_apply(self) -> Callable[[Options], Sequence[Violation]]:
+        """``apply``, or ``_judge`` itself where ``apply`` would change nothing of it (no
+        ``when``, the library's messages, deny): what the compiled pass calls."""
+        if self.when or self.message is not None or self.severity != "deny":
+            return self.apply
+        return self._judge
+
     def apply(self, options: Options) -> Sequence[Violation]:
         if self.when and not self._applies(options):
             return ()
@@ -542,6 +550,18 @@ def _names(keys: Iterable[str]) -> str:
     return keys[0] if len(keys) == 1 else ", ".join(keys[:-1]) + " and " + keys[-1]
 
 
+def _every_key(w: Writer, index: int, keys: Iterable[str], test: str) -> str:
+    """The generated code's test that every one of ``keys`` passes ``test``."""
+    return " and ".join(f"{w.value_of(index, key)} {test}" for key in keys)
+
+
+def _keys_said(walk: Walk, keys: Iterable[str], given: bool) -> Schema:
+    """Every one of ``keys`` given (or none of them), as a schema."""
+    from opentok_rules.engine.schema import GIVEN, NOT_GIVEN, all_of
+
+    return all_of([walk.says(key, GIVEN if given else NOT_GIVEN) for key in keys])
+
+
 @_pure
 @attrs.frozen(kw_only=True)
 class Required(Kind):
@@ -567,12 +587,10 @@ class Required(Kind):
         return [(key, f"{key} must be given") for key in self.keys if not _given(options, key)]
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
-        return " and ".join(f"{w.value_of(index, key)} is not None" for key in self.keys)
+        return _every_key(w, index, self.keys, "is not None")
 
     def _said(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import GIVEN, all_of
-
-        return all_of([walk.says(key, GIVEN) for key in self.keys])
+        return _keys_said(walk, self.keys, given=True)
 
 
 @_pure
@@ -621,12 +639,40 @@ class Forbidden(Kind):
         ]
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
-        return " and ".join(f"{w.value_of(index, key)} is None" for key in self.keys)
+        return _every_key(w, index, self.keys, "is None")
+
+    def inline(self, w: Writer, index: int) -> None:
+        # With its own message and a ``when`` of texts, each key's refusal is one fixed
+        # violation where the ``when`` surely holds (a plain str or member listed there).
+        texts = [
+            (key, [v for v in wanted if v.__class__ is str]) for key, wanted in self.when.items()
+        ]
+        if self.message is None or not texts or not all(listed for _, listed in texts):
+            Kind.inline(self, w, index)
+            return
+        holds = []
+        for number, (key, listed) in enumerate(texts):
+            value, names = (
+                w.value_of(index, key),
+                w.name(index, f"holds{number}", frozenset(listed)),
+            )
+            members = [
+                w.name(index, f"holds{number}_{n}", m) for n, m in enumerate(w.members_of(listed))
+            ]
+            tests = [f"{value} is {member}" for member in members]
+            tests.append(w.plain_str(index, key, f"_v in {names}"))
+            holds.append("(" + " or ".join(tests) + ")")
+        with w.block(f"if not ({self._inline_holds(w, index)}):"):
+            with w.block(f"if {' and '.join(holds)}:"):
+                for number, key in enumerate(self.keys):
+                    refusal = Violation(self.id, key, _own(self.message, key), self.severity)
+                    with w.block(f"if {w.value_of(index, key)} is not None:"):
+                        w.line(f"violations.append({w.name(index, f'refusal{number}', refusal)})")
+            with w.block("else:"):
+                Kind.inline(self, w, index)
 
     def _said(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import NOT_GIVEN, all_of
-
-        return all_of([walk.says(key, NOT_GIVEN) for key in self.keys])
+        return _keys_said(walk, self.keys, given=False)
 
 
 @_pure
