@@ -151,6 +151,9 @@ def _flag(value: object) -> bool:
 def _whole(value: object) -> int | None:
     if value is None or value.__class__ is int:
         return value
+    # A whole number as JSON reads one: 200000.0 is 200000 (the ``type = "int"`` rule agrees).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"must be a whole number, not {shown(value)}")
     return int(value)

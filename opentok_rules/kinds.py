@@ -1,8 +1,10 @@
 """The built-in rule kinds: rules said as data, as a policy file writes them.
 
-``Required``, ``Forbidden``, ``Allowed``, ``Pattern``, ``Length``, ``Network``, ``MaxTTL``,
-``Default``, ``Type``, ``Range``, ``KnownKeys`` and ``Exclusive`` are rules: put them in a
-:class:`~opentok_rules.RuleRegistry`, or write them in a policy file.
+``Required``, ``Forbidden``, ``Allowed``, ``Pattern``, ``Length``, ``Network``, ``Type``,
+``Range``, ``Default``, ``Normalize``, ``Exclusive`` and ``MaxTTL`` are rules: put them in a
+:class:`~opentok_rules.RuleRegistry`, or write them in a policy file. :class:`Kind` is the base
+of every rule the library ships; :class:`ValueKind` is the base of a kind on one option's value
+(a plugin's, say), defined once by ``holds(value)``.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from opentok_rules.engine.kinds import (
     Exclusive,
     Forbidden,
     Kind,
-    KnownKeys,
     Length,
     MaxTTL,
     Network,
+    Normalize,
     Pattern,
     Range,
     Required,
     Type,
+    ValueKind,
 )
 
 __all__ = [
@@ -29,12 +32,13 @@ __all__ = [
     "Exclusive",
     "Forbidden",
     "Kind",
-    "KnownKeys",
     "Length",
     "MaxTTL",
     "Network",
+    "Normalize",
     "Pattern",
     "Range",
     "Required",
     "Type",
+    "ValueKind",
 ]

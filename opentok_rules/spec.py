@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,8 +11,11 @@ from opentok_rules._messages import shown
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.values import (
     ARCHIVE_RESOLUTIONS,
+    COMBINATIONS,
+    MAX_ARCHIVE_NAME,
     ArchiveMode,
     MediaMode,
+    is_dotted_quad,
     plain_str,
     utf8_encodable,
 )
@@ -30,7 +32,6 @@ _ROUTED = MediaMode.ROUTED
 
 #: The rule id of a violation found by the spec itself (its last check; see SessionSpec).
 SPEC_RULE_ID = "session-spec"
-_MAX_ARCHIVE_NAME = 80  # the service's limit, "up to 80 characters"
 
 
 def _media_mode(value: MediaMode | str) -> MediaMode:
@@ -66,39 +67,20 @@ def _bool(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None
         raise TypeError(f"{attribute.name} must be True or False; got {shown(value)}")
 
 
-def _is_dotted_quad(text: str) -> bool:
-    # ipaddress refuses leading zeros, spaces and other scripts' digits, as the service does.
-    if not text.isascii():
-        return False
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _problems(spec: SessionSpec) -> list[Violation]:
     """Everything about ``spec`` the service would refuse; empty values are not sent."""
-    found: list[Violation] = []
-    routed = spec.media_mode is MediaMode.ROUTED
+    fields = attrs.asdict(spec, recurse=False)
+    found = [_violation(None, each.summary) for each in COMBINATIONS if each.refuses(fields)]
     always = spec.archive_mode is ArchiveMode.ALWAYS
-    if always and not routed:
-        found.append(_violation(None, "archive_mode 'always' needs media_mode 'routed'"))
-    if spec.e2ee and not routed:
-        found.append(_violation(None, "e2ee needs media_mode 'routed'"))
-    if spec.e2ee and always:
-        found.append(_violation(None, "archive_mode 'always' and e2ee exclude each other"))
-    if spec.location and not _is_dotted_quad(spec.location):
+    if spec.location and not is_dotted_quad(spec.location):
         message = f"location must be a dotted-quad IPv4 address; got {shown(spec.location)}"
         found.append(_violation("location", message))
     for name in ("archive_name", "archive_resolution"):
         if getattr(spec, name) and not always:
             found.append(_violation(name, f"{name} needs archive_mode 'always'"))
     archive_name = spec.archive_name
-    if archive_name and len(archive_name) > _MAX_ARCHIVE_NAME:
-        message = (
-            f"archive_name is {len(archive_name)} characters long; at most {_MAX_ARCHIVE_NAME}"
-        )
+    if archive_name and len(archive_name) > MAX_ARCHIVE_NAME:
+        message = f"archive_name is {len(archive_name)} characters long; at most {MAX_ARCHIVE_NAME}"
         found.append(_violation("archive_name", message))
     elif archive_name and not utf8_encodable(archive_name):
         found.append(_violation("archive_name", "archive_name cannot be sent as UTF-8"))

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+import attrs
+
+if TYPE_CHECKING:
+    from opentok_rules.engine.schema import Schema, Walk
 
 __all__ = [
+    "ALWAYS_NEEDS_ROUTED",
     "ARCHIVE_RESOLUTIONS",
+    "COMBINATIONS",
+    "E2EE_EXCLUDES_ALWAYS",
+    "E2EE_NEEDS_ROUTED",
+    "IPV4_OCTET",
+    "MAX_ARCHIVE_NAME",
     "ArchiveMode",
+    "Combination",
     "MediaMode",
     "Role",
+    "dotted_quad_match",
+    "is_dotted_quad",
     "member_by_name",
     "member_for",
     "plain_str",
@@ -61,6 +76,22 @@ ARCHIVE_RESOLUTIONS: tuple[str, ...] = (
     "1920x1080",
     "1080x1920",
 )
+
+
+#: The most characters an archive name may hold: the service's limit, "up to 80 characters".
+MAX_ARCHIVE_NAME = 80
+
+#: One number of a dotted quad, 0 to 255 without leading zeros, as ``ipaddress`` reads it.
+#: Explicit [0-9] rather than \d, which would also match digits of other scripts.
+IPV4_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: ``dotted_quad_match(text)``: the match of a whole dotted quad, or None (the quickest test).
+dotted_quad_match = re.compile(rf"{IPV4_OCTET}(?:\.{IPV4_OCTET}){{3}}").fullmatch
+
+
+def is_dotted_quad(text: str) -> bool:
+    """Whether ``text`` is a dotted-quad IPv4 address such as ``"12.34.56.78"`` (no leading
+    zeros, spaces or other scripts' digits), as the service takes a session's location."""
+    return dotted_quad_match(text) is not None
 
 
 def plain_str(value: str) -> str:
@@ -117,3 +148,50 @@ def member_for(
         # str.lower of the exact characters too: a subclass's own lower() must not decide.
         return values.get(str.lower(value) if any_case else plain_str(value))
     return None
+
+
+@attrs.frozen
+class Combination:
+    """Two session options the service refuses together, stated once for the rules, the
+    JSON Schema and ``SessionSpec``: where ``if_key`` is ``if_value``, ``key`` must be
+    ``value`` (``must=True``) or must not be it (``must=False``)."""
+
+    if_key: str
+    if_value: object
+    key: str
+    value: object
+    must: bool
+    #: What the service refuses, in words.
+    summary: str
+
+    def refuses(self, values: Mapping[str, object]) -> bool:
+        """Whether the normalized ``values`` (a spec's fields) are the refused combination."""
+        return values.get(self.if_key) == self.if_value and (
+            (values.get(self.key) == self.value) is not self.must
+        )
+
+    def schema(self, walk: Walk) -> Schema:
+        """The combination said as a JSON Schema ``if``/``then`` on the raw options (``walk``
+        is the schema's walk through the rules before, see :mod:`~opentok_rules.engine.schema`)."""
+        from opentok_rules.engine.schema import In, Not, implies
+
+        then = In((self.value,))
+        return implies(
+            walk.says(self.if_key, In((self.if_value,))),
+            walk.says(self.key, then if self.must else Not(then)),
+        )
+
+
+#: The combinations of session options the service refuses.
+ALWAYS_NEEDS_ROUTED = Combination(
+    "archive_mode", "always", "media_mode", "routed", True,
+    "archive_mode 'always' needs media_mode 'routed'",
+)  # fmt: skip
+E2EE_NEEDS_ROUTED = Combination(
+    "e2ee", True, "media_mode", "routed", True, "e2ee needs media_mode 'routed'"
+)
+E2EE_EXCLUDES_ALWAYS = Combination(
+    "e2ee", True, "archive_mode", "always", False,
+    "archive_mode 'always' and e2ee exclude each other",
+)  # fmt: skip
+COMBINATIONS = (ALWAYS_NEEDS_ROUTED, E2EE_NEEDS_ROUTED, E2EE_EXCLUDES_ALWAYS)

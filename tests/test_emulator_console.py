@@ -270,7 +270,7 @@ def test_the_rules_are_the_default_registry_in_order(emulator: Emulator) -> None
     assert first == {
         "id": "known-keys",
         "description": otr.default_rules().get("known-keys").description,
-        "kind": "python",
+        "kind": "known_keys",  # issue 27: every library rule is a kind
         "severity": "deny",
         "source": None,
     }

@@ -247,13 +247,13 @@ def test_a_violation_is_deny_or_warn() -> None:
 def test_the_kinds_by_name() -> None:
     assert sorted(BUILTIN_KINDS) == [
         "allowed",
-        "default",
+        "default",  # issue 27's generic kinds: default, normalize, range, type
         "exclusive",
         "forbidden",
-        "known_keys",
         "length",
         "max_ttl",
         "network",
+        "normalize",
         "pattern",
         "range",
         "required",

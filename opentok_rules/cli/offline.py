@@ -75,6 +75,11 @@ def add_rules(commands: Any) -> None:
     rules.add_argument(
         "--tokens", action="store_true", help="the token rules instead of the session rules"
     )
+    rules.add_argument(
+        "--toml",
+        action="store_true",
+        help="print the rules as a policy file (base none) that load_policy reads back",
+    )
     add_policy_flags(rules)
     add_json_flag(
         rules,
@@ -210,6 +215,15 @@ def _rules(args: argparse.Namespace) -> int:
         from opentok_rules.engine.pipeline import compiled_source
 
         print(compiled_source(registry), end="")
+        return 0
+    if args.toml:
+        from opentok_rules.engine.policies import policy_toml
+
+        try:
+            text = policy_toml(registry, "token" if args.tokens else "session")
+        except ValueError as exc:
+            raise UsageError(f"--toml: {exc}") from exc
+        print(text, end="")
         return 0
     if args.json:
         print_json(

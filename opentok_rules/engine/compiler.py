@@ -30,8 +30,8 @@ names in its namespace, never as text in its source. The source is registered wi
 
 from __future__ import annotations
 
+import enum
 import hashlib
-import ipaddress
 import linecache
 import re
 import threading
@@ -40,16 +40,7 @@ from typing import Any
 
 import attrs
 
-from opentok_rules.engine.kinds import (
-    Allowed,
-    Forbidden,
-    Kind,
-    Length,
-    MaxTTL,
-    Network,
-    Pattern,
-    Required,
-)
+from opentok_rules.engine.kinds import COMPILED_FORM, has_form
 from opentok_rules.engine.registry import (
     Options,
     Rule,
@@ -57,30 +48,18 @@ from opentok_rules.engine.registry import (
     _guarantees_spec,
     _result,
 )
-from opentok_rules.engine.session_rules import (
-    _ARCHIVE_MODES,
-    _KEY_SET,
-    _MAX_ARCHIVE_NAME,
-    SESSION_OPTION_KEYS,
-    AlwaysArchiveForbidsE2eeRule,
-    AlwaysArchiveRequiresRoutedRule,
-    ArchiveModeDefaultRule,
-    ArchiveModeValidRule,
-    ArchiveNameLengthRule,
-    ArchiveResolutionValidRule,
-    E2eeBooleanRule,
-    KnownKeysRule,
-    LocationIpv4Rule,
-    ManualArchiveForbidsNameAndResolutionRule,
-    MediaModeRule,
-    RelayedForbidsE2eeRule,
-    _is_ipv4,
-)
+from opentok_rules.engine.session_rules import _ARCHIVE_MODES, SESSION_OPTION_KEYS
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.spec import SessionSpec
-from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
+from opentok_rules.values import (
+    ARCHIVE_RESOLUTIONS,
+    MAX_ARCHIVE_NAME,
+    ArchiveMode,
+    MediaMode,
+    dotted_quad_match,
+)
 
-__all__ = ["CompiledPass", "PipelineEnds", "compile_rules", "compiled_pass"]
+__all__ = ["CompiledPass", "PipelineEnds", "Writer", "compile_rules", "compiled_pass"]
 
 #: Builds the spec from the working dict when the compiled pass cannot prove it may build it
 #: itself: the pipeline's own last step, passed in (the engine's pipeline imports this module).
@@ -153,7 +132,7 @@ def compile_rules(
     uncompiled pipeline does.
     """
     rules = tuple(rules)
-    writer = _Writer(rules, ends, None if ids is None else tuple(ids))
+    writer = Writer(rules, ends, None if ids is None else tuple(ids))
     source = writer.source()
     code, filename = _code_for(source)
     namespace = dict(writer.namespace)
@@ -164,11 +143,10 @@ def compile_rules(
 
 def compiled_pass(registry: RuleRegistry, ends: PipelineEnds) -> CompiledPass:
     """The compiled pass of ``registry``, compiled now if it has none since its last edit."""
-    box = registry._compiled  # read before the rules: see RuleRegistry._set
-    compiled: CompiledPass | None = box[0]
+    state = registry._state  # one edit's rules: the pass lands in the snapshot it is made of
+    compiled: CompiledPass | None = state.compiled
     if compiled is None:
-        ids, rules = registry._ids, registry._rules  # one edit's pair: see RuleRegistry._set
-        compiled = box[0] = compile_rules(rules, ends, ids)
+        compiled = state.compiled = compile_rules(state.rules, ends, state.ids)
     return compiled
 
 
@@ -236,11 +214,8 @@ class _Facts:
 
 # ---- the generator ----------------------------------------------------------------------------
 
-# The generator for a rule: writes its lines for the rule at this position.
-Generator = Callable[["_Writer", Any, int], None]
 
-
-class _Writer:
+class Writer:
     """Generates the source and the namespace of one compiled pass."""
 
     def __init__(
@@ -273,10 +248,10 @@ class _Writer:
             "_ALWAYS": ArchiveMode.ALWAYS,
             "_ArchiveMode": ArchiveMode,
             "_ARCHIVE_MODES": _ARCHIVE_MODES,
-            "_KEY_SET": _KEY_SET,
+            "_KEY_SET": frozenset(SESSION_OPTION_KEYS),
             "_RESOLUTIONS": frozenset(ARCHIVE_RESOLUTIONS),
-            "_MAX_ARCHIVE_NAME": _MAX_ARCHIVE_NAME,
-            "_is_ipv4": _is_ipv4,
+            "_MAX_ARCHIVE_NAME": MAX_ARCHIVE_NAME,
+            "_is_ipv4": dotted_quad_match,
         }
 
     # -- output
@@ -337,12 +312,12 @@ class _Writer:
         self._load()
         for index, each in enumerate(self.rules, start=1):
             self.line()
-            generate = _GENERATORS.get(type(each))
-            self.line(f"# {index}. {_shown_id(self.ids[index - 1])}: {_what(each, generate)}")
-            if generate is None:
-                _in_place(self, each, index)
+            compiled = has_form(each, COMPILED_FORM)
+            self.line(f"# {index}. {_shown_id(self.ids[index - 1])}: {_what(each, compiled)}")
+            if compiled:
+                each.inline(self, index)  # type: ignore[attr-defined]
             else:
-                generate(self, each, index)
+                _in_place(self, each, index)
         self.line()
         self.line("warnings = _NO_WARNINGS")
         with self.block("if violations:"):
@@ -443,13 +418,41 @@ class _Writer:
             return None  # its message names the value: the rule must make each one itself
         return self.name(index, what, first[0])
 
+    def plain_str(self, index: int, key: str, test: str) -> str:
+        """``test`` (an expression of ``_v``) on the option when it is a plain str."""
+        value = self.value_of(index, key)
+        return f"{value}.__class__ is str and {test.replace('_v', value)}"
+
+    @staticmethod
+    def members_of(texts: Iterable[str] | None) -> list[enum.Enum]:
+        """The enum members the options may hold in place of these texts (all of them for
+        None), after the rules that normalize: compared by identity, no hashing."""
+        members: list[enum.Enum] = [*MediaMode, *ArchiveMode]
+        if texts is None:
+            return members
+        wanted = frozenset(texts)
+        return [m for m in members if str.__str__(m) in wanted]
+
+    def refused_when(self, index: int, rule: Rule, condition: str, example: Options) -> None:
+        """A combination rule: where ``condition`` holds (``example``'s values, as
+        normalized), its one fixed refusal; elsewhere the rule judges the values itself."""
+        refusal = self.refusal(index, rule, example, what="refusal")
+        if refusal is None:
+            self.on_own(index, rule, example, [])
+            return
+        with self.block(f"if {condition}:"):
+            self.line(f"violations.append({refusal})")
+        with self.block("else:"):
+            self.on_own(index, rule, example, [])
+
     def on_own(self, index: int, rule: Rule, keys: Iterable[str], writes: Iterable[str]) -> None:
         """Call the rule itself on a dict of the options it looks at; read back what it wrote.
 
         Library rules look only at these keys (the compiler's table names them), and treat an
         absent option as ``None``, so they decide here exactly as on the whole dict.
         """
-        apply = self.name(index, "apply", rule.apply)
+        # A kind of the library's own, as the library makes it, is judged without its wrapper.
+        apply = self.name(index, "apply", getattr(rule, "direct_apply", rule.apply))
         items = [f"{self.key_name(index, key)}: {self.value_of(index, key)}" for key in keys]
         if len(items) < 3:
             self.line(f"_own = {{{', '.join(items)}}}")
@@ -479,8 +482,8 @@ def _shown_id(rule_id: str) -> str:
     return rule_id if _PLAIN_ID.fullmatch(rule_id) else "(a rule whose id is not plain text)"
 
 
-def _what(rule: Rule, generate: Generator | None) -> str:
-    if generate is None:
+def _what(rule: Rule, compiled: bool) -> str:
+    if not compiled:
         return "not known to the compiler, called in place"
     return f"{type(rule).__name__}" + (" (strict)" if getattr(rule, "strict", False) else "")
 
@@ -502,293 +505,6 @@ def _in_place(w: _Writer, rule: Rule, index: int) -> None:
         with w.block("else:"):
             w.line(f"violations.extend(_result(_ids, _rules, {apply}, found))")
     w.forget()
-
-
-# ---- the library's session rules --------------------------------------------------------------
-
-
-def _known_keys(w: _Writer, rule: KnownKeysRule, index: int) -> None:
-    # It works on the dict's other keys only, never on the six: called on the dict itself
-    # (the locals need no update) when there is anything to drop.
-    apply = w.name(index, "apply", rule.apply)
-    with w.block("if not options.keys() <= _KEY_SET:"):
-        w.line(f"violations += {apply}(options)")
-    w.facts.proved.add("keys")
-
-
-def _media_mode(w: _Writer, rule: MediaModeRule, index: int) -> None:
-    with w.block("if media_mode is not _ROUTED:"):
-        with w.block("if media_mode is None or media_mode is _RELAYED:"):
-            w.line("media_mode = _RELAYED")
-        with w.block('elif media_mode.__class__ is str and media_mode == "routed":'):
-            w.line("media_mode = _ROUTED")
-        if rule.strict:  # only "relayed" means relayed; anything else is the rule's to refuse
-            with w.block('elif media_mode.__class__ is str and media_mode == "relayed":'):
-                w.line("media_mode = _RELAYED")
-        else:  # any other text means relayed, without a word
-            with w.block("elif media_mode.__class__ is str:"):
-                w.line("media_mode = _RELAYED")
-        with w.block("else:"):
-            w.on_own(index, rule, ["media_mode"], ["media_mode"])
-    w.facts.wrote("media_mode", adds=index)
-    w.facts.proved.add("media_mode")
-
-
-def _archive_mode_default(w: _Writer, rule: ArchiveModeDefaultRule, index: int) -> None:
-    with w.block("if archive_mode is None:"):
-        w.line("archive_mode = _MANUAL")
-    with w.block("elif archive_mode.__class__ is str and archive_mode in _ARCHIVE_MODES:"):
-        w.line("archive_mode = _ARCHIVE_MODES[archive_mode]")
-    # Other text is left as it is (archive-mode-valid refuses it); anything but text or a
-    # member is the rule's own business.
-    with w.block(
-        "elif archive_mode.__class__ is not str and archive_mode.__class__ is not _ArchiveMode:"
-    ):
-        w.on_own(index, rule, ["archive_mode"], ["archive_mode"])
-    w.facts.wrote("archive_mode", adds=index)
-    w.facts.proved.add("archive_mode:set")
-
-
-def _e2ee_boolean(w: _Writer, rule: E2eeBooleanRule, index: int) -> None:
-    with w.block("if e2ee is None:"):
-        w.line("e2ee = False")
-    with w.block("elif e2ee is not True and e2ee is not False:"):
-        w.on_own(index, rule, ["e2ee"], [])
-    w.facts.wrote("e2ee", adds=index)
-    w.facts.proved.add("e2ee")
-
-
-def _always_archive_requires_routed(
-    w: _Writer, rule: AlwaysArchiveRequiresRoutedRule, index: int
-) -> None:
-    # The rule's own early answers: routed, or manual, is fine.
-    with w.block("if media_mode is not _ROUTED and archive_mode is not _MANUAL:"):
-        example = {"media_mode": MediaMode.RELAYED, "archive_mode": ArchiveMode.ALWAYS}
-        condition = "media_mode is _RELAYED and archive_mode is _ALWAYS"
-        _refused_when(w, index, rule, condition, example)
-
-
-def _relayed_forbids_e2ee(w: _Writer, rule: RelayedForbidsE2eeRule, index: int) -> None:
-    with w.block("if e2ee is True and media_mode is not _ROUTED:"):
-        example = {"e2ee": True, "media_mode": MediaMode.RELAYED}
-        _refused_when(w, index, rule, "media_mode is _RELAYED", example)
-
-
-def _always_archive_forbids_e2ee(
-    w: _Writer, rule: AlwaysArchiveForbidsE2eeRule, index: int
-) -> None:
-    with w.block("if e2ee is True and archive_mode is not _MANUAL:"):
-        example = {"e2ee": True, "archive_mode": ArchiveMode.ALWAYS}
-        _refused_when(w, index, rule, "archive_mode is _ALWAYS", example)
-
-
-def _refused_when(w: _Writer, index: int, rule: Rule, condition: str, example: Options) -> None:
-    """A combination rule: where ``condition`` holds (``example``'s values, as normalized), its
-    one fixed refusal; elsewhere (values not normalized) the rule judges them itself."""
-    refusal = w.refusal(index, rule, example, what="refusal")
-    if refusal is None:
-        w.on_own(index, rule, example, [])
-        return
-    with w.block(f"if {condition}:"):
-        w.line(f"violations.append({refusal})")
-    with w.block("else:"):
-        w.on_own(index, rule, example, [])
-
-
-def _location_ipv4(w: _Writer, rule: LocationIpv4Rule, index: int) -> None:
-    with w.wrapped(
-        "if location is not None and not (",
-        "location.__class__ is str and _is_ipv4(location)",
-    ):
-        w.on_own(index, rule, ["location"], ["location"])
-    w.facts.proved.add("location")
-
-
-def _archive_mode_valid(w: _Writer, rule: ArchiveModeValidRule, index: int) -> None:
-    with w.block("if archive_mode is not None and archive_mode.__class__ is not _ArchiveMode:"):
-        w.on_own(index, rule, ["archive_mode"], ["archive_mode"])
-    w.facts.proved.add("archive_mode:known")
-
-
-def _manual_archive_forbids(
-    w: _Writer, rule: ManualArchiveForbidsNameAndResolutionRule, index: int
-) -> None:
-    if rule != type(rule)():  # the lines below know the rule as the library makes it
-        w.on_own(index, rule, ["archive_name", "archive_resolution", "archive_mode"], [])
-        return
-    manual = ArchiveMode.MANUAL
-    # One fixed refusal per option, whatever its value (the examples hold that).
-    name = w.refusal(
-        index,
-        rule,
-        {"archive_mode": manual, "archive_name": "n"},
-        {"archive_mode": manual, "archive_name": "a longer name"},
-        what="name",
-    )
-    size = w.refusal(
-        index,
-        rule,
-        {"archive_mode": manual, "archive_resolution": "r"},
-        {"archive_mode": manual, "archive_resolution": "640x480"},
-        what="size",
-    )
-    keys = ["archive_name", "archive_resolution", "archive_mode"]
-    with w.block("if archive_name is not None or archive_resolution is not None:"):
-        if name is None or size is None:
-            with w.block("if archive_mode is not _ALWAYS:"):
-                w.on_own(index, rule, keys, [])
-            return
-        with w.block("if archive_mode is _MANUAL:"):  # one fixed refusal per option given
-            with w.block("if archive_name is not None:"):
-                w.line(f"violations.append({name})")
-            with w.block("if archive_resolution is not None:"):
-                w.line(f"violations.append({size})")
-        with w.block("elif archive_mode is not _ALWAYS:"):
-            w.on_own(index, rule, keys, [])
-
-
-def _archive_name_length(w: _Writer, rule: ArchiveNameLengthRule, index: int) -> None:
-    # A short ASCII str is fine as it is; anything else is the rule's to judge.
-    with w.wrapped(
-        "if archive_name is not None and not (",
-        "archive_name.__class__ is str",
-        "and 0 < len(archive_name) <= _MAX_ARCHIVE_NAME",
-        "and archive_name.isascii()",
-    ):
-        w.on_own(index, rule, ["archive_name"], ["archive_name"])
-    w.facts.proved.add("archive_name")
-
-
-def _archive_resolution_valid(w: _Writer, rule: ArchiveResolutionValidRule, index: int) -> None:
-    with w.wrapped(
-        "if archive_resolution is not None and not (",
-        "archive_resolution.__class__ is str and archive_resolution in _RESOLUTIONS",
-    ):
-        w.on_own(index, rule, ["archive_resolution"], ["archive_resolution"])
-    w.facts.proved.add("archive_resolution")
-
-
-# ---- the built-in kinds (opentok_rules.kinds) -------------------------------------------------
-#
-# A kind writes nothing and looks only at the keys it reads (its own and its ``when``'s), and
-# treats an absent option as None. Each generator below writes a condition under which the kind
-# surely holds (a plain str, or one of our enum members, that passes); everything else, and
-# every kind with a ``when``, is the kind's own apply on a dict of the keys it reads. Its
-# values (texts, patterns, bounds, networks) are namespace names, never source text.
-
-
-def _kind(w: _Writer, rule: Kind, index: int, holds: str | None) -> None:
-    reads = sorted(rule.reads)
-    if holds is None or rule.when:
-        w.on_own(index, rule, reads, [])
-        return
-    with w.block(f"if not ({holds}):"):
-        w.on_own(index, rule, reads, [])
-
-
-def _plain_str(w: _Writer, index: int, key: str, test: str) -> str:
-    """``test`` (an expression of ``_v``) on the option when it is a plain str."""
-    value = w.value_of(index, key)
-    return f"{value}.__class__ is str and {test.replace('_v', value)}"
-
-
-def _required(w: _Writer, rule: Required, index: int) -> None:
-    holds = " and ".join(f"{w.value_of(index, key)} is not None" for key in rule.keys)
-    _kind(w, rule, index, holds)
-
-
-def _forbidden(w: _Writer, rule: Forbidden, index: int) -> None:
-    holds = " and ".join(f"{w.value_of(index, key)} is None" for key in rule.keys)
-    _kind(w, rule, index, holds)
-
-
-def _allowed(w: _Writer, rule: Allowed, index: int) -> None:
-    texts = frozenset(value for value in rule.values if value.__class__ is str)
-    value = w.value_of(index, rule.key)
-    parts = [f"{value} is None"]
-    if texts:
-        parts.append(_plain_str(w, index, rule.key, f"_v in {w.name(index, 'texts', texts)}"))
-    # Our enum members compare as the str they hold: by identity, no hashing of a member.
-    members = [m for m in (*MediaMode, *ArchiveMode) if str.__str__(m) in texts]
-    for number, member in enumerate(members):
-        parts.append(f"{value} is {w.name(index, f'member{number}', member)}")
-    _kind(w, rule, index, " or ".join(parts))
-
-
-def _pattern(w: _Writer, rule: Pattern, index: int) -> None:
-    match = w.name(index, "fullmatch", rule._regex.fullmatch)
-    value = w.value_of(index, rule.key)
-    test = _plain_str(w, index, rule.key, f"{match}(_v) is not None")
-    _kind(w, rule, index, f"{value} is None or ({test})")
-
-
-def _length(w: _Writer, rule: Length, index: int) -> None:
-    low = "" if rule.min is None else f"{w.name(index, 'min', rule.min)} <= "
-    high = "" if rule.max is None else f" <= {w.name(index, 'max', rule.max)}"
-    value = w.value_of(index, rule.key)
-    test = _plain_str(w, index, rule.key, f"{low}len(_v){high}")
-    _kind(w, rule, index, f"{value} is None or ({test})")
-
-
-def _network(w: _Writer, rule: Network, index: int) -> None:
-    inside = w.name(index, "inside", _ipv4_inside(rule._parsed))
-    value = w.value_of(index, rule.key)
-    test = _plain_str(w, index, rule.key, f"{inside}(_v)")
-    _kind(w, rule, index, f"{value} is None or ({test})")
-
-
-def _max_ttl(w: _Writer, rule: MaxTTL, index: int) -> None:
-    _kind(w, rule, index, None)  # the token's own options: the kind judges them itself
-
-
-def _ipv4_inside(
-    networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network],
-) -> Callable[[str], bool]:
-    """A test that a dotted quad lies in one of the IPv4 ``networks``; False for any other text.
-
-    For the strict dotted quads it accepts (no leading zeros, as ``ipaddress`` reads them)
-    it decides as ``ip_address(text) in network`` does, without making an address object. An
-    IPv4 address never lies in an IPv6 network.
-    """
-    masks = tuple(
-        (int(each.netmask), int(each.network_address))
-        for each in networks
-        if isinstance(each, ipaddress.IPv4Network)
-    )
-
-    def inside(text: str) -> bool:
-        if _is_ipv4(text) is None:
-            return False
-        first, second, third, fourth = text.split(".")  # four ASCII numbers of 0 to 255
-        number = (int(first) << 24) | (int(second) << 16) | (int(third) << 8) | int(fourth)
-        return any(number & mask == network for mask, network in masks)
-
-    return inside
-
-
-#: How each rule type the compiler knows becomes code, by exact type: a subclass may do
-#: anything, so it is called in place like any rule of yours.
-_GENERATORS: dict[type, Generator] = {
-    Required: _required,
-    Forbidden: _forbidden,
-    Allowed: _allowed,
-    Pattern: _pattern,
-    Length: _length,
-    Network: _network,
-    MaxTTL: _max_ttl,
-    KnownKeysRule: _known_keys,
-    MediaModeRule: _media_mode,
-    ArchiveModeDefaultRule: _archive_mode_default,
-    E2eeBooleanRule: _e2ee_boolean,
-    AlwaysArchiveRequiresRoutedRule: _always_archive_requires_routed,
-    RelayedForbidsE2eeRule: _relayed_forbids_e2ee,
-    AlwaysArchiveForbidsE2eeRule: _always_archive_forbids_e2ee,
-    LocationIpv4Rule: _location_ipv4,
-    ArchiveModeValidRule: _archive_mode_valid,
-    ManualArchiveForbidsNameAndResolutionRule: _manual_archive_forbids,
-    ArchiveNameLengthRule: _archive_name_length,
-    ArchiveResolutionValidRule: _archive_resolution_valid,
-}
 
 
 # ---- building the spec directly ---------------------------------------------------------------
@@ -815,3 +531,7 @@ def _plain_layout(cls: type, names: tuple[str, ...]) -> bool:
         and not hasattr(cls, "__attrs_post_init__")
         and not hasattr(cls, "__attrs_pre_init__")
     )
+
+
+#: The name this class had while it was private (tests of the compiler's helpers use it).
+_Writer = Writer

@@ -26,34 +26,45 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import attrs
 
-from opentok_rules._messages import closest_hint, short_repr, shown
+from opentok_rules._messages import short_repr
 from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
-from opentok_rules.engine.registry import MAX_REPORTED, Options, _pure
+from opentok_rules.engine.registry import Options, _pure
 from opentok_rules.errors import SEVERITIES, Violation
+from opentok_rules.values import is_dotted_quad
+
+if TYPE_CHECKING:
+    from opentok_rules.engine.compiler import Writer
+    from opentok_rules.engine.schema import Schema, Walk
 
 __all__ = [
     "BUILTIN_KINDS",
     "Allowed",
+    "CodedKind",
     "Default",
     "Exclusive",
     "FieldProblem",
     "Forbidden",
     "Kind",
-    "KnownKeys",
     "Length",
     "MaxTTL",
     "Network",
+    "Normalize",
     "Pattern",
     "Range",
     "Required",
     "Scalar",
     "Type",
+    "ValueKind",
+    "by_kind_name",
+    "has_form",
+    "id_field",
     "plain",
 ]
 
@@ -127,6 +138,12 @@ def _id(instance: object, attribute: attrs.Attribute[Any], value: object) -> Non
         raise FieldProblem("id", f"must be a non-empty string; got {short_repr(value)}")
 
 
+def id_field(default: str) -> str:
+    """The ``id`` field of a kind whose rules have one usual id (the library's own)."""
+    found: str = attrs.field(default=default, validator=_id)
+    return found
+
+
 def _optional_message(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (value.__class__ is not str or not value):
         raise FieldProblem("message", f"must be a non-empty string; got {short_repr(value)}")
@@ -182,11 +199,46 @@ def _values(instance: object, attribute: attrs.Attribute[Any], value: object) ->
     _check_scalars(attribute.name, value)
 
 
+class When(Mapping[str, tuple[Scalar, ...]]):
+    """A rule's ``when``: read-only, option key -> tuple of values, quick to test.
+
+    Per key it keeps the ``str`` values as a set and the others apart (``tests``), so a rule
+    tests its condition without building anything per call.
+    """
+
+    __slots__ = ("_items", "tests")
+
+    def __init__(self, items: Mapping[str, tuple[object, ...]]) -> None:
+        # The values are checked by the kind's validator, which runs next.
+        self._items: dict[str, tuple[Scalar, ...]] = dict(items)  # type: ignore[arg-type]
+        self.tests = tuple(
+            (
+                key,
+                frozenset(each for each in wanted if isinstance(each, str)),
+                tuple(each for each in wanted if not isinstance(each, str)),
+            )
+            for key, wanted in self._items.items()
+            if isinstance(wanted, tuple)
+        )
+
+    def __getitem__(self, key: str) -> tuple[Scalar, ...]:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
 def _frozen_when(value: object) -> object:
-    """``when`` as a read-only mapping of key -> tuple of values (checked by the validator)."""
+    """``when`` as a :class:`When` of key -> tuple of values (checked by the validator)."""
     if not isinstance(value, Mapping):
         return value
-    return MappingProxyType(
+    return When(
         {
             key: tuple(plain(each) for each in wanted)
             if isinstance(wanted, (list, tuple))
@@ -213,22 +265,7 @@ def _when(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
 
 
 def _no_when() -> Mapping[str, tuple[Scalar, ...]]:
-    return MappingProxyType({})
-
-
-def _when_tests(self: Kind) -> tuple[tuple[str, frozenset[str], tuple[Scalar, ...]], ...]:
-    when: object = self.when
-    if not isinstance(when, Mapping):
-        return ()  # refused by the validator, which runs next
-    return tuple(
-        (
-            key,
-            frozenset(each for each in wanted if isinstance(each, str)),
-            tuple(each for each in wanted if not isinstance(each, str)),
-        )
-        for key, wanted in when.items()
-        if isinstance(wanted, tuple)
-    )
+    return When({})
 
 
 def _optional_size(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -269,10 +306,6 @@ class Kind:
     )
     #: The policy file the rule was read from (``None`` for one made in code or a mapping).
     source: str | None = attrs.field(default=None, eq=False, repr=False)
-    # ``when`` made quick to test: per key, the str values as a set, and the others.
-    _when_tests: tuple[tuple[str, frozenset[str], tuple[Scalar, ...]], ...] = attrs.field(
-        init=False, repr=False, eq=False, default=attrs.Factory(_when_tests, takes_self=True)
-    )
 
     @property
     def reads(self) -> frozenset[str]:
@@ -317,7 +350,7 @@ class Kind:
         )
 
     def _applies(self, options: Options) -> bool:
-        for key, texts, others in self._when_tests:
+        for key, texts, others in self.when.tests:  # type: ignore[attr-defined]
             if key not in options:
                 return False
             value = options[key]
@@ -348,6 +381,174 @@ class Kind:
         """(field, default message) for each thing wrong; empty when the rule holds."""
         raise NotImplementedError
 
+    # ---- the other forms of the constraint: what the compiler and the JSON Schema ask for
+
+    def inline(self, w: Writer, index: int) -> None:
+        """Write this rule's lines into a compiled pass (see ``opentok_rules.engine.compiler``).
+
+        Where ``_inline_holds`` proves the rule holds, nothing runs; everywhere else (and
+        for a rule with ``when``) the rule's own ``apply`` judges a dict of the keys it reads,
+        so its violations and messages are its own.
+        """
+        tests = [f"not ({holds})"] if (holds := self._inline_holds(w, index)) else []
+        # Where a ``when`` surely fails (a plain value or a member not listed), nothing runs.
+        for number, (key, wanted) in enumerate(self.when.items()):
+            value = w.value_of(index, key)
+            texts = frozenset(each for each in wanted if each.__class__ is str)
+            listed = w.name(index, f"when{number}", texts)
+            fails = [
+                f"{value} is {w.name(index, f'when{number}_{other}', member)}"
+                for other, member in enumerate(w.members_of(None))
+                if str.__str__(member) not in texts
+            ]
+            fails += [f"{value} is None", w.plain_str(index, key, f"_v not in {listed}")]
+            tests.append(f"not ({' or '.join(fails)})")
+        reads = sorted(self.reads)
+        if not tests:
+            w.on_own(index, self, reads, [])
+            return
+        with w.block(f"if {' and '.join(tests)}:"):
+            w.on_own(index, self, reads, [])
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        """An expression of the generated code that is true only where the rule surely finds
+        nothing (sound, not complete); None when there is none."""
+        return None
+
+    def schema_part(self, walk: Walk) -> Schema:
+        """The options this rule lets through, as a JSON Schema said about the raw options
+        (see ``opentok_rules.engine.schema``); ``when`` becomes an ``if``/``then``. Raises the
+        schema's ``Unexpressed`` for a constraint it cannot say."""
+        said = self._said(walk)
+        if not self.when:
+            return said
+        from opentok_rules.engine.schema import In, all_of, implies
+
+        condition = all_of([walk.says(key, In(tuple(wanted))) for key, wanted in self.when.items()])
+        return implies(condition, said)
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import Unexpressed
+
+        raise Unexpressed(
+            f"a rule of kind {self.kind!r}: it decides in its own code, which the schema cannot say"
+        )
+
+
+#: The methods in which a rule decides in code (see :func:`has_form`).
+_DECIDERS = ("apply", "_problems")
+#: The parts of each form: a class defining one of them gives (or shapes) that form.
+COMPILED_FORM = ("inline", "_inline_holds")
+SCHEMA_FORM = ("schema_part", "_said")
+
+
+def by_kind_name(*classes: type[Kind]) -> dict[str, type]:
+    """The kind classes by the name a policy gives them."""
+    return {cls.kind: cls for cls in classes}
+
+
+def has_form(rule: object, parts: tuple[str, ...]) -> bool:
+    """Whether ``rule``'s class gives the form made of ``parts``.
+
+    A form says what its own class decides: it is used for a rule of exactly that class (a
+    subclass may decide anything, and is called as any rule of yours), and for a subclass of
+    :class:`ValueKind` that defines ``holds`` and not ``apply`` or ``_problems``, since
+    ValueKind's forms are made from ``holds`` and ``json_schema``.
+    """
+    if not getattr(rule, "forms_hold", True):
+        return False
+    for cls in type(rule).__mro__:
+        own = vars(cls)
+        if any(part in own for part in parts):
+            return cls is type(rule) or cls is ValueKind
+        if any(name in own for name in _DECIDERS):
+            return False
+    return False
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class CodedKind(Kind):
+    """A kind whose constraint is its own code: each of the library's session and token rules.
+
+    Such a kind may normalize (write) the options it reads, and judges them in ``_judge``;
+    ``id`` defaults to the rule's id in the library, and ``message``, ``severity`` and ``when``
+    work as for every kind (a ``when`` also gates what it writes). It states its keys in
+    ``_READS`` (None: every key) and ``fills``, its constraint in words in ``_DESCRIPTION``
+    (or ``_constraint``), and gives its compiled and JSON Schema forms (``inline``,
+    ``schema_part``), which hold for it as the library makes it: with a ``when`` it is called
+    as any rule and listed under ``x-unexpressed``.
+    """
+
+    #: Relevance is the registry's to work out from ``reads`` and ``fills``: a kind that fills
+    #: in a default has work to do where its key is absent.
+    applies_to: ClassVar[None] = None  # type: ignore[assignment]
+    _READS: ClassVar[frozenset[str] | None] = frozenset()
+    _DESCRIPTION: ClassVar[str] = ""
+
+    @property
+    def forms_hold(self) -> bool:
+        """Whether the class's forms say this rule (they are written for it without ``when``)."""
+        return not self.when
+
+    @property
+    def direct_apply(self) -> Callable[[Options], Sequence[Violation]]:
+        """``apply``, or ``_judge`` itself where ``apply`` would change nothing of it (no
+        ``when``, the library's messages, deny): what the compiled pass calls."""
+        if self.when or self.message is not None or self.severity != "deny":
+            return self.apply
+        return self._judge
+
+    def apply(self, options: Options) -> Sequence[Violation]:
+        if self.when and not self._applies(options):
+            return ()
+        found = self._judge(options)
+        if not found or (self.message is None and self.severity == "deny"):
+            return found
+        message, severity = self.message, self.severity
+        return tuple(
+            Violation(
+                each.rule,
+                each.field,
+                each.message if message is None else _own(message, each.field),
+                severity,
+            )
+            for each in found
+        )
+
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        """What the rule finds (normalizing ``options`` in place), as the library words it."""
+        raise NotImplementedError
+
+    def _own_reads(self) -> frozenset[str]:
+        return self._READS  # type: ignore[return-value]  # None: reads every key
+
+    @property
+    def reads(self) -> frozenset[str] | None:  # type: ignore[override]
+        own: frozenset[str] | None = self._own_reads()
+        return None if own is None else own | frozenset(self.when)
+
+    def _constraint(self) -> str:
+        return self._DESCRIPTION
+
+    def __repr__(self) -> str:
+        # Only what differs from the library's rule: ``KnownKeysRule(strict=True)``.
+        shown = [
+            f"{field.name}={getattr(self, field.name)!r}"
+            for field in attrs.fields(type(self))
+            if field.repr
+            and field.init
+            and field.default is not attrs.NOTHING
+            and getattr(self, field.name) != _default_of(field)
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _default_of(field: attrs.Attribute[Any]) -> object:
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return default.factory()  # type: ignore[union-attr]
+    return default
+
 
 def _own(message: str, field: str | None) -> str:
     """A rule's own ``message``, ``{key}`` in it naming the key at fault (``required`` and
@@ -362,6 +563,18 @@ def _given(options: Options, key: str) -> bool:
 def _names(keys: Iterable[str]) -> str:
     keys = list(keys)
     return keys[0] if len(keys) == 1 else ", ".join(keys[:-1]) + " and " + keys[-1]
+
+
+def _every_key(w: Writer, index: int, keys: Iterable[str], test: str) -> str:
+    """The generated code's test that every one of ``keys`` passes ``test``."""
+    return " and ".join(f"{w.value_of(index, key)} {test}" for key in keys)
+
+
+def _keys_said(walk: Walk, keys: Iterable[str], given: bool) -> Schema:
+    """Every one of ``keys`` given (or none of them), as a schema."""
+    from opentok_rules.engine.schema import GIVEN, NOT_GIVEN, all_of
+
+    return all_of([walk.says(key, GIVEN if given else NOT_GIVEN) for key in keys])
 
 
 @_pure
@@ -394,6 +607,12 @@ class Required(Kind):
 
     def _problems(self, options: Options) -> list[tuple[str | None, str]]:
         return [(key, f"{key} must be given") for key in self.keys if not _given(options, key)]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        return _every_key(w, index, self.keys, "is not None")
+
+    def _said(self, walk: Walk) -> Schema:
+        return _keys_said(walk, self.keys, given=True)
 
 
 @_pure
@@ -440,6 +659,42 @@ class Forbidden(Kind):
             for key in self.keys
             if _given(options, key)
         ]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        return _every_key(w, index, self.keys, "is None")
+
+    def inline(self, w: Writer, index: int) -> None:
+        # With its own message and a ``when`` of texts, each key's refusal is one fixed
+        # violation where the ``when`` surely holds (a plain str or member listed there).
+        texts = [
+            (key, [v for v in wanted if v.__class__ is str]) for key, wanted in self.when.items()
+        ]
+        if self.message is None or not texts or not all(listed for _, listed in texts):
+            Kind.inline(self, w, index)
+            return
+        holds = []
+        for number, (key, listed) in enumerate(texts):
+            value, names = (
+                w.value_of(index, key),
+                w.name(index, f"holds{number}", frozenset(listed)),
+            )
+            members = [
+                w.name(index, f"holds{number}_{n}", m) for n, m in enumerate(w.members_of(listed))
+            ]
+            tests = [f"{value} is {member}" for member in members]
+            tests.append(w.plain_str(index, key, f"_v in {names}"))
+            holds.append("(" + " or ".join(tests) + ")")
+        with w.block(f"if not ({self._inline_holds(w, index)}):"):
+            with w.block(f"if {' and '.join(holds)}:"):
+                for number, key in enumerate(self.keys):
+                    refusal = Violation(self.id, key, _own(self.message, key), self.severity)
+                    with w.block(f"if {w.value_of(index, key)} is not None:"):
+                        w.line(f"violations.append({w.name(index, f'refusal{number}', refusal)})")
+            with w.block("else:"):
+                Kind.inline(self, w, index)
+
+    def _said(self, walk: Walk) -> Schema:
+        return _keys_said(walk, self.keys, given=False)
 
 
 @_pure
@@ -488,6 +743,22 @@ class Allowed(Kind):
             return []
         choices = ", ".join(map(repr, self.values))
         return [(self.key, f"{self.key} must be one of {choices}; got {_got(value)}")]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        texts = frozenset(value for value in self.values if value.__class__ is str)
+        value = w.value_of(index, self.key)
+        parts = [f"{value} is None"]
+        if texts:
+            parts.append(w.plain_str(index, self.key, f"_v in {w.name(index, 'texts', texts)}"))
+        # Enum members the options may hold compare as the str they hold: by identity.
+        for number, member in enumerate(w.members_of(texts)):
+            parts.append(f"{value} is {w.name(index, f'member{number}', member)}")
+        return " or ".join(parts)
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import In, optional
+
+        return walk.says(self.key, optional(In(tuple(self.values))))
 
 
 def _compiled(self: Pattern) -> LinearPattern:
@@ -546,6 +817,24 @@ class Pattern(Kind):
             return []
         return [(self.key, f"{self.key} must match {self.pattern!r}; got {_got(value)}")]
 
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        match = w.name(index, "fullmatch", self._regex.fullmatch)
+        test = w.plain_str(index, self.key, f"{match}(_v) is not None")
+        return f"{w.value_of(index, self.key)} is None or ({test})"
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine._regex import unshared
+        from opentok_rules.engine.schema import Regex, Text, Unexpressed, optional
+
+        problem = unshared(self.pattern)
+        if problem is not None:
+            # The rule works, in Python; only its export would not say the same in JavaScript.
+            raise Unexpressed(
+                f"its pattern {self.pattern!r} is outside what Python and ECMA-262 "
+                f"read alike: {problem}"
+            )
+        return walk.says(self.key, optional(Text(Regex(self.pattern, self._regex.fullmatch))))
+
 
 def _bounds(instance: Length, attribute: attrs.Attribute[Any], value: object) -> None:
     if instance.min is None and instance.max is None:
@@ -592,6 +881,17 @@ class Length(Kind):
             return []
         message = f"{self.key} must be {self._within()} {unit} long; it is {size}"
         return [(self.key, message)]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        low = "" if self.min is None else f"{w.name(index, 'min', self.min)} <= "
+        high = "" if self.max is None else f" <= {w.name(index, 'max', self.max)}"
+        test = w.plain_str(index, self.key, f"{low}len(_v){high}")
+        return f"{w.value_of(index, self.key)} is None or ({test})"
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import Sized, optional
+
+        return walk.says(self.key, optional(Sized(self.min, self.max)))
 
 
 def _networks(value: object) -> object:
@@ -656,6 +956,46 @@ class Network(Kind):
         message = f"{self.key} must be an address in {', '.join(self.networks)}; got {_got(value)}"
         return [(self.key, message)]
 
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        inside = w.name(index, "inside", _ipv4_inside(self._parsed))
+        test = w.plain_str(index, self.key, f"{inside}(_v)")
+        return f"{w.value_of(index, self.key)} is None or ({test})"
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine._regex import ipv4_network
+        from opentok_rules.engine.schema import Regex, Text, Unexpressed, optional
+
+        if not all(isinstance(each, ipaddress.IPv4Network) for each in self._parsed):
+            raise Unexpressed(
+                "it names an IPv6 network, whose addresses (with their many spellings) have "
+                "no pattern here"
+            )
+        body = "|".join(ipv4_network(each) for each in self._parsed)  # type: ignore[arg-type]
+        return walk.says(self.key, optional(Text(Regex(body))))
+
+
+def _ipv4_inside(networks: Iterable[_AnyNetwork]) -> Callable[[str], bool]:
+    """A test that a dotted quad lies in one of the IPv4 ``networks``; False for any other text.
+
+    For the strict dotted quads it accepts (no leading zeros, as ``ipaddress`` reads them)
+    it decides as ``ip_address(text) in network`` does, without making an address object. An
+    IPv4 address never lies in an IPv6 network.
+    """
+    masks = tuple(
+        (int(each.netmask), int(each.network_address))
+        for each in networks
+        if isinstance(each, ipaddress.IPv4Network)
+    )
+
+    def inside(text: str) -> bool:
+        if not is_dotted_quad(text):
+            return False
+        first, second, third, fourth = text.split(".")  # four ASCII numbers of 0 to 255
+        number = (int(first) << 24) | (int(second) << 16) | (int(third) << 8) | int(fourth)
+        return any(number & mask == network for mask, network in masks)
+
+    return inside
+
 
 def _address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
@@ -705,215 +1045,313 @@ class MaxTTL(Kind):
         )
         return [("expire_time", message)]
 
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import Unexpressed
 
-#: The built-in kinds by the name a policy gives them.
-BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
-    {cls.kind: cls for cls in (Required, Forbidden, Allowed, Pattern, Length, Network, MaxTTL)}
-)
+        raise Unexpressed("a token rule: it judges a token's lifetime, not session options")
 
 
-# ---- Generic kinds the archive rules are written in ---------------------------------------------
-# Minimal versions, added with the archive operation (issue 31): ``default``, ``type``, ``range``
-# and ``known_keys`` are the names and fields the kinds-for-every-rule work (issue 27) gives
-# them; ``exclusive`` says what no other kind can ("at most one of these keys").
+def _kind_name(class_name: str) -> str:
+    """``ArchivePrefix`` -> ``archive_prefix``: a ValueKind's name when it says none."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
 
-_TYPE_NAMES: Mapping[str, str] = MappingProxyType(
-    {"bool": "true or false", "str": "a string", "int": "a whole number"}
+
+@attrs.frozen(kw_only=True)
+class ValueKind(Kind):
+    """A kind on one option's value, defined once by :meth:`holds`.
+
+    A subclass (an attrs class) adds its own fields and defines ``holds(value)``, and
+    optionally ``describe()`` (the constraint in words) and ``json_schema()`` (the value's
+    JSON Schema). ``key``, ``id``, ``message``, ``severity``, ``when``, absence (an absent or
+    ``None`` value is not judged), the default message, the compiled form and the JSON
+    Schema's ``if``/``then`` and ``x-rule-id`` come from this base. Its ``kind`` name (what
+    ``opentok-rules rules`` shows) is the class name in snake case unless it sets one.
+    """
+
+    key: str = attrs.field(validator=_key)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" not in vars(cls):
+            cls.kind = _kind_name(cls.__name__)
+
+    def holds(self, value: object) -> bool:
+        """Whether the constraint holds of ``value``: called only when the key is given (not
+        ``None``), with the value in its plain form (an enum member as its ``str``)."""
+        raise NotImplementedError(f"{type(self).__name__} must define holds(value)")
+
+    def describe(self) -> str:
+        """The constraint in words, after the key's name: ``starts with 'acme-'``."""
+        return f"holds for {type(self).__name__}"
+
+    def json_schema(self) -> dict[str, Any] | None:
+        """The JSON Schema of a value that holds (given, not ``None``); None when there is
+        none, and the rule is listed under ``x-unexpressed``."""
+        return None
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _constraint(self) -> str:
+        return f"{self.key} {self.describe()}"
+
+    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+        value = options.get(self.key)
+        if value is None or self.holds(plain(value)):
+            return []
+        message = f"{self.key} must be a value that {self.describe()}; got {_got(value)}"
+        return [(self.key, message)]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        # Called directly on the value: no dict, no apply, where the value holds.
+        holds, to_plain = w.name(index, "holds", self.holds), w.name(index, "plain", plain)
+        value = w.value_of(index, self.key)
+        plain_value = f"({value} if {value}.__class__ is str else {to_plain}({value}))"
+        return f"{value} is None or {holds}{plain_value}"
+
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import Holds, Unexpressed, optional
+
+        schema = self.json_schema()
+        if schema is None:
+            raise Unexpressed(
+                f"a rule of kind {self.kind!r}: its json_schema() gives none, so the schema "
+                "cannot say it"
+            )
+        return walk.says(self.key, optional(Holds(self.holds, schema)))
+
+
+#: What ``type = "..."`` names: the plain types an option's value may be, and how JSON says each.
+_TYPES: Mapping[str, tuple[tuple[type, ...], str, str]] = MappingProxyType(
+    {
+        "bool": ((bool,), "true or false", "boolean"),
+        "str": ((str,), "a str", "string"),
+        "int": ((int,), "a whole number", "integer"),
+        "number": ((int, float), "a number", "number"),
+        "list": ((list, tuple), "a list", "array"),
+        "table": ((dict,), "a table (a dict)", "object"),
+    }
 )
 
 
 def _type_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value.__class__ is not str or value not in _TYPE_NAMES:
-        raise FieldProblem("type", f"must be 'bool', 'str' or 'int'; got {short_repr(value)}")
-
-
-def _default_value(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value.__class__ not in _SCALARS:
-        raise FieldProblem("value", f"must be a string, number or boolean; got {short_repr(value)}")
+    if value.__class__ is not str or value not in _TYPES:
+        raise FieldProblem(
+            "type", f"must be one of {', '.join(map(repr, _TYPES))}; got {short_repr(value)}"
+        )
 
 
 def _is_number(value: object) -> bool:
-    return value.__class__ in (int, float) or (
-        isinstance(value, (int, float)) and not isinstance(value, bool)
-    )
+    return value.__class__ in (int, float)
 
 
-def _optional_number(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and not _is_number(value):
+@_pure
+@attrs.frozen(kw_only=True)
+class Type(ValueKind):
+    """``key`` is absent or its value is of ``type``: ``"bool"``, ``"str"``, ``"int"`` (a whole
+    number, as JSON reads one: ``3`` and ``3.0`` alike), ``"number"``, ``"list"`` or
+    ``"table"``. A bool is never a number."""
+
+    kind: ClassVar[str] = "type"
+
+    type: str = attrs.field(validator=_type_name)
+
+    def holds(self, value: object) -> bool:
+        if self.type == "int":
+            return value.__class__ is int or (isinstance(value, float) and value.is_integer())
+        if self.type == "number":
+            return _is_number(value)
+        return value.__class__ in _TYPES[self.type][0]
+
+    def describe(self) -> str:
+        return f"is {_TYPES[self.type][1]}"
+
+    def json_schema(self) -> dict[str, Any] | None:
+        return {"type": _TYPES[self.type][2]}
+
+
+def _bound(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not (_is_number(value) and value == value):
         raise FieldProblem(attribute.name, f"must be a number; got {short_repr(value)}")
 
 
-def _range_bounds(instance: Range, attribute: attrs.Attribute[Any], value: object) -> None:
+def _bounds_given(instance: Range, attribute: attrs.Attribute[Any], value: object) -> None:
     if instance.min is None and instance.max is None:
-        raise FieldProblem("max", "give min, max or both (a range rule with neither says nothing)")
+        raise FieldProblem("max", "give min, max or both (a range with neither says nothing)")
     if instance.min is not None and instance.max is not None and instance.min > instance.max:
         raise FieldProblem("max", f"is {instance.max}, below min ({instance.min})")
 
 
 @_pure
 @attrs.frozen(kw_only=True)
-class Default(Kind):
-    """``key`` is given the value ``value`` when it is absent or ``None``.
+class Range(ValueKind):
+    """``key`` is absent or a number (not a bool) within ``min`` and ``max``, both included."""
 
-    The one kind that writes an option: what the service does when a key is left out, said
-    before the rules that judge the key, so they (and the spec) see the value that counts.
-    """
+    kind: ClassVar[str] = "range"
+
+    min: int | float | None = attrs.field(default=None, validator=_bound)
+    max: int | float | None = attrs.field(default=None, validator=[_bound, _bounds_given])
+
+    def holds(self, value: object) -> bool:
+        return (
+            _is_number(value)
+            and (self.min is None or self.min <= value)  # type: ignore[operator]
+            and (self.max is None or value <= self.max)  # type: ignore[operator]
+        )
+
+    def describe(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"is a number from {self.min} to {self.max}"
+        return (
+            f"is a number of at least {self.min}"
+            if self.max is None
+            else (f"is a number of at most {self.max}")
+        )
+
+    def json_schema(self) -> dict[str, Any] | None:
+        found: dict[str, Any] = {"type": "number"}
+        if self.min is not None:
+            found["minimum"] = self.min
+        if self.max is not None:
+            found["maximum"] = self.max
+        return found
+
+
+def _default_value(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ not in _SCALARS:
+        raise FieldProblem(
+            attribute.name, f"must be a string, a number or a boolean; got {short_repr(value)}"
+        )
+
+
+@_pure
+@attrs.frozen(kw_only=True, repr=False)
+class Default(CodedKind):
+    """``key`` absent or ``None`` becomes ``value``; a value given is left as it is."""
 
     kind: ClassVar[str] = "default"
 
     key: str = attrs.field(validator=_key)
-    value: Scalar = attrs.field(validator=_default_value)
+    value: str | bool | int | float = attrs.field(validator=_default_value)
 
     @property
     def fills(self) -> frozenset[str]:  # type: ignore[override]
-        """The key it fills in."""
         return frozenset((self.key,))
 
-    def applies_to(self, keys: frozenset[str]) -> bool:
-        # An absent key is the case it is for: it has something to do on every call.
-        return True
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
 
-    def apply(self, options: Options) -> Sequence[Violation]:
-        if options.get(self.key) is None and (not self.when or self._applies(options)):
+    def _constraint(self) -> str:
+        return f"{self.key} absent or None means {_text(self.value)}"
+
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        if options.get(self.key) is None:
             options[self.key] = self.value
         return ()
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import ABSENT, Norm
 
-    def _constraint(self) -> str:
-        return f"{self.key} is {_text(self.value)} when not given"
+        walk.rewrite(self.key, Norm(((ABSENT, self.value), (None, self.value))))
+        return True
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
-        return []
+
+def _canonical(value: object) -> object:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _mapping(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dict) or not all(
+        key.__class__ is str and each.__class__ in _SCALARS for key, each in value.items()
+    ):
+        raise FieldProblem(
+            "map",
+            'must be a table of values and what each means, such as { ROUTED = "routed" }; '
+            f"got {short_repr(value)}",
+        )
+
+
+def _otherwise(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _default_value(instance, attribute, value)
 
 
 @_pure
-@attrs.frozen(kw_only=True)
-class Type(Kind):
-    """``key`` is absent (or ``None``) or holds a value of ``type``: ``"bool"``, ``"str"`` or
-    ``"int"`` (a whole number; ``True`` is not one)."""
+@attrs.frozen(kw_only=True, repr=False)
+class Normalize(CodedKind):
+    """``key``'s value, given as text, mapped to a canonical one: a text in ``map`` becomes what
+    it maps to; a canonical value (one of ``map``'s values) stays; any other given value
+    becomes ``otherwise`` when there is one (``otherwise = "relayed"``: anything but "routed"
+    means relayed), and stays as it is when there is none. Absent or ``None`` is left alone.
+    """
 
-    kind: ClassVar[str] = "type"
+    kind: ClassVar[str] = "normalize"
 
     key: str = attrs.field(validator=_key)
-    type: str = attrs.field(validator=_type_name)
-
-    def holds(self, value: object) -> bool:
-        """Whether ``value`` is of the rule's type."""
-        if self.type == "bool":
-            return value is True or value is False
-        if self.type == "str":
-            return isinstance(value, str)
-        return isinstance(value, int) and not isinstance(value, bool)
-
-    def apply(self, options: Options) -> Sequence[Violation]:
-        value = options.get(self.key)
-        if value is None or self.holds(value):
-            return ()
-        return Kind.apply(self, options)
-
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
-
-    def _constraint(self) -> str:
-        return f"{self.key} is {_TYPE_NAMES[self.type]}"
-
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
-        value = options.get(self.key)
-        if value is None or self.holds(value):
-            return []
-        return [(self.key, f"{self.key} must be {_TYPE_NAMES[self.type]}; got {_got(value)}")]
-
-
-@_pure
-@attrs.frozen(kw_only=True)
-class Range(Kind):
-    """``key`` is absent or, when it holds a number, the number lies within ``min`` and
-    ``max`` (both included). A value that is not a number is left to a ``type`` rule."""
-
-    kind: ClassVar[str] = "range"
-
-    key: str = attrs.field(validator=_key)
-    min: int | float | None = attrs.field(default=None, validator=_optional_number)
-    max: int | float | None = attrs.field(default=None, validator=[_optional_number, _range_bounds])
-
-    def apply(self, options: Options) -> Sequence[Violation]:
-        value = options.get(self.key)
-        if value is None or not _is_number(value) or self._within(value):
-            return ()
-        return Kind.apply(self, options)
-
-    def _within(self, value: Any) -> bool:
-        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
-
-    def _bounds(self) -> str:
-        if self.min is not None and self.max is not None:
-            return f"from {self.min:,} to {self.max:,}"
-        return f"at least {self.min:,}" if self.max is None else f"at most {self.max:,}"
-
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
-
-    def _constraint(self) -> str:
-        return f"{self.key} is {self._bounds()}"
-
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
-        value = options.get(self.key)
-        if value is None or not _is_number(value) or self._within(value):
-            return []
-        return [(self.key, f"{self.key} must be {self._bounds()}; got {_got(value)}")]
-
-
-@_pure
-@attrs.frozen(kw_only=True)
-class KnownKeys(Kind):
-    """Every option name given is one of ``keys``; the closest one is suggested for another."""
-
-    kind: ClassVar[str] = "known_keys"
-
-    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
-    _known: frozenset[str] = attrs.field(
-        init=False,
-        repr=False,
-        eq=False,
-        default=attrs.Factory(
-            lambda self: frozenset(self.keys) if isinstance(self.keys, tuple) else frozenset(),
-            takes_self=True,
-        ),
+    map: dict[str, str | bool | int | float] = attrs.field(
+        factory=dict, converter=_canonical, validator=_mapping
     )
+    otherwise: str | bool | int | float | None = attrs.field(default=None, validator=_otherwise)
 
-    #: It judges every key given, not only those it names: never settled on the defaults.
-    settles_on_defaults: ClassVar[bool] = False
-
-    def applies_to(self, keys: frozenset[str]) -> bool:
-        return not self._known.issuperset(keys)
-
-    def apply(self, options: Options) -> Sequence[Violation]:
-        if self._known.issuperset(options):
-            return ()
-        return Kind.apply(self, options)
+    @property
+    def fills(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset((self.key,))
 
     def _own_reads(self) -> frozenset[str]:
-        return self._known
+        return frozenset((self.key,))
 
     def _constraint(self) -> str:
-        return f"the options are among {', '.join(self.keys)}"
+        pairs = [f"{key} means {_text(value)}" for key, value in self.map.items()]
+        if self.otherwise is not None:
+            pairs.append(f"any other value means {_text(self.otherwise)}")
+        return f"{self.key}: " + ("; ".join(pairs) if pairs else "left as it is")
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
-        unknown = [key for key in options if key not in self._known]
-        found: list[tuple[str | None, str]] = []
-        for key in unknown[:MAX_REPORTED]:
-            given: object = key  # a caller's dict may hold any key, whatever Options says
-            if not isinstance(given, str):
-                found.append((short_repr(given), f"option names are strings; got {shown(given)}"))
-                continue
-            name = str.__str__(given)[:40]
-            found.append((name, f"{name!r} is not an option here; {closest_hint(name, self.keys)}"))
-        if len(unknown) > MAX_REPORTED:
-            more = len(unknown) - MAX_REPORTED
-            found.append((None, f"and {more} more unknown option names; pass only those you mean"))
-        return found
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        value = options.get(self.key)
+        if value is None:
+            return ()
+        found = plain(value)
+        if found.__class__ is str and found in self.map:
+            options[self.key] = self.map[found]
+        elif self.otherwise is not None and not any(
+            _same(found, each) for each in self.map.values()
+        ):
+            options[self.key] = self.otherwise
+        return ()
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import ABSENT, Norm
+
+        cases: list[tuple[object, object]] = [(ABSENT, ABSENT), (None, None)]
+        cases += list(self.map.items())
+        cases += [(each, each) for each in self.map.values()]
+        rest = Norm.IDENTITY if self.otherwise is None else self.otherwise
+        walk.rewrite(self.key, Norm(tuple(cases), rest))
+        return True
+
+
+#: The built-in kinds by the name a policy gives them.
+BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
+    {
+        cls.kind: cls
+        for cls in (
+            Required,
+            Forbidden,
+            Allowed,
+            Pattern,
+            Length,
+            Network,
+            MaxTTL,
+            Type,
+            Range,
+            Default,
+            Normalize,
+        )
+    }
+)
+
+
+# ---- A combination kind the archive rules need ------------------------------------------------
 
 
 @_pure
@@ -937,7 +1375,17 @@ class Exclusive(Kind):
             return []
         return [(None, f"{_names(given)} cannot be given together; give only one of them")]
 
+    def _said(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import GIVEN, all_of, negated
 
-BUILTIN_KINDS = MappingProxyType(
-    {**BUILTIN_KINDS, **{cls.kind: cls for cls in (Default, Type, Range, KnownKeys, Exclusive)}}
-)
+        keys = list(self.keys)
+        return all_of(
+            [
+                negated(all_of([walk.says(first, GIVEN), walk.says(second, GIVEN)]))
+                for index, first in enumerate(keys)
+                for second in keys[index + 1 :]
+            ]
+        )
+
+
+BUILTIN_KINDS = MappingProxyType({**BUILTIN_KINDS, Exclusive.kind: Exclusive})

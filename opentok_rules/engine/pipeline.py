@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import attrs
 
-from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry
+from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry, Snapshot
 from opentok_rules.engine.session_rules import default_rules
 from opentok_rules.engine.shared import NO_WARNINGS, by_severity, spec_after_rules, spec_from
 from opentok_rules.errors import ValidationError, Violation
@@ -17,14 +17,25 @@ from opentok_rules.values import ArchiveMode, MediaMode
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from opentok_rules.engine.compiler import PipelineEnds
+    from opentok_rules.engine.compiler import CompiledPass, PipelineEnds
     from opentok_rules.options import SessionOptions
 
 __all__ = ["PreparedSession", "compiled_source", "prepare_session"]
 
-# The registry used when the caller gives none. Private, so nobody can edit it; building a
-# fresh one per call would cost more than the rules themselves.
-_DEFAULT_RULES = default_rules()
+# The registry used when the caller gives none, made on first use (``import opentok_rules``
+# builds no rules and reads no policy data). Private, so nobody can edit it; building a fresh
+# one per call would cost more than the rules themselves.
+_DEFAULT_RULES: RuleRegistry | None = None
+
+
+def _default_rules() -> RuleRegistry:
+    """The registry used when the caller gives none, made now if it was not yet."""
+    global _DEFAULT_RULES
+    if _DEFAULT_RULES is None:
+        _DEFAULT_RULES = default_rules()  # threads racing here each make an equal one
+    return _DEFAULT_RULES
+
+
 _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 
 
@@ -106,23 +117,29 @@ def _run(
     else:
         working = _working_options(options, kwargs)
     registry = _DEFAULT_RULES if rules is None else rules
-    memo = registry._memo
-    key = None if memo is None else _memo_key(registry, working)
+    if registry is None:
+        registry = _default_rules()
+    # One snapshot of the registry for the whole call (see RuleRegistry): the rules, what is
+    # remembered about them and their compiled pass belong together; an edit replaces them.
+    state = registry._state
+    compiled = state.compiled
+    if compiled is None:
+        # The registry compiled into one function (see engine.compiler): made on first use,
+        # made again after an edit. When only the library's own rules ran, it builds the
+        # spec without a second check; otherwise SessionSpec checks it (_finish).
+        compiled = _compiled_for(state)
+    memo = state.memo
+    key = None if memo is None else _memo_key(state, working)
     if memo is not None and key is not None:
         remembered: Outcome | None = memo.get(key)
         if remembered is not None:
-            registry._memo_hits += 1
+            state.memo_hits += 1
             if not with_params:
                 return remembered
             spec, warnings = remembered
             return PreparedSession(spec, spec.to_params(), warnings)
-    # The registry compiled into one function (see engine.compiler): made on first use,
-    # made again after an edit. When only the library's own rules ran, it builds the spec
-    # without a second check; otherwise SessionSpec checks it (_finish).
-    compiled = registry._compiled[0]
-    run = _compiled_for(registry) if compiled is None else compiled.function
     try:
-        result = run(working, with_params)
+        result = compiled.function(working, with_params)
     except ValidationError:
         raise
     except Exception as exc:
@@ -133,7 +150,7 @@ def _run(
         raise _unreadable("an option name that is not a str broke a rule", exc) from exc
     if memo is not None and key is not None:
         if len(memo) >= MEMO_SIZE:
-            _forget(registry, memo)
+            _forget(state, memo)
         memo[key] = (result.spec, result.warnings) if with_params else result
     return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
 
@@ -144,7 +161,7 @@ def compiled_source(rules: RuleRegistry | None = None) -> str:
     For reading and debugging: the registry compiled into one function (compiled now if it
     was not yet), the same text a traceback through it shows. See :doc:`/performance`.
     """
-    registry = _DEFAULT_RULES if rules is None else rules
+    registry = _default_rules() if rules is None else rules
     if not isinstance(registry, RuleRegistry):
         raise TypeError(f"rules must be a RuleRegistry, not {type(registry).__name__}")
     from opentok_rules.engine.compiler import compiled_pass
@@ -152,11 +169,15 @@ def compiled_source(rules: RuleRegistry | None = None) -> str:
     return compiled_pass(registry, _ends()).source
 
 
-def _compiled_for(registry: RuleRegistry) -> Callable[[dict[str, Any], bool], Any]:
-    """The compiled pass of ``registry``, compiling it now (the compiler is imported then)."""
-    from opentok_rules.engine.compiler import compiled_pass
+def _compiled_for(state: Snapshot) -> CompiledPass:
+    """The compiled pass of one snapshot of a registry, compiling it now (the compiler is
+    imported then); what the snapshot remembers is worked out with it."""
+    from opentok_rules.engine.compiler import compile_rules
 
-    return compiled_pass(registry, _ends()).function
+    state.derive()
+    compiled: CompiledPass = compile_rules(state.rules, _ends(), state.ids)
+    state.compiled = compiled
+    return compiled
 
 
 def _ends() -> PipelineEnds:
@@ -227,21 +248,19 @@ MEMO_USEFUL_HITS = MEMO_SIZE // 4
 MEMO_PAUSE = 16 * MEMO_SIZE
 
 
-def _forget(registry: RuleRegistry, memo: dict[Any, Any]) -> None:
+def _forget(state: Snapshot, memo: dict[Any, Any]) -> None:
     """The memo is full: forget it all, and pause it if it served too few calls."""
-    if registry._memo_hits < MEMO_USEFUL_HITS:
-        registry._memo_pause = MEMO_PAUSE
-    registry._memo_hits = 0
+    if state.memo_hits < MEMO_USEFUL_HITS:
+        state.memo_pause = MEMO_PAUSE
+    state.memo_hits = 0
     memo.clear()  # bounded: callers with ever new options must not grow it without end
 
 
-def _memo_key(
-    registry: RuleRegistry, working: dict[str, Any]
-) -> tuple[tuple[str, Any], ...] | None:
+def _memo_key(state: Snapshot, working: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
     """The options as a memo key; None when one of them is not a plain value, or the memo
     is paused (see ``_forget``)."""
-    if registry._memo_pause > 0:  # > 0: threads may race the count below zero, never stuck
-        registry._memo_pause -= 1
+    if state.memo_pause > 0:  # > 0: threads may race the count below zero, never stuck
+        state.memo_pause -= 1
         return None
     key = tuple(working.items())
     # A loop over the pairs: for the two or three options of a usual call it costs half of

@@ -20,11 +20,9 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine._files import (
@@ -34,12 +32,15 @@ from opentok_rules.engine._files import (
     read_regular,
     unusable,
 )
-from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, MaxTTL
+from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind, MaxTTL
 from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
 from opentok_rules.engine.registry import Rule, RuleRegistry, _checked
-from opentok_rules.engine.session_rules import default_rules, strict_rules
-from opentok_rules.engine.token_rules import default_token_rules
+from opentok_rules.engine.session_rules import LIBRARY_SESSION_KINDS, default_rules, strict_rules
+from opentok_rules.engine.token_rules import LIBRARY_TOKEN_KINDS, default_token_rules
 from opentok_rules.errors import MAX_NAME, PolicyError
+
+if TYPE_CHECKING:
+    import cattrs
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,7 +53,9 @@ __all__ = [
     "Policy",
     "find_policy",
     "library_archive_rules",
+    "library_policy",
     "load_policy",
+    "policy_toml",
 ]
 
 #: The file a policy is written in, found by :func:`find_policy`.
@@ -65,7 +68,11 @@ _TOOL_TABLE = "opentok-rules"
 _BASES: Mapping[str, Callable[[], RuleRegistry]] = {
     "default": default_rules,
     "strict": strict_rules,
+    # No rules at all: a policy that says every rule itself (``opentok-rules rules --toml``).
+    "none": RuleRegistry,
 }
+#: The kinds of the library's own rules, by name: a policy may use them as any other kind.
+_LIBRARY_KINDS: Mapping[str, type] = {**LIBRARY_SESSION_KINDS, **LIBRARY_TOKEN_KINDS}
 _TOP_KEYS = ("base", "disable", "extend", "session", "token", "archive", "test")
 #: Fields of a rule's table that the loader reads itself; the rest are the kind's.
 _PLACEMENT = ("before", "after")
@@ -281,8 +288,10 @@ class _Loader:
 
     def __init__(self, *, library: bool = False) -> None:
         self._plugins: dict[str, list[Any]] | None = None
-        self._converter = _converter()
-        # Reading the library's own archive rules: they start from nothing, not from themselves.
+        # The library's own data is made by its kinds' constructors, which check every field:
+        # prepare_session's first call does not import cattrs. Its archive rules start from
+        # nothing, not from themselves.
+        self._converter = None if library else _converter()
         self._library = library
 
     def read(self, path: Path, extended_by: _Where | None) -> Mapping[str, Any]:
@@ -309,8 +318,10 @@ class _Loader:
         layers = self._chain(data, path)
         base = next((layer.base for layer in layers if layer.base is not None), "default")
         rules = _BASES[base]()
-        token_rules = default_token_rules()
-        archive_rules = RuleRegistry() if self._library else library_archive_rules(base)
+        token_rules = RuleRegistry() if base == "none" else default_token_rules()
+        archive_rules = (
+            RuleRegistry() if self._library or base == "none" else library_archive_rules(base)
+        )
         registries = (rules, token_rules, archive_rules)
         seen: dict[str, _Where] = {}
         for layer in reversed(layers):  # the extended policy first, this file's last
@@ -402,7 +413,8 @@ class _Loader:
                 if kind_name is None
                 else f"must be a string; got {short_repr(kind_name)}"
             )
-            raise where.error("kind", f"{problem}; the kinds are {', '.join(BUILTIN_KINDS)}")
+            kinds = ", ".join([*BUILTIN_KINDS, *_LIBRARY_KINDS])
+            raise where.error("kind", f"{problem}; the kinds are {kinds}")
         cls, origin = self._kind(kind_name, where)
         if section in ("session", "archive") and cls is MaxTTL:
             raise where.error("kind", "max_ttl is for tokens only; put it under [[token]]")
@@ -418,13 +430,16 @@ class _Loader:
 
     def _kind(self, name: str, where: _Where) -> tuple[type, str]:
         """The class of the kind ``name``, and (for a plugin) the words naming its entry point."""
-        plugins = self._entry_points()
-        if name in BUILTIN_KINDS:
+        builtin = BUILTIN_KINDS.get(name) or _LIBRARY_KINDS.get(name)
+        if builtin is not None:
+            # Plugins are not even listed for the library's own data (they cannot shadow it).
+            plugins = {} if self._library else self._entry_points()
             if name in plugins:
                 raise where.error("kind", _clash(plugins[name][0]))
-            return BUILTIN_KINDS[name], ""
+            return builtin, ""
+        plugins = self._entry_points()
         if name not in plugins:
-            hint = _suggest(name, [*BUILTIN_KINDS, *plugins], "kinds")
+            hint = _suggest(name, [*BUILTIN_KINDS, *_LIBRARY_KINDS, *plugins], "kinds")
             raise where.error("kind", f"unknown kind {name!r}; {hint}")
         if len(plugins[name]) > 1:
             declared = " and ".join(
@@ -488,14 +503,18 @@ class _Loader:
             raise where.error("id", _too_long(rule_id))
         if where.file is not None and "source" in attrs.fields_dict(cls):
             fields = {**fields, "source": str(where.file)}
+        invalid, extra = _cattrs_errors() if self._converter is not None else ((), ())
         try:
-            rule: object = self._converter.structure(fields, cls)
+            if self._converter is None:
+                rule: object = cls(**fields)
+            else:
+                rule = self._converter.structure(fields, cls)
         except FieldProblem as exc:
             raise where.error(exc.field, exc.problem) from exc
-        except ClassValidationError as exc:
+        except invalid as exc:
             field, problem = _first_problem(exc)
             raise where.error(field, problem) from exc
-        except ForbiddenExtraKeysError as exc:  # pragma: no cover - checked above
+        except extra as exc:  # pragma: no cover - checked above
             raise where.error(None, str(exc)) from exc
         except Exception as exc:
             raise where.error(
@@ -639,8 +658,16 @@ def _add(
         registry.insert_after(target, entry.rule)
 
 
+def _cattrs_errors() -> tuple[type[Exception], type[Exception]]:
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
+    return ClassValidationError, ForbiddenExtraKeysError
+
+
 def _converter() -> cattrs.Converter:
     """A converter that takes a table's values as they are written: no ``"5"`` from ``5``."""
+    import cattrs
+
     converter = cattrs.Converter(forbid_extra_keys=True)
 
     def exact(kind: type, what: str) -> Callable[[Any, Any], Any]:
@@ -662,3 +689,71 @@ def _converter() -> cattrs.Converter:
 
 def _passed_through(kind: Any) -> bool:
     return not (isinstance(kind, type) and (attrs.has(kind) or kind in (str, int, bool)))
+
+
+# ---- the library's own rules, as policy data --------------------------------------------------
+
+
+def library_policy(name: str) -> Policy:
+    """The library's policy ``name`` (``"session_rules"``, ``"session_rules_strict"``,
+    ``"token_rules"``): the TOML file of that name next to the engine's modules, loaded as
+    any policy mapping is (so its rules have no ``source``)."""
+    from importlib.resources import files
+
+    text = files("opentok_rules.engine").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return _Loader(library=True).policy(tomllib.loads(text), None)
+
+
+def policy_toml(rules: RuleRegistry, section: str = "session") -> str:
+    """``rules`` as a policy file of base ``"none"``: one ``[[section]]`` table per rule, in
+    order, each writing its kind and the fields that differ from the kind's defaults.
+
+    ``load_policy`` of the text gives a registry of the same ids, order and verdicts.
+    Raises :class:`ValueError` for a rule that is not a kind (a Python rule has no table).
+    """
+    lines = [
+        "# The rules as a policy file: every rule is written out (base none).",
+        'base = "none"',
+    ]
+    for rule in rules:
+        if not isinstance(rule, Kind):
+            raise ValueError(
+                f"rule {rule.id!r} is a Python rule, not a kind: it has no policy table"
+            )
+        # By the name its class is loaded by (a library rule's class may show a kind's name).
+        kind = next((k for k, cls in _LIBRARY_KINDS.items() if cls is type(rule)), rule.kind)
+        lines += ["", f"[[{section}]]", f"kind = {_toml_value(kind)}"]
+        lines.append(f"id = {_toml_value(rule.id)}")
+        for field in attrs.fields(type(rule)):
+            value = getattr(rule, field.name)
+            if field.name in ("id", "source") or not field.init:
+                continue
+            if field.default is not attrs.NOTHING and _is_default(field, value):
+                continue
+            lines.append(f"{field.alias} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _is_default(field: attrs.Attribute[Any], value: object) -> bool:
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        default = default.factory()  # type: ignore[union-attr]
+    if field.converter is not None:
+        default = field.converter(default)  # type: ignore[operator]
+    return bool(value == default)
+
+
+def _toml_value(value: object) -> str:
+    """A value as TOML writes it (strings as JSON writes them, which TOML reads alike)."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{json.dumps(key)} = {_toml_value(each)}" for key, each in value.items())
+        return "{ " + items + " }" if items else "{}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(each) for each in value) + "]"
+    raise ValueError(f"{short_repr(value)} has no TOML form")

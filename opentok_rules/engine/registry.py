@@ -305,56 +305,128 @@ def _result(
     )
 
 
-class RuleRegistry:
-    """An ordered collection of rules with unique ids, editable by id.
+#: A snapshot's memo before it is worked out (see Snapshot.derive).
+_UNKNOWN: Any = {}
 
-    Edits replace the inner tuple rather than mutate it, so a registry being iterated (by a
-    request in another thread, say) always sees one consistent list.
+
+class Snapshot:
+    """One edit's rules and everything remembered about them: the registry's whole state.
+
+    An edit makes a new snapshot and puts it in place in one assignment, so a call that read
+    the snapshot before sees the old rules with the old plans, memory and compiled pass, and
+    a call that starts after the edit has returned sees only the new ones: nothing worked out
+    for one list of rules is ever used with another. What is worked out (plans, remembered
+    specs, the compiled pass) is made on first use, so building a registry rule by rule does
+    a constant amount of work per rule.
     """
 
     __slots__ = (
-        "__dict__",
-        "_compiled",
-        "_ids",
-        "_memo",
-        "_memo_hits",
-        "_memo_pause",
-        "_plans",
-        "_rules",
-        "_spec_guaranteed",
+        "_guaranteed",
+        "compiled",
+        "ids",
+        "memo",
+        "memo_hits",
+        "memo_pause",
+        "plans",
+        "rules",
     )
 
+    def __init__(self, ids: tuple[str, ...], rules: tuple[Rule, ...]) -> None:
+        #: The ids as they were when each rule was added: a rule object that changes its
+        #: ``id`` afterwards cannot break uniqueness or lookups.
+        self.ids = ids
+        self.rules = rules
+        #: Which rules' apply to run for a given set of option keys (see RuleRegistry._plan).
+        self.plans: dict[frozenset[Any], tuple[Applier, ...]] = {}
+        #: The pass compiled from these rules (see engine.compiler), made on first use.
+        self.compiled: Any = None
+        #: How many calls the memo served since it was last emptied, and for how many more
+        #: calls it is not consulted (the pipeline pauses a memo that serves too few).
+        self.memo_hits = 0
+        self.memo_pause = 0
+        #: Outcomes the pipeline may reuse (see pipeline._outcome_for), only while every rule
+        #: is one whose outcome depends on the options alone; None otherwise. Worked out by
+        #: derive(), which the pipeline calls when it compiles the pass.
+        self.memo: dict[Any, Any] | None = _UNKNOWN
+        self._guaranteed: bool | None = None
+
+    def derive(self) -> Snapshot:
+        """Work out what is remembered per snapshot, once; returns the snapshot."""
+        if self.memo is _UNKNOWN:
+            pure = all(type(each) in _PURE_RULE_TYPES for each in self.rules)
+            self.memo = {} if pure else None
+        return self
+
+    @property
+    def spec_guaranteed(self) -> bool:
+        """Whether what these rules let through is always a spec the service takes, so the
+        pipeline may build it without checking again (see _guarantees_spec)."""
+        found = self._guaranteed
+        if found is None:
+            found = self._guaranteed = _guarantees_spec(self.rules)
+        return found
+
+
+class RuleRegistry:
+    """An ordered collection of rules with unique ids, editable by id.
+
+    A container: its rules and all that is remembered about them are one ``Snapshot``
+    that every edit replaces in one step, so a registry being used (by a request in another
+    thread, say) always sees one consistent list, and an edit that has returned applies to
+    every call that starts after it.
+    """
+
+    __slots__ = ("__dict__", "_state")
+
+    _state: Snapshot
+
     def __init__(self, rules: Iterable[Rule] = ()) -> None:
-        self._set((), ())
+        ids: list[str] = []
+        kept: list[Rule] = []
+        seen: set[str] = set()
         for each in rules:
-            self.add(each)
+            rule_id, checked = _checked(each)
+            if rule_id in seen:
+                raise ValueError(
+                    f"a rule with id {rule_id!r} is already registered; use replace() to swap it"
+                )
+            seen.add(rule_id)
+            ids.append(rule_id)
+            kept.append(checked)
+        self._set(tuple(ids), tuple(kept))
 
     def _set(self, ids: tuple[str, ...], rules: tuple[Rule, ...]) -> None:
-        # The bound apply methods are looked up once per key set, not once per rule per
-        # call: apply() is the hot path of every prepare_session.
-        # The ids as they were when each rule was added: the registry's own record, so a rule
-        # object that changes its ``id`` afterwards cannot break uniqueness or lookups.
-        self._ids = ids
-        self._rules = rules
-        # Which rules' apply to run for a given set of option keys (see _plan), filled as
-        # key sets are seen. Assigned after _rules: a plan is never older than the rules.
-        self._plans: dict[frozenset[Any], tuple[Applier, ...]] = {}
-        # Outcomes the pipeline may reuse (see pipeline._outcome_for), only while every rule is
-        # one whose outcome depends on the options alone; replaced by every edit.
-        self._memo: dict[Any, Any] | None = (
-            {} if all(type(each) in _PURE_RULE_TYPES for each in rules) else None
-        )
-        # Whether what these rules let through is always a spec the service takes, so the
-        # pipeline may build it without checking again (see _guarantees_spec).
-        self._spec_guaranteed = _guarantees_spec(rules)
-        # How many calls the memo served since it was last emptied, and for how many more
-        # calls it is not consulted (the pipeline pauses a memo that serves too few).
-        self._memo_hits = 0
-        self._memo_pause = 0
-        # The pass compiled from these rules (see engine.compiler), made on first use and
-        # kept in a box of its own: a compilation that raced an edit lands in the old box,
-        # which nothing reads any more, never in this one. Assigned after _rules.
-        self._compiled: list[Any] = [None]
+        self._state = Snapshot(ids, rules)
+
+    # The snapshot's parts, by the names they had as the registry's own attributes.
+
+    @property
+    def _ids(self) -> tuple[str, ...]:
+        return self._state.ids
+
+    @property
+    def _rules(self) -> tuple[Rule, ...]:
+        return self._state.rules
+
+    @property
+    def _plans(self) -> dict[frozenset[Any], tuple[Applier, ...]]:
+        return self._state.plans
+
+    @property
+    def _memo(self) -> dict[Any, Any] | None:
+        return self._state.derive().memo
+
+    @_memo.setter
+    def _memo(self, value: dict[Any, Any] | None) -> None:
+        self._state.memo = value
+
+    @property
+    def _spec_guaranteed(self) -> bool:
+        return self._state.spec_guaranteed
+
+    @property
+    def _memo_pause(self) -> int:
+        return self._state.memo_pause
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
@@ -395,29 +467,26 @@ class RuleRegistry:
         """Put a rule in the place of ``rule_id``; returns the rule it replaced."""
         index = self._index(rule_id)
         new_id, new = _checked(new)
-        if new_id != self._ids[index] and new_id in self._ids:
+        ids, rules = self._ids, self._rules
+        if new_id != ids[index] and new_id in ids:
             raise ValueError(f"a rule with id {new_id!r} is already registered")
-        old = self._rules[index]
         self._set(
-            (*self._ids[:index], new_id, *self._ids[index + 1 :]),
-            (*self._rules[:index], new, *self._rules[index + 1 :]),
+            (*ids[:index], new_id, *ids[index + 1 :]), (*rules[:index], new, *rules[index + 1 :])
         )
-        return old
+        return rules[index]
 
     def remove(self, rule_id: str) -> Rule:
         """Take the rule ``rule_id`` out; returns it."""
         index = self._index(rule_id)
-        old = self._rules[index]
-        self._set(
-            self._ids[:index] + self._ids[index + 1 :],
-            self._rules[:index] + self._rules[index + 1 :],
-        )
-        return old
+        ids, rules = self._ids, self._rules
+        self._set(ids[:index] + ids[index + 1 :], rules[:index] + rules[index + 1 :])
+        return rules[index]
 
     def copy(self) -> RuleRegistry:
         """An independent registry with the same rules (rules themselves are shared)."""
         clone = RuleRegistry()
-        clone._set(self._ids, self._rules)
+        state = self._state
+        clone._set(state.ids, state.rules)
         return clone
 
     def apply(self, options: Options) -> list[Violation]:
@@ -427,11 +496,12 @@ class RuleRegistry:
         of :class:`~opentok_rules.Violation`.
         """
         violations: list[Violation] = []
-        plans = self._plans  # read once: an edit swaps in a new dict, never changes this one
+        state = self._state  # read once: an edit swaps in a new snapshot, never changes this
+        plans = state.plans
         try:
             appliers = plans[frozenset(options)]
         except KeyError:
-            appliers = self._plan(plans, frozenset(options))
+            appliers = self._plan(plans, frozenset(options), state.rules)
         empty = _NO_VIOLATIONS
         for apply in appliers:
             found = apply(options)
@@ -440,11 +510,14 @@ class RuleRegistry:
             if found.__class__ is tuple and len(found) == 1 and found[0].__class__ is Violation:
                 violations.append(found[0])  # the usual refusal: one violation, checked inline
             else:
-                violations.extend(_result(self._ids, self._rules, apply, found))
+                violations.extend(_result(state.ids, state.rules, apply, found))
         return violations
 
     def _plan(
-        self, plans: dict[frozenset[Any], tuple[Applier, ...]], keys: frozenset[Any]
+        self,
+        plans: dict[frozenset[Any], tuple[Applier, ...]],
+        keys: frozenset[Any],
+        rules: tuple[Rule, ...] | None = None,
     ) -> tuple[Applier, ...]:
         """The appliers of the rules with something to do when the caller gives ``keys``.
 
@@ -459,7 +532,7 @@ class RuleRegistry:
         defaults: Options = {}
         plan = []
         opaque = False  # set once a rule that may write any key runs: nothing after is settled
-        for each in self._rules:
+        for each in self._rules if rules is None else rules:
             reads = getattr(each, "reads", None)
             fills = getattr(each, "fills", None)
             applies_to = getattr(each, "applies_to", None)
@@ -496,21 +569,19 @@ class RuleRegistry:
         return appliers
 
     def _index(self, rule_id: str) -> int:
-        for index, each in enumerate(self._ids):
-            if each == rule_id:
-                return index
-        new_id = _renamed(rule_id, self.ids())
+        ids = self._ids
+        if rule_id in ids:
+            return ids.index(rule_id)
+        new_id = _renamed(rule_id, ids)
         if new_id is not None:
             return self._index(new_id)
         raise KeyError(f"no rule {rule_id!r}; the registered ids are {list(self.ids())!r}")
 
     def _insert(self, index: int, new: Rule) -> None:
         new_id, new = _checked(new)
-        if new_id in self._ids:
+        ids, rules = self._ids, self._rules
+        if new_id in ids:
             raise ValueError(
                 f"a rule with id {new_id!r} is already registered; use replace() to swap it"
             )
-        self._set(
-            (*self._ids[:index], new_id, *self._ids[index:]),
-            (*self._rules[:index], new, *self._rules[index:]),
-        )
+        self._set((*ids[:index], new_id, *ids[index:]), (*rules[:index], new, *rules[index:]))

@@ -8,28 +8,46 @@ rules before it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-import re
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.engine.kinds import Forbidden
+from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, by_kind_name, id_field
+from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
     _SPEC_RULES,
     MAX_REPORTED,
     Options,
+    Rule,
     RuleRegistry,
     _pure,
     reported,
 )
 from opentok_rules.engine.shared import TextLengthRule, unknown_option
 from opentok_rules.errors import Violation
-from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, member_for, plain_str
+from opentok_rules.values import (
+    ALWAYS_NEEDS_ROUTED,
+    ARCHIVE_RESOLUTIONS,
+    E2EE_EXCLUDES_ALWAYS,
+    E2EE_NEEDS_ROUTED,
+    MAX_ARCHIVE_NAME,
+    ArchiveMode,
+    MediaMode,
+    dotted_quad_match,
+    member_for,
+    plain_str,
+)
+
+if TYPE_CHECKING:
+    from opentok_rules.engine.compiler import Writer
+    from opentok_rules.engine.schema import Schema, Walk
 
 __all__ = [
+    "LIBRARY_SESSION_KINDS",
     "SESSION_OPTION_KEYS",
     "AlwaysArchiveForbidsE2eeRule",
     "AlwaysArchiveRequiresRoutedRule",
@@ -44,6 +62,7 @@ __all__ = [
     "MediaModeRule",
     "RelayedForbidsE2eeRule",
     "default_rules",
+    "library_rules",
     "strict_rules",
 ]
 
@@ -65,12 +84,8 @@ _MEDIA_MODES = {m.value: m for m in MediaMode}
 # and these are read by every rule on every call.
 _ROUTED, _RELAYED = MediaMode.ROUTED, MediaMode.RELAYED
 _MANUAL, _ALWAYS = ArchiveMode.MANUAL, ArchiveMode.ALWAYS
-_MAX_ARCHIVE_NAME = 80
 _str_eq = str.__eq__  # compares the characters, whatever a subclass's __eq__ says
-
-# Explicit [0-9] rather than \d, which would also match digits of other scripts.
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_is_ipv4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}").fullmatch
+_is_ipv4 = dotted_quad_match
 
 
 def _keys(*names: str) -> frozenset[str]:
@@ -90,30 +105,42 @@ def _is_manual(value: object) -> bool:
 
 
 @_pure
-@attrs.frozen
-class KnownKeysRule:
-    """Keep the six session options; drop other keys, or refuse them when ``strict``."""
+@attrs.frozen(kw_only=True, repr=False)
+class KnownKeysRule(CodedKind):
+    """Keep only ``keys`` (the six session options); drop other keys, or refuse them with
+    the closest option name when ``strict``."""
 
+    kind: ClassVar[str] = "known_keys"
+    id: str = id_field("known-keys")
     strict: bool = False
-    id: ClassVar[str] = "known-keys"
+    #: The option names kept.
+    keys: tuple[str, ...] = attrs.field(
+        default=SESSION_OPTION_KEYS, converter=_str_tuple, validator=_names_field
+    )
+    #: What the options are options of, for the message: "'x' is not a session option".
+    operation: str = "session"
     # It looks at every key, so it always runs.
-    reads: ClassVar[None] = None
+    _READS: ClassVar[frozenset[str] | None] = None
     fills: ClassVar[frozenset[str]] = frozenset()
 
-    @property
-    def description(self) -> str:
+    def _constraint(self) -> str:
+        if self.keys == SESSION_OPTION_KEYS:
+            names = f"the six {self.operation} options"
+        else:
+            names = f"the {self.operation} options {', '.join(self.keys)}"
         if self.strict:
-            return "Only the six session options are allowed; a typo names the closest one."
-        return "Keeps only the six session options; any other key is dropped silently."
+            return f"Only {names} are allowed; a typo names the closest one."
+        return f"Keeps only {names}; any other key is dropped silently."
 
-    def applies_to(self, keys: frozenset[str]) -> bool:
+    def applies_to(self, keys: frozenset[str]) -> bool:  # type: ignore[override]
         """Whether there is anything to drop (or refuse): asked once per set of keys."""
-        return not _KEY_SET.issuperset(keys)
+        return not frozenset(self.keys).issuperset(keys)
 
-    def apply(self, options: Options) -> Sequence[Violation]:
-        if _KEY_SET.issuperset(options):
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        kept = _KEY_SET if self.keys is SESSION_OPTION_KEYS else frozenset(self.keys)
+        if kept.issuperset(options):
             return ()
-        unknown = [key for key in options if key not in _KEY_SET]
+        unknown = [key for key in options if key not in kept]
         for key in unknown:
             del options[key]
         if not self.strict:
@@ -121,26 +148,48 @@ class KnownKeysRule:
         return reported(self.id, [self._violation(key) for key in unknown[:MAX_REPORTED]], unknown)
 
     def _violation(self, key: Any) -> Violation:
-        return unknown_option(self.id, key, SESSION_OPTION_KEYS, "session")
+        return unknown_option(self.id, key, self.keys, self.operation)
+
+    def inline(self, w: Writer, index: int) -> None:
+        # It works on the dict's other keys only, never on the six: called on the dict itself
+        # (the locals need no update) when there is anything to drop.
+        apply, kept = (
+            w.name(index, "apply", self.apply),
+            w.name(index, "kept", frozenset(self.keys)),
+        )
+        with w.block(f"if not options.keys() <= {kept}:"):
+            w.line(f"violations += {apply}(options)")
+        w.facts.proved.add("keys")
+
+    def schema_part(self, walk: Walk) -> Schema:
+        # Only keys the rules before it left can be refused, and kinds and the library's rules
+        # never add a key: the raw keys are the keys it sees.
+        walk.unknown_dropped, walk.kept = True, frozenset(self.keys)
+        if not self.strict:
+            return True
+        return {
+            "properties": dict.fromkeys(self.keys, True),
+            "additionalProperties": False,
+        }
 
 
 @_pure
-@attrs.frozen
-class MediaModeRule:
+@attrs.frozen(kw_only=True, repr=False)
+class MediaModeRule(CodedKind):
     """``"routed"`` means routed; anything else means relayed (refused when ``strict``)."""
 
     strict: bool = False
-    id: ClassVar[str] = "media-mode"
-    reads: ClassVar[frozenset[str]] = _keys("media_mode")
+    kind: ClassVar[str] = "media_mode"
+    id: str = id_field("media-mode")
+    _READS: ClassVar[frozenset[str] | None] = _keys("media_mode")
     fills: ClassVar[frozenset[str]] = _keys("media_mode")
 
-    @property
-    def description(self) -> str:
+    def _constraint(self) -> str:
         if self.strict:
             return "Media mode is 'routed' or 'relayed'; absent or None means relayed."
         return "'routed' means routed; anything else, absent or None included, means relayed."
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("media_mode")
         if value is _ROUTED:
             return ()
@@ -154,6 +203,31 @@ class MediaModeRule:
             return ()
         message = f"media_mode must be 'routed' or 'relayed'; got {shown(value)}"
         return (Violation(self.id, "media_mode", message),)
+
+    def inline(self, w: Writer, index: int) -> None:
+        with w.block("if media_mode is not _ROUTED:"):
+            with w.block("if media_mode is None or media_mode is _RELAYED:"):
+                w.line("media_mode = _RELAYED")
+            with w.block('elif media_mode.__class__ is str and media_mode == "routed":'):
+                w.line("media_mode = _ROUTED")
+            if self.strict:  # only "relayed" means relayed; anything else is refused
+                with w.block('elif media_mode.__class__ is str and media_mode == "relayed":'):
+                    w.line("media_mode = _RELAYED")
+            else:  # any other text means relayed, without a word
+                with w.block("elif media_mode.__class__ is str:"):
+                    w.line("media_mode = _RELAYED")
+            with w.block("else:"):
+                w.on_own(index, self, ["media_mode"], ["media_mode"])
+        w.facts.wrote("media_mode", adds=index)
+        w.facts.proved.add("media_mode")
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import In, Norm, optional
+
+        known = optional(In(("routed", "relayed")))
+        found = walk.says("media_mode", known) if self.strict else True
+        walk.rewrite("media_mode", Norm((("routed", "routed"),), "relayed"))
+        return found
 
 
 def _media_text(value: object) -> str:
@@ -171,16 +245,17 @@ def _archive_mode(value: object) -> ArchiveMode | None:
 
 
 @_pure
-@attrs.frozen
-class ArchiveModeDefaultRule:
+@attrs.frozen(kw_only=True, repr=False)
+class ArchiveModeDefaultRule(CodedKind):
     """Archive mode absent or ``None`` means manual."""
 
-    id: ClassVar[str] = "archive-mode-default"
-    description: ClassVar[str] = "Archive mode absent or None means manual."
-    reads: ClassVar[frozenset[str]] = _keys("archive_mode")
+    kind: ClassVar[str] = "archive_mode_default"
+    id: str = id_field("archive-mode-default")
+    _DESCRIPTION: ClassVar[str] = "Archive mode absent or None means manual."
+    _READS: ClassVar[frozenset[str] | None] = _keys("archive_mode")
     fills: ClassVar[frozenset[str]] = _keys("archive_mode")
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_mode")
         if value is None:
             options["archive_mode"] = _MANUAL
@@ -190,18 +265,39 @@ class ArchiveModeDefaultRule:
                 options["archive_mode"] = found
         return ()
 
+    def inline(self, w: Writer, index: int) -> None:
+        with w.block("if archive_mode is None:"):
+            w.line("archive_mode = _MANUAL")
+        with w.block("elif archive_mode.__class__ is str and archive_mode in _ARCHIVE_MODES:"):
+            w.line("archive_mode = _ARCHIVE_MODES[archive_mode]")
+        # Other text is left as it is (archive-mode-valid refuses it); anything but text or a
+        # member is the rule's own business.
+        with w.block(
+            "elif archive_mode.__class__ is not str and archive_mode.__class__ is not _ArchiveMode:"
+        ):
+            w.on_own(index, self, ["archive_mode"], ["archive_mode"])
+        w.facts.wrote("archive_mode", adds=index)
+        w.facts.proved.add("archive_mode:set")
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import ABSENT, Norm
+
+        walk.rewrite("archive_mode", Norm(((ABSENT, "manual"), (None, "manual"))))
+        return True
+
 
 @_pure
-@attrs.frozen
-class E2eeBooleanRule:
+@attrs.frozen(kw_only=True, repr=False)
+class E2eeBooleanRule(CodedKind):
     """``e2ee`` is a bool; absent or ``None`` means ``False``."""
 
-    id: ClassVar[str] = "e2ee-boolean"
-    description: ClassVar[str] = "e2ee must be True or False; absent or None means False."
-    reads: ClassVar[frozenset[str]] = _keys("e2ee")
+    kind: ClassVar[str] = "e2ee_boolean"
+    id: str = id_field("e2ee-boolean")
+    _DESCRIPTION: ClassVar[str] = "e2ee must be True or False; absent or None means False."
+    _READS: ClassVar[frozenset[str] | None] = _keys("e2ee")
     fills: ClassVar[frozenset[str]] = _keys("e2ee")
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("e2ee")
         if value is None:
             options["e2ee"] = False
@@ -211,18 +307,34 @@ class E2eeBooleanRule:
         message = f"e2ee must be True or False; got {shown(value)}"
         return (Violation(self.id, "e2ee", message),)
 
+    def inline(self, w: Writer, index: int) -> None:
+        with w.block("if e2ee is None:"):
+            w.line("e2ee = False")
+        with w.block("elif e2ee is not True and e2ee is not False:"):
+            w.on_own(index, self, ["e2ee"], [])
+        w.facts.wrote("e2ee", adds=index)
+        w.facts.proved.add("e2ee")
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import ABSENT, In, Norm
+
+        found = walk.says("e2ee", In((ABSENT, None, True, False)))
+        walk.rewrite("e2ee", Norm(((ABSENT, False), (None, False))))
+        return found
+
 
 @_pure
-@attrs.frozen
-class AlwaysArchiveRequiresRoutedRule:
+@attrs.frozen(kw_only=True, repr=False)
+class AlwaysArchiveRequiresRoutedRule(CodedKind):
     """Archiving always needs media mode routed: relayed sessions cannot be archived."""
 
-    id: ClassVar[str] = "always-archive-requires-routed"
-    description: ClassVar[str] = "Archive mode 'always' needs media mode 'routed'."
-    reads: ClassVar[frozenset[str]] = _keys("archive_mode", "media_mode")
+    kind: ClassVar[str] = "always_archive_requires_routed"
+    id: str = id_field("always-archive-requires-routed")
+    _DESCRIPTION: ClassVar[str] = "Archive mode 'always' needs media mode 'routed'."
+    _READS: ClassVar[frozenset[str] | None] = _keys("archive_mode", "media_mode")
     fills: ClassVar[frozenset[str]] = frozenset()
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         # The usual cases once the normalizing rules have run (routed, or manual) are settled
         # by identity, without a call: this runs on every prepare_session.
         media = options.get("media_mode")
@@ -237,35 +349,55 @@ class AlwaysArchiveRequiresRoutedRule:
             return (Violation(self.id, None, message),)
         return ()
 
+    def inline(self, w: Writer, index: int) -> None:
+        # The rule's own early answers: routed, or manual, is fine.
+        with w.block("if media_mode is not _ROUTED and archive_mode is not _MANUAL:"):
+            example = {"media_mode": MediaMode.RELAYED, "archive_mode": ArchiveMode.ALWAYS}
+            condition = "media_mode is _RELAYED and archive_mode is _ALWAYS"
+            w.refused_when(index, self, condition, example)
+
+    def schema_part(self, walk: Walk) -> Schema:
+        return ALWAYS_NEEDS_ROUTED.schema(walk)
+
 
 @_pure
-@attrs.frozen
-class RelayedForbidsE2eeRule:
+@attrs.frozen(kw_only=True, repr=False)
+class RelayedForbidsE2eeRule(CodedKind):
     """End-to-end encryption needs media mode routed."""
 
-    id: ClassVar[str] = "relayed-forbids-e2ee"
-    description: ClassVar[str] = "e2ee needs media mode 'routed'."
-    reads: ClassVar[frozenset[str]] = _keys("e2ee", "media_mode")
+    kind: ClassVar[str] = "relayed_forbids_e2ee"
+    id: str = id_field("relayed-forbids-e2ee")
+    _DESCRIPTION: ClassVar[str] = "e2ee needs media mode 'routed'."
+    _READS: ClassVar[frozenset[str] | None] = _keys("e2ee", "media_mode")
     fills: ClassVar[frozenset[str]] = frozenset()
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         if options.get("e2ee") is True and not _is_routed(options.get("media_mode")):
             message = "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee"
             return (Violation(self.id, None, message),)
         return ()
 
+    def inline(self, w: Writer, index: int) -> None:
+        with w.block("if e2ee is True and media_mode is not _ROUTED:"):
+            example = {"e2ee": True, "media_mode": MediaMode.RELAYED}
+            w.refused_when(index, self, "media_mode is _RELAYED", example)
+
+    def schema_part(self, walk: Walk) -> Schema:
+        return E2EE_NEEDS_ROUTED.schema(walk)
+
 
 @_pure
-@attrs.frozen
-class AlwaysArchiveForbidsE2eeRule:
+@attrs.frozen(kw_only=True, repr=False)
+class AlwaysArchiveForbidsE2eeRule(CodedKind):
     """Archiving always and end-to-end encryption exclude each other."""
 
-    id: ClassVar[str] = "always-archive-forbids-e2ee"
-    description: ClassVar[str] = "Archive mode 'always' and e2ee exclude each other."
-    reads: ClassVar[frozenset[str]] = _keys("e2ee", "archive_mode")
+    kind: ClassVar[str] = "always_archive_forbids_e2ee"
+    id: str = id_field("always-archive-forbids-e2ee")
+    _DESCRIPTION: ClassVar[str] = "Archive mode 'always' and e2ee exclude each other."
+    _READS: ClassVar[frozenset[str] | None] = _keys("e2ee", "archive_mode")
     fills: ClassVar[frozenset[str]] = frozenset()
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         if options.get("e2ee") is True and _is_always(options.get("archive_mode")):
             message = (
                 "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
@@ -273,6 +405,14 @@ class AlwaysArchiveForbidsE2eeRule:
             )
             return (Violation(self.id, None, message),)
         return ()
+
+    def inline(self, w: Writer, index: int) -> None:
+        with w.block("if e2ee is True and archive_mode is not _MANUAL:"):
+            example = {"e2ee": True, "archive_mode": ArchiveMode.ALWAYS}
+            w.refused_when(index, self, "archive_mode is _ALWAYS", example)
+
+    def schema_part(self, walk: Walk) -> Schema:
+        return E2EE_EXCLUDES_ALWAYS.schema(walk)
 
 
 def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
@@ -286,18 +426,19 @@ def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
 
 
 @_pure
-@attrs.frozen
-class LocationIpv4Rule:
+@attrs.frozen(kw_only=True, repr=False)
+class LocationIpv4Rule(CodedKind):
     """``location``, when given, is a dotted-quad IPv4 address."""
 
-    id: ClassVar[str] = "location-ipv4"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "location_ipv4"
+    id: str = id_field("location-ipv4")
+    _DESCRIPTION: ClassVar[str] = (
         "location, when given, is a dotted-quad IPv4 address such as '12.34.56.78'."
     )
-    reads: ClassVar[frozenset[str]] = _keys("location")
+    _READS: ClassVar[frozenset[str] | None] = _keys("location")
     fills: ClassVar[frozenset[str]] = _keys("location")
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("location")
         if value is None:
             return ()
@@ -319,18 +460,32 @@ class LocationIpv4Rule:
         )
         return (Violation(self.id, "location", message),)
 
+    def inline(self, w: Writer, index: int) -> None:
+        with w.wrapped(
+            "if location is not None and not (",
+            "location.__class__ is str and _is_ipv4(location)",
+        ):
+            w.on_own(index, self, ["location"], ["location"])
+        w.facts.proved.add("location")
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import IPV4, Text, optional
+
+        return walk.says("location", optional(Text(IPV4)))
+
 
 @_pure
-@attrs.frozen
-class ArchiveModeValidRule:
+@attrs.frozen(kw_only=True, repr=False)
+class ArchiveModeValidRule(CodedKind):
     """Archive mode is manual or always."""
 
-    id: ClassVar[str] = "archive-mode-valid"
-    description: ClassVar[str] = "Archive mode is 'manual' or 'always'."
-    reads: ClassVar[frozenset[str]] = _keys("archive_mode")
+    kind: ClassVar[str] = "archive_mode_valid"
+    id: str = id_field("archive-mode-valid")
+    _DESCRIPTION: ClassVar[str] = "Archive mode is 'manual' or 'always'."
+    _READS: ClassVar[frozenset[str] | None] = _keys("archive_mode")
     fills: ClassVar[frozenset[str]] = _keys("archive_mode")
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_mode")
         if value is None or value.__class__ is ArchiveMode:
             return ()
@@ -341,17 +496,15 @@ class ArchiveModeValidRule:
         message = f"archive_mode must be 'manual' or 'always'; got {shown(value)}"
         return (Violation(self.id, "archive_mode", message),)
 
+    def inline(self, w: Writer, index: int) -> None:
+        with w.block("if archive_mode is not None and archive_mode.__class__ is not _ArchiveMode:"):
+            w.on_own(index, self, ["archive_mode"], ["archive_mode"])
+        w.facts.proved.add("archive_mode:known")
 
-#: What ``manual-archive-forbids-name-and-resolution`` is, as a ``forbidden`` kind's fields.
-_MANUAL_ARCHIVE_FIELDS: dict[str, Any] = {
-    "id": "manual-archive-forbids-name-and-resolution",
-    "keys": ("archive_name", "archive_resolution"),
-    "when": {"archive_mode": "manual"},
-    "message": (
-        "{key} applies only to archive_mode 'always' (manual archives are named and sized when "
-        "started); remove it or set archive_mode='always'"
-    ),
-}
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import In, optional
+
+        return walk.says("archive_mode", optional(In(("manual", "always"))))
 
 
 @_pure
@@ -369,43 +522,74 @@ class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
         # again here.
         made = {field.name for field in attrs.fields(Forbidden) if not field.init}
         given = {name: value for name, value in fields.items() if name not in made}
-        Forbidden.__init__(self, **{**_MANUAL_ARCHIVE_FIELDS, **given})
+        if "keys" not in given:
+            # Made in code: its fields are the library's policy data (session_rules.toml).
+            (library,) = (
+                each for each in library_rules("session_rules") if type(each) is type(self)
+            )
+            fields = {name: getattr(library, name) for name in ("id", "keys", "when", "message")}
+            given = {**fields, **given}
+        Forbidden.__init__(self, **given)
+
+    # Its forms are the forbidden kind's: it decides exactly as that kind does.
+    inline = Forbidden.inline
+    schema_part = Forbidden.schema_part
 
 
 @_pure
-@attrs.frozen
+@attrs.frozen(kw_only=True, repr=False)
 class ArchiveNameLengthRule(TextLengthRule):
     """``archive_name`` is a string of at most 80 characters; empty means no name."""
 
-    id: ClassVar[str] = "archive-name-length"
-    description: ClassVar[str] = (
-        f"archive_name is a str of at most {_MAX_ARCHIVE_NAME} characters; an empty one means "
+    kind: ClassVar[str] = "archive_name_length"
+    id: str = id_field("archive-name-length")
+    _DESCRIPTION: ClassVar[str] = (
+        f"archive_name is a str of at most {MAX_ARCHIVE_NAME} characters; an empty one means "
         "no name (nothing is sent), as in the Ruby SDK."
     )
-    reads: ClassVar[frozenset[str]] = _keys("archive_name")
+    _READS: ClassVar[frozenset[str] | None] = _keys("archive_name")
     fills: ClassVar[frozenset[str]] = _keys("archive_name")
     key: ClassVar[str] = "archive_name"
-    most: ClassVar[int] = _MAX_ARCHIVE_NAME
+    most: ClassVar[int] = MAX_ARCHIVE_NAME
     label: ClassVar[str] = "archive_name"
-    too_long: ClassVar[str] = f"the service allows at most {_MAX_ARCHIVE_NAME}"
+    too_long: ClassVar[str] = f"the service allows at most {MAX_ARCHIVE_NAME}"
     # The Ruby SDK sends an empty archiveName and the service names the archive itself;
     # sending nothing says the same without an empty form field.
     empty_means_none: ClassVar[bool] = True
 
+    def inline(self, w: Writer, index: int) -> None:
+        # A short ASCII str is fine as it is; anything else is the rule's to judge.
+        with w.wrapped(
+            "if archive_name is not None and not (",
+            "archive_name.__class__ is str",
+            "and 0 < len(archive_name) <= _MAX_ARCHIVE_NAME",
+            "and archive_name.isascii()",
+        ):
+            w.on_own(index, self, ["archive_name"], ["archive_name"])
+        w.facts.proved.add("archive_name")
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import UTF8_TEXT, Norm, Text, optional
+
+        found = walk.says("archive_name", optional(Text(UTF8_TEXT, max_length=MAX_ARCHIVE_NAME)))
+        walk.rewrite("archive_name", Norm((("", None),)))
+        return found
+
 
 @_pure
-@attrs.frozen
-class ArchiveResolutionValidRule:
+@attrs.frozen(kw_only=True, repr=False)
+class ArchiveResolutionValidRule(CodedKind):
     """``archive_resolution`` is one of ``ARCHIVE_RESOLUTIONS``."""
 
-    id: ClassVar[str] = "archive-resolution-valid"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "archive_resolution_valid"
+    id: str = id_field("archive-resolution-valid")
+    _DESCRIPTION: ClassVar[str] = (
         "archive_resolution is one of " + ", ".join(ARCHIVE_RESOLUTIONS) + "."
     )
-    reads: ClassVar[frozenset[str]] = _keys("archive_resolution")
+    _READS: ClassVar[frozenset[str] | None] = _keys("archive_resolution")
     fills: ClassVar[frozenset[str]] = _keys("archive_resolution")
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_resolution")
         if value is None or (value.__class__ is str and value in ARCHIVE_RESOLUTIONS):
             return ()
@@ -419,6 +603,19 @@ class ArchiveResolutionValidRule:
         choices = ", ".join(ARCHIVE_RESOLUTIONS)
         message = f"archive_resolution must be one of {choices}; got {shown(value)}"
         return (Violation(self.id, "archive_resolution", message),)
+
+    def inline(self, w: Writer, index: int) -> None:
+        with w.wrapped(
+            "if archive_resolution is not None and not (",
+            "archive_resolution.__class__ is str and archive_resolution in _RESOLUTIONS",
+        ):
+            w.on_own(index, self, ["archive_resolution"], ["archive_resolution"])
+        w.facts.proved.add("archive_resolution")
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema import In, optional
+
+        return walk.says("archive_resolution", optional(In(ARCHIVE_RESOLUTIONS)))
 
 
 # The names the rules had before every class name became its id plus "Rule"; kept importable.
@@ -435,29 +632,46 @@ ArchiveNameLength = ArchiveNameLengthRule
 ArchiveResolutionValid = ArchiveResolutionValidRule
 
 
+#: The kinds of the library's session rules, by the name their policy data gives them.
+LIBRARY_SESSION_KINDS: dict[str, type] = by_kind_name(
+    KnownKeysRule,
+    MediaModeRule,
+    ArchiveModeDefaultRule,
+    E2eeBooleanRule,
+    AlwaysArchiveRequiresRoutedRule,
+    RelayedForbidsE2eeRule,
+    AlwaysArchiveForbidsE2eeRule,
+    LocationIpv4Rule,
+    ArchiveModeValidRule,
+    ArchiveNameLengthRule,
+    ArchiveResolutionValidRule,
+)
+# A forbidden kind with its fields fixed: by its id, as the class is named.
+LIBRARY_SESSION_KINDS["manual_archive_forbids_name_and_resolution"] = (
+    ManualArchiveForbidsNameAndResolutionRule
+)
+
+
+@functools.cache
+def library_rules(name: str) -> tuple[Rule, ...]:
+    """The rules of the library's policy data ``name`` (``session_rules.toml`` and its
+    neighbours), loaded once; rules are immutable, so every registry may share them."""
+    from opentok_rules.engine.policies import library_policy
+
+    policy = library_policy(name)
+    return tuple(policy.token_rules if name == "token_rules" else policy.rules)
+
+
 def _session_rules(strict: bool) -> RuleRegistry:
-    return RuleRegistry(
-        [
-            KnownKeysRule(strict=strict),
-            MediaModeRule(strict=strict),
-            ArchiveModeDefaultRule(),
-            E2eeBooleanRule(),
-            AlwaysArchiveRequiresRoutedRule(),
-            RelayedForbidsE2eeRule(),
-            AlwaysArchiveForbidsE2eeRule(),
-            LocationIpv4Rule(),
-            ArchiveModeValidRule(),
-            ManualArchiveForbidsNameAndResolutionRule(),
-            ArchiveNameLengthRule(),
-            ArchiveResolutionValidRule(),
-        ]
-    )
-
-
-# These rules, all of them in this order, leave only options a SessionSpec takes as they are:
-# plain values of exact types, no combination the service refuses (test_spec_guard.py holds
-# this), so the pipeline builds their specs without checking them again.
-_SPEC_RULES.extend(zip(_session_rules(strict=False), _session_rules(strict=True), strict=True))
+    if not _SPEC_RULES:
+        # These rules, all of them in this order, leave only options a SessionSpec takes as
+        # they are: plain values of exact types, no combination the service refuses
+        # (test_spec_guard.py holds this), so the pipeline builds their specs without checking
+        # them again. One assignment: threads that race here write the same places.
+        _SPEC_RULES[:] = list(
+            zip(library_rules("session_rules"), library_rules("session_rules_strict"), strict=True)
+        )
+    return RuleRegistry(library_rules("session_rules_strict" if strict else "session_rules"))
 
 
 def default_rules() -> RuleRegistry:

@@ -14,6 +14,7 @@ from typing import ClassVar, TypeVar
 import attrs
 
 from opentok_rules._messages import closest_hint, short_repr, shown
+from opentok_rules.engine.kinds import CodedKind
 from opentok_rules.engine.registry import Options, RuleRegistry
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.values import plain_str, utf8_encodable
@@ -69,8 +70,8 @@ def _unknown_name(name: str, what: str, valid: Sequence[str]) -> str:
     return f"{name!r} is not a {what} option; {closest_hint(name, valid)}"
 
 
-@attrs.frozen
-class TextLengthRule:
+@attrs.frozen(kw_only=True, repr=False)
+class TextLengthRule(CodedKind):
     """A text option, when given, is a ``str`` of at most :attr:`most` characters.
 
     The base of ``archive-name-length`` and ``token-data-length``: a subclass names the option
@@ -79,7 +80,6 @@ class TextLengthRule:
     and they must be writable as UTF-8.
     """
 
-    id: ClassVar[str]
     key: ClassVar[str]
     #: The most characters the option may hold.
     most: ClassVar[int]
@@ -90,7 +90,7 @@ class TextLengthRule:
     #: Whether an empty text means "not given" (it is then removed, and nothing is sent).
     empty_means_none: ClassVar[bool] = False
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         key = self.key
         value = options.get(key)
         if value is None or (

@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import attrs
 
 from opentok_rules._messages import short_repr, shown
+from opentok_rules.engine.kinds import CodedKind, by_kind_name, id_field
 from opentok_rules.engine.registry import MAX_REPORTED, Options, RuleRegistry, reported
 from opentok_rules.engine.shared import TextLengthRule, spec_after_rules, unknown_option
 from opentok_rules.errors import Violation
@@ -49,6 +50,7 @@ from opentok_rules.values import Role, member_for, plain_str, utf8_encodable
 __all__ = [
     "CONTEXT_KEYS",
     "DEFAULT_LIFETIME",
+    "LIBRARY_TOKEN_KINDS",
     "MAX_LIFETIME",
     "TOKEN_OPTION_KEYS",
     "TOKEN_TYPES",
@@ -139,20 +141,21 @@ def _iso(seconds: float) -> str:
 _cached_fields = functools.lru_cache(maxsize=1024)(session_id_fields)
 
 
-@attrs.frozen
-class TokenKnownKeysRule:
+@attrs.frozen(kw_only=True, repr=False)
+class TokenKnownKeysRule(CodedKind):
     """Only the five token options may be passed; a typo names the closest one."""
 
-    id: ClassVar[str] = "token-known-keys"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "token_known_keys"
+    id: str = id_field("token-known-keys")
+    _DESCRIPTION: ClassVar[str] = (
         "Only role, expire_time, data, initial_layout_class_list and token_type may be "
         "passed; a misspelt option names the closest one."
     )
     # It looks at every option name (option_names, or the keys themselves), so it always runs.
-    reads: ClassVar[None] = None
+    _READS: ClassVar[frozenset[str] | None] = None
     fills: ClassVar[frozenset[str]] = frozenset()
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         names = options.get("option_names")
         if not isinstance(names, tuple):
             names = tuple(key for key in options if key not in CONTEXT_KEYS)
@@ -169,18 +172,19 @@ class TokenKnownKeysRule:
         return unknown_option(self.id, key, TOKEN_OPTION_KEYS, "token", _CONTEXT_HINTS)
 
 
-@attrs.frozen
-class TokenSessionBelongsToKeyRule:
+@attrs.frozen(kw_only=True, repr=False)
+class TokenSessionBelongsToKeyRule(CodedKind):
     """The session id decodes, and its owner field is the api key (or application id) signing."""
 
-    id: ClassVar[str] = "token-session-belongs-to-key"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "token_session_belongs_to_key"
+    id: str = id_field("token-session-belongs-to-key")
+    _DESCRIPTION: ClassVar[str] = (
         "The session id must be one created with the same api key (or application id)."
     )
-    reads: ClassVar[frozenset[str]] = frozenset(("session_id", "owner", "backend"))
+    _READS: ClassVar[frozenset[str] | None] = frozenset(("session_id", "owner", "backend"))
     fills: ClassVar[frozenset[str]] = frozenset(("session_id",))
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         session_id = options.get("session_id")
         owner = options.get("owner")
         if type(session_id) is not str:
@@ -208,19 +212,20 @@ class TokenSessionBelongsToKeyRule:
         return (Violation(self.id, "session_id", message),)
 
 
-@attrs.frozen
-class TokenRoleRule:
+@attrs.frozen(kw_only=True, repr=False)
+class TokenRoleRule(CodedKind):
     """``role`` is a :class:`~opentok_rules.Role` or its value, any case; default publisher."""
 
-    id: ClassVar[str] = "token-role"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "token_role"
+    id: str = id_field("token-role")
+    _DESCRIPTION: ClassVar[str] = (
         f"role is one of {_ROLE_NAMES} (any case, or an enum member of that name); "
         "absent or None means publisher."
     )
-    reads: ClassVar[frozenset[str]] = frozenset(("role",))
+    _READS: ClassVar[frozenset[str] | None] = frozenset(("role",))
     fills: ClassVar[frozenset[str]] = frozenset(("role",))
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("role")
         if value is None:
             options["role"] = Role.PUBLISHER
@@ -235,19 +240,20 @@ class TokenRoleRule:
         return (Violation(self.id, "role", message),)
 
 
-@attrs.frozen
-class TokenExpireTimeRule:
+@attrs.frozen(kw_only=True, repr=False)
+class TokenExpireTimeRule(CodedKind):
     """``expire_time`` is after now and at most 30 days later; the default is now + 24 h."""
 
-    id: ClassVar[str] = "token-expire-time"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "token_expire_time"
+    id: str = id_field("token-expire-time")
+    _DESCRIPTION: ClassVar[str] = (
         "expire_time (epoch seconds or a datetime; naive means UTC) is after now and at most "
         "30 days later; absent or None means 24 hours from now."
     )
-    reads: ClassVar[frozenset[str]] = frozenset(("expire_time", "now"))
+    _READS: ClassVar[frozenset[str] | None] = frozenset(("expire_time", "now"))
     fills: ClassVar[frozenset[str]] = frozenset(("expire_time",))
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         issued = int(options["now"])
         value = options.get("expire_time")
         seconds = issued + DEFAULT_LIFETIME if value is None else _epoch_seconds(value)
@@ -286,15 +292,16 @@ def _epoch_seconds(value: object) -> int | str:
     return seconds
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True, repr=False)
 class TokenDataLengthRule(TextLengthRule):
     """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
 
-    id: ClassVar[str] = "token-data-length"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "token_data_length"
+    id: str = id_field("token-data-length")
+    _DESCRIPTION: ClassVar[str] = (
         f"data, when given, is a str of fewer than {DATA_LIMIT} characters."
     )
-    reads: ClassVar[frozenset[str]] = frozenset(("data",))
+    _READS: ClassVar[frozenset[str] | None] = frozenset(("data",))
     fills: ClassVar[frozenset[str]] = frozenset(("data",))
     key: ClassVar[str] = "data"
     most: ClassVar[int] = DATA_LIMIT - 1
@@ -305,19 +312,20 @@ class TokenDataLengthRule(TextLengthRule):
     )
 
 
-@attrs.frozen
-class TokenLayoutClassesRule:
+@attrs.frozen(kw_only=True, repr=False)
+class TokenLayoutClassesRule(CodedKind):
     """``initial_layout_class_list``, when given, is a list of class names; joined by spaces."""
 
-    id: ClassVar[str] = "token-layout-classes"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "token_layout_classes"
+    id: str = id_field("token-layout-classes")
+    _DESCRIPTION: ClassVar[str] = (
         "initial_layout_class_list, when given, is a list or tuple of non-empty str without "
         f"whitespace, at most {LAYOUT_LIMIT} characters when joined by spaces."
     )
-    reads: ClassVar[frozenset[str]] = frozenset(("initial_layout_class_list",))
+    _READS: ClassVar[frozenset[str] | None] = frozenset(("initial_layout_class_list",))
     fills: ClassVar[frozenset[str]] = frozenset(("initial_layout_class_list",))
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("initial_layout_class_list")
         if value is None:
             options.pop("initial_layout_class_list", None)
@@ -370,23 +378,24 @@ def _good_class(item: object) -> bool:
     )
 
 
-@attrs.frozen
-class TokenTypeRule:
+@attrs.frozen(kw_only=True, repr=False)
+class TokenTypeRule(CodedKind):
     """``token_type`` is ``"JWT"`` (the default) or ``"T1"`` (OpenTok's legacy format), any case.
 
     The context key ``token_types`` lists the formats the backend accepts (the Vonage backend
     signs JWT only), so a format the backend refuses is a violation naming the backend.
     """
 
-    id: ClassVar[str] = "token-type"
-    description: ClassVar[str] = (
+    kind: ClassVar[str] = "token_type"
+    id: str = id_field("token-type")
+    _DESCRIPTION: ClassVar[str] = (
         "token_type is 'JWT' or 'T1' (any case) and a format the backend accepts; "
         "absent or None means 'JWT'."
     )
-    reads: ClassVar[frozenset[str]] = frozenset(("token_type", "token_types", "backend"))
+    _READS: ClassVar[frozenset[str] | None] = frozenset(("token_type", "token_types", "backend"))
     fills: ClassVar[frozenset[str]] = frozenset(("token_type",))
 
-    def apply(self, options: Options) -> Sequence[Violation]:
+    def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("token_type")
         if value is None:
             found = _JWT
@@ -421,19 +430,23 @@ LayoutClasses = TokenLayoutClassesRule
 TokenType = TokenTypeRule
 
 
+#: The kinds of the library's token rules, by the name their policy data gives them.
+LIBRARY_TOKEN_KINDS: dict[str, type] = by_kind_name(
+    TokenKnownKeysRule,
+    TokenSessionBelongsToKeyRule,
+    TokenRoleRule,
+    TokenExpireTimeRule,
+    TokenDataLengthRule,
+    TokenLayoutClassesRule,
+    TokenTypeRule,
+)
+
+
 def default_token_rules() -> RuleRegistry:
     """A fresh registry of the seven token rules, in order; yours to edit."""
-    return RuleRegistry(
-        [
-            TokenKnownKeysRule(),
-            TokenSessionBelongsToKeyRule(),
-            TokenRoleRule(),
-            TokenExpireTimeRule(),
-            TokenDataLengthRule(),
-            TokenLayoutClassesRule(),
-            TokenTypeRule(),
-        ]
-    )
+    from opentok_rules.engine.session_rules import library_rules
+
+    return RuleRegistry(library_rules("token_rules"))
 
 
 def _role(value: object) -> Role:
@@ -548,7 +561,7 @@ def token_outcome(
         "now": now,
         "option_names": tuple(options),
     }
-    registry = _DEFAULT_TOKEN_RULES if rules is None else rules
+    registry = _default_token_rules() if rules is None else rules
 
     def build(working: Options) -> TokenSpec:
         # The rules promised these types; TokenSpec checks the promise.
@@ -566,6 +579,12 @@ def token_outcome(
     return spec_after_rules(registry, working, build, "token", "TokenSpec")
 
 
-# Used when the caller gives no rules. Private, so nobody can edit it; building seven rules
-# for every token would be work done again and again for nothing.
-_DEFAULT_TOKEN_RULES = default_token_rules()
+# Used when the caller gives no rules, made on first use. Private, so nobody can edit it;
+# building seven rules for every token would be work done again and again for nothing.
+_DEFAULT_TOKEN_RULES: list[RuleRegistry] = []
+
+
+def _default_token_rules() -> RuleRegistry:
+    if not _DEFAULT_TOKEN_RULES:
+        _DEFAULT_TOKEN_RULES[:] = [default_token_rules()]
+    return _DEFAULT_TOKEN_RULES[0]
