@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from opentok_rules._version import __version__
 from opentok_rules.engine.pipeline import PreparedSession, compiled_source, prepare_session
 from opentok_rules.engine.registry import FunctionRule, Options, Rule, RuleRegistry, rule
-from opentok_rules.engine.session_rules import default_rules, strict_rules
 from opentok_rules.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -43,7 +42,13 @@ if TYPE_CHECKING:
     from opentok_rules.client import OpenTok, Session, SessionRecord
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
     from opentok_rules.engine.explain import Step, explain
-    from opentok_rules.engine.policies import Policy, find_policy, load_policy
+    from opentok_rules.engine.policies import (
+        Policy,
+        default_rules,
+        find_policy,
+        load_policy,
+        strict_rules,
+    )
     from opentok_rules.engine.policy_run import run_policy_tests
     from opentok_rules.engine.policy_schema import policy_file_schema
     from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
@@ -83,7 +88,9 @@ _LAZY = {
     "spec_to_dict": "engine.convert",
     "TokenSpec": "engine.token_rules",
     "to_json_schema": "engine.schema",
+    "default_rules": "engine.policies",
     "default_token_rules": "tokens",
+    "strict_rules": "engine.policies",
     "VonageVideo": "vonage",
 }
 

@@ -37,7 +37,9 @@ from typing import Any, NoReturn, Protocol
 
 from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
+from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.engine.token_pipeline import token_outcome
 from opentok_rules.engine.token_rules import (
     CONTEXT_KEYS,
     TOKEN_OPTION_KEYS,
@@ -50,8 +52,6 @@ from opentok_rules.engine.token_rules import (
     TokenRole,
     TokenSpec,
     TokenType,
-    default_token_rules,
-    token_outcome,
 )
 from opentok_rules.errors import Violation
 from opentok_rules.values import Role

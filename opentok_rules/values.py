@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import math
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import attrs
 
-if TYPE_CHECKING:
-    from opentok_rules.engine.schema import Schema, Walk
+from opentok_rules._messages import shown
 
 __all__ = [
     "ALWAYS_NEEDS_ROUTED",
@@ -66,6 +67,18 @@ class Role(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+
+#: The option keys ``create_session`` understands, as the seed lists them.
+SESSION_OPTION_KEYS: tuple[str, ...] = (
+    "media_mode",
+    "location",
+    "archive_mode",
+    "archive_name",
+    "archive_resolution",
+    "e2ee",
+)
+#: How long a token lives when its ``expire_time`` is not given: a day, as the service says.
+DEFAULT_LIFETIME = 86400
 
 #: The archive resolutions the service documents, landscape and portrait.
 ARCHIVE_RESOLUTIONS: tuple[str, ...] = (
@@ -170,17 +183,6 @@ class Combination:
             (values.get(self.key) == self.value) is not self.must
         )
 
-    def schema(self, walk: Walk) -> Schema:
-        """The combination said as a JSON Schema ``if``/``then`` on the raw options (``walk``
-        is the schema's walk through the rules before, see :mod:`~opentok_rules.engine.schema`)."""
-        from opentok_rules.engine.schema import In, Not, implies
-
-        then = In((self.value,))
-        return implies(
-            walk.says(self.if_key, In((self.if_value,))),
-            walk.says(self.key, then if self.must else Not(then)),
-        )
-
 
 #: The combinations of session options the service refuses.
 ALWAYS_NEEDS_ROUTED = Combination(
@@ -195,3 +197,28 @@ E2EE_EXCLUDES_ALWAYS = Combination(
     "archive_mode 'always' and e2ee exclude each other",
 )  # fmt: skip
 COMBINATIONS = (ALWAYS_NEEDS_ROUTED, E2EE_NEEDS_ROUTED, E2EE_EXCLUDES_ALWAYS)
+
+
+#: The start of the epoch, in UTC.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def epoch_seconds(value: object) -> int | str:
+    """Whole seconds since the epoch for ``value``, or a message saying why there are none."""
+    wanted = "expire_time must be seconds since the epoch (an int) or a datetime"
+    if isinstance(value, bool) or not isinstance(value, (int, float, dt.datetime)):
+        return f"{wanted}; got {shown(value)}"
+    if isinstance(value, int):
+        return int.__index__(value)  # the plain int that gets signed, whatever __int__ says
+    if isinstance(value, float):
+        number = float.__float__(value)
+        return int(number) if math.isfinite(number) else f"{wanted}, finite; got {shown(value)}"
+    try:
+        # Naive means UTC; an aware datetime is converted by the subtraction itself.
+        aware = value if value.utcoffset() is not None else value.replace(tzinfo=dt.timezone.utc)
+        seconds = (aware - EPOCH) // dt.timedelta(seconds=1)
+    except (ArithmeticError, ValueError, TypeError):
+        return f"{wanted}; {shown(value)} has an unusable time zone"
+    if type(seconds) is not int:  # a datetime subclass may answer anything
+        return f"{wanted}; {shown(value)} does not convert to seconds"
+    return seconds

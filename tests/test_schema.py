@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.engine.schema import DIALECT, IPV4, UTF8_TEXT
+from opentok_rules.engine.schema import DIALECT
+from opentok_rules.engine.schema_parts import IPV4, UTF8_TEXT
 
 KEYS = ("media_mode", "location", "archive_mode", "archive_name", "archive_resolution", "e2ee")
 

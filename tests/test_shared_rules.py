@@ -23,20 +23,19 @@ from opentok_rules import (
     Violation,
     prepare_session,
 )
+from opentok_rules.engine.policies import default_rules, default_token_rules
 from opentok_rules.engine.registry import Options
 from opentok_rules.engine.session_rules import (
     SESSION_OPTION_KEYS,
     ArchiveNameLengthRule,
     KnownKeysRule,
-    default_rules,
 )
 from opentok_rules.engine.shared import NAME_CUT
+from opentok_rules.engine.token_pipeline import prepare_token
 from opentok_rules.engine.token_rules import (
     TOKEN_OPTION_KEYS,
     TokenDataLengthRule,
     TokenKnownKeysRule,
-    default_token_rules,
-    prepare_token,
 )
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.values import member_for

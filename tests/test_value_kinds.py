@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules.engine import pipeline
-from opentok_rules.engine.kinds import COMPILED_FORM, SCHEMA_FORM, has_form
+from opentok_rules.engine.forms import COMPILED_FORM, SCHEMA_FORM, has_form
 from opentok_rules.kinds import Allowed, Default, Kind, Normalize, Range, Type, ValueKind
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "opentok-rules-archive-prefix"

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from opentok_rules.cli._choices import exact_choice
 from opentok_rules.cli._terminal import escaped
 from opentok_rules.cli._voice import message_names
+from opentok_rules.engine.policies import default_rules, strict_rules
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.engine.session_rules import default_rules, strict_rules
 from opentok_rules.errors import Violation
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import attrs
 
-from opentok_rules.engine.kinds import COMPILED_FORM, has_form
+from opentok_rules.engine.forms import COMPILED_FORM, has_form
 from opentok_rules.engine.registry import (
     Options,
     Rule,
@@ -48,12 +48,12 @@ from opentok_rules.engine.registry import (
     _guarantees_spec,
     _result,
 )
-from opentok_rules.engine.session_rules import _ARCHIVE_MODES, SESSION_OPTION_KEYS
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.spec import SessionSpec
 from opentok_rules.values import (
     ARCHIVE_RESOLUTIONS,
     MAX_ARCHIVE_NAME,
+    SESSION_OPTION_KEYS,
     ArchiveMode,
     MediaMode,
     dotted_quad_match,
@@ -247,7 +247,7 @@ class Writer:
             "_MANUAL": ArchiveMode.MANUAL,
             "_ALWAYS": ArchiveMode.ALWAYS,
             "_ArchiveMode": ArchiveMode,
-            "_ARCHIVE_MODES": _ARCHIVE_MODES,
+            "_ARCHIVE_MODES": {member.value: member for member in ArchiveMode},
             "_KEY_SET": frozenset(SESSION_OPTION_KEYS),
             "_RESOLUTIONS": frozenset(ARCHIVE_RESOLUTIONS),
             "_MAX_ARCHIVE_NAME": MAX_ARCHIVE_NAME,

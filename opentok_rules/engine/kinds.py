@@ -35,13 +35,14 @@ import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
+from opentok_rules.engine.forms import has_form
 from opentok_rules.engine.registry import Options, _pure
 from opentok_rules.errors import SEVERITIES, Violation
-from opentok_rules.values import is_dotted_quad
+from opentok_rules.values import DEFAULT_LIFETIME, epoch_seconds, is_dotted_quad
 
 if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Writer
-    from opentok_rules.engine.schema import Schema, Walk
+    from opentok_rules.engine.schema_parts import Schema, Walk
 
 __all__ = [
     "BUILTIN_KINDS",
@@ -422,48 +423,22 @@ class Kind:
         said = self._said(walk)
         if not self.when:
             return said
-        from opentok_rules.engine.schema import In, all_of, implies
+        from opentok_rules.engine.schema_parts import In, all_of, implies
 
         condition = all_of([walk.says(key, In(tuple(wanted))) for key, wanted in self.when.items()])
         return implies(condition, said)
 
     def _said(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import Unexpressed
+        from opentok_rules.engine.schema_parts import Unexpressed
 
         raise Unexpressed(
             f"a rule of kind {self.kind!r}: it decides in its own code, which the schema cannot say"
         )
 
 
-#: The methods in which a rule decides in code (see :func:`has_form`).
-_DECIDERS = ("apply", "_problems")
-#: The parts of each form: a class defining one of them gives (or shapes) that form.
-COMPILED_FORM = ("inline", "_inline_holds")
-SCHEMA_FORM = ("schema_part", "_said")
-
-
 def by_kind_name(*classes: type[Kind]) -> dict[str, type]:
     """The kind classes by the name a policy gives them."""
     return {cls.kind: cls for cls in classes}
-
-
-def has_form(rule: object, parts: tuple[str, ...]) -> bool:
-    """Whether ``rule``'s class gives the form made of ``parts``.
-
-    A form says what its own class decides: it is used for a rule of exactly that class (a
-    subclass may decide anything, and is called as any rule of yours), and for a subclass of
-    :class:`ValueKind` that defines ``holds`` and not ``apply`` or ``_problems``, since
-    ValueKind's forms are made from ``holds`` and ``json_schema``.
-    """
-    if not getattr(rule, "forms_hold", True):
-        return False
-    for cls in type(rule).__mro__:
-        own = vars(cls)
-        if any(part in own for part in parts):
-            return cls is type(rule) or cls is ValueKind
-        if any(name in own for name in _DECIDERS):
-            return False
-    return False
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -572,7 +547,7 @@ def _every_key(w: Writer, index: int, keys: Iterable[str], test: str) -> str:
 
 def _keys_said(walk: Walk, keys: Iterable[str], given: bool) -> Schema:
     """Every one of ``keys`` given (or none of them), as a schema."""
-    from opentok_rules.engine.schema import GIVEN, NOT_GIVEN, all_of
+    from opentok_rules.engine.schema_parts import GIVEN, NOT_GIVEN, all_of
 
     return all_of([walk.says(key, GIVEN if given else NOT_GIVEN) for key in keys])
 
@@ -756,7 +731,7 @@ class Allowed(Kind):
         return " or ".join(parts)
 
     def _said(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import In, optional
+        from opentok_rules.engine.schema_parts import In, optional
 
         return walk.says(self.key, optional(In(tuple(self.values))))
 
@@ -824,7 +799,7 @@ class Pattern(Kind):
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine._regex import unshared
-        from opentok_rules.engine.schema import Regex, Text, Unexpressed, optional
+        from opentok_rules.engine.schema_parts import Regex, Text, Unexpressed, optional
 
         problem = unshared(self.pattern)
         if problem is not None:
@@ -889,7 +864,7 @@ class Length(Kind):
         return f"{w.value_of(index, self.key)} is None or ({test})"
 
     def _said(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import Sized, optional
+        from opentok_rules.engine.schema_parts import Sized, optional
 
         return walk.says(self.key, optional(Sized(self.min, self.max)))
 
@@ -963,7 +938,7 @@ class Network(Kind):
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine._regex import ipv4_network
-        from opentok_rules.engine.schema import Regex, Text, Unexpressed, optional
+        from opentok_rules.engine.schema_parts import Regex, Text, Unexpressed, optional
 
         if not all(isinstance(each, ipaddress.IPv4Network) for each in self._parsed):
             raise Unexpressed(
@@ -1026,14 +1001,13 @@ class MaxTTL(Kind):
     def _problems(self, options: Options) -> list[tuple[str | None, str]]:
         # Imported here: the session rules need the kinds at import, the token rules wait
         # until a token is made (``import opentok_rules`` stays light).
-        from opentok_rules.engine.token_rules import DEFAULT_LIFETIME, _epoch_seconds
 
         now = options.get("now")
         if now.__class__ not in (int, float):
             return []  # not a token's options (prepare_token always puts the time there)
         issued = int(now)
         value = options.get("expire_time")
-        expires = issued + DEFAULT_LIFETIME if value is None else _epoch_seconds(value)
+        expires = issued + DEFAULT_LIFETIME if value is None else epoch_seconds(value)
         if isinstance(expires, str):
             return []  # not a time at all: token-expire-time says so
         lifetime = expires - issued
@@ -1046,7 +1020,7 @@ class MaxTTL(Kind):
         return [("expire_time", message)]
 
     def _said(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import Unexpressed
+        from opentok_rules.engine.schema_parts import Unexpressed
 
         raise Unexpressed("a token rule: it judges a token's lifetime, not session options")
 
@@ -1069,6 +1043,8 @@ class ValueKind(Kind):
     """
 
     key: str = attrs.field(validator=_key)
+    #: Its forms are made from ``holds`` and ``json_schema``: they hold for a subclass too.
+    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -1110,7 +1086,7 @@ class ValueKind(Kind):
         return f"{value} is None or {holds}{plain_value}"
 
     def _said(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import Holds, Unexpressed, optional
+        from opentok_rules.engine.schema_parts import Holds, Unexpressed, optional
 
         schema = self.json_schema()
         if schema is None:
@@ -1250,7 +1226,7 @@ class Default(CodedKind):
         return ()
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import ABSENT, Norm
+        from opentok_rules.engine.schema_parts import ABSENT, Norm
 
         walk.rewrite(self.key, Norm(((ABSENT, self.value), (None, self.value))))
         return True
@@ -1320,7 +1296,7 @@ class Normalize(CodedKind):
         return ()
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import ABSENT, Norm
+        from opentok_rules.engine.schema_parts import ABSENT, Norm
 
         cases: list[tuple[object, object]] = [(ABSENT, ABSENT), (None, None)]
         cases += list(self.map.items())
@@ -1376,7 +1352,7 @@ class Exclusive(Kind):
         return [(None, f"{_names(given)} cannot be given together; give only one of them")]
 
     def _said(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import GIVEN, all_of, negated
+        from opentok_rules.engine.schema_parts import GIVEN, all_of, negated
 
         keys = list(self.keys)
         return all_of(

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 import attrs
 
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry, Snapshot
-from opentok_rules.engine.session_rules import default_rules
 from opentok_rules.engine.shared import NO_WARNINGS, by_severity, spec_after_rules, spec_from
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.spec import SessionSpec, _unchecked
@@ -32,6 +31,10 @@ def _default_rules() -> RuleRegistry:
     """The registry used when the caller gives none, made now if it was not yet."""
     global _DEFAULT_RULES
     if _DEFAULT_RULES is None:
+        # Here, not at the top: the library's rules are policy data, and the policy loader
+        # (and TOML) is loaded only when they are first needed.
+        from opentok_rules.engine.policies import default_rules
+
         _DEFAULT_RULES = default_rules()  # threads racing here each make an equal one
     return _DEFAULT_RULES
 

@@ -15,6 +15,7 @@ This module, tomllib and cattrs are imported only when a policy is loaded.
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import os
 import sys
@@ -34,9 +35,9 @@ from opentok_rules.engine._files import (
 )
 from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind, MaxTTL
 from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
-from opentok_rules.engine.registry import Rule, RuleRegistry, _checked
-from opentok_rules.engine.session_rules import LIBRARY_SESSION_KINDS, default_rules, strict_rules
-from opentok_rules.engine.token_rules import LIBRARY_TOKEN_KINDS, default_token_rules
+from opentok_rules.engine.registry import _SPEC_RULES, Rule, RuleRegistry, _checked
+from opentok_rules.engine.session_rules import LIBRARY_SESSION_KINDS
+from opentok_rules.engine.token_rules import LIBRARY_TOKEN_KINDS
 from opentok_rules.errors import MAX_NAME, PolicyError
 
 if TYPE_CHECKING:
@@ -65,9 +66,10 @@ ENTRY_POINT_GROUP = "opentok_rules.kinds"
 _PYPROJECT = "pyproject.toml"
 _TOOL_TABLE = "opentok-rules"
 
+# By name, not by the functions: they are defined below, with the library's data.
 _BASES: Mapping[str, Callable[[], RuleRegistry]] = {
-    "default": default_rules,
-    "strict": strict_rules,
+    "default": lambda: default_rules(),
+    "strict": lambda: strict_rules(),
     # No rules at all: a policy that says every rule itself (``opentok-rules rules --toml``).
     "none": RuleRegistry,
 }
@@ -757,3 +759,41 @@ def _toml_value(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(each) for each in value) + "]"
     raise ValueError(f"{short_repr(value)} has no TOML form")
+
+
+# ---- the library's own registries, read from its policy data ---------------------------------
+
+
+@functools.cache
+def library_rules(name: str) -> tuple[Rule, ...]:
+    """The rules of the library's policy data ``name`` (``session_rules.toml`` and its
+    neighbours), loaded once; rules are immutable, so every registry may share them."""
+    policy = library_policy(name)
+    return tuple(policy.token_rules if name == "token_rules" else policy.rules)
+
+
+def _session_rules(strict: bool) -> RuleRegistry:
+    if not _SPEC_RULES:
+        # These rules, all of them in this order, leave only options a SessionSpec takes as
+        # they are: plain values of exact types, no combination the service refuses
+        # (test_spec_guard.py holds this), so the pipeline builds their specs without checking
+        # them again. One assignment: threads that race here write the same places.
+        _SPEC_RULES[:] = list(
+            zip(library_rules("session_rules"), library_rules("session_rules_strict"), strict=True)
+        )
+    return RuleRegistry(library_rules("session_rules_strict" if strict else "session_rules"))
+
+
+def default_rules() -> RuleRegistry:
+    """A fresh registry of the twelve session rules, in order; yours to edit."""
+    return _session_rules(strict=False)
+
+
+def strict_rules() -> RuleRegistry:
+    """The default rules, but unknown keys and unknown media modes are violations."""
+    return _session_rules(strict=True)
+
+
+def default_token_rules() -> RuleRegistry:
+    """A fresh registry of the seven token rules, in order; yours to edit."""
+    return RuleRegistry(library_rules("token_rules"))

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import importlib
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,7 +36,7 @@ import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.errors import PolicyError, ValidationError, Violation
+from opentok_rules.errors import PolicyError
 
 
 class _Policy(Protocol):
@@ -59,7 +57,6 @@ __all__ = [
     "PolicyTest",
     "PolicyTestResult",
     "parse_tests",
-    "run_tests",
 ]
 
 #: What a test may expect.
@@ -73,28 +70,13 @@ TEST_PROJECT = "100000001"
 
 
 @attrs.frozen
-class Verdict:
-    """What the rules made of one test's options: the ids that refused and that warned, in
-    registry order, and a problem that kept the operation from being run at all (if any)."""
-
-    refused_by: tuple[str, ...]
-    warned_by: tuple[str, ...]
-    messages: tuple[Violation, ...] = ()
-    unsupported: str | None = None
-
-
-#: Runs options through a registry: the verdict.
-Runner = Callable[[RuleRegistry, Mapping[str, Any]], Verdict]
-
-
-@attrs.frozen
 class Operation:
-    """One operation a test can exercise: where its rules are in a policy, and its run."""
+    """One operation a test can exercise: where its rules are in a policy (its run is
+    :mod:`~opentok_rules.engine.policy_run`'s)."""
 
     name: str
     #: The :class:`~opentok_rules.Policy` attribute that holds its rules.
     rules_attribute: str
-    run: Runner
 
 
 @attrs.frozen
@@ -126,88 +108,11 @@ class PolicyTestResult:
     operation: str = "session"
 
 
-def _warnings_of(registry: RuleRegistry, working: dict[str, Any]) -> tuple[Violation, ...]:
-    """What the "warn" rules find (a refusal does not carry them): the rules run on a copy."""
-    try:
-        found = registry.apply(copy.deepcopy(working))
-    except Exception:  # the refusal is what matters; the rule's failure is reported there
-        return ()
-    return tuple(each for each in found if each.severity == "warn")
-
-
-def _verdict(
-    denied: Sequence[Violation], warnings: Sequence[Violation], unsupported: str | None = None
-) -> Verdict:
-    return Verdict(
-        tuple(each.rule for each in denied),
-        tuple(each.rule for each in warnings),
-        (*denied, *warnings),
-        unsupported,
-    )
-
-
-def _run_session(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:
-    from opentok_rules.engine.pipeline import prepare_session
-
-    try:
-        prepared = prepare_session(dict(options), rules=registry)
-    except ValidationError as exc:
-        return _verdict(exc.violations, _warnings_of(registry, dict(options)))
-    return _verdict((), prepared.warnings)
-
-
-def _run_token(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:
-    from opentok_rules.engine.token_rules import TOKEN_TYPES, token_outcome
-    from opentok_rules.session_ids import make_session_id
-
-    given = dict(options)
-    session_id = given.pop("session_id", None)
-    if session_id is None:
-        session_id = make_session_id(TEST_PROJECT)
-    now = time.time()
-    expire_in = given.pop(EXPIRE_IN, None)
-    if expire_in is not None:
-        given["expire_time"] = int(now) + expire_in
-    try:
-        _, warnings = token_outcome(
-            TEST_PROJECT, session_id, clock=lambda: now, rules=registry, **given
-        )
-    except ValidationError as exc:
-        working = {
-            **given,
-            "session_id": session_id,
-            "owner": TEST_PROJECT,
-            "backend": "OpenTok",
-            "token_types": TOKEN_TYPES,
-            "now": now,
-            "option_names": tuple(given),
-        }
-        return _verdict(exc.violations, _warnings_of(registry, working))
-    return _verdict((), warnings)
-
-
-def _run_archive(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:
-    # Looked up by name: archives are an operation of the library only where it has them.
-    package = importlib.import_module("opentok_rules")
-    prepare = getattr(package, "prepare_archive", None)
-    if prepare is None:
-        return _verdict((), (), "this version of opentok-rules cannot prepare archives")
-    from opentok_rules.session_ids import make_session_id
-
-    given = dict(options)
-    session_id = given.pop("session_id", None) or make_session_id(TEST_PROJECT)
-    try:
-        prepared = prepare(session_id, given, rules=registry)
-    except ValidationError as exc:
-        return _verdict(exc.violations, _warnings_of(registry, given))
-    return _verdict((), tuple(getattr(prepared, "warnings", ())))
-
-
 #: The operations a test can name, by the key it gives its options under.
 OPERATIONS: dict[str, Operation] = {
-    "session": Operation("session", "rules", _run_session),
-    "token": Operation("token", "token_rules", _run_token),
-    "archive": Operation("archive", "archive_rules", _run_archive),
+    "session": Operation("session", "rules"),
+    "token": Operation("token", "token_rules"),
+    "archive": Operation("archive", "archive_rules"),
 }
 
 
@@ -373,59 +278,3 @@ def check_test_ids(policy: _Policy, tests: Sequence[PolicyTest]) -> None:
                         field,
                         f"no {test.operation} rule has the id {rule_id!r}; {hint}",
                     )
-
-
-def run_tests(policy: _Policy) -> tuple[PolicyTestResult, ...]:
-    """Run ``policy.tests`` against the policy (its bases included), in file order
-    (:func:`~opentok_rules.run_policy_tests` is the public name)."""
-    return tuple(_run_one(policy, test) for test in policy.tests)
-
-
-def _listed(ids: Sequence[str]) -> str:
-    return "[" + ", ".join(map(repr, ids)) + "]"
-
-
-def _run_one(policy: _Policy, test: PolicyTest) -> PolicyTestResult:
-    operation = OPERATIONS[test.operation]
-
-    def result(passed: bool, detail: str) -> PolicyTestResult:
-        return PolicyTestResult(test.name, passed, detail, test.operation)
-
-    registry = getattr(policy, operation.rules_attribute, None)
-    if not isinstance(registry, RuleRegistry):
-        return result(
-            False,
-            f"cannot be run: this version of opentok-rules has no {test.operation} rules "
-            f"(Policy.{operation.rules_attribute})",
-        )
-    try:
-        verdict = operation.run(registry, test.options)
-    except Exception as exc:  # a rule's bug, or options no operation can take
-        return result(
-            False, f"the {test.operation} could not be checked: {type(exc).__name__}: {exc}"
-        )
-    if verdict.unsupported is not None:
-        return result(False, f"cannot be run: {verdict.unsupported}")
-    differences: list[str] = []
-    refused = bool(verdict.refused_by)
-    if test.expect == "accept" and refused:
-        said = "; ".join(f"{v.rule}: {v.message}" for v in verdict.messages if v.severity != "warn")
-        differences.append(f"expected accepted; refused by {_listed(verdict.refused_by)} ({said})")
-    elif test.expect == "refuse" and not refused:
-        differences.append("expected refused; accepted")
-    elif test.refused_by is not None and sorted(test.refused_by) != sorted(set(verdict.refused_by)):
-        differences.append(
-            f"expected refused by {_listed(test.refused_by)}; refused by "
-            f"{_listed(sorted(set(verdict.refused_by)))}"
-        )
-    if test.warned_by is not None and sorted(test.warned_by) != sorted(set(verdict.warned_by)):
-        differences.append(
-            f"expected warnings from {_listed(test.warned_by)}; warned by "
-            f"{_listed(sorted(set(verdict.warned_by)))}"
-        )
-    if differences:
-        return result(False, "; ".join(differences))
-    if refused:
-        return result(True, f"refused by {_listed(sorted(set(verdict.refused_by)))}, as expected")
-    warned = f", warned by {_listed(sorted(set(verdict.warned_by)))}" if verdict.warned_by else ""
-    return result(True, f"accepted{warned}, as expected")

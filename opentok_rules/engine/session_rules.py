@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,11 +20,8 @@ from opentok_rules._messages import shown
 from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, by_kind_name, id_field
 from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
-    _SPEC_RULES,
     MAX_REPORTED,
     Options,
-    Rule,
-    RuleRegistry,
     _pure,
     reported,
 )
@@ -35,6 +33,7 @@ from opentok_rules.values import (
     E2EE_EXCLUDES_ALWAYS,
     E2EE_NEEDS_ROUTED,
     MAX_ARCHIVE_NAME,
+    SESSION_OPTION_KEYS,
     ArchiveMode,
     MediaMode,
     dotted_quad_match,
@@ -44,7 +43,7 @@ from opentok_rules.values import (
 
 if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Writer
-    from opentok_rules.engine.schema import Schema, Walk
+    from opentok_rules.engine.schema_parts import Schema, Walk
 
 __all__ = [
     "LIBRARY_SESSION_KINDS",
@@ -61,20 +60,8 @@ __all__ = [
     "ManualArchiveForbidsNameAndResolutionRule",
     "MediaModeRule",
     "RelayedForbidsE2eeRule",
-    "default_rules",
-    "library_rules",
-    "strict_rules",
 ]
 
-#: The option keys ``create_session`` understands, as the seed lists them.
-SESSION_OPTION_KEYS: tuple[str, ...] = (
-    "media_mode",
-    "location",
-    "archive_mode",
-    "archive_name",
-    "archive_resolution",
-    "e2ee",
-)
 _KEY_SET = frozenset(SESSION_OPTION_KEYS)
 # Our members by value, which is also their name in lower case: member_for reads another
 # library's enum member by its name (the opentok SDK's MediaModes.routed has the value "disabled").
@@ -222,7 +209,7 @@ class MediaModeRule(CodedKind):
         w.facts.proved.add("media_mode")
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import In, Norm, optional
+        from opentok_rules.engine.schema_parts import In, Norm, optional
 
         known = optional(In(("routed", "relayed")))
         found = walk.says("media_mode", known) if self.strict else True
@@ -280,7 +267,7 @@ class ArchiveModeDefaultRule(CodedKind):
         w.facts.proved.add("archive_mode:set")
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import ABSENT, Norm
+        from opentok_rules.engine.schema_parts import ABSENT, Norm
 
         walk.rewrite("archive_mode", Norm(((ABSENT, "manual"), (None, "manual"))))
         return True
@@ -316,7 +303,7 @@ class E2eeBooleanRule(CodedKind):
         w.facts.proved.add("e2ee")
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import ABSENT, In, Norm
+        from opentok_rules.engine.schema_parts import ABSENT, In, Norm
 
         found = walk.says("e2ee", In((ABSENT, None, True, False)))
         walk.rewrite("e2ee", Norm(((ABSENT, False), (None, False))))
@@ -357,7 +344,9 @@ class AlwaysArchiveRequiresRoutedRule(CodedKind):
             w.refused_when(index, self, condition, example)
 
     def schema_part(self, walk: Walk) -> Schema:
-        return ALWAYS_NEEDS_ROUTED.schema(walk)
+        from opentok_rules.engine.schema_parts import combination_schema
+
+        return combination_schema(ALWAYS_NEEDS_ROUTED, walk)
 
 
 @_pure
@@ -383,7 +372,9 @@ class RelayedForbidsE2eeRule(CodedKind):
             w.refused_when(index, self, "media_mode is _RELAYED", example)
 
     def schema_part(self, walk: Walk) -> Schema:
-        return E2EE_NEEDS_ROUTED.schema(walk)
+        from opentok_rules.engine.schema_parts import combination_schema
+
+        return combination_schema(E2EE_NEEDS_ROUTED, walk)
 
 
 @_pure
@@ -412,7 +403,9 @@ class AlwaysArchiveForbidsE2eeRule(CodedKind):
             w.refused_when(index, self, "archive_mode is _ALWAYS", example)
 
     def schema_part(self, walk: Walk) -> Schema:
-        return E2EE_EXCLUDES_ALWAYS.schema(walk)
+        from opentok_rules.engine.schema_parts import combination_schema
+
+        return combination_schema(E2EE_EXCLUDES_ALWAYS, walk)
 
 
 def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
@@ -469,7 +462,7 @@ class LocationIpv4Rule(CodedKind):
         w.facts.proved.add("location")
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import IPV4, Text, optional
+        from opentok_rules.engine.schema_parts import IPV4, Text, optional
 
         return walk.says("location", optional(Text(IPV4)))
 
@@ -502,9 +495,25 @@ class ArchiveModeValidRule(CodedKind):
         w.facts.proved.add("archive_mode:known")
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import In, optional
+        from opentok_rules.engine.schema_parts import In, optional
 
         return walk.says("archive_mode", optional(In(("manual", "always"))))
+
+
+@functools.cache
+def _library_table(kind: str) -> dict[str, Any]:
+    """The fields ``session_rules.toml`` gives the library's rule of ``kind`` (read as data:
+    the policy loader, which reads the library's rules, sits above this module)."""
+    from importlib.resources import files
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
+        import tomli as tomllib
+
+    text = files("opentok_rules.engine").joinpath("session_rules.toml").read_text("utf-8")
+    (table,) = (each for each in tomllib.loads(text)["session"] if each["kind"] == kind)
+    return {name: value for name, value in table.items() if name != "kind"}
 
 
 @_pure
@@ -524,11 +533,7 @@ class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
         given = {name: value for name, value in fields.items() if name not in made}
         if "keys" not in given:
             # Made in code: its fields are the library's policy data (session_rules.toml).
-            (library,) = (
-                each for each in library_rules("session_rules") if type(each) is type(self)
-            )
-            fields = {name: getattr(library, name) for name in ("id", "keys", "when", "message")}
-            given = {**fields, **given}
+            given = {**_library_table("manual_archive_forbids_name_and_resolution"), **given}
         Forbidden.__init__(self, **given)
 
     # Its forms are the forbidden kind's: it decides exactly as that kind does.
@@ -569,7 +574,7 @@ class ArchiveNameLengthRule(TextLengthRule):
         w.facts.proved.add("archive_name")
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import UTF8_TEXT, Norm, Text, optional
+        from opentok_rules.engine.schema_parts import UTF8_TEXT, Norm, Text, optional
 
         found = walk.says("archive_name", optional(Text(UTF8_TEXT, max_length=MAX_ARCHIVE_NAME)))
         walk.rewrite("archive_name", Norm((("", None),)))
@@ -613,7 +618,7 @@ class ArchiveResolutionValidRule(CodedKind):
         w.facts.proved.add("archive_resolution")
 
     def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema import In, optional
+        from opentok_rules.engine.schema_parts import In, optional
 
         return walk.says("archive_resolution", optional(In(ARCHIVE_RESOLUTIONS)))
 
@@ -650,35 +655,3 @@ LIBRARY_SESSION_KINDS: dict[str, type] = by_kind_name(
 LIBRARY_SESSION_KINDS["manual_archive_forbids_name_and_resolution"] = (
     ManualArchiveForbidsNameAndResolutionRule
 )
-
-
-@functools.cache
-def library_rules(name: str) -> tuple[Rule, ...]:
-    """The rules of the library's policy data ``name`` (``session_rules.toml`` and its
-    neighbours), loaded once; rules are immutable, so every registry may share them."""
-    from opentok_rules.engine.policies import library_policy
-
-    policy = library_policy(name)
-    return tuple(policy.token_rules if name == "token_rules" else policy.rules)
-
-
-def _session_rules(strict: bool) -> RuleRegistry:
-    if not _SPEC_RULES:
-        # These rules, all of them in this order, leave only options a SessionSpec takes as
-        # they are: plain values of exact types, no combination the service refuses
-        # (test_spec_guard.py holds this), so the pipeline builds their specs without checking
-        # them again. One assignment: threads that race here write the same places.
-        _SPEC_RULES[:] = list(
-            zip(library_rules("session_rules"), library_rules("session_rules_strict"), strict=True)
-        )
-    return RuleRegistry(library_rules("session_rules_strict" if strict else "session_rules"))
-
-
-def default_rules() -> RuleRegistry:
-    """A fresh registry of the twelve session rules, in order; yours to edit."""
-    return _session_rules(strict=False)
-
-
-def strict_rules() -> RuleRegistry:
-    """The default rules, but unknown keys and unknown media modes are violations."""
-    return _session_rules(strict=True)

@@ -1,10 +1,10 @@
-"""The token rules, and :func:`prepare_token`, which turns a token's options into a ``TokenSpec``.
+"""The token rules and ``TokenSpec``: what :mod:`~opentok_rules.engine.token_pipeline`'s
+``prepare_token`` runs over a token's options and builds from them.
 
-This module is to tokens what :mod:`~opentok_rules.engine.session_rules`,
-:mod:`~opentok_rules.engine.pipeline` and
-:mod:`~opentok_rules.spec` are to sessions: :func:`prepare_token` builds a working dict of the
+This module is to tokens what :mod:`~opentok_rules.engine.session_rules` and
+:mod:`~opentok_rules.spec` are to sessions: ``prepare_token`` builds a working dict of the
 caller's options plus the context keys (:data:`CONTEXT_KEYS`), runs a
-:class:`~opentok_rules.RuleRegistry` over it (by default :func:`default_token_rules`), raises
+:class:`~opentok_rules.RuleRegistry` over it (by default the library's token rules), raises
 every violation at once in one :class:`~opentok_rules.ValidationError`, and otherwise builds a
 :class:`TokenSpec` from the normalized options. Signing the spec is the business of
 :mod:`~opentok_rules.tokens`; nothing here knows a secret.
@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
-import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -41,11 +39,23 @@ import attrs
 
 from opentok_rules._messages import short_repr, shown
 from opentok_rules.engine.kinds import CodedKind, by_kind_name, id_field
-from opentok_rules.engine.registry import MAX_REPORTED, Options, RuleRegistry, reported
-from opentok_rules.engine.shared import TextLengthRule, spec_after_rules, unknown_option
+from opentok_rules.engine.registry import MAX_REPORTED, Options, reported
+from opentok_rules.engine.shared import TextLengthRule, unknown_option
 from opentok_rules.errors import Violation
 from opentok_rules.session_ids import session_id_fields
-from opentok_rules.values import Role, member_for, plain_str, utf8_encodable
+from opentok_rules.values import (
+    DEFAULT_LIFETIME,
+    Role,
+    member_for,
+    plain_str,
+    utf8_encodable,
+)
+from opentok_rules.values import (
+    EPOCH as _EPOCH,
+)
+from opentok_rules.values import (
+    epoch_seconds as _epoch_seconds,
+)
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -62,9 +72,6 @@ __all__ = [
     "TokenSessionBelongsToKeyRule",
     "TokenSpec",
     "TokenTypeRule",
-    "default_token_rules",
-    "prepare_token",
-    "token_outcome",
 ]
 
 #: The options a token understands.
@@ -87,7 +94,6 @@ CONTEXT_KEYS: tuple[str, ...] = (
 
 #: The service's limits on a token's lifetime, and the SDKs' default lifetime.
 MAX_LIFETIME = 30 * 86400
-DEFAULT_LIFETIME = 86400
 #: Connection data must be fewer than this many characters.
 DATA_LIMIT = 1000
 #: The space-joined layout classes may be at most this many characters.
@@ -98,17 +104,12 @@ TOKEN_TYPES: tuple[str, ...] = (_JWT, _T1)
 #: The id ``token-session-belongs-to-key`` had before every token rule id started ``token-``.
 OLD_SESSION_RULE_ID = "session-belongs-to-key"
 
-#: Where :func:`prepare_token` reports what "warn" rules found, at WARNING.
-logger = logging.getLogger(__name__)
 
 _ROLES = {role.value: role for role in Role}
 # Another library's enum member (the opentok SDK's Roles.moderator, say) is read by its name.
 _ROLE_NAMES_MAP = {**_ROLES, **{role.name.lower(): role for role in Role}}
 _ROLE_NAMES = ", ".join(_ROLES)
 _KEY_SET = frozenset(TOKEN_OPTION_KEYS)
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-# The clock must say a time a datetime can show: year 1970 to 9999.
-_LATEST_CLOCK = 253402300799.0
 # What a name means to a person, by backend, for the messages.
 _OWNER_NAMES = {
     "OpenTok": "api key",
@@ -271,27 +272,6 @@ class TokenExpireTimeRule(CodedKind):
         return (Violation(self.id, "expire_time", message),)
 
 
-def _epoch_seconds(value: object) -> int | str:
-    """Whole seconds since the epoch for ``value``, or a message saying why there are none."""
-    wanted = "expire_time must be seconds since the epoch (an int) or a datetime"
-    if isinstance(value, bool) or not isinstance(value, (int, float, dt.datetime)):
-        return f"{wanted}; got {shown(value)}"
-    if isinstance(value, int):
-        return int.__index__(value)  # the plain int that gets signed, whatever __int__ says
-    if isinstance(value, float):
-        number = float.__float__(value)
-        return int(number) if math.isfinite(number) else f"{wanted}, finite; got {shown(value)}"
-    try:
-        # Naive means UTC; an aware datetime is converted by the subtraction itself.
-        aware = value if value.utcoffset() is not None else value.replace(tzinfo=dt.timezone.utc)
-        seconds = (aware - _EPOCH) // dt.timedelta(seconds=1)
-    except (ArithmeticError, ValueError, TypeError):
-        return f"{wanted}; {shown(value)} has an unusable time zone"
-    if type(seconds) is not int:  # a datetime subclass may answer anything
-        return f"{wanted}; {shown(value)} does not convert to seconds"
-    return seconds
-
-
 @attrs.frozen(kw_only=True, repr=False)
 class TokenDataLengthRule(TextLengthRule):
     """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
@@ -442,13 +422,6 @@ LIBRARY_TOKEN_KINDS: dict[str, type] = by_kind_name(
 )
 
 
-def default_token_rules() -> RuleRegistry:
-    """A fresh registry of the seven token rules, in order; yours to edit."""
-    from opentok_rules.engine.session_rules import library_rules
-
-    return RuleRegistry(library_rules("token_rules"))
-
-
 def _role(value: object) -> Role:
     if isinstance(value, Role):  # an enum cannot be subclassed once it has members
         return value
@@ -489,102 +462,3 @@ class TokenSpec:
         default=None, validator=_exact(str, "initial_layout_class_list", True)
     )
     token_type: str = attrs.field(default=_JWT, validator=_token_type)
-
-
-def _now(clock: Callable[[], float]) -> float:
-    """The clock's reading as float seconds; a clear ValueError for one no time can be made of."""
-    reading = clock()
-    try:
-        now = float(reading)
-    except (TypeError, ValueError, OverflowError):
-        now = math.nan
-    if not 0.0 <= now <= _LATEST_CLOCK:  # nan fails this too
-        raise ValueError(
-            "clock() must return seconds since the epoch, a finite number between 0 and "
-            f"{_LATEST_CLOCK:.0f} (the year 9999); got {shown(reading)}"
-        )
-    return now
-
-
-def prepare_token(
-    owner: str,
-    session_id: str,
-    /,
-    *,
-    clock: Callable[[], float],
-    rules: RuleRegistry | None = None,
-    backend: str = "OpenTok",
-    token_types: tuple[str, ...] = TOKEN_TYPES,
-    **options: Any,
-) -> TokenSpec:
-    """Check and normalize a token's options with ``rules``; the :class:`TokenSpec` to sign.
-
-    ``owner`` is the api key (or application id) that will sign; ``backend`` and
-    ``token_types`` say which backend that is and the formats it accepts. Raises
-    :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
-    registry order; what ``"warn"`` rules find is logged at WARNING on this module's logger.
-    """
-    spec, warnings = token_outcome(
-        owner,
-        session_id,
-        clock=clock,
-        rules=rules,
-        backend=backend,
-        token_types=token_types,
-        **options,
-    )
-    for each in warnings:
-        logger.warning("%s", each)
-    return spec
-
-
-def token_outcome(
-    owner: str,
-    session_id: str,
-    /,
-    *,
-    clock: Callable[[], float],
-    rules: RuleRegistry | None = None,
-    backend: str = "OpenTok",
-    token_types: tuple[str, ...] = TOKEN_TYPES,
-    **options: Any,
-) -> tuple[TokenSpec, tuple[Violation, ...]]:
-    """:func:`prepare_token`'s spec, and what ``"warn"`` rules found (not logged here)."""
-    now = _now(clock)
-    issued_at = int(now)
-    working: Options = {
-        **options,
-        "session_id": session_id,
-        "owner": owner,
-        "backend": backend,
-        "token_types": token_types,
-        "now": now,
-        "option_names": tuple(options),
-    }
-    registry = _default_token_rules() if rules is None else rules
-
-    def build(working: Options) -> TokenSpec:
-        # The rules promised these types; TokenSpec checks the promise.
-        get = working.get
-        return TokenSpec(
-            get("session_id"),  # type: ignore[arg-type]
-            get("role"),
-            issued_at,
-            get("expire_time"),  # type: ignore[arg-type]
-            get("data"),
-            get("initial_layout_class_list"),
-            get("token_type"),  # type: ignore[arg-type]
-        )
-
-    return spec_after_rules(registry, working, build, "token", "TokenSpec")
-
-
-# Used when the caller gives no rules, made on first use. Private, so nobody can edit it;
-# building seven rules for every token would be work done again and again for nothing.
-_DEFAULT_TOKEN_RULES: list[RuleRegistry] = []
-
-
-def _default_token_rules() -> RuleRegistry:
-    if not _DEFAULT_TOKEN_RULES:
-        _DEFAULT_TOKEN_RULES[:] = [default_token_rules()]
-    return _DEFAULT_TOKEN_RULES[0]

@@ -1157,8 +1157,8 @@ def _make_auth(
 
 def _policy_rules(policy: object) -> tuple[RuleRegistry, str | None]:
     """The registry ``policy`` stands for, and the file it came from (``None`` if none)."""
+    from opentok_rules.engine.policies import default_rules
     from opentok_rules.engine.registry import RuleRegistry
-    from opentok_rules.engine.session_rules import default_rules
 
     if policy is None:
         return default_rules(), None
