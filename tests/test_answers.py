@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping
 
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -306,7 +307,7 @@ headers = st.dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=bodies, status=statuses, headers=headers)
 @example(body=b"[" * 100_000, status=200, headers={})
 @example(body=b"[" * 100_000, status=400, headers={})

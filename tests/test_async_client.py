@@ -82,34 +82,49 @@ def test_the_docs_handler_example_runs_as_a_script(capsys: pytest.CaptureFixture
     assert shown == printed
 
 
-@pytest.fixture
-def silent_service() -> Iterator[tuple[str, list[socket.socket]]]:
-    """A service that accepts connections and reads requests but never answers."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
+class SilentService:
+    """A service on a free port that accepts connections and reads requests but never answers.
 
-    def serve() -> None:
-        listener.settimeout(0.05)
-        while not stop.is_set():
+    ``arrived`` is set once the first connection is accepted: wait on it, never poll.
+    """
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.accepted: list[socket.socket] = []
+        self.arrived = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        self._listener.settimeout(0.05)
+        while not self._stop.is_set():
             try:
-                connection, _ = listener.accept()
+                connection, _ = self._listener.accept()
             except TimeoutError:
                 continue
             except OSError:
                 return
-            accepted.append(connection)
+            self.accepted.append(connection)
+            self.arrived.set()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-        for connection in accepted:
+    def __enter__(self) -> SilentService:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._listener.close()
+        for connection in self.accepted:
             connection.close()
+
+
+@pytest.fixture
+def silent_service() -> Iterator[SilentService]:
+    """A :class:`SilentService`, stopped after the test."""
+    with SilentService() as service:
+        yield service
 
 
 def _closed_by_peer(connection: socket.socket, within: float) -> bool:
@@ -128,31 +143,25 @@ def _closed_by_peer(connection: socket.socket, within: float) -> bool:
 
 @pytest.mark.anyio
 async def test_a_cancelled_create_session_raises_cancelled_and_drops_its_connection(
-    silent_service: tuple[str, list[socket.socket]],
+    silent_service: SilentService,
 ) -> None:
-    url, accepted = silent_service
-    async with otr.AsyncOpenTok("123456", "s" * 40, url, deadline=20.0) as client:
+    async with otr.AsyncOpenTok("123456", "s" * 40, silent_service.url, deadline=20.0) as client:
         task = asyncio.ensure_future(client.create_session(media_mode="routed"))
-        for _ in range(100):  # until the request is on the wire
-            await asyncio.sleep(0.02)
-            if accepted:
-                break
+        # Until the request is on the wire.
+        assert await asyncio.to_thread(silent_service.arrived.wait, 5)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert len(accepted) == 1
+        assert len(silent_service.accepted) == 1
         # The half-used connection is closed, not put back in the pool for the next call.
-        closed = await asyncio.to_thread(_closed_by_peer, accepted[0], 3.0)
+        closed = await asyncio.to_thread(_closed_by_peer, silent_service.accepted[0], 3.0)
         assert closed
 
 
-def _answer_one_request(accepted: list[socket.socket]) -> socket.socket:
+def _answer_one_request(service: SilentService) -> socket.socket:
     """Answer the first connection's request with a session, keeping the connection open."""
-    for _ in range(500):
-        if accepted:
-            break
-        time.sleep(0.01)
-    connection = accepted[0]
+    assert service.arrived.wait(5), "no connection came"
+    connection = service.accepted[0]
     connection.settimeout(5)
     received = b""
     while b"\r\n\r\n" not in received:
@@ -166,14 +175,13 @@ def _answer_one_request(accepted: list[socket.socket]) -> socket.socket:
 @pytest.mark.anyio
 @pytest.mark.parametrize("closing", ["async with", "aclose"])
 async def test_async_with_and_aclose_close_the_pooled_connection(
-    silent_service: tuple[str, list[socket.socket]], closing: str
+    silent_service: SilentService, closing: str
 ) -> None:
-    url, accepted = silent_service
-    client = otr.AsyncOpenTok("123456", "s" * 40, url)
+    client = otr.AsyncOpenTok("123456", "s" * 40, silent_service.url)
     async with contextlib.AsyncExitStack() as stack:
         if closing == "async with":
             await stack.enter_async_context(client)
-        answering = asyncio.ensure_future(asyncio.to_thread(_answer_one_request, accepted))
+        answering = asyncio.ensure_future(asyncio.to_thread(_answer_one_request, silent_service))
         session = await client.create_session(media_mode="routed")
         connection = await answering
         assert session.session_id == "1_MX4xMjM0NTZ-closing-test"

@@ -523,8 +523,7 @@ async def test_a_cancelled_call_raises_cancelled_and_closes_its_connection(
     half = HalfAnswer()
     with half.server as server:
         task = asyncio.ensure_future(transport.handle_request(post(server.url("/slow"))))
-        while not half.head_sent.is_set():
-            await asyncio.sleep(0.01)
+        assert await asyncio.to_thread(half.head_sent.wait, 5), "no answer was begun"
         await asyncio.sleep(0.05)  # the client is now mid-body
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -537,31 +536,41 @@ async def test_a_cancelled_call_raises_cancelled_and_closes_its_connection(
         assert server.accepted == 2  # a new connection, not the half-read one
 
 
-@contextlib.contextmanager
-def stalling_server() -> Iterator[LocalServer]:
-    """A server that holds each ``/stall`` request until the block ends (5 s at most) and
-    answers any other path with ``ok`` at once."""
-    release = threading.Event()
+class StallingServer(LocalServer):
+    """A server that holds each ``/stall`` request until it stops (5 s at most) and answers
+    any other path with ``ok`` at once. ``stalled`` is set once it holds a request."""
 
-    def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+    def __init__(self) -> None:
+        self.stalled = threading.Event()
+        self._release = threading.Event()
+        super().__init__(self._handle)
+
+    def _handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
         if path == "/stall":
-            release.wait(5)
+            self.stalled.set()
+            self._release.wait(5)
         return 200, {}, b"ok"
 
-    with LocalServer(handler) as server:
-        try:
-            yield server
-        finally:
-            release.set()
+    def __enter__(self) -> StallingServer:
+        super().__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._release.set()
+        super().__exit__(*exc_info)
+
+
+def stalling_server() -> StallingServer:
+    """A :class:`StallingServer`, to use in a ``with`` block."""
+    return StallingServer()
 
 
 async def cancelled_while_waiting_for_headers(
-    transport: AiohttpTransport, server: LocalServer
+    transport: AiohttpTransport, server: StallingServer
 ) -> pytest.ExceptionInfo[asyncio.CancelledError]:
     """Cancel a call once the server has its request (and is holding its answer)."""
     task = asyncio.ensure_future(transport.handle_request(post(server.url("/stall"))))
-    while not server.requests:
-        await asyncio.sleep(0.01)
+    assert await asyncio.to_thread(server.stalled.wait, 5), "the request never arrived"
     task.cancel()
     with pytest.raises(asyncio.CancelledError) as caught:
         await task

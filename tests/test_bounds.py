@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,7 +106,7 @@ def test_str_lists_the_first_violations_and_counts_the_rest() -> None:
 texts = st.text(max_size=3000) | st.integers(0, 2_000_000).map(lambda n: "y" * n)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(texts, st.none() | texts, texts), max_size=60))
 def test_str_of_any_violations_is_bounded(found: list[tuple[str, str | None, str]]) -> None:
     err = otr.ValidationError(otr.Violation(*each) for each in found)
@@ -312,7 +313,7 @@ def hostile_mappings(draw: st.DrawFn) -> Mapping[Any, Any]:
     return View(lambda: iter(pairs), broken, error)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(hostile_mappings(), st.booleans())
 def test_any_mapping_gives_a_session_or_a_validation_error(
     mapping: Mapping[Any, Any], strict: bool

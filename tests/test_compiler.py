@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -46,7 +47,7 @@ from opentok_rules.engine.registry import MEMO_SIZE
 from opentok_rules.engine.session_rules import MediaModeRule
 
 SETTINGS = settings(
-    max_examples=1000,
+    max_examples=examples(1000),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

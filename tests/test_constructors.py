@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,7 +80,7 @@ def test_from_env_with_a_malformed_value_names_the_variables(
     assert "OPENTOK_API_URL" in str(err)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.floats()),
     st.one_of(st.none(), st.floats(allow_nan=True), st.integers(), st.text(max_size=3)),

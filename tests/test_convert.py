@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import cattrs
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -121,7 +122,7 @@ valid_specs = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(valid_specs)
 def test_round_trip_property(spec: SessionSpec) -> None:
     data = spec_to_dict(spec)

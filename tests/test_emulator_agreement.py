@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from _support.properties import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -127,7 +128,7 @@ def emulator_problem(form: Mapping[str, str]) -> str | None:
     return create_params_problem(parse_form(body))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(options | likely_valid)
 @example({"media_mode": "routed", "archive_mode": "always", "archive_name": "n" * 80})
 @example({"media_mode": "routed", "archive_mode": "always", "archive_resolution": "1080x1920"})
@@ -140,7 +141,7 @@ def test_every_prepared_params_dict_is_accepted_by_the_emulator(opts: dict[str, 
     assert emulator_problem(prepared.params) is None
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(options)
 @example({"media_mode": "relayed", "archive_mode": "always"})
 @example({"media_mode": "routed", "archive_mode": "always", "e2ee": True})

@@ -27,6 +27,7 @@ import attrs
 import jwt
 import pytest
 from _raw_http import send_raw
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -434,7 +435,7 @@ def test_try_agrees_with_the_check_command(emulator: Emulator) -> None:
     assert [v["rule"] for v in verdict["violations"]] == from_cli == ["relayed-forbids-e2ee"]
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(OPTION_KEYS, OPTION_VALUES, max_size=7))
 def test_try_agrees_with_prepare_session_on_any_json(
     emulator: Emulator, options: dict[str, Any]
@@ -608,7 +609,7 @@ def test_a_token_that_is_no_string_or_too_long_is_a_400(emulator: Emulator, toke
     assert answer["code"] == 400
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=200) | st.builds(lambda a: "T1==" + a, st.text(max_size=50)))
 def test_any_pasted_text_gets_a_json_answer(emulator: Emulator, token: str) -> None:
     status, answer = inspect(emulator, token)

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 import jwt
 import pytest
 from _raw_http import RawAnswer, send_raw
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_emulator import make_token  # PyJWT writes NaN and Infinity as JSON's literals
@@ -325,7 +326,7 @@ TIME_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(iat=TIME_VALUES, exp=TIME_VALUES, nbf=st.one_of(st.just(...), TIME_VALUES))
 def test_any_time_claims_get_a_verdict_and_only_sane_ones_pass(
     iat: object, exp: object, nbf: object

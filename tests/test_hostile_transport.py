@@ -26,6 +26,7 @@ import pytest
 import urllib3
 from _http import LocalServer, Reply
 from _raw_server import RawConnection, RawServer
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -176,7 +177,7 @@ def _origin_as_parsed(url: str) -> tuple[tuple[str, str, int], tuple[str, str, i
     return by_urllib3, by_urlsplit
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(location=_LOCATIONS, status=st.sampled_from([301, 302, 303, 307, 308]))
 def test_any_location_is_refused_or_stays_on_the_origin_for_both_parsers(
     location: str, status: int

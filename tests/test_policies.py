@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -665,7 +666,9 @@ def verdict(rules: otr.RuleRegistry, options: dict[str, Any]) -> object:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(mapping=policy_mappings(), calls=st.lists(OPTIONS, min_size=1, max_size=6))
 def test_a_policy_as_toml_text_and_as_a_mapping_gives_the_same_verdicts(

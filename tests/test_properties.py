@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+from _support.properties import examples
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +26,7 @@ from opentok_rules import (
 )
 
 SETTINGS = settings(
-    max_examples=300,
+    max_examples=examples(300),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -406,7 +407,7 @@ def _outcome(options: dict[str, Any]) -> object:
         return [(v.rule, v.field) for v in err.violations]
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(150), deadline=None, derandomize=True, database=None)
 @given(
     key=st.sampled_from(
         ["media_mode", "location", "archive_mode", "archive_name", "archive_resolution"]

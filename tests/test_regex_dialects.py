@@ -11,6 +11,7 @@ import sys
 import warnings
 
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,7 +111,7 @@ networks = st.builds(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(networks, addresses, st.sampled_from(["\n", " ", "\n\n", ".0"]))
 def test_ipv4_network_matches_what_ipaddress_puts_in_the_network(
     network: ipaddress.IPv4Network, address: ipaddress.IPv4Address, noise: str
@@ -149,7 +150,7 @@ process.stdout.write(JSON.stringify(patterns.map(p => [new RegExp(p), new RegExp
 
 
 @pytest.mark.skipif(NODE is None, reason="needs node, to run the patterns in an ECMA-262 engine")
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(
     st.lists(
         st.text(alphabet="abcx-z019.\n\r\t\u2028é[]{}()*+?|/\\ A\u0100\U0001f600", max_size=8),
@@ -261,7 +262,7 @@ TRICKY = ["\n", "\r", "\u2028", "\u0661", "é", "\U0001f600", " ", "\x1c", "\x85
 
 
 @pytest.mark.skipif(NODE is None, reason="needs node, to run the patterns in an ECMA-262 engine")
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     st.lists(core_patterns(), min_size=1, max_size=12),
     st.lists(SOUP, min_size=1, max_size=40),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +60,7 @@ def test_replace_and_insert_keep_the_ids_in_step() -> None:
     assert [rule.id for rule in registry] == ["0", "a", "b", "d"]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.sampled_from("abcdef"), min_size=1, max_size=6, unique=True), st.data())
 def test_renaming_rules_never_breaks_uniqueness_or_remove(ids: list[str], data: Any) -> None:
     rules = [Renaming(each) for each in ids]
@@ -101,7 +102,7 @@ def test_violation_severity_is_deny_or_warn() -> None:
             otr.Violation("r", "f", "m", bad)  # type: ignore[arg-type]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.one_of(st.text(), st.integers(), st.none(), st.binary()),
     st.one_of(st.text(), st.integers(), st.none(), st.binary()),
@@ -201,7 +202,7 @@ def test_a_list_of_something_else_names_the_rule(result: object) -> None:
         otr.prepare_session(rules=registry_of(result))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.booleans(), st.text(max_size=30))
 def test_bad_and_message_reports_exactly_when_bad_and_said(bad: bool, message: str) -> None:
     registry = registry_of(bad and message)

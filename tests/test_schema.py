@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -283,7 +284,7 @@ def test_the_policies_are_expressed_but_for_their_warning() -> None:
 
 
 # One run of examples checks every registry: making the examples is most of the cost.
-@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(2500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(json_options())
 def test_the_default_strict_and_policy_schemas_agree_with_the_engine(
     options: dict[str, Any],
@@ -359,7 +360,7 @@ EDITED = {
 }
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(options=json_options())
 def test_edited_registries_agree_with_the_engine(options: dict[str, Any]) -> None:
     for name in EDITED:
@@ -419,7 +420,7 @@ def node_verdicts(patterns: list[str], texts: list[str]) -> list[list[list[bool]
     subprocess.run(["which", "node"], capture_output=True).returncode != 0,
     reason="needs node, to run the patterns through an ECMA-262 engine",
 )
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     st.lists(
         st.one_of(
@@ -533,7 +534,7 @@ def random_policies(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_policies(), st.lists(json_options(), min_size=1, max_size=20))
 def test_random_policies_agree_with_the_engine(
     policy: dict[str, Any], examples: list[dict[str, Any]]

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import attrs.exceptions
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -228,7 +229,7 @@ def specs(draw: st.DrawFn) -> SessionSpec:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(specs())
 def test_to_params_shape(spec: SessionSpec) -> None:
     params = spec.to_params()
@@ -253,7 +254,7 @@ def test_to_params_shape(spec: SessionSpec) -> None:
     assert set(params) <= {"p2p.preference", "archiveMode", "e2ee", *optional}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(specs())
 def test_from_params_inverts_to_params(spec: SessionSpec) -> None:
     assert SessionSpec.from_params(spec.to_params()) == spec

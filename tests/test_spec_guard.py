@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -250,7 +251,7 @@ states = st.fixed_dictionaries({}, optional=values) | st.dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(states)
 def test_any_late_mutation_is_refused_or_sent_as_the_service_takes_it(
     state: dict[str, Any],
@@ -288,7 +289,7 @@ options = st.dictionaries(
 )
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(options, st.booleans())
 def test_the_librarys_rules_leave_only_specs_the_check_accepts(
     given_options: dict[str, Any], strict: bool

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 import attrs
 import jwt
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -467,7 +468,7 @@ any_options = st.builds(
 session_ids = st.sampled_from([SESSION_ID, SESSION_ID, SESSION_ID, FOREIGN_ID, "1_@@", 7])
 
 
-@settings(max_examples=250, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(250), deadline=None, derandomize=True, database=None)
 @given(options=any_options, session_id=session_ids)
 def test_any_options_make_a_token_or_a_validation_error(
     options: dict[str, Any], session_id: object
@@ -703,7 +704,7 @@ def test_data_under_the_limit_in_any_subclass_is_accepted(data: str) -> None:
     assert claims["connection_data"] == data
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(60), deadline=None, derandomize=True, database=None)
 @given(text=st.text(max_size=1200), claimed=st.integers(0, 2000))
 def test_data_whatever_len_claims_is_judged_by_len_of_its_characters(
     text: str, claimed: int
