@@ -14,6 +14,7 @@ live in ``benchmarks/``), and Hypothesis' 200 ms deadline made cold runs flaky.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
@@ -31,3 +32,17 @@ if _chosen not in PROFILES:
         f"use one of {', '.join(sorted(PROFILES))}"
     )
 settings.load_profile(_chosen)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _programs_the_tests_start_are_not_measured() -> Iterator[None]:
+    """Under coverage (tox's test envs), only the processes that run tests are measured.
+
+    coverage's subprocess patch (pyproject.toml) measures pytest-xdist's workers through this
+    variable; the programs a test starts itself inherit it too, and would then import coverage
+    (and tomllib) before the code under test, which the import tests check. A session fixture
+    runs where the tests run, after the workers have started: it drops the variable there.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
+        yield

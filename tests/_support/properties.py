@@ -20,5 +20,5 @@ def examples(full: int) -> int:
     """``full`` examples under the full profile; the same share of them under a smaller one."""
     if full < 1:
         raise ValueError(f"a budget is at least one example, not {full!r}")
-    scaled = full * settings.default.max_examples // FULL
+    scaled = full * settings().max_examples // FULL  # settings(): the loaded profile's
     return max(min(full, FLOOR), scaled)
