@@ -7,9 +7,9 @@ their names is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from opentok_rules._lazy import lazy_attributes
 from opentok_rules._version import __version__
 from opentok_rules.engine.pipeline import PreparedSession, compiled_source, prepare_session
 from opentok_rules.engine.registry import FunctionRule, Options, Rule, RuleRegistry, rule
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
     from opentok_rules.engine.policies import Policy, find_policy, load_policy
     from opentok_rules.engine.schema import to_json_schema
-    from opentok_rules.engine.token_rules import TokenSpec
+    from opentok_rules.engine.token_rules import TokenSpec, prepare_token
     from opentok_rules.tokens import default_token_rules
     from opentok_rules.vonage import VonageVideo
 
@@ -49,6 +49,7 @@ _LAZY = {
     "spec_from_dict": "engine.convert",
     "spec_to_dict": "engine.convert",
     "TokenSpec": "engine.token_rules",
+    "prepare_token": "engine.token_rules",
     "to_json_schema": "engine.schema",
     "default_token_rules": "tokens",
     "VonageVideo": "vonage",
@@ -87,6 +88,7 @@ __all__ = [
     "find_policy",
     "load_policy",
     "prepare_session",
+    "prepare_token",
     "rule",
     "spec_from_dict",
     "spec_to_dict",
@@ -95,13 +97,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'opentok_rules' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, package=__name__, cache=globals())
 
 
 def __dir__() -> list[str]:
