@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping
 
 import pytest
+from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -87,7 +88,7 @@ def test_reading_an_answer_needs_neither_cattrs_nor_the_pipeline() -> None:
         (None, None),
         ("\ud800", None),  # a lone surrogate cannot be written out as UTF-8 later
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_optional_fields_keep_text_and_whole_numbers_only(value: object, kept: str | None) -> None:
     body = json.dumps([{"session_id": SESSION_ID, "project_id": value}]).encode()
@@ -138,7 +139,7 @@ def test_deep_json_in_an_error_answer_keeps_the_status(status: int, body: bytes)
         '[{"session_id": "x"}]'.encode("utf-16-le"),
         b'[{"session_id": "1_ab\xc3"}]',
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_bytes_that_are_not_utf8_are_refused(body: bytes) -> None:
     with pytest.raises(RequestError):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,7 +62,7 @@ def refused(make: Callable[[], object]) -> otr.ConfigurationError:
         ({"timeout": (1, 2, 3)}, "(connect, read) pair"),
         ({"clock": 5}, "clock must be callable"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_opentok_settings_are_configuration_errors(kwargs: dict[str, Any], fragment: str) -> None:
     given = {"api_key": "123456", "api_secret": SECRET, **kwargs}
@@ -187,7 +188,7 @@ def test_a_missing_key_file_is_a_configuration_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("application_id", "fragment"),
     [(None, "(got a NoneType)"), (123, "(got a int)"), ("app-1", "(got 5 characters)")],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_bad_application_id_says_what_was_given(application_id: object, fragment: str) -> None:
     _crypto()

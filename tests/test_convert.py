@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import cattrs
 import pytest
+from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -156,7 +157,7 @@ def test_spec_from_dict_applies_the_rules() -> None:
             ["location-ipv4", "archive-name-length"],
         ),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_spec_from_dict_bad_data_raises_validation_error(
     data: dict[str, Any], rule_ids: list[str]
@@ -167,7 +168,7 @@ def test_spec_from_dict_bad_data_raises_validation_error(
     assert [v.rule for v in info.value.violations] == rule_ids
 
 
-@pytest.mark.parametrize("data", [[("media_mode", "routed")], "media_mode", 5, None], ids=repr)
+@pytest.mark.parametrize("data", [[("media_mode", "routed")], "media_mode", 5, None], ids=stable_id)
 def test_spec_from_dict_non_mapping_is_a_type_error_not_a_cattrs_error(data: Any) -> None:
     with pytest.raises(TypeError):
         spec_from_dict(data)
@@ -254,7 +255,7 @@ class PlainTicket:
 @pytest.mark.parametrize(
     "fields",
     [{"name": [1, 2, 3]}, {"name": 7, "seats": "5"}, {"name": None, "seats": None}, {}],
-    ids=repr,
+    ids=stable_id,
 )
 def test_the_converter_leaves_other_fields_to_plain_cattrs(fields: dict[str, Any]) -> None:
     plain = cattrs.Converter(detailed_validation=False).structure(fields, PlainTicket)

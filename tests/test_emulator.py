@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 import jwt
 import pytest
+from _support.ids import stable_id
 
 from opentok_rules.session_ids import session_id_fields
 from opentok_rules.testing import EmulatedSession, Emulator
@@ -519,7 +520,7 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_timeout() -> None:
         {"request_timeout": float("inf")},
         {"request_timeout": float("nan")},
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_unusable_limits_are_refused(limits: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(limits))):
@@ -626,7 +627,7 @@ def test_an_opentok_emulator_has_no_application() -> None:
         ({"backend": "vonage", "api_secret": "s" * 40}, "OpenTok credentials"),
         ({"backend": "tokbox"}, "'opentok' or 'vonage'"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_unusable_backends_are_refused(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -174,7 +175,7 @@ def test_every_option_set_the_rules_refuse_is_refused_by_the_emulator(
         ({"archive_name": "x"}, "only allowed with archiveMode 'always'"),
         ({"location": "1.2.3.04"}, "location must be an IPv4 address"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_raw_forms_meet_the_emulators_checks(opts: dict[str, Any], expected: str | None) -> None:
     problem = emulator_problem(raw_form(opts))

@@ -302,7 +302,15 @@ def vonage() -> Iterator[Emulator]:
         {"exp": math.inf},
         {"nbf": math.nan},
     ],
-    ids=repr,
+    # Not the values: the first holds the time of collection, which differs between workers.
+    ids=[
+        "exp-a-numeric-string",
+        "iat-nan",
+        "iat-minus-infinity",
+        "exp-1e20",
+        "exp-infinity",
+        "nbf-nan",
+    ],
 )
 def test_absurd_token_times_are_unauthorized_on_vonage(
     vonage: Emulator, claims: dict[str, Any]

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.ids import stable_id
 
 from opentok_rules import (
     ArchiveMode,
@@ -292,7 +293,7 @@ def test_empty_registry_with_valid_options() -> None:
             {"archive_mode": "always", "media_mode": "routed", "archive_resolution": 1},
         ),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_invalid_values_let_through_by_an_edited_registry_are_still_a_validation_error(
     removed: str, options: dict[str, Any]
@@ -310,7 +311,7 @@ def test_invalid_values_let_through_by_an_edited_registry_are_still_a_validation
 @pytest.mark.parametrize(
     "options",
     [{"media_mode": None}, {"archive_mode": None}, {"e2ee": None}, {"media_mode": "blah"}],
-    ids=repr,
+    ids=stable_id,
 )
 def test_empty_registry_lets_nothing_normalize_still_validation_error(
     options: dict[str, Any],
@@ -326,7 +327,7 @@ def test_empty_registry_lets_nothing_normalize_still_validation_error(
 @pytest.mark.parametrize(
     "options",
     ["media_mode=routed", 1, [("media_mode", "routed")], (), b"", object(), 1.5],
-    ids=repr,
+    ids=stable_id,
 )
 def test_non_mapping_options_raise_type_error(options: Any) -> None:
     with pytest.raises(TypeError):
@@ -360,7 +361,7 @@ def test_non_mapping_options_raise_type_error(options: Any) -> None:
         # The seed keeps only its valid keys.
         ({"media_mode": "routed", "foo": "bar"}, {"p2p.preference": "disabled"}),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_seed_behaviour_kept(options: dict[str, Any], params: dict[str, str]) -> None:
     # The seed leaves archiveMode and e2ee out when not given; we always send the defaults.
@@ -390,7 +391,7 @@ def test_seed_behaviour_kept(options: dict[str, Any], params: dict[str, str]) ->
             "manual-archive-forbids-name-and-resolution",
         ),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_seed_refusals_kept(options: dict[str, Any], rule_id: str) -> None:
     assert [r for r, _ in violations_of(options)] == [rule_id]
@@ -446,7 +447,7 @@ def test_seed_always_archive_with_e2ee_refused() -> None:
         ),
         ({"location": " 1.2.3.4"}, [("location-ipv4", "location")]),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_documented_differences_from_the_seed(
     options: dict[str, Any], expected: list[tuple[str, str | None]]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import pytest
+from _support.ids import stable_id
 
 from opentok_rules import FunctionRule, Options, Rule, RuleRegistry, Violation, rule
 
@@ -245,7 +246,7 @@ EDITS: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("bad", MALFORMED, ids=repr)
+@pytest.mark.parametrize("bad", MALFORMED, ids=stable_id)
 @pytest.mark.parametrize("how", list(EDITS))
 def test_malformed_rule_is_refused(bad: object, how: str) -> None:
     registry = make("a")
@@ -432,7 +433,7 @@ class Returns:
         (iter([Violation("odd", None, "one")]), "list_iterator"),
         ({"a": 1}, "dict"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_rule_returning_anything_but_a_sequence_of_violations_is_a_type_error(
     result: object, named: str
@@ -454,7 +455,7 @@ def test_a_rule_returning_anything_but_a_sequence_of_violations_is_a_type_error(
         [Violation("odd", "f", "m")],
         (Violation("odd", "f", "m"), Violation("odd", None, "n")),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_rule_returning_a_sequence_of_violations_is_taken_as_it_is(result: object) -> None:
     registry = RuleRegistry([Returns(result)])
@@ -586,7 +587,7 @@ def test_the_default_rules_that_fill_defaults_run_when_their_key_is_absent() -> 
 @pytest.mark.parametrize(
     ("name", "value"),
     [("reads", ["location"]), ("reads", frozenset({1})), ("fills", {"x"}), ("reads", "location")],
-    ids=repr,
+    ids=stable_id,
 )
 def test_reads_and_fills_must_be_frozensets_of_names(name: str, value: object) -> None:
     bad = Note("bad")

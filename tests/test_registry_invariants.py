@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -86,7 +87,7 @@ def test_renaming_rules_never_breaks_uniqueness_or_remove(ids: list[str], data: 
         ("r", b"f", "m"),
         ("r", "f", None),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_violation_refuses_fields_of_the_wrong_type(args: tuple[Any, ...]) -> None:
     with pytest.raises(TypeError, match="Violation"):
@@ -159,7 +160,7 @@ def registry_of(result: object) -> otr.RuleRegistry:
     return registry
 
 
-@pytest.mark.parametrize("fine", [None, False, "", (), []], ids=repr)
+@pytest.mark.parametrize("fine", [None, False, "", (), []], ids=stable_id)
 def test_falsy_returns_mean_all_is_well(fine: object) -> None:
     assert otr.prepare_session(rules=registry_of(fine)).params["e2ee"] == "false"
 
@@ -189,7 +190,7 @@ def test_the_common_way_of_writing_a_rule_works() -> None:
         (b"x", "bytes"),
         ({"k": 1}, "dict"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_wrong_return_type_names_the_rule(result: object, named: str) -> None:
     with pytest.raises(TypeError, match=rf"rule 'mine' returned {named}"):

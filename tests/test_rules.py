@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.ids import stable_id
 
 from opentok_rules import (
     ArchiveMode,
@@ -208,7 +209,7 @@ def test_default_non_str_or_unknown_key_dropped(key: Any) -> None:
         (["routed"], MediaMode.RELAYED),
         (ArchiveMode.ALWAYS, MediaMode.RELAYED),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_media_mode_normalizes(value: object, expected: MediaMode) -> None:
     options = single_options("media_mode", value)
@@ -217,7 +218,7 @@ def test_media_mode_normalizes(value: object, expected: MediaMode) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["routed", "relayed", MediaMode.ROUTED, MediaMode.RELAYED, None, ABSENT], ids=repr
+    "value", ["routed", "relayed", MediaMode.ROUTED, MediaMode.RELAYED, None, ABSENT], ids=stable_id
 )
 def test_strict_media_mode_accepts(value: object) -> None:
     options = single_options("media_mode", value)
@@ -226,7 +227,9 @@ def test_strict_media_mode_accepts(value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["blah", "ROUTED", "relayd", "", " routed", 1, True, b"routed", ["routed"]], ids=repr
+    "value",
+    ["blah", "ROUTED", "relayd", "", " routed", 1, True, b"routed", ["routed"]],
+    ids=stable_id,
 )
 def test_strict_media_mode_refuses_typos(value: object) -> None:
     found = run(MediaModeRule(strict=True), {"media_mode": value})
@@ -260,7 +263,7 @@ def test_default_media_mode_typo_is_relayed() -> None:
         (ArchiveMode.ALWAYS, ArchiveMode.ALWAYS),
         (ArchiveMode.MANUAL, ArchiveMode.MANUAL),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_archive_mode_default(value: object, expected: ArchiveMode) -> None:
     options = single_options("archive_mode", value)
@@ -268,7 +271,7 @@ def test_archive_mode_default(value: object, expected: ArchiveMode) -> None:
     assert options["archive_mode"] == expected
 
 
-@pytest.mark.parametrize("value", ["bogus", 1, "", ["always"]], ids=repr)
+@pytest.mark.parametrize("value", ["bogus", 1, "", ["always"]], ids=stable_id)
 def test_archive_mode_default_leaves_other_values_for_the_validity_rule(value: object) -> None:
     options: Options = {"archive_mode": value}
     assert run(ArchiveModeDefault(), options) == []
@@ -279,7 +282,9 @@ def test_archive_mode_default_leaves_other_values_for_the_validity_rule(value: o
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(ABSENT, False), (None, False), (True, True), (False, False)], ids=repr
+    ("value", "expected"),
+    [(ABSENT, False), (None, False), (True, True), (False, False)],
+    ids=stable_id,
 )
 def test_e2ee_boolean_accepts(value: object, expected: bool) -> None:
     options = single_options("e2ee", value)
@@ -288,7 +293,7 @@ def test_e2ee_boolean_accepts(value: object, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [1, 0, 1.0, "true", "false", "", b"1", [], [True], math.nan], ids=repr
+    "value", [1, 0, 1.0, "true", "false", "", b"1", [], [True], math.nan], ids=stable_id
 )
 def test_e2ee_boolean_refuses(value: object) -> None:
     found = run(E2eeBoolean(), {"e2ee": value})
@@ -311,7 +316,7 @@ def test_e2ee_boolean_refuses(value: object) -> None:
         ({"archive_mode": ArchiveMode.MANUAL}, False),
         ({}, False),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_always_archive_requires_routed(options: Options, refused: bool) -> None:
     found = run(AlwaysArchiveRequiresRouted(), dict(options))
@@ -330,7 +335,7 @@ def test_always_archive_requires_routed(options: Options, refused: bool) -> None
         ({"e2ee": False, "media_mode": MediaMode.RELAYED}, False),
         ({"media_mode": MediaMode.RELAYED}, False),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_relayed_forbids_e2ee(options: Options, refused: bool) -> None:
     found = run(RelayedForbidsE2ee(), dict(options))
@@ -348,7 +353,7 @@ def test_relayed_forbids_e2ee(options: Options, refused: bool) -> None:
         ({"e2ee": False, "archive_mode": ArchiveMode.ALWAYS}, False),
         ({"e2ee": True}, False),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_always_archive_forbids_e2ee(options: Options, refused: bool) -> None:
     found = run(AlwaysArchiveForbidsE2ee(), dict(options))
@@ -368,7 +373,7 @@ def test_location_accepts_dotted_quads(value: str) -> None:
     assert options == {"location": value}
 
 
-@pytest.mark.parametrize("value", [ABSENT, None], ids=repr)
+@pytest.mark.parametrize("value", [ABSENT, None], ids=stable_id)
 def test_location_absent_or_none_is_fine(value: object) -> None:
     options = single_options("location", value)
     before = dict(options)
@@ -418,7 +423,7 @@ BAD_LOCATIONS: list[object] = [
 ]
 
 
-@pytest.mark.parametrize("value", BAD_LOCATIONS, ids=repr)
+@pytest.mark.parametrize("value", BAD_LOCATIONS, ids=stable_id)
 def test_location_refuses(value: object) -> None:
     found = run(LocationIpv4(), {"location": value})
     assert [(v.rule, v.field) for v in found] == [("location-ipv4", "location")]
@@ -436,7 +441,7 @@ def test_location_refuses(value: object) -> None:
         (ArchiveMode.MANUAL, ArchiveMode.MANUAL),
         (ArchiveMode.ALWAYS, ArchiveMode.ALWAYS),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_archive_mode_valid_accepts(value: object, expected: ArchiveMode) -> None:
     options: Options = {"archive_mode": value}
@@ -447,7 +452,7 @@ def test_archive_mode_valid_accepts(value: object, expected: ArchiveMode) -> Non
 @pytest.mark.parametrize(
     "value",
     ["bogus", "ALWAYS", "Manual", " always", "", 1, True, b"always", ["always"], MediaMode.ROUTED],
-    ids=repr,
+    ids=stable_id,
 )
 def test_archive_mode_valid_refuses(value: object) -> None:
     found = run(ArchiveModeValid(), {"archive_mode": value})
@@ -461,7 +466,7 @@ def test_archive_mode_valid_refuses(value: object) -> None:
 MANUAL_RULE = ManualArchiveForbidsNameAndResolution()
 
 
-@pytest.mark.parametrize("mode", ["manual", ArchiveMode.MANUAL], ids=repr)
+@pytest.mark.parametrize("mode", ["manual", ArchiveMode.MANUAL], ids=stable_id)
 @pytest.mark.parametrize(
     ("extra", "fields"),
     [
@@ -478,7 +483,7 @@ MANUAL_RULE = ManualArchiveForbidsNameAndResolution()
         ({"archive_name": None, "archive_resolution": None}, []),
         ({}, []),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_manual_archive_forbids_name_and_resolution(
     mode: object, extra: Options, fields: list[str]
@@ -489,7 +494,7 @@ def test_manual_archive_forbids_name_and_resolution(
     ]
 
 
-@pytest.mark.parametrize("mode", ["always", ArchiveMode.ALWAYS], ids=repr)
+@pytest.mark.parametrize("mode", ["always", ArchiveMode.ALWAYS], ids=stable_id)
 def test_always_archive_allows_name_and_resolution(mode: object) -> None:
     options: Options = {"archive_mode": mode, "archive_name": "x", "archive_resolution": "640x480"}
     assert run(MANUAL_RULE, options) == []
@@ -499,7 +504,9 @@ def test_always_archive_allows_name_and_resolution(mode: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [ABSENT, None, "a", "x" * 80, "é" * 80, "名前", " ", "Team call 2024-01-01"], ids=repr
+    "value",
+    [ABSENT, None, "a", "x" * 80, "é" * 80, "名前", " ", "Team call 2024-01-01"],
+    ids=stable_id,
 )
 def test_archive_name_accepts(value: object) -> None:
     options = single_options("archive_name", value)
@@ -537,7 +544,7 @@ def test_archive_name_too_long_message_states_the_limit() -> None:
 # ---- archive-resolution-valid -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [ABSENT, None, *RESOLUTIONS], ids=repr)
+@pytest.mark.parametrize("value", [ABSENT, None, *RESOLUTIONS], ids=stable_id)
 def test_archive_resolution_accepts(value: object) -> None:
     options = single_options("archive_resolution", value)
     before = dict(options)
@@ -559,7 +566,7 @@ def test_archive_resolution_accepts(value: object) -> None:
         (640, 480),
         b"640x480",
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_archive_resolution_refuses(value: object) -> None:
     found = run(ArchiveResolutionValid(), {"archive_resolution": value})
@@ -707,7 +714,7 @@ def test_every_violation_message_is_a_readable_sentence(
         ),
         ({"archive_mode": "always", "media_mode": "routed", "archive_name": 12}, "12"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_messages_show_the_offending_value(options: dict[str, Any], shown: str) -> None:
     (violation,) = refusal(options, strict=False).violations

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import attrs.exceptions
 import pytest
+from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -155,7 +156,7 @@ def test_converters_apply_on_evolve() -> None:
         {"e2ee": "true"},
         {"e2ee": None},
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_bad_types_rejected(kwargs: dict[str, Any]) -> None:
     with pytest.raises((TypeError, ValueError)):
@@ -272,7 +273,7 @@ def test_from_params_of_empty_mapping_is_the_default() -> None:
         ({"e2ee": "True"}, "True"),
         ({"archiveMode": "sometimes"}, "sometimes"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_from_params_refuses_what_to_params_cannot_produce(
     params: dict[str, str], shown: str

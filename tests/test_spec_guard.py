@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -97,7 +98,7 @@ def test_the_issues_late_rule_is_refused_naming_all_three_combinations() -> None
         ({"archive_name": "n"}, "archive_name"),
         ({"archive_resolution": "640x480"}, "archive_resolution"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_late_rule_leaving_a_refused_value_is_a_session_spec_violation(
     state: dict[str, Any], field: str
@@ -116,7 +117,7 @@ def test_a_late_rule_leaving_a_refused_value_is_a_session_spec_violation(
         {"media_mode": "bogus"},
         {"archive_mode": "sometimes"},
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_late_rule_leaving_a_wrong_type_is_a_session_spec_violation(
     state: dict[str, Any],
@@ -137,7 +138,7 @@ def test_a_late_rule_leaving_a_wrong_type_is_a_session_spec_violation(
         {"archive_name": "named but manual"},
         {"archive_resolution": "640x480"},
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_refused_spec_cannot_be_made_by_hand_evolve_or_from_params(
     kwargs: dict[str, Any],

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 import attrs
 import jwt
 import pytest
+from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -312,6 +313,8 @@ def test_refused_options(
         (42, "must be a str; got 42 (int)"),
         (None, "must be a str"),
     ],
+    # Not the values: FOREIGN_ID is made afresh in each process.
+    ids=["another-key", "not-base64", "too-long", "empty", "int", "none"],
 )
 def test_refused_session_ids(session_id: object, fragment: str) -> None:
     error = refused(session_id)
@@ -731,7 +734,7 @@ def test_a_clock_that_says_no_time_is_a_clear_value_error(reading: object) -> No
 @pytest.mark.parametrize(
     ("secret", "fragment"),
     [("", "api_secret is empty"), (b"bytes", "must be a str"), (None, "must be a str")],
-    ids=repr,
+    ids=stable_id,
 )
 def test_an_unusable_secret_is_a_clear_value_error(
     secret: Any, fragment: str, token_type: str

@@ -15,6 +15,7 @@ from typing import Any
 
 import jwt
 import pytest
+from _support.ids import stable_id
 
 import opentok_rules as otr
 from opentok_rules.session_ids import make_session_id
@@ -134,7 +135,7 @@ def test_a_public_key_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
         otr.VonageVideo(APPLICATION_ID, public)
 
 
-@pytest.mark.parametrize("value", [1234, None, 1.5, ["a"]], ids=repr)
+@pytest.mark.parametrize("value", [1234, None, 1.5, ["a"]], ids=stable_id)
 def test_a_key_of_another_type_is_refused(value: Any) -> None:
     with pytest.raises(ValueError, match="private_key must be PEM text, PEM bytes or a"):
         otr.VonageVideo(APPLICATION_ID, value)
@@ -151,7 +152,7 @@ def test_a_key_of_another_type_is_refused(value: Any) -> None:
         123,
         None,
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_malformed_application_id_is_refused(
     application_id: Any, rsa_key: rsa.RSAPrivateKey
