@@ -26,13 +26,14 @@ SETTINGS_PREFIXES = ("OPENTOK_", "VONAGE_")
 Outcome = tuple[int, str, str]
 
 
-def clean_env(*, drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
-    """This process's environment without OpenTok or Vonage settings (nor names starting with
-    ``drop``), plus ``extra``."""
-    prefixes = SETTINGS_PREFIXES + drop
-    env = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
-    env.update(extra)
-    return env
+def scrubbed_env(prefixes: tuple[str, ...] = SETTINGS_PREFIXES) -> dict[str, str]:
+    """This process's environment without the variables whose names start with ``prefixes``."""
+    return {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without OpenTok or Vonage settings, plus ``extra``."""
+    return {**scrubbed_env(), **extra}
 
 
 def run(

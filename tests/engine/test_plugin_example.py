@@ -13,10 +13,11 @@ import venv
 from pathlib import Path
 
 import pytest
+from _support.paths import ROOT
 
 import opentok_rules as otr
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "opentok-rules-archive-prefix"
+EXAMPLE = ROOT / "examples" / "opentok-rules-archive-prefix"
 TIMEOUT = 300
 
 POLICY = """

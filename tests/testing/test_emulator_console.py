@@ -26,8 +26,9 @@ from urllib.parse import urlencode, urlsplit
 import attrs
 import jwt
 import pytest
-from _raw_http import send_raw
+from _support.paths import ROOT
 from _support.properties import examples
+from _support.raw_http import send_raw
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +37,6 @@ from opentok_rules.engine.convert import spec_to_dict
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.testing import Emulator
 
-ROOT = Path(__file__).parents[1]
 CONSOLE_FILES = ROOT / "opentok_rules" / "testing" / "console"
 # JSON that a JSON object of options can hold, as a browser would send it.
 JSON_VALUES = st.recursive(

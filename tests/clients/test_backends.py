@@ -14,13 +14,13 @@ import time
 import traceback
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import attrs
 import jwt
 import pytest
-from _http import LocalServer, Reply, free_port
+from _support.http import LocalServer, Reply, free_port
+from _support.paths import RECORDED_CREATE_SESSION
 
 import opentok_rules as otr
 from opentok_rules.session_ids import make_session_id, session_id_fields
@@ -28,7 +28,7 @@ from opentok_rules.session_ids import make_session_id, session_id_fields
 API_KEY = "123456"
 API_SECRET = "0123456789abcdef0123456789abcdef01234567"
 APPLICATION_ID = "3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
-RECORDED = json.loads((Path(__file__).parent / "data" / "recorded_create_session.json").read_text())
+RECORDED = json.loads(RECORDED_CREATE_SESSION.read_text())
 
 
 # OpenTok, VonageVideo, or Blocking around an async client: each has create_session,

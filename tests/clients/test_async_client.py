@@ -1,7 +1,7 @@
 """The asyncio clients inside a running event loop: the fixture, the docs' handler, cancelling.
 
 Their behaviour against every answer is held by the one suite all four clients share
-(tests/test_backends.py); this file covers what only an event loop shows.
+(tests/clients/test_backends.py); this file covers what only an event loop shows.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from _support.paths import ROOT
 
 import opentok_rules as otr
 from opentok_rules.session_ids import session_id_fields
@@ -24,7 +24,7 @@ from opentok_rules.testing import Emulator
 
 pytest.importorskip("aiohttp", reason='the async clients need aiohttp: pip install ".[async]"')
 
-EXAMPLE = Path(__file__).parents[1] / "docs" / "examples" / "async_handler.py"
+EXAMPLE = ROOT / "docs" / "examples" / "async_handler.py"
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from typing import Any
 
 import jwt
 import pytest
-from _http import LocalServer, ReceivedRequest, Reply, free_port
+from _support.http import LocalServer, ReceivedRequest, Reply, free_port
+from _support.paths import RECORDED_CREATE_SESSION
 
 import opentok_rules as otr
 from opentok_rules.http.transport import Request, Response
@@ -22,7 +23,7 @@ from opentok_rules.session_ids import make_session_id
 
 API_KEY = "123456"
 API_SECRET = "0123456789abcdef0123456789abcdef01234567"
-RECORDED = json.loads((Path(__file__).parent / "data" / "recorded_create_session.json").read_text())
+RECORDED = json.loads(RECORDED_CREATE_SESSION.read_text())
 SESSION_ID = "1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"
 JSON_ANSWER = [
     {

@@ -1,7 +1,8 @@
 """VonageVideo's credentials: what is accepted, what is refused, and that the key never shows.
 
 Sessions and tokens through the Vonage backend are held by the suite every client shares
-(tests/test_backends.py) and against the emulator (tests/test_offline.py, tests/test_cli.py).
+(tests/clients/test_backends.py) and against the emulator (tests/clients/test_offline.py,
+tests/cli/).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import urllib3
-from _http import Handler, LocalServer, Reply, ResetConnection, free_port
+from _support.http import Handler, LocalServer, Reply, ResetConnection, free_port
 
 from opentok_rules.errors import RequestError
 from opentok_rules.http import transport as transport_module

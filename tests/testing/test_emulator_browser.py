@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_docs_layout import Chromium, chromium_tab
+from _support.chromium import Chromium, chromium_tab
 
 import opentok_rules as otr
 from opentok_rules.testing import Emulator

@@ -10,7 +10,7 @@ import itertools
 from typing import Any
 
 import pytest
-from test_properties import check_spec_invariants, check_violations_match, model
+from _support.model import check_spec_invariants, check_violations_match, model
 
 from opentok_rules import (
     ArchiveMode,

@@ -7,8 +7,6 @@ the client (``os.wait4`` gives that child's own ``ru_maxrss``).
 
 from __future__ import annotations
 
-import functools
-import gzip
 import json
 import os
 import subprocess
@@ -17,16 +15,29 @@ import tempfile
 import textwrap
 import threading
 import time
-import zlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import urllib3
-from _http import LocalServer, Reply
-from _raw_server import RawConnection, RawServer
+from _support.hostile import (
+    BOMBS,
+    DRIPS,
+    FOLLOWED_LOCATIONS,
+    FRAMING_TRICKS,
+    MEMORY_SLACK,
+    MIB,
+    REFUSED_CODINGS,
+    REFUSED_LOCATIONS,
+    answer_encoded,
+    answer_once,
+    bomb_for,
+    drip_script,
+)
+from _support.http import LocalServer, Reply
 from _support.properties import examples
+from _support.raw_server import RawConnection, RawServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +47,6 @@ from opentok_rules.http.transport import Request
 from opentok_rules.http.urllib3_transport import Urllib3Transport
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.hostile-test-secret"
-MIB = 1 << 20
 
 
 def post(url: str, body: bytes = b"p2p.preference=disabled") -> Request:
@@ -53,53 +63,6 @@ def _redirect_server(location: str) -> LocalServer:
         return 200, {}, b"followed:" + path.encode()
 
     return LocalServer(handler)
-
-
-# {P}: the origin that redirects; {Q}: another listener on 127.0.0.1 that must receive nothing.
-REFUSED_LOCATIONS = [
-    "http://127.0.0.1:{Q}\\@127.0.0.1:{P}/x",  # the seen bug: urlsplit says P, urllib3 says Q
-    "http://127.0.0.1:{P}\\@127.0.0.1:{Q}/x",
-    "http://127.0.0.1:{P}@127.0.0.1:{Q}/x",  # userinfo that looks like the origin
-    "http://127.0.0.1:{Q}@127.0.0.1:{P}/x",
-    "http://user:pw@127.0.0.1:{P}/x",  # userinfo, even to the same origin
-    "http://127.0.0.1:{P}%40127.0.0.1:{Q}/x",  # percent-encoded "@"
-    "http://127.0.0.1%3a{Q}/x",
-    "http:\\\\127.0.0.1:{Q}/x",
-    "/\\127.0.0.1:{Q}/x",
-    "\\\\127.0.0.1:{Q}/x",
-    "//127.0.0.1:{Q}/x",  # scheme-relative to another origin
-    "///127.0.0.1:{Q}/x",
-    "http:/127.0.0.1:{Q}/x",
-    "http:127.0.0.1:{Q}/x",
-    " http://127.0.0.1:{Q}/x",  # whitespace and controls some parsers strip
-    "http://127.0.0.1:{Q}/x ",
-    "\thttp://127.0.0.1:{Q}/x",
-    "http://127.0.0.1:{Q}\t/x",
-    "ht\ntp://127.0.0.1:{Q}/x",
-    "http://127.0.0.1:{P}/x\r\nX-Injected: 1",
-    "http://127.0.0.1 :{Q}/x",
-    "http://[::ffff:127.0.0.1]:{Q}/x",  # IPv6 literals: another origin than 127.0.0.1
-    "http://[::1]:{P}/x",
-    "http://127.0.0.1:{Q}/x",  # plainly another origin
-    "https://127.0.0.1:{P}/x",  # another scheme is another origin
-    "ftp://127.0.0.1:{P}/x",
-    "javascript:alert(1)",
-    "http://127.0.0.1:0{Q}/x",
-    "http://127.0.0.1:{P}:{Q}/x",
-    "http://127.0.0.1:99999/x",
-    "http://127.0.0.1:-1/x",
-    "http://127.0.0.1:{P}/caf\u00e9",  # non-ASCII: each parser encodes it its own way
-]
-
-# Same origin written another way: followed, and the request stays on P.
-FOLLOWED_LOCATIONS = [
-    ("HTTP://127.0.0.1:{P}/a", "/a"),  # upper-case scheme
-    ("http://127.0.0.1.:{P}/b", "/b"),  # trailing dot
-    ("/c?x=1#frag", "/c?x=1"),  # absolute path; the fragment is never sent
-    ("d", "/d"),  # relative
-    ("//127.0.0.1:{P}/e", "/e"),  # scheme-relative, same origin
-    ("http://127.0.0.1:{P}", "/"),
-]
 
 
 @pytest.mark.parametrize("shape", REFUSED_LOCATIONS)
@@ -268,67 +231,13 @@ def baseline_rss() -> int:
     return rss
 
 
-#: What a refused answer may cost above the baseline: max_body (1 MiB) and a few chunks.
-MEMORY_SLACK = 12 * MIB
-
-
-def _compress(data_size: int, wbits: int) -> bytes:
-    """``data_size`` zero bytes compressed with zlib's ``wbits`` (31: gzip, 15: deflate)."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
-    zeros = bytes(MIB)
-    parts = [packer.compress(zeros) for _ in range(data_size // MIB)]
-    parts.append(packer.flush())
-    return b"".join(parts)
-
-
-BOMB_SIZE = 128 * MIB  # decoded: far above max_body and than any slack
-
-
-BOMBS = [
-    pytest.param("gzip", id="gzip"),
-    pytest.param("deflate", id="deflate"),
-    pytest.param("gzip, gzip", id="gzip-gzip"),
-    pytest.param("GZIP", id="gzip-upper-case"),
-]
-#: Codings that are refused on sight, before a byte of the body is decoded.
-REFUSED_CODINGS = ["br", "zstd", "gzip, br", "compress", "x-custom"]
-
-
-@functools.cache
-def _bomb(encoding: str) -> bytes:
-    """``BOMB_SIZE`` zero bytes, encoded as ``encoding`` says (built once per session)."""
-    if encoding.lower() == "gzip":
-        return _compress(BOMB_SIZE, 31)
-    if encoding == "deflate":
-        return _compress(BOMB_SIZE, 15)
-    if encoding == "gzip, gzip":
-        return gzip.compress(_bomb("gzip"), compresslevel=9)
-    raise AssertionError(f"no bomb for {encoding!r}")
-
-
-def _answer_once(head: bytes, body: bytes) -> RawServer:
-    def script(conn: RawConnection) -> None:
-        conn.send(head + body)
-
-    return RawServer(script)
-
-
-def _answer_encoded(encoding: str, body: bytes) -> RawServer:
-    """Answers once with ``body`` as it is, labelled ``Content-Encoding: encoding``."""
-    head = (
-        f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    return _answer_once(head, body)
-
-
 @pytest.mark.parametrize("encoding", BOMBS)
 def test_decompression_bomb_is_refused_within_max_body_memory(
     encoding: str, baseline_rss: int
 ) -> None:
-    payload = _bomb(encoding)
+    payload = bomb_for(encoding)
     assert len(payload) < MIB  # on the wire it is small; only decoding makes it large
-    with _answer_encoded(encoding, payload) as server:
+    with answer_encoded(encoding, payload) as server:
         outcome, rss, elapsed = run_client(server.url("/bomb"))
         assert b"accept-encoding: identity" in server.received[0].lower()
     assert outcome["error"] == "RequestError", outcome
@@ -342,7 +251,7 @@ def test_decompression_bomb_is_refused_within_max_body_memory(
 @pytest.mark.parametrize("encoding", REFUSED_CODINGS)
 def test_an_encoding_not_asked_for_is_refused_unread(encoding: str) -> None:
     body = b"\x28\xb5\x2f\xfd" + bytes(200)  # whatever it claims to be, it is not decoded
-    with _answer_encoded(encoding, body) as server:
+    with answer_encoded(encoding, body) as server:
         outcome, _, elapsed = run_client(server.url("/encoded"))
     assert outcome["error"] == "RequestError", outcome
     assert "not asked for" in outcome["message"]
@@ -380,30 +289,12 @@ def test_endless_chunked_body_is_cut_at_max_body(baseline_rss: int) -> None:
     assert elapsed < 10
 
 
-FRAMING_TRICKS = {
-    "negative-length": b"Content-Length: -1\r\n\r\nabc",
-    "two-lengths": b"Content-Length: 3\r\nContent-Length: 7\r\n\r\nabcdefg",
-    "same-length-twice": b"Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
-    "listed-lengths": b"Content-Length: 3, 7\r\n\r\nabcdefg",
-    "signed-length": b"Content-Length: +3\r\n\r\nabc",
-    "underscored-length": b"Content-Length: 1_0\r\n\r\n0123456789",
-    "hex-length": b"Content-Length: 0x3\r\n\r\nabc",
-    "length-and-chunked": (
-        b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-    ),
-    "negative-chunk": b"Transfer-Encoding: chunked\r\n\r\n-5\r\nabc\r\n0\r\n\r\n",
-    "garbage-chunk": b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
-    "huge-chunk": b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc",
-    "short-body": b"Content-Length: 10\r\n\r\nabc",
-}
-
-
 # urllib3 itself refuses "Content-Length: 3, 7" while building its response and leaves that
 # response's socket file to the garbage collector: a ResourceWarning, not a leak that grows.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("tail", FRAMING_TRICKS.values(), ids=FRAMING_TRICKS.keys())
 def test_framing_tricks_end_in_request_error(tail: bytes) -> None:
-    with _answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
+    with answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
         started = time.monotonic()
         with Urllib3Transport(retries=0, deadline=5) as transport, pytest.raises(RequestError):
             transport.handle_request(post(server.url("/framing")))
@@ -413,30 +304,11 @@ def test_framing_tricks_end_in_request_error(tail: bytes) -> None:
 # --- 4. a service that drips: the whole call's deadline -------------------------------------------
 
 
-def _drip(head: bytes, drop: bytes) -> RawServer:
-    def script(conn: RawConnection) -> None:
-        conn.send(head)
-        while conn.pause(0.5) and conn.send(drop):
-            pass
-
-    return RawServer(script)
-
-
-DRIPS = {
-    "body": (b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", b"x"),
-    "chunked-body": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"1\r\nx\r\n"),
-    "headers": (b"HTTP/1.1 200 OK\r\n", b"X-Drip: 1\r\n"),
-    "header-bytes": (b"HTTP/1.1 200 OK\r\nX-Drip: ", b"y"),
-    "status-line": (b"HTTP/1.1 2", b"0"),
-    "100-continue": (b"", b"HTTP/1.1 100 Continue\r\n\r\n"),
-}
-
-
 @pytest.mark.parametrize(("head", "drop"), DRIPS.values(), ids=DRIPS.keys())
 def test_dripping_service_ends_in_request_error_soon_after_the_deadline(
     head: bytes, drop: bytes
 ) -> None:
-    with _drip(head, drop) as server:
+    with drip_script(head, drop) as server:
         transport = Urllib3Transport(retries=0, read_timeout=1, deadline=2)
         started = time.monotonic()
         with pytest.raises(RequestError, match=r"deadline \(2 s") as caught:
@@ -465,7 +337,7 @@ def test_deadline_bounds_retries_too() -> None:
 
 
 def test_a_call_after_a_deadline_error_works() -> None:
-    with _drip(*DRIPS["headers"]) as server:
+    with drip_script(*DRIPS["headers"]) as server:
         transport = Urllib3Transport(retries=0, read_timeout=1, deadline=1)
         with pytest.raises(RequestError, match="deadline"):
             transport.handle_request(post(server.url("/drip")))
@@ -488,7 +360,7 @@ HUGE_HEADERS = {
 def test_huge_header_block_ends_in_request_error_quickly(block: bytes) -> None:
     assert len(block) >= 5 * MIB
     head = b"HTTP/1.1 200 OK\r\n" + block + b"Content-Length: 2\r\n\r\nok"
-    with _answer_once(head, b"") as server:
+    with answer_once(head, b"") as server:
         started = time.monotonic()
         with Urllib3Transport(retries=0, deadline=5) as transport, pytest.raises(RequestError):
             transport.handle_request(post(server.url("/headers")))

@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 import jwt
 import pytest
+from _support.emulator import DELETE, make_token
 from _support.ids import stable_id
 
 from opentok_rules.session_ids import session_id_fields
@@ -30,22 +31,6 @@ from opentok_rules.testing import EmulatedSession, Emulator
 
 CREATE = "/session/create"
 FORM = "application/x-www-form-urlencoded"
-_DELETE = object()
-
-
-def make_token(emulator: Emulator, *, secret: str | None = None, **claims: Any) -> str:
-    """A project token for ``emulator``; a claim given as ``_DELETE`` is left out."""
-    now = int(time.time())
-    payload: dict[str, Any] = {
-        "iss": emulator.api_key,
-        "ist": "project",
-        "iat": now,
-        "exp": now + 300,
-        "jti": str(uuid.uuid4()),
-    }
-    payload.update(claims)
-    payload = {name: value for name, value in payload.items() if value is not _DELETE}
-    return jwt.encode(payload, secret or emulator.api_secret, algorithm="HS256")
 
 
 @contextmanager
@@ -194,11 +179,11 @@ def _bad_token(kind: str, emulator: Emulator) -> str | None:
         "wrong secret": lambda: make_token(emulator, secret=secrets.token_hex(20)),
         "wrong iss": lambda: make_token(emulator, iss="99999999"),
         "wrong ist": lambda: make_token(emulator, ist="account"),
-        "no ist": lambda: make_token(emulator, ist=_DELETE),
+        "no ist": lambda: make_token(emulator, ist=DELETE),
         "expired": lambda: make_token(emulator, iat=now - 600, exp=now - 10),
-        "no exp": lambda: make_token(emulator, exp=_DELETE),
+        "no exp": lambda: make_token(emulator, exp=DELETE),
         "iat 5 minutes ahead": lambda: make_token(emulator, iat=now + 300, exp=now + 600),
-        "no iat": lambda: make_token(emulator, iat=_DELETE),
+        "no iat": lambda: make_token(emulator, iat=DELETE),
         "HS512": lambda: jwt.encode(
             {"iss": emulator.api_key, "ist": "project", "iat": now, "exp": now + 300},
             emulator.api_secret + emulator.api_secret,
@@ -562,7 +547,7 @@ def public_pem(private_pem: str) -> str:
 def vonage_token(
     emulator: Emulator, *, key: str | None = None, algorithm: str = "RS256", **claims: Any
 ) -> str:
-    """An application JWT as the Vonage SDKs sign it; a claim given as ``_DELETE`` is left out."""
+    """An application JWT as the Vonage SDKs sign it; a claim given as ``DELETE`` is left out."""
     now = int(time.time())
     payload: dict[str, Any] = {
         "application_id": emulator.application_id,
@@ -571,7 +556,7 @@ def vonage_token(
         "jti": str(uuid.uuid4()),
     }
     payload.update(claims)
-    payload = {name: value for name, value in payload.items() if value is not _DELETE}
+    payload = {name: value for name, value in payload.items() if value is not DELETE}
     return jwt.encode(payload, key or emulator.private_key, algorithm=algorithm)
 
 
@@ -669,11 +654,11 @@ def _bad_vonage_authorization(kind: str, emulator: Emulator) -> str | None:
             "Bearer " + vonage_token(emulator, iat=now + 300, exp=now + 900)
         ),
         "nbf ahead": lambda: "Bearer " + vonage_token(emulator, nbf=now + 300),
-        "no iat": lambda: "Bearer " + vonage_token(emulator, iat=_DELETE),
-        "no exp": lambda: "Bearer " + vonage_token(emulator, exp=_DELETE),
-        "no jti": lambda: "Bearer " + vonage_token(emulator, jti=_DELETE),
+        "no iat": lambda: "Bearer " + vonage_token(emulator, iat=DELETE),
+        "no exp": lambda: "Bearer " + vonage_token(emulator, exp=DELETE),
+        "no jti": lambda: "Bearer " + vonage_token(emulator, jti=DELETE),
         "empty jti": lambda: "Bearer " + vonage_token(emulator, jti=""),
-        "no application_id": lambda: "Bearer " + vonage_token(emulator, application_id=_DELETE),
+        "no application_id": lambda: "Bearer " + vonage_token(emulator, application_id=DELETE),
         "RS512": lambda: "Bearer " + vonage_token(emulator, algorithm="RS512"),
         "PS256": lambda: "Bearer " + vonage_token(emulator, algorithm="PS256"),
         "alg none": lambda: "Bearer " + jwt.encode({**claims, "jti": "x"}, "", algorithm="none"),

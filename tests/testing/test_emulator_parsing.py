@@ -17,11 +17,11 @@ from urllib.parse import quote, urlencode
 
 import jwt
 import pytest
-from _raw_http import RawAnswer, send_raw
+from _support.emulator import make_token  # PyJWT writes NaN and Infinity as JSON's literals
 from _support.properties import examples
+from _support.raw_http import RawAnswer, send_raw
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_emulator import make_token  # PyJWT writes NaN and Infinity as JSON's literals
 
 from opentok_rules.testing import Emulator
 from opentok_rules.testing._auth import MAX_TOKEN_LIFETIME_SECONDS, token_problem

@@ -28,21 +28,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from typing import Any, Protocol
 
 import pytest
-from _http import LocalServer, Reply, ResetConnection, free_port
-from _raw_server import RawConnection, RawServer
-from test_hostile_transport import (
+from _support.hostile import (
     BOMBS,
     DRIPS,
     FOLLOWED_LOCATIONS,
     FRAMING_TRICKS,
     MEMORY_SLACK,
+    MIB,
     REFUSED_CODINGS,
     REFUSED_LOCATIONS,
-    _answer_encoded,
-    _answer_once,
-    _bomb,
-    _drip,
+    answer_encoded,
+    answer_once,
+    bomb_for,
+    drip_script,
 )
+from _support.http import LocalServer, Reply, ResetConnection, free_port
+from _support.raw_server import RawConnection, RawServer
 
 from opentok_rules.errors import RequestError
 from opentok_rules.http.transport import AsyncTransport, Request, Response
@@ -58,7 +59,6 @@ from opentok_rules.http.async_transport import (  # noqa: E402 - only once aioht
 from opentok_rules.http.urllib3_transport import Urllib3Transport  # noqa: E402
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.async-test-secret"
-MIB = 1 << 20
 
 
 def post(url: str, body: bytes = b"p2p.preference=disabled") -> Request:
@@ -383,15 +383,15 @@ def test_endless_chunked_body_is_cut_at_the_cap(make_transport: MakeTransport) -
 def test_a_gzip_bomb_is_refused_by_decoded_size(
     make_transport: MakeTransport, encoding: str
 ) -> None:
-    payload = _bomb(encoding)
-    with _answer_encoded(encoding, payload) as server:
+    payload = bomb_for(encoding)
+    with answer_encoded(encoding, payload) as server:
         with pytest.raises(RequestError, match="max_body"):
             make_transport(retries=0).handle_request(post(server.url("/bomb")))
 
 
 @pytest.mark.parametrize("tail", FRAMING_TRICKS.values(), ids=FRAMING_TRICKS.keys())
 def test_framing_tricks_end_in_request_error(make_transport: MakeTransport, tail: bytes) -> None:
-    with _answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
+    with answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
         transport = make_transport(retries=0, deadline=5)
         started = time.monotonic()
         with pytest.raises(RequestError) as caught:
@@ -402,7 +402,7 @@ def test_framing_tricks_end_in_request_error(make_transport: MakeTransport, tail
 
 def test_a_huge_header_block_ends_in_request_error(make_transport: MakeTransport) -> None:
     head = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * (5 * MIB) + b"\r\nContent-Length: 2\r\n\r\nok"
-    with _answer_once(head, b"") as server:
+    with answer_once(head, b"") as server:
         started = time.monotonic()
         with pytest.raises(RequestError):
             make_transport(retries=0, deadline=5).handle_request(post(server.url("/")))
@@ -424,7 +424,7 @@ def test_a_dripping_service_ends_by_read_timeout_or_the_deadline(
     drip = request.node.callspec.id
     sleeps = Sleeps()
     transport = BlockingAsync(sleeps, retries=0, read_timeout=1, deadline=2)
-    with _drip(head, drop) as server:
+    with drip_script(head, drop) as server:
         started = time.monotonic()
         with pytest.raises(RequestError) as caught:
             transport.handle_request(post(server.url("/drip")))
@@ -913,8 +913,8 @@ def async_baseline_rss() -> int:
 def test_a_decompression_bomb_costs_no_more_than_max_body(
     encoding: str, async_baseline_rss: int
 ) -> None:
-    payload = _bomb(encoding)
-    with _answer_encoded(encoding, payload) as server:
+    payload = bomb_for(encoding)
+    with answer_encoded(encoding, payload) as server:
         outcome, rss, elapsed = run_async_client(server.url("/bomb"))
         assert b"accept-encoding: identity" in server.received[0].lower()
     if encoding.lower() in ("gzip", "deflate"):
@@ -931,7 +931,7 @@ def test_a_decompression_bomb_costs_no_more_than_max_body(
 @pytest.mark.parametrize("encoding", REFUSED_CODINGS)
 def test_an_encoding_not_asked_for_is_refused_unread(encoding: str) -> None:
     body = bytes(200)
-    with _answer_encoded(encoding, body) as server:
+    with answer_encoded(encoding, body) as server:
         outcome, _, _ = run_async_client(server.url("/encoded"))
     # Refused by the policy's check, or (where aiohttp's parser met the body first and has a
     # decoder for it) by aiohttp itself: a library error either way, never a decoded body.

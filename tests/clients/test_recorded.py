@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from _support.paths import RECORDED_CREATE_SESSION
 
 from opentok_rules import SessionSpec, prepare_session
 
-RECORDED = Path(__file__).parent / "data" / "recorded_create_session.json"
+RECORDED = RECORDED_CREATE_SESSION
 EXCHANGES: list[dict[str, Any]] = json.loads(RECORDED.read_text(encoding="utf-8"))
 
 # The Ruby SDK leaves these out when they are not given; we always send them (API.md section 2).
