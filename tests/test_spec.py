@@ -8,21 +8,13 @@ from typing import Any
 import attrs
 import attrs.exceptions
 import pytest
+from _support.api import FIELD_NAMES
 from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opentok_rules import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, SessionSpec
-
-FIELD_NAMES = (
-    "media_mode",
-    "archive_mode",
-    "location",
-    "archive_name",
-    "archive_resolution",
-    "e2ee",
-)
 
 
 def test_fields_and_defaults_exactly_as_documented() -> None:

@@ -312,3 +312,13 @@ def test_the_settings_are_frozen_and_a_missing_ca_file_is_named(tmp_path: Path) 
     with pytest.raises(ValueError, match="ca_certs must be the path of a PEM file"):
         TransportSettings(ca_certs=missing)
     assert made.untrimmed == max(made.connect_timeout, made.read_timeout)
+
+
+def test_the_transports_take_their_settings_by_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        Urllib3Transport(2.0)  # type: ignore[call-arg]
+    pytest.importorskip("aiohttp", reason='the async transport needs aiohttp: ".[async]"')
+    from opentok_rules.http.async_transport import AiohttpTransport
+
+    with pytest.raises(TypeError):
+        AiohttpTransport(2.0)  # type: ignore[call-arg]

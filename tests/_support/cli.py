@@ -6,13 +6,21 @@ The in-process form (``main(args)`` through the ``cli`` fixture) is in ``tests/c
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
+
+import jwt
+import pytest
 
 from opentok_rules.testing import Emulator
 
@@ -114,3 +122,149 @@ def decode_vonage_jwt(token: str, private_key_pem: str) -> dict[str, Any]:
     key = serialization.load_pem_private_key(private_key_pem.encode("ascii"), password=None)
     claims: dict[str, Any] = jwt.decode(token, key.public_key(), algorithms=["RS256"])  # type: ignore[arg-type]
     return claims
+
+
+ROUTED_AT_LOCATION = {
+    "p2p.preference": "disabled",
+    "archiveMode": "manual",
+    "location": "12.34.56.78",
+    "e2ee": "false",
+}
+
+
+# One of each problem the rules can find in a combination of flags, in registry order.
+SEVERAL_VIOLATIONS = [
+    "--media-mode",
+    "relayed",
+    "--archive-mode",
+    "always",
+    "--e2ee",
+    "--location",
+    "localhost",
+    "--archive-resolution",
+    "1x1",
+]
+
+
+# The token rule that checks a session id against the signing api key or application id.
+SESSION_RULE = "token-session-belongs-to-key"
+
+
+SEVERAL_RULE_IDS = [
+    "always-archive-requires-routed",
+    "relayed-forbids-e2ee",
+    "always-archive-forbids-e2ee",
+    "location-ipv4",
+    "archive-resolution-valid",
+]
+
+
+needs_cryptography = pytest.mark.skipif(
+    importlib.util.find_spec("cryptography") is None,
+    reason="the Vonage backend needs the vonage extra (cryptography)",
+)
+
+
+def decode_jwt(token: str, emulator: Emulator) -> dict[str, Any]:
+    """The claims of a project's HS256 client token, verified with the emulator's secret."""
+    claims: dict[str, Any] = jwt.decode(
+        token, emulator.api_secret, algorithms=["HS256"], issuer=emulator.api_key
+    )
+    return claims
+
+
+@contextmanager
+def children_get_default_sigint() -> Iterator[None]:
+    """Processes started inside get SIGINT's default action even if this one ignores it.
+
+    A shell starts background jobs with SIGINT ignored, and children inherit that, so the
+    emulator would never see the test's SIGINT. A signal with a handler is reset to the
+    default on exec, so a handler set for the moment of the start is enough.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# A Python option name in a message, where the user typed a flag.
+PYTHON_NAME = re.compile(
+    r"(?<![\w-])(media_mode|archive_mode|archive_name|archive_resolution|expire_time|"
+    r"initial_layout_class_list|token_type|session_id|api_url|api_key|api_secret|e2ee)\b"
+)
+
+
+SHORT_SECRET_WARNING = (
+    "opentok-rules: warning: the api secret is 5 bytes; OpenTok secrets are 40 characters, "
+    "and HS256 keys under 32 bytes are weak"
+)
+
+
+def assert_no_foreign_warning(stderr: str) -> None:
+    assert "InsecureKeyLengthWarning" not in stderr
+    assert "Warning:" not in stderr
+    assert ".py" not in stderr
+    assert "jwt" not in stderr.lower()
+
+
+#: The line the ``emulator`` command prints once it serves; the console address follows it.
+SERVING = "Serving until interrupted (Ctrl-C); the console is at "
+#: The variables the ``emulator --tls`` command prints, which a test's own run must not inherit.
+TLS_PREFIXES = ("SSL_CERT", "REQUESTS_CA")
+
+
+class Served(NamedTuple):
+    """The running ``emulator`` command: what it printed before serving, and the rest."""
+
+    process: subprocess.Popen[str]
+    #: The ``NAME=value`` settings it printed.
+    printed: dict[str, str]
+    #: Its further stdout lines as they come (``None`` at the end).
+    lines: queue.Queue[str | None]
+    #: The console's address.
+    console: str
+
+
+@contextmanager
+def serving(*args: str, cwd: Path | None = None) -> Iterator[Served]:
+    """The ``emulator`` command running with ``args`` until the block ends (then interrupted
+    as a user does, killed if it does not stop)."""
+    with children_get_default_sigint():
+        process = subprocess.Popen(
+            [*CLI, "emulator", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=scrubbed_env(SETTINGS_PREFIXES + TLS_PREFIXES),
+            cwd=cwd,
+        )
+    try:
+        assert process.stdout is not None
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
+        printed: dict[str, str] = {}
+        while True:
+            line = lines.get(timeout=TIMEOUT)
+            assert line is not None, "the emulator command ended before it was serving"
+            if line.startswith(SERVING):
+                console = line[len(SERVING) :].strip()
+                break
+            name, _, value = line.rstrip("\n").partition("=")
+            printed[name] = value
+        yield Served(process, printed, lines, console)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import functools
 import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -154,3 +163,46 @@ DRIPS = {
     "status-line": (b"HTTP/1.1 2", b"0"),
     "100-continue": (b"", b"HTTP/1.1 100 Continue\r\n\r\n"),
 }
+
+
+#: What running a client in a child process gives: its outcome (JSON), its own peak RSS in
+#: bytes, and the wall time.
+ChildRun = tuple[Any, int, float]
+
+
+def run_child(code: str, url: str, max_body: int, deadline: float) -> ChildRun:
+    """Run ``code`` (a client fetching ``url``) in a child process and measure it."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, url, str(max_body), str(deadline)],
+            stdout=out,
+            stderr=err,
+        )
+        # A bounded wait: kill the child if it hangs, whatever the bug.
+        killer = threading.Timer(60, child.kill)
+        killer.start()
+        try:
+            # wait4 gives this child's own resource usage (RUSAGE_CHILDREN sums all children).
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            killer.cancel()
+        child.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must know
+        elapsed = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        assert child.returncode == 0, err.read().decode(errors="replace")
+        outcome = json.loads(out.read())
+    return outcome, usage.ru_maxrss * 1024, elapsed  # ru_maxrss is in KiB on Linux
+
+
+def baseline_rss_of(run: Callable[[str], ChildRun]) -> int:
+    """Peak RSS of a child fetching a small plain answer: the cost of Python and the imports."""
+
+    def script(conn: RawConnection) -> None:
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    with RawServer(script) as server:
+        outcome, rss, _ = run(server.url("/small"))
+    assert outcome == {"status": 200, "length": 2}
+    return rss

@@ -21,7 +21,6 @@ import contextlib
 import socket
 import threading
 from collections.abc import Callable
-from types import TracebackType
 
 __all__ = ["RawConnection", "RawServer", "Script"]
 
@@ -95,12 +94,7 @@ class RawServer:
         self._accepter.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()
         self._accepter.join(5)
         with self._lock:

@@ -5,22 +5,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _support.api import ROUTED_ONLY_TOML
+from _support.cli import run
 
 import opentok_rules
 
-POLICY = """\
-[[session]]
-id = "acme-routed-only"
-kind = "allowed"
-key = "media_mode"
-values = ["routed"]
-message = "Acme sessions are routed; set media_mode='routed'."
+POLICY = (
+    ROUTED_ONLY_TOML
+    + """
 
 [[session]]
 id = "acme-network"
@@ -34,20 +29,7 @@ id = "acme-two-hours"
 kind = "max_ttl"
 seconds = 7200
 """
-
-
-def run(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENTOK_", "VONAGE_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "opentok_rules", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+)
 
 
 @pytest.fixture

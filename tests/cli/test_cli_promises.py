@@ -9,41 +9,15 @@ Run in this process through ``main`` (the subprocess form is in test_cli.py).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jwt
 import pytest
+from _support.cli import Outcome
 
-from opentok_rules.cli import main
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.testing import Emulator
-
-Outcome = tuple[int, str, str]
-
-
-@pytest.fixture
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Outcome]:
-    """``main(args)`` with no OpenTok or Vonage settings but the keywords (as variables)."""
-    for name in list(os.environ):
-        if name.startswith(("OPENTOK_", "VONAGE_")):
-            monkeypatch.delenv(name)
-
-    def call(*args: str, **env: str) -> Outcome:
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # --help
-            code = exc.code if isinstance(exc.code, int) else 2
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
-
 
 # ---- choices ----------------------------------------------------------------------------------
 

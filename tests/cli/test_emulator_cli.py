@@ -7,84 +7,21 @@ settings, a CA file to trust, a console address to open.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import signal
 import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 import urllib3
+from _support.cli import CLI, SETTINGS_PREFIXES, TIMEOUT, TLS_PREFIXES, scrubbed_env, serving
 
 import opentok_rules as otr
 from opentok_rules.http import Urllib3Transport
 
-CLI = [sys.executable, "-m", "opentok_rules"]
-TIMEOUT = 30
-SERVING = "Serving until interrupted (Ctrl-C); the console is at "
-
-
-def _env() -> dict[str, str]:
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("OPENTOK_", "VONAGE_", "SSL_CERT", "REQUESTS_CA"))
-    }
-
-
-def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
-
-
-@contextmanager
-def serving(
-    *args: str, cwd: Path | None = None
-) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], str]]:
-    """The command running with ``args``; the ``NAME=value`` settings and console it printed."""
-    process = subprocess.Popen(
-        [*CLI, "emulator", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-        cwd=cwd,
-    )
-    try:
-        assert process.stdout is not None
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-        printed: dict[str, str] = {}
-        while True:
-            line = lines.get(timeout=TIMEOUT)
-            assert line is not None, "the emulator command ended before it was serving"
-            if line.startswith(SERVING):
-                console = line[len(SERVING) :].strip()
-                break
-            name, _, value = line.rstrip("\n").partition("=")
-            printed[name] = value
-        yield process, printed, console
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
-
 
 def test_the_console_address_is_printed_and_serves_the_page() -> None:
-    with serving() as (_, printed, console):
+    with serving() as (_, printed, _, console):
         assert console == printed["OPENTOK_API_URL"] + "/"
         with urllib3.PoolManager(retries=False) as pool:
             page = pool.request("GET", console)
@@ -94,7 +31,7 @@ def test_the_console_address_is_printed_and_serves_the_page() -> None:
 
 def test_tls_prints_the_ca_file_and_serves_https() -> None:
     pytest.importorskip("cryptography", reason="--tls needs cryptography (the vonage extra)")
-    with serving("--tls") as (process, printed, console):
+    with serving("--tls") as (process, printed, _, console):
         ca_file = printed["SSL_CERT_FILE"]
         assert printed["REQUESTS_CA_BUNDLE"] == ca_file
         url = printed["OPENTOK_API_URL"]
@@ -135,7 +72,7 @@ def console_rules(printed: dict[str, str]) -> Any:
 def test_policy_chooses_the_console_rules(tmp_path: Path) -> None:
     path = tmp_path / "acme.toml"
     path.write_text(POLICY)
-    with serving("--policy", str(path)) as (_, printed, _console):
+    with serving("--policy", str(path)) as (_, printed, _, _):
         rules = console_rules(printed)
     assert rules["rules"][-1]["id"] == "acme-routed-only"
     assert rules["rules"][-1]["kind"] == "allowed"
@@ -146,9 +83,9 @@ def test_without_policy_the_nearest_one_is_used_as_check_does(tmp_path: Path) ->
     (tmp_path / "opentok-rules.toml").write_text(POLICY)
     project = tmp_path / "app" / "src"
     project.mkdir(parents=True)
-    with serving(cwd=project) as (_, printed, _console):
+    with serving(cwd=project) as (_, printed, _, _):
         found = console_rules(printed)
-    with serving("--no-policy", cwd=project) as (_, printed, _console):
+    with serving("--no-policy", cwd=project) as (_, printed, _, _):
         plain = console_rules(printed)
     assert found["policy"] == str(tmp_path / "opentok-rules.toml")
     assert found["rules"][-1]["id"] == "acme-routed-only"
@@ -164,7 +101,7 @@ def test_an_unusable_policy_stops_the_command_with_code_1(tmp_path: Path) -> Non
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
-        env=_env(),
+        env=scrubbed_env(SETTINGS_PREFIXES + TLS_PREFIXES),
         check=False,
     )
     assert result.returncode == 1
@@ -179,7 +116,7 @@ def test_policy_and_no_policy_exclude_each_other(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
-        env=_env(),
+        env=scrubbed_env(SETTINGS_PREFIXES + TLS_PREFIXES),
         check=False,
     )
     assert result.returncode == 2

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import cattrs
 import pytest
+from _support.api import FIELD_NAMES
 from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import given, settings
@@ -26,15 +27,6 @@ from opentok_rules import (
     strict_rules,
 )
 from opentok_rules.engine.convert import converter, spec_from_dict, spec_to_dict
-
-FIELD_NAMES = (
-    "media_mode",
-    "archive_mode",
-    "location",
-    "archive_name",
-    "archive_resolution",
-    "e2ee",
-)
 
 FULL = SessionSpec(
     media_mode=MediaMode.ROUTED,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.api import ROUTED_ONLY_TOML
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,13 +21,9 @@ from opentok_rules.testing import Emulator
 DEFAULT_IDS = otr.default_rules().ids()
 TOKEN_IDS = otr.default_token_rules().ids()
 
-COMPANY = """\
-[[session]]
-id = "acme-routed-only"
-kind = "allowed"
-key = "media_mode"
-values = ["routed"]
-message = "Acme sessions are routed; set media_mode='routed'."
+COMPANY = (
+    ROUTED_ONLY_TOML
+    + """
 
 [[session]]
 id = "acme-archive-names"
@@ -52,6 +49,7 @@ id = "acme-two-hours"
 kind = "max_ttl"
 seconds = 7200
 """
+)
 
 
 def write(path: Path, text: str) -> Path:

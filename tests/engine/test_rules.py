@@ -10,7 +10,9 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.api import RULE_IDS
 from _support.ids import stable_id
+from _support.model import KEYS, RESOLUTIONS
 
 from opentok_rules import (
     ArchiveMode,
@@ -43,22 +45,6 @@ from opentok_rules.engine.session_rules import (
 from opentok_rules.kinds import Forbidden
 from opentok_rules.tokens import default_token_rules
 
-RULE_IDS = (
-    "known-keys",
-    "media-mode",
-    "archive-mode-default",
-    "e2ee-boolean",
-    "always-archive-requires-routed",
-    "relayed-forbids-e2ee",
-    "always-archive-forbids-e2ee",
-    "location-ipv4",
-    "archive-mode-valid",
-    "manual-archive-forbids-name-and-resolution",
-    "archive-name-length",
-    "archive-resolution-valid",
-)
-KEYS = ("media_mode", "location", "archive_mode", "archive_name", "archive_resolution", "e2ee")
-RESOLUTIONS = ("640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920")
 ABSENT = object()  # marks "leave the key out"
 
 

@@ -14,12 +14,9 @@ import asyncio
 import contextlib
 import copy
 import gzip
-import json
-import os
 import pickle
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -28,20 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from typing import Any, Protocol
 
 import pytest
-from _support.hostile import (
-    BOMBS,
-    DRIPS,
-    FOLLOWED_LOCATIONS,
-    FRAMING_TRICKS,
-    MEMORY_SLACK,
-    MIB,
-    REFUSED_CODINGS,
-    REFUSED_LOCATIONS,
-    answer_encoded,
-    answer_once,
-    bomb_for,
-    drip_script,
-)
+from _support import hostile
 from _support.http import LocalServer, Reply, ResetConnection, free_port
 from _support.raw_server import RawConnection, RawServer
 
@@ -236,7 +220,7 @@ def test_same_origin_307_308_is_followed_with_method_body_and_auth(
     assert new.headers["x-opentok-auth"] == SECRET
 
 
-@pytest.mark.parametrize("shape", REFUSED_LOCATIONS)
+@pytest.mark.parametrize("shape", hostile.REFUSED_LOCATIONS)
 def test_parser_differential_redirects_are_refused_and_reach_no_one(
     make_transport: MakeTransport, shape: str
 ) -> None:
@@ -255,7 +239,7 @@ def test_parser_differential_redirects_are_refused_and_reach_no_one(
     assert_no_secret(caught.value)
 
 
-@pytest.mark.parametrize(("shape", "path"), FOLLOWED_LOCATIONS)
+@pytest.mark.parametrize(("shape", "path"), hostile.FOLLOWED_LOCATIONS)
 def test_same_origin_spelled_differently_is_followed(
     make_transport: MakeTransport, shape: str, path: str
 ) -> None:
@@ -383,15 +367,15 @@ def test_endless_chunked_body_is_cut_at_the_cap(make_transport: MakeTransport) -
 def test_a_gzip_bomb_is_refused_by_decoded_size(
     make_transport: MakeTransport, encoding: str
 ) -> None:
-    payload = bomb_for(encoding)
-    with answer_encoded(encoding, payload) as server:
+    payload = hostile.bomb_for(encoding)
+    with hostile.answer_encoded(encoding, payload) as server:
         with pytest.raises(RequestError, match="max_body"):
             make_transport(retries=0).handle_request(post(server.url("/bomb")))
 
 
-@pytest.mark.parametrize("tail", FRAMING_TRICKS.values(), ids=FRAMING_TRICKS.keys())
+@pytest.mark.parametrize("tail", hostile.FRAMING_TRICKS.values(), ids=hostile.FRAMING_TRICKS.keys())
 def test_framing_tricks_end_in_request_error(make_transport: MakeTransport, tail: bytes) -> None:
-    with answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
+    with hostile.answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
         transport = make_transport(retries=0, deadline=5)
         started = time.monotonic()
         with pytest.raises(RequestError) as caught:
@@ -401,8 +385,12 @@ def test_framing_tricks_end_in_request_error(make_transport: MakeTransport, tail
 
 
 def test_a_huge_header_block_ends_in_request_error(make_transport: MakeTransport) -> None:
-    head = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * (5 * MIB) + b"\r\nContent-Length: 2\r\n\r\nok"
-    with answer_once(head, b"") as server:
+    head = (
+        b"HTTP/1.1 200 OK\r\nX-Big: "
+        + b"a" * (5 * hostile.MIB)
+        + b"\r\nContent-Length: 2\r\n\r\nok"
+    )
+    with hostile.answer_once(head, b"") as server:
         started = time.monotonic()
         with pytest.raises(RequestError):
             make_transport(retries=0, deadline=5).handle_request(post(server.url("/")))
@@ -416,7 +404,7 @@ def test_a_huge_header_block_ends_in_request_error(make_transport: MakeTransport
 HEAD_DRIPS = frozenset({"headers", "header-bytes", "status-line", "100-continue"})
 
 
-@pytest.mark.parametrize(("head", "drop"), DRIPS.values(), ids=DRIPS.keys())
+@pytest.mark.parametrize(("head", "drop"), hostile.DRIPS.values(), ids=hostile.DRIPS.keys())
 def test_a_dripping_service_ends_by_read_timeout_or_the_deadline(
     request: pytest.FixtureRequest, head: bytes, drop: bytes
 ) -> None:
@@ -424,7 +412,7 @@ def test_a_dripping_service_ends_by_read_timeout_or_the_deadline(
     drip = request.node.callspec.id
     sleeps = Sleeps()
     transport = BlockingAsync(sleeps, retries=0, read_timeout=1, deadline=2)
-    with drip_script(head, drop) as server:
+    with hostile.drip_script(head, drop) as server:
         started = time.monotonic()
         with pytest.raises(RequestError) as caught:
             transport.handle_request(post(server.url("/drip")))
@@ -814,11 +802,6 @@ def test_constructor_rejects_bad_arguments(kwargs: dict[str, Any], match: str) -
         AiohttpTransport(**kwargs)
 
 
-def test_constructor_arguments_are_keyword_only() -> None:
-    with pytest.raises(TypeError):
-        AiohttpTransport(2.0)  # type: ignore[call-arg]
-
-
 # --- the extra, and memory, in child processes ----------------------------------------------------
 
 
@@ -876,45 +859,22 @@ print(json.dumps(asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[
 """
 
 
-def run_async_client(url: str, max_body: int = MIB) -> tuple[Any, int, float]:
-    """One GET in a child process: its outcome, its own peak RSS in bytes, the wall time."""
-    started = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, url, str(max_body), "10"], stdout=out, stderr=err
-        )
-        killer = threading.Timer(60, child.kill)  # a bounded wait, whatever the bug
-        killer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            killer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must know
-        elapsed = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        assert child.returncode == 0, err.read().decode(errors="replace")
-        outcome = json.loads(out.read())
-    return outcome, usage.ru_maxrss * 1024, elapsed
+def run_async_client(url: str, max_body: int = hostile.MIB) -> hostile.ChildRun:
+    """One GET through AiohttpTransport in a child process, measured (``hostile.run_child``)."""
+    return hostile.run_child(_CHILD, url, max_body, 10.0)
 
 
 @pytest.fixture(scope="module")
 def async_baseline_rss() -> int:
-    def script(conn: RawConnection) -> None:
-        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-
-    with RawServer(script) as server:
-        outcome, rss, _ = run_async_client(server.url("/small"))
-    assert outcome == {"status": 200, "length": 2}
-    return rss
+    return hostile.baseline_rss_of(run_async_client)
 
 
-@pytest.mark.parametrize("encoding", BOMBS)
+@pytest.mark.parametrize("encoding", hostile.BOMBS)
 def test_a_decompression_bomb_costs_no_more_than_max_body(
     encoding: str, async_baseline_rss: int
 ) -> None:
-    payload = bomb_for(encoding)
-    with answer_encoded(encoding, payload) as server:
+    payload = hostile.bomb_for(encoding)
+    with hostile.answer_encoded(encoding, payload) as server:
         outcome, rss, elapsed = run_async_client(server.url("/bomb"))
         assert b"accept-encoding: identity" in server.received[0].lower()
     if encoding.lower() in ("gzip", "deflate"):
@@ -923,15 +883,17 @@ def test_a_decompression_bomb_costs_no_more_than_max_body(
     else:
         # An encoding aiohttp does not decode (stacked, or br/zstd without their modules)
         # arrives as its few wire bytes, undecoded; or it is refused. Either way bounded.
-        assert outcome.get("error") == "RequestError" or outcome["length"] < MIB, outcome
-    assert rss - async_baseline_rss < MEMORY_SLACK, f"grew {(rss - async_baseline_rss) / MIB} MiB"
+        assert outcome.get("error") == "RequestError" or outcome["length"] < hostile.MIB, outcome
+    assert rss - async_baseline_rss < hostile.MEMORY_SLACK, (
+        f"grew {(rss - async_baseline_rss) / hostile.MIB} MiB"
+    )
     assert elapsed < 15
 
 
-@pytest.mark.parametrize("encoding", REFUSED_CODINGS)
+@pytest.mark.parametrize("encoding", hostile.REFUSED_CODINGS)
 def test_an_encoding_not_asked_for_is_refused_unread(encoding: str) -> None:
     body = bytes(200)
-    with answer_encoded(encoding, body) as server:
+    with hostile.answer_encoded(encoding, body) as server:
         outcome, _, _ = run_async_client(server.url("/encoded"))
     # Refused by the policy's check, or (where aiohttp's parser met the body first and has a
     # decoder for it) by aiohttp itself: a library error either way, never a decoded body.
@@ -950,7 +912,7 @@ def test_an_endless_body_costs_no_more_than_max_body(async_baseline_rss: int) ->
         outcome, rss, elapsed = run_async_client(server.url("/endless"))
     assert outcome["error"] == "RequestError", outcome
     assert "max_body" in outcome["message"]
-    assert rss - async_baseline_rss < MEMORY_SLACK
+    assert rss - async_baseline_rss < hostile.MEMORY_SLACK
     assert elapsed < 10
 
 

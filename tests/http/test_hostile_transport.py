@@ -7,16 +7,9 @@ the client (``os.wait4`` gives that child's own ``ru_maxrss``).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 import textwrap
-import threading
 import time
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,10 +23,13 @@ from _support.hostile import (
     MIB,
     REFUSED_CODINGS,
     REFUSED_LOCATIONS,
+    ChildRun,
     answer_encoded,
     answer_once,
+    baseline_rss_of,
     bomb_for,
     drip_script,
+    run_child,
 )
 from _support.http import LocalServer, Reply
 from _support.properties import examples
@@ -192,43 +188,14 @@ _CHILD = textwrap.dedent(
 )
 
 
-def run_client(url: str, *, max_body: int = MIB, deadline: float = 10.0) -> tuple[Any, int, float]:
-    """Run one GET in a child process: its outcome, its own peak RSS in bytes, the wall time."""
-    started = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, url, str(max_body), str(deadline)],
-            stdout=out,
-            stderr=err,
-        )
-        # A bounded wait: kill the child if it hangs, whatever the bug.
-        killer = threading.Timer(60, child.kill)
-        killer.start()
-        try:
-            # wait4 gives this child's own resource usage (RUSAGE_CHILDREN sums all children).
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            killer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-        elapsed = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        assert child.returncode == 0, err.read().decode(errors="replace")
-        outcome = json.loads(out.read())
-    return outcome, usage.ru_maxrss * 1024, elapsed  # ru_maxrss is in KiB on Linux
+def run_client(url: str, *, max_body: int = MIB, deadline: float = 10.0) -> ChildRun:
+    """One GET through Urllib3Transport in a child process, measured (``run_child``)."""
+    return run_child(_CHILD, url, max_body, deadline)
 
 
 @pytest.fixture(scope="module")
 def baseline_rss() -> int:
-    """Peak RSS of a child fetching a small plain answer: the cost of Python and the imports."""
-
-    def script(conn: RawConnection) -> None:
-        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-
-    with RawServer(script) as server:
-        outcome, rss, _ = run_client(server.url("/small"))
-    assert outcome == {"status": 200, "length": 2}
-    return rss
+    return baseline_rss_of(run_client)
 
 
 @pytest.mark.parametrize("encoding", BOMBS)

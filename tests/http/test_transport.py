@@ -627,11 +627,6 @@ def test_constructor_rejects_bad_arguments(kwargs: dict[str, Any], match: str) -
         Urllib3Transport(**kwargs)
 
 
-def test_constructor_arguments_are_keyword_only() -> None:
-    with pytest.raises(TypeError):
-        Urllib3Transport(2.0)  # type: ignore[call-arg]
-
-
 def test_close_keeps_the_transport_usable(serve: Serve, make_transport: MakeTransport) -> None:
     server = serve(answer(200, b"ok"))
     transport = make_transport()

@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 import jwt
 import pytest
-from _support.emulator import DELETE, make_token
+from _support.emulator import DELETE, make_token, vonage_token
 from _support.ids import stable_id
 
 from opentok_rules.session_ids import session_id_fields
@@ -542,22 +542,6 @@ def public_pem(private_pem: str) -> str:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode("ascii")
     )
-
-
-def vonage_token(
-    emulator: Emulator, *, key: str | None = None, algorithm: str = "RS256", **claims: Any
-) -> str:
-    """An application JWT as the Vonage SDKs sign it; a claim given as ``DELETE`` is left out."""
-    now = int(time.time())
-    payload: dict[str, Any] = {
-        "application_id": emulator.application_id,
-        "iat": now,
-        "exp": now + 900,
-        "jti": str(uuid.uuid4()),
-    }
-    payload.update(claims)
-    payload = {name: value for name, value in payload.items() if value is not DELETE}
-    return jwt.encode(payload, key or emulator.private_key, algorithm=algorithm)
 
 
 def vonage_create(

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from _support.api import VALUE_RULE_IDS
 from _support.ids import stable_id
 from _support.properties import examples
 from hypothesis import example, given, settings
@@ -30,18 +31,7 @@ from opentok_rules.testing._params import (
 
 #: Rules that refuse an option set for its combination of options or for a value the form
 #: can carry; the others judge a Python type (e2ee "yes"), which a form cannot express.
-VALUE_RULES = frozenset(
-    {
-        "always-archive-requires-routed",
-        "relayed-forbids-e2ee",
-        "always-archive-forbids-e2ee",
-        "location-ipv4",
-        "archive-mode-valid",
-        "manual-archive-forbids-name-and-resolution",
-        "archive-name-length",
-        "archive-resolution-valid",
-    }
-)
+VALUE_RULES = VALUE_RULE_IDS
 _ABSENT = object()
 
 

@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import attrs
 import jwt
 import pytest
+from _support.api import FIELD_NAMES
 from _support.paths import ROOT
 from _support.properties import examples
 from _support.raw_http import send_raw
@@ -44,17 +45,7 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
     max_leaves=5,
 )
-OPTION_KEYS = st.sampled_from(
-    [
-        "media_mode",
-        "archive_mode",
-        "location",
-        "archive_name",
-        "archive_resolution",
-        "e2ee",
-        "other",
-    ]
-)
+OPTION_KEYS = st.sampled_from([*FIELD_NAMES, "other"])
 OPTION_VALUES = st.one_of(
     st.sampled_from(["routed", "relayed", "manual", "always", "12.34.56.78", "640x480"]),
     st.booleans(),

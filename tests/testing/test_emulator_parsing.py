@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import math
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import jwt
 import pytest
-from _support.emulator import make_token  # PyJWT writes NaN and Infinity as JSON's literals
+from _support.emulator import (  # PyJWT writes NaN and Infinity as JSON's literals
+    make_token,
+    vonage_token,
+)
 from _support.properties import examples
 from _support.raw_http import RawAnswer, send_raw
 from hypothesis import given, settings
@@ -30,18 +32,6 @@ from opentok_rules.testing._params import MAX_FIELDS, FormError, parse_form
 FORM = "application/x-www-form-urlencoded"
 HEX = b"0123456789abcdefABCDEF"
 ROUTED = b"p2p.preference=disabled"
-
-
-def vonage_token(emulator: Emulator, **claims: Any) -> str:
-    now = int(time.time())
-    payload: dict[str, Any] = {
-        "application_id": emulator.application_id,
-        "iat": now,
-        "exp": now + 900,
-        "jti": str(uuid.uuid4()),
-    }
-    payload.update(claims)
-    return jwt.encode(payload, emulator.private_key, algorithm="RS256")
 
 
 def request(
