@@ -132,17 +132,13 @@ ROUTED_AT_LOCATION = {
 }
 
 
+#: Flags of a routed session archived always under a name (valid).
+ARCHIVED = ("--media-mode", "routed", "--archive-mode", "always", "--archive-name", "Demo")
+
 # One of each problem the rules can find in a combination of flags, in registry order.
 SEVERAL_VIOLATIONS = [
-    "--media-mode",
-    "relayed",
-    "--archive-mode",
-    "always",
-    "--e2ee",
-    "--location",
-    "localhost",
-    "--archive-resolution",
-    "1x1",
+    *("--media-mode", "relayed", "--archive-mode", "always", "--e2ee"),
+    *("--location", "localhost", "--archive-resolution", "1x1"),
 ]
 
 

@@ -212,3 +212,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
+
+
+def in_turn(*replies: Reply) -> Handler:
+    """A handler giving ``replies`` in turn, then repeating the last one."""
+    lock = threading.Lock()
+    queue = list(replies)
+
+    def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        with lock:
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return handler

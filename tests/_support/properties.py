@@ -7,7 +7,7 @@ default one, in the same proportion as the tests that leave ``max_examples`` to 
 
 from __future__ import annotations
 
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 #: Hypothesis' own default ``max_examples``: the full profile's, which the budgets are written for.
 FULL = 100
@@ -22,3 +22,13 @@ def examples(full: int) -> int:
         raise ValueError(f"a budget is at least one example, not {full!r}")
     scaled = full * settings().max_examples // FULL  # settings(): the loaded profile's
     return max(min(full, FLOOR), scaled)
+
+
+def heavy(full: int) -> settings:
+    """Settings for a property whose examples are large or slow to make: ``examples(full)``
+    of them, without the health checks that would stop it for that."""
+    return settings(
+        max_examples=examples(full),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )

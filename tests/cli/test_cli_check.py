@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from _support.cli import (
+    ARCHIVED,
     PYTHON_NAME,
     ROUTED_AT_LOCATION,
     SEVERAL_RULE_IDS,
@@ -53,12 +54,7 @@ def test_check_prints_params_in_the_order_they_are_sent() -> None:
 def test_check_with_every_archive_flag() -> None:
     result = run(
         "check",
-        "--media-mode",
-        "routed",
-        "--archive-mode",
-        "always",
-        "--archive-name",
-        "Demo",
+        *ARCHIVED,
         "--archive-resolution",
         "1280x720",
     )

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from _support.cli import (
+    ARCHIVED,
     ROUTED_AT_LOCATION,
     SEVERAL_RULE_IDS,
     SEVERAL_VIOLATIONS,
@@ -50,12 +51,7 @@ def test_create_json(emulator: Emulator) -> None:
     result = run(
         "create",
         "--json",
-        "--media-mode",
-        "routed",
-        "--archive-mode",
-        "always",
-        "--archive-name",
-        "Demo",
+        *ARCHIVED,
         env=emulator_env(emulator),
     )
 

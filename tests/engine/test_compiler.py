@@ -21,8 +21,8 @@ from typing import Any
 
 import attrs
 import pytest
-from _support.properties import examples
-from hypothesis import HealthCheck, example, given, settings
+from _support.properties import heavy
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import opentok_rules as otr
@@ -46,11 +46,7 @@ from opentok_rules.engine.pipeline import MEMO_PAUSE
 from opentok_rules.engine.registry import MEMO_SIZE
 from opentok_rules.engine.session_rules import MediaModeRule
 
-SETTINGS = settings(
-    max_examples=examples(1000),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = heavy(1000)
 
 # ---- odd values -------------------------------------------------------------------------------
 

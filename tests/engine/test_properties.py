@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from _support.model import KEYS, RESOLUTIONS, check_spec_invariants, check_violations_match, model
-from _support.properties import examples
-from hypothesis import HealthCheck, event, given, settings
+from _support.properties import examples, heavy
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from opentok_rules import (
@@ -24,11 +24,7 @@ from opentok_rules import (
     strict_rules,
 )
 
-SETTINGS = settings(
-    max_examples=examples(300),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = heavy(300)
 
 NEAR_MISSES = (
     "medai_mode",

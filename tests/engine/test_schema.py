@@ -12,14 +12,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from _support.model import KEYS
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules.engine.schema import DIALECT, IPV4, UTF8_TEXT
-
-KEYS = ("media_mode", "location", "archive_mode", "archive_name", "archive_resolution", "e2ee")
 
 # Values the rules tell apart, and their near misses: enum strings and their case and
 # whitespace variants, addresses with leading zeros or a final newline, names at the limit,

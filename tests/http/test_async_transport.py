@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import pytest
 from _support import hostile
-from _support.http import LocalServer, Reply, ResetConnection, free_port
+from _support.http import LocalServer, Reply, ResetConnection, free_port, in_turn
 from _support.raw_server import RawConnection, RawServer
 
 from opentok_rules.errors import RequestError
@@ -136,18 +136,6 @@ def make_transport(kind: str, sleeps: Sleeps) -> Iterator[MakeTransport]:
 def fixed(status: int, body: bytes = b"", **headers: str) -> Callable[..., Reply]:
     def handler(method: str, path: str, hdrs: Mapping[str, str], req_body: bytes) -> Reply:
         return status, {name.replace("_", "-"): value for name, value in headers.items()}, body
-
-    return handler
-
-
-def in_turn(*replies: Reply) -> Callable[..., Reply]:
-    """Answers ``replies`` in turn, then repeats the last one."""
-    lock = threading.Lock()
-    queue = list(replies)
-
-    def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        with lock:
-            return queue.pop(0) if len(queue) > 1 else queue[0]
 
     return handler
 

@@ -14,23 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import urllib3
-from _support.hostile import (
-    BOMBS,
-    DRIPS,
-    FOLLOWED_LOCATIONS,
-    FRAMING_TRICKS,
-    MEMORY_SLACK,
-    MIB,
-    REFUSED_CODINGS,
-    REFUSED_LOCATIONS,
-    ChildRun,
-    answer_encoded,
-    answer_once,
-    baseline_rss_of,
-    bomb_for,
-    drip_script,
-    run_child,
-)
+from _support import hostile
 from _support.http import LocalServer, Reply
 from _support.properties import examples
 from _support.raw_server import RawConnection, RawServer
@@ -61,7 +45,7 @@ def _redirect_server(location: str) -> LocalServer:
     return LocalServer(handler)
 
 
-@pytest.mark.parametrize("shape", REFUSED_LOCATIONS)
+@pytest.mark.parametrize("shape", hostile.REFUSED_LOCATIONS)
 def test_parser_differential_redirects_are_refused_and_reach_no_one(shape: str) -> None:
     with RawServer(None) as other, Urllib3Transport(retries=0, deadline=5) as transport:
         # The redirecting server needs its own port in the Location: fill it in after start.
@@ -83,7 +67,7 @@ def test_parser_differential_redirects_are_refused_and_reach_no_one(shape: str) 
     assert other.accepted == 0, "a redirect reached another listener"
 
 
-@pytest.mark.parametrize(("shape", "path"), FOLLOWED_LOCATIONS)
+@pytest.mark.parametrize(("shape", "path"), hostile.FOLLOWED_LOCATIONS)
 def test_same_origin_spelled_differently_is_followed(shape: str, path: str) -> None:
     box: dict[str, str] = {}
 
@@ -188,37 +172,39 @@ _CHILD = textwrap.dedent(
 )
 
 
-def run_client(url: str, *, max_body: int = MIB, deadline: float = 10.0) -> ChildRun:
-    """One GET through Urllib3Transport in a child process, measured (``run_child``)."""
-    return run_child(_CHILD, url, max_body, deadline)
+def run_client(
+    url: str, *, max_body: int = hostile.MIB, deadline: float = 10.0
+) -> hostile.ChildRun:
+    """One GET through Urllib3Transport in a child process, measured (``hostile.run_child``)."""
+    return hostile.run_child(_CHILD, url, max_body, deadline)
 
 
 @pytest.fixture(scope="module")
 def baseline_rss() -> int:
-    return baseline_rss_of(run_client)
+    return hostile.baseline_rss_of(run_client)
 
 
-@pytest.mark.parametrize("encoding", BOMBS)
+@pytest.mark.parametrize("encoding", hostile.BOMBS)
 def test_decompression_bomb_is_refused_within_max_body_memory(
     encoding: str, baseline_rss: int
 ) -> None:
-    payload = bomb_for(encoding)
-    assert len(payload) < MIB  # on the wire it is small; only decoding makes it large
-    with answer_encoded(encoding, payload) as server:
+    payload = hostile.bomb_for(encoding)
+    assert len(payload) < hostile.MIB  # on the wire it is small; only decoding makes it large
+    with hostile.answer_encoded(encoding, payload) as server:
         outcome, rss, elapsed = run_client(server.url("/bomb"))
         assert b"accept-encoding: identity" in server.received[0].lower()
     assert outcome["error"] == "RequestError", outcome
     assert "max_body" in outcome["message"]
-    assert rss - baseline_rss < MEMORY_SLACK, (
-        f"peak RSS grew by {(rss - baseline_rss) / MIB:.1f} MiB"
+    assert rss - baseline_rss < hostile.MEMORY_SLACK, (
+        f"peak RSS grew by {(rss - baseline_rss) / hostile.MIB:.1f} MiB"
     )
     assert elapsed < 15
 
 
-@pytest.mark.parametrize("encoding", REFUSED_CODINGS)
+@pytest.mark.parametrize("encoding", hostile.REFUSED_CODINGS)
 def test_an_encoding_not_asked_for_is_refused_unread(encoding: str) -> None:
     body = b"\x28\xb5\x2f\xfd" + bytes(200)  # whatever it claims to be, it is not decoded
-    with answer_encoded(encoding, body) as server:
+    with hostile.answer_encoded(encoding, body) as server:
         outcome, _, elapsed = run_client(server.url("/encoded"))
     assert outcome["error"] == "RequestError", outcome
     assert "not asked for" in outcome["message"]
@@ -236,7 +222,7 @@ def test_endless_body_with_negative_content_length_costs_no_memory(baseline_rss:
     with RawServer(script) as server:
         outcome, rss, elapsed = run_client(server.url("/endless"))
     assert outcome["error"] == "RequestError", outcome
-    assert rss - baseline_rss < MEMORY_SLACK
+    assert rss - baseline_rss < hostile.MEMORY_SLACK
     assert elapsed < 10
 
 
@@ -252,16 +238,16 @@ def test_endless_chunked_body_is_cut_at_max_body(baseline_rss: int) -> None:
         outcome, rss, elapsed = run_client(server.url("/endless"))
     assert outcome["error"] == "RequestError", outcome
     assert "max_body" in outcome["message"]
-    assert rss - baseline_rss < MEMORY_SLACK
+    assert rss - baseline_rss < hostile.MEMORY_SLACK
     assert elapsed < 10
 
 
 # urllib3 itself refuses "Content-Length: 3, 7" while building its response and leaves that
 # response's socket file to the garbage collector: a ResourceWarning, not a leak that grows.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.parametrize("tail", FRAMING_TRICKS.values(), ids=FRAMING_TRICKS.keys())
+@pytest.mark.parametrize("tail", hostile.FRAMING_TRICKS.values(), ids=hostile.FRAMING_TRICKS.keys())
 def test_framing_tricks_end_in_request_error(tail: bytes) -> None:
-    with answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
+    with hostile.answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + tail, b"") as server:
         started = time.monotonic()
         with Urllib3Transport(retries=0, deadline=5) as transport, pytest.raises(RequestError):
             transport.handle_request(post(server.url("/framing")))
@@ -271,11 +257,11 @@ def test_framing_tricks_end_in_request_error(tail: bytes) -> None:
 # --- 4. a service that drips: the whole call's deadline -------------------------------------------
 
 
-@pytest.mark.parametrize(("head", "drop"), DRIPS.values(), ids=DRIPS.keys())
+@pytest.mark.parametrize(("head", "drop"), hostile.DRIPS.values(), ids=hostile.DRIPS.keys())
 def test_dripping_service_ends_in_request_error_soon_after_the_deadline(
     head: bytes, drop: bytes
 ) -> None:
-    with drip_script(head, drop) as server:
+    with hostile.drip_script(head, drop) as server:
         transport = Urllib3Transport(retries=0, read_timeout=1, deadline=2)
         started = time.monotonic()
         with pytest.raises(RequestError, match=r"deadline \(2 s") as caught:
@@ -304,7 +290,7 @@ def test_deadline_bounds_retries_too() -> None:
 
 
 def test_a_call_after_a_deadline_error_works() -> None:
-    with drip_script(*DRIPS["headers"]) as server:
+    with hostile.drip_script(*hostile.DRIPS["headers"]) as server:
         transport = Urllib3Transport(retries=0, read_timeout=1, deadline=1)
         with pytest.raises(RequestError, match="deadline"):
             transport.handle_request(post(server.url("/drip")))
@@ -316,7 +302,7 @@ def test_a_call_after_a_deadline_error_works() -> None:
 # --- 5. huge response headers -----------------------------------------------------------------
 
 HUGE_HEADERS = {
-    "one-5mb-line": b"X-Big: " + b"a" * (5 * MIB) + b"\r\n",
+    "one-5mb-line": b"X-Big: " + b"a" * (5 * hostile.MIB) + b"\r\n",
     "5mb-of-short-lines": b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 64) for i in range(70_000)),
     "5mb-of-folded-lines": b"X-Fold: a\r\n" + b" " + b"c" * 70 + b"\r\n" * 1
     + b"".join(b" " + b"c" * 70 + b"\r\n" for _ in range(75_000)),
@@ -325,9 +311,9 @@ HUGE_HEADERS = {
 
 @pytest.mark.parametrize("block", HUGE_HEADERS.values(), ids=HUGE_HEADERS.keys())
 def test_huge_header_block_ends_in_request_error_quickly(block: bytes) -> None:
-    assert len(block) >= 5 * MIB
+    assert len(block) >= 5 * hostile.MIB
     head = b"HTTP/1.1 200 OK\r\n" + block + b"Content-Length: 2\r\n\r\nok"
-    with answer_once(head, b"") as server:
+    with hostile.answer_once(head, b"") as server:
         started = time.monotonic()
         with Urllib3Transport(retries=0, deadline=5) as transport, pytest.raises(RequestError):
             transport.handle_request(post(server.url("/headers")))

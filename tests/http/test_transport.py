@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import urllib3
-from _support.http import Handler, LocalServer, Reply, ResetConnection, free_port
+from _support.http import Handler, LocalServer, Reply, ResetConnection, free_port, in_turn
 
 from opentok_rules.errors import RequestError
 from opentok_rules.http import transport as transport_module
@@ -82,18 +82,6 @@ def answer(status: int = 200, body: bytes = b"{}", **headers: str) -> Handler:
 
     def handler(method: str, path: str, hdrs: Mapping[str, str], req_body: bytes) -> Reply:
         return status, {name.replace("_", "-"): value for name, value in headers.items()}, body
-
-    return handler
-
-
-def sequence(*replies: Reply) -> Handler:
-    """A handler giving ``replies`` in turn, then repeating the last one."""
-    lock = threading.Lock()
-    queue = list(replies)
-
-    def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        with lock:
-            return queue.pop(0) if len(queue) > 1 else queue[0]
 
     return handler
 
@@ -218,6 +206,16 @@ def test_debug_log_reports_the_real_elapsed_time(
 # --- body cap ------------------------------------------------------------------------------
 
 
+def refused_at_once(make_transport: MakeTransport, server: LocalServer) -> RequestError:
+    """The error of a POST whose answer is over max_body: a 200, raised within a second."""
+    started = time.monotonic()
+    with pytest.raises(RequestError, match="max_body") as caught:
+        make_transport(read_timeout=3).handle_request(post(server.url("/big")))
+    assert time.monotonic() - started < 1
+    assert caught.value.status == 200
+    return caught.value
+
+
 def test_content_length_over_the_cap_is_refused_without_reading_the_body(
     serve: Serve, make_transport: MakeTransport, release: threading.Event
 ) -> None:
@@ -228,13 +226,8 @@ def test_content_length_over_the_cap_is_refused_without_reading_the_body(
     def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
         return 200, {"Content-Length": str(MIB + 1)}, stalled_body()
 
-    server = serve(handler)
-    started = time.monotonic()
-    with pytest.raises(RequestError, match="max_body") as caught:
-        make_transport(read_timeout=3).handle_request(post(server.url("/big")))
-    assert time.monotonic() - started < 1
-    assert caught.value.status == 200
-    assert "Content-Length says 1048577" in str(caught.value)
+    caught = refused_at_once(make_transport, serve(handler))
+    assert "Content-Length says 1048577" in str(caught)
 
 
 def test_chunked_body_over_the_cap_is_refused_as_soon_as_it_passes_the_cap(
@@ -249,12 +242,7 @@ def test_chunked_body_over_the_cap_is_refused_as_soon_as_it_passes_the_cap(
     def handler(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
         return 200, {}, endless_body()
 
-    server = serve(handler)
-    started = time.monotonic()
-    with pytest.raises(RequestError, match="max_body") as caught:
-        make_transport(read_timeout=3).handle_request(post(server.url("/big")))
-    assert time.monotonic() - started < 1
-    assert caught.value.status == 200
+    refused_at_once(make_transport, serve(handler))
 
 
 @pytest.mark.parametrize("chunked", [False, True])
@@ -422,7 +410,7 @@ def test_unreachable_proxy_is_retried_then_reported(
 def test_429_is_retried_after_retry_after(
     serve: Serve, make_transport: MakeTransport, sleep: SleepRecorder
 ) -> None:
-    server = serve(sequence((429, {"Retry-After": "1"}, b"slow down"), (200, {}, b"ok")))
+    server = serve(in_turn((429, {"Retry-After": "1"}, b"slow down"), (200, {}, b"ok")))
     response = make_transport().handle_request(post(server.url("/")))
     assert response.status == 200
     assert response.body == b"ok"
@@ -448,7 +436,7 @@ def test_retry_after_is_capped_and_parsed(
     retry_after: str,
     expected: float,
 ) -> None:
-    server = serve(sequence((503, {"Retry-After": retry_after}, b""), (200, {}, b"ok")))
+    server = serve(in_turn((503, {"Retry-After": retry_after}, b""), (200, {}, b"ok")))
     transport = make_transport(max_retry_after=5.0)
     assert transport.handle_request(post(server.url("/"))).status == 200
     assert sleep.calls == [expected]
@@ -558,7 +546,7 @@ def test_redirect_without_location_is_returned(serve: Serve, make_transport: Mak
 def test_auth_value_never_logged_nor_in_reprs(
     serve: Serve, make_transport: MakeTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server = serve(sequence((503, {}, b""), (200, {}, b"ok")))
+    server = serve(in_turn((503, {}, b""), (200, {}, b"ok")))
     transport = make_transport()
     request = post(server.url("/session/create"))
     caplog.set_level(logging.DEBUG)
