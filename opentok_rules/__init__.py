@@ -7,9 +7,9 @@ their names is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from opentok_rules._lazy import lazy_attributes
 from opentok_rules._version import __version__
 from opentok_rules.engine.pipeline import PreparedSession, compiled_source, prepare_session
 from opentok_rules.engine.registry import FunctionRule, Options, Rule, RuleRegistry, rule
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from opentok_rules.engine.policy_schema import policy_file_schema
     from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
     from opentok_rules.engine.schema import to_json_schema
+    from opentok_rules.engine.token_pipeline import prepare_token
     from opentok_rules.engine.token_rules import TokenSpec
     from opentok_rules.http.archive_answers import Archive, ArchiveList
     from opentok_rules.tokens import default_token_rules
@@ -87,6 +88,7 @@ _LAZY = {
     "spec_from_dict": "engine.convert",
     "spec_to_dict": "engine.convert",
     "TokenSpec": "engine.token_rules",
+    "prepare_token": "engine.token_pipeline",
     "to_json_schema": "engine.schema",
     "default_rules": "engine.policies",
     "default_token_rules": "tokens",
@@ -143,6 +145,7 @@ __all__ = [
     "policy_file_schema",
     "prepare_archive",
     "prepare_session",
+    "prepare_token",
     "rule",
     "run_policy_tests",
     "spec_from_dict",
@@ -153,13 +156,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'opentok_rules' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, package=__name__, cache=globals())
 
 
 def __dir__() -> list[str]:

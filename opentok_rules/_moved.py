@@ -1,31 +1,35 @@
-"""Old module paths that still work for one release, with a DeprecationWarning.
+"""Old module paths that still work until 0.3, with a DeprecationWarning.
 
 The package was split into layers (``engine/`` for the rules, ``http/`` for sending); a module
 left at an old path is only a forwarder built here, so the code itself lives in one place.
+Each forwarder goes away in 0.3 (CHANGELOG.md lists them).
 """
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from opentok_rules._lazy import lazy_attributes
+
+#: The release that removes the old paths.
+REMOVED_IN = "0.3"
 
 
 def forwarder(old: str, new: str, extra: Mapping[str, str] | None = None) -> Callable[[str], Any]:
     """A module ``__getattr__`` for ``old`` that serves names from ``new`` (or ``extra``'s)."""
     elsewhere = dict(extra or {})
 
-    def __getattr__(name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(f"module {old!r} has no attribute {name!r}")
-        target = elsewhere.get(name, new)
+    def where(name: str) -> str | None:
+        return None if name.startswith("__") else elsewhere.get(name, new)
+
+    def warn(name: str, target: str) -> None:
         warnings.warn(
-            f"{old} is deprecated and goes away in the next release; "
+            f"{old} is deprecated and goes away in {REMOVED_IN}; "
             f"import {name} from {target} instead",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=3,  # the line that used the old path (through __getattr__)
         )
-        return getattr(importlib.import_module(target), name)
 
-    return __getattr__
+    return lazy_attributes(old, where, before_import=warn)

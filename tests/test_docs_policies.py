@@ -4,17 +4,15 @@ the library and the command line really say."""
 
 from __future__ import annotations
 
-import os
 import re
 import runpy
 import shlex
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.cli import run
 
 import opentok_rules as otr
 from opentok_rules import ValidationError
@@ -124,16 +122,7 @@ def test_the_example_script_prints_what_the_page_shows(
 def run_cli(command: str, cwd: Path) -> tuple[int, list[str]]:
     words = shlex.split(command)
     assert words[0] == "opentok-rules"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENTOK_", "VONAGE_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "opentok_rules", *words[1:]],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run(*words[1:], cwd=cwd)
     return result.returncode, (result.stderr + result.stdout).splitlines()
 
 

@@ -8,19 +8,13 @@ from typing import Any
 import attrs
 import attrs.exceptions
 import pytest
+from _support.api import FIELD_NAMES
+from _support.ids import stable_id
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opentok_rules import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, SessionSpec
-
-FIELD_NAMES = (
-    "media_mode",
-    "archive_mode",
-    "location",
-    "archive_name",
-    "archive_resolution",
-    "e2ee",
-)
 
 
 def test_fields_and_defaults_exactly_as_documented() -> None:
@@ -154,7 +148,7 @@ def test_converters_apply_on_evolve() -> None:
         {"e2ee": "true"},
         {"e2ee": None},
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_bad_types_rejected(kwargs: dict[str, Any]) -> None:
     with pytest.raises((TypeError, ValueError)):
@@ -228,7 +222,7 @@ def specs(draw: st.DrawFn) -> SessionSpec:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(specs())
 def test_to_params_shape(spec: SessionSpec) -> None:
     params = spec.to_params()
@@ -253,7 +247,7 @@ def test_to_params_shape(spec: SessionSpec) -> None:
     assert set(params) <= {"p2p.preference", "archiveMode", "e2ee", *optional}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(specs())
 def test_from_params_inverts_to_params(spec: SessionSpec) -> None:
     assert SessionSpec.from_params(spec.to_params()) == spec
@@ -271,7 +265,7 @@ def test_from_params_of_empty_mapping_is_the_default() -> None:
         ({"e2ee": "True"}, "True"),
         ({"archiveMode": "sometimes"}, "sometimes"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_from_params_refuses_what_to_params_cannot_produce(
     params: dict[str, str], shown: str

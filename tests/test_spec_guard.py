@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.ids import stable_id
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,7 +98,7 @@ def test_the_issues_late_rule_is_refused_naming_all_three_combinations() -> None
         ({"archive_name": "n"}, "archive_name"),
         ({"archive_resolution": "640x480"}, "archive_resolution"),
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_late_rule_leaving_a_refused_value_is_a_session_spec_violation(
     state: dict[str, Any], field: str
@@ -115,7 +117,7 @@ def test_a_late_rule_leaving_a_refused_value_is_a_session_spec_violation(
         {"media_mode": "bogus"},
         {"archive_mode": "sometimes"},
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_late_rule_leaving_a_wrong_type_is_a_session_spec_violation(
     state: dict[str, Any],
@@ -136,7 +138,7 @@ def test_a_late_rule_leaving_a_wrong_type_is_a_session_spec_violation(
         {"archive_name": "named but manual"},
         {"archive_resolution": "640x480"},
     ],
-    ids=repr,
+    ids=stable_id,
 )
 def test_a_refused_spec_cannot_be_made_by_hand_evolve_or_from_params(
     kwargs: dict[str, Any],
@@ -250,7 +252,7 @@ states = st.fixed_dictionaries({}, optional=values) | st.dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(states)
 def test_any_late_mutation_is_refused_or_sent_as_the_service_takes_it(
     state: dict[str, Any],
@@ -288,7 +290,7 @@ options = st.dictionaries(
 )
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(options, st.booleans())
 def test_the_librarys_rules_leave_only_specs_the_check_accepts(
     given_options: dict[str, Any], strict: bool

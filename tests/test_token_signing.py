@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import jwt
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ NOW = 1_800_000_000.0
 ISSUED = int(NOW)
 DAY = 86400
 NO_TIME_CHECKS: jwt.types.Options = {"verify_exp": False, "verify_iat": False}
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None)
+SETTINGS = settings(max_examples=examples(150), deadline=None, derandomize=True, database=None)
 
 
 def clock() -> float:
@@ -172,7 +173,7 @@ def rsa_key() -> Any:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(40), deadline=None, derandomize=True, database=None)
 @given(options=token_options, app_number=st.integers(0, 2**128 - 1))
 def test_rs256_tokens_verify_and_carry_the_intended_claims(
     rsa_key: Any, options: dict[str, Any], app_number: int
@@ -205,7 +206,7 @@ def test_rs256_tokens_verify_and_carry_the_intended_claims(
 # --- the prepared HMAC is HMAC ---------------------------------------------------------------
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(200), deadline=None, derandomize=True, database=None)
 @given(
     key=st.binary(min_size=1, max_size=200),
     message=st.binary(max_size=300),

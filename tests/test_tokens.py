@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 import attrs
 import jwt
 import pytest
+from _support.ids import stable_id
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -312,6 +314,8 @@ def test_refused_options(
         (42, "must be a str; got 42 (int)"),
         (None, "must be a str"),
     ],
+    # Not the values: FOREIGN_ID is made afresh in each process.
+    ids=["another-key", "not-base64", "too-long", "empty", "int", "none"],
 )
 def test_refused_session_ids(session_id: object, fragment: str) -> None:
     error = refused(session_id)
@@ -468,7 +472,7 @@ any_options = st.builds(
 session_ids = st.sampled_from([SESSION_ID, SESSION_ID, SESSION_ID, FOREIGN_ID, "1_@@", 7])
 
 
-@settings(max_examples=250, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(250), deadline=None, derandomize=True, database=None)
 @given(options=any_options, session_id=session_ids)
 def test_any_options_make_a_token_or_a_validation_error(
     options: dict[str, Any], session_id: object
@@ -704,7 +708,7 @@ def test_data_under_the_limit_in_any_subclass_is_accepted(data: str) -> None:
     assert claims["connection_data"] == data
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(60), deadline=None, derandomize=True, database=None)
 @given(text=st.text(max_size=1200), claimed=st.integers(0, 2000))
 def test_data_whatever_len_claims_is_judged_by_len_of_its_characters(
     text: str, claimed: int
@@ -731,7 +735,7 @@ def test_a_clock_that_says_no_time_is_a_clear_value_error(reading: object) -> No
 @pytest.mark.parametrize(
     ("secret", "fragment"),
     [("", "api_secret is empty"), (b"bytes", "must be a str"), (None, "must be a str")],
-    ids=repr,
+    ids=stable_id,
 )
 def test_an_unusable_secret_is_a_clear_value_error(
     secret: Any, fragment: str, token_type: str

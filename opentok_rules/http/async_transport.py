@@ -118,27 +118,22 @@ class AiohttpTransport:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         require_async_library()
-        exchange.check_settings(
+        settings = exchange.TransportSettings(
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             deadline=deadline,
-            max_retry_after=max_retry_after,
             retries=retries,
+            max_retry_after=max_retry_after,
+            ca_certs=ca_certs,
             max_body=max_body,
             max_redirects=max_redirects,
             pool_maxsize=pool_maxsize,
-            ca_certs=ca_certs,
         )
         if not callable(sleep):
             raise ValueError("sleep must be an async callable, like asyncio.sleep")
-        self._connect_timeout = float(connect_timeout)
-        self._read_timeout = float(read_timeout)
-        self._deadline = float(deadline)
-        self._retries = retries
-        self._max_retry_after = float(max_retry_after)
-        self._rules = exchange.RetryRules(retries, self._max_retry_after, max_redirects)
-        self._max_body = max_body
-        self._pool_maxsize = pool_maxsize
+        self._settings = settings
+        self._deadline = settings.deadline  # read on every call
+        self._rules = settings.rules
         self._sleep = sleep
         # Built now: a bad ca_certs fails at construction, not at the first request.
         self._ssl = ssl.create_default_context(cafile=ca_certs)
@@ -151,17 +146,18 @@ class AiohttpTransport:
         # alone; the deadline and read_timeout are the watchdog's. Never rounded up to whole
         # seconds (aiohttp does so above its ceil_threshold).
         self._timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=self._connect_timeout, ceil_threshold=_NO_CEIL
+            total=None, sock_connect=self._settings.connect_timeout, ceil_threshold=_NO_CEIL
         )
         self._last_headers: _SentHeaders | None = None
         self._last_payload: tuple[bytes, aiohttp.Payload | None] | None = None
 
+    @property
+    def settings(self) -> exchange.TransportSettings:
+        """The settings given at construction, checked (they never change)."""
+        return self._settings
+
     def __repr__(self) -> str:
-        return (
-            f"AiohttpTransport(connect_timeout={self._connect_timeout}, "
-            f"read_timeout={self._read_timeout}, deadline={self._deadline}, "
-            f"retries={self._retries}, max_retry_after={self._max_retry_after})"
-        )
+        return f"AiohttpTransport({self._settings.describe()})"
 
     async def __aenter__(self) -> Self:
         return self
@@ -271,7 +267,7 @@ class AiohttpTransport:
                 try:
                     headers = _AnswerHeaders(raw.headers)
                     declared = exchange.declared_length(
-                        headers, where=where, status=raw.status, max_body=self._max_body
+                        headers, where=where, status=raw.status, max_body=self._settings.max_body
                     )
                     watchdog.reading_body(watch, raw.content)
                     if declared is not None:
@@ -311,7 +307,7 @@ class AiohttpTransport:
         """The whole decoded body, or RequestError once it is known to exceed ``max_body``."""
         # aiohttp (>= 3.13.3, the fix of CVE-2025-69223) inflates gzip/deflate at most a read
         # buffer at a time, so reading decoded bytes in bounded chunks bounds a bomb too.
-        limit = exchange.BodyLimit(self._max_body, where=where, status=raw.status)
+        limit = exchange.BodyLimit(self._settings.max_body, where=where, status=raw.status)
         while chunk := await raw.content.read(limit.next_read_size(_READ_CHUNK)):
             limit.feed(chunk)
         return limit.body()
@@ -337,7 +333,9 @@ class AiohttpTransport:
             )
         if bound is not None:
             bound.watchdog.close()  # its session was closed under it
-        connector = aiohttp.TCPConnector(limit=self._pool_maxsize, limit_per_host=0, ssl=self._ssl)
+        connector = aiohttp.TCPConnector(
+            limit=self._settings.pool_maxsize, limit_per_host=0, ssl=self._ssl
+        )
         session = aiohttp.ClientSession(
             connector=connector,
             # Never from the environment, as the urllib3 transport: no proxy, no netrc.
@@ -347,7 +345,10 @@ class AiohttpTransport:
             raise_for_status=False,
         )
         self._bound = bound = _LoopBound(
-            loop, session, Watchdog(loop, self._read_timeout), _Slots(self._pool_maxsize)
+            loop,
+            session,
+            Watchdog(loop, self._settings.read_timeout),
+            _Slots(self._settings.pool_maxsize),
         )
         return bound
 
@@ -378,8 +379,8 @@ class AiohttpTransport:
             method,
             route.target.url,
             reason=_reason(exc),
-            connect_timeout=self._connect_timeout,
-            read_timeout=self._read_timeout,
+            connect_timeout=self._settings.connect_timeout,
+            read_timeout=self._settings.read_timeout,
         )
         return exchange.AttemptFailed(kind, RequestError(message), exc)
 

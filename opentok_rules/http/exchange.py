@@ -14,6 +14,7 @@ sleeps or imports an HTTP library. A transport moves bytes and asks this module:
 * what to do after each attempt of a call: return the answer, retry, follow a redirect or
   raise (:class:`Attempts`, the one retry-and-redirect loop that every transport drives);
 * what caused a failure (:func:`exception_chain`, the one guarded walk of a cause chain);
+* the settings every transport takes alike, checked once (:class:`TransportSettings`);
 * what to tell the user when something failed (:func:`describe_failure` and the others).
 
 Kept by hand rather than through ``urllib3.util.Retry``, one line each why:
@@ -63,6 +64,7 @@ __all__ = [
     "Next",
     "RetryRules",
     "Target",
+    "TransportSettings",
     "backoff",
     "declared_length",
     "describe_failure",
@@ -776,6 +778,59 @@ def describe_failure(
         f"{where}: the connection to {host} broke before a complete answer arrived "
         f"({reason}); it may have been processed, so it was not sent again."
     )
+
+
+@attrs.frozen(kw_only=True)
+class TransportSettings:
+    """What every transport is given alike: timeouts, the deadline, retries, caps, the pool.
+
+    Checked when made (:func:`check_settings`: a :class:`ValueError` naming the setting and
+    what it takes); seconds are stored as ``float``. The urllib3 and the async transport each
+    hold one and read their settings from it, so the two cannot drift apart.
+    """
+
+    connect_timeout: float = 2.0
+    read_timeout: float = 10.0
+    deadline: float = 30.0
+    retries: int = 2
+    max_retry_after: float = 5.0
+    ca_certs: str | None = None
+    max_body: int = 1 << 20
+    max_redirects: int = 3
+    pool_maxsize: int = 10
+    #: The retry and redirect decisions these settings make (:class:`RetryRules`).
+    rules: RetryRules = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        check_settings(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            deadline=self.deadline,
+            max_retry_after=self.max_retry_after,
+            retries=self.retries,
+            max_body=self.max_body,
+            max_redirects=self.max_redirects,
+            pool_maxsize=self.pool_maxsize,
+            ca_certs=self.ca_certs,
+        )
+        # Checked first: float() would take a bool or a numeric string.
+        for name in ("connect_timeout", "read_timeout", "deadline", "max_retry_after"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        rules = RetryRules(self.retries, self.max_retry_after, self.max_redirects)
+        object.__setattr__(self, "rules", rules)
+
+    @property
+    def untrimmed(self) -> float:
+        """With more than this left before the deadline, an attempt's timeouts need no trimming."""
+        return max(self.connect_timeout, self.read_timeout)
+
+    def describe(self) -> str:
+        """The settings a transport's ``repr`` shows (never a path or a secret)."""
+        return (
+            f"connect_timeout={self.connect_timeout}, read_timeout={self.read_timeout}, "
+            f"deadline={self.deadline}, retries={self.retries}, "
+            f"max_retry_after={self.max_retry_after}"
+        )
 
 
 def check_settings(

@@ -202,16 +202,16 @@ class Urllib3Transport:
         pool_maxsize: int = 10,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        exchange.check_settings(
+        settings = exchange.TransportSettings(
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             deadline=deadline,
-            max_retry_after=max_retry_after,
             retries=retries,
+            max_retry_after=max_retry_after,
+            ca_certs=ca_certs,
             max_body=max_body,
             max_redirects=max_redirects,
             pool_maxsize=pool_maxsize,
-            ca_certs=ca_certs,
         )
         if proxy_url is not None:
             _check_proxy_url(proxy_url)
@@ -221,18 +221,14 @@ class Urllib3Transport:
         # The same as retries=False (errors are raised as they are, nothing is re-sent), built
         # once: urllib3 would otherwise build a Retry from False on every request.
         self._no_retries = urllib3.util.Retry.from_int(False, redirect=False)
-        self._connect_timeout = float(connect_timeout)
-        self._read_timeout = float(read_timeout)
-        self._deadline = float(deadline)
-        self._retries = retries
-        self._max_retry_after = float(max_retry_after)
-        self._rules = exchange.RetryRules(retries, self._max_retry_after, max_redirects)
-        self._max_body = max_body
+        self._settings = settings
+        self._deadline = settings.deadline  # read on every call
+        self._rules = settings.rules
         self._proxy_url = proxy_url
         self._sleep = sleep
-        self._timeout = urllib3.Timeout(connect=self._connect_timeout, read=self._read_timeout)
-        # With more than this left, the per-attempt timeouts need no trimming to the deadline.
-        self._untrimmed = max(self._connect_timeout, self._read_timeout)
+        self._timeout = urllib3.Timeout(
+            connect=settings.connect_timeout, read=settings.read_timeout
+        )
         self._pool = _make_pool(proxy_url, ca_certs, pool_maxsize, self._timeout)
         # url -> (its connection pool, the parsed target). PoolManager.urlopen parses the URL
         # and builds a pool key on every call: about 50 µs of CPU per request over loopback,
@@ -240,15 +236,16 @@ class Urllib3Transport:
         # looked up once. Not with a proxy, whose manager rewrites every request itself.
         self._routes: dict[str, tuple[HTTPConnectionPool, Target]] = {}
 
+    @property
+    def settings(self) -> exchange.TransportSettings:
+        """The settings given at construction, checked (they never change)."""
+        return self._settings
+
     def __repr__(self) -> str:
         proxy = (
             "" if self._proxy_url is None else f", proxy_url={exchange.safe_url(self._proxy_url)!r}"
         )
-        return (
-            f"Urllib3Transport(connect_timeout={self._connect_timeout}, "
-            f"read_timeout={self._read_timeout}, deadline={self._deadline}, "
-            f"retries={self._retries}, max_retry_after={self._max_retry_after}{proxy})"
-        )
+        return f"Urllib3Transport({self._settings.describe()}{proxy})"
 
     def __enter__(self) -> Urllib3Transport:
         return self
@@ -345,11 +342,11 @@ class Urllib3Transport:
     def _attempt_timeout(self, deadline: Deadline, where: str) -> urllib3.Timeout:
         """The connect and per-read timeouts, trimmed to what is left of the deadline."""
         left = deadline.remaining()
-        if left > self._untrimmed:
+        if left > self._settings.untrimmed:
             return self._timeout  # the usual case: no new object per request
         return urllib3.Timeout(
-            connect=deadline.timeout(self._connect_timeout, where),
-            read=deadline.timeout(self._read_timeout, where),
+            connect=deadline.timeout(self._settings.connect_timeout, where),
+            read=deadline.timeout(self._settings.read_timeout, where),
         )
 
     def _urlopen(
@@ -392,14 +389,14 @@ class Urllib3Transport:
     def _read_body(self, raw: BaseHTTPResponse, where: str, deadline: Deadline) -> bytes:
         """The whole decoded body, or RequestError once it is known to exceed ``max_body``."""
         declared = exchange.declared_length(
-            raw.headers, where=where, status=raw.status, max_body=self._max_body
+            raw.headers, where=where, status=raw.status, max_body=self._settings.max_body
         )
         if declared is not None:
             # The usual case: one valid Content-Length within the cap and no encoding.
             # urllib3 stops at the declared length and raises if the connection ends short;
             # the watchdog bounds the time.
             return raw.read()
-        limit = exchange.BodyLimit(self._max_body, where=where, status=raw.status)
+        limit = exchange.BodyLimit(self._settings.max_body, where=where, status=raw.status)
         while True:
             deadline.check(where)
             # decode_content with an amount: urllib3 (>= 2.6) inflates at most about that
@@ -424,8 +421,8 @@ class Urllib3Transport:
             method,
             url,
             reason=_os_reason(exc.original_error if isinstance(exc, u3.ProxyError) else exc),
-            connect_timeout=self._connect_timeout,
-            read_timeout=self._read_timeout,
+            connect_timeout=self._settings.connect_timeout,
+            read_timeout=self._settings.read_timeout,
             proxy_url=self._proxy_url,
         )
         return exchange.AttemptFailed(kind, RequestError(message), exc)

@@ -10,8 +10,9 @@ and the HTTP server machinery should cost nothing there until a test asks for it
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from opentok_rules._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from opentok_rules.testing._emulator import (
@@ -24,12 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["EmulatedArchive", "EmulatedRequest", "EmulatedSession", "Emulator"]
 
 
-def __getattr__(name: str) -> object:
-    if name in __all__:
-        value = getattr(importlib.import_module("opentok_rules.testing._emulator"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(
+    __name__, dict.fromkeys(__all__, "opentok_rules.testing._emulator"), cache=globals()
+)
 
 
 def __dir__() -> list[str]:

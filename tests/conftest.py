@@ -1,0 +1,48 @@
+"""Set-up shared by every test: the Hypothesis profiles.
+
+``OTR_HYPOTHESIS_PROFILE`` chooses one:
+
+- ``dev`` (the default): 20 examples a property (a fifth of the full budget), so the README's
+  test command stays quick on a laptop;
+- ``ci``: the full budget, 100 examples a property and each test's own larger figure
+  (``tests/_support/properties.py``); CI's coverage runs (tox's ``py3*`` envs) use it.
+
+Neither has a deadline: on a shared or busy machine a slow example is not a failure (speed goals
+live in ``benchmarks/``), and Hypothesis' 200 ms deadline made cold runs flaky.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import settings
+
+PROFILE_VARIABLE = "OTR_HYPOTHESIS_PROFILE"
+PROFILES = {"dev": 20, "ci": 100}
+
+for _name, _examples in PROFILES.items():
+    settings.register_profile(_name, max_examples=_examples, deadline=None, print_blob=True)
+
+_chosen = os.environ.get(PROFILE_VARIABLE, "dev")
+if _chosen not in PROFILES:
+    raise pytest.UsageError(
+        f"{PROFILE_VARIABLE}={_chosen!r} names no Hypothesis profile; "
+        f"use one of {', '.join(sorted(PROFILES))}"
+    )
+settings.load_profile(_chosen)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _programs_the_tests_start_are_not_measured() -> Iterator[None]:
+    """Under coverage (tox's test envs), only the processes that run tests are measured.
+
+    coverage's subprocess patch (pyproject.toml) measures pytest-xdist's workers through this
+    variable; the programs a test starts itself inherit it too, and would then import coverage
+    (and tomllib) before the code under test, which the import tests check. A session fixture
+    runs where the tests run, after the workers have started: it drops the variable there.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
+        yield
