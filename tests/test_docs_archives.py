@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
+from _support.paths import ROOT
 
 import opentok_rules as otr
 
-PAGE = (Path(__file__).parents[1] / "docs" / "archives.rst").read_text(encoding="utf-8")
+PAGE = (ROOT / "docs" / "archives.rst").read_text(encoding="utf-8")
 
 
 def sourced_ids() -> list[str]:

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import jwt
 import pytest
+from _support.paths import ROOT
 
 from opentok_rules.testing import Emulator
 
-PAGE = (Path(__file__).parents[1] / "docs" / "switching.rst").read_text(encoding="utf-8")
+PAGE = (ROOT / "docs" / "switching.rst").read_text(encoding="utf-8")
 
 
 def python_blocks() -> list[str]:

@@ -99,7 +99,7 @@ def test_dir_lists_the_public_names() -> None:
 
 
 def test_prepare_token_is_public() -> None:
-    from opentok_rules.engine.token_rules import prepare_token
+    from opentok_rules.engine.token_pipeline import prepare_token
 
     assert otr.prepare_token is prepare_token
     assert "prepare_token" in otr.__all__

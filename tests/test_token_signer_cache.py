@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 
 import jwt
 import pytest
+from _support.ids import stable_id
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,7 +67,7 @@ def test_one_signer_is_made_per_key_and_secret(counting: list[str]) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=2 * SIGNERS_KEPT))
 def test_each_token_is_signed_with_its_own_secret(secrets: list[str]) -> None:
     tokens._SIGNERS.clear()
@@ -96,7 +98,7 @@ def test_the_kept_signers_are_bounded_oldest_first(counting: list[str]) -> None:
     assert counting == [*keys, keys[0]]
 
 
-@pytest.mark.parametrize("secret", ["", b"bytes", None, "a\ud800b"], ids=repr)
+@pytest.mark.parametrize("secret", ["", b"bytes", None, "a\ud800b"], ids=stable_id)
 def test_an_unusable_secret_is_refused_every_time_and_never_kept(secret: Any) -> None:
     for _ in range(2):
         with pytest.raises(ValueError, match="api_secret"):

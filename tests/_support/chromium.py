@@ -196,3 +196,38 @@ def chromium_tab(needed_for: str) -> Iterator[Chromium]:
         yield chromium
     finally:
         chromium.close()
+
+
+def wait_for(browser: Chromium, expression: str, timeout: float = 10.0) -> Any:
+    """The value of ``expression`` in the page once it is truthy; fails after ``timeout``."""
+    script = f"""
+    new Promise((resolve, reject) => {{
+      const start = Date.now();
+      const check = () => {{
+        let value;
+        try {{ value = ({expression}); }} catch (error) {{ value = null; }}
+        if (value) resolve(value);
+        else if (Date.now() - start > {timeout * 1000})
+          reject(new Error("timed out: " + {json.dumps(expression)}));
+        else setTimeout(check, 50);
+      }};
+      check();
+    }})
+    """
+    return browser.evaluate(script)
+
+
+def set_viewport(browser: Chromium, width: int, height: int, *, mobile: bool) -> None:
+    """The tab's window size, as a desktop or (``mobile``) a phone shows the page."""
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )
+
+
+def sideways_overflow(browser: Chromium) -> int:
+    """How many pixels the page is wider than its window (0 when it fits)."""
+    scroll: int = browser.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    return scroll

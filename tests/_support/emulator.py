@@ -1,10 +1,15 @@
-"""Project tokens for the emulator, made by hand (PyJWT) so a test can bend any claim."""
+"""Project tokens for the emulator, made by hand (PyJWT) so a test can bend any claim, and
+session-create calls sent to it over raw HTTP, so the library's client plays no part."""
 
 from __future__ import annotations
 
+import http.client
 import time
 import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 
@@ -42,3 +47,53 @@ def vonage_token(
     payload.update(claims)
     payload = {name: value for name, value in payload.items() if value is not DELETE}
     return jwt.encode(payload, key or emulator.private_key, algorithm=algorithm)
+
+
+#: The path of the service's session-create call.
+CREATE = "/session/create"
+#: A form body's content type, as the SDKs send session options.
+FORM = "application/x-www-form-urlencoded"
+
+
+@contextmanager
+def connect(emulator: Emulator) -> Iterator[http.client.HTTPConnection]:
+    """A raw HTTP connection to ``emulator``, closed when the block ends."""
+    parts = urlsplit(emulator.url)
+    assert parts.hostname is not None
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def exchange(
+    connection: http.client.HTTPConnection,
+    *,
+    method: str = "POST",
+    path: str = CREATE,
+    body: bytes = b"",
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """One request on ``connection``: the answer's status, headers and body."""
+    connection.request(method, path, body=body, headers=dict(headers or {}))
+    response = connection.getresponse()
+    return response.status, response.headers, response.read()
+
+
+def create(
+    emulator: Emulator,
+    params: Mapping[str, str] | None = None,
+    *,
+    accept: str = "application/json",
+    token: str | None = None,
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """A session-create call with ``params`` as a form, authorised by a fresh project token
+    (or ``token``)."""
+    headers = {
+        "Content-Type": FORM,
+        "Accept": accept,
+        "X-OPENTOK-AUTH": make_token(emulator) if token is None else token,
+    }
+    with connect(emulator) as connection:
+        return exchange(connection, body=urlencode(params or {}).encode(), headers=headers)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.paths import ROOT
 
 from opentok_rules.cli import main
 from opentok_rules.session_ids import session_id_fields
@@ -129,7 +130,7 @@ def test_an_options_file_that_is_not_an_object_is_refused(cli: Callable[..., Out
 
 
 def test_the_example_in_the_cli_page_is_what_check_prints(cli: Callable[..., Outcome]) -> None:
-    page = (Path(__file__).parents[1] / "docs" / "cli.rst").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "cli.rst").read_text(encoding="utf-8")
     block = page.split("   $ echo '", 1)[1].split("\n\n", 1)[0]
     command, printed = block.splitlines()
     stdin = command.split("' | ", 1)[0]

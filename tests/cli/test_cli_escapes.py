@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,7 +118,9 @@ CONTROLS = st.text(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(CONTROLS, CONTROLS, st.booleans())
 def test_whatever_an_options_file_holds_no_control_character_is_printed(

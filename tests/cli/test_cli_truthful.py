@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _support.paths import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -342,7 +343,7 @@ def test_a_flag_in_another_case_is_a_usage_error_a_file_gets_the_librarys_decisi
 
 # --- the command line reference shows what the commands print ---
 
-DOCS = Path(__file__).parents[1] / "docs"
+DOCS = ROOT / "docs"
 
 
 def shown_after(page: str, command: str) -> list[str]:

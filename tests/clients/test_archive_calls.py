@@ -13,7 +13,8 @@ from typing import Any
 import attrs
 import jwt
 import pytest
-from _http import LocalServer, Reply
+from _support.http import LocalServer, Reply
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -491,7 +492,7 @@ FIELDS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=FIELDS, status=st.sampled_from([200, 201, 400, 404, 409, 500]))
 def test_any_json_answer_ends_in_an_archive_or_a_request_error(
     data: dict[str, Any], status: int

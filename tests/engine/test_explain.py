@@ -7,6 +7,7 @@ import ipaddress
 from typing import Any
 
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,7 +121,7 @@ OPTIONS = st.dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(OPTIONS, st.booleans())
 def test_explain_agrees_with_prepare_session(options: dict[str, Any], strict: bool) -> None:
     """The rules explain says refused are exactly those prepare_session refuses with, and

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -208,7 +209,7 @@ MEMBERS = st.sampled_from(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(members=st.lists(MEMBERS, min_size=1, max_size=3, unique=True))
 def test_any_plugin_loads_or_is_a_policy_error_naming_it(
     members: list[str], tmp_path_factory: pytest.TempPathFactory

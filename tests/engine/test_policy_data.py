@@ -11,6 +11,7 @@ from importlib.resources import files
 from typing import Any
 
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -160,7 +161,7 @@ def verdict(rules: otr.RuleRegistry, options: dict[str, Any]) -> Any:
     return prepared.params, prepared.warnings
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(registries(), st.lists(st.dictionaries(st.sampled_from(KEYS), VALUES), max_size=8))
 def test_any_registry_of_kinds_round_trips(
     rules: otr.RuleRegistry, examples: list[dict[str, Any]]

@@ -14,7 +14,9 @@ from typing import Any
 
 import jsonschema
 import pytest
-import test_policies
+from _support.paths import ROOT
+from _support.policies import BROKEN_POLICIES
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +27,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-DOCS = Path(__file__).parents[1] / "docs"
+DOCS = ROOT / "docs"
 
 
 def validator() -> jsonschema.Draft202012Validator:
@@ -42,7 +44,15 @@ def test_it_is_a_draft_2020_12_schema_of_every_top_level_key() -> None:
     schema = otr.policy_file_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"base", "disable", "extend", "session", "token", "test"}
+    assert set(schema["properties"]) == {
+        "archive",
+        "base",
+        "disable",
+        "extend",
+        "session",
+        "token",
+        "test",
+    }  # API.md section 8: [[archive]] in policies
     assert schema is not otr.policy_file_schema()  # a fresh dict each call
 
 
@@ -91,14 +101,7 @@ SEMANTIC = (
 )
 
 
-def broken_policies() -> list[tuple[str, str]]:
-    """The broken policies of tests/test_policies.py's PolicyError table."""
-    table: Any = test_policies.test_every_policy_error_names_file_rule_and_field
-    (mark,) = [m for m in table.pytestmark if m.name == "parametrize"]
-    return list(mark.args[1])
-
-
-@pytest.mark.parametrize(("text", "expected"), broken_policies())
+@pytest.mark.parametrize(("text", "expected"), BROKEN_POLICIES)
 def test_every_structurally_broken_policy_fails_the_schema(text: str, expected: str) -> None:
     data = tomllib.loads(text)
     if any(reason in expected for reason in SEMANTIC):
@@ -260,7 +263,7 @@ RULE_TABLES = st.sampled_from(sorted(OWN_FIELDS)).flatmap(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(RULE_TABLES, max_size=2), st.sampled_from([None, "default", "strict", "x"]))
 def test_the_schema_never_refuses_a_usable_policy(
     tables: list[dict[str, Any]], base: str | None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,7 +71,7 @@ def test_a_value_with_a_newline_is_matched_as_written() -> None:
     assert rule.description == "archive_name matches a\\nb"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.text(alphabet=st.sampled_from([*BREAKS, *"ab[]()*+\\$^.", "é", "\x00", "\x1b"])))
 def test_any_text_in_any_place_loads_or_is_a_policy_error(text: str) -> None:
     for data in placements(text):
@@ -128,7 +129,7 @@ def deep(levels: int, kind: str) -> Any:
     return value
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     KINDS,
     st.dictionaries(FIELDS, VALUES, max_size=6),
@@ -302,7 +303,7 @@ def test_extend_follows_absolute_paths_and_dotdot(tmp_path: Path) -> None:
         assert "org" in otr.load_policy(extending(service, target)).rules
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(st.sampled_from(["a", ".", "/", "\x00", "é", "\n", "..", "~", " "]), min_size=1).map(
         "".join

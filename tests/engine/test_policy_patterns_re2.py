@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -194,7 +195,7 @@ def patterns_in(schema: Any) -> list[str]:
     return []
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(core_patterns(), st.lists(TEXTS, max_size=12), st.data())
 def test_the_exported_pattern_gives_the_engines_verdict(
     body: str, texts: list[str], data: st.DataObject
@@ -220,7 +221,7 @@ SOUP = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(SOUP, st.lists(TEXTS, max_size=6))
 def test_any_pattern_loads_or_is_refused_and_core_ones_judge_as_python(
     pattern: str, texts: list[str]

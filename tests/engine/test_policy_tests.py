@@ -8,13 +8,15 @@ import string
 from pathlib import Path
 
 import pytest
+from _support.paths import ROOT
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules.engine.policy_tests import PolicyTest, parse_tests
 
-DOCS_POLICIES = Path(__file__).parents[1] / "docs" / "examples" / "policies"
+DOCS_POLICIES = ROOT / "docs" / "examples" / "policies"
 
 ROUTED_ONLY = """\
 [[session]]
@@ -361,7 +363,7 @@ TABLES = st.dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TABLES, max_size=3))
 def test_any_test_tables_are_tests_or_a_policy_error(tables: list[dict[str, object]]) -> None:
     """Whatever a file holds under [[test]]: parsed tests that run to a result, or a

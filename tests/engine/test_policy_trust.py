@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,7 +147,9 @@ OWNERS = st.sampled_from(["me", "root", "stranger"])
 
 @pytest.mark.skipif(not ROOT, reason="chown to root and to a stranger needs root")
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(OWNERS, st.integers(0, 0o777), OWNERS, st.integers(0o700, 0o777))
 def test_a_found_file_is_used_exactly_when_it_and_its_folder_are_trusted(

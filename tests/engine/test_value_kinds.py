@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from pathlib import Path
 from typing import Any, ClassVar
 
 import attrs
 import jsonschema
 import pytest
+from _support.paths import ROOT
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +26,7 @@ from opentok_rules.engine import pipeline
 from opentok_rules.engine.forms import COMPILED_FORM, SCHEMA_FORM, has_form
 from opentok_rules.kinds import Allowed, Default, Kind, Normalize, Range, Type, ValueKind
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "opentok-rules-archive-prefix"
+EXAMPLE = ROOT / "examples" / "opentok-rules-archive-prefix"
 sys.path.insert(0, str(EXAMPLE / "src"))
 from opentok_rules_archive_prefix import ArchivePrefix  # noqa: E402
 
@@ -200,7 +201,7 @@ def outcome(run: Any, options: dict[str, Any]) -> Any:
     return "spec", attrs.astuple(spec, recurse=False), warnings
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plugin_registries(), st.lists(OPTIONS, min_size=1, max_size=10))
 def test_compiled_interpreted_and_schema_agree(
     rules: otr.RuleRegistry, examples: list[dict[str, Any]]
@@ -264,7 +265,7 @@ GENERIC_OPTIONS = st.fixed_dictionaries({}, optional=dict.fromkeys(KEYS, GENERIC
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(generic_registries(), st.lists(GENERIC_OPTIONS, min_size=1, max_size=10))
 def test_the_generic_kinds_agree_in_every_form(
     rules: otr.RuleRegistry, examples: list[dict[str, Any]]

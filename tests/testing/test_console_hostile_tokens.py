@@ -19,10 +19,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from _support.chromium import Chromium, chromium_tab, wait_for
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_docs_layout import Chromium, chromium_tab
-from test_emulator_browser import wait_for
 
 from opentok_rules.testing import Emulator
 
@@ -123,7 +123,9 @@ def test_1e999_in_a_try_body_is_a_400(emulator: Emulator) -> None:
 
 
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(80),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     header=st.dictionaries(KEYS, JSON_VALUES, max_size=4),
@@ -149,7 +151,9 @@ def test_any_token_is_read_or_refused_with_a_400_never_a_500(
 
 @given(huge=HUGE)
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_any_out_of_range_number_in_a_try_body_is_a_400(emulator: Emulator, huge: str) -> None:
     body = f'{{"media_mode": "routed", "archive_name": [{huge}]}}'.encode("ascii")
@@ -241,7 +245,9 @@ def page_emulator(browser: Chromium) -> Iterator[Emulator]:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     st.dictionaries(

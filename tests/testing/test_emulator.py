@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.client
 import json
 import re
 import secrets
@@ -23,54 +22,20 @@ from urllib.parse import urlencode, urlsplit
 
 import jwt
 import pytest
-from _support.emulator import DELETE, make_token, vonage_token
+from _support.emulator import (
+    CREATE,
+    DELETE,
+    FORM,
+    connect,
+    create,
+    exchange,
+    make_token,
+    vonage_token,
+)
 from _support.ids import stable_id
 
 from opentok_rules.session_ids import session_id_fields
 from opentok_rules.testing import EmulatedSession, Emulator
-
-CREATE = "/session/create"
-FORM = "application/x-www-form-urlencoded"
-
-
-@contextmanager
-def connect(emulator: Emulator) -> Iterator[http.client.HTTPConnection]:
-    parts = urlsplit(emulator.url)
-    assert parts.hostname is not None
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-def exchange(
-    connection: http.client.HTTPConnection,
-    *,
-    method: str = "POST",
-    path: str = CREATE,
-    body: bytes = b"",
-    headers: Mapping[str, str] | None = None,
-) -> tuple[int, http.client.HTTPMessage, bytes]:
-    connection.request(method, path, body=body, headers=dict(headers or {}))
-    response = connection.getresponse()
-    return response.status, response.headers, response.read()
-
-
-def create(
-    emulator: Emulator,
-    params: Mapping[str, str] | None = None,
-    *,
-    accept: str = "application/json",
-    token: str | None = None,
-) -> tuple[int, http.client.HTTPMessage, bytes]:
-    headers = {
-        "Content-Type": FORM,
-        "Accept": accept,
-        "X-OPENTOK-AUTH": make_token(emulator) if token is None else token,
-    }
-    with connect(emulator) as connection:
-        return exchange(connection, body=urlencode(params or {}).encode(), headers=headers)
 
 
 def error_message(status: int, body: bytes) -> str:

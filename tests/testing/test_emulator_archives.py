@@ -19,6 +19,7 @@ import attrs
 import jwt
 import pytest
 import urllib3
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -434,7 +435,7 @@ SNAKE = {
 }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(options=start_options)
 def test_the_emulator_refuses_exactly_what_the_library_refuses(
     options: dict[str, Any], opentok_emulator: Emulator, pool: urllib3.PoolManager
@@ -473,7 +474,7 @@ layouts = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layout=layouts)
 def test_a_layout_change_is_refused_exactly_when_the_library_refuses_it(
     layout: dict[str, Any], opentok_emulator: Emulator, pool: urllib3.PoolManager
@@ -785,7 +786,7 @@ class ArchiveMachine(RuleBasedStateMachine):
 
 
 ArchiveMachine.TestCase.settings = settings(
-    max_examples=40,
+    max_examples=examples(40),
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

@@ -18,10 +18,15 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from _support.chromium import Chromium, chromium_tab
+from _support.chromium import (
+    Chromium,
+    chromium_tab,
+    set_viewport,
+    sideways_overflow,
+    wait_for,
+)
 
 import opentok_rules as otr
 from opentok_rules.testing import Emulator
@@ -35,32 +40,6 @@ def browser() -> Iterator[Chromium]:
     yield from chromium_tab("the browser test")
 
 
-def wait_for(browser: Chromium, expression: str, timeout: float = 10.0) -> Any:
-    """The value of ``expression`` in the page once it is truthy; fails after ``timeout``."""
-    script = f"""
-    new Promise((resolve, reject) => {{
-      const start = Date.now();
-      const check = () => {{
-        let value;
-        try {{ value = ({expression}); }} catch (error) {{ value = null; }}
-        if (value) resolve(value);
-        else if (Date.now() - start > {timeout * 1000})
-          reject(new Error("timed out: " + {json.dumps(expression)}));
-        else setTimeout(check, 50);
-      }};
-      check();
-    }})
-    """
-    return browser.evaluate(script)
-
-
-def set_viewport(browser: Chromium, width: int, height: int, *, mobile: bool) -> None:
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
-    )
-
-
 def screenshot(browser: Chromium, path: Path, width: int, max_height: int = 4000) -> None:
     height = min(browser.evaluate("document.documentElement.scrollHeight"), max_height)
     answer = browser.call(
@@ -72,13 +51,6 @@ def screenshot(browser: Chromium, path: Path, width: int, max_height: int = 4000
         },
     )
     path.write_bytes(base64.b64decode(answer["data"]))
-
-
-def sideways_overflow(browser: Chromium) -> int:
-    scroll: int = browser.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    return scroll
 
 
 def save_dir(tmp_path: Path) -> Path:

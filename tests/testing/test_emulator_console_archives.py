@@ -12,8 +12,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from test_docs_layout import Chromium, chromium_tab
-from test_emulator_browser import set_viewport, sideways_overflow, wait_for
+from _support.chromium import Chromium, chromium_tab, set_viewport, sideways_overflow, wait_for
 
 import opentok_rules as otr
 from opentok_rules.testing import Emulator

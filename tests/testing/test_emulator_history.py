@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,12 +17,12 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import urllib3
+from _support.chromium import Chromium, chromium_tab, wait_for
+from _support.cli import SETTINGS_PREFIXES, TLS_PREFIXES, run, scrubbed_env, serving
+from _support.emulator import FORM, make_token
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_docs_layout import Chromium, chromium_tab
-from test_emulator import FORM, make_token
-from test_emulator_browser import wait_for
-from test_emulator_cli import CLI, TIMEOUT, _env, serving
 
 from opentok_rules.testing import Emulator
 from opentok_rules.testing._emulator import DEFAULT_HISTORY, MAX_BODY_BYTES
@@ -127,7 +126,7 @@ def test_an_unusable_history_is_refused(history: object) -> None:
         Emulator(history=history)  # type: ignore[arg-type]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     history=st.integers(min_value=0, max_value=6),
     refused=st.lists(st.booleans(), max_size=14),
@@ -149,7 +148,8 @@ def test_any_history_keeps_exactly_the_last_requests(history: int, refused: list
 
 
 def test_the_command_takes_history() -> None:
-    with serving("--no-policy", "--history", "2") as (_, printed, _console):
+    with serving("--no-policy", "--history", "2") as served:
+        printed = served.printed
         url = printed["OPENTOK_API_URL"]
         with urllib3.PoolManager(retries=False) as pool:
             for _ in range(3):
@@ -162,13 +162,8 @@ def test_the_command_takes_history() -> None:
 
 @pytest.mark.parametrize("value", ["-1", "x", "1.5", "9" * 12])
 def test_the_command_refuses_an_unusable_history(value: str) -> None:
-    finished = subprocess.run(
-        [*CLI, "emulator", "--history", value],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=TIMEOUT,
-        check=False,
+    finished = run(
+        "emulator", "--history", value, env=scrubbed_env(SETTINGS_PREFIXES + TLS_PREFIXES)
     )
     assert finished.returncode == 2
     assert "--history" in finished.stderr

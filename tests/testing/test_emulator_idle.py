@@ -21,9 +21,10 @@ from contextlib import ExitStack, contextmanager
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from _support.emulator import FORM, create, make_token
+from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_emulator import FORM, create, make_token
 
 from opentok_rules.testing import Emulator
 
@@ -158,7 +159,9 @@ def _read_answers(sock: socket.socket, count: int) -> list[int]:
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     locations=st.lists(st.sampled_from(["", "12.34.56.78", "10.0.0.1"]), min_size=1, max_size=5),

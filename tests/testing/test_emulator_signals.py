@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_emulator_cli import TIMEOUT, serving
+from _support.cli import TIMEOUT, serving
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="SIGHUP and SIGTERM delivery are POSIX behaviour"
@@ -30,7 +30,7 @@ STOPS = [
 @pytest.mark.parametrize(("stop", "code"), STOPS)
 def test_every_stop_removes_the_private_key_and_the_ca_folder(stop: int, code: int) -> None:
     pytest.importorskip("cryptography", reason="--vonage and --tls need cryptography")
-    with serving("--vonage", "--tls") as (process, printed, _):
+    with serving("--vonage", "--tls") as (process, printed, _lines, _console):
         key_file = Path(printed["VONAGE_PRIVATE_KEY_PATH"])
         ca_file = Path(printed["SSL_CERT_FILE"])
         url = urlsplit(printed["VONAGE_VIDEO_API_URL"])
