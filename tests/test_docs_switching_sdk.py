@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+from _support.cli import vonage_env
 from _support.paths import ROOT
 
 from opentok_rules.testing import Emulator
@@ -50,25 +51,27 @@ def test_the_script_defines_every_name_it_uses() -> None:
     assert "generate_client_token" in sdk_script()
 
 
-def test_the_script_runs_against_the_emulator(tmp_path: Path) -> None:
+def written_script(tmp_path: Path) -> Path:
+    """The page's script in ``tmp_path``; a skip where the official SDK is not installed
+    (a failure when ``OTR_REQUIRE_OFFICIAL_SDK`` is set, as in its tox env)."""
     if os.environ.get("OTR_REQUIRE_OFFICIAL_SDK"):
         importlib.import_module("vonage")
     else:
         pytest.importorskip("vonage", reason='pip install -e ".[official-sdk]"')
     script = tmp_path / "sdk_script.py"
     script.write_text(sdk_script(), encoding="utf-8")
+    return script
+
+
+def test_the_script_runs_against_the_emulator(tmp_path: Path) -> None:
+    script = written_script(tmp_path)
     with Emulator(tls=True, backend="vonage") as emulator:
         assert emulator.ca_file is not None
         key = tmp_path / "private.key"
         key.write_text(emulator.private_key, encoding="utf-8")
         key.chmod(0o600)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENTOK_", "VONAGE_"))}
-        env.update(
-            VONAGE_VIDEO_API_URL=emulator.url,
-            VONAGE_APPLICATION_ID=emulator.application_id,
-            VONAGE_PRIVATE_KEY_PATH=str(key),
-            SSL_CERT_FILE=emulator.ca_file,
-            REQUESTS_CA_BUNDLE=emulator.ca_file,
+        env = vonage_env(
+            emulator, key, SSL_CERT_FILE=emulator.ca_file, REQUESTS_CA_BUNDLE=emulator.ca_file
         )
         result = subprocess.run(
             [sys.executable, str(script)],
@@ -88,12 +91,7 @@ def test_the_script_runs_against_the_emulator(tmp_path: Path) -> None:
 def test_its_token_is_for_the_session_and_role(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if os.environ.get("OTR_REQUIRE_OFFICIAL_SDK"):
-        importlib.import_module("vonage")
-    else:
-        pytest.importorskip("vonage", reason='pip install -e ".[official-sdk]"')
-    script = tmp_path / "sdk_script.py"
-    script.write_text(sdk_script(), encoding="utf-8")
+    script = written_script(tmp_path)
     with Emulator(tls=True, backend="vonage") as emulator:
         assert emulator.ca_file is not None
         key = tmp_path / "private.key"

@@ -97,3 +97,13 @@ def create(
     }
     with connect(emulator) as connection:
         return exchange(connection, body=urlencode(params or {}).encode(), headers=headers)
+
+
+def vonage_sdk_client(vonage_sdk: Any, emulator: Emulator) -> Any:
+    """The official Vonage SDK's client (``vonage`` 4.x, given as ``vonage_sdk``) for
+    ``emulator``: only the host changes, the SDK itself still says https:// (set
+    ``REQUESTS_CA_BUNDLE`` to the emulator's CA file)."""
+    return vonage_sdk.Vonage(
+        vonage_sdk.Auth(application_id=emulator.application_id, private_key=emulator.private_key),
+        vonage_sdk.HttpClientOptions(video_host=urlsplit(emulator.url).netloc),
+    )

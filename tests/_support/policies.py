@@ -2,9 +2,48 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+import opentok_rules as otr
+from _support.api import ROUTED_ONLY_TOML
+
 #: A session rule's fields (no table header), for a test to put under ``[[session]]`` or
 #: ``[[token]]`` and add to.
 ALLOWED = 'id = "acme-x"\nkind = "allowed"\nkey = "media_mode"\nvalues = ["routed"]\n'
+
+#: A warning rule: sessions archived always should name their archives.
+NAME_ARCHIVES = """
+[[session]]
+id = "acme-name-archives"
+kind = "required"
+keys = ["archive_name"]
+when = { archive_mode = "always" }
+severity = "warn"
+"""
+
+#: A token rule: no moderators.
+NO_MODERATORS = """
+[[token]]
+id = "acme-no-moderators"
+kind = "allowed"
+key = "role"
+values = ["publisher", "subscriber"]
+"""
+
+#: A house policy: routed sessions only, named archives (a warning), no moderators.
+HOUSE_RULES = ROUTED_ONLY_TOML + NAME_ARCHIVES + NO_MODERATORS
+
+#: An ``[[archive]]`` rule: archive names start with ``acme-``.
+ARCHIVE_NAMES = """
+[[archive]]
+id = "acme-archive-names"
+kind = "pattern"
+key = "name"
+pattern = "acme-.+"
+message = "archive names start with acme-"
+"""
 
 #: Broken policies and a part of the ``PolicyError`` message each gets (file, rule and field).
 BROKEN_POLICIES: list[tuple[str, str]] = [
@@ -99,3 +138,13 @@ BROKEN_POLICIES: list[tuple[str, str]] = [
     ("disable = 'location-ipv4'\n", "disable: must be a list of rule ids"),
     ("[session]\nid = 'x'\n", "session: must be an array of tables ([[session]] in TOML)"),
 ]
+
+
+def refusal(folder: Path, text: str) -> tuple[Path, str]:
+    """``text`` as ``folder``'s opentok-rules.toml, and the ``PolicyError`` message loading
+    it raises (a failure if it loads)."""
+    path = folder / "opentok-rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(otr.PolicyError) as caught:
+        otr.load_policy(path)
+    return path, str(caught.value)

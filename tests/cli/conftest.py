@@ -3,6 +3,7 @@ one, and ``cli``, the command run in this process."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,14 +34,16 @@ def cli(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., Outcome]:
     """``main(args)`` in this process, faster than a subprocess, with no OpenTok or Vonage
-    settings but the keywords (set as environment variables)."""
+    settings but the keywords (set as environment variables), and ``stdin`` as the input."""
     for name in list(os.environ):
         if name.startswith(SETTINGS_PREFIXES):
             monkeypatch.delenv(name)
 
-    def call(*args: str, **env: str) -> Outcome:
+    def call(*args: str, stdin: str | None = None, **env: str) -> Outcome:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
         try:
             code = main(list(args))
         except SystemExit as exc:  # argparse's own exits: --help, usage errors

@@ -11,52 +11,24 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _support.cli import CLI, TIMEOUT, emulator_env, vonage_env
+from _support.policies import ARCHIVE_NAMES
 
 import opentok_rules as otr
 from opentok_rules.cli import main
 from opentok_rules.testing import Emulator
 
-CLI = [sys.executable, "-m", "opentok_rules"]
-#: Seconds any one command may take; they take well under one.
-TIMEOUT = 30
-HOUSE_POLICY = """
-[[archive]]
-id = "acme-archive-names"
-kind = "pattern"
-key = "name"
-pattern = "acme-.+"
-message = "archive names start with acme-"
-"""
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without any OpenTok or Vonage settings, plus ``extra``."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("OPENTOK_", "VONAGE_"))
-    }
-    env.update(extra)
-    return env
+HOUSE_POLICY = ARCHIVE_NAMES
 
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
     with Emulator() as running:
         yield running
-
-
-def emulator_env(emulator: Emulator) -> dict[str, str]:
-    return clean_env(
-        OPENTOK_API_KEY=emulator.api_key,
-        OPENTOK_API_SECRET=emulator.api_secret,
-        OPENTOK_API_URL=emulator.url,
-    )
 
 
 @pytest.fixture
@@ -268,11 +240,7 @@ def test_the_vonage_backend(tmp_path: Path) -> None:
         key.chmod(0o600)
         cli = Cli(
             tmp_path,
-            clean_env(
-                VONAGE_APPLICATION_ID=emulator.application_id,
-                VONAGE_PRIVATE_KEY_PATH=str(key),
-                VONAGE_VIDEO_API_URL=emulator.url,
-            ),
+            vonage_env(emulator, key),
         )
         with otr.VonageVideo(emulator.application_id, key.read_text(), api_url=emulator.url) as c:
             session_id = c.create_session(media_mode="routed").session_id

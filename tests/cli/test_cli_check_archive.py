@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.archives import weekly_body
+from _support.cli import Outcome
 from _support.paths import ROOT
 
-from opentok_rules.cli import main
 from opentok_rules.session_ids import session_id_fields
-
-Outcome = tuple[int, str, str]
 
 
 @pytest.fixture
 def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    cli: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Callable[..., Outcome]:
-    """``main(args)`` in this process, in an empty folder (no policy file is found), with no
-    OpenTok or Vonage settings but the keywords."""
+    """conftest's ``cli``, in an empty folder: no policy file is found."""
     monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("OPENTOK_", "VONAGE_")):
-            monkeypatch.delenv(name)
-
-    def call(*args: str, stdin: str | None = None, **env: str) -> Outcome:
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 2
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
+    return cli
 
 
 def test_valid_options_print_the_spec_and_the_rest_body(cli: Callable[..., Outcome]) -> None:
@@ -50,16 +30,7 @@ def test_valid_options_print_the_spec_and_the_rest_body(cli: Callable[..., Outco
     )
     assert (code, err) == (0, "")
     printed = json.loads(out)
-    assert printed["body"] == {
-        "sessionId": "1_abc",
-        "hasAudio": True,
-        "hasVideo": True,
-        "outputMode": "composed",
-        "streamMode": "auto",
-        "name": "weekly",
-        "resolution": "1280x720",
-        "layout": {"type": "pip"},
-    }
+    assert printed["body"] == weekly_body("1_abc", layout={"type": "pip"})
     assert printed["spec"]["output_mode"] == "composed"
     assert printed["spec"]["layout"] == {
         "type": "pip",

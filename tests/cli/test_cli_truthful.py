@@ -6,42 +6,27 @@ user's own words, ``--media-mode``/``--archive-mode`` read exactly."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _support.api import ROUTED_ONLY_TOML
+from _support.cli import clean_env, emulator_env
+from _support.cli import run as cli_run
 from _support.paths import ROOT
+from _support.policies import NAME_ARCHIVES, NO_MODERATORS
 from hypothesis import given
 from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules.testing import Emulator
 
-POLICY = """\
-[[session]]
-id = "acme-routed-only"
-kind = "allowed"
-key = "media_mode"
-values = ["routed"]
-message = "Acme sessions are routed; set media_mode='routed'."
-
-[[session]]
-id = "acme-name-archives"
-kind = "required"
-keys = ["archive_name"]
-when = { archive_mode = "always" }
-severity = "warn"
-message = "Name your archives; set archive_name."
-
-[[token]]
-id = "acme-no-moderators"
-kind = "allowed"
-key = "role"
-values = ["publisher", "subscriber"]
-
+POLICY = (
+    ROUTED_ONLY_TOML
+    + NAME_ARCHIVES
+    + 'message = "Name your archives; set archive_name."\n'
+    + NO_MODERATORS
+    + """
 [[test]]
 name = "routed passes"
 session = { media_mode = "routed" }
@@ -53,6 +38,7 @@ token = { role = "moderator" }
 expect = "refuse"
 refused_by = ["acme-no-moderators"]
 """
+)
 
 FAILING = """
 [[test]]
@@ -65,17 +51,8 @@ expect = "accept"
 def run(
     *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENTOK_", "VONAGE_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "opentok_rules", *args],
-        cwd=cwd,
-        env={**base, **(env or {})},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """The command in ``cwd``, with no OpenTok or Vonage settings but ``env``'s."""
+    return cli_run(*args, cwd=cwd, env=clean_env(**(env or {})), stdin=stdin, timeout=60)
 
 
 @pytest.fixture
@@ -84,20 +61,6 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "opentok-rules.toml").write_text(POLICY, encoding="utf-8")
     (tmp_path / "src").mkdir()
     return tmp_path
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator() as running:
-        yield running
-
-
-def credentials(emulator: Emulator) -> dict[str, str]:
-    return {
-        "OPENTOK_API_KEY": emulator.api_key,
-        "OPENTOK_API_SECRET": emulator.api_secret,
-        "OPENTOK_API_URL": emulator.url,
-    }
 
 
 # --- policy test, policy check ---
@@ -219,7 +182,7 @@ def test_check_explain_json_and_exit_code_of_a_refusal(project: Path) -> None:
 
 
 def test_create_and_token_obey_the_policy_found(project: Path, emulator: Emulator) -> None:
-    env = credentials(emulator)
+    env = emulator_env(emulator)
     checked = run("check", "--media-mode", "relayed", cwd=project / "src")
     created = run("create", "--media-mode", "relayed", cwd=project / "src", env=env)
     assert checked.returncode == created.returncode == 2
@@ -250,7 +213,7 @@ def test_create_and_token_obey_the_policy_found(project: Path, emulator: Emulato
 
 def test_a_policy_that_cannot_be_used_stops_create(tmp_path: Path, emulator: Emulator) -> None:
     (tmp_path / "opentok-rules.toml").write_text("bsae = 'strict'\n", encoding="utf-8")
-    result = run("create", cwd=tmp_path, env=credentials(emulator))
+    result = run("create", cwd=tmp_path, env=emulator_env(emulator))
     assert (result.returncode, result.stdout) == (1, "")
     assert "unknown key 'bsae'; did you mean 'base'?" in result.stderr
 

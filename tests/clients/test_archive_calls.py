@@ -3,16 +3,16 @@ scripted service on 127.0.0.1: the requests they send, the answers they read, ho
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import json
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 import jwt
 import pytest
+from _support.archives import weekly_body
+from _support.clients import Sync, client_params, rsa_pair
 from _support.http import LocalServer, Reply
 from _support.properties import examples
 from hypothesis import given, settings
@@ -54,73 +54,6 @@ def archive_json(session_id: str, **changes: Any) -> dict[str, Any]:
     return data
 
 
-class Sync:
-    """Any client's archive calls as blocking calls: an async client runs on a private loop."""
-
-    def __init__(self, make: Callable[[], Any], asynchronous: bool) -> None:
-        self.asynchronous = asynchronous
-        if not asynchronous:
-            self.client = make()
-            return
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-
-        async def build() -> Any:
-            return make()
-
-        self.client = self._run(build())
-
-    def _run(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self.client, name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            return self._run(result) if self.asynchronous else result
-
-        return call
-
-    def start_on(self, session: otr.Session, **options: Any) -> Any:
-        result = session.start_archive(**options)
-        return self._run(result) if self.asynchronous else result
-
-    def close(self) -> None:
-        if not self.asynchronous:
-            self.client.close()
-            return
-        try:
-            self._run(self.client.aclose())
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(5)
-            self._loop.close()
-
-
-def _rsa_pair() -> tuple[str, Any]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
-    return pem, key.public_key()
-
-
-_PAIR: list[tuple[str, Any]] = []
-
-
-def rsa_pair() -> tuple[str, Any]:
-    if not _PAIR:
-        _PAIR.append(_rsa_pair())
-    return _PAIR[0]
-
-
 @attrs.frozen
 class Kind:
     name: str
@@ -149,34 +82,14 @@ class Kind:
         return rsa_pair()[0].splitlines()[2:-2]
 
 
-def _has(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
-KINDS = [
-    pytest.param(Kind("OpenTok", API_KEY, False, "x-opentok-auth"), id="OpenTok"),
-    pytest.param(
-        Kind("VonageVideo", APPLICATION_ID, False, "authorization"),
-        id="VonageVideo",
-        marks=pytest.mark.skipif(not _has("cryptography"), reason="needs .[vonage]"),
-    ),
-    pytest.param(
-        Kind("AsyncOpenTok", API_KEY, True, "x-opentok-auth"),
-        id="AsyncOpenTok",
-        marks=pytest.mark.skipif(not _has("aiohttp"), reason="needs .[async]"),
-    ),
-    pytest.param(
-        Kind("AsyncVonageVideo", APPLICATION_ID, True, "authorization"),
-        id="AsyncVonageVideo",
-        marks=pytest.mark.skipif(
-            not (_has("aiohttp") and _has("cryptography")), reason="needs .[async,vonage]"
-        ),
-    ),
-]
+KINDS = client_params(
+    lambda name, backend, asynchronous: Kind(
+        name,
+        APPLICATION_ID if backend == "vonage" else API_KEY,
+        asynchronous,
+        "authorization" if backend == "vonage" else "x-opentok-auth",
+    )
+)
 
 
 class Script:
@@ -236,16 +149,7 @@ def test_start_archive_posts_the_checked_body_and_reads_the_archive(
     assert request.method == "POST"
     assert request.path == f"/v2/project/{kind.owner}/archive"
     assert request.headers["content-type"] == "application/json"
-    assert json.loads(request.body) == {
-        "sessionId": script.session_id,
-        "hasAudio": True,
-        "hasVideo": True,
-        "outputMode": "composed",
-        "streamMode": "auto",
-        "name": "weekly",
-        "resolution": "1280x720",
-        "layout": {"type": "pip"},
-    }
+    assert json.loads(request.body) == weekly_body(script.session_id, layout={"type": "pip"})
     assert kind.claims(request.headers[kind.auth_header])  # a valid REST credential
     assert archive.id == ARCHIVE_ID
     assert archive.session_id == script.session_id
@@ -263,7 +167,7 @@ def test_session_start_archive_records_that_session(
 ) -> None:
     script.answer("POST", "", 200, archive_json(script.session_id))
     session = client.create_session(media_mode="routed")
-    archive = client.start_on(session, name="weekly")
+    archive = client.wait(session.start_archive(name="weekly"))
     assert archive.session_id == session.session_id
     assert json.loads(server.requests[-1].body)["sessionId"] == session.session_id
 

@@ -3,90 +3,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _support.clients import Sync, client_params
 
 import opentok_rules as otr
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.testing import Emulator
 
-
-def _has(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
-class Sync:
-    """A client's calls as blocking calls: an asyncio client runs on a private loop."""
-
-    def __init__(self, make: Callable[[], Any], asynchronous: bool) -> None:
-        self.asynchronous = asynchronous
-        if not asynchronous:
-            self.client = make()
-            return
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-
-        async def build() -> Any:
-            return make()
-
-        self.client = self._run(build())
-
-    def _run(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self.client, name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            return self._run(result) if self.asynchronous else result
-
-        return call
-
-    def wait(self, result: Any) -> Any:
-        return self._run(result) if self.asynchronous else result
-
-    def close(self) -> None:
-        if not self.asynchronous:
-            self.client.close()
-            return
-        try:
-            self._run(self.client.aclose())
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(5)
-            self._loop.close()
-
-
-PARAMS = [
-    pytest.param(("opentok", False), id="OpenTok"),
-    pytest.param(
-        ("vonage", False),
-        id="VonageVideo",
-        marks=pytest.mark.skipif(not _has("cryptography"), reason="needs .[vonage]"),
-    ),
-    pytest.param(
-        ("opentok", True),
-        id="AsyncOpenTok",
-        marks=pytest.mark.skipif(not _has("aiohttp"), reason="needs .[async]"),
-    ),
-    pytest.param(
-        ("vonage", True),
-        id="AsyncVonageVideo",
-        marks=pytest.mark.skipif(
-            not (_has("aiohttp") and _has("cryptography")), reason="needs .[async,vonage]"
-        ),
-    ),
-]
+PARAMS = client_params(lambda _name, backend, asynchronous: (backend, asynchronous))
 
 
 @pytest.fixture(params=PARAMS)

@@ -1,13 +1,12 @@
 """One behavioural suite for every client: OpenTok and Vonage, blocking and asyncio.
 
 Each test runs against a real HTTP server on 127.0.0.1 through each of the four clients. The
-async clients are driven through :class:`Blocking`, which runs their coroutines on one private
-event loop, so the very same test body holds every client to the very same promises.
+async clients are driven through ``_support.clients.Sync``, which runs their coroutines on one
+private event loop, so the very same test body holds every client to the very same promises.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -19,6 +18,7 @@ from typing import Any
 import attrs
 import jwt
 import pytest
+from _support.clients import Sync, has, rsa_pair
 from _support.http import LocalServer, Reply, free_port
 from _support.paths import RECORDED_CREATE_SESSION
 
@@ -31,42 +31,9 @@ APPLICATION_ID = "3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
 RECORDED = json.loads(RECORDED_CREATE_SESSION.read_text())
 
 
-# OpenTok, VonageVideo, or Blocking around an async client: each has create_session,
+# OpenTok, VonageVideo, or Sync around an async client: each has create_session,
 # generate_token and close. Typed loosely on purpose: the tests pass wrong options too.
 Client = Any
-
-
-class Blocking:
-    """An async client, driven from synchronous test code on a private event loop."""
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-
-        async def build() -> Any:
-            return make()  # built inside the loop, as an app would
-
-        self.client = self._run(build())
-
-    def _run(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
-
-    def create_session(self, options: Any = None, /, **kwargs: Any) -> otr.Session:
-        session: otr.Session = self._run(self.client.create_session(options, **kwargs))
-        return session
-
-    def generate_token(self, session_id: str, **options: Any) -> str:
-        token: str = self.client.generate_token(session_id, **options)
-        return token
-
-    def close(self) -> None:
-        try:
-            self._run(self.client.aclose())
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(5)
-            self._loop.close()
 
 
 @attrs.frozen
@@ -81,40 +48,12 @@ class Kind:
     secret_texts: Callable[[], list[str]] = attrs.field(repr=False)
 
 
-def _rsa_pair() -> tuple[str, Any]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
-    return pem, key.public_key()
-
-
-_PAIR: list[tuple[str, Any]] = []
-
-
-def rsa_pair() -> tuple[str, Any]:
-    if not _PAIR:
-        _PAIR.append(_rsa_pair())
-    return _PAIR[0]
-
-
-def _has(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
 def _opentok_kind(asynchronous: bool) -> Kind:
     def make(url: str, **kwargs: Any) -> Client:
         if asynchronous:
-            return Blocking(lambda: otr.AsyncOpenTok(API_KEY, API_SECRET, url, **kwargs))
+            return Sync(
+                lambda: otr.AsyncOpenTok(API_KEY, API_SECRET, url, **kwargs), asynchronous=True
+            )
         return otr.OpenTok(API_KEY, API_SECRET, url, **kwargs)
 
     def decode(header: str) -> dict[str, Any]:
@@ -135,8 +74,9 @@ def _vonage_kind(asynchronous: bool) -> Kind:
     def make(url: str, **kwargs: Any) -> Client:
         pem = rsa_pair()[0]
         if asynchronous:
-            return Blocking(
-                lambda: otr.AsyncVonageVideo(APPLICATION_ID, pem, api_url=url, **kwargs)
+            return Sync(
+                lambda: otr.AsyncVonageVideo(APPLICATION_ID, pem, api_url=url, **kwargs),
+                asynchronous=True,
             )
         return otr.VonageVideo(APPLICATION_ID, pem, api_url=url, **kwargs)
 
@@ -161,10 +101,10 @@ def _vonage_kind(asynchronous: bool) -> Kind:
 
 def _kinds() -> list[Any]:
     need_vonage = pytest.mark.skipif(
-        not _has("cryptography"), reason='needs cryptography: pip install ".[vonage]"'
+        not has("cryptography"), reason='needs cryptography: pip install ".[vonage]"'
     )
     need_async = pytest.mark.skipif(
-        not _has("aiohttp"),
+        not has("aiohttp"),
         reason='needs the async HTTP library: pip install ".[async]"',
     )
     return [
@@ -380,7 +320,7 @@ def test_reprs_show_no_credential(kind: Kind, server: LocalServer) -> None:
     try:
         session = client.create_session()
         texts = [repr(client), str(client), repr(session)]
-        if isinstance(client, Blocking):
+        if isinstance(client, Sync):
             texts += [repr(client.client), repr(vars(client.client))]
         else:
             texts.append(repr(vars(client)))

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.archives import weekly_body
+from _support.policies import ARCHIVE_NAMES
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -185,18 +187,12 @@ def test_the_body_is_the_services_json_with_camel_case_keys() -> None:
         multi_archive_tag="backup",
         max_bitrate=2_000_000,
     )
-    assert prepared.body == {
-        "sessionId": SID,
-        "hasAudio": True,
-        "hasVideo": True,
-        "outputMode": "composed",
-        "streamMode": "auto",
-        "name": "weekly",
-        "resolution": "1280x720",
-        "layout": {"type": "bestFit", "screenshareType": "pip"},
-        "multiArchiveTag": "backup",
-        "maxBitrate": 2_000_000,
-    }
+    assert prepared.body == weekly_body(
+        SID,
+        layout={"type": "bestFit", "screenshareType": "pip"},
+        multiArchiveTag="backup",
+        maxBitrate=2_000_000,
+    )
     assert prepared.body == prepared.spec.to_body()
     assert prepared.spec.output_mode is otr.OutputMode.COMPOSED
     assert prepared.spec.layout == otr.ArchiveLayout("bestFit", None, "pip")
@@ -293,14 +289,9 @@ def test_a_policy_adds_house_rules_in_archive_tables(tmp_path: Path) -> None:
     path.write_text(
         """
 disable = ["archive-bitrate-or-quantization"]
-
-[[archive]]
-id = "acme-archive-names"
-kind = "pattern"
-key = "name"
-pattern = "acme-.+"
-message = "archive names start with acme-"
-
+"""
+        + ARCHIVE_NAMES
+        + """
 [[archive]]
 id = "acme-hd"
 kind = "allowed"

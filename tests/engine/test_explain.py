@@ -7,6 +7,7 @@ import ipaddress
 from typing import Any
 
 import pytest
+from _support.api import FIELD_NAMES
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -106,12 +107,7 @@ VALUES = st.one_of(
 OPTIONS = st.dictionaries(
     st.sampled_from(
         [
-            "media_mode",
-            "archive_mode",
-            "location",
-            "archive_name",
-            "archive_resolution",
-            "e2ee",
+            *FIELD_NAMES,
             "media_mod",
             "junk",
         ]

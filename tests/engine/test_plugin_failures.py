@@ -4,10 +4,10 @@ with the failure chained as the cause, and nothing of the policy is loaded."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _support.plugins import install
 
 import opentok_rules as otr
 
@@ -35,29 +35,6 @@ class Shout:
     def apply(self, options):
         return ()
 """
-
-
-@pytest.fixture
-def site_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    site = tmp_path / "site"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    yield site
-    for name in ("failing_not_a_rule", "failing_raises", "failing_rule"):
-        sys.modules.pop(name, None)
-
-
-def install(site: Path, module: str, source: str, entry_points: str) -> None:
-    """A distribution with ``module`` and these ``opentok_rules.kinds`` entry points."""
-    (site / f"{module}.py").write_text(source, encoding="utf-8")
-    info = site / f"{module}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n", encoding="utf-8"
-    )
-    (info / "entry_points.txt").write_text(
-        f"[opentok_rules.kinds]\n{entry_points}\n", encoding="utf-8"
-    )
 
 
 def refused(tmp_path: Path, kind: str) -> otr.PolicyError:

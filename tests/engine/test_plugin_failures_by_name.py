@@ -10,10 +10,10 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _support.plugins import install as install_distribution
 from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,27 +40,9 @@ def rule_source(kind: str, body: str) -> str:
     return RULE.format(kind=kind, body=textwrap.indent(textwrap.dedent(body), "    ").strip())
 
 
-@pytest.fixture
-def site_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    site = tmp_path / "site"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    yield site
-    for name in MODULES:
-        sys.modules.pop(name, None)
-
-
 def install(site: Path, distribution: str, module: str, source: str, entry_points: str) -> None:
-    """A distribution with ``module`` and these ``opentok_rules.kinds`` entry points."""
-    (site / f"{module}.py").write_text(source, encoding="utf-8")
-    info = site / f"{distribution.replace('-', '_')}-1.0.dist-info"  # as installers name it
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n", encoding="utf-8"
-    )
-    (info / "entry_points.txt").write_text(
-        f"[opentok_rules.kinds]\n{entry_points}\n", encoding="utf-8"
-    )
+    """A distribution named ``distribution`` with ``module`` and these entry points."""
+    install_distribution(site, module, source, entry_points, distribution=distribution)
 
 
 def refused(tmp_path: Path, kind: str) -> otr.PolicyError:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from _support.api import ROUTED_ONLY_TOML
-from _support.policies import ALLOWED, BROKEN_POLICIES
+from _support.policies import ALLOWED, BROKEN_POLICIES, NAME_ARCHIVES
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,14 +37,9 @@ id = "acme-network"
 kind = "network"
 key = "location"
 networks = ["10.0.0.0/8", "192.168.0.0/16"]
-
-[[session]]
-id = "acme-named-archives"
-kind = "required"
-keys = ["archive_name"]
-when = { archive_mode = "always" }
-severity = "warn"
-
+"""
+    + NAME_ARCHIVES
+    + """
 [[token]]
 id = "acme-two-hours"
 kind = "max_ttl"
@@ -79,7 +74,7 @@ def test_a_company_policy_from_a_file(tmp_path: Path) -> None:
         "acme-routed-only",
         "acme-archive-names",
         "acme-network",
-        "acme-named-archives",
+        "acme-name-archives",
     )
     assert policy.token_rules.ids() == (*TOKEN_IDS, "acme-two-hours")
     assert policy.rules.get("acme-network") == Network(
@@ -91,7 +86,7 @@ def test_a_company_policy_from_a_file(tmp_path: Path) -> None:
     ok = otr.prepare_session(media_mode="routed", location="10.1.2.3", rules=policy.rules)
     assert ok.warnings == ()
     warned = otr.prepare_session(media_mode="routed", archive_mode="always", rules=policy.rules)
-    assert [w.rule for w in warned.warnings] == ["acme-named-archives"]
+    assert [w.rule for w in warned.warnings] == ["acme-name-archives"]
     with pytest.raises(otr.ValidationError) as caught:
         otr.prepare_session(
             media_mode="relayed", archive_name="weekly", location="1.2.3.4", rules=policy.rules
@@ -257,7 +252,7 @@ def test_the_clients_take_a_policys_registries(tmp_path: Path) -> None:
         with pytest.raises(otr.ValidationError, match="acme-routed-only"):
             client.create_session(media_mode="relayed")
         session = client.create_session(media_mode="routed", archive_mode="always")
-        assert [w.rule for w in session.warnings] == ["acme-named-archives"]
+        assert [w.rule for w in session.warnings] == ["acme-name-archives"]
         with pytest.raises(otr.ValidationError, match="acme-two-hours"):
             session.generate_token()  # a day, by default
         assert session.generate_token(expire_time=int(emulator_now()) + 3600)

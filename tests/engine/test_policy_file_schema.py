@@ -6,14 +6,13 @@ project's tests fails."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from _support.cli import run
 from _support.paths import ROOT
 from _support.policies import BROKEN_POLICIES
 from _support.properties import examples
@@ -189,27 +188,10 @@ def test_an_installed_plugin_kind_appears(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_the_command_prints_the_same_schema(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENTOK_", "VONAGE_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "opentok_rules", "schema", "--policy-file"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run("schema", "--policy-file", cwd=tmp_path, timeout=60)
     assert (result.returncode, result.stderr) == (0, "")
     assert json.loads(result.stdout) == otr.policy_file_schema()
-    mixed = subprocess.run(
-        [sys.executable, "-m", "opentok_rules", "schema", "--policy-file", "--strict"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    mixed = run("schema", "--policy-file", "--strict", cwd=tmp_path, timeout=60)
     assert mixed.returncode == 2
     assert "--policy-file prints the format of every policy file" in mixed.stderr
 

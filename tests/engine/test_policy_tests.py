@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from _support.paths import ROOT
+from _support.policies import HOUSE_RULES
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,27 +18,6 @@ import opentok_rules as otr
 from opentok_rules.engine.policy_tests import PolicyTest, parse_tests
 
 DOCS_POLICIES = ROOT / "docs" / "examples" / "policies"
-
-ROUTED_ONLY = """\
-[[session]]
-id = "acme-routed-only"
-kind = "allowed"
-key = "media_mode"
-values = ["routed"]
-
-[[session]]
-id = "acme-name-archives"
-kind = "required"
-keys = ["archive_name"]
-when = { archive_mode = "always" }
-severity = "warn"
-
-[[token]]
-id = "acme-no-moderators"
-kind = "allowed"
-key = "role"
-values = ["publisher", "subscriber"]
-"""
 
 
 def write(path: Path, text: str) -> Path:
@@ -65,7 +45,7 @@ def test_the_acme_example_carries_tests_and_they_pass() -> None:
 def test_the_api_md_example(tmp_path: Path) -> None:
     path = write(
         tmp_path / "opentok-rules.toml",
-        ROUTED_ONLY
+        HOUSE_RULES
         + """
 [[test]]
 name = "a routed session with a named archive passes"
@@ -102,7 +82,7 @@ warned_by = []
 def test_each_failure_says_what_differed(tmp_path: Path) -> None:
     path = write(
         tmp_path / "p.toml",
-        ROUTED_ONLY
+        HOUSE_RULES
         + """
 [[test]]
 name = "relayed passes (wrong)"
@@ -148,7 +128,7 @@ warned_by = ["acme-name-archives"]
 
 
 def test_tests_run_against_the_policy_with_its_bases(tmp_path: Path) -> None:
-    write(tmp_path / "org.toml", ROUTED_ONLY)
+    write(tmp_path / "org.toml", HOUSE_RULES)
     service = write(
         tmp_path / "service" / "opentok-rules.toml",
         """\
@@ -226,7 +206,7 @@ def test_an_archive_test_says_when_it_cannot_run(tmp_path: Path) -> None:
 
 
 def test_a_policy_without_tests_has_none(tmp_path: Path) -> None:
-    policy = otr.load_policy(write(tmp_path / "p.toml", ROUTED_ONLY))
+    policy = otr.load_policy(write(tmp_path / "p.toml", HOUSE_RULES))
     assert policy.tests == ()
     assert otr.run_policy_tests(policy) == ()
     assert otr.load_policy({"test": []}).tests == ()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _support.policies import refusal
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,15 +23,11 @@ def allowed(rule_id: str) -> dict[str, object]:
 def test_the_issue_s_two_ids_are_refused_at_load(tmp_path: Path) -> None:
     # Two 204-character ids differing after the 200th character: one name once cut to 100.
     first, second = "a" * 200 + "1234", "a" * 200 + "5678"
-    path = tmp_path / "opentok-rules.toml"
-    path.write_text(
+    path, message = refusal(
+        tmp_path,
         f"[[session]]\nid = '{first}'\nkind = 'allowed'\nkey = 'media_mode'\nvalues = ['routed']\n"
         f"[[session]]\nid = '{second}'\nkind = 'forbidden'\nkeys = ['location']\n",
-        encoding="utf-8",
     )
-    with pytest.raises(otr.PolicyError) as caught:
-        otr.load_policy(path)
-    message = str(caught.value)
     assert message.startswith(f"{path}: session[0] (id '{first}'): id: is 204 characters long")
     assert "at most 100" in message
 

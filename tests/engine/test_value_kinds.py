@@ -175,6 +175,15 @@ OPTIONS = st.fixed_dictionaries({}, optional=dict.fromkeys(KEYS, VALUES)).map(
 )
 
 
+def add_somewhere(draw: st.DrawFn, rules: otr.RuleRegistry, rule: Kind) -> None:
+    """``rule`` added to ``rules`` last or before a rule ``draw`` chooses."""
+    place = draw(st.sampled_from([None, *rules.ids()]))
+    if place is None:
+        rules.add(rule)
+    else:
+        rules.insert_before(place, rule)
+
+
 @st.composite
 def plugin_registries(draw: st.DrawFn) -> otr.RuleRegistry:
     rules = draw(st.sampled_from([otr.default_rules, otr.strict_rules]))()
@@ -185,11 +194,7 @@ def plugin_registries(draw: st.DrawFn) -> otr.RuleRegistry:
             rule: Kind = ArchivePrefix(id=f"p{index}", key=key, prefix="acme-", when=when)
         else:
             rule = Digits(id=f"p{index}", key=key, most=draw(st.integers(1, 4)), when=when)
-        place = draw(st.sampled_from([None, *rules.ids()]))
-        if place is None:
-            rules.add(rule)
-        else:
-            rules.insert_before(place, rule)
+        add_somewhere(draw, rules, rule)
     return rules
 
 
@@ -201,11 +206,8 @@ def outcome(run: Any, options: dict[str, Any]) -> Any:
     return "spec", attrs.astuple(spec, recurse=False), warnings
 
 
-@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plugin_registries(), st.lists(OPTIONS, min_size=1, max_size=10))
-def test_compiled_interpreted_and_schema_agree(
-    rules: otr.RuleRegistry, examples: list[dict[str, Any]]
-) -> None:
+def assert_every_form_agrees(rules: otr.RuleRegistry, examples: list[dict[str, Any]]) -> None:
+    """The compiled pass, the rule-by-rule loop and the JSON Schema judge ``examples`` alike."""
     schema = otr.to_json_schema(rules)
     assert schema["x-unexpressed"] == []
     validator = jsonschema.Draft202012Validator(schema)
@@ -215,6 +217,14 @@ def test_compiled_interpreted_and_schema_agree(
         assert compiled == looped, options
         accepted = not list(validator.iter_errors(options))
         assert accepted is (looped[0] == "spec"), options
+
+
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plugin_registries(), st.lists(OPTIONS, min_size=1, max_size=10))
+def test_compiled_interpreted_and_schema_agree(
+    rules: otr.RuleRegistry, examples: list[dict[str, Any]]
+) -> None:
+    assert_every_form_agrees(rules, examples)
 
 
 # ---- the generic kinds (type, range, default, normalize) among the others --------------------
@@ -245,11 +255,7 @@ def generic_registries(draw: st.DrawFn) -> otr.RuleRegistry:
             )
         else:
             rule = Digits(id=f"g{index}", key=key, when=when)
-        place = draw(st.sampled_from([None, *rules.ids()]))
-        if place is None:
-            rules.add(rule)
-        else:
-            rules.insert_before(place, rule)
+        add_somewhere(draw, rules, rule)
     return rules
 
 
@@ -270,15 +276,7 @@ GENERIC_OPTIONS = st.fixed_dictionaries({}, optional=dict.fromkeys(KEYS, GENERIC
 def test_the_generic_kinds_agree_in_every_form(
     rules: otr.RuleRegistry, examples: list[dict[str, Any]]
 ) -> None:
-    schema = otr.to_json_schema(rules)
-    assert schema["x-unexpressed"] == []
-    validator = jsonschema.Draft202012Validator(schema)
-    for options in examples:
-        looped = outcome(lambda o: pipeline._interpreted(o, rules), options)
-        compiled = outcome(lambda o: pipeline._outcome_for(o, rules, {}), options)
-        assert compiled == looped, options
-        accepted = not list(validator.iter_errors(options))
-        assert accepted is (looped[0] == "spec"), options
+    assert_every_form_agrees(rules, examples)
 
 
 @pytest.mark.parametrize(

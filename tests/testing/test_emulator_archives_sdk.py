@@ -15,9 +15,9 @@ import os
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
+from _support.emulator import vonage_sdk_client
 
 from opentok_rules.testing import Emulator
 
@@ -131,12 +131,7 @@ def test_the_vonage_sdk_records_an_archive(
     with Emulator(tls=True, backend="vonage") as emulator:
         assert emulator.ca_file is not None
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_file)
-        client = vonage_sdk.Vonage(
-            vonage_sdk.Auth(
-                application_id=emulator.application_id, private_key=emulator.private_key
-            ),
-            vonage_sdk.HttpClientOptions(video_host=urlsplit(emulator.url).netloc),
-        ).video
+        client = vonage_sdk_client(vonage_sdk, emulator).video
         session = client.create_session(video.SessionOptions(media_mode="routed"))
         # Made before any JSON call: after one, the SDK's client keeps sending Content-Type
         # application/json, also with its create-session form (which is then refused with 415).

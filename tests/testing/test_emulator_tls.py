@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 import jwt
 import pytest
 import urllib3
+from _support.emulator import vonage_sdk_client
 
 import opentok_rules as otr
 from opentok_rules.http import Urllib3Transport
@@ -169,12 +170,7 @@ def test_the_official_vonage_sdk_runs_against_the_emulator(
         assert emulator.ca_file is not None
         # Only the host and the CA change: the SDK itself still says https://.
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_file)
-        client = vonage_sdk.Vonage(
-            vonage_sdk.Auth(
-                application_id=emulator.application_id, private_key=emulator.private_key
-            ),
-            vonage_sdk.HttpClientOptions(video_host=urlsplit(emulator.url).netloc),
-        )
+        client = vonage_sdk_client(vonage_sdk, emulator)
         session = client.video.create_session(
             video.SessionOptions(media_mode="routed", location="12.34.56.78")
         )
