@@ -20,8 +20,6 @@ from hypothesis import strategies as st
 
 import opentok_rules as otr
 
-MODULES = ("byname_description", "byname_reads", "byname_exit", "byname_one", "byname_two")
-
 RULE = """
 from typing import ClassVar
 import attrs
@@ -58,59 +56,54 @@ def refused(tmp_path: Path, kind: str) -> otr.PolicyError:
     return caught.value
 
 
-def test_a_description_that_raises(site_dir: Path, tmp_path: Path) -> None:
-    body = """
-    @property
-    def description(self):
-        return 1 / 0
-    """
+@pytest.mark.parametrize(
+    ("kind", "body", "said", "cause"),
+    [
+        pytest.param(
+            "broken_description",
+            "@property\ndef description(self):\n    return 1 / 0\n",
+            "ZeroDivisionError",
+            ZeroDivisionError,
+            id="a description that raises",
+        ),
+        pytest.param(
+            "two_lines",
+            'description: ClassVar[str] = "first line\\nsecond line"\n',
+            "one line",
+            None,
+            id="a multi-line description",
+        ),
+        pytest.param(
+            "set_reads",
+            'description: ClassVar[str] = "reads a set"\n'
+            'reads: ClassVar[set[str]] = {"archive_name"}\n',
+            "'reads' must be a frozenset",
+            TypeError,
+            id="reads declared as a set",
+        ),
+    ],
+)
+def test_a_kind_the_library_cannot_describe(
+    site_dir: Path,
+    tmp_path: Path,
+    kind: str,
+    body: str,
+    said: str,
+    cause: type[BaseException] | None,
+) -> None:
     install(
         site_dir,
-        "byname-description",
-        "byname_description",
-        rule_source("broken_description", body),
-        "broken_description = byname_description:Kind",
+        "byname-rule",
+        "byname_rule",
+        rule_source(kind, body),
+        f"{kind} = byname_rule:Kind",
     )
-    error = refused(tmp_path, "broken_description")
+    error = refused(tmp_path, kind)
     message = str(error)
-    assert "entry point broken_description = byname_description:Kind" in message
-    assert "ZeroDivisionError" in message
-    assert isinstance(error.__cause__, ZeroDivisionError)
-
-
-def test_a_multi_line_description(site_dir: Path, tmp_path: Path) -> None:
-    body = """
-    description: ClassVar[str] = "first line\\nsecond line"
-    """
-    install(
-        site_dir,
-        "byname-description",
-        "byname_description",
-        rule_source("two_lines", body),
-        "two_lines = byname_description:Kind",
-    )
-    message = str(refused(tmp_path, "two_lines"))
-    assert "entry point two_lines = byname_description:Kind" in message
-    assert "one line" in message
-
-
-def test_reads_declared_as_a_set(site_dir: Path, tmp_path: Path) -> None:
-    body = """
-    description: ClassVar[str] = "reads a set"
-    reads: ClassVar[set[str]] = {"archive_name"}
-    """
-    install(
-        site_dir,
-        "byname-reads",
-        "byname_reads",
-        rule_source("set_reads", body),
-        "set_reads = byname_reads:Kind",
-    )
-    error = refused(tmp_path, "set_reads")
-    message = str(error)
-    assert "entry point set_reads = byname_reads:Kind" in message
-    assert "'reads' must be a frozenset" in message
-    assert isinstance(error.__cause__, TypeError)
+    assert f"entry point {kind} = byname_rule:Kind" in message
+    assert said in message
+    if cause is not None:
+        assert isinstance(error.__cause__, cause)
 
 
 def test_sys_exit_while_imported(site_dir: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from _support.api import ROUTED_ONLY_TOML
+from _support.plugins import install
 from _support.policies import ALLOWED, BROKEN_POLICIES, NAME_ARCHIVES
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
@@ -391,10 +392,8 @@ def install_plugin(
 ) -> None:
     """A distribution ``name`` with these entry points, importable from ``tmp_path``."""
     site = tmp_path / "site"
-    write(site / f"{name}_kinds.py", PLUGIN_MODULE)
-    info = site / f"{name}-1.0.dist-info"
-    write(info / "METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    write(info / "entry_points.txt", f"[opentok_rules.kinds]\n{entry_points}\n")
+    site.mkdir(exist_ok=True)
+    install(site, f"{name}_kinds", PLUGIN_MODULE, entry_points, distribution=name)
     monkeypatch.syspath_prepend(str(site))
 
 

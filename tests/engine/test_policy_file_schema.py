@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 from _support.cli import run
 from _support.paths import ROOT
+from _support.plugins import install
 from _support.policies import BROKEN_POLICIES
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
@@ -157,34 +158,22 @@ class Prefix:
 """
 
 
-def test_an_installed_plugin_kind_appears(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    site = tmp_path / "site"
-    (site / "prefix-1.0.dist-info").mkdir(parents=True)
-    (site / "prefix_kinds.py").write_text(PLUGIN, encoding="utf-8")
-    (site / "prefix-1.0.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: prefix\nVersion: 1.0\n", encoding="utf-8"
-    )
-    (site / "prefix-1.0.dist-info" / "entry_points.txt").write_text(
-        "[opentok_rules.kinds]\nprefix = prefix_kinds:Prefix\ngone = nowhere_at_all:Gone\n",
-        encoding="utf-8",
-    )
-    monkeypatch.syspath_prepend(str(site))
-    try:
-        schema = otr.policy_file_schema()
-        table = schema["$defs"]["kind-prefix"]
-        assert table["properties"]["prefix"] == {"type": "string"}
-        assert table["properties"]["max_len"] == {"type": "integer"}
-        assert set(table["required"]) == {"kind", "id", "key", "prefix"}
-        assert "prefix" in schema["$defs"]["session-rule"]["properties"]["kind"]["enum"]
-        # A plugin that cannot be imported is named; its fields are left to the loader.
-        assert "gone" in schema["$defs"]["session-rule"]["properties"]["kind"]["enum"]
-        good = {"session": [{"id": "p", "kind": "prefix", "key": "archive_name", "prefix": "a"}]}
-        check = jsonschema.Draft202012Validator(schema)
-        assert list(check.iter_errors(good)) == []
-        good["session"][0]["prefx"] = "a"
-        assert list(check.iter_errors(good))
-    finally:
-        sys.modules.pop("prefix_kinds", None)
+def test_an_installed_plugin_kind_appears(site_dir: Path) -> None:
+    entry_points = "prefix = prefix_kinds:Prefix\ngone = nowhere_at_all:Gone"
+    install(site_dir, "prefix_kinds", PLUGIN, entry_points, distribution="prefix")
+    schema = otr.policy_file_schema()
+    table = schema["$defs"]["kind-prefix"]
+    assert table["properties"]["prefix"] == {"type": "string"}
+    assert table["properties"]["max_len"] == {"type": "integer"}
+    assert set(table["required"]) == {"kind", "id", "key", "prefix"}
+    assert "prefix" in schema["$defs"]["session-rule"]["properties"]["kind"]["enum"]
+    # A plugin that cannot be imported is named; its fields are left to the loader.
+    assert "gone" in schema["$defs"]["session-rule"]["properties"]["kind"]["enum"]
+    good = {"session": [{"id": "p", "kind": "prefix", "key": "archive_name", "prefix": "a"}]}
+    check = jsonschema.Draft202012Validator(schema)
+    assert list(check.iter_errors(good)) == []
+    good["session"][0]["prefx"] = "a"
+    assert list(check.iter_errors(good))
 
 
 def test_the_command_prints_the_same_schema(tmp_path: Path) -> None:

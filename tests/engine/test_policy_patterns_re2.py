@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from _support.policies import refusal
 from _support.properties import examples
+from _support.regex import atoms, sequences
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,18 +144,11 @@ def test_a_lone_surrogate_is_one_character_as_in_python() -> None:
 
 LITERALS = st.sampled_from([*"abcxz019 -é,", "\\.", "\\*", "\\(", "\\]", "\\n", "\\x41", "\\v"])
 CLASS_ITEMS = st.sampled_from(["a-c", "x", "0-9", "\\]", "\\-", "é", "\\n", " ", "z", "\\x7f"])
-CLASSES = st.builds(
-    lambda negated, items: "[" + ("^" if negated else "") + "".join(items) + "]",
-    st.booleans(),
-    st.lists(CLASS_ITEMS, min_size=1, max_size=3),
-)
-QUANTIFIERS = st.sampled_from(["", "", "*", "+", "?", "{2}", "{1,}", "{0,2}", "*?", "+?", "{1,3}?"])
 
 
 def core_patterns() -> st.SearchStrategy[str]:
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        sequence = st.lists(inner, min_size=1, max_size=3).map("".join)
-        alternation = st.lists(sequence, min_size=1, max_size=3).map("|".join)
+        sequence, alternation = sequences(inner)
         group = st.builds(
             lambda kind, body, quantifier: f"({kind}{body}){quantifier}",
             st.sampled_from(["", "?:"]),
@@ -163,8 +157,7 @@ def core_patterns() -> st.SearchStrategy[str]:
         )
         return group | sequence
 
-    atoms = st.builds(lambda atom, quantifier: atom + quantifier, LITERALS | CLASSES, QUANTIFIERS)
-    return st.recursive(atoms, extend, max_leaves=6).map(
+    return st.recursive(atoms(LITERALS, CLASS_ITEMS), extend, max_leaves=6).map(
         lambda body: ("^" if body.startswith("a") else "") + body + ("$" if "b" in body else "")
     )
 

@@ -117,7 +117,7 @@ warned_by = ["acme-name-archives"]
     assert [passed for _, passed, _ in got] == [False] * 5
     details = [detail for _, _, detail in got]
     assert details[0].startswith("expected accepted; refused by ['acme-routed-only'] (")
-    assert "acme-routed-only: media_mode must be one of 'routed'; got 'relayed'" in details[0]
+    assert "acme-routed-only: Acme sessions are routed; set media_mode='routed'." in details[0]
     assert details[1] == "expected refused; accepted"
     assert details[2] == (
         "expected refused by ['acme-routed-only']; refused by "

@@ -12,6 +12,7 @@ import warnings
 
 import pytest
 from _support.properties import examples
+from _support.regex import atoms, sequences
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -180,18 +181,11 @@ def test_shared_patterns_give_pythons_fullmatch_verdict_in_ecma_262(texts: list[
 
 LITERALS = st.sampled_from([*"abcxz019 -é,", "\\.", "\\*", "\\(", "\\]", "\\n", "\\u00e9"])
 CLASS_ITEMS = st.sampled_from(["a-c", "x", "0-9", "\\]", "\\-", "é", "\\n", " ", "z"])
-CLASSES = st.builds(
-    lambda negated, items: "[" + ("^" if negated else "") + "".join(items) + "]",
-    st.booleans(),
-    st.lists(CLASS_ITEMS, min_size=1, max_size=3),
-)
-QUANTIFIERS = st.sampled_from(["", "", "*", "+", "?", "{2}", "{1,}", "{0,2}", "*?", "+?", "{1,3}?"])
 
 
 def core_patterns() -> st.SearchStrategy[str]:
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        sequence = st.lists(inner, min_size=1, max_size=3).map("".join)
-        alternation = st.lists(sequence, min_size=1, max_size=3).map("|".join)
+        sequence, alternation = sequences(inner)
         group = st.builds(
             lambda kind, body: f"({kind}{body})", st.sampled_from(["", "?:"]), alternation
         )
@@ -205,8 +199,7 @@ def core_patterns() -> st.SearchStrategy[str]:
         )
         return st.one_of(repeated, look, sequence)
 
-    atoms = st.builds(lambda atom, quantifier: atom + quantifier, LITERALS | CLASSES, QUANTIFIERS)
-    return st.recursive(atoms, extend, max_leaves=6).map(
+    return st.recursive(atoms(LITERALS, CLASS_ITEMS), extend, max_leaves=6).map(
         lambda body: ("^" if body.startswith("a") else "") + body
     )
 
