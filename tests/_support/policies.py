@@ -35,6 +35,15 @@ values = ["publisher", "subscriber"]
 #: A house policy: routed sessions only, named archives (a warning), no moderators.
 HOUSE_RULES = ROUTED_ONLY_TOML + NAME_ARCHIVES + NO_MODERATORS
 
+#: A policy test of ``NO_MODERATORS``: moderator tokens are refused by it.
+MODERATORS_REFUSED = """
+[[test]]
+name = "moderators are refused"
+token = { role = "moderator" }
+expect = "refuse"
+refused_by = ["acme-no-moderators"]
+"""
+
 #: An ``[[archive]]`` rule: archive names start with ``acme-``.
 ARCHIVE_NAMES = """
 [[archive]]

@@ -14,7 +14,7 @@ from _support.api import ROUTED_ONLY_TOML
 from _support.cli import clean_env, emulator_env
 from _support.cli import run as cli_run
 from _support.paths import ROOT
-from _support.policies import NAME_ARCHIVES, NO_MODERATORS
+from _support.policies import MODERATORS_REFUSED, NAME_ARCHIVES, NO_MODERATORS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,13 +31,8 @@ POLICY = (
 name = "routed passes"
 session = { media_mode = "routed" }
 expect = "accept"
-
-[[test]]
-name = "moderators are refused"
-token = { role = "moderator" }
-expect = "refuse"
-refused_by = ["acme-no-moderators"]
 """
+    + MODERATORS_REFUSED
 )
 
 FAILING = """

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from _support.paths import ROOT
-from _support.policies import HOUSE_RULES
+from _support.policies import HOUSE_RULES, MODERATORS_REFUSED
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,14 +51,9 @@ def test_the_api_md_example(tmp_path: Path) -> None:
 name = "a routed session with a named archive passes"
 session = { media_mode = "routed", archive_mode = "always", archive_name = "acme-weekly" }
 expect = "accept"
-
-[[test]]
-name = "moderators are refused"
-token = { role = "moderator" }
-expect = "refuse"
-refused_by = ["acme-no-moderators"]
-warned_by = []
-""",
+"""
+        + MODERATORS_REFUSED
+        + "warned_by = []\n",
     )
     policy = otr.load_policy(path)
     assert [t.name for t in policy.tests] == [
