@@ -1204,7 +1204,8 @@ _BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 @attrs.frozen(kw_only=True)
 class SessionId(ValueKind):
     """``key`` is absent or a session id in the service's form: ``"1_"`` or ``"2_"`` and
-    base64url text, at most 255 characters in all (see :mod:`opentok_rules.session_ids`)."""
+    base64url text, at most 255 characters in all (the form ``opentok_rules.session_ids``
+    reads)."""
 
     kind: ClassVar[str] = "session_id"
 
