@@ -38,6 +38,7 @@ from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_
 from opentok_rules.engine.forms import has_form
 from opentok_rules.engine.registry import Options, _pure
 from opentok_rules.errors import SEVERITIES, Violation
+from opentok_rules.session_ids import MAX_SESSION_ID_LENGTH
 from opentok_rules.values import DEFAULT_LIFETIME, epoch_seconds, is_dotted_quad
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ __all__ = [
     "Range",
     "Required",
     "Scalar",
+    "SessionId",
     "Type",
     "ValueKind",
     "by_kind_name",
@@ -72,6 +74,7 @@ __all__ = [
 #: A value a policy can name: what TOML and JSON hold besides tables and arrays.
 Scalar: TypeAlias = "str | bool | int | float"
 _SCALARS = (str, bool, int, float)
+_SESSION_ID_PREFIXES = ("1_", "2_")
 #: An IP network as :mod:`ipaddress` parses one.
 _AnyNetwork: TypeAlias = "ipaddress.IPv4Network | ipaddress.IPv6Network"
 
@@ -1193,6 +1196,35 @@ class Range(ValueKind):
         return found
 
 
+#: The characters of base64url text, the body of a session id.
+_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@_pure
+@attrs.frozen(kw_only=True)
+class SessionId(ValueKind):
+    """``key`` is absent or a session id in the service's form: ``"1_"`` or ``"2_"`` and
+    base64url text, at most 255 characters in all (the form ``opentok_rules.session_ids``
+    reads)."""
+
+    kind: ClassVar[str] = "session_id"
+
+    def holds(self, value: object) -> bool:
+        return (
+            value.__class__ is str
+            and 3 <= len(value) <= MAX_SESSION_ID_LENGTH
+            and value[:2] in _SESSION_ID_PREFIXES
+            and _BASE64URL.issuperset(value[2:])
+        )
+
+    def describe(self) -> str:
+        return "is a session id: '1_' or '2_' and base64url text, at most 255 characters"
+
+    def json_schema(self) -> dict[str, Any] | None:
+        body = MAX_SESSION_ID_LENGTH - 2
+        return {"type": "string", "pattern": f"^[12]_[A-Za-z0-9_-]{{1,{body}}}$"}
+
+
 def _default_value(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value.__class__ not in _SCALARS:
         raise FieldProblem(
@@ -1322,6 +1354,7 @@ BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
             Range,
             Default,
             Normalize,
+            SessionId,
         )
     }
 )

@@ -53,7 +53,8 @@ def prepare_token(
     token_types: tuple[str, ...] = TOKEN_TYPES,
     **options: Any,
 ) -> TokenSpec:
-    """Check and normalize a token's options with ``rules``; the :class:`TokenSpec` to sign.
+    """Check and normalize a token's options with ``rules``; the
+    :class:`~opentok_rules.TokenSpec` to sign.
 
     ``owner`` is the api key (or application id) that will sign; ``backend`` and
     ``token_types`` say which backend that is and the formats it accepts. Raises

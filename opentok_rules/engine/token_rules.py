@@ -446,7 +446,8 @@ def _token_type(instance: Any, attribute: Any, value: Any) -> None:
 
 @attrs.frozen
 class TokenSpec:
-    """A token's normalized options: what a signer signs. Built by :func:`prepare_token`.
+    """A token's normalized options: what a signer signs. Built by
+    :func:`~opentok_rules.prepare_token`.
 
     Like :class:`~opentok_rules.SessionSpec` it checks only each field's type (exactly: a
     subclass could say one thing and sign another); whether the values make sense (the

@@ -257,6 +257,7 @@ def test_the_kinds_by_name() -> None:
         "pattern",
         "range",
         "required",
+        "session_id",
         "type",
     ]
     assert all(cls.kind == name for name, cls in BUILTIN_KINDS.items())

@@ -24,7 +24,17 @@ from hypothesis import strategies as st
 import opentok_rules as otr
 from opentok_rules.engine import pipeline
 from opentok_rules.engine.forms import COMPILED_FORM, SCHEMA_FORM, has_form
-from opentok_rules.kinds import Allowed, Default, Kind, Normalize, Range, Type, ValueKind
+from opentok_rules.kinds import (
+    Allowed,
+    Default,
+    Exclusive,
+    Kind,
+    Normalize,
+    Range,
+    SessionId,
+    Type,
+    ValueKind,
+)
 
 EXAMPLE = ROOT / "examples" / "opentok-rules-archive-prefix"
 sys.path.insert(0, str(EXAMPLE / "src"))
@@ -236,7 +246,11 @@ def generic_registries(draw: st.DrawFn) -> otr.RuleRegistry:
     for index in range(draw(st.integers(1, 4))):
         key = draw(st.sampled_from(["archive_name", "location", "media_mode", "archive_mode"]))
         when = draw(st.sampled_from([{}, {"archive_mode": "always"}, {"e2ee": True}]))
-        which = draw(st.sampled_from(["type", "range", "default", "normalize", "digits"]))
+        which = draw(
+            st.sampled_from(
+                ["type", "range", "default", "normalize", "digits", "session_id", "exclusive"]
+            )
+        )
         rule: Kind
         if which == "type":
             kind = draw(st.sampled_from(["bool", "str", "int", "number", "list", "table"]))
@@ -253,6 +267,11 @@ def generic_registries(draw: st.DrawFn) -> otr.RuleRegistry:
             rule = Normalize(
                 id=f"g{index}", key=key, map={"ROUTED": "routed", "x": "1"}, otherwise=otherwise
             )
+        elif which == "session_id":
+            rule = SessionId(id=f"g{index}", key=key, when=when)
+        elif which == "exclusive":
+            keys = draw(st.permutations(["archive_name", "location", "media_mode"]))
+            rule = Exclusive(id=f"g{index}", keys=keys[:2], when=when)
         else:
             rule = Digits(id=f"g{index}", key=key, when=when)
         add_somewhere(draw, rules, rule)
@@ -265,6 +284,8 @@ GENERIC_VALUES = st.one_of(
     st.lists(st.integers(0, 1), max_size=2),
     st.dictionaries(st.sampled_from("ab"), st.integers(0, 1), max_size=1),
     st.sampled_from(["ROUTED", "x"]),
+    # Session ids and near misses, for the session_id kind.
+    st.sampled_from(["1_MX4xMjM0fg", "2_a-b_c", "3_MX4x", "1_", "1_a b", "1_" + "a" * 254]),
 )
 GENERIC_OPTIONS = st.fixed_dictionaries({}, optional=dict.fromkeys(KEYS, GENERIC_VALUES)).map(
     lambda found: json.loads(json.dumps(found))
