@@ -149,7 +149,7 @@ class Violation:
         made = _new(cls)
         _set_rule(made, rule)
         _set_field(made, field)
-        _set_message(made, _Deferred(message, args))
+        _set_message(made, _new_deferred(_Deferred, (message, args)))
         _set_severity(made, severity)
         return made
 
@@ -158,22 +158,29 @@ class Violation:
         return f"[{self.rule}]{where} {self.message}"
 
 
-class _Deferred:
-    """A message not made yet: what :meth:`Violation.deferred` keeps in the message slot."""
+class _Deferred(tuple):  # type: ignore[type-arg]
+    """A message not made yet, ``(make, args)``: what :meth:`Violation.deferred` keeps in the
+    message slot (a tuple: made by the tuple's own constructor, the refusal path's cost)."""
 
-    __slots__ = ("args", "make")
+    __slots__ = ()
 
-    def __init__(self, make: str | Callable[..., str], args: tuple[object, ...]) -> None:
-        self.make = make
-        self.args = args
+    @property
+    def make(self) -> str | Callable[..., str]:
+        made: str | Callable[..., str] = self[0]
+        return made
+
+    @property
+    def args(self) -> tuple[object, ...]:
+        given: tuple[object, ...] = self[1]
+        return given
 
     def text(self) -> str:
-        make = self.make
+        make, args = self
         try:
             if isinstance(make, str):
-                text: object = make.format(*[shown(arg) for arg in self.args])
+                text: object = make.format(*[shown(arg) for arg in args])
             else:
-                text = make(*self.args)
+                text = make(*args)
         except Exception as exc:  # a log line or a traceback must not fail on a message
             what = "template" if isinstance(make, str) else "function"
             return f"(the message could not be made: its {what} raised {type(exc).__name__})"
@@ -184,6 +191,7 @@ class _Deferred:
 
 # The slots of Violation, set as its own __init__ sets them (a frozen class).
 _new = object.__new__
+_new_deferred = tuple.__new__
 _SLOTS: dict[str, Any] = dict(Violation.__dict__)
 _set_rule = _SLOTS["rule"].__set__
 _set_field = _SLOTS["field"].__set__

@@ -52,11 +52,12 @@ from opentok_rules.engine.session_rules import _ARCHIVE_MODES, SESSION_OPTION_KE
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.spec import SessionSpec
 from opentok_rules.values import (
+    _QUAD_NUMBERS,
     ARCHIVE_RESOLUTIONS,
     MAX_ARCHIVE_NAME,
     ArchiveMode,
     MediaMode,
-    dotted_quad_match,
+    _quad_holds,
 )
 
 __all__ = ["CompiledPass", "PipelineEnds", "Writer", "compile_rules", "compiled_pass"]
@@ -251,7 +252,8 @@ class Writer:
             "_KEY_SET": frozenset(SESSION_OPTION_KEYS),
             "_RESOLUTIONS": frozenset(ARCHIVE_RESOLUTIONS),
             "_MAX_ARCHIVE_NAME": MAX_ARCHIVE_NAME,
-            "_is_ipv4": dotted_quad_match,
+            "_is_ipv4": _quad_holds,
+            "_QUAD": _QUAD_NUMBERS,
         }
 
     # -- output
@@ -307,7 +309,8 @@ class Writer:
             "def compiled_pass(options, prepared):",
         ]
         self.depth = 1
-        self.line("violations = []")
+        # No list unless something is found: the valid path allocates none.
+        self.line("violations = _EMPTY")
         self.line("get = options.get")
         self._load()
         for index, each in enumerate(self.rules, start=1):
@@ -418,6 +421,20 @@ class Writer:
             return None  # its message names the value: the rule must make each one itself
         return self.name(index, what, first[0])
 
+    def found(self, violation: str) -> None:
+        """Add the violation ``violation`` (an expression) to what the pass found.
+
+        ``violations`` starts as the empty tuple and becomes a new list on each finding: a
+        pass that finds nothing allocates nothing for it.
+        """
+        self.line(f"violations = [*violations, {violation}]")
+
+    def found_all(self, call: str) -> None:
+        """Add the violations ``call`` (an expression) returns, if any."""
+        self.line(f"_more = {call}")
+        with self.block("if _more:"):
+            self.line("violations = [*violations, *_more]")
+
     def plain_str(self, index: int, key: str, test: str) -> str:
         """``test`` (an expression of ``_v``) on the option when it is a plain str."""
         value = self.value_of(index, key)
@@ -441,7 +458,7 @@ class Writer:
             self.on_own(index, rule, example, [])
             return
         with self.block(f"if {condition}:"):
-            self.line(f"violations.append({refusal})")
+            self.found(refusal)
         with self.block("else:"):
             self.on_own(index, rule, example, [])
 
@@ -461,7 +478,7 @@ class Writer:
             for item in items:
                 self.line(f"    {item},")
             self.line("}")
-        self.line(f"violations += {apply}(_own)")
+        self.found_all(f"{apply}(_own)")
         for key in writes:
             self.line(f'{key} = _own["{key}"]')
             self.facts.wrote(key)
@@ -501,9 +518,9 @@ def _in_place(w: _Writer, rule: Rule, index: int) -> None:
         with w.block(
             "if found.__class__ is tuple and len(found) == 1 and found[0].__class__ is _Violation:"
         ):
-            w.line("violations.append(found[0])")
+            w.found("found[0]")
         with w.block("else:"):
-            w.line(f"violations.extend(_result(_ids, _rules, {apply}, found))")
+            w.found_all(f"_result(_ids, _rules, {apply}, found)")
     w.forget()
 
 
