@@ -298,3 +298,24 @@ def test_a_remembered_refusal_is_not_served_for_an_equal_value_of_another_type()
         with pytest.raises(otr.ValidationError) as refused:
             otr.prepare_session({"e2ee": value}, rules=registry)
         assert shown_as in refused.value.violations[0].message
+
+
+@given(odd_values)
+@example("janitor")
+def test_the_token_rules_make_their_messages_only_when_read(value: object) -> None:
+    from opentok_rules.engine.token_rules import _ROLE_NAMES, TokenRoleRule, TokenTypeRule
+
+    for rule, key, template in [
+        (TokenRoleRule(), "role", f"role must be one of {_ROLE_NAMES} (any case); got {{}}"),
+        (
+            TokenTypeRule(),
+            "token_type",
+            "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; got {}",
+        ),
+    ]:
+        found = rule.apply({key: value})
+        if not found:
+            continue
+        (violation,) = found
+        assert unread(violation)
+        assert violation == otr.Violation(rule.id, key, template.format(shown(value)))
