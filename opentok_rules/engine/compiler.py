@@ -68,8 +68,9 @@ Finish = Callable[[Options], SessionSpec]
 
 #: A compiled pass: the working options in and, as the second argument asks, the pipeline's
 #: outcome ``(spec, warnings)`` (False) or its PreparedSession (True) out; or the
-#: ValidationError of the "deny" violations raised.
-PassFunction = Callable[[Options, bool], Any]
+#: ValidationError of the "deny" violations raised (returned instead, not raised, when the
+#: third argument, ``returning``, is true: the pipeline raises it itself).
+PassFunction = Callable[..., Any]
 
 
 @attrs.frozen(kw_only=True)
@@ -306,7 +307,7 @@ class Writer:
             f"{count} rule{'s' if count != 1 else ''} (opentok_rules.engine.compiler).",
             "# Values the rules use are names in the function's namespace: _rN_* belong to",
             "# rule N (from 1, in registry order).",
-            "def compiled_pass(options, prepared):",
+            "def compiled_pass(options, prepared, returning=False):",
         ]
         self.depth = 1
         # No list unless something is found: the valid path allocates none.
@@ -324,8 +325,17 @@ class Writer:
         self.line()
         self.line("warnings = _NO_WARNINGS")
         with self.block("if violations:"):
-            self.line("warnings, denied = _by_severity(violations)")
+            # by_severity's own first loop: refusals only (the usual case) build nothing.
+            with self.block("for _each in violations:"), self.block('if _each.severity == "warn":'):
+                self.line("warnings, denied = _by_severity(violations)")
+                self.line("break")
+            with self.block("else:"):
+                self.line("denied = violations")
             with self.block("if denied:"):
+                # Returned, not raised, when the pipeline asks: it raises it itself (one frame
+                # less to unwind, and no handler to pass through on the way).
+                with self.block("if returning:"):
+                    self.line("return _ValidationError(denied)")
                 self.line("raise _ValidationError(denied)")
         self._end()
         return "\n".join([*head, *self.lines]) + "\n"

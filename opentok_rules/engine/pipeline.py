@@ -152,22 +152,25 @@ def _run(
                 spec, warnings = remembered
                 return PreparedSession(spec, spec.to_params(), warnings)
     try:
-        result = compiled.function(working, with_params)
-    except ValidationError as refused:
-        if key is not None and memo is not None:
-            # Refusals are remembered too: repeated ones are answered from the memo, and
-            # options that never repeat fill it, so that it pauses (see _forget) instead of
-            # making a key for every refused call.
-            if len(memo) >= MEMO_SIZE:
-                _forget(state, memo)
-            memo[key] = _Refused(refused.violations, tuple([type(value) for _, value in key]))
-        raise
+        # The refusal of "deny" violations is returned, not raised (see the compiler).
+        result = compiled.function(working, with_params, True)
+    except ValidationError:
+        raise  # the spec's own checks (see _finish)
     except Exception as exc:
         # A key that is not a plain str may break a rule through its own __eq__ or __hash__;
         # that is the caller's input, refused as such. Otherwise a rule failed: its bug.
         if _all_plain_keys(options, working):
             raise
         raise _unreadable("an option name that is not a str broke a rule", exc) from exc
+    if result.__class__ is ValidationError:
+        if key is not None and memo is not None:
+            # Refusals are remembered too: repeated ones are answered from the memo, and
+            # options that never repeat fill it, so that it pauses (see _forget) instead of
+            # making a key for every refused call.
+            if len(memo) >= MEMO_SIZE:
+                _forget(state, memo)
+            memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
+        raise result
     if key is not None and memo is not None:
         if len(memo) >= MEMO_SIZE:
             _forget(state, memo)
