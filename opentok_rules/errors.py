@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -156,6 +157,24 @@ class Violation:
     def __str__(self) -> str:
         where = f" ({self.field})" if self.field is not None else ""
         return f"[{self.rule}]{where} {self.message}"
+
+
+#: Values that cannot change once made: a refusal may show one when its message is read.
+_SETTLED_TYPES = frozenset({str, int, float, bool, complex, bytes, type(None)})
+
+
+def _shown_later(
+    rule: str, field: str | None, make: str | Callable[..., str], /, *args: object
+) -> Violation:
+    """``Violation.deferred(rule, field, make, *args)`` for the library's own refusals, whose
+    last argument is the caller's value: made at once when that value could change after the
+    call (a list, a dict, an object of the caller's), so the message shows it as it was judged.
+    """
+    made = Violation.deferred(rule, field, make, *args)
+    value = args[-1]
+    if value.__class__ not in _SETTLED_TYPES and not isinstance(value, (enum.Enum, Violation)):
+        made.message  # noqa: B018 - read now: the text is made and kept
+    return made
 
 
 class _Deferred(tuple):  # type: ignore[type-arg]

@@ -36,7 +36,7 @@ import attrs
 from opentok_rules._messages import short_repr
 from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
 from opentok_rules.engine.registry import Options, _pure
-from opentok_rules.errors import SEVERITIES, Violation
+from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation
 from opentok_rules.values import is_dotted_quad
 
 if TYPE_CHECKING:
@@ -136,6 +136,15 @@ def _got(value: object) -> str:
 Later: TypeAlias = tuple[Any, ...]
 #: What ``_problems`` finds: (field, default message) for each thing wrong.
 Problems: TypeAlias = "list[tuple[str | None, str | Later]]"
+
+
+def _later(rule_id: str, field: str | None, later: Later, severity: str) -> Violation:
+    """The violation of a default message made when read, or now where the caller's value
+    (``later``'s last item) could change after the call."""
+    made = Violation.deferred(rule_id, field, *later, severity=severity)
+    if later[-1].__class__ not in _SETTLED_TYPES and not isinstance(later[-1], enum.Enum):
+        made.message  # noqa: B018 - read now: the text is made and kept
+    return made
 
 
 def _message_of(violation: Violation) -> str:
@@ -385,8 +394,8 @@ class Kind:
         # The default texts that show the caller's value are made only if someone reads them.
         return tuple(
             Violation(rule_id, field, default, severity)
-            if default.__class__ is str
-            else Violation.deferred(rule_id, field, *default, severity=severity)
+            if isinstance(default, str)
+            else _later(rule_id, field, default, severity)
             for field, default in found
         )
 

@@ -27,7 +27,7 @@ from opentok_rules.engine.registry import (
     reported,
 )
 from opentok_rules.engine.shared import TextLengthRule, unknown_option
-from opentok_rules.errors import Violation
+from opentok_rules.errors import Violation, _shown_later
 from opentok_rules.values import (
     ALWAYS_NEEDS_ROUTED,
     ARCHIVE_RESOLUTIONS,
@@ -214,7 +214,7 @@ class MediaModeRule(CodedKind):
         options["media_mode"] = _RELAYED
         if not self.strict or text == "relayed":
             return ()
-        return (Violation.deferred(self.id, "media_mode", _MEDIA_MODE_TEXT, value),)
+        return (_shown_later(self.id, "media_mode", _MEDIA_MODE_TEXT, value),)
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if media_mode is not _ROUTED:"):
@@ -317,7 +317,7 @@ class E2eeBooleanRule(CodedKind):
         if value is True or value is False:  # bool cannot be subclassed: these are all
             return ()
         # The message is made when read: a refusal is often only counted.
-        return (Violation.deferred(self.id, "e2ee", "e2ee must be True or False; got {}", value),)
+        return (_shown_later(self.id, "e2ee", "e2ee must be True or False; got {}", value),)
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if e2ee is None:"):
@@ -466,7 +466,7 @@ class LocationIpv4Rule(CodedKind):
             if text is not None:
                 options["location"] = text
                 return ()
-        return (Violation.deferred(self.id, "location", _LOCATION_TEXT, value),)
+        return (_shown_later(self.id, "location", _LOCATION_TEXT, value),)
 
     def inline(self, w: Writer, index: int) -> None:
         # _quad_holds written out: a plain str split at its dots, four numbers "0" to "255".
@@ -505,7 +505,7 @@ class ArchiveModeValidRule(CodedKind):
         if found is not None:
             options["archive_mode"] = found
             return ()
-        return (Violation.deferred(self.id, "archive_mode", _ARCHIVE_MODE_TEXT, value),)
+        return (_shown_later(self.id, "archive_mode", _ARCHIVE_MODE_TEXT, value),)
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if archive_mode is not None and archive_mode.__class__ is not _ArchiveMode:"):
@@ -611,7 +611,7 @@ class ArchiveResolutionValidRule(CodedKind):
                 if text is not value:
                     options["archive_resolution"] = text
                 return ()
-        return (Violation.deferred(self.id, "archive_resolution", _RESOLUTION_TEXT, value),)
+        return (_shown_later(self.id, "archive_resolution", _RESOLUTION_TEXT, value),)
 
     def inline(self, w: Writer, index: int) -> None:
         with w.wrapped(

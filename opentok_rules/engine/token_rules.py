@@ -43,7 +43,7 @@ from opentok_rules._messages import short_repr, shown
 from opentok_rules.engine.kinds import CodedKind, by_kind_name, id_field
 from opentok_rules.engine.registry import MAX_REPORTED, Options, RuleRegistry, reported
 from opentok_rules.engine.shared import TextLengthRule, spec_after_rules, unknown_option
-from opentok_rules.errors import Violation
+from opentok_rules.errors import Violation, _shown_later
 from opentok_rules.session_ids import session_id_fields
 from opentok_rules.values import Role, member_for, plain_str, utf8_encodable
 
@@ -190,17 +190,17 @@ class TokenSessionBelongsToKeyRule(CodedKind):
         if type(session_id) is not str:
             if not isinstance(session_id, str):
                 text = "the session id must be a str; got {}"
-                return (Violation.deferred(self.id, "session_id", text, session_id),)
+                return (_shown_later(self.id, "session_id", text, session_id),)
             # Judge, and sign, the characters themselves, not what a subclass says of them.
             session_id = options["session_id"] = plain_str(session_id)
         fields = _cached_fields(session_id)
         # The messages are made when read (Violation.deferred): a refusal is often only counted.
         if fields is None:
-            return (Violation.deferred(self.id, "session_id", _undecodable, session_id),)
+            return (_shown_later(self.id, "session_id", _undecodable, session_id),)
         if fields[1] != owner or type(owner) is not str:
             backend = options.get("backend")
             what = _OWNER_NAMES.get(backend, "owner") if isinstance(backend, str) else "owner"
-            return (Violation.deferred(self.id, "session_id", _not_owned, what, fields[1], owner),)
+            return (_shown_later(self.id, "session_id", _not_owned, what, fields[1], owner),)
         return ()
 
 
@@ -249,7 +249,7 @@ class TokenRoleRule(CodedKind):
         if found is not None:
             options["role"] = found
             return ()
-        return (Violation.deferred(self.id, "role", _ROLE_TEXT, value),)
+        return (_shown_later(self.id, "role", _ROLE_TEXT, value),)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -275,7 +275,7 @@ class TokenExpireTimeRule(CodedKind):
         if issued < seconds <= latest:
             options["expire_time"] = seconds
             return ()
-        return (Violation.deferred(self.id, "expire_time", _out_of_range, seconds, issued, latest),)
+        return (_shown_later(self.id, "expire_time", _out_of_range, seconds, issued, latest),)
 
 
 def _out_of_range(seconds: int, issued: int, latest: int) -> str:
@@ -347,7 +347,7 @@ class TokenLayoutClassesRule(CodedKind):
             return ()
         message: str | None
         if not isinstance(value, (list, tuple)):
-            return (Violation.deferred(self.id, _LAYOUT, _layout_shape_problem, value),)
+            return (_shown_later(self.id, _LAYOUT, _layout_shape_problem, value),)
         # Judge the exact characters that will be joined and signed, item by item.
         items = [plain_str(item) if isinstance(item, str) else item for item in value]
         message = _layout_problem(items)
@@ -416,7 +416,7 @@ class TokenTypeRule(CodedKind):
         elif isinstance(value, str) and (upper := str.upper(value)) in TOKEN_TYPES:
             found = _JWT if upper == _JWT else _T1  # our own constant, never the caller's str
         else:
-            return (Violation.deferred(self.id, "token_type", _TOKEN_TYPE_TEXT, value),)
+            return (_shown_later(self.id, "token_type", _TOKEN_TYPE_TEXT, value),)
         allowed = options.get("token_types", TOKEN_TYPES)
         if found in allowed:
             options["token_type"] = found
