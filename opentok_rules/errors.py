@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -149,7 +150,7 @@ class Violation:
         made = _new(cls)
         _set_rule(made, rule)
         _set_field(made, field)
-        _set_message(made, _Deferred(message, args))
+        _set_message(made, _new_deferred(_Deferred, (message, args)))
         _set_severity(made, severity)
         return made
 
@@ -158,22 +159,47 @@ class Violation:
         return f"[{self.rule}]{where} {self.message}"
 
 
-class _Deferred:
-    """A message not made yet: what :meth:`Violation.deferred` keeps in the message slot."""
+#: Values that cannot change once made: a refusal may show one when its message is read.
+_SETTLED_TYPES = frozenset({str, int, float, bool, complex, bytes, type(None)})
 
-    __slots__ = ("args", "make")
 
-    def __init__(self, make: str | Callable[..., str], args: tuple[object, ...]) -> None:
-        self.make = make
-        self.args = args
+def _shown_later(
+    rule: str, field: str | None, make: str | Callable[..., str], /, *args: object
+) -> Violation:
+    """``Violation.deferred(rule, field, make, *args)`` for the library's own refusals, whose
+    last argument is the caller's value: made at once when that value could change after the
+    call (a list, a dict, an object of the caller's), so the message shows it as it was judged.
+    """
+    made = Violation.deferred(rule, field, make, *args)
+    value = args[-1]
+    if value.__class__ not in _SETTLED_TYPES and not isinstance(value, (enum.Enum, Violation)):
+        made.message  # noqa: B018 - read now: the text is made and kept
+    return made
+
+
+class _Deferred(tuple):  # type: ignore[type-arg]
+    """A message not made yet, ``(make, args)``: what :meth:`Violation.deferred` keeps in the
+    message slot (a tuple: made by the tuple's own constructor, the refusal path's cost)."""
+
+    __slots__ = ()
+
+    @property
+    def make(self) -> str | Callable[..., str]:
+        made: str | Callable[..., str] = self[0]
+        return made
+
+    @property
+    def args(self) -> tuple[object, ...]:
+        given: tuple[object, ...] = self[1]
+        return given
 
     def text(self) -> str:
-        make = self.make
+        make, args = self
         try:
             if isinstance(make, str):
-                text: object = make.format(*[shown(arg) for arg in self.args])
+                text: object = make.format(*[shown(arg) for arg in args])
             else:
-                text = make(*self.args)
+                text = make(*args)
         except Exception as exc:  # a log line or a traceback must not fail on a message
             what = "template" if isinstance(make, str) else "function"
             return f"(the message could not be made: its {what} raised {type(exc).__name__})"
@@ -184,6 +210,7 @@ class _Deferred:
 
 # The slots of Violation, set as its own __init__ sets them (a frozen class).
 _new = object.__new__
+_new_deferred = tuple.__new__
 _SLOTS: dict[str, Any] = dict(Violation.__dict__)
 _set_rule = _SLOTS["rule"].__set__
 _set_field = _SLOTS["field"].__set__

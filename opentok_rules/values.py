@@ -101,6 +101,24 @@ IPV4_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 dotted_quad_match = re.compile(rf"{IPV4_OCTET}(?:\.{IPV4_OCTET}){{3}}").fullmatch
 
 
+#: Every number of a dotted quad as it is written (``"0"`` to ``"255"``, no leading zeros): the
+#: exact strings ``IPV4_OCTET`` matches.
+_QUAD_NUMBERS = frozenset(str(number) for number in range(256))
+
+
+def _quad_holds(text: str) -> bool:
+    """Whether the plain ``str`` ``text`` is a dotted quad: what ``dotted_quad_match`` says,
+    by a split and four set lookups, which cost less than the pattern (the hot path)."""
+    parts = text.split(".")
+    return (
+        len(parts) == 4
+        and parts[0] in _QUAD_NUMBERS
+        and parts[1] in _QUAD_NUMBERS
+        and parts[2] in _QUAD_NUMBERS
+        and parts[3] in _QUAD_NUMBERS
+    )
+
+
 def is_dotted_quad(text: str) -> bool:
     """Whether ``text`` is a dotted-quad IPv4 address such as ``"12.34.56.78"`` (no leading
     zeros, spaces or other scripts' digits), as the service takes a session's location."""

@@ -51,12 +51,13 @@ from opentok_rules.engine.registry import (
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.spec import SessionSpec
 from opentok_rules.values import (
+    _QUAD_NUMBERS,
     ARCHIVE_RESOLUTIONS,
     MAX_ARCHIVE_NAME,
     SESSION_OPTION_KEYS,
     ArchiveMode,
     MediaMode,
-    dotted_quad_match,
+    _quad_holds,
 )
 
 __all__ = ["CompiledPass", "PipelineEnds", "Writer", "compile_rules", "compiled_pass"]
@@ -67,8 +68,9 @@ Finish = Callable[[Options], SessionSpec]
 
 #: A compiled pass: the working options in and, as the second argument asks, the pipeline's
 #: outcome ``(spec, warnings)`` (False) or its PreparedSession (True) out; or the
-#: ValidationError of the "deny" violations raised.
-PassFunction = Callable[[Options, bool], Any]
+#: ValidationError of the "deny" violations raised (returned instead, not raised, when the
+#: third argument, ``returning``, is true: the pipeline raises it itself).
+PassFunction = Callable[..., Any]
 
 
 @attrs.frozen(kw_only=True)
@@ -251,7 +253,8 @@ class Writer:
             "_KEY_SET": frozenset(SESSION_OPTION_KEYS),
             "_RESOLUTIONS": frozenset(ARCHIVE_RESOLUTIONS),
             "_MAX_ARCHIVE_NAME": MAX_ARCHIVE_NAME,
-            "_is_ipv4": dotted_quad_match,
+            "_is_ipv4": _quad_holds,
+            "_QUAD": _QUAD_NUMBERS,
         }
 
     # -- output
@@ -304,10 +307,11 @@ class Writer:
             f"{count} rule{'s' if count != 1 else ''} (opentok_rules.engine.compiler).",
             "# Values the rules use are names in the function's namespace: _rN_* belong to",
             "# rule N (from 1, in registry order).",
-            "def compiled_pass(options, prepared):",
+            "def compiled_pass(options, prepared, returning=False):",
         ]
         self.depth = 1
-        self.line("violations = []")
+        # No list unless something is found: the valid path allocates none.
+        self.line("violations = _EMPTY")
         self.line("get = options.get")
         self._load()
         for index, each in enumerate(self.rules, start=1):
@@ -321,8 +325,17 @@ class Writer:
         self.line()
         self.line("warnings = _NO_WARNINGS")
         with self.block("if violations:"):
-            self.line("warnings, denied = _by_severity(violations)")
+            # by_severity's own first loop: refusals only (the usual case) build nothing.
+            with self.block("for _each in violations:"), self.block('if _each.severity == "warn":'):
+                self.line("warnings, denied = _by_severity(violations)")
+                self.line("break")
+            with self.block("else:"):
+                self.line("denied = violations")
             with self.block("if denied:"):
+                # Returned, not raised, when the pipeline asks: it raises it itself (one frame
+                # less to unwind, and no handler to pass through on the way).
+                with self.block("if returning:"):
+                    self.line("return _ValidationError(denied)")
                 self.line("raise _ValidationError(denied)")
         self._end()
         return "\n".join([*head, *self.lines]) + "\n"
@@ -418,6 +431,20 @@ class Writer:
             return None  # its message names the value: the rule must make each one itself
         return self.name(index, what, first[0])
 
+    def found(self, violation: str) -> None:
+        """Add the violation ``violation`` (an expression) to what the pass found.
+
+        ``violations`` starts as the empty tuple and becomes a new list on each finding: a
+        pass that finds nothing allocates nothing for it.
+        """
+        self.line(f"violations = [*violations, {violation}]")
+
+    def found_all(self, call: str) -> None:
+        """Add the violations ``call`` (an expression) returns, if any."""
+        self.line(f"_more = {call}")
+        with self.block("if _more:"):
+            self.line("violations = [*violations, *_more]")
+
     def plain_str(self, index: int, key: str, test: str) -> str:
         """``test`` (an expression of ``_v``) on the option when it is a plain str."""
         value = self.value_of(index, key)
@@ -441,7 +468,7 @@ class Writer:
             self.on_own(index, rule, example, [])
             return
         with self.block(f"if {condition}:"):
-            self.line(f"violations.append({refusal})")
+            self.found(refusal)
         with self.block("else:"):
             self.on_own(index, rule, example, [])
 
@@ -461,7 +488,7 @@ class Writer:
             for item in items:
                 self.line(f"    {item},")
             self.line("}")
-        self.line(f"violations += {apply}(_own)")
+        self.found_all(f"{apply}(_own)")
         for key in writes:
             self.line(f'{key} = _own["{key}"]')
             self.facts.wrote(key)
@@ -501,9 +528,9 @@ def _in_place(w: _Writer, rule: Rule, index: int) -> None:
         with w.block(
             "if found.__class__ is tuple and len(found) == 1 and found[0].__class__ is _Violation:"
         ):
-            w.line("violations.append(found[0])")
+            w.found("found[0]")
         with w.block("else:"):
-            w.line(f"violations.extend(_result(_ids, _rules, {apply}, found))")
+            w.found_all(f"_result(_ids, _rules, {apply}, found)")
     w.forget()
 
 

@@ -37,7 +37,7 @@ from opentok_rules._messages import short_repr
 from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
 from opentok_rules.engine.forms import has_form
 from opentok_rules.engine.registry import Options, _pure
-from opentok_rules.errors import SEVERITIES, Violation
+from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation
 from opentok_rules.session_ids import MAX_SESSION_ID_LENGTH
 from opentok_rules.values import DEFAULT_LIFETIME, epoch_seconds, is_dotted_quad
 
@@ -132,6 +132,51 @@ _LINE_BREAKS = {
 
 def _got(value: object) -> str:
     return short_repr(plain(value))
+
+
+#: A default message not made yet: ``(make, *args)``, made as ``make(*args)`` only when the
+#: violation's message is read (see :meth:`Violation.deferred`). A kind's ``_problems`` gives
+#: one where the text shows the caller's value (the costly part), a plain str elsewhere.
+Later: TypeAlias = tuple[Any, ...]
+#: What ``_problems`` finds: (field, default message) for each thing wrong.
+Problems: TypeAlias = "list[tuple[str | None, str | Later]]"
+
+
+def _later(rule_id: str, field: str | None, later: Later, severity: str) -> Violation:
+    """The violation of a default message made when read, or now where the caller's value
+    (``later``'s last item) could change after the call."""
+    made = Violation.deferred(rule_id, field, *later, severity=severity)
+    if later[-1].__class__ not in _SETTLED_TYPES and not isinstance(later[-1], enum.Enum):
+        made.message  # noqa: B018 - read now: the text is made and kept
+    return made
+
+
+def _message_of(violation: Violation) -> str:
+    return violation.message
+
+
+def _not_given_text(key: str, value: object) -> str:
+    return f"{key} must not be given; got {_got(value)}"
+
+
+def _not_one_of_text(key: str, values: tuple[Any, ...], value: object) -> str:
+    return f"{key} must be one of {', '.join(map(repr, values))}; got {_got(value)}"
+
+
+def _no_match_text(key: str, pattern: str, value: object) -> str:
+    return f"{key} must match {pattern!r}; got {_got(value)}"
+
+
+def _not_sized_text(key: str, value: object) -> str:
+    return f"{key} must be a str or a list; got {_got(value)}"
+
+
+def _outside_text(key: str, networks: tuple[str, ...], value: object) -> str:
+    return f"{key} must be an address in {', '.join(networks)}; got {_got(value)}"
+
+
+def _not_holding_text(kind: Any, value: object) -> str:
+    return f"{kind.key} must be a value that {kind.describe()}; got {_got(value)}"
 
 
 # Field checks: each raises FieldProblem naming the field, so a policy's error can name it.
@@ -344,12 +389,17 @@ class Kind:
             return ()
         return self._violations(found)
 
-    def _violations(self, found: list[tuple[str | None, str]]) -> tuple[Violation, ...]:
+    def _violations(self, found: Problems) -> tuple[Violation, ...]:
         message, rule_id, severity = self.message, self.id, self.severity
-        return tuple(
-            Violation(
-                rule_id, field, default if message is None else _own(message, field), severity
+        if message is not None:
+            return tuple(
+                Violation(rule_id, field, _own(message, field), severity) for field, _ in found
             )
+        # The default texts that show the caller's value are made only if someone reads them.
+        return tuple(
+            Violation(rule_id, field, default, severity)
+            if isinstance(default, str)
+            else _later(rule_id, field, default, severity)
             for field, default in found
         )
 
@@ -381,7 +431,7 @@ class Kind:
     def _constraint(self) -> str:
         raise NotImplementedError
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         """(field, default message) for each thing wrong; empty when the rule holds."""
         raise NotImplementedError
 
@@ -483,13 +533,14 @@ class CodedKind(Kind):
         if not found or (self.message is None and self.severity == "deny"):
             return found
         message, severity = self.message, self.severity
-        return tuple(
-            Violation(
-                each.rule,
-                each.field,
-                each.message if message is None else _own(message, each.field),
-                severity,
+        if message is not None:
+            return tuple(
+                Violation(each.rule, each.field, _own(message, each.field), severity)
+                for each in found
             )
+        # The rule's own text, read from its violation only when someone reads this one's.
+        return tuple(
+            Violation.deferred(each.rule, each.field, _message_of, each, severity=severity)
             for each in found
         )
 
@@ -583,7 +634,7 @@ class Required(Kind):
     def _constraint(self) -> str:
         return f"{_names(self.keys)} {'is' if len(self.keys) == 1 else 'are'} given"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         return [(key, f"{key} must be given") for key in self.keys if not _given(options, key)]
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
@@ -629,11 +680,11 @@ class Forbidden(Kind):
     def _constraint(self) -> str:
         return f"{_names(self.keys)} {'is' if len(self.keys) == 1 else 'are'} not given"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         # The value is rendered only for the default message (it is the costly part).
         own = self.message is not None
         return [
-            (key, "" if own else f"{key} must not be given; got {_got(options[key])}")
+            (key, "" if own else (_not_given_text, key, options[key]))
             for key in self.keys
             if _given(options, key)
         ]
@@ -667,7 +718,7 @@ class Forbidden(Kind):
                 for number, key in enumerate(self.keys):
                     refusal = Violation(self.id, key, _own(self.message, key), self.severity)
                     with w.block(f"if {w.value_of(index, key)} is not None:"):
-                        w.line(f"violations.append({w.name(index, f'refusal{number}', refusal)})")
+                        w.found(w.name(index, f"refusal{number}", refusal))
             with w.block("else:"):
                 Kind.inline(self, w, index)
 
@@ -715,12 +766,11 @@ class Allowed(Kind):
     def _constraint(self) -> str:
         return f"{self.key} is one of {', '.join(map(_text, self.values))}"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         value = options.get(self.key)
         if value is None or _is_in(value, self.values):
             return []
-        choices = ", ".join(map(repr, self.values))
-        return [(self.key, f"{self.key} must be one of {choices}; got {_got(value)}")]
+        return [(self.key, (_not_one_of_text, self.key, self.values, value))]
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         texts = frozenset(value for value in self.values if value.__class__ is str)
@@ -786,14 +836,14 @@ class Pattern(Kind):
     def _constraint(self) -> str:
         return f"{self.key} matches {self.pattern}"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         value = options.get(self.key)
         if value is None:
             return []
         text = plain(value)
         if isinstance(text, str) and self._regex.fullmatch(text) is not None:
             return []
-        return [(self.key, f"{self.key} must match {self.pattern!r}; got {_got(value)}")]
+        return [(self.key, (_no_match_text, self.key, self.pattern, value))]
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         match = w.name(index, "fullmatch", self._regex.fullmatch)
@@ -843,7 +893,7 @@ class Length(Kind):
     def _constraint(self) -> str:
         return f"{self.key} is {self._within()} long"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         value = options.get(self.key)
         if value is None:
             return []
@@ -853,8 +903,7 @@ class Length(Kind):
         elif isinstance(value, (list, tuple)):
             size, unit = len(value), "items"
         else:
-            message = f"{self.key} must be a str or a list; got {_got(value)}"
-            return [(self.key, message)]
+            return [(self.key, (_not_sized_text, self.key, value))]
         if (self.min is None or size >= self.min) and (self.max is None or size <= self.max):
             return []
         message = f"{self.key} must be {self._within()} {unit} long; it is {size}"
@@ -924,15 +973,14 @@ class Network(Kind):
     def _constraint(self) -> str:
         return f"{self.key} lies in {', '.join(self.networks)}"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         value = options.get(self.key)
         if value is None:
             return []
         address = _address(value)
         if address is not None and any(address in network for network in self._parsed):
             return []
-        message = f"{self.key} must be an address in {', '.join(self.networks)}; got {_got(value)}"
-        return [(self.key, message)]
+        return [(self.key, (_outside_text, self.key, tuple(self.networks), value))]
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         inside = w.name(index, "inside", _ipv4_inside(self._parsed))
@@ -1001,7 +1049,7 @@ class MaxTTL(Kind):
     def _constraint(self) -> str:
         return f"the token expires at most {self.seconds} seconds after it is made"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         # Imported here: the session rules need the kinds at import, the token rules wait
         # until a token is made (``import opentok_rules`` stays light).
 
@@ -1074,12 +1122,11 @@ class ValueKind(Kind):
     def _constraint(self) -> str:
         return f"{self.key} {self.describe()}"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         value = options.get(self.key)
         if value is None or self.holds(plain(value)):
             return []
-        message = f"{self.key} must be a value that {self.describe()}; got {_got(value)}"
-        return [(self.key, message)]
+        return [(self.key, (_not_holding_text, self, value))]
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         # Called directly on the value: no dict, no apply, where the value holds.
@@ -1378,7 +1425,7 @@ class Exclusive(Kind):
     def _constraint(self) -> str:
         return f"at most one of {_names(self.keys)} is given"
 
-    def _problems(self, options: Options) -> list[tuple[str | None, str]]:
+    def _problems(self, options: Options) -> Problems:
         given = [key for key in self.keys if _given(options, key)]
         if len(given) < 2:
             return []

@@ -132,26 +132,49 @@ def _run(
         # spec without a second check; otherwise SessionSpec checks it (_finish).
         compiled = _compiled_for(state)
     memo = state.memo
-    key = None if memo is None else _memo_key(state, working)
-    if memo is not None and key is not None:
-        remembered: Outcome | None = memo.get(key)
-        if remembered is not None:
-            state.memo_hits += 1
-            if not with_params:
-                return remembered
-            spec, warnings = remembered
-            return PreparedSession(spec, spec.to_params(), warnings)
+    key = None
+    if memo is not None:
+        if state.memo_pause > 0:  # > 0: threads may race the count below zero, never stuck
+            state.memo_pause -= 1
+        else:
+            key = _memo_key(working)
+        if key is not None:
+            remembered: Any = memo.get(key)
+            if remembered.__class__ is _Refused:
+                # The same violations again (immutable; their messages made when read), for
+                # values of the same types only: "routed" equals MediaMode.ROUTED, and a
+                # message shows the value as it was given.
+                if remembered.types == tuple([type(value) for _, value in key]):
+                    state.memo_hits += 1
+                    raise ValidationError(remembered.violations)
+                remembered = None
+            if remembered is not None:
+                state.memo_hits += 1
+                if not with_params:
+                    return remembered  # type: ignore[no-any-return]
+                spec, warnings = remembered
+                return PreparedSession(spec, spec.to_params(), warnings)
     try:
-        result = compiled.function(working, with_params)
+        # The refusal of "deny" violations is returned, not raised (see the compiler).
+        result = compiled.function(working, with_params, True)
     except ValidationError:
-        raise
+        raise  # the spec's own checks (see _finish)
     except Exception as exc:
         # A key that is not a plain str may break a rule through its own __eq__ or __hash__;
         # that is the caller's input, refused as such. Otherwise a rule failed: its bug.
         if _all_plain_keys(options, working):
             raise
         raise _unreadable("an option name that is not a str broke a rule", exc) from exc
-    if memo is not None and key is not None:
+    if result.__class__ is ValidationError:
+        if key is not None and memo is not None:
+            # Refusals are remembered too: repeated ones are answered from the memo, and
+            # options that never repeat fill it, so that it pauses (see _forget) instead of
+            # making a key for every refused call.
+            if len(memo) >= MEMO_SIZE:
+                _forget(state, memo)
+            memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
+        raise result
+    if key is not None and memo is not None:
         if len(memo) >= MEMO_SIZE:
             _forget(state, memo)
         memo[key] = (result.spec, result.warnings) if with_params else result
@@ -259,12 +282,19 @@ def _forget(state: Snapshot, memo: dict[Any, Any]) -> None:
     memo.clear()  # bounded: callers with ever new options must not grow it without end
 
 
-def _memo_key(state: Snapshot, working: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
-    """The options as a memo key; None when one of them is not a plain value, or the memo
-    is paused (see ``_forget``)."""
-    if state.memo_pause > 0:  # > 0: threads may race the count below zero, never stuck
-        state.memo_pause -= 1
-        return None
+class _Refused:
+    """A refusal remembered in the memo: the violations its ValidationError listed."""
+
+    __slots__ = ("types", "violations")
+
+    def __init__(self, violations: tuple[Violation, ...], types: tuple[type, ...]) -> None:
+        self.violations = violations
+        #: The types of the options' values: a refusal is served again only for the same.
+        self.types = types
+
+
+def _memo_key(working: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """The options as a memo key; None when one of them is not a plain value."""
     key = tuple(working.items())
     # A loop over the pairs: for the two or three options of a usual call it costs half of
     # frozenset.issuperset(map(type, ...)), which builds a set of the types first.

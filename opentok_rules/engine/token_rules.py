@@ -41,7 +41,7 @@ from opentok_rules._messages import short_repr, shown
 from opentok_rules.engine.kinds import CodedKind, by_kind_name, id_field
 from opentok_rules.engine.registry import MAX_REPORTED, Options, reported
 from opentok_rules.engine.shared import TextLengthRule, unknown_option
-from opentok_rules.errors import Violation
+from opentok_rules.errors import Violation, _shown_later
 from opentok_rules.session_ids import session_id_fields
 from opentok_rules.values import (
     DEFAULT_LIFETIME,
@@ -190,27 +190,40 @@ class TokenSessionBelongsToKeyRule(CodedKind):
         owner = options.get("owner")
         if type(session_id) is not str:
             if not isinstance(session_id, str):
-                message = f"the session id must be a str; got {shown(session_id)}"
-                return (Violation(self.id, "session_id", message),)
+                text = "the session id must be a str; got {}"
+                return (_shown_later(self.id, "session_id", text, session_id),)
             # Judge, and sign, the characters themselves, not what a subclass says of them.
             session_id = options["session_id"] = plain_str(session_id)
         fields = _cached_fields(session_id)
+        # The messages are made when read (Violation.deferred): a refusal is often only counted.
         if fields is None:
-            message = (
-                f"{short_repr(session_id)} is not a session id (it does not decode); "
-                "pass the id create_session returned"
-            )
-        elif fields[1] != owner or type(owner) is not str:
+            return (_shown_later(self.id, "session_id", _undecodable, session_id),)
+        if fields[1] != owner or type(owner) is not str:
             backend = options.get("backend")
             what = _OWNER_NAMES.get(backend, "owner") if isinstance(backend, str) else "owner"
-            message = (
-                f"the session id belongs to {what} {fields[1][:40]!r}, not "
-                f"{short_repr(owner)}; make the token with the credentials of the project "
-                "that owns the session"
-            )
-        else:
-            return ()
-        return (Violation(self.id, "session_id", message),)
+            return (_shown_later(self.id, "session_id", _not_owned, what, fields[1], owner),)
+        return ()
+
+
+def _undecodable(session_id: str) -> str:
+    return (
+        f"{short_repr(session_id)} is not a session id (it does not decode); "
+        "pass the id create_session returned"
+    )
+
+
+def _not_owned(what: str, belongs_to: str, owner: object) -> str:
+    return (
+        f"the session id belongs to {what} {belongs_to[:40]!r}, not "
+        f"{short_repr(owner)}; make the token with the credentials of the project "
+        "that owns the session"
+    )
+
+
+_ROLE_TEXT = f"role must be one of {_ROLE_NAMES} (any case); got {{}}"
+_TOKEN_TYPE_TEXT = (
+    "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; got {}"  # noqa: S105 - a message
+)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -237,8 +250,7 @@ class TokenRoleRule(CodedKind):
         if found is not None:
             options["role"] = found
             return ()
-        message = f"role must be one of {_ROLE_NAMES} (any case); got {shown(value)}"
-        return (Violation(self.id, "role", message),)
+        return (_shown_later(self.id, "role", _ROLE_TEXT, value),)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -264,12 +276,15 @@ class TokenExpireTimeRule(CodedKind):
         if issued < seconds <= latest:
             options["expire_time"] = seconds
             return ()
-        problem = "is not in the future" if seconds <= issued else "is more than 30 days ahead"
-        message = (
-            f"expire_time {_iso(seconds)} {problem}; it must be after now ({_iso(issued)}) "
-            f"and at most {_iso(latest)} (30 days later)"
-        )
-        return (Violation(self.id, "expire_time", message),)
+        return (_shown_later(self.id, "expire_time", _out_of_range, seconds, issued, latest),)
+
+
+def _out_of_range(seconds: int, issued: int, latest: int) -> str:
+    problem = "is not in the future" if seconds <= issued else "is more than 30 days ahead"
+    return (
+        f"expire_time {_iso(seconds)} {problem}; it must be after now ({_iso(issued)}) "
+        f"and at most {_iso(latest)} (30 days later)"
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -312,15 +327,14 @@ class TokenLayoutClassesRule(CodedKind):
             return ()
         message: str | None
         if not isinstance(value, (list, tuple)):
-            message = _layout_shape_problem(value)
-        else:
-            # Judge the exact characters that will be joined and signed, item by item.
-            items = [plain_str(item) if isinstance(item, str) else item for item in value]
-            message = _layout_problem(items)
-            if message is None:
-                # The service takes one space-separated string; signing uses that form.
-                options["initial_layout_class_list"] = " ".join(items)
-                return ()
+            return (_shown_later(self.id, _LAYOUT, _layout_shape_problem, value),)
+        # Judge the exact characters that will be joined and signed, item by item.
+        items = [plain_str(item) if isinstance(item, str) else item for item in value]
+        message = _layout_problem(items)
+        if message is None:
+            # The service takes one space-separated string; signing uses that form.
+            options["initial_layout_class_list"] = " ".join(items)
+            return ()
         return (Violation(self.id, "initial_layout_class_list", message),)
 
 
@@ -382,11 +396,7 @@ class TokenTypeRule(CodedKind):
         elif isinstance(value, str) and (upper := str.upper(value)) in TOKEN_TYPES:
             found = _JWT if upper == _JWT else _T1  # our own constant, never the caller's str
         else:
-            message = (
-                "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; "
-                f"got {shown(value)}"
-            )
-            return (Violation(self.id, "token_type", message),)
+            return (_shown_later(self.id, "token_type", _TOKEN_TYPE_TEXT, value),)
         allowed = options.get("token_types", TOKEN_TYPES)
         if found in allowed:
             options["token_type"] = found

@@ -599,7 +599,7 @@ def test_the_rules_command_prints_the_compiled_source(strict: bool) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == compiled_source(strict_rules() if strict else default_rules())
-    assert result.stdout.count("def compiled_pass(options, prepared):") == 1
+    assert result.stdout.count("def compiled_pass(options, prepared, returning=False):") == 1
     assert ("(strict)" in result.stdout) is strict
 
 
