@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -204,6 +205,34 @@ def model(options: Mapping[Any, Any], strict: bool) -> tuple[list[tuple[str, Any
     return [], spec
 
 
+def model_warnings(options: Mapping[Any, Any], strict: bool) -> list[tuple[str, Any]]:
+    """The warnings (rule, field) the default rules give for ``options`` they let through
+    (API.md section 8, "Saying silent decisions"): a dropped key, and a media mode read as
+    relayed that was not 'relayed', absent or None. The strict rules refuse both instead."""
+    if strict:
+        return []
+    found: list[tuple[str, Any]] = [
+        ("known-keys", key) for key in options if not (isinstance(key, str) and key in KEYS)
+    ]
+    media = options.get("media_mode")
+    if media is not None and not (isinstance(media, str) and media in ("routed", "relayed")):
+        found.append(("media-mode", "media_mode"))
+    return found
+
+
+def check_warnings_match(prepared: PreparedSession, expected: list[tuple[str, Any]]) -> None:
+    got = [(w.rule, w.field) for w in prepared.warnings]
+    assert [rule for rule, _ in got] == [rule for rule, _ in expected], (got, expected)
+    for (rule, field), (_, expected_field) in zip(got, expected, strict=True):
+        assert isinstance(field, str)
+        if rule == "media-mode" or (isinstance(expected_field, str) and len(expected_field) <= 40):
+            assert field == expected_field
+    for warning in prepared.warnings:
+        assert warning.severity == "warn"
+        assert warning.message.strip()
+        assert "\n" not in warning.message
+
+
 # ---- checks -----------------------------------------------------------------------------------
 
 
@@ -298,6 +327,7 @@ def test_result_is_sound_and_matches_the_model(options: dict[Any, Any], which: s
     check_spec_invariants(prepared)
     assert expected_violations == []
     assert prepared.spec == expected_spec
+    check_warnings_match(prepared, model_warnings(options, strict=which == "strict"))
 
 
 @SETTINGS
@@ -310,7 +340,16 @@ def test_default_result_depends_only_on_known_keys(
     options: dict[Any, Any], junk: dict[Any, Any], junk_first: bool
 ) -> None:
     merged = {**junk, **options} if junk_first else {**options, **junk}
-    assert outcome(merged) == outcome(options)
+    # The same verdict and the same spec; the dropped keys are said as warnings (section 8).
+    with_junk, without = outcome(merged), outcome(options)
+    if without[0] == "refused":
+        assert with_junk == without
+        return
+    assert with_junk[0] == "prepared"
+    assert (with_junk[1].spec, with_junk[1].params) == (without[1].spec, without[1].params)
+    dropped = [w for w in with_junk[1].warnings if w.rule == "known-keys"]
+    assert len(dropped) == len(junk)
+    assert [w for w in with_junk[1].warnings if w.rule != "known-keys"] == list(without[1].warnings)
 
 
 @SETTINGS
@@ -369,9 +408,11 @@ def test_prepared_spec_is_a_fixed_point(spec_options: dict[str, Any]) -> None:
         prepared = prepare_session(spec_options)
     except ValidationError:
         return
-    assert prepare_session(prepared.spec) == prepared
-    assert prepare_session(SessionSpec.from_params(prepared.params)) == prepared
-    assert prepare_session(prepared.spec, rules=strict_rules()) == prepared
+    # A spec holds only what the rules decided: nothing in it is warned about again.
+    settled = attrs.evolve(prepared, warnings=())
+    assert prepare_session(prepared.spec) == settled
+    assert prepare_session(SessionSpec.from_params(prepared.params)) == settled
+    assert prepare_session(prepared.spec, rules=strict_rules()) == settled
 
 
 # ---- values that lie are judged as the plain values they hold --------------------------------
