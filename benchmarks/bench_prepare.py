@@ -263,7 +263,7 @@ def _dropped(options: Mapping[str, Any]) -> tuple[Violation, ...]:
 
 def _read_as_relayed(media: Any) -> Violation:
     def message(value: Any) -> str:
-        close = None
+        close: str | None = None
         if isinstance(value, str):
             folded = value.strip().casefold()
             close = next((m for m in ("routed", "relayed") if m == folded), None)
