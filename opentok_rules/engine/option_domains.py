@@ -244,33 +244,26 @@ def _unknown_option(name: str, domains: Mapping[str, Domain], operation: str) ->
         folded = {each.replace("_", "").casefold(): each for each in options}
         found = folded.get(name.replace("_", "").replace("-", "").casefold())
         close = [found] if found else []
-    hint = (
-        f"did you mean {close[0]!r}?"
-        if close
-        else f"the {operation} options are " + ", ".join(options)
-    )
-    table = f"[[{operation}]]"
-    return (
-        f"{short_repr(name)} is not a {operation} option, so the rule would never apply to "
-        f"anything; {hint} (a rule under {table} talks about {operation} options)"
-    )
+    hint = f"did you mean {close[0]!r}?" if close else f"the {operation} options are "
+    if not close:
+        hint += ", ".join(options)
+    return f"{short_repr(name)} is not a {operation} option, so the rule would never apply; {hint}"
 
 
 def _impossible(name: str, value: object, domain: Domain) -> str | None:
     if domain.holds(value):
         return None
-    hint = f"write {domain.describe()}"
+    hint = ""
     if domain.values is not None and isinstance(value, str):
         texts = [each for each in domain.values if isinstance(each, str)]
         folded = {each.casefold(): each for each in texts}
         close = [folded[value.casefold()]] if value.casefold() in folded else []
         close = close or difflib.get_close_matches(value, texts, n=1, cutoff=0.6)
         if close:
-            hint = f"did you mean {_toml(close[0])}?"
+            hint = f"; did you mean {_toml(close[0])}?"
     return (
-        f"{name} never holds {_toml(value)} once the rules have normalized it (it is "
-        f"{domain.describe()}), so a rule comparing with it would never match, or refuse every "
-        f"value; {hint}"
+        f"{name} never holds {_toml(value)} (once normalized it is {domain.describe()}), so the "
+        f"rule would never match it{hint}"
     )
 
 
