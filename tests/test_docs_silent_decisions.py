@@ -39,3 +39,10 @@ def test_a_refusal_still_shows_the_warning_on_stderr(tmp_path: Path) -> None:
     assert lines[0].startswith("opentok-rules: warning: media-mode: media_mode: ")
     assert "did you mean 'routed'?" in lines[0]
     assert any("relayed-forbids-e2ee" in line for line in lines[1:])
+
+
+def test_the_cli_page_lists_the_rules_as_rules_prints_them(tmp_path: Path) -> None:
+    # The descriptions of known-keys and media-mode say the warning (issue 29).
+    printed = run("rules", cwd=tmp_path).stdout.splitlines()
+    assert printed == shown_after("cli.rst", "opentok-rules rules")
+    assert "with a warning" in printed[0]
