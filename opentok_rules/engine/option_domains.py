@@ -141,8 +141,29 @@ def _in_order(keys: tuple[str, ...], domains: dict[str, Domain]) -> dict[str, Do
     return {key: domains[key] for key in keys}
 
 
+def later_effects(rules: Sequence[object]) -> list[tuple[bool, frozenset[str] | None]]:
+    """For each place in ``rules``, what the rules after it do: whether one drops unknown keys,
+    and the options they may write (``None``: any). One pass from the end."""
+    found: list[tuple[bool, frozenset[str] | None]] = []
+    drops, writes = False, frozenset[str]()
+    anything = False
+    for each in reversed(rules):
+        found.append((drops, None if anything else writes))
+        drops = drops or type(each).__name__ in _DROPPERS
+        fills = getattr(each, "fills", None)
+        if fills is None:
+            anything = True
+        else:
+            writes = writes | fills
+    found.reverse()
+    return found
+
+
 def check_policy_rule(
-    rule: object, operation: str, later: Sequence[object] = ()
+    rule: object,
+    operation: str,
+    raw_keys: bool = False,
+    raw_values: frozenset[str] | None = frozenset(),
 ) -> tuple[str, str] | None:
     """The first problem of a policy's ``rule`` (of the table ``operation``) with the options
     it talks about, as ``(field, problem)``; ``None`` when there is none.
@@ -151,22 +172,14 @@ def check_policy_rule(
     ``when`` and ``values`` (``values`` of a rule with one ``key``); whatever kind it is, those
     fields name options and their values.
 
-    ``later`` are the rules after it in its registry. A rule placed before the rule that drops
-    unknown keys (``before = "known-keys"``) sees every key the caller gave, so its option names
-    are not checked; one placed before a rule that normalizes an option (``fills`` it, such as
-    ``media-mode``) sees that option's raw values, so its values for that option are not.
+    ``raw_keys`` and ``raw_values`` say what the rules after it do (:func:`later_effects`). A
+    rule placed before the rule that drops unknown keys (``before = "known-keys"``) sees every
+    key the caller gave, so its option names are not checked; one placed before a rule that
+    normalizes an option (``fills`` it, such as ``media-mode``; ``None``: any option) sees that
+    option's raw values, so its values for that option are not.
     """
     domains = option_domains(operation)
     fields = _fields(rule)
-    raw_keys = any(type(each).__name__ in _DROPPERS for each in later)
-    written: set[str] = set()
-    raw_values: set[str] | None = written
-    for each in later:
-        fills = getattr(each, "fills", None)
-        if fills is None:
-            raw_values = None  # a rule that may write any key: every value may be raw
-            break
-        written.update(fills)
     if raw_keys:
         domains = {**dict.fromkeys(_names(fields), _ANYTHING), **domains}
     if raw_values is None:

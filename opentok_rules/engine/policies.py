@@ -33,7 +33,7 @@ from opentok_rules.engine._files import (
     unusable,
 )
 from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind, MaxTTL
-from opentok_rules.engine.option_domains import check_policy_rule
+from opentok_rules.engine.option_domains import check_policy_rule, later_effects
 from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
 from opentok_rules.engine.registry import Rule, RuleRegistry, _checked
 from opentok_rules.engine.session_rules import LIBRARY_SESSION_KINDS, default_rules, strict_rules
@@ -643,11 +643,14 @@ def _check_options(entries: Sequence[_Entry], section: str, registry: RuleRegist
     if not entries:
         return
     rules = tuple(registry)
+    # What the rules after each place do, worked out once from the end: linear in the rules.
+    after = list(later_effects(rules))
+    place = {id(each): index for index, each in enumerate(rules)}
     for entry in entries:
-        place = next((i for i, each in enumerate(rules) if each is entry.rule), None)
-        if place is None:  # pragma: no cover - disabled by a later layer of the chain
+        index = place.get(id(entry.rule))
+        if index is None:  # pragma: no cover - disabled by a later layer of the chain
             continue
-        problem = check_policy_rule(entry.rule, section, rules[place + 1 :])
+        problem = check_policy_rule(entry.rule, section, *after[index])
         if problem is not None:
             raise entry.where.error(*problem)
 
