@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import difflib
 import functools
 import ipaddress
 import json
@@ -122,10 +123,15 @@ def _hand_chain(make_spec: Callable[..., SessionSpec]) -> Prepare:
         """``prepare_session(options)`` with the default rules, inlined."""
         o = {key: value for key, value in options.items() if key in _KEYS}  # known-keys
         found: list[Violation] = []
+        warned: tuple[Violation, ...] = ()
+        if len(o) != len(options):  # a dropped key is said, with the closest option name
+            warned = _dropped(options)
 
-        # media-mode: "routed" means routed, anything else relayed.
+        # media-mode: "routed" means routed, anything else relayed (said unless "relayed").
         media = o.get("media_mode")
         routed = media is _ROUTED or (isinstance(media, str) and media == "routed")
+        if not routed and media is not None and media is not _RELAYED and media != "relayed":
+            warned += (_read_as_relayed(media),)
         media = _ROUTED if routed else _RELAYED
 
         # archive-mode-default
@@ -230,9 +236,48 @@ def _hand_chain(make_spec: Callable[..., SessionSpec]) -> Prepare:
         if found:
             raise ValidationError(found)
         spec = make_spec(media, archive, location, name, resolution, e2ee)
-        return PreparedSession(spec, spec.to_params())
+        return PreparedSession(spec, spec.to_params(), warned)
 
     return chain
+
+
+_KEY_LIST = ("media_mode", "location", "archive_mode", "archive_name", "archive_resolution", "e2ee")
+
+
+def _dropped(options: Mapping[str, Any]) -> tuple[Violation, ...]:
+    """The warnings for dropped keys (str keys, as the timed inputs have), messages made lazily."""
+
+    def message(name: str) -> str:
+        close = difflib.get_close_matches(name, _KEY_LIST, n=1)
+        hint = (
+            f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(_KEY_LIST)}."
+        )
+        return f"{name!r} is not a session option and was dropped (it has no effect); {hint}"
+
+    return tuple(
+        Violation.deferred("known-keys", key[:40], message, key[:40], severity="warn")
+        for key in options
+        if key not in _KEYS
+    )
+
+
+def _read_as_relayed(media: Any) -> Violation:
+    def message(value: Any) -> str:
+        close: str | None = None
+        if isinstance(value, str):
+            folded = value.strip().casefold()
+            close = next((m for m in ("routed", "relayed") if m == folded), None)
+            if close is None:
+                near = difflib.get_close_matches(folded, ["routed", "relayed"], n=1)
+                close = near[0] if near else None
+        hint = f"did you mean {close!r}?" if close else "pass 'routed' or 'relayed'."
+        shown_value = f"{value!r} ({type(value).__name__})"
+        return (
+            f"media_mode {shown_value} is neither 'routed' nor 'relayed', so the session is "
+            f"relayed; {hint}"
+        )
+
+    return Violation.deferred("media-mode", "media_mode", message, media, severity="warn")
 
 
 def _spec_through_slots(*values: Any) -> SessionSpec:

@@ -6,7 +6,7 @@ import difflib
 import reprlib
 from collections.abc import Sequence
 
-__all__ = ["closest_hint", "short_repr", "shown"]
+__all__ = ["closest_hint", "closest_value", "short_repr", "shown"]
 
 
 class _Repr(reprlib.Repr):
@@ -54,3 +54,13 @@ def closest_hint(name: str, valid: Sequence[str]) -> str:
     """``did you mean 'x'?`` for a misspelt option name, else the list of valid names."""
     close = difflib.get_close_matches(name, valid, n=1)
     return f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(valid)}."
+
+
+def closest_value(text: str, valid: Sequence[str]) -> str | None:
+    """The one of ``valid`` that ``text`` most likely meant (case and spelling), else None."""
+    folded = {each.casefold(): each for each in valid}
+    found = folded.get(text.strip().casefold())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(text.strip().casefold(), list(folded), n=1)
+    return folded[close[0]] if close else None

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
+    "ARCHIVE_LAYOUT_TYPES",
     "ARCHIVE_OPTION_KEYS",
+    "ARCHIVE_SCREENSHARE_TYPES",
     "ArchiveLayout",
     "ArchiveOptions",
     "ArchiveSpec",
@@ -98,6 +100,20 @@ class ArchiveOptions(TypedDict, total=False):
     max_bitrate: int | None
     quantization_parameter: int | None
 
+
+#: The layout types an archive takes (REST reference, layout.type; the layout-control guide's
+#: predefined layouts and "custom").
+ARCHIVE_LAYOUT_TYPES: tuple[str, ...] = (
+    "bestFit",
+    "custom",
+    "horizontalPresentation",
+    "pip",
+    "verticalPresentation",
+)
+#: The layout types used while a screen is shared (layout.screenshareType): no "custom".
+ARCHIVE_SCREENSHARE_TYPES: tuple[str, ...] = tuple(
+    each for each in ARCHIVE_LAYOUT_TYPES if each != "custom"
+)
 
 _OUTPUT_MODES = {m.value: m for m in OutputMode}
 _STREAM_MODES = {m.value: m for m in StreamMode}

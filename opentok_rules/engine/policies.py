@@ -34,6 +34,7 @@ from opentok_rules.engine._files import (
     unusable,
 )
 from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind, MaxTTL
+from opentok_rules.engine.option_domains import check_policy_rule, later_effects
 from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
 from opentok_rules.engine.registry import _SPEC_RULES, Rule, RuleRegistry, _checked
 from opentok_rules.engine.session_rules import LIBRARY_SESSION_KINDS
@@ -154,7 +155,9 @@ def find_policy(start: str | os.PathLike[str] = ".") -> Path | None:
     ``[tool.opentok-rules]``, in ``start`` and its parents; ``None`` when there is none.
 
     In one folder ``opentok-rules.toml`` comes first. A ``pyproject.toml`` that is not valid
-    TOML raises :class:`~opentok_rules.PolicyError` (it cannot be told whether it holds one).
+    TOML raises :class:`~opentok_rules.PolicyError` (it cannot be told whether it holds one),
+    and so does one with a near miss of the table (``[tool.opentok_rules]``, say), naming the
+    right one: a policy is never ignored because its table is misspelt.
 
     A file found this way may have been put there by someone else, so, as git does with
     repositories, a file (or the folder that holds it) owned by another user than the caller
@@ -179,7 +182,34 @@ def find_policy(start: str | os.PathLike[str] = ".") -> Path | None:
             tool = _toml(pyproject).get("tool")
             if isinstance(tool, Mapping) and _TOOL_TABLE in tool:
                 return pyproject
+            near = _near_miss(tool)
+            if near is not None:
+                # A policy meant for us under a misspelt table: never ignored in silence.
+                raise PolicyError(_misnamed(pyproject, near))
     return None
+
+
+def _near_miss(tool: object) -> str | None:
+    """The name of a ``[tool.*]`` table that was surely meant to be ``[tool.opentok-rules]``
+    (``opentok_rules``, ``OpenTok-Rules``, ``opentok-rule``...), else None."""
+    if not isinstance(tool, Mapping):
+        return None
+    wanted = _TOOL_TABLE.replace("-", "")
+    for name in tool:
+        if not isinstance(name, str) or name == _TOOL_TABLE:
+            continue
+        squeezed = "".join(each for each in name.casefold() if each.isalnum())
+        if squeezed == wanted or difflib.SequenceMatcher(None, squeezed, wanted).ratio() >= 0.85:
+            return name
+    return None
+
+
+def _misnamed(path: Path, near: str) -> str:
+    return (
+        f"{_shown(path)}: has a [tool.{short_repr(near)[1:-1]}] table but no "
+        f"[tool.{_TOOL_TABLE}] table; a policy in a pyproject.toml is read from "
+        f"[tool.{_TOOL_TABLE}] (with a hyphen): rename the table"
+    )
 
 
 def _trusted(path: Path) -> bool:
@@ -313,6 +343,9 @@ class _Loader:
         tool = data.get("tool")
         table = tool.get(_TOOL_TABLE) if isinstance(tool, Mapping) else None
         if not isinstance(table, Mapping):
+            near = _near_miss(tool)
+            if near is not None:
+                raise PolicyError(_misnamed(path, near))
             raise PolicyError(f"{path}: has no [tool.{_TOOL_TABLE}] table")
         return table
 
@@ -331,6 +364,9 @@ class _Loader:
             for section, registry in zip(("session", "token", "archive"), registries, strict=True):
                 for entry in getattr(layer, section):
                     _place(entry, registry, registries, seen)
+        for layer in reversed(layers):
+            for section, registry in zip(("session", "token", "archive"), registries, strict=True):
+                _check_options(getattr(layer, section), section, registry)
         policy = Policy(rules, token_rules, path, archive_rules, tests=layers[0].tests)
         check_test_ids(policy, policy.tests)
         return policy
@@ -601,6 +637,24 @@ def _leaves(
         notes = [note for note in getattr(each, "__notes__", ()) if hasattr(note, "name")]
         name = str(notes[0].name) if notes else None
         yield from _leaves(each, (*path, name) if name is not None else path)
+
+
+def _check_options(entries: Sequence[_Entry], section: str, registry: RuleRegistry) -> None:
+    """Each rule's options and values against its table's operation, where it stands in the
+    registry it was placed in (engine.option_domains): a PolicyError naming the first wrong."""
+    if not entries:
+        return
+    rules = tuple(registry)
+    # What the rules after each place do, worked out once from the end: linear in the rules.
+    after = list(later_effects(rules))
+    place = {id(each): index for index, each in enumerate(rules)}
+    for entry in entries:
+        index = place.get(id(entry.rule))
+        if index is None:  # pragma: no cover - disabled by a later layer of the chain
+            continue
+        problem = check_policy_rule(entry.rule, section, *after[index])
+        if problem is not None:
+            raise entry.where.error(*problem)
 
 
 def _disable(layer: _Layer, registries: Sequence[RuleRegistry]) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from opentok_rules._messages import closest_hint, closest_value, short_repr, shown
 from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, by_kind_name, id_field
 from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
@@ -24,7 +25,7 @@ from opentok_rules.engine.registry import (
     _pure,
     reported,
 )
-from opentok_rules.engine.shared import TextLengthRule, unknown_option
+from opentok_rules.engine.shared import NAME_CUT, TextLengthRule, unknown_option
 from opentok_rules.errors import Violation, _shown_later
 from opentok_rules.values import (
     ALWAYS_NEEDS_ROUTED,
@@ -130,7 +131,7 @@ class KnownKeysRule(CodedKind):
             names = f"the {self.operation} options {', '.join(self.keys)}"
         if self.strict:
             return f"Only {names} are allowed; a typo names the closest one."
-        return f"Keeps only {names}; any other key is dropped silently."
+        return f"Keeps only {names}; any other key is dropped, with a warning naming the closest."
 
     def applies_to(self, keys: frozenset[str]) -> bool:  # type: ignore[override]
         """Whether there is anything to drop (or refuse): asked once per set of keys."""
@@ -144,11 +145,37 @@ class KnownKeysRule(CodedKind):
         for key in unknown:
             del options[key]
         if not self.strict:
-            return ()
+            # The key is dropped all the same: said as a warning, never refused.
+            found = [self._dropped(key) for key in unknown[:MAX_REPORTED]]
+            more = len(unknown) - len(found)
+            if more > 0:
+                found.append(
+                    Violation.deferred(self.id, None, _more_dropped, more, severity="warn")
+                )
+            return tuple(found)
         return reported(self.id, [self._violation(key) for key in unknown[:MAX_REPORTED]], unknown)
 
     def _violation(self, key: Any) -> Violation:
         return unknown_option(self.id, key, self.keys, self.operation)
+
+    def _dropped(self, key: Any) -> Violation:
+        """The warning for a key dropped: the key, and the closest option name."""
+        if not isinstance(key, str):
+            field = short_repr(key)
+            return Violation.deferred(
+                self.id, field, _dropped_name, field, "", self.operation, self.keys, severity="warn"
+            )
+        name = plain_str(key)[:NAME_CUT]
+        return Violation.deferred(
+            self.id,
+            name,
+            _dropped_name,
+            repr(name),
+            name,
+            self.operation,
+            self.keys,
+            severity="warn",
+        )
 
     def inline(self, w: Writer, index: int) -> None:
         # It works on the dict's other keys only, never on the six: called on the dict itself
@@ -187,7 +214,10 @@ class MediaModeRule(CodedKind):
     def _constraint(self) -> str:
         if self.strict:
             return "Media mode is 'routed' or 'relayed'; absent or None means relayed."
-        return "'routed' means routed; anything else, absent or None included, means relayed."
+        return (
+            "'routed' means routed; anything else, absent or None included, means relayed "
+            "(with a warning unless it is 'relayed', absent or None)."
+        )
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("media_mode")
@@ -199,8 +229,13 @@ class MediaModeRule(CodedKind):
             options["media_mode"] = _ROUTED
             return ()
         options["media_mode"] = _RELAYED
-        if not self.strict or text == "relayed":
+        if text == "relayed":
             return ()
+        if not self.strict:
+            # Relayed all the same (the seed's decision): said as a warning, never refused.
+            return (
+                Violation.deferred(self.id, "media_mode", _read_as_relayed, value, severity="warn"),
+            )
         return (_shown_later(self.id, "media_mode", _MEDIA_MODE_TEXT, value),)
 
     def inline(self, w: Writer, index: int) -> None:
@@ -209,12 +244,10 @@ class MediaModeRule(CodedKind):
                 w.line("media_mode = _RELAYED")
             with w.block('elif media_mode.__class__ is str and media_mode == "routed":'):
                 w.line("media_mode = _ROUTED")
-            if self.strict:  # only "relayed" means relayed; anything else is refused
-                with w.block('elif media_mode.__class__ is str and media_mode == "relayed":'):
-                    w.line("media_mode = _RELAYED")
-            else:  # any other text means relayed, without a word
-                with w.block("elif media_mode.__class__ is str:"):
-                    w.line("media_mode = _RELAYED")
+            # Only "relayed" means relayed without a word; anything else is the rule's own
+            # (a warning, or a refusal when strict), and the rule writes relayed.
+            with w.block('elif media_mode.__class__ is str and media_mode == "relayed":'):
+                w.line("media_mode = _RELAYED")
             with w.block("else:"):
                 w.on_own(index, self, ["media_mode"], ["media_mode"])
         w.facts.wrote("media_mode", adds=index)
@@ -227,6 +260,27 @@ class MediaModeRule(CodedKind):
         found = walk.says("media_mode", known) if self.strict else True
         walk.rewrite("media_mode", Norm((("routed", "routed"),), "relayed"))
         return found
+
+
+def _dropped_name(shown_name: str, name: str, operation: str, keys: Sequence[str]) -> str:
+    return (
+        f"{shown_name} is not a {operation} option and was dropped (it has no effect); "
+        f"{closest_hint(name, keys)}"
+    )
+
+
+def _more_dropped(more: int) -> str:
+    return f"and {more} more unknown option names were dropped; pass only the options you mean"
+
+
+def _read_as_relayed(value: object) -> str:
+    text = value if isinstance(value, str) else None
+    close = None if text is None else closest_value(plain_str(text), ("routed", "relayed"))
+    hint = f"did you mean {close!r}?" if close else "pass 'routed' or 'relayed'."
+    return (
+        f"media_mode {shown(value)} is neither 'routed' nor 'relayed', so the session is "
+        f"relayed; {hint}"
+    )
 
 
 def _media_text(value: object) -> str:

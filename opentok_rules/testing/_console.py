@@ -307,12 +307,15 @@ def verdict(options: Mapping[str, Any], rules: RuleRegistry) -> dict[str, Any]:
         prepared = prepare_session(options, rules=rules)
     except ValidationError as error:
         found = [_violation_json(v) for v in error.violations]
+        # A refusal carries only what was refused; what "warn" rules found (a dropped key, a
+        # media mode read as relayed) is shown beside it all the same, as `check` does.
+        warned = [_violation_json(v) for v in _warnings_of(options, rules)]
         return {
             "ok": False,
             "spec": None,
             "params": None,
             "violations": [v for v in found if v["severity"] != "warn"],
-            "warnings": [v for v in found if v["severity"] == "warn"],
+            "warnings": [v for v in found if v["severity"] == "warn"] + warned,
         }
     warnings = getattr(prepared, "warnings", ())
     return {
@@ -322,6 +325,15 @@ def verdict(options: Mapping[str, Any], rules: RuleRegistry) -> dict[str, Any]:
         "violations": [],
         "warnings": [_violation_json(v) for v in warnings],
     }
+
+
+def _warnings_of(options: Mapping[str, Any], rules: RuleRegistry) -> list[Any]:
+    """What the "warn" rules find in ``options`` (a ValidationError carries only refusals)."""
+    try:
+        found = rules.apply(dict(options))
+    except Exception:  # the refusal is what matters; a rule that fails is reported there
+        return []
+    return [each for each in found if getattr(each, "severity", "deny") == "warn"]
 
 
 def _violation_json(violation: Any) -> dict[str, Any]:

@@ -151,6 +151,24 @@ class _Reply:
     message: str | None = None
 
 
+#: What a request made for the other backend is told: which emulator it wants.
+_WRONG_BACKEND = {
+    "opentok": (
+        "; a Vonage Video API client sends Authorization: Bearer: start the emulator with "
+        "--vonage (Emulator(backend='vonage'))"
+    ),
+    "vonage": (
+        "; an OpenTok client sends X-OPENTOK-AUTH: start the emulator without --vonage (Emulator())"
+    ),
+}
+
+
+def _is_bearer(authorization: str | None) -> bool:
+    """Whether an Authorization header says Bearer and holds something."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
 class _OpenTokAuth:
     """An OpenTok project: an api key, and a secret that signs ``X-OPENTOK-AUTH`` tokens."""
 
@@ -163,7 +181,11 @@ class _OpenTokAuth:
     def problem(self, headers: Message) -> tuple[int, str] | None:
         token = headers.get("X-OPENTOK-AUTH")
         problem = token_problem(token, api_key=self.project_id, api_secret=self.api_secret)
-        return None if problem is None else (403, problem)
+        if problem is None:
+            return None
+        if not token and _is_bearer(headers.get("Authorization")):
+            problem += _WRONG_BACKEND["opentok"]
+        return 403, problem
 
     def client_token_problem(self, token: str, token_format: str) -> str | None:
         return client_token_problem(
@@ -181,11 +203,14 @@ class _VonageAuth:
         self.private_key, self._public_key = make_rsa_key_pair()
 
     def problem(self, headers: Message) -> tuple[int, str] | None:
-        return bearer_problem(
-            headers.get("Authorization"),
-            application_id=self.project_id,
-            public_key=self._public_key,
+        authorization = headers.get("Authorization")
+        found = bearer_problem(
+            authorization, application_id=self.project_id, public_key=self._public_key
         )
+        if found is not None and not _is_bearer(authorization) and headers.get("X-OPENTOK-AUTH"):
+            status, problem = found
+            return status, problem + _WRONG_BACKEND["vonage"]
+        return found
 
     def client_token_problem(self, token: str, token_format: str) -> str | None:
         return vonage_client_token_problem(

@@ -264,3 +264,10 @@ def serving(*args: str, cwd: Path | None = None) -> Iterator[Served]:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def run_in(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command in ``cwd``, with no OpenTok or Vonage settings but ``env``'s."""
+    return run(*args, cwd=cwd, env=clean_env(**(env or {})), stdin=stdin, timeout=60)

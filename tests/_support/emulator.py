@@ -4,6 +4,7 @@ session-create calls sent to it over raw HTTP, so the library's client plays no 
 from __future__ import annotations
 
 import http.client
+import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -107,3 +108,30 @@ def vonage_sdk_client(vonage_sdk: Any, emulator: Emulator) -> Any:
         vonage_sdk.Auth(application_id=emulator.application_id, private_key=emulator.private_key),
         vonage_sdk.HttpClientOptions(video_host=urlsplit(emulator.url).netloc),
     )
+
+
+def call(
+    emulator: Emulator,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    parts = urlsplit(emulator.url)
+    assert parts.hostname == "127.0.0.1"
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        connection.request(method, path, body=body, headers=dict(headers or {}))
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def post_json(emulator: Emulator, path: str, data: object) -> tuple[int, Any]:
+    body = json.dumps(data).encode()
+    status, headers, answer = call(
+        emulator, "POST", path, body, {"Content-Type": "application/json"}
+    )
+    assert headers["Content-Type"] == "application/json"
+    return status, json.loads(answer)

@@ -164,3 +164,31 @@ def check_violations_match(err: ValidationError, expected: list[tuple[str, Any]]
     text = str(err)
     for violation in err.violations:
         assert violation.rule in text
+
+
+def model_warnings(options: Mapping[Any, Any], strict: bool) -> list[tuple[str, Any]]:
+    """The warnings (rule, field) the default rules give for ``options`` they let through
+    (API.md section 8, "Saying silent decisions"): a dropped key, and a media mode read as
+    relayed that was not 'relayed', absent or None. The strict rules refuse both instead."""
+    if strict:
+        return []
+    found: list[tuple[str, Any]] = [
+        ("known-keys", key) for key in options if not (isinstance(key, str) and key in KEYS)
+    ]
+    media = options.get("media_mode")
+    if media is not None and not (isinstance(media, str) and media in ("routed", "relayed")):
+        found.append(("media-mode", "media_mode"))
+    return found
+
+
+def check_warnings_match(prepared: PreparedSession, expected: list[tuple[str, Any]]) -> None:
+    got = [(w.rule, w.field) for w in prepared.warnings]
+    assert [rule for rule, _ in got] == [rule for rule, _ in expected], (got, expected)
+    for (rule, field), (_, expected_field) in zip(got, expected, strict=True):
+        assert isinstance(field, str)
+        if rule == "media-mode" or (isinstance(expected_field, str) and len(expected_field) <= 40):
+            assert field == expected_field
+    for warning in prepared.warnings:
+        assert warning.severity == "warn"
+        assert warning.message.strip()
+        assert "\n" not in warning.message

@@ -66,6 +66,8 @@ def test_a_policy_s_ids_messages_and_keys_are_shown_escaped(
         f"id = {json.dumps('warns' + OWNED)}\n"
         "severity = 'warn'\n"
         "kind = 'forbidden'\n"
+        # Before known-keys, where any key may be named (issue 29 checks the others).
+        "before = 'known-keys'\n"
         f"keys = [{json.dumps('k' + OWNED)}]\n",
         encoding="utf-8",
     )

@@ -25,8 +25,11 @@ def test_why_is_my_session_relayed() -> None:
     assert [step.rule for step in steps] == list(otr.default_rules().ids())
     by_rule = {step.rule: step for step in steps}
     # The typo was dropped, and with no media_mode the default is relayed: both said.
-    assert by_rule["known-keys"].outcome == "changed"
+    # Since issue 29 the drop is also a warning naming the closest option.
+    assert by_rule["known-keys"].outcome == "warned"
     assert dict(by_rule["known-keys"].changes) == {"media_mod": ("routed", None)}
+    (warning,) = by_rule["known-keys"].violations
+    assert "did you mean 'media_mode'?" in warning.message
     assert by_rule["media-mode"].outcome == "changed"
     assert dict(by_rule["media-mode"].changes) == {"media_mode": (None, MediaMode.RELAYED)}
 

@@ -343,7 +343,9 @@ def test_extend_refuses_a_missing_file_and_cycles(tmp_path: Path) -> None:
 
 def test_a_duplicate_across_extend_names_both_places(tmp_path: Path) -> None:
     write(tmp_path / "org.toml", f"[[session]]\n{ALLOWED}")
-    path = write(tmp_path / "opentok-rules.toml", f"extend = 'org.toml'\n[[token]]\n{ALLOWED}")
+    # The token rule talks about a token option (issue 29: a rule's options are its table's).
+    token_rule = ALLOWED.replace('"media_mode"', '"role"').replace('"routed"', '"publisher"')
+    path = write(tmp_path / "opentok-rules.toml", f"extend = 'org.toml'\n[[token]]\n{token_rule}")
     message = refused(path)
     assert message.startswith(f"{path}: token[0] (id 'acme-x'): id: 'acme-x' is taken already")
     assert f"(by {(tmp_path / 'org.toml').resolve()}: session[0] (id 'acme-x'))" in message

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from _support.properties import examples
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
@@ -166,7 +166,16 @@ def verdict(rules: otr.RuleRegistry, options: dict[str, Any]) -> Any:
 def test_any_registry_of_kinds_round_trips(
     rules: otr.RuleRegistry, examples: list[dict[str, Any]]
 ) -> None:
-    again = round_trip(rules, "session")
+    try:
+        again = round_trip(rules, "session")
+    except otr.PolicyError as exc:
+        said = str(exc)
+    else:
+        said = ""
+    # Issue 29: a registry made in code may hold a rule comparing an option with a value it
+    # never holds once normalized ("abc" for media_mode); as a policy it is refused at load.
+    assert not said or "never holds" in said or "is not a session option" in said, said
+    assume(not said)
     assert again.ids() == rules.ids()
     assert list(again) == list(rules)
     for options in examples:

@@ -31,18 +31,25 @@ def table(**fields: Any) -> dict[str, Any]:
 
 
 def placements(text: str) -> list[dict[str, Any]]:
-    """``text`` in each place a policy author writes a value, a key or a pattern."""
+    """``text`` in each place a policy author writes a value, a key or a pattern.
+
+    Placed before known-keys, where a rule sees every key the caller gave and raw values: any
+    key or value may be written there (issue 29 refuses, after it, keys that are not options).
+    """
+    first = {"before": "known-keys"}
     return [
-        table(kind="allowed", key="archive_name", values=[text]),
-        table(kind="allowed", key=text, values=["x"]),
-        table(kind="required", keys=["archive_name", text]),
-        table(kind="forbidden", keys=[text]),
-        table(kind="pattern", key="archive_name", pattern=text),
-        table(kind="pattern", key=text, pattern="[a-z]+"),
-        table(kind="length", key=text, max=3),
-        table(kind="network", key=text, networks=["10.0.0.0/8"]),
+        table(kind="allowed", key="archive_name", values=[text], **first),
+        table(kind="allowed", key=text, values=["x"], **first),
+        table(kind="required", keys=["archive_name", text], **first),
+        table(kind="forbidden", keys=[text], **first),
+        table(kind="pattern", key="archive_name", pattern=text, **first),
+        table(kind="pattern", key=text, pattern="[a-z]+", **first),
+        table(kind="length", key=text, max=3, **first),
+        table(kind="network", key=text, networks=["10.0.0.0/8"], **first),
         table(kind="allowed", key="location", values=["1.2.3.4"], when={"archive_name": text}),
-        table(kind="allowed", key="location", values=["1.2.3.4"], when={text: ["a", text]}),
+        table(
+            kind="allowed", key="location", values=["1.2.3.4"], when={text: ["a", text]}, **first
+        ),
         table(kind="allowed", key="location", values=["1.2.3.4"], message=text),
     ]
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from _support.model import KEYS, RESOLUTIONS, check_spec_invariants, check_violations_match, model
+import attrs
+from _support.model import (
+    KEYS,
+    RESOLUTIONS,
+    check_spec_invariants,
+    check_violations_match,
+    check_warnings_match,
+    model,
+    model_warnings,
+)
 from _support.properties import examples, heavy
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -148,6 +157,7 @@ def test_result_is_sound_and_matches_the_model(options: dict[Any, Any], which: s
     check_spec_invariants(prepared)
     assert expected_violations == []
     assert prepared.spec == expected_spec
+    check_warnings_match(prepared, model_warnings(options, strict=which == "strict"))
 
 
 @SETTINGS
@@ -160,7 +170,16 @@ def test_default_result_depends_only_on_known_keys(
     options: dict[Any, Any], junk: dict[Any, Any], junk_first: bool
 ) -> None:
     merged = {**junk, **options} if junk_first else {**options, **junk}
-    assert outcome(merged) == outcome(options)
+    # The same verdict and the same spec; the dropped keys are said as warnings (section 8).
+    with_junk, without = outcome(merged), outcome(options)
+    if without[0] == "refused":
+        assert with_junk == without
+        return
+    assert with_junk[0] == "prepared"
+    assert (with_junk[1].spec, with_junk[1].params) == (without[1].spec, without[1].params)
+    dropped = [w for w in with_junk[1].warnings if w.rule == "known-keys"]
+    assert len(dropped) == len(junk)
+    assert [w for w in with_junk[1].warnings if w.rule != "known-keys"] == list(without[1].warnings)
 
 
 @SETTINGS
@@ -219,9 +238,11 @@ def test_prepared_spec_is_a_fixed_point(spec_options: dict[str, Any]) -> None:
         prepared = prepare_session(spec_options)
     except ValidationError:
         return
-    assert prepare_session(prepared.spec) == prepared
-    assert prepare_session(SessionSpec.from_params(prepared.params)) == prepared
-    assert prepare_session(prepared.spec, rules=strict_rules()) == prepared
+    # A spec holds only what the rules decided: nothing in it is warned about again.
+    settled = attrs.evolve(prepared, warnings=())
+    assert prepare_session(prepared.spec) == settled
+    assert prepare_session(SessionSpec.from_params(prepared.params)) == settled
+    assert prepare_session(prepared.spec, rules=strict_rules()) == settled
 
 
 # ---- values that lie are judged as the plain values they hold --------------------------------

@@ -149,7 +149,8 @@ def test_adding_rule_by_rule_works_nothing_out_per_rule(count: int) -> None:
 @pytest.mark.parametrize("count", [100, 1000, 4000])
 def test_loading_a_policy_of_n_rules_checks_each_once(count: int) -> None:
     tables = [
-        {"id": f"r{index}", "kind": "allowed", "key": f"k{index}", "values": ["a"]}
+        # An option the rules keep (issue 29 refuses a rule on a key that is no option).
+        {"id": f"r{index}", "kind": "allowed", "key": "archive_name", "values": [f"a{index}"]}
         for index in range(count)
     ]
     otr.load_policy({"session": []})  # the library's own rules, read once per process

@@ -106,11 +106,20 @@ def test_rule_class_ids(cls: type, rule_id: str) -> None:
 # ---- known-keys -------------------------------------------------------------------------------
 
 
-def test_known_keys_keeps_the_six_and_drops_the_rest_silently() -> None:
+def test_known_keys_keeps_the_six_and_drops_the_rest_with_a_warning_each() -> None:
+    # Issue 29: the key is still dropped, and now said (a "warn" finding, never a refusal).
     options: dict[Any, Any] = {key: f"v-{key}" for key in KEYS}
     options.update({"junk": 1, "mediaMode": "routed", 3: 4, None: 5, ("a",): 6})
-    assert run(KnownKeys(), options) == []
+    found = run(KnownKeys(), options)
     assert options == {key: f"v-{key}" for key in KEYS}
+    assert [(v.rule, v.field, v.severity) for v in found] == [
+        ("known-keys", "junk", "warn"),
+        ("known-keys", "mediaMode", "warn"),
+        ("known-keys", "3", "warn"),
+        ("known-keys", "None", "warn"),
+        ("known-keys", "('a',)", "warn"),
+    ]
+    assert "did you mean 'media_mode'?" in found[1].message
 
 
 def test_known_keys_keeps_none_values() -> None:
@@ -168,7 +177,15 @@ def test_strict_non_str_key_refused(key: Any) -> None:
 
 @pytest.mark.parametrize("key", [1, None, ("media_mode",), b"media_mode", "mediaMode"])
 def test_default_non_str_or_unknown_key_dropped(key: Any) -> None:
-    assert prepare_session({key: "routed"}) == prepare_session({})
+    # Dropped as before; since issue 29 said as one "warn" finding naming the key.
+    prepared = prepare_session({key: "routed"})
+    assert (prepared.spec, prepared.params) == (
+        prepare_session({}).spec,
+        prepare_session({}).params,
+    )
+    (warning,) = prepared.warnings
+    assert (warning.rule, warning.severity) == ("known-keys", "warn")
+    assert warning.field == (key if isinstance(key, str) else repr(key)[:40])
 
 
 # ---- media-mode -------------------------------------------------------------------------------
@@ -199,8 +216,12 @@ def test_default_non_str_or_unknown_key_dropped(key: Any) -> None:
 )
 def test_media_mode_normalizes(value: object, expected: MediaMode) -> None:
     options = single_options("media_mode", value)
-    assert run(MediaModeRule(), options) == []
+    found = run(MediaModeRule(), options)
     assert options["media_mode"] is expected
+    # Issue 29: a value read as relayed that is not "relayed", absent or None is said.
+    plain = value is ABSENT or value is None or value in ("routed", "relayed")
+    said = [] if plain else [("media-mode", "media_mode", "warn")]
+    assert [(v.rule, v.field, v.severity) for v in found] == said
 
 
 @pytest.mark.parametrize(

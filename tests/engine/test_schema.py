@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from _support.model import KEYS
 from _support.properties import examples
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
@@ -239,7 +239,8 @@ POLICY_DEFAULT: dict[str, Any] = {
             "when": {"media_mode": "relayed", "archive_mode": ["manual"]},
         },
         {"id": "name-wanted", "kind": "required", "keys": ["archive_name"], "severity": "warn"},
-        {"id": "dropped-foo", "kind": "allowed", "key": "foo", "values": ["bar"]},
+        # (A rule on "foo" after known-keys, which drops it, is refused at load since issue 29:
+        # it could never fire. Before known-keys, as raw-foo2, it sees the key.)
         {
             "id": "raw-foo2",
             "kind": "allowed",
@@ -539,7 +540,16 @@ def random_policies(draw: st.DrawFn) -> dict[str, Any]:
 def test_random_policies_agree_with_the_engine(
     policy: dict[str, Any], examples: list[dict[str, Any]]
 ) -> None:
-    rules = otr.load_policy(policy).rules
+    try:
+        rules = otr.load_policy(policy).rules
+    except otr.PolicyError as exc:
+        said = str(exc)
+    else:
+        said = ""
+    # Issue 29: a rule on an option the rules dropped, or comparing with a value the option
+    # never holds, is refused at load; nothing else of these policies is.
+    assert not said or "is not a session option" in said or "never holds" in said
+    assume(not said)
     validator = validator_for(rules)
     assert validator.schema["x-unexpressed"] == []
     for options in examples:

@@ -10,7 +10,13 @@ import itertools
 from typing import Any
 
 import pytest
-from _support.model import check_spec_invariants, check_violations_match, model
+from _support.model import (
+    check_spec_invariants,
+    check_violations_match,
+    check_warnings_match,
+    model,
+    model_warnings,
+)
 
 from opentok_rules import (
     ArchiveMode,
@@ -57,6 +63,7 @@ def judge(registry: RuleRegistry, strict: bool, options: dict[str, Any]) -> None
     assert expected_violations == [], (options, expected_violations)
     check_spec_invariants(prepared)
     assert prepared.spec == expected_spec
+    check_warnings_match(prepared, model_warnings(options, strict=strict))
 
 
 def test_the_grid_is_the_whole_cross_product() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.client
 import json
 import re
 import shutil
@@ -27,6 +26,7 @@ import attrs
 import jwt
 import pytest
 from _support.api import FIELD_NAMES
+from _support.emulator import call, post_json
 from _support.paths import ROOT
 from _support.properties import examples
 from _support.raw_http import send_raw
@@ -53,38 +53,11 @@ OPTION_VALUES = st.one_of(
 )
 
 
-def call(
-    emulator: Emulator,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> tuple[int, http.client.HTTPMessage, bytes]:
-    parts = urlsplit(emulator.url)
-    assert parts.hostname == "127.0.0.1"
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-    try:
-        connection.request(method, path, body=body, headers=dict(headers or {}))
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
-
-
 def get_json(emulator: Emulator, path: str) -> Any:
     status, headers, body = call(emulator, "GET", path)
     assert status == 200, body
     assert headers["Content-Type"] == "application/json"
     return json.loads(body)
-
-
-def post_json(emulator: Emulator, path: str, data: object) -> tuple[int, Any]:
-    body = json.dumps(data).encode()
-    status, headers, answer = call(
-        emulator, "POST", path, body, {"Content-Type": "application/json"}
-    )
-    assert headers["Content-Type"] == "application/json"
-    return status, json.loads(answer)
 
 
 def raw_create(emulator: Emulator, params: Mapping[str, str]) -> int:

@@ -154,13 +154,14 @@ async function pollArchives() {
 async function loadRules() {
   const data = await getJSON("rules");
   const body = document.getElementById("rules-body");
+  // Each cell names its column (data-label): on a phone the rows become cards that show it.
   body.replaceChildren(...data.rules.map((rule, index) => el("tr", {},
-    el("td", {text: String(index + 1)}),
-    el("td", {}, el("code", {text: rule.id})),
-    el("td", {text: rule.kind}),
-    el("td", {text: rule.severity}),
-    el("td", {class: "mono", text: rule.source || "(no file)"}),
-    el("td", {text: rule.description}))));
+    el("td", {"data-label": "#", text: String(index + 1)}),
+    el("td", {"data-label": "Id"}, el("code", {text: rule.id})),
+    el("td", {"data-label": "Kind", text: rule.kind}),
+    el("td", {"data-label": "Severity", text: rule.severity}),
+    el("td", {"data-label": "Source", class: "mono", text: rule.source || "(no file)"}),
+    el("td", {"data-label": "What it checks", class: "checks", text: rule.description}))));
   document.getElementById("policy-source").textContent = data.policy
     ? "Policy: " + data.policy
     : "No policy file: the library's rules, or rules given in code.";
@@ -175,6 +176,17 @@ function tryOptions(form) {
     if (value !== "") options[name] = value;
   }
   options.e2ee = form.elements.e2ee.checked;
+  const more = form.elements.more.value.trim();
+  if (more !== "") {
+    const extra = JSON.parse(more);
+    if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
+      throw new Error('other keys: a JSON object such as {"media_mod": "routed"}');
+    }
+    // Own keys only, set one by one: "__proto__" is an option name like any other here.
+    for (const name of Object.keys(extra)) {
+      Object.defineProperty(options, name, {value: extra[name], enumerable: true, writable: true, configurable: true});
+    }
+  }
   return options;
 }
 
@@ -187,7 +199,13 @@ function violationList(items, extraClass) {
 async function submitTry(event) {
   event.preventDefault();
   const result = document.getElementById("try-result");
-  const options = tryOptions(event.target);
+  let options;
+  try {
+    options = tryOptions(event.target);
+  } catch (error) {
+    result.replaceChildren(el("p", {class: "error", text: error.message}));
+    return;
+  }
   try {
     const verdict = await postJSON("try", options);
     const parts = [el("p", {},
