@@ -26,7 +26,15 @@ from opentok_rules._messages import shown
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import NO_WARNINGS, by_severity, spec_from
 from opentok_rules.errors import ValidationError, Violation
-from opentok_rules.values import member_for, plain_str
+from opentok_rules.values import (
+    ARCHIVE_LAYOUT_TYPES,
+    ARCHIVE_OPTION_KEYS,
+    ARCHIVE_SCREENSHARE_TYPES,
+    OutputMode,
+    StreamMode,
+    member_for,
+    plain_str,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -48,44 +56,6 @@ __all__ = [
 ]
 
 
-class OutputMode(str, enum.Enum):
-    """Whether an archive is one composed file or a file per stream."""
-
-    COMPOSED = "composed"
-    INDIVIDUAL = "individual"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class StreamMode(str, enum.Enum):
-    """Whether every stream is recorded (``auto``) or only the streams you add (``manual``)."""
-
-    AUTO = "auto"
-    MANUAL = "manual"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-#: The options the archive rules see, in the order of the REST body.
-ARCHIVE_OPTION_KEYS: tuple[str, ...] = (
-    "session_id",
-    "name",
-    "has_audio",
-    "has_video",
-    "output_mode",
-    "stream_mode",
-    "resolution",
-    "layout_type",
-    "layout_stylesheet",
-    "layout_screenshare_type",
-    "multi_archive_tag",
-    "max_bitrate",
-    "quantization_parameter",
-)
-
-
 class ArchiveOptions(TypedDict, total=False):
     """The keyword options of starting an archive (type checkers see every name and type)."""
 
@@ -100,20 +70,6 @@ class ArchiveOptions(TypedDict, total=False):
     max_bitrate: int | None
     quantization_parameter: int | None
 
-
-#: The layout types an archive takes (REST reference, layout.type; the layout-control guide's
-#: predefined layouts and "custom").
-ARCHIVE_LAYOUT_TYPES: tuple[str, ...] = (
-    "bestFit",
-    "custom",
-    "horizontalPresentation",
-    "pip",
-    "verticalPresentation",
-)
-#: The layout types used while a screen is shared (layout.screenshareType): no "custom".
-ARCHIVE_SCREENSHARE_TYPES: tuple[str, ...] = tuple(
-    each for each in ARCHIVE_LAYOUT_TYPES if each != "custom"
-)
 
 _OUTPUT_MODES = {m.value: m for m in OutputMode}
 _STREAM_MODES = {m.value: m for m in StreamMode}

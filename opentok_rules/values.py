@@ -240,3 +240,59 @@ def epoch_seconds(value: object) -> int | str:
     if type(seconds) is not int:  # a datetime subclass may answer anything
         return f"{wanted}; {shown(value)} does not convert to seconds"
     return seconds
+
+
+# ---- archives: the values the service's archive calls take -------------------------------
+
+
+class OutputMode(str, enum.Enum):
+    """Whether an archive is one composed file or a file per stream."""
+
+    COMPOSED = "composed"
+    INDIVIDUAL = "individual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class StreamMode(str, enum.Enum):
+    """Whether every stream is recorded (``auto``) or only the streams you add (``manual``)."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: The options the archive rules see, in the order of the REST body.
+ARCHIVE_OPTION_KEYS: tuple[str, ...] = (
+    "session_id",
+    "name",
+    "has_audio",
+    "has_video",
+    "output_mode",
+    "stream_mode",
+    "resolution",
+    "layout_type",
+    "layout_stylesheet",
+    "layout_screenshare_type",
+    "multi_archive_tag",
+    "max_bitrate",
+    "quantization_parameter",
+)
+
+
+#: The layout types an archive takes (REST reference, layout.type; the layout-control guide's
+#: predefined layouts and "custom").
+ARCHIVE_LAYOUT_TYPES: tuple[str, ...] = (
+    "bestFit",
+    "custom",
+    "horizontalPresentation",
+    "pip",
+    "verticalPresentation",
+)
+#: The layout types used while a screen is shared (layout.screenshareType): no "custom".
+ARCHIVE_SCREENSHARE_TYPES: tuple[str, ...] = tuple(
+    each for each in ARCHIVE_LAYOUT_TYPES if each != "custom"
+)

@@ -103,14 +103,14 @@ def option_domains(operation: str) -> Mapping[str, Domain]:
         context = dict.fromkeys(CONTEXT_KEYS, _ANYTHING)
         return {**_in_order(TOKEN_OPTION_KEYS, token), **context}
     if operation == "archive":
-        from opentok_rules.archives import (
+        from opentok_rules.values import (
             ARCHIVE_LAYOUT_TYPES,
             ARCHIVE_OPTION_KEYS,
+            ARCHIVE_RESOLUTIONS,
             ARCHIVE_SCREENSHARE_TYPES,
             OutputMode,
             StreamMode,
         )
-        from opentok_rules.values import ARCHIVE_RESOLUTIONS
 
         archive = {
             "session_id": _TEXT,
