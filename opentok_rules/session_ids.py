@@ -14,8 +14,8 @@ import time
 
 __all__ = ["MAX_SESSION_ID_LENGTH", "make_session_id", "session_id_fields"]
 
-#: The service documents session ids of up to 255 characters.
-MAX_SESSION_ID_LENGTH = 255
+from opentok_rules.values import MAX_SESSION_ID_LENGTH
+
 _PREFIXES = ("1_", "2_")
 
 

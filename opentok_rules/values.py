@@ -68,6 +68,8 @@ class Role(str, enum.Enum):
         return self.value
 
 
+#: The service documents session ids of up to 255 characters.
+MAX_SESSION_ID_LENGTH = 255
 #: The option keys ``create_session`` understands, as the seed lists them.
 SESSION_OPTION_KEYS: tuple[str, ...] = (
     "media_mode",

@@ -38,8 +38,12 @@ from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_
 from opentok_rules.engine.forms import has_form
 from opentok_rules.engine.registry import Options, _pure
 from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation
-from opentok_rules.session_ids import MAX_SESSION_ID_LENGTH
-from opentok_rules.values import DEFAULT_LIFETIME, epoch_seconds, is_dotted_quad
+from opentok_rules.values import (
+    DEFAULT_LIFETIME,
+    MAX_SESSION_ID_LENGTH,
+    epoch_seconds,
+    is_dotted_quad,
+)
 
 if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Writer

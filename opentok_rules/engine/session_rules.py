@@ -25,7 +25,8 @@ from opentok_rules.engine.registry import (
     _pure,
     reported,
 )
-from opentok_rules.engine.shared import NAME_CUT, TextLengthRule, unknown_option
+from opentok_rules.engine.shared import NAME_CUT, unknown_option
+from opentok_rules.engine.text_length import TextLengthRule
 from opentok_rules.errors import Violation, _shown_later
 from opentok_rules.values import (
     ALWAYS_NEEDS_ROUTED,

@@ -40,7 +40,8 @@ import attrs
 from opentok_rules._messages import short_repr, shown
 from opentok_rules.engine.kinds import CodedKind, by_kind_name, id_field
 from opentok_rules.engine.registry import MAX_REPORTED, Options, reported
-from opentok_rules.engine.shared import TextLengthRule, unknown_option
+from opentok_rules.engine.shared import unknown_option
+from opentok_rules.engine.text_length import TextLengthRule
 from opentok_rules.errors import Violation, _shown_later
 from opentok_rules.session_ids import session_id_fields
 from opentok_rules.values import (
