@@ -24,7 +24,13 @@ import attrs
 
 from opentok_rules._messages import shown
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.engine.shared import NO_WARNINGS, by_severity, spec_from
+from opentok_rules.engine.shared import (
+    MAX_KEYS,
+    NO_WARNINGS,
+    by_severity,
+    read_options,
+    spec_from,
+)
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.values import (
     ARCHIVE_LAYOUT_TYPES,
@@ -84,7 +90,6 @@ _BEST_FIT = "bestFit"
 #: The rule id of a violation about the options as a whole (not about one rule's constraint).
 OPTIONS_ID = "archive-options"
 #: Most keys read from a mapping that is not a plain dict (a lazy view may be endless).
-MAX_KEYS = 1_000
 
 
 @attrs.frozen
@@ -317,7 +322,7 @@ def _working(
         if type(options) is dict:
             working = options.copy()
         elif isinstance(options, Mapping):
-            working = _read(options)
+            working = read_options(options, OPTIONS_ID)
         else:
             raise TypeError(
                 f"options must be a mapping, not {type(options).__name__}; pass keyword "
@@ -367,28 +372,6 @@ def _spread_layout(layout: object, working: dict[str, Any]) -> None:
             message = f"{key} is given both in layout and on its own; give it once"
             raise ValidationError([Violation(OPTIONS_ID, key, message)])
         working[key] = value
-
-
-def _read(options: Mapping[str, Any]) -> dict[str, Any]:
-    working: dict[str, Any] = {}
-    try:
-        for count, (name, value) in enumerate(options.items()):
-            if count == MAX_KEYS:
-                message = (
-                    f"the options mapping has more than {MAX_KEYS} keys; pass a dict of the "
-                    "options you mean"
-                )
-                raise ValidationError([Violation(OPTIONS_ID, None, message)])
-            working[name] = value
-    except ValidationError:
-        raise
-    except Exception as exc:
-        message = (
-            f"the options mapping could not be read ({type(exc).__name__}, chained as the "
-            "cause); pass a plain dict"
-        )
-        raise ValidationError([Violation(OPTIONS_ID, None, message)]) from exc
-    return working
 
 
 #: Each field's slot setter and converter: the spec is built as its constructor builds it (a

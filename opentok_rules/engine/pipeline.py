@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 import attrs
 
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry, Snapshot
-from opentok_rules.engine.shared import NO_WARNINGS, by_severity, spec_after_rules, spec_from
+from opentok_rules.engine.shared import MAX_KEYS as MAX_KEYS  # where the bound was first defined
+from opentok_rules.engine.shared import (
+    NO_WARNINGS,
+    by_severity,
+    read_options,
+    spec_after_rules,
+    spec_from,
+    unreadable,
+)
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.spec import SessionSpec, _unchecked
 from opentok_rules.values import ArchiveMode, MediaMode
@@ -306,7 +314,6 @@ def _memo_key(working: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
 
 #: Most keys read from a mapping that is not a plain dict: six are options, and a mapping may
 #: be a lazy view of something huge or endless. A plain dict is already in memory, read whole.
-MAX_KEYS = 1_000
 
 
 def _working_options(
@@ -319,7 +326,7 @@ def _working_options(
     elif type(options) is dict:
         working = options.copy()
     elif isinstance(options, Mapping):
-        working = _read(options)
+        working = read_options(options, _OPTIONS_ID, " (there are six session options)")
     else:
         raise TypeError(
             f"options must be a mapping or a SessionSpec, not {type(options).__name__}; "
@@ -330,30 +337,8 @@ def _working_options(
     return working
 
 
-def _read(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The items of a mapping, at most MAX_KEYS of them; a ValidationError if it cannot be read."""
-    working: dict[str, Any] = {}
-    try:
-        for count, (name, value) in enumerate(options.items()):
-            if count == MAX_KEYS:
-                message = (
-                    f"the options mapping has more than {MAX_KEYS} keys (there are six "
-                    "session options); pass a dict of the options you mean"
-                )
-                raise ValidationError([Violation(_OPTIONS_ID, None, message)])
-            working[name] = value
-    except ValidationError:
-        raise
-    except Exception as exc:
-        raise _unreadable("the options mapping could not be read", exc) from exc
-    return working
-
-
-#: The rule id of a violation about the options as a whole (a mapping that cannot be read).
 _OPTIONS_ID = "session-options"
 
 
 def _unreadable(what: str, exc: Exception) -> ValidationError:
-    # The exception's type only: its text is the mapping's own, and may be anything.
-    message = f"{what} ({type(exc).__name__}, chained as the cause); pass a plain dict"
-    return ValidationError([Violation(_OPTIONS_ID, None, message)])
+    return unreadable(_OPTIONS_ID, what, exc)

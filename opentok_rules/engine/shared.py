@@ -124,3 +124,35 @@ def by_severity(
         return NO_WARNINGS, violations
     warnings = tuple(each for each in violations if each.severity == "warn")
     return warnings, [each for each in violations if each.severity != "warn"]
+
+
+#: The most keys an options mapping may hold: a caller's mapping may be endless or huge.
+MAX_KEYS = 1_000
+
+
+def read_options(options: Mapping[str, object], rule_id: str, note: str = "") -> dict[str, object]:
+    """The items of a caller's options mapping, at most :data:`MAX_KEYS` of them, as a dict;
+    a :class:`~opentok_rules.ValidationError` of ``rule_id`` if there are more or the mapping
+    cannot be read (``note`` follows the count in the message)."""
+    working: dict[str, object] = {}
+    try:
+        for count, (name, value) in enumerate(options.items()):
+            if count == MAX_KEYS:
+                message = (
+                    f"the options mapping has more than {MAX_KEYS} keys{note}; pass a dict of "
+                    "the options you mean"
+                )
+                raise ValidationError([Violation(rule_id, None, message)])
+            working[name] = value
+    except ValidationError:
+        raise
+    except Exception as exc:
+        raise unreadable(rule_id, "the options mapping could not be read", exc) from exc
+    return working
+
+
+def unreadable(rule_id: str, what: str, exc: Exception) -> ValidationError:
+    """The refusal of options that broke while being read: the exception's type only (its
+    text is the caller's object's own, and may be anything), chained as the cause."""
+    message = f"{what} ({type(exc).__name__}, chained as the cause); pass a plain dict"
+    return ValidationError([Violation(rule_id, None, message)])
