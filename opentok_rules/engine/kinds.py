@@ -868,11 +868,20 @@ class Pattern(Kind):
         return walk.says(self.key, optional(Text(Regex(self.pattern, self._regex.fullmatch))))
 
 
-def _bounds(instance: Length, attribute: attrs.Attribute[Any], value: object) -> None:
-    if instance.min is None and instance.max is None:
-        raise FieldProblem("max", "give min, max or both (a length rule with neither says nothing)")
-    if instance.min is not None and instance.max is not None and instance.min > instance.max:
-        raise FieldProblem("max", f"is {instance.max}, below min ({instance.min})")
+def _min_max(rule: str) -> Callable[[Any, attrs.Attribute[Any], object], None]:
+    """The validator of a ``min``/``max`` pair: one of them given, in order (``rule`` names
+    what kind of rule it is, for the message)."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+        if instance.min is None and instance.max is None:
+            raise FieldProblem("max", f"give min, max or both ({rule} with neither says nothing)")
+        if instance.min is not None and instance.max is not None and instance.min > instance.max:
+            raise FieldProblem("max", f"is {instance.max}, below min ({instance.min})")
+
+    return check
+
+
+_bounds = _min_max("a length rule")
 
 
 @_pure
@@ -1205,11 +1214,7 @@ def _bound(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise FieldProblem(attribute.name, f"must be a number; got {short_repr(value)}")
 
 
-def _bounds_given(instance: Range, attribute: attrs.Attribute[Any], value: object) -> None:
-    if instance.min is None and instance.max is None:
-        raise FieldProblem("max", "give min, max or both (a range with neither says nothing)")
-    if instance.min is not None and instance.max is not None and instance.min > instance.max:
-        raise FieldProblem("max", f"is {instance.max}, below min ({instance.min})")
+_bounds_given = _min_max("a range")
 
 
 @_pure
