@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -36,6 +37,7 @@ from opentok_rules.values import (
     MAX_ARCHIVE_NAME,
     SESSION_OPTION_KEYS,
     ArchiveMode,
+    Combination,
     MediaMode,
     _quad_holds,
     member_for,
@@ -72,6 +74,7 @@ _MEDIA_MODES = {m.value: m for m in MediaMode}
 # and these are read by every rule on every call.
 _ROUTED, _RELAYED = MediaMode.ROUTED, MediaMode.RELAYED
 _MANUAL, _ALWAYS = ArchiveMode.MANUAL, ArchiveMode.ALWAYS
+_MEMBERS = {**_MEDIA_MODES, **_ARCHIVE_MODES}
 _str_eq = str.__eq__  # compares the characters, whatever a subclass's __eq__ says
 _is_ipv4 = _quad_holds  # dotted_quad_match's verdict, cheaper (tests hold the two equal)
 
@@ -94,16 +97,13 @@ def _keys(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _is_routed(value: object) -> bool:
-    return value is _ROUTED or (isinstance(value, str) and _str_eq(value, "routed") is True)
-
-
-def _is_always(value: object) -> bool:
-    return value is _ALWAYS or (isinstance(value, str) and _str_eq(value, "always") is True)
-
-
-def _is_manual(value: object) -> bool:
-    return value is _MANUAL or (isinstance(value, str) and _str_eq(value, "manual") is True)
+def _is(value: object, wanted: object) -> bool:
+    """Whether an option's value, as the rules before left it, is ``wanted``: the same bool,
+    or a str of the same characters (our member first, by identity), whatever a subclass's
+    ``__eq__`` says."""
+    if wanted.__class__ is not str:
+        return value is wanted
+    return value is _MEMBERS[wanted] or (isinstance(value, str) and _str_eq(value, wanted) is True)
 
 
 @_pure
@@ -377,102 +377,93 @@ class E2eeBooleanRule(CodedKind):
         return found
 
 
+@attrs.frozen(kw_only=True, repr=False)
+class _CombinationRule(CodedKind):
+    """The base of the combination rules: two options the service refuses together, as
+    :mod:`~opentok_rules.values` states them once (``_COMBINATION``), refused with one fixed
+    message. A subclass gives the data; the verdict and its two other forms are made here."""
+
+    _COMBINATION: ClassVar[Combination]
+    _MESSAGE: ClassVar[str]
+    #: The compiled pass: where the rule may refuse, where it surely does (the options as the
+    #: library's rules normalize them), and such options.
+    _MAY_REFUSE: ClassVar[str]
+    _SURELY: ClassVar[str]
+    _EXAMPLE: ClassVar[Mapping[str, object]]
+    fills: ClassVar[frozenset[str]] = frozenset()
+    #: Its forms are made from the data, so they hold for each subclass that gives it.
+    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self._COMBINATION.if_key, self._COMBINATION.key))
+
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        combination = self._COMBINATION
+        if _is(options.get(combination.if_key), combination.if_value) and (
+            _is(options.get(combination.key), combination.value) is not combination.must
+        ):
+            return (Violation(self.id, None, self._MESSAGE),)
+        return ()
+
+    def inline(self, w: Writer, index: int) -> None:
+        with w.block(f"if {self._MAY_REFUSE}:"):
+            w.refused_when(index, self, self._SURELY, dict(self._EXAMPLE))
+
+    def schema_part(self, walk: Walk) -> Schema:
+        from opentok_rules.engine.schema_parts import combination_schema
+
+        return combination_schema(self._COMBINATION, walk)
+
+
 @_pure
 @attrs.frozen(kw_only=True, repr=False)
-class AlwaysArchiveRequiresRoutedRule(CodedKind):
+class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
     """Archiving always needs media mode routed: relayed sessions cannot be archived."""
 
     kind: ClassVar[str] = "always_archive_requires_routed"
     id: str = id_field("always-archive-requires-routed")
-    _DESCRIPTION: ClassVar[str] = "Archive mode 'always' needs media mode 'routed'."
-    _READS: ClassVar[frozenset[str] | None] = _keys("archive_mode", "media_mode")
-    fills: ClassVar[frozenset[str]] = frozenset()
-
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        # The usual cases once the normalizing rules have run (routed, or manual) are settled
-        # by identity, without a call: this runs on every prepare_session.
-        media = options.get("media_mode")
-        if media is _ROUTED:
-            return ()
-        archive = options.get("archive_mode")
-        if archive is not _MANUAL and not _is_routed(media) and _is_always(archive):
-            message = (
-                "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
-                "archived); set media_mode='routed' or archive_mode='manual'"
-            )
-            return (Violation(self.id, None, message),)
-        return ()
-
-    def inline(self, w: Writer, index: int) -> None:
-        # The rule's own early answers: routed, or manual, is fine.
-        with w.block("if media_mode is not _ROUTED and archive_mode is not _MANUAL:"):
-            example = {"media_mode": MediaMode.RELAYED, "archive_mode": ArchiveMode.ALWAYS}
-            condition = "media_mode is _RELAYED and archive_mode is _ALWAYS"
-            w.refused_when(index, self, condition, example)
-
-    def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema_parts import combination_schema
-
-        return combination_schema(ALWAYS_NEEDS_ROUTED, walk)
+    _DESCRIPTION = "Archive mode 'always' needs media mode 'routed'."
+    _COMBINATION = ALWAYS_NEEDS_ROUTED
+    _MESSAGE = (
+        "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
+        "archived); set media_mode='routed' or archive_mode='manual'"
+    )
+    _MAY_REFUSE = "media_mode is not _ROUTED and archive_mode is not _MANUAL"
+    _SURELY = "media_mode is _RELAYED and archive_mode is _ALWAYS"
+    _EXAMPLE = MappingProxyType({"media_mode": _RELAYED, "archive_mode": _ALWAYS})
 
 
 @_pure
 @attrs.frozen(kw_only=True, repr=False)
-class RelayedForbidsE2eeRule(CodedKind):
+class RelayedForbidsE2eeRule(_CombinationRule):
     """End-to-end encryption needs media mode routed."""
 
     kind: ClassVar[str] = "relayed_forbids_e2ee"
     id: str = id_field("relayed-forbids-e2ee")
-    _DESCRIPTION: ClassVar[str] = "e2ee needs media mode 'routed'."
-    _READS: ClassVar[frozenset[str] | None] = _keys("e2ee", "media_mode")
-    fills: ClassVar[frozenset[str]] = frozenset()
-
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        if options.get("e2ee") is True and not _is_routed(options.get("media_mode")):
-            message = "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee"
-            return (Violation(self.id, None, message),)
-        return ()
-
-    def inline(self, w: Writer, index: int) -> None:
-        with w.block("if e2ee is True and media_mode is not _ROUTED:"):
-            example = {"e2ee": True, "media_mode": MediaMode.RELAYED}
-            w.refused_when(index, self, "media_mode is _RELAYED", example)
-
-    def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema_parts import combination_schema
-
-        return combination_schema(E2EE_NEEDS_ROUTED, walk)
+    _DESCRIPTION = "e2ee needs media mode 'routed'."
+    _COMBINATION = E2EE_NEEDS_ROUTED
+    _MESSAGE = "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee"
+    _MAY_REFUSE = "e2ee is True and media_mode is not _ROUTED"
+    _SURELY = "media_mode is _RELAYED"
+    _EXAMPLE = MappingProxyType({"e2ee": True, "media_mode": _RELAYED})
 
 
 @_pure
 @attrs.frozen(kw_only=True, repr=False)
-class AlwaysArchiveForbidsE2eeRule(CodedKind):
+class AlwaysArchiveForbidsE2eeRule(_CombinationRule):
     """Archiving always and end-to-end encryption exclude each other."""
 
     kind: ClassVar[str] = "always_archive_forbids_e2ee"
     id: str = id_field("always-archive-forbids-e2ee")
-    _DESCRIPTION: ClassVar[str] = "Archive mode 'always' and e2ee exclude each other."
-    _READS: ClassVar[frozenset[str] | None] = _keys("e2ee", "archive_mode")
-    fills: ClassVar[frozenset[str]] = frozenset()
-
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        if options.get("e2ee") is True and _is_always(options.get("archive_mode")):
-            message = (
-                "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
-                "archived); use archive_mode='manual' or drop e2ee"
-            )
-            return (Violation(self.id, None, message),)
-        return ()
-
-    def inline(self, w: Writer, index: int) -> None:
-        with w.block("if e2ee is True and archive_mode is not _MANUAL:"):
-            example = {"e2ee": True, "archive_mode": ArchiveMode.ALWAYS}
-            w.refused_when(index, self, "archive_mode is _ALWAYS", example)
-
-    def schema_part(self, walk: Walk) -> Schema:
-        from opentok_rules.engine.schema_parts import combination_schema
-
-        return combination_schema(E2EE_EXCLUDES_ALWAYS, walk)
+    _DESCRIPTION = "Archive mode 'always' and e2ee exclude each other."
+    _COMBINATION = E2EE_EXCLUDES_ALWAYS
+    _MESSAGE = (
+        "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
+        "archived); use archive_mode='manual' or drop e2ee"
+    )
+    _MAY_REFUSE = "e2ee is True and archive_mode is not _MANUAL"
+    _SURELY = "archive_mode is _ALWAYS"
+    _EXAMPLE = MappingProxyType({"e2ee": True, "archive_mode": _ALWAYS})
 
 
 def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
