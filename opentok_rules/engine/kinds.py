@@ -215,7 +215,8 @@ def _key(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 
 def _str_tuple(value: object) -> object:
-    """A list of names as a tuple (checked by the validator); a bare str is left to refuse."""
+    """A list as a tuple (checked by the validator); anything else, a bare str included, is
+    left for the validator to refuse."""
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
@@ -230,10 +231,6 @@ def _keys(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
             f"must be a non-empty list of option names such as ['archive_name']; "
             f"got {short_repr(value)}",
         )
-
-
-def _scalar_tuple(value: object) -> object:
-    return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
 def _check_scalars(field: str, value: object) -> None:
@@ -589,6 +586,44 @@ def _own(message: str, field: str | None) -> str:
     return message if field is None else message.replace("{key}", field)
 
 
+@attrs.frozen(kw_only=True, repr=False)
+class _OnKeys(Kind):
+    """The base of a kind on several options, ``keys``."""
+
+    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+    def _are(self, what: str) -> str:
+        """``location and e2ee are {what}`` (``is`` for one key)."""
+        return f"{_names(self.keys)} {'is' if len(self.keys) == 1 else 'are'} {what}"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class _OnKey(Kind):
+    """The base of a kind on one option's value, ``key``: absent or ``None`` is not judged."""
+
+    key: str = attrs.field(validator=_key)
+
+    def _own_reads(self) -> frozenset[str]:
+        return frozenset((self.key,))
+
+    def _problems(self, options: Options) -> Problems:
+        value = options.get(self.key)
+        problem = None if value is None else self._problem(value)
+        return [] if problem is None else [(self.key, problem)]
+
+    def _problem(self, value: object) -> str | Later | None:
+        """The default message for ``value`` (given, not ``None``); None where it holds."""
+        raise NotImplementedError
+
+    def _absent_or(self, w: Writer, index: int, test: str) -> str:
+        """The compiled test: the value is absent, or a plain str that passes ``test`` (an
+        expression of ``_v``)."""
+        return f"{w.value_of(index, self.key)} is None or ({w.plain_str(index, self.key, test)})"
+
+
 def _given(options: Options, key: str) -> bool:
     return options.get(key) is not None
 
@@ -612,12 +647,10 @@ def _keys_said(walk: Walk, keys: Iterable[str], given: bool) -> Schema:
 
 @_pure
 @attrs.frozen(kw_only=True)
-class Required(Kind):
+class Required(_OnKeys):
     """Every one of ``keys`` is given (present and not ``None``)."""
 
     kind: ClassVar[str] = "required"
-
-    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
 
     def applies_to(self, keys: frozenset[str]) -> bool:
         # A missing key is what this kind reports, so its own keys being absent does not mean
@@ -632,11 +665,8 @@ class Required(Kind):
                 return Kind.apply(self, options)
         return ()  # every key given: the usual case, settled without a list
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset(self.keys)
-
     def _constraint(self) -> str:
-        return f"{_names(self.keys)} {'is' if len(self.keys) == 1 else 'are'} given"
+        return self._are("given")
 
     def _problems(self, options: Options) -> Problems:
         return [(key, f"{key} must be given") for key in self.keys if not _given(options, key)]
@@ -650,12 +680,10 @@ class Required(Kind):
 
 @_pure
 @attrs.frozen(kw_only=True)
-class Forbidden(Kind):
+class Forbidden(_OnKeys):
     """None of ``keys`` is given."""
 
     kind: ClassVar[str] = "forbidden"
-
-    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
 
     def apply(self, options: Options) -> Sequence[Violation]:
         # Written out (not Kind.apply's steps): a library rule is this kind, and this runs on
@@ -678,11 +706,8 @@ class Forbidden(Kind):
             if get(key) is not None
         )
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset(self.keys)
-
     def _constraint(self) -> str:
-        return f"{_names(self.keys)} {'is' if len(self.keys) == 1 else 'are'} not given"
+        return self._are("not given")
 
     def _problems(self, options: Options) -> Problems:
         # The value is rendered only for the default message (it is the costly part).
@@ -732,13 +757,12 @@ class Forbidden(Kind):
 
 @_pure
 @attrs.frozen(kw_only=True)
-class Allowed(Kind):
+class Allowed(_OnKey):
     """``key`` is absent or its value is one of ``values``."""
 
     kind: ClassVar[str] = "allowed"
 
-    key: str = attrs.field(validator=_key)
-    values: tuple[Scalar, ...] = attrs.field(converter=_scalar_tuple, validator=_values)
+    values: tuple[Scalar, ...] = attrs.field(converter=_str_tuple, validator=_values)
     # The str values as a set: an allowed str (the usual case) is settled by one lookup.
     _texts: frozenset[str] = attrs.field(
         init=False,
@@ -764,17 +788,13 @@ class Allowed(Kind):
                     return ()
         return Kind.apply(self, options)
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
-
     def _constraint(self) -> str:
         return f"{self.key} is one of {', '.join(map(_text, self.values))}"
 
-    def _problems(self, options: Options) -> Problems:
-        value = options.get(self.key)
-        if value is None or _is_in(value, self.values):
-            return []
-        return [(self.key, (_not_one_of_text, self.key, self.values, value))]
+    def _problem(self, value: object) -> str | Later | None:
+        return (
+            None if _is_in(value, self.values) else (_not_one_of_text, self.key, self.values, value)
+        )
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         texts = frozenset(value for value in self.values if value.__class__ is str)
@@ -816,13 +836,12 @@ def _compiled(self: Pattern) -> LinearPattern:
 
 @_pure
 @attrs.frozen(kw_only=True)
-class Pattern(Kind):
+class Pattern(_OnKey):
     """``key`` is absent or its ``str`` value matches the whole ``pattern``, run with RE2 in
     time linear in the value (its syntax: :doc:`/policies`)."""
 
     kind: ClassVar[str] = "pattern"
 
-    key: str = attrs.field(validator=_key)
     pattern: str = attrs.field()
     _regex: LinearPattern = attrs.field(
         init=False, repr=False, eq=False, default=attrs.Factory(_compiled, takes_self=True)
@@ -834,25 +853,18 @@ class Pattern(Kind):
             return ()  # absent, or a plain str that matches: settled without a list
         return Kind.apply(self, options)
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
-
     def _constraint(self) -> str:
         return f"{self.key} matches {self.pattern}"
 
-    def _problems(self, options: Options) -> Problems:
-        value = options.get(self.key)
-        if value is None:
-            return []
+    def _problem(self, value: object) -> str | Later | None:
         text = plain(value)
         if isinstance(text, str) and self._regex.fullmatch(text) is not None:
-            return []
-        return [(self.key, (_no_match_text, self.key, self.pattern, value))]
+            return None
+        return (_no_match_text, self.key, self.pattern, value)
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         match = w.name(index, "fullmatch", self._regex.fullmatch)
-        test = w.plain_str(index, self.key, f"{match}(_v) is not None")
-        return f"{w.value_of(index, self.key)} is None or ({test})"
+        return self._absent_or(w, index, f"{match}(_v) is not None")
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine._regex import unshared
@@ -884,58 +896,47 @@ def _min_max(rule: str) -> Callable[[Any, attrs.Attribute[Any], object], None]:
 _bounds = _min_max("a length rule")
 
 
+def _within(low: float | None, high: float | None) -> str:
+    """``3 to 40``, ``at least 3`` or ``at most 40``: a min/max pair (one given) in words."""
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    return f"at least {low}" if high is None else f"at most {high}"
+
+
 @_pure
 @attrs.frozen(kw_only=True)
-class Length(Kind):
+class Length(_OnKey):
     """``key`` is absent or its length (of a ``str``, or a list) is within ``min`` and ``max``."""
 
     kind: ClassVar[str] = "length"
 
-    key: str = attrs.field(validator=_key)
     min: int | None = attrs.field(default=None, validator=_optional_size)
     max: int | None = attrs.field(default=None, validator=[_optional_size, _bounds])
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
-
-    def _within(self) -> str:
-        if self.min is not None and self.max is not None:
-            return f"{self.min} to {self.max}"
-        return f"at least {self.min}" if self.max is None else f"at most {self.max}"
-
     def _constraint(self) -> str:
-        return f"{self.key} is {self._within()} long"
+        return f"{self.key} is {_within(self.min, self.max)} long"
 
-    def _problems(self, options: Options) -> Problems:
-        value = options.get(self.key)
-        if value is None:
-            return []
+    def _problem(self, value: object) -> str | Later | None:
         value = plain(value)
         if isinstance(value, str):
             size, unit = len(value), "characters"
         elif isinstance(value, (list, tuple)):
             size, unit = len(value), "items"
         else:
-            return [(self.key, (_not_sized_text, self.key, value))]
+            return (_not_sized_text, self.key, value)
         if (self.min is None or size >= self.min) and (self.max is None or size <= self.max):
-            return []
-        message = f"{self.key} must be {self._within()} {unit} long; it is {size}"
-        return [(self.key, message)]
+            return None
+        return f"{self.key} must be {_within(self.min, self.max)} {unit} long; it is {size}"
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         low = "" if self.min is None else f"{w.name(index, 'min', self.min)} <= "
         high = "" if self.max is None else f" <= {w.name(index, 'max', self.max)}"
-        test = w.plain_str(index, self.key, f"{low}len(_v){high}")
-        return f"{w.value_of(index, self.key)} is None or ({test})"
+        return self._absent_or(w, index, f"{low}len(_v){high}")
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import Sized, optional
 
         return walk.says(self.key, optional(Sized(self.min, self.max)))
-
-
-def _networks(value: object) -> object:
-    return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
 def _parse_network(text: object) -> _AnyNetwork:
@@ -969,36 +970,28 @@ def _parsed(self: Network) -> tuple[_AnyNetwork, ...]:
 
 @_pure
 @attrs.frozen(kw_only=True)
-class Network(Kind):
+class Network(_OnKey):
     """``key`` is absent or the IP address it holds lies in one of ``networks`` (CIDR)."""
 
     kind: ClassVar[str] = "network"
 
-    key: str = attrs.field(validator=_key)
-    networks: tuple[str, ...] = attrs.field(converter=_networks)
+    networks: tuple[str, ...] = attrs.field(converter=_str_tuple)
     _parsed: tuple[_AnyNetwork, ...] = attrs.field(
         init=False, repr=False, eq=False, default=attrs.Factory(_parsed, takes_self=True)
     )
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
-
     def _constraint(self) -> str:
         return f"{self.key} lies in {', '.join(self.networks)}"
 
-    def _problems(self, options: Options) -> Problems:
-        value = options.get(self.key)
-        if value is None:
-            return []
+    def _problem(self, value: object) -> str | Later | None:
         address = _address(value)
         if address is not None and any(address in network for network in self._parsed):
-            return []
-        return [(self.key, (_outside_text, self.key, tuple(self.networks), value))]
+            return None
+        return (_outside_text, self.key, tuple(self.networks), value)
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         inside = w.name(index, "inside", _ipv4_inside(self._parsed))
-        test = w.plain_str(index, self.key, f"{inside}(_v)")
-        return f"{w.value_of(index, self.key)} is None or ({test})"
+        return self._absent_or(w, index, f"{inside}(_v)")
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine._regex import ipv4_network
@@ -1095,7 +1088,7 @@ def _kind_name(class_name: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class ValueKind(Kind):
+class ValueKind(_OnKey):
     """A kind on one option's value, defined once by :meth:`holds`.
 
     A subclass (an attrs class) adds its own fields and defines ``holds(value)``, and
@@ -1106,7 +1099,6 @@ class ValueKind(Kind):
     ``opentok-rules rules`` shows) is the class name in snake case unless it sets one.
     """
 
-    key: str = attrs.field(validator=_key)
     #: Its forms are made from ``holds`` and ``json_schema``: they hold for a subclass too.
     FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
 
@@ -1129,17 +1121,11 @@ class ValueKind(Kind):
         none, and the rule is listed under ``x-unexpressed``."""
         return None
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
-
     def _constraint(self) -> str:
         return f"{self.key} {self.describe()}"
 
-    def _problems(self, options: Options) -> Problems:
-        value = options.get(self.key)
-        if value is None or self.holds(plain(value)):
-            return []
-        return [(self.key, (_not_holding_text, self, value))]
+    def _problem(self, value: object) -> str | Later | None:
+        return None if self.holds(plain(value)) else (_not_holding_text, self, value)
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
         # Called directly on the value: no dict, no apply, where the value holds.
@@ -1235,13 +1221,8 @@ class Range(ValueKind):
         )
 
     def describe(self) -> str:
-        if self.min is not None and self.max is not None:
-            return f"is a number from {self.min} to {self.max}"
-        return (
-            f"is a number of at least {self.min}"
-            if self.max is None
-            else (f"is a number of at most {self.max}")
-        )
+        both = self.min is not None and self.max is not None
+        return f"is a number {'from' if both else 'of'} {_within(self.min, self.max)}"
 
     def json_schema(self) -> dict[str, Any] | None:
         found: dict[str, Any] = {"type": "number"}
@@ -1288,22 +1269,23 @@ def _default_value(instance: object, attribute: attrs.Attribute[Any], value: obj
         )
 
 
-@_pure
 @attrs.frozen(kw_only=True, repr=False)
-class Default(CodedKind):
-    """``key`` absent or ``None`` becomes ``value``; a value given is left as it is."""
-
-    kind: ClassVar[str] = "default"
-
-    key: str = attrs.field(validator=_key)
-    value: str | bool | int | float = attrs.field(validator=_default_value)
+class _Rewrites(_OnKey, CodedKind):
+    """The base of a kind that rewrites its one option, ``key``, in place."""
 
     @property
     def fills(self) -> frozenset[str]:  # type: ignore[override]
         return frozenset((self.key,))
 
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
+
+@_pure
+@attrs.frozen(kw_only=True, repr=False)
+class Default(_Rewrites):
+    """``key`` absent or ``None`` becomes ``value``; a value given is left as it is."""
+
+    kind: ClassVar[str] = "default"
+
+    value: str | bool | int | float = attrs.field(validator=_default_value)
 
     def _constraint(self) -> str:
         return f"{self.key} absent or None means {_text(self.value)}"
@@ -1342,7 +1324,7 @@ def _otherwise(instance: object, attribute: attrs.Attribute[Any], value: object)
 
 @_pure
 @attrs.frozen(kw_only=True, repr=False)
-class Normalize(CodedKind):
+class Normalize(_Rewrites):
     """``key``'s value, given as text, mapped to a canonical one: a text in ``map`` becomes what
     it maps to; a canonical value (one of ``map``'s values) stays; any other given value
     becomes ``otherwise`` when there is one (``otherwise = "relayed"``: anything but "routed"
@@ -1351,18 +1333,10 @@ class Normalize(CodedKind):
 
     kind: ClassVar[str] = "normalize"
 
-    key: str = attrs.field(validator=_key)
     map: dict[str, str | bool | int | float] = attrs.field(
         factory=dict, converter=_canonical, validator=_mapping
     )
     otherwise: str | bool | int | float | None = attrs.field(default=None, validator=_otherwise)
-
-    @property
-    def fills(self) -> frozenset[str]:  # type: ignore[override]
-        return frozenset((self.key,))
-
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset((self.key,))
 
     def _constraint(self) -> str:
         pairs = [f"{key} means {_text(value)}" for key, value in self.map.items()]
@@ -1421,15 +1395,10 @@ BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
 
 @_pure
 @attrs.frozen(kw_only=True)
-class Exclusive(Kind):
+class Exclusive(_OnKeys):
     """At most one of ``keys`` is given (present and not ``None``)."""
 
     kind: ClassVar[str] = "exclusive"
-
-    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
-
-    def _own_reads(self) -> frozenset[str]:
-        return frozenset(self.keys)
 
     def _constraint(self) -> str:
         return f"at most one of {_names(self.keys)} is given"
