@@ -35,7 +35,6 @@ import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
-from opentok_rules.engine.forms import has_form
 from opentok_rules.engine.registry import Options, _pure
 from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation
 from opentok_rules.values import (
@@ -49,31 +48,7 @@ if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Writer
     from opentok_rules.engine.schema_parts import Schema, Walk
 
-__all__ = [
-    "BUILTIN_KINDS",
-    "Allowed",
-    "CodedKind",
-    "Default",
-    "Exclusive",
-    "FieldProblem",
-    "Forbidden",
-    "Kind",
-    "Length",
-    "MaxTTL",
-    "Network",
-    "Normalize",
-    "Pattern",
-    "Range",
-    "Required",
-    "Scalar",
-    "SessionId",
-    "Type",
-    "ValueKind",
-    "by_kind_name",
-    "has_form",
-    "id_field",
-    "plain",
-]
+# The public kinds are exported by opentok_rules.kinds; the rest is the engine's.
 
 #: A value a policy can name: what TOML and JSON hold besides tables and arrays.
 Scalar: TypeAlias = "str | bool | int | float"

@@ -1,7 +1,7 @@
 """``to_json_schema``: the session options a registry accepts, as a JSON Schema (draft 2020-12).
 
 The schema is made by walking the registry in order, as ``prepare_session`` does. Each rule whose
-class gives its schema form (``schema_part``, see :func:`~.kinds.has_form`) becomes one entry of the
+class gives its schema form (``schema_part``, see :func:`~.forms.has_form`) becomes one entry of the
 top-level ``allOf``, marked with ``x-rule-id``; a rule that looks at two options becomes an
 ``if``/``then``. Rules run on the options as the rules before them left them (``media_mode``
 absent means relayed, an empty ``archive_name`` means no name, ...), while a validator sees what
