@@ -126,7 +126,7 @@ class _Scan:
                 f"a lone {char!r} at position {at} is an error in ECMA-262 with the 'u' flag; "
                 f"escape it as \\{char}"
             )
-        self.literal(char, at)
+        self.check_code(ord(char), at)
         return True
 
     def group(self, depth: int) -> bool:
@@ -191,9 +191,6 @@ class _Scan:
             why = "is not read alike (or is an error in ECMA-262 with the 'u' flag)"
         raise _Unshared(f"the escape \\{char} at position {at} {why}")
 
-    def literal(self, char: str, at: int) -> None:
-        self.check_code(ord(char), at)
-
     def check_code(self, code: int, at: int) -> None:
         if 0xD800 <= code <= 0xDFFF or code > 0xFFFF:
             raise _Unshared(
@@ -241,7 +238,7 @@ class _Scan:
                 f"{char * 2!r} inside a class at position {at} (set operations in Python's "
                 "future and ECMA-262's 'v' flag); escape one of them"
             )
-        self.literal(char, at)
+        self.check_code(ord(char), at)
 
 
 def number_range(low: int, high: int) -> str:

@@ -25,16 +25,20 @@ if TYPE_CHECKING:
 Schema: TypeAlias = "dict[str, Any] | bool"
 
 
-class _Absent:
-    """The value of an option that is not in the options at all (distinct from ``None``)."""
+class _Marker:
+    """A value that stands for something no option value can be; shown by its name."""
 
-    __slots__ = ()
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
 
     def __repr__(self) -> str:
-        return "ABSENT"
+        return self._name
 
 
-ABSENT: Final = _Absent()
+#: The value of an option that is not in the options at all (distinct from ``None``).
+ABSENT: Final = _Marker("ABSENT")
 
 
 def _same(found: object, wanted: object) -> bool:
@@ -300,14 +304,7 @@ def enum_of(values: Sequence[object]) -> Schema:
 # --- How the rules so far have rewritten one option ------------------------------------------
 
 
-class _Identity:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "IDENTITY"
-
-
-_IDENTITY: Final = _Identity()
+_IDENTITY: Final = _Marker("IDENTITY")
 
 
 @attrs.frozen

@@ -161,17 +161,17 @@ class KnownKeysRule(CodedKind):
 
     def _dropped(self, key: Any) -> Violation:
         """The warning for a key dropped: the key, and the closest option name."""
-        if not isinstance(key, str):
-            field = short_repr(key)
-            return Violation.deferred(
-                self.id, field, _dropped_name, field, "", self.operation, self.keys, severity="warn"
-            )
-        name = plain_str(key)[:NAME_CUT]
+        if isinstance(key, str):
+            name = plain_str(key)[:NAME_CUT]
+            field, shown_name = name, repr(name)
+        else:
+            field = shown_name = short_repr(key)
+            name = ""
         return Violation.deferred(
             self.id,
-            name,
+            field,
             _dropped_name,
-            repr(name),
+            shown_name,
             name,
             self.operation,
             self.keys,
