@@ -1031,9 +1031,6 @@ class MaxTTL(Kind):
         return f"the token expires at most {self.seconds} seconds after it is made"
 
     def _problems(self, options: Options) -> Problems:
-        # Imported here: the session rules need the kinds at import, the token rules wait
-        # until a token is made (``import opentok_rules`` stays light).
-
         now = options.get("now")
         if now.__class__ not in (int, float):
             return []  # not a token's options (prepare_token always puts the time there)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -466,6 +466,17 @@ class AlwaysArchiveForbidsE2eeRule(_CombinationRule):
     _EXAMPLE = MappingProxyType({"e2ee": True, "archive_mode": _ALWAYS})
 
 
+def _sent_text_holds(options: Options, key: str, value: str, holds: Callable[[str], bool]) -> bool:
+    """Whether the characters of ``value`` that will be sent hold (a subclass's ``__str__`` or
+    ``__eq__`` must not decide); where they do, they replace a subclass's value."""
+    text = plain_str(value)
+    if not holds(text):
+        return False
+    if text is not value:
+        options[key] = text
+    return True
+
+
 def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
     """The dotted quad an address object holds, from its integer, not from its ``__str__``."""
     try:
@@ -494,11 +505,7 @@ class LocationIpv4Rule(CodedKind):
         if value is None:
             return ()
         if isinstance(value, str):
-            # The characters that will be sent, whatever a subclass's __str__ says.
-            text: str | None = value if value.__class__ is str else plain_str(value)
-            if _is_ipv4(text):  # type: ignore[arg-type]
-                if text is not value:
-                    options["location"] = text
+            if _sent_text_holds(options, "location", value, _is_ipv4):
                 return ()
         elif isinstance(value, ipaddress.IPv4Address):
             text = _ipv4_text(value)
@@ -655,13 +662,10 @@ class ArchiveResolutionValidRule(CodedKind):
         value = options.get("archive_resolution")
         if value is None or (value.__class__ is str and value in ARCHIVE_RESOLUTIONS):
             return ()
-        if isinstance(value, str):
-            # Compare the characters that will be sent: a subclass's __eq__ could say yes to all.
-            text = plain_str(value)
-            if text in ARCHIVE_RESOLUTIONS:
-                if text is not value:
-                    options["archive_resolution"] = text
-                return ()
+        if isinstance(value, str) and _sent_text_holds(
+            options, "archive_resolution", value, ARCHIVE_RESOLUTIONS.__contains__
+        ):
+            return ()
         return (_shown_later(self.id, "archive_resolution", _RESOLUTION_TEXT, value),)
 
     def inline(self, w: Writer, index: int) -> None:
