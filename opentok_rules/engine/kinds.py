@@ -1340,31 +1340,6 @@ class Normalize(_Rewrites):
         return True
 
 
-#: The built-in kinds by the name a policy gives them.
-BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
-    {
-        cls.kind: cls
-        for cls in (
-            Required,
-            Forbidden,
-            Allowed,
-            Pattern,
-            Length,
-            Network,
-            MaxTTL,
-            Type,
-            Range,
-            Default,
-            Normalize,
-            SessionId,
-        )
-    }
-)
-
-
-# ---- A combination kind the archive rules need ------------------------------------------------
-
-
 @_pure
 @attrs.frozen(kw_only=True)
 class Exclusive(_OnKeys):
@@ -1394,4 +1369,21 @@ class Exclusive(_OnKeys):
         )
 
 
-BUILTIN_KINDS = MappingProxyType({**BUILTIN_KINDS, Exclusive.kind: Exclusive})
+#: The built-in kinds by the name a policy gives them.
+BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
+    by_kind_name(
+        Required,
+        Forbidden,
+        Allowed,
+        Pattern,
+        Length,
+        Network,
+        MaxTTL,
+        Type,
+        Range,
+        Default,
+        Normalize,
+        SessionId,
+        Exclusive,
+    )
+)
