@@ -351,7 +351,7 @@ KNOWN = {("opentok_rules.cli.offline", "opentok_rules.archives", "_working")}
 
 
 def test_no_module_imports_a_private_name_of_the_outcome_modules() -> None:
-    found = set()
+    found: set[tuple[str, str, str]] = set()
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
