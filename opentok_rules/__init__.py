@@ -160,6 +160,10 @@ __all__ = [
 
 __getattr__ = lazy_attributes(__name__, _LAZY, package=__name__, cache=globals())
 
+# What made the namespace is no part of it: ``from opentok_rules import X`` finds the names
+# above (and the subpackages), nothing else.
+del TYPE_CHECKING, annotations, lazy_attributes
+
 
 def __dir__() -> list[str]:
     return sorted(__all__)
