@@ -37,7 +37,8 @@ class Outcome(Generic[T]):
     :class:`~opentok_rules.ArchiveSpec`, a :class:`~opentok_rules.TokenSpec`, or a signed token
     (a ``str``, which the repr does not show); ``warnings`` is empty when no rule warned. The
     options were let through all the same: a ``"deny"`` rule's finding is a
-    :class:`~opentok_rules.ValidationError`, never an outcome.
+    :class:`~opentok_rules.ValidationError`, never an outcome. ``value, warnings = outcome``
+    unpacks it.
     """
 
     value: T = attrs.field(repr=_shown)
