@@ -29,6 +29,7 @@ nitpick_ignore = [
     ("py:class", "opentok_rules._secret.T"),
     ("py:class", "opentok_rules.values.T"),  # member_for's member type
     ("py:class", "opentok_rules.engine.shared.S"),  # spec_after_rules's spec type
+    ("py:class", "opentok_rules.engine.outcome.T"),  # Outcome's value type
     ("py:class", "RSAPrivateKey"),  # cryptography's key type (no intersphinx offline)
     ("py:class", "_ClientCore"),  # private base of the clients, shown in Session's signature
     ("py:class", "collections.abc.Callable"),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from opentok_rules._lazy import lazy_attributes
 from opentok_rules._version import __version__
+from opentok_rules.engine.outcome import Outcome
 from opentok_rules.engine.pipeline import PreparedSession, compiled_source, prepare_session
 from opentok_rules.engine.registry import FunctionRule, Options, Rule, RuleRegistry, rule
 from opentok_rules.errors import (
@@ -114,6 +115,7 @@ __all__ = [
     "OpenTok",
     "OpenTokError",
     "Options",
+    "Outcome",
     "OutputMode",
     "Policy",
     "PolicyError",
@@ -157,6 +159,10 @@ __all__ = [
 
 
 __getattr__ = lazy_attributes(__name__, _LAZY, package=__name__, cache=globals())
+
+# What made the namespace is no part of it: ``from opentok_rules import X`` finds the names
+# above (and the subpackages), nothing else.
+del TYPE_CHECKING, annotations, lazy_attributes
 
 
 def __dir__() -> list[str]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import attrs
 
 from opentok_rules._messages import shown
+from opentok_rules.engine.outcome import Outcome
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import (
     MAX_KEYS,
@@ -55,6 +56,7 @@ __all__ = [
     "OutputMode",
     "PreparedArchive",
     "StreamMode",
+    "archive_outcome",
     "default_archive_rules",
     "prepare_archive",
     "prepare_layout",
@@ -249,8 +251,8 @@ def prepare_archive(
     :class:`ArchiveSpec`, the REST body and what ``"warn"`` rules found; raises
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule.
     """
-    spec, warnings = archive_outcome(session_id, options, rules, dict(kwargs))
-    return PreparedArchive(spec, spec.to_body(), warnings)
+    checked = archive_outcome(session_id, options, rules, dict(kwargs))
+    return PreparedArchive(checked.value, checked.value.to_body(), checked.warnings)
 
 
 _LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
@@ -294,8 +296,16 @@ def archive_outcome(
     options: Mapping[str, Any] | None,
     rules: RuleRegistry | None,
     kwargs: dict[str, Any],
-) -> tuple[ArchiveSpec, tuple[Violation, ...]]:
-    """The spec and warnings :func:`prepare_archive` makes (the clients' entry point)."""
+) -> Outcome[ArchiveSpec]:
+    """The spec :func:`~opentok_rules.prepare_archive` makes and what ``"warn"`` rules
+    found, in an :class:`~opentok_rules.Outcome`, without the REST body: the clients' entry
+    point, which logs the warnings itself.
+
+    ``options`` is a mapping of ``start_archive``'s options and ``kwargs`` a dict merged over
+    it (this call may change that dict: pass a fresh one); ``rules`` defaults to
+    :func:`~opentok_rules.default_archive_rules`. Raises
+    :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_archive` does.
+    """
     registry = _default_registry() if rules is None else rules
     if not isinstance(registry, RuleRegistry):
         raise TypeError(
@@ -309,7 +319,7 @@ def archive_outcome(
         warnings, denied = by_severity(violations)
         if denied:
             raise ValidationError(denied)
-    return spec_from(working, _build, "archive", "ArchiveSpec"), warnings
+    return Outcome(spec_from(working, _build, "archive", "ArchiveSpec"), warnings)
 
 
 def _working(

@@ -26,7 +26,8 @@ from opentok_rules._frozen import slot_setters
 from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
 from opentok_rules._version import __version__
-from opentok_rules.engine.pipeline import Outcome, _outcome_for
+from opentok_rules.engine.outcome import Outcome
+from opentok_rules.engine.pipeline import session_outcome
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.errors import ConfigurationError, ValidationError, Violation
 from opentok_rules.http.answers import SessionRecord, read_session_answer
@@ -167,7 +168,7 @@ _SET_SESSION = slot_setters(Session)
 
 def _session(
     session_id: str,
-    outcome: Outcome,
+    outcome: Outcome[SessionSpec],
     record: SessionRecord,
     client: _ClientCore,
 ) -> Session:
@@ -175,10 +176,10 @@ def _session(
     session: Session = object.__new__(Session)
     set_id, set_spec, set_record, set_client, set_warnings = _SET_SESSION
     set_id(session, session_id)
-    set_spec(session, outcome[0])
+    set_spec(session, outcome.value)
     set_record(session, record)
     set_client(session, client)
-    set_warnings(session, outcome[1])
+    set_warnings(session, outcome.warnings)
     return session
 
 
@@ -241,20 +242,20 @@ class _ClientCore:
         from opentok_rules.tokens import issue_token_outcome  # the token modules only once used
 
         backend = self._backend
-        token, warnings = issue_token_outcome(
+        issued = issue_token_outcome(
             backend.signer(), session_id, rules=self._token_rules, clock=backend.clock, **options
         )
-        if warnings:
-            _log_warnings(warnings)
-        return token
+        if issued.warnings:
+            _log_warnings(issued.warnings)
+        return issued.value
 
     def _create_request(
         self, options: Mapping[str, Any] | SessionSpec | None, kwargs: SessionOptions
-    ) -> tuple[Request, Outcome]:
-        outcome = _outcome_for(options, self._rules, kwargs)  # type: ignore[arg-type]
-        spec, warnings = outcome
-        if warnings:
-            _log_warnings(warnings)
+    ) -> tuple[Request, Outcome[SessionSpec]]:
+        outcome = session_outcome(options, self._rules, kwargs)  # type: ignore[arg-type]
+        spec = outcome.value
+        if outcome.warnings:
+            _log_warnings(outcome.warnings)
         auth = self._backend.auth
         # Apps create sessions of one shape over and over, and the auth header is reused for
         # seconds: the request made last time is very likely the very same request. Its
@@ -272,7 +273,7 @@ class _ClientCore:
         self._last = (spec, request)
         return request, outcome
 
-    def _session_from(self, response: Response, outcome: Outcome) -> Session:
+    def _session_from(self, response: Response, outcome: Outcome[SessionSpec]) -> Session:
         record = read_session_answer(response)
         return _session(record.session_id, outcome, record, self)
 
@@ -294,10 +295,10 @@ class _ClientCore:
         from opentok_rules.archives import archive_outcome
         from opentok_rules.http.archive_answers import read_archive
 
-        spec, warnings = archive_outcome(session_id, None, self._archive_rules, kwargs)
-        if warnings:
-            _log_warnings(warnings)
-        request = self._archive_request("POST", "", spec.to_body())
+        outcome = archive_outcome(session_id, None, self._archive_rules, kwargs)
+        if outcome.warnings:
+            _log_warnings(outcome.warnings)
+        request = self._archive_request("POST", "", outcome.value.to_body())
         return request, lambda response: read_archive(response, "start_archive")
 
     def _stop_archive_call(self, archive_id: str) -> tuple[Request, Callable[[Response], Archive]]:

@@ -37,6 +37,7 @@ from typing import Any, NoReturn, Protocol
 
 from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
+from opentok_rules.engine.outcome import Outcome
 from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.token_pipeline import token_outcome
@@ -53,7 +54,6 @@ from opentok_rules.engine.token_rules import (
     TokenSpec,
     TokenType,
 )
-from opentok_rules.errors import Violation
 from opentok_rules.values import Role
 
 __all__ = [
@@ -373,10 +373,10 @@ def issue_token(
     The clients call this with the signer they made once; raises
     :class:`~opentok_rules.ValidationError` listing every violation.
     """
-    token, warnings = issue_token_outcome(signer, session_id, rules=rules, clock=clock, **options)
-    for each in warnings:
+    issued = issue_token_outcome(signer, session_id, rules=rules, clock=clock, **options)
+    for each in issued.warnings:
         logger.warning("%s", each)
-    return token
+    return issued.value
 
 
 def issue_token_outcome(
@@ -387,9 +387,13 @@ def issue_token_outcome(
     rules: RuleRegistry | None = None,
     clock: Callable[[], float] = time.time,
     **options: Any,
-) -> tuple[str, tuple[Violation, ...]]:
-    """:func:`issue_token`'s token, and what ``"warn"`` rules found (the caller reports them)."""
-    spec, warnings = token_outcome(
+) -> Outcome[str]:
+    """:func:`issue_token`'s token and what ``"warn"`` rules found, in an
+    :class:`~opentok_rules.Outcome`: nothing is logged, the caller reports the warnings (the
+    clients log them as :func:`issue_token` does). Raises
+    :class:`~opentok_rules.ValidationError` as :func:`issue_token` does.
+    """
+    checked = token_outcome(
         signer.owner,
         session_id,
         clock=clock,
@@ -398,7 +402,7 @@ def issue_token_outcome(
         token_types=signer.token_types,
         **options,
     )
-    return signer.sign(spec), warnings
+    return Outcome(signer.sign(checked.value), checked.warnings)
 
 
 def generate_token(

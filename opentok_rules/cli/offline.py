@@ -153,11 +153,12 @@ def _check_archive(args: argparse.Namespace) -> int:
         project = os.environ.get("OPENTOK_API_KEY") or os.environ.get("VONAGE_APPLICATION_ID")
         session_id = make_session_id(project or "0")
     try:
-        spec, warnings = archive_outcome(session_id, options, registry, {})
+        checked = archive_outcome(session_id, options, registry, {})
     except ValidationError:
         report_warnings(_archive_warnings(registry, session_id, options), args)
         raise
-    report_warnings(warnings, args)
+    report_warnings(checked.warnings, args)
+    spec = checked.value
 
     def plain(_: Any, __: Any, value: Any) -> Any:
         return value.value if isinstance(value, (OutputMode, StreamMode)) else value

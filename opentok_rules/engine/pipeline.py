@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
+from opentok_rules._frozen import slot_setters
+from opentok_rules.engine.outcome import Outcome
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry, Snapshot
 from opentok_rules.engine.shared import MAX_KEYS as MAX_KEYS  # where the bound was first defined
 from opentok_rules.engine.shared import (
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from opentok_rules.engine.compiler import CompiledPass, PipelineEnds
     from opentok_rules.options import SessionOptions
 
-__all__ = ["PreparedSession", "compiled_source", "prepare_session"]
+__all__ = ["PreparedSession", "compiled_source", "prepare_session", "session_outcome"]
 
 # The registry used when the caller gives none, made on first use (``import opentok_rules``
 # builds no rules and reads no policy data). Private, so nobody can edit it; building a fresh
@@ -50,8 +52,13 @@ def _default_rules() -> RuleRegistry:
 _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 
 
-#: What the rules make of options: the spec, and the findings of "warn" rules (usually none).
-Outcome: TypeAlias = "tuple[SessionSpec, tuple[Violation, ...]]"
+#: What the compiled pass and the registry's loop make of options: the spec, and the findings
+#: of "warn" rules (usually none). The pipeline remembers these pairs, or the Outcome made of
+#: one for a client (see _run).
+_Pair: TypeAlias = "tuple[SessionSpec, tuple[Violation, ...]]"
+
+# Outcome(spec, warnings) for session_outcome, without attrs' __init__ (see opentok_rules._frozen).
+_SET_VALUE, _SET_WARNINGS = slot_setters(Outcome)
 
 
 @attrs.frozen
@@ -82,42 +89,50 @@ def prepare_session(
     registry order; what ``"warn"`` rules find is in the result's ``warnings``.
     """
     # kwargs is a SessionOptions TypedDict to callers, a plain dict here.
-    return _run(options, rules, kwargs, True)  # type: ignore[call-overload, no-any-return]
+    prepared: PreparedSession = _run(options, rules, kwargs, True)  # type: ignore[arg-type]
+    return prepared
 
 
-def _outcome_for(
+def session_outcome(
     options: Mapping[str, Any] | SessionSpec | None,
     rules: RuleRegistry | None,
     kwargs: dict[str, Any],
-) -> Outcome:
-    """The spec ``prepare_session`` makes and its warnings, without params (the clients' hot
-    path). A remembered outcome is the very same tuple each time."""
-    return _run(options, rules, kwargs, False)
+) -> Outcome[SessionSpec]:
+    """The spec :func:`~opentok_rules.prepare_session` makes and what ``"warn"`` rules
+    found, in an :class:`~opentok_rules.Outcome`, without the REST params: the clients' entry
+    point, which logs the warnings itself.
+
+    ``kwargs`` are the options given as keywords, merged over ``options``; this call may
+    normalize that dict in place, so pass a fresh one. Raises
+    :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_session` does.
+    Options seen before give the very same outcome again (while the rules remember them).
+    """
+    outcome: Outcome[SessionSpec] = _run(options, rules, kwargs, False)
+    return outcome
 
 
-@overload
-def _run(
-    options: Mapping[str, Any] | SessionSpec | None,
-    rules: RuleRegistry | None,
-    kwargs: dict[str, Any],
-    with_params: Literal[True],
-) -> PreparedSession: ...
-@overload
-def _run(
-    options: Mapping[str, Any] | SessionSpec | None,
-    rules: RuleRegistry | None,
-    kwargs: dict[str, Any],
-    with_params: Literal[False],
-) -> Outcome: ...
+def _outcome(pair: _Pair) -> Outcome[SessionSpec]:
+    """``Outcome(*pair)``, for the clients' hot path."""
+    outcome: Outcome[SessionSpec] = object.__new__(Outcome)
+    _SET_VALUE(outcome, pair[0])
+    _SET_WARNINGS(outcome, pair[1])
+    return outcome
+
+
 def _run(
     options: Mapping[str, Any] | SessionSpec | None,
     rules: RuleRegistry | None,
     kwargs: dict[str, Any],
     with_params: bool,
-) -> PreparedSession | Outcome:
+) -> Any:
     """The pass both entry points share: a :class:`PreparedSession` when ``with_params``
     (the compiled pass builds the params from the values at hand, cheaper than
-    ``spec.to_params()`` afterwards), else the :data:`Outcome` the clients need."""
+    ``spec.to_params()`` afterwards), else the :class:`Outcome` the clients need.
+
+    The memo holds what a first call made: the compiled pass's ``(spec, warnings)`` pair
+    after :func:`prepare_session`, the Outcome made of it after :func:`session_outcome` (which
+    replaces a pair it finds, so that a client's repeated options cost no new object); either
+    unpacks as ``spec, warnings``."""
     # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
     # this is the hot path, and the rules cost little more than these lines.
     working: dict[str, Any]
@@ -158,10 +173,12 @@ def _run(
                 remembered = None
             if remembered is not None:
                 state.memo_hits += 1
-                if not with_params:
-                    return remembered  # type: ignore[no-any-return]
-                spec, warnings = remembered
-                return PreparedSession(spec, spec.to_params(), warnings)
+                if with_params:
+                    spec, warnings = remembered
+                    return PreparedSession(spec, spec.to_params(), warnings)
+                if remembered.__class__ is not Outcome:
+                    remembered = memo[key] = _outcome(remembered)
+                return remembered
     try:
         # The refusal of "deny" violations is returned, not raised (see the compiler).
         result = compiled.function(working, with_params, True)
@@ -182,11 +199,13 @@ def _run(
                 _forget(state, memo)
             memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
         raise result
+    if not with_params:
+        result = _outcome(result)
     if key is not None and memo is not None:
         if len(memo) >= MEMO_SIZE:
             _forget(state, memo)
         memo[key] = (result.spec, result.warnings) if with_params else result
-    return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
+    return result
 
 
 def compiled_source(rules: RuleRegistry | None = None) -> str:
@@ -226,7 +245,7 @@ def _ends() -> PipelineEnds:
     )
 
 
-def _interpreted(working: dict[str, Any], registry: RuleRegistry) -> Outcome:
+def _interpreted(working: dict[str, Any], registry: RuleRegistry) -> _Pair:
     """What the compiled pass does, by the registry's own loop (the reference it is held to)."""
     build = _unchecked if registry._spec_guaranteed else _checked_spec
     return spec_after_rules(registry, working, build, "session", "SessionSpec")

@@ -94,7 +94,7 @@ def _run_token(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:
     if expire_in is not None:
         given["expire_time"] = int(now) + expire_in
     try:
-        _, warnings = token_outcome(
+        checked = token_outcome(
             TEST_PROJECT, session_id, clock=lambda: now, rules=registry, **given
         )
     except ValidationError as exc:
@@ -108,7 +108,7 @@ def _run_token(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:
             "option_names": tuple(given),
         }
         return _verdict(exc.violations, _warnings_of(registry, working))
-    return _verdict((), warnings)
+    return _verdict((), checked.warnings)
 
 
 def _run_archive(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:

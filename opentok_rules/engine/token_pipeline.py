@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from opentok_rules._messages import shown
+from opentok_rules.engine.outcome import Outcome
 from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import Options, RuleRegistry
 from opentok_rules.engine.shared import spec_after_rules
 from opentok_rules.engine.token_rules import TOKEN_TYPES, TokenSpec
-from opentok_rules.errors import Violation
 
 __all__ = ["prepare_token", "token_outcome"]
 
@@ -61,7 +61,7 @@ def prepare_token(
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
     registry order; what ``"warn"`` rules find is logged at WARNING on this module's logger.
     """
-    spec, warnings = token_outcome(
+    checked = token_outcome(
         owner,
         session_id,
         clock=clock,
@@ -70,9 +70,9 @@ def prepare_token(
         token_types=token_types,
         **options,
     )
-    for each in warnings:
+    for each in checked.warnings:
         logger.warning("%s", each)
-    return spec
+    return checked.value
 
 
 def token_outcome(
@@ -85,8 +85,9 @@ def token_outcome(
     backend: str = "OpenTok",
     token_types: tuple[str, ...] = TOKEN_TYPES,
     **options: Any,
-) -> tuple[TokenSpec, tuple[Violation, ...]]:
-    """:func:`prepare_token`'s spec, and what ``"warn"`` rules found (not logged here)."""
+) -> Outcome[TokenSpec]:
+    """:func:`prepare_token`'s spec and what ``"warn"`` rules found, in an
+    :class:`~opentok_rules.Outcome` (nothing is logged here: the caller reports them)."""
     now = _now(clock)
     issued_at = int(now)
     working: Options = {
@@ -113,7 +114,7 @@ def token_outcome(
             get("token_type"),  # type: ignore[arg-type]
         )
 
-    return spec_after_rules(registry, working, build, "token", "TokenSpec")
+    return Outcome(*spec_after_rules(registry, working, build, "token", "TokenSpec"))
 
 
 # Used when the caller gives no rules, made on first use. Private, so nobody can edit it;

@@ -568,7 +568,7 @@ def test_a_memo_that_serves_keeps_serving() -> None:
         otr.prepare_session(repeated[n % 8], rules=registry)
     assert registry._memo_pause <= 0
     first = otr.prepare_session(repeated[0], rules=registry)
-    assert pipeline._outcome_for(repeated[0], registry, {})[0] is first.spec
+    assert pipeline.session_outcome(repeated[0], registry, {}).value is first.spec
 
 
 @pytest.mark.parametrize("size", [0, 2, 3, 4, 39, 40, 41])

@@ -223,7 +223,7 @@ def assert_every_form_agrees(rules: otr.RuleRegistry, examples: list[dict[str, A
     validator = jsonschema.Draft202012Validator(schema)
     for options in examples:
         looped = outcome(lambda o: pipeline._interpreted(o, rules), options)
-        compiled = outcome(lambda o: pipeline._outcome_for(o, rules, {}), options)
+        compiled = outcome(lambda o: pipeline.session_outcome(o, rules, {}), options)
         assert compiled == looped, options
         accepted = not list(validator.iter_errors(options))
         assert accepted is (looped[0] == "spec"), options

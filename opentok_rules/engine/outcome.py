@@ -1,0 +1,50 @@
+"""``Outcome``: what the rules made (a spec, or a signed token) and what ``"warn"`` rules found.
+
+The functions that return one (:func:`~opentok_rules.engine.pipeline.session_outcome`,
+:func:`~opentok_rules.engine.token_pipeline.token_outcome`,
+:func:`~opentok_rules.archives.archive_outcome`, :func:`~opentok_rules.tokens.issue_token_outcome`)
+hand the warnings to their caller instead of logging them: the clients log them once, the
+command line prints them, a policy's tests compare them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+import attrs
+
+from opentok_rules.errors import Violation
+
+__all__ = ["Outcome"]
+
+T = TypeVar("T")
+
+
+def _shown(value: object) -> str:
+    """The value's repr, except a ``str``: the one str outcome is a signed token, a credential
+    that no repr may show (an error reporter records every frame's locals with ``repr``)."""
+    if isinstance(value, str):
+        return f"<str of {len(value)} characters, not shown>"
+    return repr(value)
+
+
+@attrs.frozen
+class Outcome(Generic[T]):
+    """A value the rules let through, and what rules of severity ``"warn"`` found on the way.
+
+    ``value`` is a :class:`~opentok_rules.SessionSpec`, an
+    :class:`~opentok_rules.ArchiveSpec`, a :class:`~opentok_rules.TokenSpec`, or a signed token
+    (a ``str``, which the repr does not show); ``warnings`` is empty when no rule warned. The
+    options were let through all the same: a ``"deny"`` rule's finding is a
+    :class:`~opentok_rules.ValidationError`, never an outcome. ``value, warnings = outcome``
+    unpacks it.
+    """
+
+    value: T = attrs.field(repr=_shown)
+    warnings: tuple[Violation, ...] = ()
+
+    def __iter__(self) -> Iterator[T | tuple[Violation, ...]]:
+        """``value, warnings = outcome`` unpacks it (as the pairs these functions returned
+        before they returned an outcome)."""
+        return iter((self.value, self.warnings))
