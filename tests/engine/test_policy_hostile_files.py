@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.cli import run
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -194,15 +195,8 @@ def test_find_policy_below_a_deeply_nested_pyproject_is_a_policy_error(tmp_path:
 
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The installed command, in a child process: what a person in a terminal sees."""
-    return subprocess.run(
-        [sys.executable, "-m", "opentok_rules", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    """The command as a process of its own runs it: what a person in a terminal sees."""
+    return run(*args, cwd=cwd)
 
 
 BAD_POLICIES = {
