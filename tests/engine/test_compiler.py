@@ -47,7 +47,7 @@ from opentok_rules.engine.pipeline import MEMO_PAUSE
 from opentok_rules.engine.registry import MEMO_SIZE
 from opentok_rules.engine.session_rules import MediaModeRule
 
-SETTINGS = heavy(1000)
+SETTINGS = heavy(1000, costly=True)
 
 # ---- odd values -------------------------------------------------------------------------------
 

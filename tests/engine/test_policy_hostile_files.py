@@ -79,7 +79,7 @@ def test_a_value_with_a_newline_is_matched_as_written() -> None:
     assert rule.description == "archive_name matches a\\nb"
 
 
-@settings(max_examples=examples(100), deadline=None)
+@settings(max_examples=examples(100, costly=True), deadline=None)
 @given(st.text(alphabet=st.sampled_from([*BREAKS, *"ab[]()*+\\$^.", "é", "\x00", "\x1b"])))
 def test_any_text_in_any_place_loads_or_is_a_policy_error(text: str) -> None:
     for data in placements(text):
@@ -137,7 +137,11 @@ def deep(levels: int, kind: str) -> Any:
     return value
 
 
-@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(200, costly=True),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     KINDS,
     st.dictionaries(FIELDS, VALUES, max_size=6),
