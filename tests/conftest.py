@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -45,4 +46,46 @@ def _programs_the_tests_start_are_not_measured() -> Iterator[None]:
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _each_private_key_is_checked_once() -> Iterator[None]:
+    """cryptography's checked load of a PEM private key (the RSA numbers' consistency check)
+    costs about 30 ms of CPU; the library does it for every Vonage client and emulator it is
+    given a key (``opentok_rules/vonage.py``), and the tests give it the same few keys some
+    thousands of times. The check's verdict on the same bytes is always the same, so the key a
+    checked load returns is remembered by its PEM bytes, in this process, for the tests' run.
+    A load that fails is not remembered (it fails again each time), and the unchecked,
+    encrypted or backend-given loads go straight through.
+    """
+    try:
+        from cryptography.hazmat.primitives import serialization
+    except ImportError:  # no vonage extra: nothing loads keys
+        yield
+        return
+    real = serialization.load_pem_private_key
+    remembered: dict[bytes, Any] = {}
+
+    def load(
+        data: bytes,
+        password: bytes | None,
+        backend: Any = None,
+        *,
+        unsafe_skip_rsa_key_validation: bool = False,
+    ) -> Any:
+        if password is not None or backend is not None or unsafe_skip_rsa_key_validation:
+            return real(
+                data,
+                password,
+                backend,
+                unsafe_skip_rsa_key_validation=unsafe_skip_rsa_key_validation,
+            )
+        pem = bytes(data)
+        if pem not in remembered:
+            remembered[pem] = real(pem, None)
+        return remembered[pem]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(serialization, "load_pem_private_key", load)
         yield
