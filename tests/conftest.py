@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _support.chromium import Chromium, started_chromium
 from hypothesis import settings
 
 PROFILE_VARIABLE = "OTR_HYPOTHESIS_PROFILE"
@@ -89,3 +90,10 @@ def _each_private_key_is_checked_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(serialization, "load_pem_private_key", load)
         yield
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Chromium | None]:
+    """One headless Chromium for the test process (``None`` without one); each module's
+    ``browser`` fixture opens a tab of its own in it (``_support.chromium.chromium_tab``)."""
+    yield from started_chromium()
