@@ -1,4 +1,5 @@
-"""Set-up shared by every test: the Hypothesis profiles.
+"""Set-up shared by every test: the Hypothesis profiles, one Chromium per test process for the
+browser tests, and each PEM private key checked once per process.
 
 ``OTR_HYPOTHESIS_PROFILE`` chooses one:
 
