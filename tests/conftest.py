@@ -1,10 +1,10 @@
 """Set-up shared by every test: the Hypothesis profiles, one Chromium per test process for the
 browser tests, and each PEM private key checked once per process.
 
-``OTR_HYPOTHESIS_PROFILE`` chooses one:
+``OTR_HYPOTHESIS_PROFILE`` chooses the profile:
 
-- ``dev`` (the default): 20 examples a property (a fifth of the full budget), so the README's
-  test command stays quick on a laptop;
+- ``dev`` (the default): 20 examples a property (a fifth of the full budget; a tenth for a
+  property marked ``examples(N, costly=True)``), so the README's test command stays quick;
 - ``ci``: the full budget, 100 examples a property and each test's own larger figure
   (``tests/_support/properties.py``); CI's coverage runs (tox's ``py3*`` envs) use it.
 
