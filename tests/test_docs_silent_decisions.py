@@ -1,5 +1,6 @@
 """Issue 29's docs say what the code does: docs/rules.rst's warnings example runs as shown,
-and docs/cli.rst shows what ``check`` prints for a misspelt key (through a real subprocess)."""
+and docs/cli.rst shows what ``check`` prints for a misspelt key (run as a process of its own
+would run it, ``_support.cli.run``)."""
 
 from __future__ import annotations
 

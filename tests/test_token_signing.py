@@ -117,15 +117,19 @@ def opentok_spec(signer: OpenTokSigner, session_id: str, options: dict[str, Any]
     )
 
 
+def signed_opentok(api_key: str, secret: str, options: dict[str, Any]) -> tuple[TokenSpec, str]:
+    """The spec of a token for a session of ``api_key`` with ``options``, and the token."""
+    signer = OpenTokSigner(api_key, secret)
+    spec = opentok_spec(signer, make_session_id(api_key), options)
+    return spec, signer.sign(spec)
+
+
 @SETTINGS
 @given(api_key=api_keys, secret=secrets_text, options=token_options)
 def test_hs256_tokens_are_what_jwt_encode_makes_of_the_intended_claims(
     api_key: str, secret: str, options: dict[str, Any]
 ) -> None:
-    signer = OpenTokSigner(api_key, secret)
-    session_id = make_session_id(api_key)
-    spec = opentok_spec(signer, session_id, options)
-    token = signer.sign(spec)
+    spec, token = signed_opentok(api_key, secret, options)
 
     assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
     claims = jwt.decode(token, secret, algorithms=["HS256"], options=NO_TIME_CHECKS)
@@ -143,10 +147,7 @@ def test_hs256_tokens_are_what_jwt_encode_makes_of_the_intended_claims(
 def test_t1_tokens_carry_the_intended_fields_signed_with_hmac_sha1(
     api_key: str, secret: str, options: dict[str, Any]
 ) -> None:
-    signer = OpenTokSigner(api_key, secret)
-    session_id = make_session_id(api_key)
-    spec = opentok_spec(signer, session_id, {**options, "token_type": "T1"})
-    token = signer.sign(spec)
+    spec, token = signed_opentok(api_key, secret, {**options, "token_type": "T1"})
 
     assert token.startswith("T1==")
     meta, _, data_string = base64.b64decode(token[4:], validate=True).decode().partition(":")

@@ -94,6 +94,7 @@ class Chromium:
         self._next_id = 0
         self._events: list[dict[str, Any]] = []
         self._session = ""
+        self._target = ""
 
     def open_tab(self) -> None:
         target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)
@@ -102,12 +103,19 @@ class Chromium:
             {"targetId": target["targetId"], "flatten": True},
             session=False,
         )
+        self._target = target["targetId"]
         self._session = attached["sessionId"]
         self.call("Page.enable")
         self.call(
             "Emulation.setDeviceMetricsOverride",
             {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
         )
+
+    def close_tab(self) -> None:
+        """Closes the tab ``open_tab`` opened (the browser goes on)."""
+        self.call("Target.closeTarget", {"targetId": self._target}, session=False)
+        self._session = ""
+        self._events.clear()
 
     def load(self, url: str, timeout: float = 30.0) -> None:
         self._events.clear()
@@ -185,17 +193,31 @@ class Chromium:
         self._profile.cleanup()
 
 
-def chromium_tab(needed_for: str) -> Iterator[Chromium]:
-    """A headless Chromium with one tab open, closed afterwards; a skip when there is none."""
+def started_chromium() -> Iterator[Chromium | None]:
+    """A headless Chromium for the whole run of a test process (``None`` when there is none),
+    closed at its end: the ``chromium`` fixture of ``tests/conftest.py``. Starting one costs
+    about 0.7 s of CPU; each module that needs it opens a tab of its own (``chromium_tab``)."""
     executable = find_chromium()
     if executable is None:
-        pytest.skip(f"{needed_for} needs Chromium (Debian: apt-get install chromium)")
+        yield None
+        return
     chromium = Chromium(executable)
     try:
-        chromium.open_tab()
         yield chromium
     finally:
         chromium.close()
+
+
+def chromium_tab(chromium: Chromium | None, needed_for: str) -> Iterator[Chromium]:
+    """A new tab of the process's Chromium (at the default window size), closed afterwards;
+    a skip when there is no Chromium."""
+    if chromium is None:
+        pytest.skip(f"{needed_for} needs Chromium (Debian: apt-get install chromium)")
+    chromium.open_tab()
+    try:
+        yield chromium
+    finally:
+        chromium.close_tab()
 
 
 def wait_for(browser: Chromium, expression: str, timeout: float = 10.0) -> Any:

@@ -1,12 +1,21 @@
-"""Running the ``opentok-rules`` command line in tests: as a subprocess, exactly as a user runs
-it, with an environment free of the user's OpenTok and Vonage settings.
+"""Running the ``opentok-rules`` command line in tests, with an environment free of the user's
+OpenTok and Vonage settings.
 
-The in-process form (``main(args)`` through the ``cli`` fixture) is in ``tests/cli/conftest.py``.
+``run`` calls the command's ``main`` in this process, as a fresh process would see it (its
+own environment, folder, stdin, pipes for stdout and stderr, Python's default warning filters
+and logging's last-resort handler) and returns what ``subprocess.run`` would: a tenth of the
+CPU of starting an interpreter and importing the library for every command. ``run_process``
+starts ``python -m opentok_rules`` for the tests that are about the process itself (the entry
+point, what it imports, plugins installed for it, signals); ``serving`` runs the emulator
+command. The ``cli`` fixture (``tests/cli/conftest.py``) is ``run``'s short form for the
+command-line tests.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import io
+import logging
 import os
 import queue
 import re
@@ -14,6 +23,8 @@ import signal
 import subprocess
 import sys
 import threading
+import traceback
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,14 +55,15 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**scrubbed_env(), **extra}
 
 
-def run(
+def run_process(
     *args: str,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     stdin: str | None = None,
     timeout: float = TIMEOUT,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m opentok_rules *args``, with no OpenTok settings unless ``env`` has them."""
+    """``python -m opentok_rules *args`` in a new process, with no OpenTok settings unless
+    ``env`` has them: for the tests about the process itself."""
     return subprocess.run(
         [*CLI, *args],
         env=clean_env() if env is None else env,
@@ -62,6 +74,98 @@ def run(
         timeout=timeout,
         check=False,
     )
+
+
+#: Python's warning filters in a process started without ``-W`` or ``PYTHONWARNINGS``, first
+#: to last (pytest's ``filterwarnings = error`` must not turn the command's warnings into errors).
+_DEFAULT_WARNING_FILTERS: tuple[tuple[str, type[Warning], str], ...] = (
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+)
+
+
+def _pipe() -> io.TextIOWrapper:
+    """A text stream over bytes, as a child's stdout or stderr is over its pipe."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+
+
+def _read_back(stream: io.TextIOWrapper) -> str:
+    """What was written to ``stream``, decoded as ``subprocess.run(text=True)`` decodes it
+    (universal newlines)."""
+    stream.flush()
+    data = stream.buffer.getvalue()  # type: ignore[attr-defined]
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=None).read()
+
+
+@contextmanager
+def _as_a_new_process(env: dict[str, str], cwd: Path | None) -> Iterator[None]:
+    """This process's environment, folder, warning filters and root logging as a newly started
+    ``python -m opentok_rules`` would have them, put back afterwards."""
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        # No handler on the root logger: what the library logs at WARNING and above goes to
+        # stderr through logging's last resort, as in a process of its own.
+        root.handlers = []
+        root.setLevel(logging.WARNING)
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category, module in reversed(_DEFAULT_WARNING_FILTERS):
+                warnings.filterwarnings(action, category=category, module=module)  # type: ignore[arg-type]
+            yield
+    finally:
+        root.handlers = saved_handlers
+        root.setLevel(saved_level)
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+def run(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    timeout: float = TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
+    """``opentok-rules *args`` run by its ``main`` in this process as if in a process of its
+    own (see the module's docstring), with no OpenTok settings unless ``env`` has them.
+
+    ``timeout`` is accepted for ``run_process``'s signature; a command here is not stopped.
+    """
+    del timeout
+    from opentok_rules.cli import main
+
+    out, err = _pipe(), _pipe()
+    streams = (sys.stdin, sys.stdout, sys.stderr)
+    with _as_a_new_process(clean_env() if env is None else env, cwd):
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin or ""), out, err
+        try:
+            try:
+                code = main(list(args))
+            except (
+                SystemExit
+            ) as exc:  # argparse's own exits (--help, usage), as the interpreter does
+                if exc.code is None or isinstance(exc.code, int):
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
+                    code = 1
+            except Exception:
+                traceback.print_exc()
+                code = 1
+        finally:
+            sys.stdin, sys.stdout, sys.stderr = streams
+    return subprocess.CompletedProcess([*CLI, *args], code, _read_back(out), _read_back(err))
 
 
 def emulator_env(emulator: Emulator, **overrides: str) -> dict[str, str]:
@@ -270,4 +374,4 @@ def run_in(
     *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """The command in ``cwd``, with no OpenTok or Vonage settings but ``env``'s."""
-    return run(*args, cwd=cwd, env=clean_env(**(env or {})), stdin=stdin, timeout=60)
+    return run(*args, cwd=cwd, env=clean_env(**(env or {})), stdin=stdin)

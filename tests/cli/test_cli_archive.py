@@ -2,24 +2,22 @@
 list, delete and layout, on both backends, with the policy's ``[[archive]]`` rules checked
 before anything is sent.
 
-The whole life of an archive and the Vonage backend run as subprocesses, exactly as a user
-runs the command; the other tests call ``main`` in this process (``cli``), which is faster and
-counted by coverage, with the same environment and working directory."""
+The commands run through ``_support.cli.run``: ``main`` in this process as a process of its own
+would run it (its environment, working directory and pipes), faster than a subprocess and
+counted by coverage."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _support.cli import CLI, TIMEOUT, emulator_env, vonage_env
+from _support.cli import emulator_env, run, vonage_env
 from _support.policies import ARCHIVE_NAMES
 
 import opentok_rules as otr
-from opentok_rules.cli import main
 from opentok_rules.testing import Emulator
 
 HOUSE_POLICY = ARCHIVE_NAMES
@@ -32,18 +30,8 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def subprocess_cli(emulator: Emulator, tmp_path: Path) -> Cli:
+def cli(emulator: Emulator, tmp_path: Path) -> Cli:
     return Cli(tmp_path, emulator_env(emulator))
-
-
-@pytest.fixture
-def cli(
-    emulator: Emulator,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Cli:
-    return InProcessCli(tmp_path, emulator_env(emulator), monkeypatch, capsys)
 
 
 class Cli:
@@ -55,15 +43,7 @@ class Cli:
         self.env = env
 
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*CLI, "archive", *args],
-            env=self.env,
-            cwd=self.folder,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
+        return run("archive", *args, env=self.env, cwd=self.folder)
 
     def ok(self, *args: str) -> str:
         result = self(*args)
@@ -80,45 +60,12 @@ class Cli:
         return result.stderr
 
 
-class InProcessCli(Cli):
-    """The same command through ``main`` in this process (its environment and working
-    directory set for the call)."""
-
-    def __init__(
-        self,
-        folder: Path,
-        env: dict[str, str],
-        monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str],
-    ) -> None:
-        super().__init__(folder, env)
-        self.monkeypatch = monkeypatch
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        with self.monkeypatch.context() as patch:
-            for name in list(os.environ):
-                if name not in self.env:
-                    patch.delenv(name)
-            for name, value in self.env.items():
-                patch.setenv(name, value)
-            patch.chdir(self.folder)
-            self.capsys.readouterr()
-            try:
-                code = main(["archive", *args])
-            except SystemExit as exc:  # argparse's own exit: --help
-                code = exc.code if isinstance(exc.code, int) else 2
-            out, err = self.capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-
 def routed_session(emulator: Emulator) -> str:
     with otr.OpenTok(emulator.api_key, emulator.api_secret, api_url=emulator.url) as client:
         return client.create_session(media_mode="routed").session_id
 
 
-def test_an_archive_from_start_to_delete(subprocess_cli: Cli, emulator: Emulator) -> None:
-    cli = subprocess_cli
+def test_an_archive_from_start_to_delete(cli: Cli, emulator: Emulator) -> None:
     session_id = routed_session(emulator)
     started = json.loads(
         cli.ok("start", session_id, "--name", "weekly", "--resolution", "1280x720", "--json")

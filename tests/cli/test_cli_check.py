@@ -1,5 +1,6 @@
-"""``opentok-rules check``, run as a subprocess exactly as a user runs it (and once through the
-installed ``opentok-rules`` script): the spec and params printed, violations with their rule ids.
+"""``opentok-rules check``, run as a process of its own would run it (``_support.cli.run``; and
+once through the installed ``opentok-rules`` script, in a real process): the spec and params
+printed, violations with their rule ids.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Choices are enforced, an explicit empty credential is an error, usage errors show the
 subcommand's usage (or a JSON object under ``--json``), every command's ``--help`` says what
 it does, and ``create`` and ``token`` take ``--vonage`` with the Vonage environment variables.
-Run in this process through ``main`` (the subprocess form is in the other test_cli_*.py files).
+Run in this process through ``main`` (the ``cli`` fixture).
 """
 
 from __future__ import annotations

@@ -1,20 +1,17 @@
-"""``opentok-rules schema``, run as a subprocess exactly as a user (or a CI job) runs it."""
+"""``opentok-rules schema``, run as a process of its own would run it (``_support.cli.run``)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from _support.cli import run as run_command
 
 import opentok_rules as otr
-
-CLI = [sys.executable, "-m", "opentok_rules"]
-TIMEOUT = 30
 
 
 @pytest.fixture(autouse=True)
@@ -24,9 +21,7 @@ def _in_an_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=Path.cwd()
-    )
+    return run_command(*args, cwd=Path.cwd())
 
 
 def printed_schema(*args: str) -> dict[str, Any]:

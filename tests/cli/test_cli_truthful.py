@@ -1,7 +1,8 @@
-"""The command line tells the truth about policies (issue 29, items 3 to 6), through a real
-subprocess: ``policy test``, ``policy check`` without FILE, ``check --explain``, ``create`` and
-``token`` under the policy found, ``rules`` listing session and token rules, messages in the
-user's own words, ``--media-mode``/``--archive-mode`` read exactly."""
+"""The command line tells the truth about policies (issue 29, items 3 to 6), run as a process of
+its own would run it (``_support.cli.run``): ``policy test``, ``policy check`` without FILE,
+``check --explain``, ``create`` and ``token`` under the policy found, ``rules`` listing session
+and token rules, messages in the user's own words, ``--media-mode``/``--archive-mode`` read
+exactly."""
 
 from __future__ import annotations
 

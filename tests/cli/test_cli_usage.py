@@ -14,6 +14,7 @@ import pytest
 from _support.cli import (
     Outcome,
     run,
+    run_process,
 )
 
 import opentok_rules
@@ -21,7 +22,8 @@ from opentok_rules.session_ids import make_session_id
 
 
 def test_version() -> None:
-    result = run("--version")
+    # The entry point itself, in a process of its own: python -m opentok_rules.
+    result = run_process("--version")
 
     assert result.returncode == 0
     assert result.stdout == f"opentok-rules {opentok_rules.__version__}\n"

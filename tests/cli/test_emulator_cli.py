@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import urllib3
-from _support.cli import CLI, SETTINGS_PREFIXES, TIMEOUT, TLS_PREFIXES, scrubbed_env, serving
+from _support.cli import SETTINGS_PREFIXES, TIMEOUT, TLS_PREFIXES, run, scrubbed_env, serving
 
 import opentok_rules as otr
 from opentok_rules.http import Urllib3Transport
@@ -96,13 +95,8 @@ def test_without_policy_the_nearest_one_is_used_as_check_does(tmp_path: Path) ->
 def test_an_unusable_policy_stops_the_command_with_code_1(tmp_path: Path) -> None:
     path = tmp_path / "opentok-rules.toml"
     path.write_text('[[session]]\nid = "x"\nkind = "no-such-kind"\n')
-    result = subprocess.run(
-        [*CLI, "emulator", "--policy", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        env=scrubbed_env(SETTINGS_PREFIXES + TLS_PREFIXES),
-        check=False,
+    result = run(
+        "emulator", "--policy", str(path), env=scrubbed_env(SETTINGS_PREFIXES + TLS_PREFIXES)
     )
     assert result.returncode == 1
     assert str(path) in result.stderr
@@ -111,13 +105,12 @@ def test_an_unusable_policy_stops_the_command_with_code_1(tmp_path: Path) -> Non
 
 
 def test_policy_and_no_policy_exclude_each_other(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*CLI, "emulator", "--policy", str(tmp_path / "x.toml"), "--no-policy"],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
+    result = run(
+        "emulator",
+        "--policy",
+        str(tmp_path / "x.toml"),
+        "--no-policy",
         env=scrubbed_env(SETTINGS_PREFIXES + TLS_PREFIXES),
-        check=False,
     )
     assert result.returncode == 2
     assert "not allowed with argument" in result.stderr

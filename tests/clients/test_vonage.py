@@ -58,6 +58,17 @@ def key_material(key_pem: bytes) -> list[str]:
     return key_pem.decode().splitlines()[1:-1]
 
 
+def claims_at_any_time(token: str, rsa_key: rsa.RSAPrivateKey) -> dict[str, Any]:
+    """The claims of an RS256 token verified with ``rsa_key``'s public half, whatever its times."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        rsa_key.public_key(),
+        algorithms=["RS256"],
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    return claims
+
+
 def library_report(error: BaseException) -> str:
     """What an error reporter records of ``error`` below the test's own frame (which holds
     the key on purpose): every library frame, with its locals."""
@@ -80,12 +91,7 @@ def test_pem_text_pem_bytes_and_a_path_give_the_same_client(
         tokens.append(client.generate_token(sid, role="subscriber"))
         assert client.application_id == APPLICATION_ID
     for token in tokens:
-        claims = jwt.decode(
-            token,
-            rsa_key.public_key(),
-            algorithms=["RS256"],
-            options={"verify_exp": False, "verify_iat": False},
-        )
+        claims = claims_at_any_time(token, rsa_key)
         assert claims["role"] == "subscriber"
 
 
@@ -208,12 +214,7 @@ def test_every_claim_of_a_client_token(rsa_key: rsa.RSAPrivateKey) -> None:
         initial_layout_class_list=["focus", "main"],
     )
     header = jwt.get_unverified_header(token)
-    claims = jwt.decode(
-        token,
-        rsa_key.public_key(),
-        algorithms=["RS256"],
-        options={"verify_exp": False, "verify_iat": False},
-    )
+    claims = claims_at_any_time(token, rsa_key)
     assert header["alg"] == "RS256"
     jti = claims.pop("jti")
     assert len(jti) >= 32
@@ -230,12 +231,7 @@ def test_every_claim_of_a_client_token(rsa_key: rsa.RSAPrivateKey) -> None:
         "initial_layout_class_list": "focus main",
     }
     default = client.generate_token(sid)
-    claims = jwt.decode(
-        default,
-        rsa_key.public_key(),
-        algorithms=["RS256"],
-        options={"verify_exp": False, "verify_iat": False},
-    )
+    claims = claims_at_any_time(default, rsa_key)
     assert claims["exp"] == int(now) + 86400
     assert claims["role"] == "publisher"
     assert "connection_data" not in claims

@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.cli import run as run_command
 from _support.properties import heavy
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -46,7 +47,7 @@ from opentok_rules.engine.pipeline import MEMO_PAUSE
 from opentok_rules.engine.registry import MEMO_SIZE
 from opentok_rules.engine.session_rules import MediaModeRule
 
-SETTINGS = heavy(1000)
+SETTINGS = heavy(1000, costly=True)
 
 # ---- odd values -------------------------------------------------------------------------------
 
@@ -590,13 +591,7 @@ def test_a_length_kind_decides_at_its_bounds_as_the_loop_does(size: int, name_of
 @pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
 def test_the_rules_command_prints_the_compiled_source(strict: bool) -> None:
     flags = ["--strict"] if strict else []
-    result = subprocess.run(
-        [sys.executable, "-m", "opentok_rules", "rules", "--source", *flags],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_command("rules", "--source", *flags)
     assert result.returncode == 0, result.stderr
     assert result.stdout == compiled_source(strict_rules() if strict else default_rules())
     assert result.stdout.count("def compiled_pass(options, prepared, returning=False):") == 1

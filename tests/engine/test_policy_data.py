@@ -11,6 +11,7 @@ from importlib.resources import files
 from typing import Any
 
 import pytest
+from _support.cli import run
 from _support.properties import examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -80,14 +81,8 @@ def test_the_command_prints_the_policy(tmp_path: Any) -> None:
         (["--strict"], otr.strict_rules, "rules"),
         (["--tokens"], otr.default_token_rules, "token_rules"),
     ):
-        result = subprocess.run(
-            [sys.executable, "-m", "opentok_rules", "rules", "--toml", "--no-policy", *flags],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-            cwd=tmp_path,
-        )
+        result = run("rules", "--toml", "--no-policy", *flags, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
         path = tmp_path / "printed.toml"
         path.write_text(result.stdout, encoding="utf-8")
         loaded = getattr(otr.load_policy(path), section)

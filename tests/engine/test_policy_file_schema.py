@@ -234,7 +234,11 @@ RULE_TABLES = st.sampled_from(sorted(OWN_FIELDS)).flatmap(
 )
 
 
-@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(200, costly=True),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.lists(RULE_TABLES, max_size=2), st.sampled_from([None, "default", "strict", "x"]))
 def test_the_schema_never_refuses_a_usable_policy(
     tables: list[dict[str, Any]], base: str | None

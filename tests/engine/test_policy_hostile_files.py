@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.cli import run
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,7 +79,7 @@ def test_a_value_with_a_newline_is_matched_as_written() -> None:
     assert rule.description == "archive_name matches a\\nb"
 
 
-@settings(max_examples=examples(100), deadline=None)
+@settings(max_examples=examples(100, costly=True), deadline=None)
 @given(st.text(alphabet=st.sampled_from([*BREAKS, *"ab[]()*+\\$^.", "é", "\x00", "\x1b"])))
 def test_any_text_in_any_place_loads_or_is_a_policy_error(text: str) -> None:
     for data in placements(text):
@@ -136,7 +137,11 @@ def deep(levels: int, kind: str) -> Any:
     return value
 
 
-@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(200, costly=True),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     KINDS,
     st.dictionaries(FIELDS, VALUES, max_size=6),
@@ -194,15 +199,8 @@ def test_find_policy_below_a_deeply_nested_pyproject_is_a_policy_error(tmp_path:
 
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The installed command, in a child process: what a person in a terminal sees."""
-    return subprocess.run(
-        [sys.executable, "-m", "opentok_rules", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    """The command as a process of its own runs it: what a person in a terminal sees."""
+    return run(*args, cwd=cwd)
 
 
 BAD_POLICIES = {

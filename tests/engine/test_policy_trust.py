@@ -13,10 +13,10 @@ import logging
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _support.cli import run
 from _support.properties import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -121,13 +121,7 @@ def test_a_file_of_root_is_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def run_check(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "opentok_rules", "check", "--media-mode", "relayed", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run("check", "--media-mode", "relayed", *args, cwd=cwd)
 
 
 def test_the_command_says_it_skipped_a_file_and_how_to_use_it(tmp_path: Path) -> None:

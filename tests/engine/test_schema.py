@@ -285,7 +285,11 @@ def test_the_policies_are_expressed_but_for_their_warning() -> None:
 
 
 # One run of examples checks every registry: making the examples is most of the cost.
-@settings(max_examples=examples(2500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(2500, costly=True),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(json_options())
 def test_the_default_strict_and_policy_schemas_agree_with_the_engine(
     options: dict[str, Any],
@@ -361,7 +365,11 @@ EDITED = {
 }
 
 
-@settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(1000, costly=True),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(options=json_options())
 def test_edited_registries_agree_with_the_engine(options: dict[str, Any]) -> None:
     for name in EDITED:
@@ -535,7 +543,11 @@ def random_policies(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(150, costly=True),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(random_policies(), st.lists(json_options(), min_size=1, max_size=20))
 def test_random_policies_agree_with_the_engine(
     policy: dict[str, Any], examples: list[dict[str, Any]]

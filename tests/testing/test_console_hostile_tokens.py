@@ -174,8 +174,8 @@ def test_inherited_names_are_plain_claims_in_the_answer(emulator: Emulator) -> N
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    yield from chromium_tab("the console's token panel test")
+def browser(chromium: Chromium | None) -> Iterator[Chromium]:
+    yield from chromium_tab(chromium, "the console's token panel test")
 
 
 def paste(browser: Chromium, token: str) -> None:

@@ -72,8 +72,8 @@ def test_try_warnings_are_the_rules_warnings(options: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    yield from chromium_tab("the console's warnings test")
+def browser(chromium: Chromium | None) -> Iterator[Chromium]:
+    yield from chromium_tab(chromium, "the console's warnings test")
 
 
 def _try_in_page(browser: Chromium, fields: dict[str, Any]) -> None:

@@ -36,8 +36,8 @@ DESKTOP_WIDTH, DESKTOP_HEIGHT = 1280, 900
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    yield from chromium_tab("the browser test")
+def browser(chromium: Chromium | None) -> Iterator[Chromium]:
+    yield from chromium_tab(chromium, "the browser test")
 
 
 def screenshot(browser: Chromium, path: Path, width: int, max_height: int = 4000) -> None:

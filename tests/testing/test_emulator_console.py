@@ -26,6 +26,7 @@ import attrs
 import jwt
 import pytest
 from _support.api import FIELD_NAMES
+from _support.cli import run
 from _support.emulator import call, post_json
 from _support.paths import ROOT
 from _support.properties import examples
@@ -385,13 +386,7 @@ def test_try_lists_every_violation_with_its_rule(emulator: Emulator) -> None:
 
 def test_try_agrees_with_the_check_command(emulator: Emulator) -> None:
     flags = ["--media-mode", "relayed", "--e2ee", "--location", "12.34.56.78"]
-    completed = subprocess.run(
-        [sys.executable, "-m", "opentok_rules", "check", "--json", *flags],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = run("check", "--json", *flags)
     assert completed.returncode == 2
     from_cli = [v["rule"] for v in json.loads(completed.stdout)]
     options = {"media_mode": "relayed", "e2ee": True, "location": "12.34.56.78"}

@@ -21,8 +21,8 @@ HOSTILE_NAME = '<img src="x" onerror="document.title=1">weekly'
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    yield from chromium_tab("the console's archive test")
+def browser(chromium: Chromium | None) -> Iterator[Chromium]:
+    yield from chromium_tab(chromium, "the console's archive test")
 
 
 def row_text(archive_id: str) -> str:

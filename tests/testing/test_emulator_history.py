@@ -171,8 +171,8 @@ def test_the_command_refuses_an_unusable_history(value: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    yield from chromium_tab("the console's history test")
+def browser(chromium: Chromium | None) -> Iterator[Chromium]:
+    yield from chromium_tab(chromium, "the console's history test")
 
 
 def test_the_console_page_says_how_many_were_dropped(browser: Chromium) -> None:

@@ -31,24 +31,32 @@ def _message(body: bytes) -> str:
     return str(data.get("message", data)) if isinstance(data, dict) else str(data)
 
 
-def test_the_vonage_client_at_the_opentok_emulator_is_told_to_use_vonage() -> None:
+def refusal_at_the_other_emulator(vonage_client: bool) -> otr.AuthenticationError:
+    """What the emulator of the other backend answers a client's ``create_session``: a Vonage
+    client at the OpenTok emulator, or an OpenTok client at the Vonage one."""
     with Emulator() as opentok, Emulator(backend="vonage") as vonage:
-        client = otr.VonageVideo(vonage.application_id, vonage.private_key, api_url=opentok.url)
+        client: otr.OpenTok | otr.VonageVideo
+        if vonage_client:
+            client = otr.VonageVideo(vonage.application_id, vonage.private_key, api_url=opentok.url)
+        else:
+            client = otr.OpenTok("123456", "x" * 40, api_url=vonage.url)
         with client, pytest.raises(otr.AuthenticationError) as caught:
             client.create_session(media_mode="routed")
-    assert caught.value.status == 403
-    assert "missing X-OPENTOK-AUTH header" in str(caught.value)
-    assert "--vonage" in str(caught.value)
+    return caught.value
+
+
+def test_the_vonage_client_at_the_opentok_emulator_is_told_to_use_vonage() -> None:
+    refused = refusal_at_the_other_emulator(vonage_client=True)
+    assert refused.status == 403
+    assert "missing X-OPENTOK-AUTH header" in str(refused)
+    assert "--vonage" in str(refused)
 
 
 def test_the_opentok_client_at_the_vonage_emulator_is_told_to_leave_out_vonage() -> None:
-    with Emulator(backend="vonage") as vonage:
-        client = otr.OpenTok("123456", "x" * 40, api_url=vonage.url)
-        with client, pytest.raises(otr.AuthenticationError) as caught:
-            client.create_session(media_mode="routed")
-    assert caught.value.status == 401
-    assert "X-OPENTOK-AUTH" in str(caught.value)
-    assert "without --vonage" in str(caught.value)
+    refused = refusal_at_the_other_emulator(vonage_client=False)
+    assert refused.status == 401
+    assert "X-OPENTOK-AUTH" in str(refused)
+    assert "without --vonage" in str(refused)
 
 
 def test_the_hint_is_only_for_the_other_backends_header() -> None:
