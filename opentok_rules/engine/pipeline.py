@@ -67,6 +67,32 @@ class PreparedSession:
     warnings: tuple[Violation, ...] = ()
 
 
+class _PreparedMaker(PreparedSession):
+    """Makes :class:`PreparedSession` instances for the memo's answers, as the compiled pass
+    makes its own (see ``engine.compiler._maker``): its slots take plain assignment (no
+    frozen ``__setattr__``), then the instance becomes a PreparedSession (the same layout)."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+
+def _prepared(
+    spec: SessionSpec, params: dict[str, str], warnings: tuple[Violation, ...]
+) -> PreparedSession:
+    """``PreparedSession(spec, params, warnings)`` without attrs' ``__init__`` (a call into
+    Python from C, and a descriptor call per field): it has no converter and no validator."""
+    made: Any = _new(_PreparedMaker)
+    made.spec = spec
+    made.params = params
+    made.warnings = warnings
+    made.__class__ = PreparedSession
+    return made  # type: ignore[no-any-return]
+
+
+_new = object.__new__
+
+
 def prepare_session(
     options: Mapping[str, Any] | SessionSpec | None = None,
     /,
@@ -229,7 +255,7 @@ def _through_memo(
             if not with_params:
                 return remembered
             spec, warnings = remembered
-            return PreparedSession(spec, spec.to_params(), warnings)
+            return _prepared(spec, spec.to_params(), warnings)
     try:
         result = compiled.function(working, with_params, True)
     except ValidationError:
