@@ -261,11 +261,16 @@ class ValidationError(OpenTokError, ValueError):
     inspected through ``violations``, never pays for it.
     """
 
+    # A slot, not an entry of the instance's __dict__: a refusal then makes no dict (its text
+    # and its args, when set, still go there).
+    __slots__ = ("violations",)
+
     #: The text, once made (see __str__).
     _text: str
+    violations: tuple[Violation, ...]
 
     def __init__(self, violations: Iterable[Violation]) -> None:
-        self.violations: tuple[Violation, ...] = tuple(violations)
+        self.violations = tuple(violations)
 
     @property
     def args(self) -> tuple[Any, ...]:

@@ -31,6 +31,7 @@ names in its namespace, never as text in its source. The source is registered wi
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import linecache
 import re
@@ -48,7 +49,14 @@ from opentok_rules.engine.registry import (
     _guarantees_spec,
     _result,
 )
-from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.errors import (
+    _SLOTS,
+    ValidationError,
+    Violation,
+    _Deferred,
+    _get_message,
+    _new_deferred,
+)
 from opentok_rules.spec import SessionSpec
 from opentok_rules.values import (
     _QUAD_NUMBERS,
@@ -106,6 +114,11 @@ _SPEC_FACTS = frozenset(
         "archive_resolution",
     }
 )
+
+# What the compiled pass makes a violation of the rule's own with (see Writer._later): its
+# message not made yet, in the slot Violation's own message descriptor reads.
+_LATER_NAMES: dict[str, Any] = {"_Deferred": _Deferred, "_new_deferred": _new_deferred}
+_RAW_MESSAGE = _SLOTS["message"]
 
 # Ids and kinds may appear in the generated source's comments only when they are this plain:
 # a comment must never carry a line break, or anything a reader could take for code.
@@ -380,10 +393,7 @@ class Writer:
             return
         self.line("# Only the library's rules ran: the spec they leave is one the service takes.")
         self.namespace["_SessionSpec"] = SessionSpec
-        self.line("spec = _new(_SessionSpec)")
-        for key in _KEYS:
-            self.namespace[f"_set_{key}"] = _slot_setter(SessionSpec, key)
-            self.line(f"_set_{key}(spec, {key})")
+        self.made("spec", SessionSpec, {key: key for key in _KEYS})
         with self.block("if not prepared:"):
             self.line("return spec, warnings")
         # SessionSpec.to_params() on the values at hand (tests hold the two equal).
@@ -402,13 +412,43 @@ class Writer:
         prepared = self.ends.prepared
         fields = ("spec", "params", "warnings")
         if _plain_layout(prepared, fields):
-            self.line("made = _new(_PreparedSession)")
-            for name in fields:
-                self.namespace[f"_set_{name}"] = _slot_setter(prepared, name)
-                self.line(f"_set_{name}(made, {name})")
+            self.made("made", prepared, {name: name for name in fields}, "_PreparedSession")
             self.line("return made")
         else:
             self.line("return _PreparedSession(spec, params, warnings)")
+
+    def made(
+        self,
+        target: str,
+        cls: type,
+        values: dict[str, str],
+        spelt: str | None = None,
+        slots: dict[str, Any] | None = None,
+    ) -> None:
+        """Lines making ``target`` an instance of the frozen slotted class ``cls`` (named
+        ``spelt`` in the namespace, by default ``_`` and its name) whose fields hold
+        ``values`` (field name -> expression), without its ``__init__`` and its checks.
+
+        The instance is made of ``cls``'s maker (see :func:`_maker`): its slots are set by
+        plain assignment, then it becomes a ``cls``; where a class has no maker, through
+        the slots' own descriptors. ``slots`` are the raw slot descriptors of fields that
+        ``cls`` shows through descriptors of its own (Violation's message).
+        """
+        spelt = spelt or f"_{cls.__name__}"
+        self.namespace[spelt] = cls
+        maker = _maker(cls, tuple(values), tuple((slots or {}).items()))
+        if maker is None:
+            self.line(f"{target} = _new({spelt})")
+            for name, value in values.items():
+                setter = (slots or {}).get(name) or cls.__dict__[name]
+                self.namespace[f"_set_{cls.__name__}_{name}"] = setter.__set__
+                self.line(f"_set_{cls.__name__}_{name}({target}, {value})")
+            return
+        self.namespace[f"{spelt}_maker"] = maker
+        self.line(f"{target} = _new({spelt}_maker)")
+        for name, value in values.items():
+            self.line(f"{target}.{name} = {value}")
+        self.line(f"{target}.__class__ = {spelt}")
 
     # -- helpers the generators share
 
@@ -430,6 +470,88 @@ class Writer:
         if any(each != first for each in found[1:]):
             return None  # its message names the value: the rule must make each one itself
         return self.name(index, what, first[0])
+
+    def refused_later_when(
+        self,
+        index: int,
+        rule: Rule,
+        condition: str,
+        example: Options,
+        args: Sequence[str | None],
+        writes: Sequence[str] = (),
+    ) -> None:
+        """A rule that refuses a value with a message made when read: where ``condition``
+        holds, its one violation made here, as the rule makes it; elsewhere (and when the
+        rule does not refuse ``example`` so) the rule judges the option itself.
+
+        The violation is :meth:`Violation.deferred(rule, field, make, *args)
+        <opentok_rules.Violation.deferred>`, made inline (no call, no checks: its rule id,
+        field and ``make`` are the ones ``rule`` gave for ``example``, checked here once).
+        ``args`` are what the generated code passes, each an option's local variable
+        (``"location"``), ``"len(<option>)"``, or None for the very value the rule gave for
+        ``example`` (a namespace name); each is checked against what the rule passed for
+        ``example``. The condition must hold only where the rule refuses so, writing nothing
+        (the compiled pass's property tests hold it to the rule). ``writes`` are the options
+        the rule may write where it judges them itself (see :meth:`on_own`).
+        """
+        key = next(iter(example))
+        made = self._later(index, rule, example, args)
+        if made is None:
+            self.on_own(index, rule, [key], writes)
+            return
+        with self.block(f"if {condition}:"):
+            self.made("_refusal", Violation, made, "_Violation", {"message": _RAW_MESSAGE})
+            self.found("_refusal")
+        with self.block("else:"):
+            self.on_own(index, rule, [key], writes)
+
+    def _later(
+        self, index: int, rule: Rule, example: Options, args: Sequence[str | None]
+    ) -> dict[str, str] | None:
+        """The fields (expressions) of ``rule``'s deferred violation for ``example`` made of
+        ``args`` (see :meth:`refused_later_when`), or None when it does not make one so."""
+        given = dict(example)
+        found = getattr(rule, "direct_apply", rule.apply)(given)
+        if not (isinstance(found, tuple) and len(found) == 1 and type(found[0]) is Violation):
+            return None
+        violation = found[0]
+        raw = _get_message(violation, Violation)
+        if raw.__class__ is not _Deferred or violation.severity != "deny":
+            return None
+        if given.keys() != example.keys() or any(given[k] is not example[k] for k in example):
+            return None  # it wrote: the compiled pass would have to write too
+        make, values = raw
+        if len(values) != len(args):
+            return None
+        shown: list[str] = []
+        for position, (text, value) in enumerate(zip(args, values, strict=True)):
+            if text is None:
+                shown.append(self.name(index, f"later{position}", value))
+                continue
+            measured = text[4:-1] if text.startswith("len(") and text.endswith(")") else None
+            if measured in _KEYS:
+                wanted: object = len(example[measured])
+                if type(value) is not int or value != wanted:
+                    return None
+            elif text not in _KEYS or value is not example.get(text):
+                return None
+            shown.append(text)
+        self.namespace.update(_LATER_NAMES)
+        later = self.name(index, "later", make)
+        values = f"({shown[0]},)" if len(shown) == 1 else f"({', '.join(shown)})"
+        field = violation.field
+        if field is None:
+            shown_field = "None"
+        elif field in _KEYS:
+            shown_field = f'"{field}"'  # the library's own words, as key_name spells them
+        else:
+            shown_field = self.name(index, "field", field)
+        return {
+            "rule": self.name(index, "rule", violation.rule),
+            "field": shown_field,
+            "message": f"_new_deferred(_Deferred, ({later}, {values}))",
+            "severity": '"deny"',
+        }
 
     def found(self, violation: str) -> None:
         """Add the violation ``violation`` (an expression) to what the pass found.
@@ -543,6 +665,38 @@ def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
     descriptor = cls.__dict__[name]
     setter: Callable[[object, object], None] = descriptor.__set__
     return setter
+
+
+@functools.cache
+def _maker(
+    cls: type, names: tuple[str, ...], slots: tuple[tuple[str, Any], ...] = ()
+) -> type | None:
+    """A subclass of the frozen slotted class ``cls`` that adds nothing and freezes nothing:
+    its instances take ``names`` by plain assignment (one bytecode each, against a call of
+    the slot's descriptor), and are then made instances of ``cls`` itself by assigning
+    ``__class__`` (the same memory layout, so Python allows it). None when that does not
+    work for ``cls`` (checked here once, on an instance): the caller sets the slots through
+    their descriptors instead. ``slots`` gives the raw slot descriptor of a field that
+    ``cls`` shows through a descriptor of its own.
+    """
+    namespace: dict[str, Any] = {
+        "__slots__": (),
+        # Both: a class defining only one keeps a Python-level attribute hook.
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__doc__": f"Makes {cls.__name__} instances in the compiled pass (see engine.compiler).",
+        "__module__": __name__,
+        **dict(slots),
+    }
+    try:
+        maker = type(f"_{cls.__name__}Maker", (cls,), namespace)
+        made: Any = object.__new__(maker)
+        for name in names:
+            setattr(made, name, None)
+        made.__class__ = cls
+    except (TypeError, AttributeError):
+        return None
+    return maker if type(made) is cls else None
 
 
 def _plain_layout(cls: type, names: tuple[str, ...]) -> bool:

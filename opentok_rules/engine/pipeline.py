@@ -74,6 +74,32 @@ class PreparedSession:
     warnings: tuple[Violation, ...] = ()
 
 
+class _PreparedMaker(PreparedSession):
+    """Makes :class:`PreparedSession` instances for the memo's answers, as the compiled pass
+    makes its own (see ``engine.compiler._maker``): its slots take plain assignment (no
+    frozen ``__setattr__``), then the instance becomes a PreparedSession (the same layout)."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+
+def _prepared(
+    spec: SessionSpec, params: dict[str, str], warnings: tuple[Violation, ...]
+) -> PreparedSession:
+    """``PreparedSession(spec, params, warnings)`` without attrs' ``__init__`` (a call into
+    Python from C, and a descriptor call per field): it has no converter and no validator."""
+    made: Any = _new(_PreparedMaker)
+    made.spec = spec
+    made.params = params
+    made.warnings = warnings
+    made.__class__ = PreparedSession
+    return made  # type: ignore[no-any-return]
+
+
+_new = object.__new__
+
+
 def prepare_session(
     options: Mapping[str, Any] | SessionSpec | None = None,
     /,
@@ -88,9 +114,46 @@ def prepare_session(
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
     registry order; what ``"warn"`` rules find is in the result's ``warnings``.
     """
-    # kwargs is a SessionOptions TypedDict to callers, a plain dict here.
-    prepared: PreparedSession = _run(options, rules, kwargs, True)  # type: ignore[arg-type]
-    return prepared
+    # _run's steps written out here (the hot path): one call less, and a refusal is raised
+    # from this frame, the only one its traceback holds. kwargs is a SessionOptions TypedDict
+    # to callers, a plain dict here.
+    working: dict[str, Any]
+    if options is None:
+        working = kwargs  # type: ignore[assignment]  # already a fresh dict, ours to normalize
+    elif type(options) is dict and not kwargs:
+        working = options.copy()
+    else:
+        working = _working_options(options, kwargs)  # type: ignore[arg-type]
+    registry = _DEFAULT_RULES if rules is None else rules
+    if registry is None:
+        registry = _default_rules()
+    state = registry._state  # one snapshot of the registry for the whole call (see _run)
+    compiled = state.compiled
+    if compiled is None:
+        compiled = _compiled_for(state)
+    result: Any
+    if state.memo is not None and state.memo_pause <= 0:
+        result = _through_memo(state, compiled, options, working, True)
+    else:
+        if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
+            state.memo_pause -= 1
+        try:
+            # The refusal of "deny" violations is returned, not raised (see the compiler).
+            result = compiled.function(working, True, True)
+        except ValidationError:
+            raise  # the spec's own checks (see _finish)
+        except Exception as exc:
+            if _all_plain_keys(options, working):
+                raise  # a rule failed: its bug
+            raise _broken_key(exc) from exc
+    if result.__class__ is not ValidationError:
+        return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
+    try:
+        raise result
+    finally:
+        # The frame the traceback holds must not hold the error too: that would be a
+        # reference cycle per refusal, left for the garbage collector.
+        del result
 
 
 def session_outcome(
@@ -132,7 +195,8 @@ def _run(
     The memo holds what a first call made: the compiled pass's ``(spec, warnings)`` pair
     after :func:`prepare_session`, the Outcome made of it after :func:`session_outcome` (which
     replaces a pair it finds, so that a client's repeated options cost no new object); either
-    unpacks as ``spec, warnings``."""
+    unpacks as ``spec, warnings``. ``prepare_session`` runs the same steps written out in its
+    own body (its hot path)."""
     # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
     # this is the hot path, and the rules cost little more than these lines.
     working: dict[str, Any]
@@ -154,58 +218,90 @@ def _run(
         # made again after an edit. When only the library's own rules ran, it builds the
         # spec without a second check; otherwise SessionSpec checks it (_finish).
         compiled = _compiled_for(state)
-    memo = state.memo
-    key = None
-    if memo is not None:
-        if state.memo_pause > 0:  # > 0: threads may race the count below zero, never stuck
+    result: Any
+    if state.memo is not None and state.memo_pause <= 0:
+        result = _through_memo(state, compiled, options, working, with_params)
+    else:
+        if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
             state.memo_pause -= 1
-        else:
-            key = _memo_key(working)
-        if key is not None:
-            remembered: Any = memo.get(key)
-            if remembered.__class__ is _Refused:
-                # The same violations again (immutable; their messages made when read), for
-                # values of the same types only: "routed" equals MediaMode.ROUTED, and a
-                # message shows the value as it was given.
-                if remembered.types == tuple([type(value) for _, value in key]):
-                    state.memo_hits += 1
-                    raise ValidationError(remembered.violations)
-                remembered = None
-            if remembered is not None:
-                state.memo_hits += 1
-                if with_params:
-                    spec, warnings = remembered
-                    return PreparedSession(spec, spec.to_params(), warnings)
-                if remembered.__class__ is not Outcome:
-                    remembered = memo[key] = _outcome(remembered)
-                return remembered
+        try:
+            # The refusal of "deny" violations is returned, not raised (see the compiler).
+            result = compiled.function(working, with_params, True)
+        except ValidationError:
+            raise  # the spec's own checks (see _finish)
+        except Exception as exc:
+            if _all_plain_keys(options, working):
+                raise  # a rule failed: its bug
+            raise _broken_key(exc) from exc
+    if result.__class__ is not ValidationError:
+        # The compiled pass (or a memo without a key for these options) gives a pair.
+        if not with_params and result.__class__ is not Outcome:
+            result = _outcome(result)
+        return result
     try:
-        # The refusal of "deny" violations is returned, not raised (see the compiler).
+        raise result
+    finally:
+        del result  # no reference cycle through this frame (see prepare_session)
+
+
+def _through_memo(
+    state: Snapshot,
+    compiled: CompiledPass,
+    options: object,
+    working: dict[str, Any],
+    with_params: bool,
+) -> Any:
+    """The outcome of ``working`` from the memo of past outcomes, or by the compiled pass
+    (and remembered): a :class:`PreparedSession` or an :data:`Outcome`, or the
+    :class:`ValidationError` of a refusal, returned for the caller to raise."""
+    memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # not None: see callers
+    key = _memo_key(working)
+    if key is not None:
+        remembered: Any = memo.get(key)
+        if remembered.__class__ is _Refused:
+            # The same violations again (immutable; their messages made when read), for
+            # values of the same types only: "routed" equals MediaMode.ROUTED, and a
+            # message shows the value as it was given.
+            if remembered.types == tuple([type(value) for _, value in key]):
+                state.memo_hits += 1
+                return ValidationError(remembered.violations)
+            remembered = None
+        if remembered is not None:
+            state.memo_hits += 1
+            if with_params:
+                spec, warnings = remembered
+                return _prepared(spec, spec.to_params(), warnings)
+            if remembered.__class__ is not Outcome:
+                remembered = memo[key] = _outcome(remembered)
+            return remembered
+    try:
         result = compiled.function(working, with_params, True)
     except ValidationError:
         raise  # the spec's own checks (see _finish)
     except Exception as exc:
-        # A key that is not a plain str may break a rule through its own __eq__ or __hash__;
-        # that is the caller's input, refused as such. Otherwise a rule failed: its bug.
         if _all_plain_keys(options, working):
-            raise
-        raise _unreadable("an option name that is not a str broke a rule", exc) from exc
-    if result.__class__ is ValidationError:
-        if key is not None and memo is not None:
+            raise  # a rule failed: its bug
+        raise _broken_key(exc) from exc
+    if key is not None:
+        if len(memo) >= MEMO_SIZE:
+            _forget(state, memo)
+        if result.__class__ is ValidationError:
             # Refusals are remembered too: repeated ones are answered from the memo, and
             # options that never repeat fill it, so that it pauses (see _forget) instead of
             # making a key for every refused call.
-            if len(memo) >= MEMO_SIZE:
-                _forget(state, memo)
             memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
-        raise result
-    if not with_params:
-        result = _outcome(result)
-    if key is not None and memo is not None:
-        if len(memo) >= MEMO_SIZE:
-            _forget(state, memo)
+            return result
+        if not with_params:
+            result = _outcome(result)
         memo[key] = (result.spec, result.warnings) if with_params else result
     return result
+
+
+def _broken_key(exc: Exception) -> ValidationError:
+    """The refusal of options whose names are not all plain strs when a rule raised ``exc``:
+    such a key may break a rule through its own __eq__ or __hash__, and that is the caller's
+    input (with plain str names only, the rule's failure is its own bug, raised as it is)."""
+    return _unreadable("an option name that is not a str broke a rule", exc)
 
 
 def compiled_source(rules: RuleRegistry | None = None) -> str:

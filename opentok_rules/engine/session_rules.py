@@ -28,7 +28,7 @@ from opentok_rules.engine.registry import (
 )
 from opentok_rules.engine.shared import NAME_CUT, unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
-from opentok_rules.errors import Violation, _shown_later
+from opentok_rules.errors import _SETTLED_TYPES, Violation, _shown_later
 from opentok_rules.values import (
     ALWAYS_NEEDS_ROUTED,
     ARCHIVE_RESOLUTIONS,
@@ -365,7 +365,9 @@ class E2eeBooleanRule(CodedKind):
         with w.block("if e2ee is None:"):
             w.line("e2ee = False")
         with w.block("elif e2ee is not True and e2ee is not False:"):
-            w.on_own(index, self, ["e2ee"], [])
+            # A value that cannot change (a str, a number): its refusal, made when read.
+            condition = f"e2ee.__class__ in {w.name(index, 'settled', _SETTLED_TYPES)}"
+            w.refused_later_when(index, self, condition, {"e2ee": "yes"}, ["e2ee"])
         w.facts.wrote("e2ee", adds=index)
         w.facts.proved.add("e2ee")
 
@@ -523,7 +525,10 @@ class LocationIpv4Rule(CodedKind):
             "and _quad[0] in _QUAD and _quad[1] in _QUAD",
             "and _quad[2] in _QUAD and _quad[3] in _QUAD",
         ):
-            w.on_own(index, self, ["location"], ["location"])
+            # A plain str that is no dotted quad: refused, its message made when read.
+            example = {"location": "1.2.3"}
+            condition = "location.__class__ is str"
+            w.refused_later_when(index, self, condition, example, ["location"], ["location"])
         w.facts.proved.add("location")
 
     def schema_part(self, walk: Walk) -> Schema:
@@ -634,7 +639,15 @@ class ArchiveNameLengthRule(TextLengthRule):
             "and 0 < len(archive_name) <= _MAX_ARCHIVE_NAME",
             "and archive_name.isascii()",
         ):
-            w.on_own(index, self, ["archive_name"], ["archive_name"])
+            # A plain str too long: refused with its length, the message made when read.
+            w.refused_later_when(
+                index,
+                self,
+                "archive_name.__class__ is str and len(archive_name) > _MAX_ARCHIVE_NAME",
+                {"archive_name": "n" * (MAX_ARCHIVE_NAME + 1)},
+                [None, "len(archive_name)", None],
+                ["archive_name"],
+            )
         w.facts.proved.add("archive_name")
 
     def schema_part(self, walk: Walk) -> Schema:
@@ -673,7 +686,15 @@ class ArchiveResolutionValidRule(CodedKind):
             "if archive_resolution is not None and not (",
             "archive_resolution.__class__ is str and archive_resolution in _RESOLUTIONS",
         ):
-            w.on_own(index, self, ["archive_resolution"], ["archive_resolution"])
+            # A plain str that is none of them: refused, its message made when read.
+            w.refused_later_when(
+                index,
+                self,
+                "archive_resolution.__class__ is str",
+                {"archive_resolution": "1x1"},
+                ["archive_resolution"],
+                ["archive_resolution"],
+            )
         w.facts.proved.add("archive_resolution")
 
     def schema_part(self, walk: Walk) -> Schema:
