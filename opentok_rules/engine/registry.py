@@ -327,6 +327,7 @@ class Snapshot:
         "memo",
         "memo_hits",
         "memo_pause",
+        "passes",
         "plans",
         "rules",
     )
@@ -340,6 +341,9 @@ class Snapshot:
         self.plans: dict[frozenset[Any], tuple[Applier, ...]] = {}
         #: The pass compiled from these rules (see engine.compiler), made on first use.
         self.compiled: Any = None
+        #: The passes of other operations compiled from these rules (archives, tokens; see
+        #: engine.compiler.compiled_pass), by the operation's name, made on first use.
+        self.passes: dict[str, Any] = {}
         #: How many calls the memo served since it was last emptied, and for how many more
         #: calls it is not consulted (the pipeline pauses a memo that serves too few).
         self.memo_hits = 0
