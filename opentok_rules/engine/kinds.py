@@ -459,6 +459,8 @@ class Kind:
                 for other, member in enumerate(w.members_of(None))
                 if str.__str__(member) not in texts
             ]
+            # A bool the ``when`` does not list (by identity: no ``True == 1``) fails it too.
+            fails += [f"{value} is {b}" for b in (True, False) if all(v is not b for v in wanted)]
             fails += [f"{value} is None", w.plain_str(index, key, f"_v not in {listed}")]
             tests.append(f"not ({' or '.join(fails)})")
         reads = sorted(self.reads)
@@ -785,6 +787,8 @@ class Allowed(Kind):
         # Enum members the options may hold compare as the str they hold: by identity.
         for number, member in enumerate(w.members_of(texts)):
             parts.append(f"{value} is {w.name(index, f'member{number}', member)}")
+        # A bool allowed, by identity as apply compares it.
+        parts += [f"{value} is {b}" for b in (True, False) if any(v is b for v in self.values)]
         return " or ".join(parts)
 
     def _said(self, walk: Walk) -> Schema:
@@ -1205,6 +1209,19 @@ class Type(ValueKind):
     def describe(self) -> str:
         return f"is {_TYPES[self.type][1]}"
 
+    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
+    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        # The value's exact class, one test (an int for "int": a whole float is the rule's).
+        if type(self).holds is not Type.holds:
+            return ValueKind._inline_holds(self, w, index)
+        value = w.value_of(index, self.key)
+        classes = (int,) if self.type == "int" else _TYPES[self.type][0]
+        if len(classes) == 1:
+            return f"{value} is None or {value}.__class__ is {w.name(index, 'type', classes[0])}"
+        return f"{value} is None or {value}.__class__ in {w.name(index, 'types', classes)}"
+
     def json_schema(self) -> dict[str, Any] | None:
         return {"type": _TYPES[self.type][2]}
 
@@ -1242,6 +1259,18 @@ class Range(ValueKind):
             if self.max is None
             else (f"is a number of at most {self.max}")
         )
+
+    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
+    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        # A plain int within the bounds, compared inline; anything else is the rule's.
+        if type(self).holds is not Range.holds:
+            return ValueKind._inline_holds(self, w, index)
+        value = w.value_of(index, self.key)
+        low = "" if self.min is None else f"{w.name(index, 'min', self.min)} <= "
+        high = "" if self.max is None else f" <= {w.name(index, 'max', self.max)}"
+        return f"{value} is None or ({value}.__class__ is int and {low}{value}{high})"
 
     def json_schema(self) -> dict[str, Any] | None:
         found: dict[str, Any] = {"type": "number"}
@@ -1312,6 +1341,13 @@ class Default(CodedKind):
         if options.get(self.key) is None:
             options[self.key] = self.value
         return ()
+
+    def inline(self, w: Writer, index: int) -> None:
+        # The compiler gives it only an option the pass holds in a local (see Writer._fits).
+        value = w.name(index, "value", self.value)
+        with w.block(f"if {self.key} is None:"):
+            w.line(f"{self.key} = {value}")
+        w.facts.wrote(self.key, adds=index)
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import ABSENT, Norm
@@ -1439,6 +1475,12 @@ class Exclusive(Kind):
         if len(given) < 2:
             return []
         return [(None, f"{_names(given)} cannot be given together; give only one of them")]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        values = [w.value_of(index, key) for key in self.keys]
+        if len(values) == 2:
+            return f"{values[0]} is None or {values[1]} is None"
+        return f"({', '.join(values)}).count(None) >= {len(values) - 1}"
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import GIVEN, all_of, negated
