@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _support.properties import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,6 @@ from opentok_rules.values import (
     OutputMode,
     StreamMode,
 )
-from tests._support.properties import examples
 
 SID = "1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"
 
