@@ -313,11 +313,14 @@ def _run(
 ) -> Any:
     """The archive rules' compiled pass over the options: a :class:`PreparedArchive` when
     ``answer``, else the spec and the warnings."""
-    registry = _default_registry() if rules is None else rules
-    if not isinstance(registry, RuleRegistry):
+    if rules is None:
+        registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
+    elif rules.__class__ is RuleRegistry or isinstance(rules, RuleRegistry):
+        registry = rules
+    else:
         raise TypeError(
             f"rules must be a RuleRegistry such as default_archive_rules(), "
-            f"not {type(registry).__name__}"
+            f"not {type(rules).__name__}"
         )
     working = _working(session_id, options, kwargs)
     # One snapshot of the registry for the whole call: an edit replaces it, and with it the
@@ -490,7 +493,8 @@ def _working(
                 f"options must be a mapping, not {type(options).__name__}; pass keyword "
                 "arguments or a dict such as {'name': 'weekly'}"
             )
-        working.update(kwargs)
+        if kwargs:
+            working.update(kwargs)
     if "session_id" in working:
         message = (
             "the session id is given twice (as the first argument and as the option "
@@ -498,20 +502,31 @@ def _working(
         )
         raise ValidationError([Violation(OPTIONS_ID, "session_id", message)])
     working["session_id"] = session_id
-    layout = working.pop("layout", None)
-    if layout is not None:
-        _spread_layout(layout, working)
-    for key, table in (("output_mode", _OUTPUT_MODES), ("stream_mode", _STREAM_MODES)):
-        value = working.get(key)
-        if isinstance(value, enum.Enum):
-            # Another library's member (the opentok SDK's OutputModes.composed, Vonage's
-            # OutputMode.COMPOSED) is read by its name; one we cannot read is left to the rules.
-            working[key] = member_for(value, table) or value
+    if "layout" in working:
+        layout = working.pop("layout")
+        if layout is not None:
+            _spread_layout(layout, working)
+    # None and a plain str (the usual values) are no enum: one test each.
+    value = working.get("output_mode")
+    if value is not None and value.__class__ is not str:
+        _read_member(working, "output_mode", value, _OUTPUT_MODES)
+    value = working.get("stream_mode")
+    if value is not None and value.__class__ is not str:
+        _read_member(working, "stream_mode", value, _STREAM_MODES)
     return working
 
 
+def _read_member(
+    working: dict[str, Any], key: str, value: object, table: Mapping[str, Any]
+) -> None:
+    if isinstance(value, enum.Enum):
+        # Another library's member (the opentok SDK's OutputModes.composed, Vonage's
+        # OutputMode.COMPOSED) is read by its name; one we cannot read is left to the rules.
+        working[key] = member_for(value, table) or value
+
+
 def _spread_layout(layout: object, working: dict[str, Any]) -> None:
-    if isinstance(layout, Mapping):
+    if layout.__class__ is dict or isinstance(layout, Mapping):
         fields: dict[str, Any] = {}
         try:
             for count, (name, value) in enumerate(layout.items()):

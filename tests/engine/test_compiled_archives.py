@@ -91,7 +91,16 @@ OPTIONS = st.dictionaries(
     lambda found: st.one_of(st.just(found), LAYOUTS.map(lambda layout: {**found, "layout": layout}))
 )
 SESSION_IDS = st.one_of(
-    st.just(SID), st.just("2_abc-_"), st.text(max_size=6), st.none(), st.integers(0, 3)
+    st.just(SID),
+    st.just("2_abc-_"),
+    st.text(max_size=6),
+    st.none(),
+    st.integers(0, 3),
+    # Near-ids: the session id kind's compiled form tests each character.
+    st.tuples(
+        st.sampled_from(["1_", "2_", "3_", "1"]),
+        st.text(alphabet="aZ09-_+/=\u00e9\u0663\uff41", max_size=8),
+    ).map("".join),
 )
 
 
@@ -333,3 +342,26 @@ def test_a_session_pass_and_an_archive_pass_of_one_registry_do_not_mix() -> None
     otr.prepare_archive(SID, name="x", rules=registry)
     assert registry._state.compiled is None  # the session's slot is the session pipeline's
     assert set(registry._state.passes) == {"archive"}
+
+
+#: The characters of base64url text, the body of a session id.
+BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.text(
+            alphabet=[*sorted(BASE64URL), "\u00e9", "\u0663", "\uff41", "+", "/", "="], max_size=12
+        ).map(lambda body: "1_" + body),
+        st.sampled_from([SID, "2_a", "1_", "3_abc", "1_" + "a" * 253, "1_" + "a" * 254]),
+    )
+)
+def test_the_session_id_kind_holds_of_base64url_ids_only(value: str) -> None:
+    """SessionId.holds (isascii and isalnum, for speed) is its definition: "1_" or "2_" and
+    base64url characters, 3 to 255 characters in all."""
+    expected = (
+        3 <= len(value) <= 255 and value[:2] in ("1_", "2_") and BASE64URL.issuperset(value[2:])
+    )
+    assert SessionId(id="s", key="session_id").holds(value) is expected
