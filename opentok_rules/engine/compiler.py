@@ -130,10 +130,11 @@ class Operation:
     #: ``finish(options)``: the spec of the dict as the rules left it, with every check the
     #: spec makes (the operation's own, so a check it learns applies here too).
     finish: Finish
-    #: The class of the operation's answer, made as ``answer(spec, part, warnings)``.
-    answer: Callable[..., Any]
+    #: The class of the operation's answer, made as ``answer(spec, part, warnings)``; None
+    #: when the caller only ever asks for the outcome ``(spec, warnings)``.
+    answer: Callable[..., Any] | None = None
     #: The spec's method that makes the answer's second field (``to_params``, ``to_body``).
-    answer_part: str = attrs.field(validator=_method_name)
+    answer_part: str = attrs.field(default="to_params", validator=_method_name)
     #: ``by_severity(violations) -> (warnings, denied)``, each in registry order.
     by_severity: Callable[
         [Sequence[Violation]], tuple[tuple[Violation, ...], Sequence[Violation]]
@@ -396,9 +397,13 @@ class Writer:
 
         A coded kind's own lines (one with ``direct_apply``) read the options it declares as
         local variables of those names: where one of them is not a local of this operation
-        (a session rule in an archive registry, say), it is called in place instead.
+        (a session rule in an archive registry, say), it is called in place instead. A class
+        whose lines read every option through :meth:`value_of` says so with
+        ``INLINE_NEEDS_LOCALS = False`` (the token rules).
         """
-        if not hasattr(type(rule), "direct_apply"):
+        if not hasattr(type(rule), "direct_apply") or not getattr(
+            type(rule), "INLINE_NEEDS_LOCALS", True
+        ):
             return True
         reads = getattr(rule, "reads", None)
         return reads is None or self.locals.issuperset(reads)
@@ -436,6 +441,9 @@ class Writer:
         self.line("# operation's finish, with all its checks.")
         self.sync()
         self.line("spec = _finish(options)")
+        if self.operation.answer is None:
+            self.line("return spec, warnings")
+            return
         with self.block("if not prepared:"):
             self.line("return spec, warnings")
         self.line(f"return _Answer(spec, spec.{self.operation.answer_part}(), warnings)")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -44,6 +44,10 @@ from opentok_rules.engine.shared import unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
 from opentok_rules.errors import Violation, _shown_later
 from opentok_rules.session_ids import session_id_fields
+
+if TYPE_CHECKING:
+    from opentok_rules.engine.compiler import Writer
+
 from opentok_rules.values import (
     DEFAULT_LIFETIME,
     Role,
@@ -143,8 +147,30 @@ def _iso(seconds: float) -> str:
 _cached_fields = functools.lru_cache(maxsize=1024)(session_id_fields)
 
 
+class _TokenKind(CodedKind):
+    """What the token rules share: their compiled forms read the options through
+    ``Writer.value_of`` (a pass of any operation may hold them), and run the rule's own
+    ``_judge`` on the options themselves wherever the usual case is not settled inline."""
+
+    __slots__ = ()
+    INLINE_NEEDS_LOCALS: ClassVar[bool] = False
+
+    def _judged(self, w: Writer, index: int, settled: str | None = None) -> None:
+        """The rule's own judgement where ``settled`` (code that does the usual case and is
+        true where it did) is not; everywhere when there is none."""
+        judge = w.name(index, "judge", self.direct_apply)
+        w.sync()  # the rule reads and writes the dict itself
+        if settled is None:
+            w.found_all(f"{judge}(options)")
+        else:
+            with w.block(f"if not ({settled}):"):
+                w.found_all(f"{judge}(options)")
+        if w.locals:
+            w.forget()
+
+
 @attrs.frozen(kw_only=True, repr=False)
-class TokenKnownKeysRule(CodedKind):
+class TokenKnownKeysRule(_TokenKind):
     """Only the five token options may be passed; a typo names the closest one."""
 
     kind: ClassVar[str] = "token_known_keys"
@@ -173,9 +199,15 @@ class TokenKnownKeysRule(CodedKind):
     def _violation(self, key: object) -> Violation:
         return unknown_option(self.id, key, TOKEN_OPTION_KEYS, "token", _CONTEXT_HINTS)
 
+    def inline(self, w: Writer, index: int) -> None:
+        # The option names recorded, all of them token options: nothing to say or drop.
+        names = w.value_of(index, "option_names")
+        known = w.name(index, "known", _KEY_SET)
+        self._judged(w, index, f"{names}.__class__ is tuple and {known}.issuperset({names})")
+
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenSessionBelongsToKeyRule(CodedKind):
+class TokenSessionBelongsToKeyRule(_TokenKind):
     """The session id decodes, and its owner field is the api key (or application id) signing."""
 
     kind: ClassVar[str] = "token_session_belongs_to_key"
@@ -205,6 +237,17 @@ class TokenSessionBelongsToKeyRule(CodedKind):
             return (_shown_later(self.id, "session_id", _not_owned, what, fields[1], owner),)
         return ()
 
+    def inline(self, w: Writer, index: int) -> None:
+        # A plain str id of a plain str owner (the decoded fields are kept per id).
+        fields = w.name(index, "fields", _cached_fields)
+        session_id, owner = w.value_of(index, "session_id"), w.value_of(index, "owner")
+        self._judged(
+            w,
+            index,
+            f"(_sid := {session_id}).__class__ is str and (_owner := {owner}).__class__ is str "
+            f"and (_fields := {fields}(_sid)) is not None and _fields[1] == _owner",
+        )
+
 
 def _undecodable(session_id: str) -> str:
     return (
@@ -228,7 +271,7 @@ _FORMAT_TEXT = (
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenRoleRule(CodedKind):
+class TokenRoleRule(_TokenKind):
     """``role`` is a :class:`~opentok_rules.Role` or its value, any case; default publisher."""
 
     kind: ClassVar[str] = "token_role"
@@ -253,9 +296,22 @@ class TokenRoleRule(CodedKind):
             return ()
         return (_shown_later(self.id, "role", _ROLE_TEXT, value),)
 
+    def inline(self, w: Writer, index: int) -> None:
+        # A Role as it is; none given is publisher, written as _judge writes it.
+        role, key = w.value_of(index, "role"), w.key_name(index, "role")
+        publisher, member = w.name(index, "publisher", Role.PUBLISHER), w.name(index, "Role", Role)
+        w.sync()
+        w.line(f"_role = {role}")
+        with w.block("if _role is None:"):
+            w.line(f"options[{key}] = {publisher}")
+        with w.block(f"elif _role.__class__ is not {member}:"):
+            w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
+        if w.locals:
+            w.forget()
+
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenExpireTimeRule(CodedKind):
+class TokenExpireTimeRule(_TokenKind):
     """``expire_time`` is after now and at most 30 days later; the default is now + 24 h."""
 
     kind: ClassVar[str] = "token_expire_time"
@@ -279,6 +335,18 @@ class TokenExpireTimeRule(CodedKind):
             return ()
         return (_shown_later(self.id, "expire_time", _out_of_range, seconds, issued, latest),)
 
+    def inline(self, w: Writer, index: int) -> None:
+        # None given, the clock read as a float: the default lifetime, as _judge sets it.
+        expire, key = w.value_of(index, "expire_time"), w.key_name(index, "expire_time")
+        now, lifetime = w.value_of(index, "now"), w.name(index, "lifetime", DEFAULT_LIFETIME)
+        w.sync()
+        with w.block(f"if {expire} is None and (_now := {now}).__class__ is float:"):
+            w.line(f"options[{key}] = int(_now) + {lifetime}")
+        with w.block("else:"):
+            w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
+        if w.locals:
+            w.forget()
+
 
 def _out_of_range(seconds: int, issued: int, latest: int) -> str:
     problem = "is not in the future" if seconds <= issued else "is more than 30 days ahead"
@@ -289,7 +357,7 @@ def _out_of_range(seconds: int, issued: int, latest: int) -> str:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenDataLengthRule(TextLengthRule):
+class TokenDataLengthRule(TextLengthRule, _TokenKind):
     """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
 
     kind: ClassVar[str] = "token_data_length"
@@ -307,9 +375,19 @@ class TokenDataLengthRule(TextLengthRule):
         "look the rest up on your server)"
     )
 
+    def inline(self, w: Writer, index: int) -> None:
+        # None, or a short ASCII str: nothing to say and nothing to change.
+        most = w.name(index, "most", self.most)
+        self._judged(
+            w,
+            index,
+            f"(_data := {w.value_of(index, 'data')}) is None or (_data.__class__ is str "
+            f"and len(_data) <= {most} and _data.isascii())",
+        )
+
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenLayoutClassesRule(CodedKind):
+class TokenLayoutClassesRule(_TokenKind):
     """``initial_layout_class_list``, when given, is a list of class names; joined by spaces."""
 
     kind: ClassVar[str] = "token_layout_classes"
@@ -337,6 +415,18 @@ class TokenLayoutClassesRule(CodedKind):
             options["initial_layout_class_list"] = " ".join(items)
             return ()
         return (Violation(self.id, "initial_layout_class_list", message),)
+
+    def inline(self, w: Writer, index: int) -> None:
+        # None given: the key is dropped, as _judge drops it.
+        key = "initial_layout_class_list"
+        value, name = w.value_of(index, key), w.key_name(index, key)
+        w.sync()
+        with w.block(f"if {value} is None:"):
+            w.line(f"options.pop({name}, None)")
+        with w.block("else:"):
+            w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
+        if w.locals:
+            w.forget()
 
 
 _LAYOUT = "initial_layout_class_list"
@@ -374,7 +464,7 @@ def _good_class(item: object) -> bool:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenTypeRule(CodedKind):
+class TokenTypeRule(_TokenKind):
     """``token_type`` is ``"JWT"`` (the default) or ``"T1"`` (OpenTok's legacy format), any case.
 
     The context key ``token_types`` lists the formats the backend accepts (the Vonage backend
@@ -409,6 +499,21 @@ class TokenTypeRule(CodedKind):
             "(leave token_type out for the default)"
         )
         return (Violation(self.id, "token_type", message),)
+
+    def inline(self, w: Writer, index: int) -> None:
+        # None given and JWT among the backend's formats (a tuple): JWT, as _judge writes it.
+        value, key = w.value_of(index, "token_type"), w.key_name(index, "token_type")
+        allowed, jwt = w.value_of(index, "token_types"), w.name(index, "jwt", _JWT)
+        w.sync()
+        with w.block(
+            f"if {value} is None and (_allowed := {allowed}).__class__ is tuple "
+            f"and {jwt} in _allowed:"
+        ):
+            w.line(f"options[{key}] = {jwt}")
+        with w.block("else:"):
+            w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
+        if w.locals:
+            w.forget()
 
 
 # The names these rules had before every rule became a Rule-suffixed attrs class.
