@@ -128,8 +128,9 @@ class Operation:
     #: The options held in local variables, in the order they are read.
     locals: tuple[str, ...] = attrs.field(default=(), validator=_local_names)
     #: ``finish(options)``: the spec of the dict as the rules left it, with every check the
-    #: spec makes (the operation's own, so a check it learns applies here too).
-    finish: Finish
+    #: spec makes (the operation's own, so a check it learns applies here too); None when
+    #: the caller builds the spec itself from the options the pass returns in its place.
+    finish: Finish | None = None
     #: The class of the operation's answer, made as ``answer(spec, part, warnings)``; None
     #: when the caller only ever asks for the outcome ``(spec, warnings)``.
     answer: Callable[..., Any] | None = None
@@ -438,8 +439,11 @@ class Writer:
         if fast_end is not None and fast_end(self):
             return
         self.line(f"# The spec is built from the dict by the {_shown_id(self.operation.name)}")
-        self.line("# operation's finish, with all its checks.")
+        self.line("# operation's finish, with all its checks (or by its caller).")
         self.sync()
+        if self.operation.finish is None:
+            self.line("return options, warnings")
+            return
         self.line("spec = _finish(options)")
         if self.operation.answer is None:
             self.line("return spec, warnings")

@@ -104,30 +104,27 @@ def token_outcome(
         "now": now,
         "option_names": tuple(options),
     }
-    registry = _default_token_rules() if rules is None else rules
+    if rules is None:
+        registry = _DEFAULT_TOKEN_RULES[0] if _DEFAULT_TOKEN_RULES else _default_token_rules()
+    else:
+        registry = rules
     # The registry's current snapshot compiled (engine.compiler; an edit replaces it), made
-    # on first use. The refusal of "deny" violations is returned, not raised.
+    # on first use. It returns the options as the rules left them and the warnings, or the
+    # refusal of "deny" violations (returned, not raised).
     compiled = registry._state.passes.get("token")
     if compiled is None:
         compiled = _compiled(registry)
     result = compiled.function(working, False, True)
     if result.__class__ is ValidationError:
         raise result
-    return _spec(result[0], issued_at), result[1]
-
-
-def _spec(working: Options, issued_at: int) -> TokenSpec:
-    """The spec of the options as the rules left them.
-
-    Values of exactly the types TokenSpec's validators want (what the library's rules leave)
-    are set in its slots; any others go through TokenSpec itself, whose refusal becomes the
-    ``token-spec`` violation.
-    """
+    working, warnings = result
+    # The spec: values of exactly the types TokenSpec's validators want (what the library's
+    # rules leave) are set in its slots; any others go through TokenSpec itself.
     get = working.get
-    session_id, role, expire_time = get("session_id"), get("role"), get("expire_time")
+    sid, role, expire_time = get("session_id"), get("role"), get("expire_time")
     data, classes, token_type = get("data"), get("initial_layout_class_list"), get("token_type")
     if (
-        session_id.__class__ is str
+        sid.__class__ is str
         and role.__class__ is Role
         and expire_time.__class__ is int
         and (data is None or data.__class__ is str)
@@ -136,25 +133,32 @@ def _spec(working: Options, issued_at: int) -> TokenSpec:
         and token_type in TOKEN_TYPES
     ):
         spec = _new(TokenSpec)
-        _SET_SESSION_ID(spec, session_id)
+        _SET_SESSION_ID(spec, sid)
         _SET_ROLE(spec, role)
         _SET_ISSUED_AT(spec, issued_at)
         _SET_EXPIRE_TIME(spec, expire_time)
         _SET_DATA(spec, data)
         _SET_CLASSES(spec, classes)
         _SET_TOKEN_TYPE(spec, token_type)
-        return spec
+        return spec, warnings
+    return _checked_spec(working, issued_at), warnings
+
+
+def _checked_spec(working: Options, issued_at: int) -> TokenSpec:
+    """The spec of the options as the rules left them, checked by TokenSpec: its refusal is
+    the ``token-spec`` violation."""
 
     def build(working: Options) -> TokenSpec:
         # The rules promised these types; TokenSpec checks the promise.
+        get = working.get
         return TokenSpec(
-            session_id,  # type: ignore[arg-type]
-            role,
+            get("session_id"),  # type: ignore[arg-type]
+            get("role"),
             issued_at,
-            expire_time,  # type: ignore[arg-type]
-            data,
-            classes,
-            token_type,  # type: ignore[arg-type]
+            get("expire_time"),  # type: ignore[arg-type]
+            get("data"),
+            get("initial_layout_class_list"),
+            get("token_type"),  # type: ignore[arg-type]
         )
 
     return spec_from(working, build, "token", "TokenSpec")
@@ -175,13 +179,9 @@ def _compiled(registry: RuleRegistry) -> CompiledPass:
     """The token pass of ``registry``'s current snapshot, compiled now if it has none."""
     from opentok_rules.engine.compiler import Operation, compiled_pass
 
-    return compiled_pass(registry, Operation(name="token", finish=_as_left))
-
-
-def _as_left(working: Options) -> Options:
-    """The token pass's last step: the options as the rules left them (token_outcome builds
-    the spec, with the issue time it read before the rules ran)."""
-    return working
+    # No finish: the pass returns the options as the rules left them, and token_outcome
+    # builds the spec with the issue time it read before the rules ran.
+    return compiled_pass(registry, Operation(name="token"))
 
 
 # Used when the caller gives no rules, made on first use. Private, so nobody can edit it;

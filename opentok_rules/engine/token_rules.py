@@ -203,7 +203,9 @@ class TokenKnownKeysRule(_TokenKind):
         # The option names recorded, all of them token options: nothing to say or drop.
         names = w.value_of(index, "option_names")
         known = w.name(index, "known", _KEY_SET)
-        self._judged(w, index, f"{names}.__class__ is tuple and {known}.issuperset({names})")
+        self._judged(
+            w, index, f"(_names := {names}).__class__ is tuple and {known}.issuperset(_names)"
+        )
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -300,10 +302,16 @@ class TokenRoleRule(_TokenKind):
         # A Role as it is; none given is publisher, written as _judge writes it.
         role, key = w.value_of(index, "role"), w.key_name(index, "role")
         publisher, member = w.name(index, "publisher", Role.PUBLISHER), w.name(index, "Role", Role)
+        roles = w.name(index, "roles", _ROLES)
         w.sync()
         w.line(f"_role = {role}")
         with w.block("if _role is None:"):
             w.line(f"options[{key}] = {publisher}")
+        # A plain str that is a role's value as it is: what member_for finds for it.
+        with w.block(
+            f"elif _role.__class__ is str and (_found := {roles}.get(_role)) is not None:"
+        ):
+            w.line(f"options[{key}] = _found")
         with w.block(f"elif _role.__class__ is not {member}:"):
             w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
         if w.locals:
@@ -455,12 +463,9 @@ def _layout_problem(items: list[Any]) -> str | None:
 
 
 def _good_class(item: object) -> bool:
-    return (
-        type(item) is str
-        and bool(item)
-        and not any(char.isspace() for char in item)
-        and utf8_encodable(item)
-    )
+    # Not empty and no whitespace: str.split() splits at exactly the characters isspace()
+    # names, so the one part is the whole item just then (one C loop, not one per character).
+    return type(item) is str and item.split() == [item] and utf8_encodable(item)
 
 
 @attrs.frozen(kw_only=True, repr=False)
