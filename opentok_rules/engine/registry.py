@@ -208,7 +208,13 @@ def _settled(each: Rule, defaults: Options) -> tuple[bool, Options]:
         found = each.apply(scratch)
     except Exception:
         return True, defaults  # let the real call raise, where the caller can see it
-    if found or scratch != defaults:
+    # Equal values of another type are a change too: a rule that turns "subscriber" into
+    # Role.SUBSCRIBER (equal, as a str enum) normalizes, and must run.
+    if (
+        found
+        or scratch != defaults
+        or any(type(scratch[k]) is not type(v) for k, v in defaults.items())
+    ):
         # It reports, or fills a default: it runs on every call (what it fills is now known).
         return True, scratch
     return False, defaults
