@@ -155,15 +155,27 @@ class _TokenKind(CodedKind):
     __slots__ = ()
     INLINE_NEEDS_LOCALS: ClassVar[bool] = False
 
-    def _judged(self, w: Writer, index: int, settled: str | None = None) -> None:
-        """The rule's own judgement where ``settled`` (code that does the usual case and is
-        true where it did) is not; everywhere when there is none."""
+    def _judged(
+        self,
+        w: Writer,
+        index: int,
+        settled: str | None = None,
+        cases: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """The rule's lines: each of ``cases`` (a test of the generated code, and the line
+        that does what ``_judge`` does where it holds) in turn; then nothing where ``settled``
+        holds (the rule finds nothing and changes nothing); the rule's own judgement of the
+        options themselves everywhere else."""
         judge = w.name(index, "judge", self.direct_apply)
         w.sync()  # the rule reads and writes the dict itself
-        if settled is None:
+        for number, (test, line) in enumerate(cases):
+            with w.block(f"{'elif' if number else 'if'} {test}:"):
+                w.line(line)
+        if settled is None and not cases:
             w.found_all(f"{judge}(options)")
         else:
-            with w.block(f"if not ({settled}):"):
+            header = "if" if not cases else "elif"
+            with w.block(f"{header} not ({settled}):" if settled else "else:"):
                 w.found_all(f"{judge}(options)")
         if w.locals:
             w.forget()
@@ -303,19 +315,15 @@ class TokenRoleRule(_TokenKind):
         role, key = w.value_of(index, "role"), w.key_name(index, "role")
         publisher, member = w.name(index, "publisher", Role.PUBLISHER), w.name(index, "Role", Role)
         roles = w.name(index, "roles", _ROLES)
-        w.sync()
-        w.line(f"_role = {role}")
-        with w.block("if _role is None:"):
-            w.line(f"options[{key}] = {publisher}")
-        # A plain str that is a role's value as it is: what member_for finds for it.
-        with w.block(
-            f"elif _role.__class__ is str and (_found := {roles}.get(_role)) is not None:"
-        ):
-            w.line(f"options[{key}] = _found")
-        with w.block(f"elif _role.__class__ is not {member}:"):
-            w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
-        if w.locals:
-            w.forget()
+        cases = [
+            (f"(_role := {role}) is None", f"options[{key}] = {publisher}"),
+            # A plain str that is a role's value as it is: what member_for finds for it.
+            (
+                f"_role.__class__ is str and (_found := {roles}.get(_role))",
+                f"options[{key}] = _found",
+            ),
+        ]
+        self._judged(w, index, f"_role.__class__ is {member}", cases)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -347,13 +355,8 @@ class TokenExpireTimeRule(_TokenKind):
         # None given, the clock read as a float: the default lifetime, as _judge sets it.
         expire, key = w.value_of(index, "expire_time"), w.key_name(index, "expire_time")
         now, lifetime = w.value_of(index, "now"), w.name(index, "lifetime", DEFAULT_LIFETIME)
-        w.sync()
-        with w.block(f"if {expire} is None and (_now := {now}).__class__ is float:"):
-            w.line(f"options[{key}] = int(_now) + {lifetime}")
-        with w.block("else:"):
-            w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
-        if w.locals:
-            w.forget()
+        test = f"{expire} is None and (_now := {now}).__class__ is float"
+        self._judged(w, index, cases=[(test, f"options[{key}] = int(_now) + {lifetime}")])
 
 
 def _out_of_range(seconds: int, issued: int, latest: int) -> str:
@@ -428,13 +431,7 @@ class TokenLayoutClassesRule(_TokenKind):
         # None given: the key is dropped, as _judge drops it.
         key = "initial_layout_class_list"
         value, name = w.value_of(index, key), w.key_name(index, key)
-        w.sync()
-        with w.block(f"if {value} is None:"):
-            w.line(f"options.pop({name}, None)")
-        with w.block("else:"):
-            w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
-        if w.locals:
-            w.forget()
+        self._judged(w, index, cases=[(f"{value} is None", f"options.pop({name}, None)")])
 
 
 _LAYOUT = "initial_layout_class_list"
@@ -509,16 +506,10 @@ class TokenTypeRule(_TokenKind):
         # None given and JWT among the backend's formats (a tuple): JWT, as _judge writes it.
         value, key = w.value_of(index, "token_type"), w.key_name(index, "token_type")
         allowed, jwt = w.value_of(index, "token_types"), w.name(index, "jwt", _JWT)
-        w.sync()
-        with w.block(
-            f"if {value} is None and (_allowed := {allowed}).__class__ is tuple "
-            f"and {jwt} in _allowed:"
-        ):
-            w.line(f"options[{key}] = {jwt}")
-        with w.block("else:"):
-            w.found_all(f"{w.name(index, 'judge', self.direct_apply)}(options)")
-        if w.locals:
-            w.forget()
+        test = (
+            f"{value} is None and (_allowed := {allowed}).__class__ is tuple and {jwt} in _allowed"
+        )
+        self._judged(w, index, cases=[(test, f"options[{key}] = {jwt}")])
 
 
 # The names these rules had before every rule became a Rule-suffixed attrs class.
