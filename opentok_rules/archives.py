@@ -27,7 +27,6 @@ from opentok_rules.engine.outcome import Outcome
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import (
     MAX_KEYS,
-    NO_WARNINGS,
     by_severity,
     read_options,
     spec_from,
@@ -45,6 +44,8 @@ from opentok_rules.values import (
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from opentok_rules.engine.compiler import CompiledPass, Operation, Writer
 
 __all__ = [
     "ARCHIVE_LAYOUT_TYPES",
@@ -251,8 +252,9 @@ def prepare_archive(
     :class:`ArchiveSpec`, the REST body and what ``"warn"`` rules found; raises
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule.
     """
-    checked = archive_outcome(session_id, options, rules, dict(kwargs))
-    return PreparedArchive(checked.value, checked.value.to_body(), checked.warnings)
+    # kwargs is an ArchiveOptions TypedDict to callers, a plain dict here.
+    prepared: PreparedArchive = _run(session_id, options, rules, kwargs, True)  # type: ignore[arg-type]
+    return prepared
 
 
 _LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
@@ -306,20 +308,181 @@ def archive_outcome(
     :func:`~opentok_rules.default_archive_rules`. Raises
     :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_archive` does.
     """
-    registry = _default_registry() if rules is None else rules
-    if not isinstance(registry, RuleRegistry):
+    spec, warnings = _run(session_id, options, rules, kwargs, False)
+    return Outcome(spec, warnings)
+
+
+def _run(
+    session_id: object,
+    options: Mapping[str, Any] | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+    answer: bool,
+) -> Any:
+    """The archive rules' compiled pass over the options: a :class:`PreparedArchive` when
+    ``answer``, else the spec and the warnings."""
+    if rules is None:
+        registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
+    elif rules.__class__ is RuleRegistry or isinstance(rules, RuleRegistry):
+        registry = rules
+    else:
         raise TypeError(
             f"rules must be a RuleRegistry such as default_archive_rules(), "
-            f"not {type(registry).__name__}"
+            f"not {type(rules).__name__}"
         )
     working = _working(session_id, options, kwargs)
-    violations = registry.apply(working)
-    warnings = NO_WARNINGS
-    if violations:
-        warnings, denied = by_severity(violations)
-        if denied:
-            raise ValidationError(denied)
-    return Outcome(spec_from(working, _build, "archive", "ArchiveSpec"), warnings)
+    # One snapshot of the registry for the whole call: an edit replaces it, and with it the
+    # pass compiled from its rules (made on first use, the compiler imported then).
+    compiled = registry._state.passes.get("archive")
+    if compiled is None:
+        compiled = _compiled(registry)
+    # The refusal of "deny" violations is returned, not raised (see engine.compiler).
+    result = compiled.function(working, answer, True)
+    if result.__class__ is ValidationError:
+        raise result
+    return result
+
+
+def _compiled(registry: RuleRegistry) -> CompiledPass:
+    """The archive pass of ``registry``'s current snapshot, compiled now if it has none."""
+    from opentok_rules.engine.compiler import compiled_pass
+
+    return compiled_pass(registry, _operation())
+
+
+def _operation() -> Operation:
+    """The archive pass as the compiler sees it: every option a local variable, the spec
+    built by :func:`_build` (through ``spec_from``), the answer a :class:`PreparedArchive`."""
+    from opentok_rules.engine.compiler import Operation
+
+    return Operation(
+        name="archive",
+        locals=ARCHIVE_OPTION_KEYS,
+        finish=_finish,
+        answer=PreparedArchive,
+        answer_part="to_body",
+        members=(*OutputMode, *StreamMode),
+        namespace=_PASS_NAMESPACE,
+        fast_end=_fast_end,
+    )
+
+
+def _slot(cls: type, name: str) -> Callable[[object, object], None]:
+    setter: Callable[[object, object], None] = cls.__dict__[name].__set__
+    return setter
+
+
+#: What the archive's own end (_fast_end) uses in the generated code, by name.
+_PASS_NAMESPACE: dict[str, object] = {
+    "_KNOWN": frozenset(ARCHIVE_OPTION_KEYS),
+    "_ArchiveSpec": ArchiveSpec,
+    "_ArchiveLayout": ArchiveLayout,
+    "_OutputMode": OutputMode,
+    "_StreamMode": StreamMode,
+    "_OUTPUT_MODES": _OUTPUT_MODES,
+    "_STREAM_MODES": _STREAM_MODES,
+    "_COMPOSED": OutputMode.COMPOSED,
+    "_AUTO": StreamMode.AUTO,
+    **{
+        f"_spec_{field.name}": _slot(ArchiveSpec, field.name) for field in attrs.fields(ArchiveSpec)
+    },
+    **{f"_made_{name}": _slot(PreparedArchive, name) for name in ("spec", "body", "warnings")},
+}
+
+_FLAGS = ("has_audio", "has_video")
+#: The text fields, each None or a plain str, and their names in the body.
+_TEXT_FIELDS = (
+    ("name", "name"),
+    ("resolution", "resolution"),
+    ("multi_archive_tag", "multiArchiveTag"),
+)
+_WHOLE_FIELDS = (("max_bitrate", "maxBitrate"), ("quantization_parameter", "quantizationParameter"))
+
+
+def _fast_end(w: Writer) -> bool:
+    """The archive's own end: where every value the rules left is of its field's own type
+    (what the library's rules let through), the spec and the body are made from the values
+    at hand, as :func:`_build` and :meth:`ArchiveSpec.to_body` make them; any other values
+    go to :func:`_finish` (all of the spec's conversions and refusals) as the rules left them.
+    """
+    fast = [
+        "_KNOWN.issuperset(options)",
+        "session_id.__class__ is str",
+        *[f"({key} is None or {key}.__class__ is str)" for key, _ in _TEXT_FIELDS],
+        *[f"({key} is None or {key} is True or {key} is False)" for key in _FLAGS],
+        *[f"({key} is None or {key}.__class__ is int)" for key, _ in _WHOLE_FIELDS],
+        *[
+            f"({key} is None or {key}.__class__ is {enum_name} "
+            f"or ({key}.__class__ is str and {key} in {table}))"
+            for key, enum_name, table in (
+                ("output_mode", "_OutputMode", "_OUTPUT_MODES"),
+                ("stream_mode", "_StreamMode", "_STREAM_MODES"),
+            )
+        ],
+        "(layout_stylesheet is None or layout_stylesheet.__class__ is str)",
+        "(layout_screenshare_type is None or layout_screenshare_type.__class__ is str)",
+        "(layout_type.__class__ is str if layout_type is not None else "
+        "layout_stylesheet is None and layout_screenshare_type is None)",
+    ]
+    w.line("# Values of their fields' own types make the spec and the body here; any other")
+    w.line("# values go to the spec's own checks (_finish) as the rules left them.")
+    with w.wrapped("if not (", *[f"{test} and" for test in fast[:-1]], fast[-1]):
+        w.sync()
+        w.line("spec = _finish(options)")
+        with w.block("if not prepared:"):
+            w.line("return spec, warnings")
+        w.line("return _Answer(spec, spec.to_body(), warnings)")
+    for key in _FLAGS:
+        with w.block(f"if {key} is None:"):
+            w.line(f"{key} = True")
+    for key, default, table in (
+        ("output_mode", "_COMPOSED", "_OUTPUT_MODES"),
+        ("stream_mode", "_AUTO", "_STREAM_MODES"),
+    ):
+        with w.block(f"if {key} is None:"):
+            w.line(f"{key} = {default}")
+        with w.block(f"elif {key}.__class__ is str:"):
+            w.line(f"{key} = {table}[{key}]")
+    w.line("layout = None")
+    with w.block("if layout_type is not None:"):
+        w.line("layout = _ArchiveLayout(layout_type, layout_stylesheet, layout_screenshare_type)")
+    w.line("spec = _new(_ArchiveSpec)")
+    for field in attrs.fields(ArchiveSpec):
+        w.line(f"_spec_{field.name}(spec, {field.name})")
+    with w.block("if not prepared:"):
+        w.line("return spec, warnings")
+    # ArchiveSpec.to_body() on the values at hand (tests hold the two equal).
+    w.line("body = {")
+    w.line('    "sessionId": session_id,')
+    w.line('    "hasAudio": has_audio,')
+    w.line('    "hasVideo": has_video,')
+    w.line('    "outputMode": output_mode._value_,')
+    w.line('    "streamMode": stream_mode._value_,')
+    w.line("}")
+    for key, camel in _TEXT_FIELDS[:2]:
+        with w.block(f"if {key} is not None:"):
+            w.line(f'body["{camel}"] = {key}')
+    with w.block("if layout is not None:"):
+        w.line('layout = {"type": layout_type}')
+        with w.block("if layout_stylesheet is not None:"):
+            w.line('layout["stylesheet"] = layout_stylesheet')
+        with w.block("if layout_screenshare_type is not None:"):
+            w.line('layout["screenshareType"] = layout_screenshare_type')
+        w.line('body["layout"] = layout')
+    for key, camel in (_TEXT_FIELDS[2], *_WHOLE_FIELDS):
+        with w.block(f"if {key} is not None:"):
+            w.line(f'body["{camel}"] = {key}')
+    w.line("made = _new(_Answer)")
+    for name in ("spec", "body", "warnings"):
+        w.line(f"_made_{name}(made, {name})")
+    w.line("return made")
+    return True
+
+
+def _finish(working: dict[str, Any]) -> ArchiveSpec:
+    """The spec of the options as the rules left them, or the ValidationError saying why
+    none can be made."""
+    return spec_from(working, _build, "archive", "ArchiveSpec")
 
 
 def _working(
@@ -338,7 +501,8 @@ def _working(
                 f"options must be a mapping, not {type(options).__name__}; pass keyword "
                 "arguments or a dict such as {'name': 'weekly'}"
             )
-        working.update(kwargs)
+        if kwargs:
+            working.update(kwargs)
     if "session_id" in working:
         message = (
             "the session id is given twice (as the first argument and as the option "
@@ -346,20 +510,31 @@ def _working(
         )
         raise ValidationError([Violation(OPTIONS_ID, "session_id", message)])
     working["session_id"] = session_id
-    layout = working.pop("layout", None)
-    if layout is not None:
-        _spread_layout(layout, working)
-    for key, table in (("output_mode", _OUTPUT_MODES), ("stream_mode", _STREAM_MODES)):
-        value = working.get(key)
-        if isinstance(value, enum.Enum):
-            # Another library's member (the opentok SDK's OutputModes.composed, Vonage's
-            # OutputMode.COMPOSED) is read by its name; one we cannot read is left to the rules.
-            working[key] = member_for(value, table) or value
+    if "layout" in working:
+        layout = working.pop("layout")
+        if layout is not None:
+            _spread_layout(layout, working)
+    # None and a plain str (the usual values) are no enum: one test each.
+    value = working.get("output_mode")
+    if value is not None and value.__class__ is not str:
+        _read_member(working, "output_mode", value, _OUTPUT_MODES)
+    value = working.get("stream_mode")
+    if value is not None and value.__class__ is not str:
+        _read_member(working, "stream_mode", value, _STREAM_MODES)
     return working
 
 
+def _read_member(
+    working: dict[str, Any], key: str, value: object, table: Mapping[str, Any]
+) -> None:
+    if isinstance(value, enum.Enum):
+        # Another library's member (the opentok SDK's OutputModes.composed, Vonage's
+        # OutputMode.COMPOSED) is read by its name; one we cannot read is left to the rules.
+        working[key] = member_for(value, table) or value
+
+
 def _spread_layout(layout: object, working: dict[str, Any]) -> None:
-    if isinstance(layout, Mapping):
+    if layout.__class__ is dict or isinstance(layout, Mapping):
         fields: dict[str, Any] = {}
         try:
             for count, (name, value) in enumerate(layout.items()):

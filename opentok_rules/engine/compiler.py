@@ -1,12 +1,18 @@
-"""Compile a registry into one generated Python function for the whole ``prepare_session`` pass.
+"""Compile a registry into one generated Python function for the whole pass of an operation.
 
 The registry's own loop (:meth:`RuleRegistry.apply`) calls every rule through its ``apply``
 method on a dict: a method call, a dict lookup per option read and a dict store per option
 written, a tuple returned and inspected, rule after rule. The compiled pass does the same work
-as straight-line code: the six session options live in local variables, each of the library's
-own rules contributes a few lines that settle the usual values inline, and the whole pass ends
-by building the :class:`~opentok_rules.SessionSpec` directly or raising the
+as straight-line code: the operation's options live in local variables, each rule with a
+compiled form (every kind of the library's) contributes a few lines that settle the usual
+values inline, and the whole pass ends by building the operation's spec or raising the
 :class:`~opentok_rules.ValidationError`.
+
+The compiler names no operation. Each one (sessions in ``engine.session_pass``, archives in
+``opentok_rules.archives``, tokens in ``engine.token_pipeline``) describes its pass in an
+:class:`Operation`: the options read into locals, the enum members they may hold, the values
+its own rules' forms use, how the spec is built (its ``finish``, or an end of its own such as
+the session's, which builds the spec through its slots) and the class of its answer.
 
 Exactness is kept by construction rather than by copying each rule's logic:
 
@@ -17,10 +23,11 @@ Exactness is kept by construction rather than by copying each rule's logic:
 * a rule the compiler does not know (yours, or a subclass of a library rule) is called in
   place, in order, on the working dict, which is brought up to date first (in the same key
   order the registry's loop would have left) and read again after;
-* the spec is built directly only where the pipeline would skip its check too (the library's
-  rules unchanged and in order, nothing else but built-in kinds: the registry's
-  ``_guarantees_spec``) and the facts gathered while generating agree; otherwise the
-  pipeline's own ``finish`` builds it from the dict with all of ``SessionSpec``'s checks.
+* a coded kind whose lines read options the operation does not hold in locals is called in
+  place too;
+* the spec is built by the operation's own ``finish`` from the dict, with all the spec's
+  checks, unless the operation's own end proves it may build it directly (the session's: the
+  library's rules unchanged and in order, and the facts gathered while generating agree).
 
 Values (rule ids, messages, sets of allowed values, patterns) enter the generated function as
 names in its namespace, never as text in its source. The source is registered with
@@ -33,10 +40,12 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
+import keyword
 import linecache
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -46,9 +55,9 @@ from opentok_rules.engine.registry import (
     Options,
     Rule,
     RuleRegistry,
-    _guarantees_spec,
     _result,
 )
+from opentok_rules.engine.shared import NO_WARNINGS, by_severity
 from opentok_rules.errors import (
     _SLOTS,
     ValidationError,
@@ -57,63 +66,106 @@ from opentok_rules.errors import (
     _get_message,
     _new_deferred,
 )
-from opentok_rules.spec import SessionSpec
-from opentok_rules.values import (
-    _QUAD_NUMBERS,
-    ARCHIVE_RESOLUTIONS,
-    MAX_ARCHIVE_NAME,
-    SESSION_OPTION_KEYS,
-    ArchiveMode,
-    MediaMode,
-    _quad_holds,
-)
 
-__all__ = ["CompiledPass", "PipelineEnds", "Writer", "compile_rules", "compiled_pass"]
+__all__ = [
+    "CompiledPass",
+    "Operation",
+    "PipelineEnds",
+    "Writer",
+    "compile_rules",
+    "compiled_pass",
+]
 
-#: Builds the spec from the working dict when the compiled pass cannot prove it may build it
-#: itself: the pipeline's own last step, passed in (the engine's pipeline imports this module).
-Finish = Callable[[Options], SessionSpec]
+#: Builds the operation's spec from the working dict (with every check the spec makes) when
+#: the compiled pass does not build it itself: the operation's own last step, passed in.
+Finish = Callable[[Options], Any]
 
-#: A compiled pass: the working options in and, as the second argument asks, the pipeline's
-#: outcome ``(spec, warnings)`` (False) or its PreparedSession (True) out; or the
-#: ValidationError of the "deny" violations raised (returned instead, not raised, when the
-#: third argument, ``returning``, is true: the pipeline raises it itself).
+#: A compiled pass: the working options in and, as the second argument asks, the outcome
+#: ``(spec, warnings)`` (False) or the operation's answer (True) out; or the ValidationError of
+#: the "deny" violations raised (returned instead, not raised, when the third argument,
+#: ``returning``, is true: the caller raises it itself).
 PassFunction = Callable[..., Any]
+
+#: Names the generated code uses itself: an operation's option cannot be a local of these names.
+_RESERVED = frozenset(
+    {
+        "options", "prepared", "returning", "get", "violations", "warnings", "denied",
+        "spec", "params", "made", "found", "compiled_pass",
+    }
+)  # fmt: skip
+
+
+def _local_names(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    for name in value:  # type: ignore[attr-defined]
+        if (
+            name.__class__ is not str
+            or not name.isidentifier()
+            or keyword.iskeyword(name)
+            or name.startswith("_")
+            or name in _RESERVED
+        ):
+            raise ValueError(
+                f"an operation's local option names must be plain identifiers that do not "
+                f"start with '_' and are not one of {sorted(_RESERVED)}; got {name!r}"
+            )
+
+
+def _method_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is not str or not value.isidentifier() or keyword.iskeyword(value):
+        raise ValueError(f"answer_part must be the name of a method of the spec; got {value!r}")
+
+
+def _read_only(value: Mapping[str, object]) -> Mapping[str, object]:
+    return MappingProxyType(dict(value))
 
 
 @attrs.frozen(kw_only=True)
-class PipelineEnds:
-    """What the pipeline lends the compiled pass: its last steps, and what it returns."""
+class Operation:
+    """What the compiler needs to know of one operation's pass (sessions, archives, tokens),
+    supplied by the operation's own module: the compiler names none of them.
 
+    The pass reads the options in ``locals`` into local variables of the same names (none at
+    all is fine: every option is then read from the dict), runs the rules, and ends with
+    ``fast_end`` when it writes an end of its own (it returns False where it cannot), or else
+    builds the spec with ``finish(options)`` and, when the caller asks for the answer,
+    ``answer(spec, spec.<answer_part>(), warnings)``.
+    """
+
+    #: The operation's name, for the generated source's comments.
+    name: str
+    #: The options held in local variables, in the order they are read.
+    locals: tuple[str, ...] = attrs.field(default=(), validator=_local_names)
     #: ``finish(options)``: the spec of the dict as the rules left it, with every check the
-    #: spec makes (the pipeline's own, so a check it learns applies here too).
-    finish: Finish
-    #: The class of ``prepare_session``'s answer, made as ``prepared(spec, params, warnings)``.
-    prepared: type
+    #: spec makes (the operation's own, so a check it learns applies here too); None when
+    #: the caller builds the spec itself from the options the pass returns in its place.
+    finish: Finish | None = None
+    #: The class of the operation's answer, made as ``answer(spec, part, warnings)``; None
+    #: when the caller only ever asks for the outcome ``(spec, warnings)``.
+    answer: Callable[..., Any] | None = None
+    #: The spec's method that makes the answer's second field (``to_params``, ``to_body``).
+    answer_part: str = attrs.field(default="to_params", validator=_method_name)
     #: ``by_severity(violations) -> (warnings, denied)``, each in registry order.
-    by_severity: Callable[[Sequence[Violation]], tuple[tuple[Violation, ...], Sequence[Violation]]]
+    by_severity: Callable[
+        [Sequence[Violation]], tuple[tuple[Violation, ...], Sequence[Violation]]
+    ] = by_severity
     #: The empty warnings every outcome without any shares.
-    no_warnings: tuple[Violation, ...]
+    no_warnings: tuple[Violation, ...] = NO_WARNINGS
+    #: Enum members the options may hold in place of their texts (compared by identity).
+    members: tuple[enum.Enum, ...] = ()
+    #: Values the operation's own rules' compiled forms use, by the names they use.
+    namespace: Mapping[str, object] = attrs.field(factory=dict, converter=_read_only)
+    #: Writes the pass's end itself and returns True, or returns False to leave it to
+    #: ``finish``: the operation's own end (the session's builds its spec through the slots).
+    fast_end: Callable[[Writer], bool] | None = None
+
+    @property
+    def local_set(self) -> frozenset[str]:
+        """``locals`` as a set."""
+        return frozenset(self.locals)
 
 
-# Every session option, in SessionSpec's order, is a local variable of the compiled pass
-# named after the option itself.
-_KEYS: tuple[str, ...] = SESSION_OPTION_KEYS
-
-# What the spec needs proved, by the rules after the last rule the compiler does not know,
-# before the compiled pass may build it without SessionSpec's own checks (see _Facts).
-_SPEC_FACTS = frozenset(
-    {
-        "keys",
-        "media_mode",
-        "archive_mode:set",
-        "archive_mode:known",
-        "e2ee",
-        "location",
-        "archive_name",
-        "archive_resolution",
-    }
-)
+#: The name this description had while it described the session pipeline alone.
+PipelineEnds = Operation
 
 # What the compiled pass makes a violation of the rule's own with (see Writer._later): its
 # message not made yet, in the slot Violation's own message descriptor reads.
@@ -135,19 +187,16 @@ class CompiledPass:
 
 
 def compile_rules(
-    rules: Sequence[Rule], ends: PipelineEnds, ids: Sequence[str] | None = None
+    rules: Sequence[Rule], operation: Operation, ids: Sequence[str] | None = None
 ) -> CompiledPass:
     """Compile ``rules`` (in order) into one function of the working options.
 
     ``ids`` are the rules' ids as the registry holds them (as they were when each was added);
-    by default the rules' own.
-
-    ``ends.finish(options)`` is called at the end when the spec may not be built directly (a
-    rule of yours ran, say); it must build and check the spec from the dict the way the
-    uncompiled pipeline does.
+    by default the rules' own. ``operation`` says what the pass reads into locals and how it
+    ends (see :class:`Operation`).
     """
     rules = tuple(rules)
-    writer = Writer(rules, ends, None if ids is None else tuple(ids))
+    writer = Writer(rules, operation, None if ids is None else tuple(ids))
     source = writer.source()
     code, filename = _code_for(source)
     namespace = dict(writer.namespace)
@@ -156,12 +205,15 @@ def compile_rules(
     return CompiledPass(function, source, filename)
 
 
-def compiled_pass(registry: RuleRegistry, ends: PipelineEnds) -> CompiledPass:
-    """The compiled pass of ``registry``, compiled now if it has none since its last edit."""
-    state = registry._state  # one edit's rules: the pass lands in the snapshot it is made of
-    compiled: CompiledPass | None = state.compiled
+def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
+    """The compiled pass of ``registry`` for ``operation``, compiled now if it has none since
+    its last edit: it lands in the registry's snapshot it is made of, so an edit (which
+    replaces the snapshot) applies to the next call."""
+    state = registry._state
+    passes: dict[str, CompiledPass] = state.passes
+    compiled = passes.get(operation.name)
     if compiled is None:
-        compiled = state.compiled = compile_rules(state.rules, ends, state.ids)
+        compiled = passes[operation.name] = compile_rules(state.rules, operation, state.ids)
     return compiled
 
 
@@ -208,8 +260,8 @@ class _Facts:
     """What the code generated so far guarantees, since the last rule the compiler does not know.
 
     ``present``: options surely in the dict (a rule filled them in). ``proved``: facts that
-    hold at the end of a pass that found no violation (see ``_SPEC_FACTS``): "keys" once
-    known-keys ran, an option's name once the rule that checks its type and value ran.
+    hold at the end of a pass that found no violation, which an operation's own end may ask
+    for: "keys" once known-keys ran, an option's name once the rule that checks it ran.
     ``dirty``: options whose local variable may differ from the dict, each with the position
     of the rule that may have added it (None when no rule here adds it), so the dict can be
     brought up to date in the order the registry's loop would have left its keys.
@@ -234,41 +286,37 @@ class Writer:
     """Generates the source and the namespace of one compiled pass."""
 
     def __init__(
-        self, rules: tuple[Rule, ...], ends: PipelineEnds, ids: tuple[str, ...] | None = None
+        self, rules: tuple[Rule, ...], operation: Operation, ids: tuple[str, ...] | None = None
     ) -> None:
         self.rules = rules
         self.ids = tuple(each.id for each in rules) if ids is None else ids
-        self.ends = ends
-        # Option names other than the six, as namespace names: (rule position, key) -> name.
+        self.operation = operation
+        self.locals = operation.local_set
+        # Option names that are no local variable, as namespace names: (rule position, key).
         self.other_keys: dict[tuple[int, str], str] = {}
         self.lines: list[str] = []
         self.depth = 1
         self.facts = _Facts()
         self.namespace: dict[str, Any] = {
+            **operation.namespace,
             "__name__": "opentok_rules.compiled",
             "_rules": rules,
             "_ids": self.ids,
-            "_finish": ends.finish,
-            "_by_severity": ends.by_severity,
-            "_NO_WARNINGS": ends.no_warnings,
-            "_PreparedSession": ends.prepared,
+            "_finish": operation.finish,
+            "_by_severity": operation.by_severity,
+            "_NO_WARNINGS": operation.no_warnings,
+            "_Answer": operation.answer,
             "_new": object.__new__,
             "_EMPTY": (),
             "_Violation": Violation,
             "_ValidationError": ValidationError,
             "_result": _result,
-            "_ROUTED": MediaMode.ROUTED,
-            "_RELAYED": MediaMode.RELAYED,
-            "_MANUAL": ArchiveMode.MANUAL,
-            "_ALWAYS": ArchiveMode.ALWAYS,
-            "_ArchiveMode": ArchiveMode,
-            "_ARCHIVE_MODES": {member.value: member for member in ArchiveMode},
-            "_KEY_SET": frozenset(SESSION_OPTION_KEYS),
-            "_RESOLUTIONS": frozenset(ARCHIVE_RESOLUTIONS),
-            "_MAX_ARCHIVE_NAME": MAX_ARCHIVE_NAME,
-            "_is_ipv4": _quad_holds,
-            "_QUAD": _QUAD_NUMBERS,
         }
+
+    @property
+    def ends(self) -> Operation:
+        """The operation (the name it had while it described the pipeline's ends)."""
+        return self.operation
 
     # -- output
 
@@ -289,17 +337,21 @@ class Writer:
         self.depth -= 1
         return self.block("):")
 
+    def is_local(self, key: str) -> bool:
+        """Whether the option ``key`` is a local variable of the pass (the operation's)."""
+        return key in self.locals
+
     def value_of(self, index: int, key: str) -> str:
         """The expression for an option's value (``None`` when absent) in the generated code:
-        a local variable for the six session options, the dict's value for any other key."""
-        if key in _KEYS:
+        a local variable for the operation's local options, the dict's value for any other."""
+        if key in self.locals:
             return key
         return f"get({self.key_name(index, key)})"
 
     def key_name(self, index: int, key: str) -> str:
-        """An option name as the generated code spells it: a literal for the six session
-        options (the library's own words), a namespace name for any other (a policy's)."""
-        if key in _KEYS:
+        """An option name as the generated code spells it: a literal for the operation's
+        local options (plain identifiers), a namespace name for any other (a policy's)."""
+        if key in self.locals:
             return f'"{key}"'
         spelt = self.other_keys.get((index, key))
         if spelt is None:
@@ -315,8 +367,9 @@ class Writer:
 
     def source(self) -> str:
         count = len(self.rules)
+        operation = self.operation.name
         head = [
-            "# The compiled pass of a registry of "
+            f"# The compiled {_shown_id(operation)} pass of a registry of "
             f"{count} rule{'s' if count != 1 else ''} (opentok_rules.engine.compiler).",
             "# Values the rules use are names in the function's namespace: _rN_* belong to",
             "# rule N (from 1, in registry order).",
@@ -329,7 +382,7 @@ class Writer:
         self._load()
         for index, each in enumerate(self.rules, start=1):
             self.line()
-            compiled = has_form(each, COMPILED_FORM)
+            compiled = has_form(each, COMPILED_FORM) and self._fits(each)
             self.line(f"# {index}. {_shown_id(self.ids[index - 1])}: {_what(each, compiled)}")
             if compiled:
                 each.inline(self, index)  # type: ignore[attr-defined]
@@ -345,7 +398,7 @@ class Writer:
             with self.block("else:"):
                 self.line("denied = violations")
             with self.block("if denied:"):
-                # Returned, not raised, when the pipeline asks: it raises it itself (one frame
+                # Returned, not raised, when the caller asks: it raises it itself (one frame
                 # less to unwind, and no handler to pass through on the way).
                 with self.block("if returning:"):
                     self.line("return _ValidationError(denied)")
@@ -353,10 +406,26 @@ class Writer:
         self._end()
         return "\n".join([*head, *self.lines]) + "\n"
 
+    def _fits(self, rule: Rule) -> bool:
+        """Whether ``rule``'s compiled form can run in this operation's pass.
+
+        A coded kind's own lines (one with ``direct_apply``) read the options it declares as
+        local variables of those names: where one of them is not a local of this operation
+        (a session rule in an archive registry, say), it is called in place instead. A class
+        whose lines read every option through :meth:`value_of` says so with
+        ``INLINE_NEEDS_LOCALS = False`` (the token rules).
+        """
+        if not hasattr(type(rule), "direct_apply") or not getattr(
+            type(rule), "INLINE_NEEDS_LOCALS", True
+        ):
+            return True
+        reads = getattr(rule, "reads", None)
+        return reads is None or self.locals.issuperset(reads)
+
     # -- the dict and the locals
 
     def _load(self) -> None:
-        for key in _KEYS:
+        for key in self.operation.locals:
             self.line(f'{key} = get("{key}")')
 
     def sync(self) -> None:
@@ -379,43 +448,22 @@ class Writer:
         self._load()
 
     def _end(self) -> None:
-        # Built directly only where the pipeline would not check the spec either: the
-        # library's rules all there, unchanged and in order, nothing else writing (the
-        # registry's _guarantees_spec, which SessionSpec's tests hold), and the facts the
-        # code above gathered agree.
-        if not (self.facts.proved >= _SPEC_FACTS and _guarantees_spec(self.rules)):
-            self.line("# The spec is built from the dict by SessionSpec, with all its checks.")
-            self.sync()
-            self.line("spec = _finish(options)")
-            with self.block("if not prepared:"):
-                self.line("return spec, warnings")
-            self.line("return _PreparedSession(spec, spec.to_params(), warnings)")
+        fast_end = self.operation.fast_end
+        if fast_end is not None and fast_end(self):
             return
-        self.line("# Only the library's rules ran: the spec they leave is one the service takes.")
-        self.namespace["_SessionSpec"] = SessionSpec
-        self.made("spec", SessionSpec, {key: key for key in _KEYS})
+        self.line(f"# The spec is built from the dict by the {_shown_id(self.operation.name)}")
+        self.line("# operation's finish, with all its checks (or by its caller).")
+        self.sync()
+        if self.operation.finish is None:
+            self.line("return options, warnings")
+            return
+        self.line("spec = _finish(options)")
+        if self.operation.answer is None:
+            self.line("return spec, warnings")
+            return
         with self.block("if not prepared:"):
             self.line("return spec, warnings")
-        # SessionSpec.to_params() on the values at hand (tests hold the two equal).
-        self.line("params = {")
-        self.line('    "p2p.preference": "disabled" if media_mode is _ROUTED else "enabled",')
-        self.line('    "archiveMode": "always" if archive_mode is _ALWAYS else "manual",')
-        self.line("}")
-        for key, param in (
-            ("location", "location"),
-            ("archive_name", "archiveName"),
-            ("archive_resolution", "archiveResolution"),
-        ):
-            with self.block(f"if {key}:"):
-                self.line(f'params["{param}"] = {key}')
-        self.line('params["e2ee"] = "true" if e2ee else "false"')
-        prepared = self.ends.prepared
-        fields = ("spec", "params", "warnings")
-        if _plain_layout(prepared, fields):
-            self.made("made", prepared, {name: name for name in fields}, "_PreparedSession")
-            self.line("return made")
-        else:
-            self.line("return _PreparedSession(spec, params, warnings)")
+        self.line(f"return _Answer(spec, spec.{self.operation.answer_part}(), warnings)")
 
     def made(
         self,
@@ -529,11 +577,11 @@ class Writer:
                 shown.append(self.name(index, f"later{position}", value))
                 continue
             measured = text[4:-1] if text.startswith("len(") and text.endswith(")") else None
-            if measured in _KEYS:
+            if measured in self.locals:
                 wanted: object = len(example[measured])
                 if type(value) is not int or value != wanted:
                     return None
-            elif text not in _KEYS or value is not example.get(text):
+            elif text not in self.locals or value is not example.get(text):
                 return None
             shown.append(text)
         self.namespace.update(_LATER_NAMES)
@@ -542,7 +590,7 @@ class Writer:
         field = violation.field
         if field is None:
             shown_field = "None"
-        elif field in _KEYS:
+        elif field in self.locals:
             shown_field = f'"{field}"'  # the library's own words, as key_name spells them
         else:
             shown_field = self.name(index, "field", field)
@@ -572,11 +620,11 @@ class Writer:
         value = self.value_of(index, key)
         return f"{value}.__class__ is str and {test.replace('_v', value)}"
 
-    @staticmethod
-    def members_of(texts: Iterable[str] | None) -> list[enum.Enum]:
+    def members_of(self, texts: Iterable[str] | None) -> list[enum.Enum]:
         """The enum members the options may hold in place of these texts (all of them for
-        None), after the rules that normalize: compared by identity, no hashing."""
-        members: list[enum.Enum] = [*MediaMode, *ArchiveMode]
+        None; the operation says which), after the rules that normalize: compared by
+        identity, no hashing."""
+        members = list(self.operation.members)
         if texts is None:
             return members
         wanted = frozenset(texts)
@@ -656,10 +704,11 @@ def _in_place(w: _Writer, rule: Rule, index: int) -> None:
     w.forget()
 
 
-# ---- building the spec directly ---------------------------------------------------------------
+# ---- for an operation's own end: building its spec directly ----------------------------------
 
 
-def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+def slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    """The setter of the slot ``name`` of the attrs class ``cls``."""
     # The slot's own descriptor: what a frozen attrs class's __init__ ends up doing, without
     # the class's __setattr__ refusal, its converters and its validators (proved by the rules).
     descriptor = cls.__dict__[name]
@@ -699,7 +748,7 @@ def _maker(
     return maker if type(made) is cls else None
 
 
-def _plain_layout(cls: type, names: tuple[str, ...]) -> bool:
+def plain_layout(cls: type, names: tuple[str, ...]) -> bool:
     """Whether ``cls`` is a slotted attrs class of exactly these fields, none of them checked."""
     try:
         fields = attrs.fields(cls)
@@ -716,3 +765,8 @@ def _plain_layout(cls: type, names: tuple[str, ...]) -> bool:
 
 #: The name this class had while it was private (tests of the compiler's helpers use it).
 _Writer = Writer
+
+
+# The names these helpers had while the session's end was written here.
+_slot_setter = slot_setter
+_plain_layout = plain_layout

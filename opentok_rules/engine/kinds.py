@@ -426,12 +426,16 @@ class Kind:
             value = w.value_of(index, key)
             texts = frozenset(each for each in wanted if each.__class__ is str)
             listed = w.name(index, f"when{number}", texts)
-            fails = [
+            # Absent first (the usual case), then a bool the ``when`` does not list (by
+            # identity: no ``True == 1``), a plain str and the enum members it does not list.
+            fails = [f"{value} is None"]
+            fails += [f"{value} is {b}" for b in (True, False) if all(v is not b for v in wanted)]
+            fails.append(w.plain_str(index, key, f"_v not in {listed}"))
+            fails += [
                 f"{value} is {w.name(index, f'when{number}_{other}', member)}"
                 for other, member in enumerate(w.members_of(None))
                 if str.__str__(member) not in texts
             ]
-            fails += [f"{value} is None", w.plain_str(index, key, f"_v not in {listed}")]
             tests.append(f"not ({' or '.join(fails)})")
         reads = sorted(self.reads)
         if not tests:
@@ -780,6 +784,8 @@ class Allowed(_OnKey):
         # Enum members the options may hold compare as the str they hold: by identity.
         for number, member in enumerate(w.members_of(texts)):
             parts.append(f"{value} is {w.name(index, f'member{number}', member)}")
+        # A bool allowed, by identity as apply compares it.
+        parts += [f"{value} is {b}" for b in (True, False) if any(v is b for v in self.values)]
         return " or ".join(parts)
 
     def _said(self, walk: Walk) -> Schema:
@@ -1163,6 +1169,19 @@ class Type(ValueKind):
     def describe(self) -> str:
         return f"is {_TYPES[self.type][1]}"
 
+    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
+    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        # The value's exact class, one test (an int for "int": a whole float is the rule's).
+        if type(self).holds is not Type.holds:
+            return ValueKind._inline_holds(self, w, index)
+        value = w.value_of(index, self.key)
+        classes = (int,) if self.type == "int" else _TYPES[self.type][0]
+        if len(classes) == 1:
+            return f"{value} is None or {value}.__class__ is {w.name(index, 'type', classes[0])}"
+        return f"{value} is None or {value}.__class__ in {w.name(index, 'types', classes)}"
+
     def json_schema(self) -> dict[str, Any] | None:
         return {"type": _TYPES[self.type][2]}
 
@@ -1196,6 +1215,18 @@ class Range(ValueKind):
         both = self.min is not None and self.max is not None
         return f"is a number {'from' if both else 'of'} {_within(self.min, self.max)}"
 
+    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
+    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        # A plain int within the bounds, compared inline; anything else is the rule's.
+        if type(self).holds is not Range.holds:
+            return ValueKind._inline_holds(self, w, index)
+        value = w.value_of(index, self.key)
+        low = "" if self.min is None else f"{w.name(index, 'min', self.min)} <= "
+        high = "" if self.max is None else f" <= {w.name(index, 'max', self.max)}"
+        return f"{value} is None or ({value}.__class__ is int and {low}{value}{high})"
+
     def json_schema(self) -> dict[str, Any] | None:
         found: dict[str, Any] = {"type": "number"}
         if self.min is not None:
@@ -1203,10 +1234,6 @@ class Range(ValueKind):
         if self.max is not None:
             found["maximum"] = self.max
         return found
-
-
-#: The characters of base64url text, the body of a session id.
-_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 @_pure
@@ -1219,15 +1246,35 @@ class SessionId(ValueKind):
     kind: ClassVar[str] = "session_id"
 
     def holds(self, value: object) -> bool:
-        return (
-            value.__class__ is str
-            and 3 <= len(value) <= MAX_SESSION_ID_LENGTH
-            and value[:2] in _SESSION_ID_PREFIXES
-            and _BASE64URL.issuperset(value[2:])
-        )
+        if (
+            value.__class__ is not str
+            or not 3 <= len(value) <= MAX_SESSION_ID_LENGTH
+            or value[:2] not in _SESSION_ID_PREFIXES
+        ):
+            return False
+        # Base64url: ASCII letters and digits, "-" and "_" (isalnum is one C loop; isascii
+        # first, as isalnum alone takes any script's letters and digits).
+        body = value[2:]
+        return body.isascii() and body.replace("-", "a").replace("_", "a").isalnum()
 
     def describe(self) -> str:
         return "is a session id: '1_' or '2_' and base64url text, at most 255 characters"
+
+    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
+    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        # ``holds`` itself, on a plain str, written inline (a call costs as much as the test).
+        if type(self).holds is not SessionId.holds:
+            return ValueKind._inline_holds(self, w, index)
+        value = w.value_of(index, self.key)
+        most = w.name(index, "most", MAX_SESSION_ID_LENGTH)
+        prefixes = w.name(index, "prefixes", _SESSION_ID_PREFIXES)
+        return (
+            f"{value} is None or ({value}.__class__ is str and 3 <= len({value}) <= {most} "
+            f"and {value}[:2] in {prefixes} and (_body := {value}[2:]).isascii() "
+            "and _body.replace('-', 'a').replace('_', 'a').isalnum())"
+        )
 
     def json_schema(self) -> dict[str, Any] | None:
         body = MAX_SESSION_ID_LENGTH - 2
@@ -1266,6 +1313,13 @@ class Default(_Rewrites):
         if options.get(self.key) is None:
             options[self.key] = self.value
         return ()
+
+    def inline(self, w: Writer, index: int) -> None:
+        # The compiler gives it only an option the pass holds in a local (see Writer._fits).
+        value = w.name(index, "value", self.value)
+        with w.block(f"if {self.key} is None:"):
+            w.line(f"{self.key} = {value}")
+        w.facts.wrote(self.key, adds=index)
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import ABSENT, Norm
@@ -1355,6 +1409,12 @@ class Exclusive(_OnKeys):
         if len(given) < 2:
             return []
         return [(None, f"{_names(given)} cannot be given together; give only one of them")]
+
+    def _inline_holds(self, w: Writer, index: int) -> str | None:
+        values = [w.value_of(index, key) for key in self.keys]
+        if len(values) == 2:
+            return f"{values[0]} is None or {values[1]} is None"
+        return f"({', '.join(values)}).count(None) >= {len(values) - 1}"
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import GIVEN, all_of, negated

@@ -12,8 +12,6 @@ from opentok_rules.engine.outcome import Outcome
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry, Snapshot
 from opentok_rules.engine.shared import MAX_KEYS as MAX_KEYS  # where the bound was first defined
 from opentok_rules.engine.shared import (
-    NO_WARNINGS,
-    by_severity,
     read_options,
     spec_after_rules,
     spec_from,
@@ -26,7 +24,7 @@ from opentok_rules.values import ArchiveMode, MediaMode
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from opentok_rules.engine.compiler import CompiledPass, PipelineEnds
+    from opentok_rules.engine.compiler import CompiledPass, Operation
     from opentok_rules.options import SessionOptions
 
 __all__ = ["PreparedSession", "compiled_source", "prepare_session", "session_outcome"]
@@ -313,9 +311,11 @@ def compiled_source(rules: RuleRegistry | None = None) -> str:
     registry = _default_rules() if rules is None else rules
     if not isinstance(registry, RuleRegistry):
         raise TypeError(f"rules must be a RuleRegistry, not {type(registry).__name__}")
-    from opentok_rules.engine.compiler import compiled_pass
-
-    return compiled_pass(registry, _ends()).source
+    state = registry._state
+    compiled: CompiledPass | None = state.compiled
+    if compiled is None:
+        compiled = _compiled_for(state)
+    return compiled.source
 
 
 def _compiled_for(state: Snapshot) -> CompiledPass:
@@ -329,16 +329,12 @@ def _compiled_for(state: Snapshot) -> CompiledPass:
     return compiled
 
 
-def _ends() -> PipelineEnds:
-    """What the compiled pass borrows from the pipeline (see compiler.PipelineEnds)."""
-    from opentok_rules.engine.compiler import PipelineEnds
+def _ends() -> Operation:
+    """The session's pass as the compiler sees it (see engine.session_pass): its own end,
+    and the pipeline's last step (_finish) where that end may not build the spec itself."""
+    from opentok_rules.engine.session_pass import session_operation
 
-    return PipelineEnds(
-        finish=_finish,
-        prepared=PreparedSession,
-        by_severity=by_severity,
-        no_warnings=NO_WARNINGS,
-    )
+    return session_operation(_finish, PreparedSession)
 
 
 def _interpreted(working: dict[str, Any], registry: RuleRegistry) -> _Pair:

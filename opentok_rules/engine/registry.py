@@ -208,7 +208,13 @@ def _settled(each: Rule, defaults: Options) -> tuple[bool, Options]:
         found = each.apply(scratch)
     except Exception:
         return True, defaults  # let the real call raise, where the caller can see it
-    if found or scratch != defaults:
+    # Equal values of another type are a change too: a rule that turns "subscriber" into
+    # Role.SUBSCRIBER (equal, as a str enum) normalizes, and must run.
+    if (
+        found
+        or scratch != defaults
+        or any(type(scratch[k]) is not type(v) for k, v in defaults.items())
+    ):
         # It reports, or fills a default: it runs on every call (what it fills is now known).
         return True, scratch
     return False, defaults
@@ -327,6 +333,7 @@ class Snapshot:
         "memo",
         "memo_hits",
         "memo_pause",
+        "passes",
         "plans",
         "rules",
     )
@@ -340,6 +347,9 @@ class Snapshot:
         self.plans: dict[frozenset[Any], tuple[Applier, ...]] = {}
         #: The pass compiled from these rules (see engine.compiler), made on first use.
         self.compiled: Any = None
+        #: The passes of other operations compiled from these rules (archives, tokens; see
+        #: engine.compiler.compiled_pass), by the operation's name, made on first use.
+        self.passes: dict[str, Any] = {}
         #: How many calls the memo served since it was last emptied, and for how many more
         #: calls it is not consulted (the pipeline pauses a memo that serves too few).
         self.memo_hits = 0

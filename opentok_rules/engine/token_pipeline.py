@@ -9,14 +9,21 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from opentok_rules._messages import shown
 from opentok_rules.engine.outcome import Outcome
 from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import Options, RuleRegistry
-from opentok_rules.engine.shared import spec_after_rules
+from opentok_rules.engine.shared import spec_from
 from opentok_rules.engine.token_rules import TOKEN_TYPES, TokenSpec
+from opentok_rules.errors import ValidationError
+from opentok_rules.values import Role
+
+if TYPE_CHECKING:
+    from opentok_rules.engine.compiler import CompiledPass
 
 __all__ = ["prepare_token", "token_outcome"]
 
@@ -99,7 +106,49 @@ def token_outcome(
         "now": now,
         "option_names": tuple(options),
     }
-    registry = _default_token_rules() if rules is None else rules
+    if rules is None:
+        registry = _DEFAULT_TOKEN_RULES[0] if _DEFAULT_TOKEN_RULES else _default_token_rules()
+    else:
+        registry = rules
+    # The registry's current snapshot compiled (engine.compiler; an edit replaces it), made
+    # on first use. It returns the options as the rules left them and the warnings, or the
+    # refusal of "deny" violations (returned, not raised).
+    compiled = registry._state.passes.get("token")
+    if compiled is None:
+        compiled = _compiled(registry)
+    result = compiled.function(working, False, True)
+    if result.__class__ is ValidationError:
+        raise result
+    working, warnings = result
+    # The spec: values of exactly the types TokenSpec's validators want (what the library's
+    # rules leave) are set in its slots; any others go through TokenSpec itself.
+    get = working.get
+    sid, role, expire_time = get("session_id"), get("role"), get("expire_time")
+    data, classes, token_type = get("data"), get("initial_layout_class_list"), get("token_type")
+    if (
+        sid.__class__ is str
+        and role.__class__ is Role
+        and expire_time.__class__ is int
+        and (data is None or data.__class__ is str)
+        and (classes is None or classes.__class__ is str)
+        and token_type.__class__ is str
+        and token_type in TOKEN_TYPES
+    ):
+        spec = _new(TokenSpec)
+        _SET_SESSION_ID(spec, sid)
+        _SET_ROLE(spec, role)
+        _SET_ISSUED_AT(spec, issued_at)
+        _SET_EXPIRE_TIME(spec, expire_time)
+        _SET_DATA(spec, data)
+        _SET_CLASSES(spec, classes)
+        _SET_TOKEN_TYPE(spec, token_type)
+        return Outcome(spec, warnings)
+    return Outcome(_checked_spec(working, issued_at), warnings)
+
+
+def _checked_spec(working: Options, issued_at: int) -> TokenSpec:
+    """The spec of the options as the rules left them, checked by TokenSpec: its refusal is
+    the ``token-spec`` violation."""
 
     def build(working: Options) -> TokenSpec:
         # The rules promised these types; TokenSpec checks the promise.
@@ -114,7 +163,27 @@ def token_outcome(
             get("token_type"),  # type: ignore[arg-type]
         )
 
-    return Outcome(*spec_after_rules(registry, working, build, "token", "TokenSpec"))
+    return spec_from(working, build, "token", "TokenSpec")
+
+
+_new = object.__new__
+_SETTERS = {field.name: TokenSpec.__dict__[field.name].__set__ for field in attrs.fields(TokenSpec)}
+_SET_SESSION_ID = _SETTERS["session_id"]
+_SET_ROLE = _SETTERS["role"]
+_SET_ISSUED_AT = _SETTERS["issued_at"]
+_SET_EXPIRE_TIME = _SETTERS["expire_time"]
+_SET_DATA = _SETTERS["data"]
+_SET_CLASSES = _SETTERS["initial_layout_class_list"]
+_SET_TOKEN_TYPE = _SETTERS["token_type"]
+
+
+def _compiled(registry: RuleRegistry) -> CompiledPass:
+    """The token pass of ``registry``'s current snapshot, compiled now if it has none."""
+    from opentok_rules.engine.compiler import Operation, compiled_pass
+
+    # No finish: the pass returns the options as the rules left them, and token_outcome
+    # builds the spec with the issue time it read before the rules ran.
+    return compiled_pass(registry, Operation(name="token"))
 
 
 # Used when the caller gives no rules, made on first use. Private, so nobody can edit it;

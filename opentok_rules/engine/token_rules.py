@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -44,6 +44,10 @@ from opentok_rules.engine.shared import unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
 from opentok_rules.errors import Violation, _shown_later
 from opentok_rules.session_ids import session_id_fields
+
+if TYPE_CHECKING:
+    from opentok_rules.engine.compiler import Writer
+
 from opentok_rules.values import (
     DEFAULT_LIFETIME,
     Role,
@@ -143,8 +147,42 @@ def _iso(seconds: float) -> str:
 _cached_fields = functools.lru_cache(maxsize=1024)(session_id_fields)
 
 
+class _TokenKind(CodedKind):
+    """What the token rules share: their compiled forms read the options through
+    ``Writer.value_of`` (a pass of any operation may hold them), and run the rule's own
+    ``_judge`` on the options themselves wherever the usual case is not settled inline."""
+
+    __slots__ = ()
+    INLINE_NEEDS_LOCALS: ClassVar[bool] = False
+
+    def _judged(
+        self,
+        w: Writer,
+        index: int,
+        settled: str | None = None,
+        cases: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """The rule's lines: each of ``cases`` (a test of the generated code, and the line
+        that does what ``_judge`` does where it holds) in turn; then nothing where ``settled``
+        holds (the rule finds nothing and changes nothing); the rule's own judgement of the
+        options themselves everywhere else."""
+        judge = w.name(index, "judge", self.direct_apply)
+        w.sync()  # the rule reads and writes the dict itself
+        for number, (test, line) in enumerate(cases):
+            with w.block(f"{'elif' if number else 'if'} {test}:"):
+                w.line(line)
+        if settled is None and not cases:
+            w.found_all(f"{judge}(options)")
+        else:
+            header = "if" if not cases else "elif"
+            with w.block(f"{header} not ({settled}):" if settled else "else:"):
+                w.found_all(f"{judge}(options)")
+        if w.locals:
+            w.forget()
+
+
 @attrs.frozen(kw_only=True, repr=False)
-class TokenKnownKeysRule(CodedKind):
+class TokenKnownKeysRule(_TokenKind):
     """Only the five token options may be passed; a typo names the closest one."""
 
     kind: ClassVar[str] = "token_known_keys"
@@ -173,9 +211,17 @@ class TokenKnownKeysRule(CodedKind):
     def _violation(self, key: object) -> Violation:
         return unknown_option(self.id, key, TOKEN_OPTION_KEYS, "token", _CONTEXT_HINTS)
 
+    def inline(self, w: Writer, index: int) -> None:
+        # The option names recorded, all of them token options: nothing to say or drop.
+        names = w.value_of(index, "option_names")
+        known = w.name(index, "known", _KEY_SET)
+        self._judged(
+            w, index, f"(_names := {names}).__class__ is tuple and {known}.issuperset(_names)"
+        )
+
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenSessionBelongsToKeyRule(CodedKind):
+class TokenSessionBelongsToKeyRule(_TokenKind):
     """The session id decodes, and its owner field is the api key (or application id) signing."""
 
     kind: ClassVar[str] = "token_session_belongs_to_key"
@@ -205,6 +251,17 @@ class TokenSessionBelongsToKeyRule(CodedKind):
             return (_shown_later(self.id, "session_id", _not_owned, what, fields[1], owner),)
         return ()
 
+    def inline(self, w: Writer, index: int) -> None:
+        # A plain str id of a plain str owner (the decoded fields are kept per id).
+        fields = w.name(index, "fields", _cached_fields)
+        session_id, owner = w.value_of(index, "session_id"), w.value_of(index, "owner")
+        self._judged(
+            w,
+            index,
+            f"(_sid := {session_id}).__class__ is str and (_owner := {owner}).__class__ is str "
+            f"and (_fields := {fields}(_sid)) is not None and _fields[1] == _owner",
+        )
+
 
 def _undecodable(session_id: str) -> str:
     return (
@@ -228,7 +285,7 @@ _FORMAT_TEXT = (
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenRoleRule(CodedKind):
+class TokenRoleRule(_TokenKind):
     """``role`` is a :class:`~opentok_rules.Role` or its value, any case; default publisher."""
 
     kind: ClassVar[str] = "token_role"
@@ -253,9 +310,24 @@ class TokenRoleRule(CodedKind):
             return ()
         return (_shown_later(self.id, "role", _ROLE_TEXT, value),)
 
+    def inline(self, w: Writer, index: int) -> None:
+        # A Role as it is; none given is publisher, written as _judge writes it.
+        role, key = w.value_of(index, "role"), w.key_name(index, "role")
+        publisher, member = w.name(index, "publisher", Role.PUBLISHER), w.name(index, "Role", Role)
+        roles = w.name(index, "roles", _ROLES)
+        cases = [
+            (f"(_role := {role}) is None", f"options[{key}] = {publisher}"),
+            # A plain str that is a role's value as it is: what member_for finds for it.
+            (
+                f"_role.__class__ is str and (_found := {roles}.get(_role))",
+                f"options[{key}] = _found",
+            ),
+        ]
+        self._judged(w, index, f"_role.__class__ is {member}", cases)
+
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenExpireTimeRule(CodedKind):
+class TokenExpireTimeRule(_TokenKind):
     """``expire_time`` is after now and at most 30 days later; the default is now + 24 h."""
 
     kind: ClassVar[str] = "token_expire_time"
@@ -279,6 +351,13 @@ class TokenExpireTimeRule(CodedKind):
             return ()
         return (_shown_later(self.id, "expire_time", _out_of_range, seconds, issued, latest),)
 
+    def inline(self, w: Writer, index: int) -> None:
+        # None given, the clock read as a float: the default lifetime, as _judge sets it.
+        expire, key = w.value_of(index, "expire_time"), w.key_name(index, "expire_time")
+        now, lifetime = w.value_of(index, "now"), w.name(index, "lifetime", DEFAULT_LIFETIME)
+        test = f"{expire} is None and (_now := {now}).__class__ is float"
+        self._judged(w, index, cases=[(test, f"options[{key}] = int(_now) + {lifetime}")])
+
 
 def _out_of_range(seconds: int, issued: int, latest: int) -> str:
     problem = "is not in the future" if seconds <= issued else "is more than 30 days ahead"
@@ -289,7 +368,7 @@ def _out_of_range(seconds: int, issued: int, latest: int) -> str:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenDataLengthRule(TextLengthRule):
+class TokenDataLengthRule(TextLengthRule, _TokenKind):
     """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
 
     kind: ClassVar[str] = "token_data_length"
@@ -307,9 +386,19 @@ class TokenDataLengthRule(TextLengthRule):
         "look the rest up on your server)"
     )
 
+    def inline(self, w: Writer, index: int) -> None:
+        # None, or a short ASCII str: nothing to say and nothing to change.
+        most = w.name(index, "most", self.most)
+        self._judged(
+            w,
+            index,
+            f"(_data := {w.value_of(index, 'data')}) is None or (_data.__class__ is str "
+            f"and len(_data) <= {most} and _data.isascii())",
+        )
+
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenLayoutClassesRule(CodedKind):
+class TokenLayoutClassesRule(_TokenKind):
     """``initial_layout_class_list``, when given, is a list of class names; joined by spaces."""
 
     kind: ClassVar[str] = "token_layout_classes"
@@ -338,6 +427,12 @@ class TokenLayoutClassesRule(CodedKind):
             return ()
         return (Violation(self.id, "initial_layout_class_list", message),)
 
+    def inline(self, w: Writer, index: int) -> None:
+        # None given: the key is dropped, as _judge drops it.
+        key = "initial_layout_class_list"
+        value, name = w.value_of(index, key), w.key_name(index, key)
+        self._judged(w, index, cases=[(f"{value} is None", f"options.pop({name}, None)")])
+
 
 _LAYOUT = "initial_layout_class_list"
 
@@ -365,16 +460,13 @@ def _layout_problem(items: list[Any]) -> str | None:
 
 
 def _good_class(item: object) -> bool:
-    return (
-        type(item) is str
-        and bool(item)
-        and not any(char.isspace() for char in item)
-        and utf8_encodable(item)
-    )
+    # Not empty and no whitespace: str.split() splits at exactly the characters isspace()
+    # names, so the one part is the whole item just then (one C loop, not one per character).
+    return type(item) is str and item.split() == [item] and utf8_encodable(item)
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class TokenTypeRule(CodedKind):
+class TokenTypeRule(_TokenKind):
     """``token_type`` is ``"JWT"`` (the default) or ``"T1"`` (OpenTok's legacy format), any case.
 
     The context key ``token_types`` lists the formats the backend accepts (the Vonage backend
@@ -409,6 +501,15 @@ class TokenTypeRule(CodedKind):
             "(leave token_type out for the default)"
         )
         return (Violation(self.id, "token_type", message),)
+
+    def inline(self, w: Writer, index: int) -> None:
+        # None given and JWT among the backend's formats (a tuple): JWT, as _judge writes it.
+        value, key = w.value_of(index, "token_type"), w.key_name(index, "token_type")
+        allowed, jwt = w.value_of(index, "token_types"), w.name(index, "jwt", _JWT)
+        test = (
+            f"{value} is None and (_allowed := {allowed}).__class__ is tuple and {jwt} in _allowed"
+        )
+        self._judged(w, index, cases=[(test, f"options[{key}] = {jwt}")])
 
 
 # The names these rules had before every rule became a Rule-suffixed attrs class.
