@@ -185,7 +185,8 @@ def patterns_in(schema: Any) -> list[str]:
     return []
 
 
-@settings(max_examples=examples(200), deadline=None)
+# costly: each example loads a policy of its own (checked, its pattern compiled by RE2).
+@settings(max_examples=examples(200, costly=True), deadline=None)
 @given(core_patterns(), st.lists(TEXTS, max_size=12), st.data())
 def test_the_exported_pattern_gives_the_engines_verdict(
     body: str, texts: list[str], data: st.DataObject
@@ -211,7 +212,8 @@ SOUP = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=examples(300), deadline=None)
+# costly: each example loads a policy of its own (checked, its pattern compiled by RE2).
+@settings(max_examples=examples(300, costly=True), deadline=None)
 @given(SOUP, st.lists(TEXTS, max_size=6))
 def test_any_pattern_loads_or_is_refused_and_core_ones_judge_as_python(
     pattern: str, texts: list[str]

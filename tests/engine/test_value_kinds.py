@@ -229,7 +229,12 @@ def assert_every_form_agrees(rules: otr.RuleRegistry, examples: list[dict[str, A
         assert accepted is (looped[0] == "spec"), options
 
 
-@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# costly: each example exports and checks a JSON Schema and compiles a registry.
+@settings(
+    max_examples=examples(300, costly=True),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(plugin_registries(), st.lists(OPTIONS, min_size=1, max_size=10))
 def test_compiled_interpreted_and_schema_agree(
     rules: otr.RuleRegistry, examples: list[dict[str, Any]]
@@ -292,7 +297,12 @@ GENERIC_OPTIONS = st.fixed_dictionaries({}, optional=dict.fromkeys(KEYS, GENERIC
 )
 
 
-@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# costly: each example exports and checks a JSON Schema and compiles a registry.
+@settings(
+    max_examples=examples(300, costly=True),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(generic_registries(), st.lists(GENERIC_OPTIONS, min_size=1, max_size=10))
 def test_the_generic_kinds_agree_in_every_form(
     rules: otr.RuleRegistry, examples: list[dict[str, Any]]

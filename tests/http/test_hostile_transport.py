@@ -205,7 +205,7 @@ def test_decompression_bomb_is_refused_within_max_body_memory(
 def test_an_encoding_not_asked_for_is_refused_unread(encoding: str) -> None:
     body = b"\x28\xb5\x2f\xfd" + bytes(200)  # whatever it claims to be, it is not decoded
     with hostile.answer_encoded(encoding, body) as server:
-        outcome, _, elapsed = run_client(server.url("/encoded"))
+        outcome, elapsed = hostile.run_here(_CHILD, server.url("/encoded"), hostile.MIB, 10.0)
     assert outcome["error"] == "RequestError", outcome
     assert "not asked for" in outcome["message"]
     assert elapsed < 15

@@ -118,6 +118,13 @@ def test_the_page_fetches_nothing_from_elsewhere() -> None:
     assert "<script>" not in page  # no inline script: the page's own CSP would block it
 
 
+BUILD_WHEEL = """
+import sys
+from setuptools import build_meta
+build_meta.build_wheel(sys.argv[1])
+"""
+
+
 def test_a_wheel_ships_the_console(tmp_path: Path) -> None:
     pytest.importorskip("wheel", reason="building a wheel needs the wheel package (build-system)")
     # Built from a copy, so the build leaves nothing behind in the checkout.
@@ -130,11 +137,12 @@ def test_a_wheel_ships_the_console(tmp_path: Path) -> None:
         source / "opentok_rules",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    assert 'build-backend = "setuptools.build_meta"' in (ROOT / "pyproject.toml").read_text()
+    # The build backend pyproject.toml names, called as a frontend calls it (PEP 517's
+    # build_wheel, in the project's folder), without pip's start-up (0.8 s of CPU).
     completed = subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"),
-            *("-w", str(tmp_path), str(source)),
-        ],
+        [sys.executable, "-c", BUILD_WHEEL, str(tmp_path)],
+        cwd=source,
         capture_output=True,
         text=True,
         timeout=300,
