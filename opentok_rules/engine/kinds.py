@@ -29,7 +29,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
 import attrs
 
@@ -550,6 +550,37 @@ class CodedKind(Kind):
             and getattr(self, field.name) != _default_of(field)
         ]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+_C = TypeVar("_C", bound=CodedKind)
+
+
+def library_rule(
+    kinds: dict[str, type],
+    *,
+    reads: Iterable[str] | None,
+    fills: Iterable[str] | None = None,
+    description: str | None = None,
+    pure: bool = True,
+) -> Callable[[type[_C]], type[_C]]:
+    """Class decorator, above ``@attrs.frozen``: what every library rule states about itself,
+    written once. Its kind's name is its usual id with underscores (``"media-mode"`` is kind
+    ``media_mode``); it reads ``reads`` (None: every key) and fills ``fills`` (default: the
+    keys it reads), says its constraint in ``description`` (when it gives no ``_constraint``),
+    is pure (its outcome depends on the options alone) unless told, and is entered in
+    ``kinds`` by its kind's name, in the order the classes are written."""
+
+    def declare(cls: type[_C]) -> type[_C]:
+        usual_id = attrs.fields(cls).id.default
+        cls.kind = usual_id.replace("-", "_")
+        cls._READS = None if reads is None else frozenset(reads)
+        cls.fills = frozenset(reads or () if fills is None else fills)
+        if description is not None:
+            cls._DESCRIPTION = description
+        kinds[cls.kind] = cls
+        return _pure(cls) if pure else cls
+
+    return declare
 
 
 def _default_of(field: attrs.Attribute[Any]) -> object:
