@@ -555,32 +555,37 @@ class CodedKind(Kind):
 _C = TypeVar("_C", bound=CodedKind)
 
 
-def library_rule(
-    kinds: dict[str, type],
-    *,
-    reads: Iterable[str] | None,
-    fills: Iterable[str] | None = None,
-    description: str | None = None,
-    pure: bool = True,
-) -> Callable[[type[_C]], type[_C]]:
-    """Class decorator, above ``@attrs.frozen``: what every library rule states about itself,
-    written once. Its kind's name is its usual id with underscores (``"media-mode"`` is kind
-    ``media_mode``); it reads ``reads`` (None: every key) and fills ``fills`` (default: the
-    keys it reads), says its constraint in ``description`` (when it gives no ``_constraint``),
-    is pure (its outcome depends on the options alone) unless told, and is entered in
-    ``kinds`` by its kind's name, in the order the classes are written."""
+def library_rules(
+    kinds: dict[str, type], *, pure: bool = True
+) -> Callable[..., Callable[[type[_C]], type[_C]]]:
+    """The class decorator of one module's library rules (used above ``@attrs.frozen``): what
+    every library rule states about itself, written once.
 
-    def declare(cls: type[_C]) -> type[_C]:
-        usual_id = attrs.fields(cls).id.default
-        cls.kind = usual_id.replace("-", "_")
-        cls._READS = None if reads is None else frozenset(reads)
-        cls.fills = frozenset(reads or () if fills is None else fills)
-        if description is not None:
-            cls._DESCRIPTION = description
-        kinds[cls.kind] = cls
-        return _pure(cls) if pure else cls
+    Its kind's name is its usual id with underscores (``"media-mode"`` is kind
+    ``media_mode``), and it is entered in ``kinds`` by that name, in the order the classes are
+    written; it is pure (its outcome depends on the options alone) when ``pure`` says so. The
+    decorator takes the keys it ``reads`` (None: every key) and ``fills`` (default: the keys
+    it reads), and its constraint in words, ``description`` (where it gives no
+    ``_constraint``)."""
 
-    return declare
+    def library_rule(
+        *,
+        reads: Iterable[str] | None,
+        fills: Iterable[str] | None = None,
+        description: str | None = None,
+    ) -> Callable[[type[_C]], type[_C]]:
+        def declare(cls: type[_C]) -> type[_C]:
+            cls.kind = attrs.fields(cls).id.default.replace("-", "_")
+            cls._READS = None if reads is None else frozenset(reads)
+            cls.fills = frozenset((reads or ()) if fills is None else fills)
+            if description is not None:
+                cls._DESCRIPTION = description
+            kinds[cls.kind] = cls
+            return _pure(cls) if pure else cls
+
+        return declare
+
+    return library_rule
 
 
 def _default_of(field: attrs.Attribute[Any]) -> object:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from opentok_rules._messages import closest_hint, closest_value, short_repr, shown
-from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, id_field, library_rule
+from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, id_field, library_rules
 from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
     MAX_REPORTED,
@@ -66,8 +66,9 @@ __all__ = [
 ]
 
 #: The kinds of the library's session rules, by the name their policy data gives them (each
-#: rule's class enters itself: see library_rule).
+#: rule's class enters itself: see library_rules).
 LIBRARY_SESSION_KINDS: dict[str, type] = {}
+_library_rule = library_rules(LIBRARY_SESSION_KINDS)
 _KEY_SET = frozenset(SESSION_OPTION_KEYS)
 # Our members by value, which is also their name in lower case: member_for reads another
 # library's enum member by its name (the opentok SDK's MediaModes.routed has the value "disabled").
@@ -109,7 +110,7 @@ def _is(value: object, wanted: object) -> bool:
     return value is _MEMBERS[wanted] or (isinstance(value, str) and _str_eq(value, wanted) is True)
 
 
-@library_rule(LIBRARY_SESSION_KINDS, reads=None, fills=())
+@_library_rule(reads=None, fills=())
 @attrs.frozen(kw_only=True, repr=False)
 class KnownKeysRule(CodedKind):
     """Keep only ``keys`` (the six session options); drop other keys, or refuse them with
@@ -201,7 +202,7 @@ class KnownKeysRule(CodedKind):
         }
 
 
-@library_rule(LIBRARY_SESSION_KINDS, reads=("media_mode",))
+@_library_rule(reads=("media_mode",))
 @attrs.frozen(kw_only=True, repr=False)
 class MediaModeRule(CodedKind):
     """``"routed"`` means routed; anything else means relayed (refused when ``strict``)."""
@@ -295,8 +296,7 @@ def _archive_mode(value: object) -> ArchiveMode | None:
     return member_for(value, _ARCHIVE_MODES)
 
 
-@library_rule(
-    LIBRARY_SESSION_KINDS,
+@_library_rule(
     reads=("archive_mode",),
     description="Archive mode absent or None means manual.",
 )
@@ -337,8 +337,7 @@ class ArchiveModeDefaultRule(CodedKind):
         return True
 
 
-@library_rule(
-    LIBRARY_SESSION_KINDS,
+@_library_rule(
     reads=("e2ee",),
     description="e2ee must be True or False; absent or None means False.",
 )
@@ -414,9 +413,7 @@ class _CombinationRule(CodedKind):
         return combination_schema(self._COMBINATION, walk)
 
 
-@library_rule(
-    LIBRARY_SESSION_KINDS, reads=(), description="Archive mode 'always' needs media mode 'routed'."
-)
+@_library_rule(reads=(), description="Archive mode 'always' needs media mode 'routed'.")
 @attrs.frozen(kw_only=True, repr=False)
 class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
     """Archiving always needs media mode routed: relayed sessions cannot be archived."""
@@ -432,7 +429,7 @@ class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
     _EXAMPLE = MappingProxyType({"media_mode": _RELAYED, "archive_mode": _ALWAYS})
 
 
-@library_rule(LIBRARY_SESSION_KINDS, reads=(), description="e2ee needs media mode 'routed'.")
+@_library_rule(reads=(), description="e2ee needs media mode 'routed'.")
 @attrs.frozen(kw_only=True, repr=False)
 class RelayedForbidsE2eeRule(_CombinationRule):
     """End-to-end encryption needs media mode routed."""
@@ -445,8 +442,7 @@ class RelayedForbidsE2eeRule(_CombinationRule):
     _EXAMPLE = MappingProxyType({"e2ee": True, "media_mode": _RELAYED})
 
 
-@library_rule(
-    LIBRARY_SESSION_KINDS,
+@_library_rule(
     reads=(),
     description="Archive mode 'always' and e2ee exclude each other.",
 )
@@ -486,8 +482,7 @@ def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
     return text if type(text) is str and _is_ipv4(text) else None
 
 
-@library_rule(
-    LIBRARY_SESSION_KINDS,
+@_library_rule(
     reads=("location",),
     description=("location, when given, is a dotted-quad IPv4 address such as '12.34.56.78'."),
 )
@@ -532,8 +527,7 @@ class LocationIpv4Rule(CodedKind):
         return walk.says("location", optional(Text(IPV4)))
 
 
-@library_rule(
-    LIBRARY_SESSION_KINDS,
+@_library_rule(
     reads=("archive_mode",),
     description="Archive mode is 'manual' or 'always'.",
 )
@@ -605,8 +599,7 @@ class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
     schema_part = Forbidden.schema_part
 
 
-@library_rule(
-    LIBRARY_SESSION_KINDS,
+@_library_rule(
     reads=("archive_name",),
     description=(
         f"archive_name is a str of at most {MAX_ARCHIVE_NAME} characters; an empty one means "
@@ -653,8 +646,7 @@ class ArchiveNameLengthRule(TextLengthRule):
         return found
 
 
-@library_rule(
-    LIBRARY_SESSION_KINDS,
+@_library_rule(
     reads=("archive_resolution",),
     description=("archive_resolution is one of " + ", ".join(ARCHIVE_RESOLUTIONS) + "."),
 )

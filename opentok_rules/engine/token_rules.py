@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from opentok_rules._messages import short_repr, shown
-from opentok_rules.engine.kinds import CodedKind, id_field, library_rule
+from opentok_rules.engine.kinds import CodedKind, id_field, library_rules
 from opentok_rules.engine.registry import MAX_REPORTED, Options, reported
 from opentok_rules.engine.shared import unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
@@ -116,8 +116,9 @@ _ROLE_NAMES_MAP = {**_ROLES, **{role.name.lower(): role for role in Role}}
 _ROLE_NAMES = ", ".join(_ROLES)
 _KEY_SET = frozenset(TOKEN_OPTION_KEYS)
 #: The kinds of the library's token rules, by the name their policy data gives them (each
-#: rule's class enters itself: see library_rule).
+#: rule's class enters itself: see library_rules).
 LIBRARY_TOKEN_KINDS: dict[str, type] = {}
+_library_rule = library_rules(LIBRARY_TOKEN_KINDS, pure=False)
 # What a name means to a person, by backend, for the messages.
 _OWNER_NAMES = {
     "OpenTok": "api key",
@@ -184,15 +185,13 @@ class _TokenKind(CodedKind):
             w.forget()
 
 
-@library_rule(
-    LIBRARY_TOKEN_KINDS,
+@_library_rule(
     reads=None,
     fills=(),
     description=(
         "Only role, expire_time, data, initial_layout_class_list and token_type may be "
         "passed; a misspelt option names the closest one."
     ),
-    pure=False,
 )
 @attrs.frozen(kw_only=True, repr=False)
 class TokenKnownKeysRule(_TokenKind):
@@ -226,12 +225,10 @@ class TokenKnownKeysRule(_TokenKind):
         )
 
 
-@library_rule(
-    LIBRARY_TOKEN_KINDS,
+@_library_rule(
     reads=("session_id", "owner", "backend"),
     fills=("session_id",),
     description=("The session id must be one created with the same api key (or application id)."),
-    pure=False,
 )
 @attrs.frozen(kw_only=True, repr=False)
 class TokenSessionBelongsToKeyRule(_TokenKind):
@@ -291,14 +288,12 @@ _FORMAT_TEXT = (
 )
 
 
-@library_rule(
-    LIBRARY_TOKEN_KINDS,
+@_library_rule(
     reads=("role",),
     description=(
         f"role is one of {_ROLE_NAMES} (any case, or an enum member of that name); "
         "absent or None means publisher."
     ),
-    pure=False,
 )
 @attrs.frozen(kw_only=True, repr=False)
 class TokenRoleRule(_TokenKind):
@@ -335,15 +330,13 @@ class TokenRoleRule(_TokenKind):
         self._judged(w, index, f"_role.__class__ is {member}", cases)
 
 
-@library_rule(
-    LIBRARY_TOKEN_KINDS,
+@_library_rule(
     reads=("expire_time", "now"),
     fills=("expire_time",),
     description=(
         "expire_time (epoch seconds or a datetime; naive means UTC) is after now and at most "
         "30 days later; absent or None means 24 hours from now."
     ),
-    pure=False,
 )
 @attrs.frozen(kw_only=True, repr=False)
 class TokenExpireTimeRule(_TokenKind):
@@ -379,11 +372,9 @@ def _out_of_range(seconds: int, issued: int, latest: int) -> str:
     )
 
 
-@library_rule(
-    LIBRARY_TOKEN_KINDS,
+@_library_rule(
     reads=("data",),
     description=(f"data, when given, is a str of fewer than {DATA_LIMIT} characters."),
-    pure=False,
 )
 @attrs.frozen(kw_only=True, repr=False)
 class TokenDataLengthRule(TextLengthRule, _TokenKind):
@@ -409,14 +400,12 @@ class TokenDataLengthRule(TextLengthRule, _TokenKind):
         )
 
 
-@library_rule(
-    LIBRARY_TOKEN_KINDS,
+@_library_rule(
     reads=("initial_layout_class_list",),
     description=(
         "initial_layout_class_list, when given, is a list or tuple of non-empty str without "
         f"whitespace, at most {LAYOUT_LIMIT} characters when joined by spaces."
     ),
-    pure=False,
 )
 @attrs.frozen(kw_only=True, repr=False)
 class TokenLayoutClassesRule(_TokenKind):
@@ -479,15 +468,13 @@ def _good_class(item: object) -> bool:
     return type(item) is str and item.split() == [item] and utf8_encodable(item)
 
 
-@library_rule(
-    LIBRARY_TOKEN_KINDS,
+@_library_rule(
     reads=("token_type", "token_types", "backend"),
     fills=("token_type",),
     description=(
         "token_type is 'JWT' or 'T1' (any case) and a format the backend accepts; "
         "absent or None means 'JWT'."
     ),
-    pure=False,
 )
 @attrs.frozen(kw_only=True, repr=False)
 class TokenTypeRule(_TokenKind):
