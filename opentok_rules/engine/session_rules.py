@@ -110,6 +110,7 @@ def _is(value: object, wanted: object) -> bool:
     return value is _MEMBERS[wanted] or (isinstance(value, str) and _str_eq(value, wanted) is True)
 
 
+# It looks at every key (reads=None), so it always runs.
 @_library_rule(reads=None, fills=())
 @attrs.frozen(kw_only=True, repr=False)
 class KnownKeysRule(CodedKind):
@@ -124,7 +125,6 @@ class KnownKeysRule(CodedKind):
     )
     #: What the options are options of, for the message: "'x' is not a session option".
     operation: str = "session"
-    # It looks at every key, so it always runs.
 
     def _constraint(self) -> str:
         if self.keys == SESSION_OPTION_KEYS:

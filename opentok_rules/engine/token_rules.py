@@ -185,6 +185,7 @@ class _TokenKind(CodedKind):
             w.forget()
 
 
+# It looks at every option name (option_names, or the keys themselves), so it always runs.
 @_library_rule(
     reads=None,
     fills=(),
@@ -198,7 +199,6 @@ class TokenKnownKeysRule(_TokenKind):
     """Only the five token options may be passed; a typo names the closest one."""
 
     id: str = id_field("token-known-keys")
-    # It looks at every option name (option_names, or the keys themselves), so it always runs.
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         names = options.get("option_names")
