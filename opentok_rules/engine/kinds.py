@@ -29,7 +29,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
 import attrs
 
@@ -550,6 +550,42 @@ class CodedKind(Kind):
             and getattr(self, field.name) != _default_of(field)
         ]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+_C = TypeVar("_C", bound=CodedKind)
+
+
+def library_rules(
+    kinds: dict[str, type], *, pure: bool = True
+) -> Callable[..., Callable[[type[_C]], type[_C]]]:
+    """The class decorator of one module's library rules (used above ``@attrs.frozen``): what
+    every library rule states about itself, written once.
+
+    Its kind's name is its usual id with underscores (``"media-mode"`` is kind
+    ``media_mode``), and it is entered in ``kinds`` by that name, in the order the classes are
+    written; it is pure (its outcome depends on the options alone) when ``pure`` says so. The
+    decorator takes the keys it ``reads`` (None: every key) and ``fills`` (default: the keys
+    it reads), and its constraint in words, ``description`` (where it gives no
+    ``_constraint``)."""
+
+    def library_rule(
+        *,
+        reads: Iterable[str] | None,
+        fills: Iterable[str] | None = None,
+        description: str | None = None,
+    ) -> Callable[[type[_C]], type[_C]]:
+        def declare(cls: type[_C]) -> type[_C]:
+            cls.kind = attrs.fields(cls).id.default.replace("-", "_")
+            cls._READS = None if reads is None else frozenset(reads)
+            cls.fills = frozenset((reads or ()) if fills is None else fills)
+            if description is not None:
+                cls._DESCRIPTION = description
+            kinds[cls.kind] = cls
+            return _pure(cls) if pure else cls
+
+        return declare
+
+    return library_rule
 
 
 def _default_of(field: attrs.Attribute[Any]) -> object:

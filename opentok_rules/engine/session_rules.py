@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from opentok_rules._messages import closest_hint, closest_value, short_repr, shown
-from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, by_kind_name, id_field
+from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, id_field, library_rules
 from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
     MAX_REPORTED,
@@ -65,6 +65,10 @@ __all__ = [
     "RelayedForbidsE2eeRule",
 ]
 
+#: The kinds of the library's session rules, by the name their policy data gives them (each
+#: rule's class enters itself: see library_rules).
+LIBRARY_SESSION_KINDS: dict[str, type] = {}
+_library_rule = library_rules(LIBRARY_SESSION_KINDS)
 _KEY_SET = frozenset(SESSION_OPTION_KEYS)
 # Our members by value, which is also their name in lower case: member_for reads another
 # library's enum member by its name (the opentok SDK's MediaModes.routed has the value "disabled").
@@ -106,13 +110,13 @@ def _is(value: object, wanted: object) -> bool:
     return value is _MEMBERS[wanted] or (isinstance(value, str) and _str_eq(value, wanted) is True)
 
 
-@_pure
+# It looks at every key (reads=None), so it always runs.
+@_library_rule(reads=None, fills=())
 @attrs.frozen(kw_only=True, repr=False)
 class KnownKeysRule(CodedKind):
     """Keep only ``keys`` (the six session options); drop other keys, or refuse them with
     the closest option name when ``strict``."""
 
-    kind: ClassVar[str] = "known_keys"
     id: str = id_field("known-keys")
     strict: bool = False
     #: The option names kept.
@@ -121,9 +125,6 @@ class KnownKeysRule(CodedKind):
     )
     #: What the options are options of, for the message: "'x' is not a session option".
     operation: str = "session"
-    # It looks at every key, so it always runs.
-    _READS: ClassVar[frozenset[str] | None] = None
-    fills: ClassVar[frozenset[str]] = frozenset()
 
     def _constraint(self) -> str:
         if self.keys == SESSION_OPTION_KEYS:
@@ -201,16 +202,13 @@ class KnownKeysRule(CodedKind):
         }
 
 
-@_pure
+@_library_rule(reads=("media_mode",))
 @attrs.frozen(kw_only=True, repr=False)
 class MediaModeRule(CodedKind):
     """``"routed"`` means routed; anything else means relayed (refused when ``strict``)."""
 
     strict: bool = False
-    kind: ClassVar[str] = "media_mode"
     id: str = id_field("media-mode")
-    _READS: ClassVar[frozenset[str] | None] = _keys("media_mode")
-    fills: ClassVar[frozenset[str]] = _keys("media_mode")
 
     def _constraint(self) -> str:
         if self.strict:
@@ -298,16 +296,15 @@ def _archive_mode(value: object) -> ArchiveMode | None:
     return member_for(value, _ARCHIVE_MODES)
 
 
-@_pure
+@_library_rule(
+    reads=("archive_mode",),
+    description="Archive mode absent or None means manual.",
+)
 @attrs.frozen(kw_only=True, repr=False)
 class ArchiveModeDefaultRule(CodedKind):
     """Archive mode absent or ``None`` means manual."""
 
-    kind: ClassVar[str] = "archive_mode_default"
     id: str = id_field("archive-mode-default")
-    _DESCRIPTION: ClassVar[str] = "Archive mode absent or None means manual."
-    _READS: ClassVar[frozenset[str] | None] = _keys("archive_mode")
-    fills: ClassVar[frozenset[str]] = _keys("archive_mode")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_mode")
@@ -340,16 +337,15 @@ class ArchiveModeDefaultRule(CodedKind):
         return True
 
 
-@_pure
+@_library_rule(
+    reads=("e2ee",),
+    description="e2ee must be True or False; absent or None means False.",
+)
 @attrs.frozen(kw_only=True, repr=False)
 class E2eeBooleanRule(CodedKind):
     """``e2ee`` is a bool; absent or ``None`` means ``False``."""
 
-    kind: ClassVar[str] = "e2ee_boolean"
     id: str = id_field("e2ee-boolean")
-    _DESCRIPTION: ClassVar[str] = "e2ee must be True or False; absent or None means False."
-    _READS: ClassVar[frozenset[str] | None] = _keys("e2ee")
-    fills: ClassVar[frozenset[str]] = _keys("e2ee")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("e2ee")
@@ -417,14 +413,12 @@ class _CombinationRule(CodedKind):
         return combination_schema(self._COMBINATION, walk)
 
 
-@_pure
+@_library_rule(reads=(), description="Archive mode 'always' needs media mode 'routed'.")
 @attrs.frozen(kw_only=True, repr=False)
 class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
     """Archiving always needs media mode routed: relayed sessions cannot be archived."""
 
-    kind: ClassVar[str] = "always_archive_requires_routed"
     id: str = id_field("always-archive-requires-routed")
-    _DESCRIPTION = "Archive mode 'always' needs media mode 'routed'."
     _COMBINATION = ALWAYS_NEEDS_ROUTED
     _MESSAGE = (
         "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
@@ -435,14 +429,12 @@ class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
     _EXAMPLE = MappingProxyType({"media_mode": _RELAYED, "archive_mode": _ALWAYS})
 
 
-@_pure
+@_library_rule(reads=(), description="e2ee needs media mode 'routed'.")
 @attrs.frozen(kw_only=True, repr=False)
 class RelayedForbidsE2eeRule(_CombinationRule):
     """End-to-end encryption needs media mode routed."""
 
-    kind: ClassVar[str] = "relayed_forbids_e2ee"
     id: str = id_field("relayed-forbids-e2ee")
-    _DESCRIPTION = "e2ee needs media mode 'routed'."
     _COMBINATION = E2EE_NEEDS_ROUTED
     _MESSAGE = "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee"
     _MAY_REFUSE = "e2ee is True and media_mode is not _ROUTED"
@@ -450,14 +442,15 @@ class RelayedForbidsE2eeRule(_CombinationRule):
     _EXAMPLE = MappingProxyType({"e2ee": True, "media_mode": _RELAYED})
 
 
-@_pure
+@_library_rule(
+    reads=(),
+    description="Archive mode 'always' and e2ee exclude each other.",
+)
 @attrs.frozen(kw_only=True, repr=False)
 class AlwaysArchiveForbidsE2eeRule(_CombinationRule):
     """Archiving always and end-to-end encryption exclude each other."""
 
-    kind: ClassVar[str] = "always_archive_forbids_e2ee"
     id: str = id_field("always-archive-forbids-e2ee")
-    _DESCRIPTION = "Archive mode 'always' and e2ee exclude each other."
     _COMBINATION = E2EE_EXCLUDES_ALWAYS
     _MESSAGE = (
         "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
@@ -489,18 +482,15 @@ def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
     return text if type(text) is str and _is_ipv4(text) else None
 
 
-@_pure
+@_library_rule(
+    reads=("location",),
+    description=("location, when given, is a dotted-quad IPv4 address such as '12.34.56.78'."),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class LocationIpv4Rule(CodedKind):
     """``location``, when given, is a dotted-quad IPv4 address."""
 
-    kind: ClassVar[str] = "location_ipv4"
     id: str = id_field("location-ipv4")
-    _DESCRIPTION: ClassVar[str] = (
-        "location, when given, is a dotted-quad IPv4 address such as '12.34.56.78'."
-    )
-    _READS: ClassVar[frozenset[str] | None] = _keys("location")
-    fills: ClassVar[frozenset[str]] = _keys("location")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("location")
@@ -537,16 +527,15 @@ class LocationIpv4Rule(CodedKind):
         return walk.says("location", optional(Text(IPV4)))
 
 
-@_pure
+@_library_rule(
+    reads=("archive_mode",),
+    description="Archive mode is 'manual' or 'always'.",
+)
 @attrs.frozen(kw_only=True, repr=False)
 class ArchiveModeValidRule(CodedKind):
     """Archive mode is manual or always."""
 
-    kind: ClassVar[str] = "archive_mode_valid"
     id: str = id_field("archive-mode-valid")
-    _DESCRIPTION: ClassVar[str] = "Archive mode is 'manual' or 'always'."
-    _READS: ClassVar[frozenset[str] | None] = _keys("archive_mode")
-    fills: ClassVar[frozenset[str]] = _keys("archive_mode")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_mode")
@@ -610,19 +599,18 @@ class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
     schema_part = Forbidden.schema_part
 
 
-@_pure
+@_library_rule(
+    reads=("archive_name",),
+    description=(
+        f"archive_name is a str of at most {MAX_ARCHIVE_NAME} characters; an empty one means "
+        "no name (nothing is sent), as in the Ruby SDK."
+    ),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class ArchiveNameLengthRule(TextLengthRule):
     """``archive_name`` is a string of at most 80 characters; empty means no name."""
 
-    kind: ClassVar[str] = "archive_name_length"
     id: str = id_field("archive-name-length")
-    _DESCRIPTION: ClassVar[str] = (
-        f"archive_name is a str of at most {MAX_ARCHIVE_NAME} characters; an empty one means "
-        "no name (nothing is sent), as in the Ruby SDK."
-    )
-    _READS: ClassVar[frozenset[str] | None] = _keys("archive_name")
-    fills: ClassVar[frozenset[str]] = _keys("archive_name")
     key: ClassVar[str] = "archive_name"
     most: ClassVar[int] = MAX_ARCHIVE_NAME
     label: ClassVar[str] = "archive_name"
@@ -658,18 +646,15 @@ class ArchiveNameLengthRule(TextLengthRule):
         return found
 
 
-@_pure
+@_library_rule(
+    reads=("archive_resolution",),
+    description=("archive_resolution is one of " + ", ".join(ARCHIVE_RESOLUTIONS) + "."),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class ArchiveResolutionValidRule(CodedKind):
     """``archive_resolution`` is one of ``ARCHIVE_RESOLUTIONS``."""
 
-    kind: ClassVar[str] = "archive_resolution_valid"
     id: str = id_field("archive-resolution-valid")
-    _DESCRIPTION: ClassVar[str] = (
-        "archive_resolution is one of " + ", ".join(ARCHIVE_RESOLUTIONS) + "."
-    )
-    _READS: ClassVar[frozenset[str] | None] = _keys("archive_resolution")
-    fills: ClassVar[frozenset[str]] = _keys("archive_resolution")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("archive_resolution")
@@ -717,20 +702,6 @@ ArchiveNameLength = ArchiveNameLengthRule
 ArchiveResolutionValid = ArchiveResolutionValidRule
 
 
-#: The kinds of the library's session rules, by the name their policy data gives them.
-LIBRARY_SESSION_KINDS: dict[str, type] = by_kind_name(
-    KnownKeysRule,
-    MediaModeRule,
-    ArchiveModeDefaultRule,
-    E2eeBooleanRule,
-    AlwaysArchiveRequiresRoutedRule,
-    RelayedForbidsE2eeRule,
-    AlwaysArchiveForbidsE2eeRule,
-    LocationIpv4Rule,
-    ArchiveModeValidRule,
-    ArchiveNameLengthRule,
-    ArchiveResolutionValidRule,
-)
 # A forbidden kind with its fields fixed: by its id, as the class is named.
 LIBRARY_SESSION_KINDS["manual_archive_forbids_name_and_resolution"] = (
     ManualArchiveForbidsNameAndResolutionRule

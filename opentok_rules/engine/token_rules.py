@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from opentok_rules._messages import short_repr, shown
-from opentok_rules.engine.kinds import CodedKind, by_kind_name, id_field
+from opentok_rules.engine.kinds import CodedKind, id_field, library_rules
 from opentok_rules.engine.registry import MAX_REPORTED, Options, reported
 from opentok_rules.engine.shared import unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
@@ -115,6 +115,10 @@ _ROLES = {role.value: role for role in Role}
 _ROLE_NAMES_MAP = {**_ROLES, **{role.name.lower(): role for role in Role}}
 _ROLE_NAMES = ", ".join(_ROLES)
 _KEY_SET = frozenset(TOKEN_OPTION_KEYS)
+#: The kinds of the library's token rules, by the name their policy data gives them (each
+#: rule's class enters itself: see library_rules).
+LIBRARY_TOKEN_KINDS: dict[str, type] = {}
+_library_rule = library_rules(LIBRARY_TOKEN_KINDS, pure=False)
 # What a name means to a person, by backend, for the messages.
 _OWNER_NAMES = {
     "OpenTok": "api key",
@@ -181,19 +185,20 @@ class _TokenKind(CodedKind):
             w.forget()
 
 
+# It looks at every option name (option_names, or the keys themselves), so it always runs.
+@_library_rule(
+    reads=None,
+    fills=(),
+    description=(
+        "Only role, expire_time, data, initial_layout_class_list and token_type may be "
+        "passed; a misspelt option names the closest one."
+    ),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class TokenKnownKeysRule(_TokenKind):
     """Only the five token options may be passed; a typo names the closest one."""
 
-    kind: ClassVar[str] = "token_known_keys"
     id: str = id_field("token-known-keys")
-    _DESCRIPTION: ClassVar[str] = (
-        "Only role, expire_time, data, initial_layout_class_list and token_type may be "
-        "passed; a misspelt option names the closest one."
-    )
-    # It looks at every option name (option_names, or the keys themselves), so it always runs.
-    _READS: ClassVar[frozenset[str] | None] = None
-    fills: ClassVar[frozenset[str]] = frozenset()
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         names = options.get("option_names")
@@ -220,17 +225,16 @@ class TokenKnownKeysRule(_TokenKind):
         )
 
 
+@_library_rule(
+    reads=("session_id", "owner", "backend"),
+    fills=("session_id",),
+    description=("The session id must be one created with the same api key (or application id)."),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class TokenSessionBelongsToKeyRule(_TokenKind):
     """The session id decodes, and its owner field is the api key (or application id) signing."""
 
-    kind: ClassVar[str] = "token_session_belongs_to_key"
     id: str = id_field("token-session-belongs-to-key")
-    _DESCRIPTION: ClassVar[str] = (
-        "The session id must be one created with the same api key (or application id)."
-    )
-    _READS: ClassVar[frozenset[str] | None] = frozenset(("session_id", "owner", "backend"))
-    fills: ClassVar[frozenset[str]] = frozenset(("session_id",))
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         session_id = options.get("session_id")
@@ -284,18 +288,18 @@ _FORMAT_TEXT = (
 )
 
 
+@_library_rule(
+    reads=("role",),
+    description=(
+        f"role is one of {_ROLE_NAMES} (any case, or an enum member of that name); "
+        "absent or None means publisher."
+    ),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class TokenRoleRule(_TokenKind):
     """``role`` is a :class:`~opentok_rules.Role` or its value, any case; default publisher."""
 
-    kind: ClassVar[str] = "token_role"
     id: str = id_field("token-role")
-    _DESCRIPTION: ClassVar[str] = (
-        f"role is one of {_ROLE_NAMES} (any case, or an enum member of that name); "
-        "absent or None means publisher."
-    )
-    _READS: ClassVar[frozenset[str] | None] = frozenset(("role",))
-    fills: ClassVar[frozenset[str]] = frozenset(("role",))
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("role")
@@ -326,18 +330,19 @@ class TokenRoleRule(_TokenKind):
         self._judged(w, index, f"_role.__class__ is {member}", cases)
 
 
+@_library_rule(
+    reads=("expire_time", "now"),
+    fills=("expire_time",),
+    description=(
+        "expire_time (epoch seconds or a datetime; naive means UTC) is after now and at most "
+        "30 days later; absent or None means 24 hours from now."
+    ),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class TokenExpireTimeRule(_TokenKind):
     """``expire_time`` is after now and at most 30 days later; the default is now + 24 h."""
 
-    kind: ClassVar[str] = "token_expire_time"
     id: str = id_field("token-expire-time")
-    _DESCRIPTION: ClassVar[str] = (
-        "expire_time (epoch seconds or a datetime; naive means UTC) is after now and at most "
-        "30 days later; absent or None means 24 hours from now."
-    )
-    _READS: ClassVar[frozenset[str] | None] = frozenset(("expire_time", "now"))
-    fills: ClassVar[frozenset[str]] = frozenset(("expire_time",))
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         issued = int(options["now"])
@@ -367,17 +372,15 @@ def _out_of_range(seconds: int, issued: int, latest: int) -> str:
     )
 
 
+@_library_rule(
+    reads=("data",),
+    description=(f"data, when given, is a str of fewer than {DATA_LIMIT} characters."),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class TokenDataLengthRule(TextLengthRule, _TokenKind):
     """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
 
-    kind: ClassVar[str] = "token_data_length"
     id: str = id_field("token-data-length")
-    _DESCRIPTION: ClassVar[str] = (
-        f"data, when given, is a str of fewer than {DATA_LIMIT} characters."
-    )
-    _READS: ClassVar[frozenset[str] | None] = frozenset(("data",))
-    fills: ClassVar[frozenset[str]] = frozenset(("data",))
     key: ClassVar[str] = "data"
     most: ClassVar[int] = DATA_LIMIT - 1
     label: ClassVar[str] = "data (connection data)"
@@ -397,18 +400,18 @@ class TokenDataLengthRule(TextLengthRule, _TokenKind):
         )
 
 
+@_library_rule(
+    reads=("initial_layout_class_list",),
+    description=(
+        "initial_layout_class_list, when given, is a list or tuple of non-empty str without "
+        f"whitespace, at most {LAYOUT_LIMIT} characters when joined by spaces."
+    ),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class TokenLayoutClassesRule(_TokenKind):
     """``initial_layout_class_list``, when given, is a list of class names; joined by spaces."""
 
-    kind: ClassVar[str] = "token_layout_classes"
     id: str = id_field("token-layout-classes")
-    _DESCRIPTION: ClassVar[str] = (
-        "initial_layout_class_list, when given, is a list or tuple of non-empty str without "
-        f"whitespace, at most {LAYOUT_LIMIT} characters when joined by spaces."
-    )
-    _READS: ClassVar[frozenset[str] | None] = frozenset(("initial_layout_class_list",))
-    fills: ClassVar[frozenset[str]] = frozenset(("initial_layout_class_list",))
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("initial_layout_class_list")
@@ -465,6 +468,14 @@ def _good_class(item: object) -> bool:
     return type(item) is str and item.split() == [item] and utf8_encodable(item)
 
 
+@_library_rule(
+    reads=("token_type", "token_types", "backend"),
+    fills=("token_type",),
+    description=(
+        "token_type is 'JWT' or 'T1' (any case) and a format the backend accepts; "
+        "absent or None means 'JWT'."
+    ),
+)
 @attrs.frozen(kw_only=True, repr=False)
 class TokenTypeRule(_TokenKind):
     """``token_type`` is ``"JWT"`` (the default) or ``"T1"`` (OpenTok's legacy format), any case.
@@ -473,14 +484,7 @@ class TokenTypeRule(_TokenKind):
     signs JWT only), so a format the backend refuses is a violation naming the backend.
     """
 
-    kind: ClassVar[str] = "token_type"
     id: str = id_field("token-type")
-    _DESCRIPTION: ClassVar[str] = (
-        "token_type is 'JWT' or 'T1' (any case) and a format the backend accepts; "
-        "absent or None means 'JWT'."
-    )
-    _READS: ClassVar[frozenset[str] | None] = frozenset(("token_type", "token_types", "backend"))
-    fills: ClassVar[frozenset[str]] = frozenset(("token_type",))
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("token_type")
@@ -520,18 +524,6 @@ ExpireTime = TokenExpireTimeRule
 DataLength = TokenDataLengthRule
 LayoutClasses = TokenLayoutClassesRule
 TokenType = TokenTypeRule
-
-
-#: The kinds of the library's token rules, by the name their policy data gives them.
-LIBRARY_TOKEN_KINDS: dict[str, type] = by_kind_name(
-    TokenKnownKeysRule,
-    TokenSessionBelongsToKeyRule,
-    TokenRoleRule,
-    TokenExpireTimeRule,
-    TokenDataLengthRule,
-    TokenLayoutClassesRule,
-    TokenTypeRule,
-)
 
 
 def _role(value: object) -> Role:
