@@ -52,7 +52,7 @@ _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 
 #: What the compiled pass and the registry's loop make of options: the spec, and the findings
 #: of "warn" rules (usually none). The pipeline remembers these pairs, or the Outcome made of
-#: one for a client (see _result).
+#: one for a client (see _run).
 _Pair: TypeAlias = "tuple[SessionSpec, tuple[Violation, ...]]"
 
 # Outcome(spec, warnings) for session_outcome, without attrs' __init__ (see opentok_rules._frozen).
@@ -112,9 +112,38 @@ def prepare_session(
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
     registry order; what ``"warn"`` rules find is in the result's ``warnings``.
     """
-    # The steps are _result's; the refusal is raised here, from the only frame its traceback
-    # holds. kwargs is a SessionOptions TypedDict to callers, a plain dict here.
-    result = _result(options, rules, kwargs, True)  # type: ignore[arg-type]
+    # _run's steps written out here (the hot path): one call less, and a refusal is raised
+    # from this frame, the only one its traceback holds. kwargs is a SessionOptions TypedDict
+    # to callers, a plain dict here.
+    working: dict[str, Any]
+    if options is None:
+        working = kwargs  # type: ignore[assignment]  # already a fresh dict, ours to normalize
+    elif type(options) is dict and not kwargs:
+        working = options.copy()
+    else:
+        working = _working_options(options, kwargs)  # type: ignore[arg-type]
+    registry = _DEFAULT_RULES if rules is None else rules
+    if registry is None:
+        registry = _default_rules()
+    state = registry._state  # one snapshot of the registry for the whole call (see _run)
+    compiled = state.compiled
+    if compiled is None:
+        compiled = _compiled_for(state)
+    result: Any
+    if state.memo is not None and state.memo_pause <= 0:
+        result = _through_memo(state, compiled, options, working, True)
+    else:
+        if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
+            state.memo_pause -= 1
+        try:
+            # The refusal of "deny" violations is returned, not raised (see the compiler).
+            result = compiled.function(working, True, True)
+        except ValidationError:
+            raise  # the spec's own checks (see _finish)
+        except Exception as exc:
+            if _all_plain_keys(options, working):
+                raise  # a rule failed: its bug
+            raise _broken_key(exc) from exc
     if result.__class__ is not ValidationError:
         return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
     try:
@@ -139,16 +168,8 @@ def session_outcome(
     :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_session` does.
     Options seen before give the very same outcome again (while the rules remember them).
     """
-    result = _result(options, rules, kwargs, False)
-    if result.__class__ is not ValidationError:
-        # The compiled pass (or a memo without a key for these options) gives a pair.
-        if result.__class__ is not Outcome:
-            result = _outcome(result)
-        return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
-    try:
-        raise result
-    finally:
-        del result  # no reference cycle through this frame (see prepare_session)
+    outcome: Outcome[SessionSpec] = _run(options, rules, kwargs, False)
+    return outcome
 
 
 def _outcome(pair: _Pair) -> Outcome[SessionSpec]:
@@ -159,22 +180,21 @@ def _outcome(pair: _Pair) -> Outcome[SessionSpec]:
     return outcome
 
 
-def _result(
+def _run(
     options: Mapping[str, Any] | SessionSpec | None,
     rules: RuleRegistry | None,
     kwargs: dict[str, Any],
     with_params: bool,
 ) -> Any:
-    """The pass both entry points share, written once: a :class:`PreparedSession` when
-    ``with_params`` (the compiled pass builds the params from the values at hand, cheaper than
-    ``spec.to_params()`` afterwards), else the ``(spec, warnings)`` pair or :class:`Outcome`
-    the clients need; or the :class:`ValidationError` of a refusal, returned for the caller
-    to raise from its own frame.
+    """The pass both entry points share: a :class:`PreparedSession` when ``with_params``
+    (the compiled pass builds the params from the values at hand, cheaper than
+    ``spec.to_params()`` afterwards), else the :class:`Outcome` the clients need.
 
     The memo holds what a first call made: the compiled pass's ``(spec, warnings)`` pair
     after :func:`prepare_session`, the Outcome made of it after :func:`session_outcome` (which
     replaces a pair it finds, so that a client's repeated options cost no new object); either
-    unpacks as ``spec, warnings``."""
+    unpacks as ``spec, warnings``. ``prepare_session`` runs the same steps written out in its
+    own body (its hot path)."""
     # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
     # this is the hot path, and the rules cost little more than these lines.
     working: dict[str, Any]
@@ -196,15 +216,44 @@ def _result(
         # made again after an edit. When only the library's own rules ran, it builds the
         # spec without a second check; otherwise SessionSpec checks it (_finish).
         compiled = _compiled_for(state)
-    # The memo of past outcomes (see RuleRegistry), while it is on and not paused: options
-    # seen before are answered from it, and new ones remembered after the pass.
-    memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # or None: tested here
-    key = None
-    if memo is not None:
-        if state.memo_pause <= 0:
-            key = _memo_key(working)
-        else:  # paused: > 0, threads may race it below zero, never stuck
+    result: Any
+    if state.memo is not None and state.memo_pause <= 0:
+        result = _through_memo(state, compiled, options, working, with_params)
+    else:
+        if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
             state.memo_pause -= 1
+        try:
+            # The refusal of "deny" violations is returned, not raised (see the compiler).
+            result = compiled.function(working, with_params, True)
+        except ValidationError:
+            raise  # the spec's own checks (see _finish)
+        except Exception as exc:
+            if _all_plain_keys(options, working):
+                raise  # a rule failed: its bug
+            raise _broken_key(exc) from exc
+    if result.__class__ is not ValidationError:
+        # The compiled pass (or a memo without a key for these options) gives a pair.
+        if not with_params and result.__class__ is not Outcome:
+            result = _outcome(result)
+        return result
+    try:
+        raise result
+    finally:
+        del result  # no reference cycle through this frame (see prepare_session)
+
+
+def _through_memo(
+    state: Snapshot,
+    compiled: CompiledPass,
+    options: object,
+    working: dict[str, Any],
+    with_params: bool,
+) -> Any:
+    """The outcome of ``working`` from the memo of past outcomes, or by the compiled pass
+    (and remembered): a :class:`PreparedSession` or an :data:`Outcome`, or the
+    :class:`ValidationError` of a refusal, returned for the caller to raise."""
+    memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # not None: see callers
+    key = _memo_key(working)
     if key is not None:
         remembered: Any = memo.get(key)
         if remembered.__class__ is _Refused:
@@ -223,9 +272,7 @@ def _result(
             if remembered.__class__ is not Outcome:
                 remembered = memo[key] = _outcome(remembered)
             return remembered
-    result: Any
     try:
-        # The refusal of "deny" violations is returned, not raised (see the compiler).
         result = compiled.function(working, with_params, True)
     except ValidationError:
         raise  # the spec's own checks (see _finish)

@@ -354,7 +354,7 @@ class Snapshot:
         #: calls it is not consulted (the pipeline pauses a memo that serves too few).
         self.memo_hits = 0
         self.memo_pause = 0
-        #: Outcomes the pipeline may reuse (see pipeline._result), only while every rule
+        #: Outcomes the pipeline may reuse (see pipeline._run), only while every rule
         #: is one whose outcome depends on the options alone; None otherwise. Worked out by
         #: derive(), which the pipeline calls when it compiles the pass.
         self.memo: dict[Any, Any] | None = _UNKNOWN
