@@ -252,9 +252,21 @@ def prepare_archive(
     :class:`ArchiveSpec`, the REST body and what ``"warn"`` rules found; raises
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule.
     """
-    # kwargs is an ArchiveOptions TypedDict to callers, a plain dict here.
-    prepared: PreparedArchive = _run(session_id, options, rules, kwargs, True)  # type: ignore[arg-type]
-    return prepared
+    # _run's steps written out here (the hot path): one call less. kwargs is an
+    # ArchiveOptions TypedDict to callers, a plain dict here.
+    if rules is None:
+        registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
+    else:
+        registry = _registry(rules)
+    working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
+    compiled = registry._state.passes.get("archive")
+    if compiled is None:
+        compiled = _compiled(registry)
+    # The refusal of "deny" violations is returned, not raised (see engine.compiler).
+    result = compiled.function(working, True, True)
+    if result.__class__ is not ValidationError:
+        return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
+    raise result
 
 
 _LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
@@ -323,13 +335,8 @@ def _run(
     ``answer``, else the spec and the warnings."""
     if rules is None:
         registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
-    elif rules.__class__ is RuleRegistry or isinstance(rules, RuleRegistry):
-        registry = rules
     else:
-        raise TypeError(
-            f"rules must be a RuleRegistry such as default_archive_rules(), "
-            f"not {type(rules).__name__}"
-        )
+        registry = _registry(rules)
     working = _working(session_id, options, kwargs)
     # One snapshot of the registry for the whole call: an edit replaces it, and with it the
     # pass compiled from its rules (made on first use, the compiler imported then).
@@ -341,6 +348,15 @@ def _run(
     if result.__class__ is ValidationError:
         raise result
     return result
+
+
+def _registry(rules: object) -> RuleRegistry:
+    """``rules`` as given, when it is a registry; else the TypeError saying what to pass."""
+    if rules.__class__ is RuleRegistry or isinstance(rules, RuleRegistry):
+        return rules
+    raise TypeError(
+        f"rules must be a RuleRegistry such as default_archive_rules(), not {type(rules).__name__}"
+    )
 
 
 def _compiled(registry: RuleRegistry) -> CompiledPass:
@@ -367,15 +383,9 @@ def _operation() -> Operation:
     )
 
 
-def _slot(cls: type, name: str) -> Callable[[object, object], None]:
-    setter: Callable[[object, object], None] = cls.__dict__[name].__set__
-    return setter
-
-
 #: What the archive's own end (_fast_end) uses in the generated code, by name.
 _PASS_NAMESPACE: dict[str, object] = {
     "_KNOWN": frozenset(ARCHIVE_OPTION_KEYS),
-    "_ArchiveSpec": ArchiveSpec,
     "_ArchiveLayout": ArchiveLayout,
     "_OutputMode": OutputMode,
     "_StreamMode": StreamMode,
@@ -383,10 +393,6 @@ _PASS_NAMESPACE: dict[str, object] = {
     "_STREAM_MODES": _STREAM_MODES,
     "_COMPOSED": OutputMode.COMPOSED,
     "_AUTO": StreamMode.AUTO,
-    **{
-        f"_spec_{field.name}": _slot(ArchiveSpec, field.name) for field in attrs.fields(ArchiveSpec)
-    },
-    **{f"_made_{name}": _slot(PreparedArchive, name) for name in ("spec", "body", "warnings")},
 }
 
 _FLAGS = ("has_audio", "has_video")
@@ -445,10 +451,18 @@ def _fast_end(w: Writer) -> bool:
             w.line(f"{key} = {table}[{key}]")
     w.line("layout = None")
     with w.block("if layout_type is not None:"):
-        w.line("layout = _ArchiveLayout(layout_type, layout_stylesheet, layout_screenshare_type)")
-    w.line("spec = _new(_ArchiveSpec)")
-    for field in attrs.fields(ArchiveSpec):
-        w.line(f"_spec_{field.name}(spec, {field.name})")
+        w.made(
+            "layout",
+            ArchiveLayout,
+            {
+                "type": "layout_type",
+                "stylesheet": "layout_stylesheet",
+                "screenshare_type": "layout_screenshare_type",
+            },
+        )
+    # Through ArchiveSpec's maker: plain slot stores, no converters (the values are of their
+    # fields' own types, tested above).
+    w.made("spec", ArchiveSpec, {field.name: field.name for field in attrs.fields(ArchiveSpec)})
     with w.block("if not prepared:"):
         w.line("return spec, warnings")
     # ArchiveSpec.to_body() on the values at hand (tests hold the two equal).
@@ -472,9 +486,8 @@ def _fast_end(w: Writer) -> bool:
     for key, camel in (_TEXT_FIELDS[2], *_WHOLE_FIELDS):
         with w.block(f"if {key} is not None:"):
             w.line(f'body["{camel}"] = {key}')
-    w.line("made = _new(_Answer)")
-    for name in ("spec", "body", "warnings"):
-        w.line(f"_made_{name}(made, {name})")
+    answer = {name: name for name in ("spec", "body", "warnings")}
+    w.made("made", PreparedArchive, answer, "_Answer")
     w.line("return made")
     return True
 
@@ -491,18 +504,17 @@ def _working(
     """The options as the rules see them: merged, the layout spread out, enums read."""
     if options is None:
         working = kwargs
-    else:
-        if type(options) is dict:
-            working = options.copy()
-        elif isinstance(options, Mapping):
-            working = read_options(options, OPTIONS_ID)
-        else:
-            raise TypeError(
-                f"options must be a mapping, not {type(options).__name__}; pass keyword "
-                "arguments or a dict such as {'name': 'weekly'}"
-            )
+    elif options.__class__ is dict and not kwargs:
+        working = options.copy()
+    elif isinstance(options, Mapping):
+        working = options.copy() if type(options) is dict else read_options(options, OPTIONS_ID)
         if kwargs:
             working.update(kwargs)
+    else:
+        raise TypeError(
+            f"options must be a mapping, not {type(options).__name__}; pass keyword "
+            "arguments or a dict such as {'name': 'weekly'}"
+        )
     if "session_id" in working:
         message = (
             "the session id is given twice (as the first argument and as the option "
@@ -510,10 +522,21 @@ def _working(
         )
         raise ValidationError([Violation(OPTIONS_ID, "session_id", message)])
     working["session_id"] = session_id
-    if "layout" in working:
-        layout = working.pop("layout")
-        if layout is not None:
-            _spread_layout(layout, working)
+    layout = working.pop("layout", None)
+    if layout is not None:
+        _spread_layout(layout, working)
+    # None and a plain str (the usual values) are no enum: one test each, no call.
+    value = working.get("output_mode")
+    if value is None or value.__class__ is str:
+        value = working.get("stream_mode")
+        if value is None or value.__class__ is str:
+            return working
+    _read_members(working)
+    return working
+
+
+def _read_members(working: dict[str, Any]) -> None:
+    """Another library's enum members of the modes read as ours."""
     # None and a plain str (the usual values) are no enum: one test each.
     value = working.get("output_mode")
     if value is not None and value.__class__ is not str:
@@ -521,7 +544,6 @@ def _working(
     value = working.get("stream_mode")
     if value is not None and value.__class__ is not str:
         _read_member(working, "stream_mode", value, _STREAM_MODES)
-    return working
 
 
 def _read_member(
