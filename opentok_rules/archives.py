@@ -258,7 +258,20 @@ def prepare_archive(
         registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
     else:
         registry = _registry(rules)
-    working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
+    if options.__class__ is dict and not kwargs and "session_id" not in options:
+        # _working's steps for the usual call (a dict of options), written out here too.
+        working = options.copy()
+        working["session_id"] = session_id
+        layout = working.pop("layout", None)
+        if layout is not None:
+            _spread_layout(layout, working)
+        value = working.get("output_mode")
+        if not (value is None or value.__class__ is str) or not (
+            (value := working.get("stream_mode")) is None or value.__class__ is str
+        ):
+            _read_members(working)
+    else:
+        working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
     compiled = registry._state.passes.get("archive")
     if compiled is None:
         compiled = _compiled(registry)
@@ -415,14 +428,18 @@ def _fast_end(w: Writer) -> bool:
         "_KNOWN.issuperset(options)",
         "session_id.__class__ is str",
         *[f"({key} is None or {key}.__class__ is str)" for key, _ in _TEXT_FIELDS],
-        *[f"({key} is None or {key} is True or {key} is False)" for key in _FLAGS],
+        # True first: what the default rules usually leave.
+        *[f"({key} is True or {key} is False or {key} is None)" for key in _FLAGS],
         *[f"({key} is None or {key}.__class__ is int)" for key, _ in _WHOLE_FIELDS],
+        # The mode's member, found once: from its text (the usual value), itself, or the
+        # default for None; None (the spec's checks) for anything else.
         *[
-            f"({key} is None or {key}.__class__ is {enum_name} "
-            f"or ({key}.__class__ is str and {key} in {table}))"
-            for key, enum_name, table in (
-                ("output_mode", "_OutputMode", "_OUTPUT_MODES"),
-                ("stream_mode", "_StreamMode", "_STREAM_MODES"),
+            f"(_{key} := {table}.get({key}) if {key}.__class__ is str else {key} "
+            f"if {key}.__class__ is {enum_name} else {default} if {key} is None else None) "
+            "is not None"
+            for key, enum_name, table, default in (
+                ("output_mode", "_OutputMode", "_OUTPUT_MODES", "_COMPOSED"),
+                ("stream_mode", "_StreamMode", "_STREAM_MODES", "_AUTO"),
             )
         ],
         "(layout_stylesheet is None or layout_stylesheet.__class__ is str)",
@@ -441,14 +458,6 @@ def _fast_end(w: Writer) -> bool:
     for key in _FLAGS:
         with w.block(f"if {key} is None:"):
             w.line(f"{key} = True")
-    for key, default, table in (
-        ("output_mode", "_COMPOSED", "_OUTPUT_MODES"),
-        ("stream_mode", "_AUTO", "_STREAM_MODES"),
-    ):
-        with w.block(f"if {key} is None:"):
-            w.line(f"{key} = {default}")
-        with w.block(f"elif {key}.__class__ is str:"):
-            w.line(f"{key} = {table}[{key}]")
     w.line("layout = None")
     with w.block("if layout_type is not None:"):
         w.made(
@@ -462,7 +471,9 @@ def _fast_end(w: Writer) -> bool:
         )
     # Through ArchiveSpec's maker: plain slot stores, no converters (the values are of their
     # fields' own types, tested above).
-    w.made("spec", ArchiveSpec, {field.name: field.name for field in attrs.fields(ArchiveSpec)})
+    fields = {field.name: field.name for field in attrs.fields(ArchiveSpec)}
+    fields.update(output_mode="_output_mode", stream_mode="_stream_mode")
+    w.made("spec", ArchiveSpec, fields)
     with w.block("if not prepared:"):
         w.line("return spec, warnings")
     # ArchiveSpec.to_body() on the values at hand (tests hold the two equal).
@@ -470,8 +481,8 @@ def _fast_end(w: Writer) -> bool:
     w.line('    "sessionId": session_id,')
     w.line('    "hasAudio": has_audio,')
     w.line('    "hasVideo": has_video,')
-    w.line('    "outputMode": output_mode._value_,')
-    w.line('    "streamMode": stream_mode._value_,')
+    w.line('    "outputMode": _output_mode._value_,')
+    w.line('    "streamMode": _stream_mode._value_,')
     w.line("}")
     for key, camel in _TEXT_FIELDS[:2]:
         with w.block(f"if {key} is not None:"):
@@ -556,8 +567,21 @@ def _read_member(
 
 
 def _spread_layout(layout: object, working: dict[str, Any]) -> None:
+    fields = _plain_layout(layout) if layout.__class__ is dict else None
+    if fields is None:
+        fields = _read_layout(layout)
+    for key, value in fields.items():
+        if key in working:
+            message = f"{key} is given both in layout and on its own; give it once"
+            raise ValidationError([Violation(OPTIONS_ID, key, message)])
+        working[key] = value
+
+
+def _read_layout(layout: object) -> dict[Any, Any]:
+    """The fields of a layout: a mapping's (a type of ``"bestFit"`` when it has none), or
+    the type itself."""
     if layout.__class__ is dict or isinstance(layout, Mapping):
-        fields: dict[str, Any] = {}
+        fields: dict[Any, Any] = {}
         try:
             for count, (name, value) in enumerate(layout.items()):
                 if count == MAX_KEYS:
@@ -572,13 +596,24 @@ def _spread_layout(layout: object, working: dict[str, Any]) -> None:
             raise ValidationError([Violation(OPTIONS_ID, "layout", message)]) from exc
         if fields.get("layout_type") is None:
             fields["layout_type"] = _BEST_FIT
-    else:
-        fields = {"layout_type": layout}
-    for key, value in fields.items():
-        if key in working:
-            message = f"{key} is given both in layout and on its own; give it once"
-            raise ValidationError([Violation(OPTIONS_ID, key, message)])
-        working[key] = value
+        return fields
+    return {"layout_type": layout}
+
+
+def _plain_layout(layout: dict[Any, Any]) -> dict[Any, Any] | None:
+    """The fields of the usual layout, a small dict of plain str keys, as
+    :func:`_spread_layout` reads any mapping (without its guards against one that fails or
+    never ends); None for any other dict, which is read the whole way."""
+    if len(layout) > MAX_KEYS:
+        return None
+    fields = {}
+    for name, value in layout.items():
+        if name.__class__ is not str:
+            return None
+        fields[_LAYOUT_FIELDS.get(name, f"layout_{name}")] = value
+    if fields.get("layout_type") is None:
+        fields["layout_type"] = _BEST_FIT
+    return fields
 
 
 #: Each field's slot setter and converter: the spec is built as its constructor builds it (a
