@@ -46,7 +46,12 @@ _ids = st.one_of(
         lambda prefix, body, odd: prefix + body + odd,
         st.sampled_from(["1_", "2_", "3_", "1-", "", "1"]),
         st.text(alphabet=_B64URL, max_size=40),
-        st.text(max_size=3),  # any character: letters of other scripts, digits, surrogates
+        # Near misses (other base64 and URL characters, letters and digits of other
+        # scripts, a lone surrogate) and any character.
+        st.text(
+            alphabet=st.one_of(st.sampled_from("~+/.=% \u00e9\u0661\ud800"), st.characters()),
+            max_size=3,
+        ),
     ),
     st.text(max_size=12),
 )
