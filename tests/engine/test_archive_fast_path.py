@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import pytest
 from _support.properties import examples
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
@@ -59,6 +59,17 @@ _ids = st.one_of(
 
 @settings(max_examples=examples(400))
 @given(_ids)
+@example("1_abc~")
+@example("1_ab+/")
+@example("2_a.b")
+@example("1_\u00e9t\u00e9")
+@example("1_\u0661\u0662")
+@example("1_a\ud800")
+@example("1_")
+@example("2_x")
+@example("1_" + "a" * 253)
+@example("1_" + "a" * 254)
+@example(_SESSION)
 def test_the_session_id_form_is_the_one_defined_before(value: str) -> None:
     rule = SessionId(id="sid", key="session_id")
     assert rule.holds(value) is _reference_form(value)
