@@ -1177,6 +1177,10 @@ class Type(ValueKind):
         if type(self).holds is not Type.holds:
             return ValueKind._inline_holds(self, w, index)
         value = w.value_of(index, self.key)
+        if self.type == "bool":
+            # A bool is True or False (the class has no other instance): identity tests,
+            # True first (the value a default usually leaves), and no attribute read.
+            return f"{value} is True or {value} is False or {value} is None"
         classes = (int,) if self.type == "int" else _TYPES[self.type][0]
         if len(classes) == 1:
             return f"{value} is None or {value}.__class__ is {w.name(index, 'type', classes[0])}"
