@@ -426,11 +426,11 @@ class Kind:
             value = w.value_of(index, key)
             texts = frozenset(each for each in wanted if each.__class__ is str)
             listed = w.name(index, f"when{number}", texts)
-            # Absent first (the usual case), then a bool the ``when`` does not list (by
-            # identity: no ``True == 1``), a plain str and the enum members it does not list.
-            fails = [f"{value} is None"]
+            # Absent first (the usual case), then a plain str it does not list (the usual
+            # value), a bool it does not list (by identity: no ``True == 1``) and the enum
+            # members it does not list.
+            fails = [f"{value} is None", w.plain_str(index, key, f"_v not in {listed}")]
             fails += [f"{value} is {b}" for b in (True, False) if all(v is not b for v in wanted)]
-            fails.append(w.plain_str(index, key, f"_v not in {listed}"))
             fails += [
                 f"{value} is {w.name(index, f'when{number}_{other}', member)}"
                 for other, member in enumerate(w.members_of(None))
@@ -718,8 +718,9 @@ class Forbidden(_OnKeys):
             members = [
                 w.name(index, f"holds{number}_{n}", m) for n, m in enumerate(w.members_of(listed))
             ]
-            tests = [f"{value} is {member}" for member in members]
-            tests.append(w.plain_str(index, key, f"_v in {names}"))
+            # A plain str first (the usual value), then the members by identity.
+            tests = [w.plain_str(index, key, f"_v in {names}")]
+            tests += [f"{value} is {member}" for member in members]
             holds.append("(" + " or ".join(tests) + ")")
         with w.block(f"if not ({self._inline_holds(w, index)}):"):
             with w.block(f"if {' and '.join(holds)}:"):
