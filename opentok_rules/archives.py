@@ -252,9 +252,34 @@ def prepare_archive(
     :class:`ArchiveSpec`, the REST body and what ``"warn"`` rules found; raises
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule.
     """
-    # kwargs is an ArchiveOptions TypedDict to callers, a plain dict here.
-    prepared: PreparedArchive = _run(session_id, options, rules, kwargs, True)  # type: ignore[arg-type]
-    return prepared
+    # _run's steps written out here (the hot path): one call less. kwargs is an
+    # ArchiveOptions TypedDict to callers, a plain dict here.
+    if rules is None:
+        registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
+    else:
+        registry = _registry(rules)
+    if options.__class__ is dict and not kwargs and "session_id" not in options:
+        # _working's steps for the usual call (a dict of options), written out here too.
+        working = options.copy()
+        working["session_id"] = session_id
+        layout = working.pop("layout", None)
+        if layout is not None:
+            _spread_layout(layout, working)
+        value = working.get("output_mode")
+        if not (value is None or value.__class__ is str) or not (
+            (value := working.get("stream_mode")) is None or value.__class__ is str
+        ):
+            _read_members(working)
+    else:
+        working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
+    compiled = registry._state.passes.get("archive")
+    if compiled is None:
+        compiled = _compiled(registry)
+    # The refusal of "deny" violations is returned, not raised (see engine.compiler).
+    result = compiled.function(working, True, True)
+    if result.__class__ is not ValidationError:
+        return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
+    raise result
 
 
 _LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
@@ -323,13 +348,8 @@ def _run(
     ``answer``, else the spec and the warnings."""
     if rules is None:
         registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
-    elif rules.__class__ is RuleRegistry or isinstance(rules, RuleRegistry):
-        registry = rules
     else:
-        raise TypeError(
-            f"rules must be a RuleRegistry such as default_archive_rules(), "
-            f"not {type(rules).__name__}"
-        )
+        registry = _registry(rules)
     working = _working(session_id, options, kwargs)
     # One snapshot of the registry for the whole call: an edit replaces it, and with it the
     # pass compiled from its rules (made on first use, the compiler imported then).
@@ -341,6 +361,15 @@ def _run(
     if result.__class__ is ValidationError:
         raise result
     return result
+
+
+def _registry(rules: object) -> RuleRegistry:
+    """``rules`` as given, when it is a registry; else the TypeError saying what to pass."""
+    if rules.__class__ is RuleRegistry or isinstance(rules, RuleRegistry):
+        return rules
+    raise TypeError(
+        f"rules must be a RuleRegistry such as default_archive_rules(), not {type(rules).__name__}"
+    )
 
 
 def _compiled(registry: RuleRegistry) -> CompiledPass:
@@ -367,15 +396,9 @@ def _operation() -> Operation:
     )
 
 
-def _slot(cls: type, name: str) -> Callable[[object, object], None]:
-    setter: Callable[[object, object], None] = cls.__dict__[name].__set__
-    return setter
-
-
 #: What the archive's own end (_fast_end) uses in the generated code, by name.
 _PASS_NAMESPACE: dict[str, object] = {
     "_KNOWN": frozenset(ARCHIVE_OPTION_KEYS),
-    "_ArchiveSpec": ArchiveSpec,
     "_ArchiveLayout": ArchiveLayout,
     "_OutputMode": OutputMode,
     "_StreamMode": StreamMode,
@@ -383,10 +406,6 @@ _PASS_NAMESPACE: dict[str, object] = {
     "_STREAM_MODES": _STREAM_MODES,
     "_COMPOSED": OutputMode.COMPOSED,
     "_AUTO": StreamMode.AUTO,
-    **{
-        f"_spec_{field.name}": _slot(ArchiveSpec, field.name) for field in attrs.fields(ArchiveSpec)
-    },
-    **{f"_made_{name}": _slot(PreparedArchive, name) for name in ("spec", "body", "warnings")},
 }
 
 _FLAGS = ("has_audio", "has_video")
@@ -409,14 +428,18 @@ def _fast_end(w: Writer) -> bool:
         "_KNOWN.issuperset(options)",
         "session_id.__class__ is str",
         *[f"({key} is None or {key}.__class__ is str)" for key, _ in _TEXT_FIELDS],
-        *[f"({key} is None or {key} is True or {key} is False)" for key in _FLAGS],
+        # True first: what the default rules usually leave.
+        *[f"({key} is True or {key} is False or {key} is None)" for key in _FLAGS],
         *[f"({key} is None or {key}.__class__ is int)" for key, _ in _WHOLE_FIELDS],
+        # The mode's member, found once: from its text (the usual value), itself, or the
+        # default for None; None (the spec's checks) for anything else.
         *[
-            f"({key} is None or {key}.__class__ is {enum_name} "
-            f"or ({key}.__class__ is str and {key} in {table}))"
-            for key, enum_name, table in (
-                ("output_mode", "_OutputMode", "_OUTPUT_MODES"),
-                ("stream_mode", "_StreamMode", "_STREAM_MODES"),
+            f"(_{key} := {table}.get({key}) if {key}.__class__ is str else {key} "
+            f"if {key}.__class__ is {enum_name} else {default} if {key} is None else None) "
+            "is not None"
+            for key, enum_name, table, default in (
+                ("output_mode", "_OutputMode", "_OUTPUT_MODES", "_COMPOSED"),
+                ("stream_mode", "_StreamMode", "_STREAM_MODES", "_AUTO"),
             )
         ],
         "(layout_stylesheet is None or layout_stylesheet.__class__ is str)",
@@ -435,20 +458,22 @@ def _fast_end(w: Writer) -> bool:
     for key in _FLAGS:
         with w.block(f"if {key} is None:"):
             w.line(f"{key} = True")
-    for key, default, table in (
-        ("output_mode", "_COMPOSED", "_OUTPUT_MODES"),
-        ("stream_mode", "_AUTO", "_STREAM_MODES"),
-    ):
-        with w.block(f"if {key} is None:"):
-            w.line(f"{key} = {default}")
-        with w.block(f"elif {key}.__class__ is str:"):
-            w.line(f"{key} = {table}[{key}]")
     w.line("layout = None")
     with w.block("if layout_type is not None:"):
-        w.line("layout = _ArchiveLayout(layout_type, layout_stylesheet, layout_screenshare_type)")
-    w.line("spec = _new(_ArchiveSpec)")
-    for field in attrs.fields(ArchiveSpec):
-        w.line(f"_spec_{field.name}(spec, {field.name})")
+        w.made(
+            "layout",
+            ArchiveLayout,
+            {
+                "type": "layout_type",
+                "stylesheet": "layout_stylesheet",
+                "screenshare_type": "layout_screenshare_type",
+            },
+        )
+    # Through ArchiveSpec's maker: plain slot stores, no converters (the values are of their
+    # fields' own types, tested above).
+    fields = {field.name: field.name for field in attrs.fields(ArchiveSpec)}
+    fields.update(output_mode="_output_mode", stream_mode="_stream_mode")
+    w.made("spec", ArchiveSpec, fields)
     with w.block("if not prepared:"):
         w.line("return spec, warnings")
     # ArchiveSpec.to_body() on the values at hand (tests hold the two equal).
@@ -456,8 +481,8 @@ def _fast_end(w: Writer) -> bool:
     w.line('    "sessionId": session_id,')
     w.line('    "hasAudio": has_audio,')
     w.line('    "hasVideo": has_video,')
-    w.line('    "outputMode": output_mode._value_,')
-    w.line('    "streamMode": stream_mode._value_,')
+    w.line('    "outputMode": _output_mode._value_,')
+    w.line('    "streamMode": _stream_mode._value_,')
     w.line("}")
     for key, camel in _TEXT_FIELDS[:2]:
         with w.block(f"if {key} is not None:"):
@@ -472,9 +497,8 @@ def _fast_end(w: Writer) -> bool:
     for key, camel in (_TEXT_FIELDS[2], *_WHOLE_FIELDS):
         with w.block(f"if {key} is not None:"):
             w.line(f'body["{camel}"] = {key}')
-    w.line("made = _new(_Answer)")
-    for name in ("spec", "body", "warnings"):
-        w.line(f"_made_{name}(made, {name})")
+    answer = {name: name for name in ("spec", "body", "warnings")}
+    w.made("made", PreparedArchive, answer, "_Answer")
     w.line("return made")
     return True
 
@@ -491,18 +515,17 @@ def _working(
     """The options as the rules see them: merged, the layout spread out, enums read."""
     if options is None:
         working = kwargs
-    else:
-        if type(options) is dict:
-            working = options.copy()
-        elif isinstance(options, Mapping):
-            working = read_options(options, OPTIONS_ID)
-        else:
-            raise TypeError(
-                f"options must be a mapping, not {type(options).__name__}; pass keyword "
-                "arguments or a dict such as {'name': 'weekly'}"
-            )
+    elif options.__class__ is dict and not kwargs:
+        working = options.copy()
+    elif isinstance(options, Mapping):
+        working = options.copy() if type(options) is dict else read_options(options, OPTIONS_ID)
         if kwargs:
             working.update(kwargs)
+    else:
+        raise TypeError(
+            f"options must be a mapping, not {type(options).__name__}; pass keyword "
+            "arguments or a dict such as {'name': 'weekly'}"
+        )
     if "session_id" in working:
         message = (
             "the session id is given twice (as the first argument and as the option "
@@ -510,10 +533,21 @@ def _working(
         )
         raise ValidationError([Violation(OPTIONS_ID, "session_id", message)])
     working["session_id"] = session_id
-    if "layout" in working:
-        layout = working.pop("layout")
-        if layout is not None:
-            _spread_layout(layout, working)
+    layout = working.pop("layout", None)
+    if layout is not None:
+        _spread_layout(layout, working)
+    # None and a plain str (the usual values) are no enum: one test each, no call.
+    value = working.get("output_mode")
+    if value is None or value.__class__ is str:
+        value = working.get("stream_mode")
+        if value is None or value.__class__ is str:
+            return working
+    _read_members(working)
+    return working
+
+
+def _read_members(working: dict[str, Any]) -> None:
+    """Another library's enum members of the modes read as ours."""
     # None and a plain str (the usual values) are no enum: one test each.
     value = working.get("output_mode")
     if value is not None and value.__class__ is not str:
@@ -521,7 +555,6 @@ def _working(
     value = working.get("stream_mode")
     if value is not None and value.__class__ is not str:
         _read_member(working, "stream_mode", value, _STREAM_MODES)
-    return working
 
 
 def _read_member(
@@ -534,8 +567,21 @@ def _read_member(
 
 
 def _spread_layout(layout: object, working: dict[str, Any]) -> None:
+    fields = _plain_layout(layout) if layout.__class__ is dict else None
+    if fields is None:
+        fields = _read_layout(layout)
+    for key, value in fields.items():
+        if key in working:
+            message = f"{key} is given both in layout and on its own; give it once"
+            raise ValidationError([Violation(OPTIONS_ID, key, message)])
+        working[key] = value
+
+
+def _read_layout(layout: object) -> dict[Any, Any]:
+    """The fields of a layout: a mapping's (a type of ``"bestFit"`` when it has none), or
+    the type itself."""
     if layout.__class__ is dict or isinstance(layout, Mapping):
-        fields: dict[str, Any] = {}
+        fields: dict[Any, Any] = {}
         try:
             for count, (name, value) in enumerate(layout.items()):
                 if count == MAX_KEYS:
@@ -550,13 +596,24 @@ def _spread_layout(layout: object, working: dict[str, Any]) -> None:
             raise ValidationError([Violation(OPTIONS_ID, "layout", message)]) from exc
         if fields.get("layout_type") is None:
             fields["layout_type"] = _BEST_FIT
-    else:
-        fields = {"layout_type": layout}
-    for key, value in fields.items():
-        if key in working:
-            message = f"{key} is given both in layout and on its own; give it once"
-            raise ValidationError([Violation(OPTIONS_ID, key, message)])
-        working[key] = value
+        return fields
+    return {"layout_type": layout}
+
+
+def _plain_layout(layout: dict[Any, Any]) -> dict[Any, Any] | None:
+    """The fields of the usual layout, a small dict of plain str keys, as
+    :func:`_spread_layout` reads any mapping (without its guards against one that fails or
+    never ends); None for any other dict, which is read the whole way."""
+    if len(layout) > MAX_KEYS:
+        return None
+    fields = {}
+    for name, value in layout.items():
+        if name.__class__ is not str:
+            return None
+        fields[_LAYOUT_FIELDS.get(name, f"layout_{name}")] = value
+    if fields.get("layout_type") is None:
+        fields["layout_type"] = _BEST_FIT
+    return fields
 
 
 #: Each field's slot setter and converter: the spec is built as its constructor builds it (a

@@ -426,11 +426,11 @@ class Kind:
             value = w.value_of(index, key)
             texts = frozenset(each for each in wanted if each.__class__ is str)
             listed = w.name(index, f"when{number}", texts)
-            # Absent first (the usual case), then a bool the ``when`` does not list (by
-            # identity: no ``True == 1``), a plain str and the enum members it does not list.
-            fails = [f"{value} is None"]
+            # Absent first (the usual case), then a plain str it does not list (the usual
+            # value), a bool it does not list (by identity: no ``True == 1``) and the enum
+            # members it does not list.
+            fails = [f"{value} is None", w.plain_str(index, key, f"_v not in {listed}")]
             fails += [f"{value} is {b}" for b in (True, False) if all(v is not b for v in wanted)]
-            fails.append(w.plain_str(index, key, f"_v not in {listed}"))
             fails += [
                 f"{value} is {w.name(index, f'when{number}_{other}', member)}"
                 for other, member in enumerate(w.members_of(None))
@@ -754,8 +754,9 @@ class Forbidden(_OnKeys):
             members = [
                 w.name(index, f"holds{number}_{n}", m) for n, m in enumerate(w.members_of(listed))
             ]
-            tests = [f"{value} is {member}" for member in members]
-            tests.append(w.plain_str(index, key, f"_v in {names}"))
+            # A plain str first (the usual value), then the members by identity.
+            tests = [w.plain_str(index, key, f"_v in {names}")]
+            tests += [f"{value} is {member}" for member in members]
             holds.append("(" + " or ".join(tests) + ")")
         with w.block(f"if not ({self._inline_holds(w, index)}):"):
             with w.block(f"if {' and '.join(holds)}:"):
@@ -1213,6 +1214,10 @@ class Type(ValueKind):
         if type(self).holds is not Type.holds:
             return ValueKind._inline_holds(self, w, index)
         value = w.value_of(index, self.key)
+        if self.type == "bool":
+            # A bool is True or False (the class has no other instance): identity tests,
+            # True first (the value a default usually leaves), and no attribute read.
+            return f"{value} is True or {value} is False or {value} is None"
         classes = (int,) if self.type == "int" else _TYPES[self.type][0]
         if len(classes) == 1:
             return f"{value} is None or {value}.__class__ is {w.name(index, 'type', classes[0])}"
@@ -1272,6 +1277,10 @@ class Range(ValueKind):
         return found
 
 
+#: The bytes of a base64url text with "-" and "_" read as "a" (SessionId: then isalnum).
+_B64URL_AS_ALNUM = bytes.maketrans(b"-_", b"aa")
+
+
 @_pure
 @attrs.frozen(kw_only=True)
 class SessionId(ValueKind):
@@ -1288,10 +1297,11 @@ class SessionId(ValueKind):
             or value[:2] not in _SESSION_ID_PREFIXES
         ):
             return False
-        # Base64url: ASCII letters and digits, "-" and "_" (isalnum is one C loop; isascii
-        # first, as isalnum alone takes any script's letters and digits).
-        body = value[2:]
-        return body.isascii() and body.replace("-", "a").replace("_", "a").isalnum()
+        # Base64url: ASCII letters and digits, "-" and "_". isascii first (a flag of the str:
+        # no loop), then the bytes with "-" and "_" read as letters, isalnum on bytes being a
+        # table lookup per byte (str.isalnum asks the Unicode database for every character).
+        # The prefix ("1_" or "2_", tested above) passes too, so the whole id is tested.
+        return value.isascii() and value.encode().translate(_B64URL_AS_ALNUM).isalnum()
 
     def describe(self) -> str:
         return "is a session id: '1_' or '2_' and base64url text, at most 255 characters"
@@ -1306,10 +1316,11 @@ class SessionId(ValueKind):
         value = w.value_of(index, self.key)
         most = w.name(index, "most", MAX_SESSION_ID_LENGTH)
         prefixes = w.name(index, "prefixes", _SESSION_ID_PREFIXES)
+        table = w.name(index, "alnum", _B64URL_AS_ALNUM)
         return (
             f"{value} is None or ({value}.__class__ is str and 3 <= len({value}) <= {most} "
-            f"and {value}[:2] in {prefixes} and (_body := {value}[2:]).isascii() "
-            "and _body.replace('-', 'a').replace('_', 'a').isalnum())"
+            f"and {value}[:2] in {prefixes} and {value}.isascii() "
+            f"and {value}.encode().translate({table}).isalnum())"
         )
 
     def json_schema(self) -> dict[str, Any] | None:
