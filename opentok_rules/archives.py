@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.engine.outcome import Outcome
+from opentok_rules.engine.outcome import Outcome, outcome_of
+from opentok_rules.engine.passes import run_pass
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import (
     MAX_KEYS,
@@ -45,7 +46,7 @@ from opentok_rules.values import (
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from opentok_rules.engine.compiler import CompiledPass, Operation, Writer
+    from opentok_rules.engine.compiler import Operation, Writer
 
 __all__ = [
     "ARCHIVE_LAYOUT_TYPES",
@@ -272,14 +273,8 @@ def prepare_archive(
             _read_members(working)
     else:
         working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
-    compiled = registry._state.passes.get("archive")
-    if compiled is None:
-        compiled = _compiled(registry)
-    # The refusal of "deny" violations is returned, not raised (see engine.compiler).
-    result = compiled.function(working, True, True)
-    if result.__class__ is not ValidationError:
-        return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
-    raise result
+    prepared: PreparedArchive = run_pass(registry, _operation, "archive", working, True)
+    return prepared
 
 
 _LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
@@ -334,7 +329,7 @@ def archive_outcome(
     :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_archive` does.
     """
     spec, warnings = _run(session_id, options, rules, kwargs, False)
-    return Outcome(spec, warnings)
+    return outcome_of(spec, warnings)
 
 
 def _run(
@@ -351,16 +346,7 @@ def _run(
     else:
         registry = _registry(rules)
     working = _working(session_id, options, kwargs)
-    # One snapshot of the registry for the whole call: an edit replaces it, and with it the
-    # pass compiled from its rules (made on first use, the compiler imported then).
-    compiled = registry._state.passes.get("archive")
-    if compiled is None:
-        compiled = _compiled(registry)
-    # The refusal of "deny" violations is returned, not raised (see engine.compiler).
-    result = compiled.function(working, answer, True)
-    if result.__class__ is ValidationError:
-        raise result
-    return result
+    return run_pass(registry, _operation, "archive", working, answer)
 
 
 def _registry(rules: object) -> RuleRegistry:
@@ -370,13 +356,6 @@ def _registry(rules: object) -> RuleRegistry:
     raise TypeError(
         f"rules must be a RuleRegistry such as default_archive_rules(), not {type(rules).__name__}"
     )
-
-
-def _compiled(registry: RuleRegistry) -> CompiledPass:
-    """The archive pass of ``registry``'s current snapshot, compiled now if it has none."""
-    from opentok_rules.engine.compiler import compiled_pass
-
-    return compiled_pass(registry, _operation())
 
 
 def _operation() -> Operation:

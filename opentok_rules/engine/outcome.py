@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from opentok_rules._frozen import slot_setters
 from opentok_rules.errors import Violation
 
 __all__ = ["Outcome"]
@@ -48,3 +49,15 @@ class Outcome(Generic[T]):
         """``value, warnings = outcome`` unpacks it (as the pairs these functions returned
         before they returned an outcome)."""
         return iter((self.value, self.warnings))
+
+
+_SET_VALUE, _SET_WARNINGS = slot_setters(Outcome)
+
+
+def outcome_of(value: T, warnings: tuple[Violation, ...]) -> Outcome[T]:
+    """``Outcome(value, warnings)`` without attrs' ``__init__``: the pipelines' hot paths make
+    one per call (see :mod:`opentok_rules._frozen`)."""
+    outcome: Outcome[T] = object.__new__(Outcome)
+    _SET_VALUE(outcome, value)
+    _SET_WARNINGS(outcome, warnings)
+    return outcome

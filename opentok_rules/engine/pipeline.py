@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
-from opentok_rules._frozen import slot_setters
-from opentok_rules.engine.outcome import Outcome
+from opentok_rules.engine.outcome import Outcome, outcome_of
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry, Snapshot
 from opentok_rules.engine.shared import MAX_KEYS as MAX_KEYS  # where the bound was first defined
 from opentok_rules.engine.shared import (
@@ -54,9 +53,6 @@ _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 #: of "warn" rules (usually none). The pipeline remembers them with a copy of their params, or
 #: the Outcome made of them for a client (see _run).
 _Pair: TypeAlias = "tuple[SessionSpec, tuple[Violation, ...]]"
-
-# Outcome(spec, warnings) for session_outcome, without attrs' __init__ (see opentok_rules._frozen).
-_SET_VALUE, _SET_WARNINGS = slot_setters(Outcome)
 
 
 @attrs.frozen
@@ -172,14 +168,6 @@ def session_outcome(
     return outcome
 
 
-def _outcome(pair: _Pair) -> Outcome[SessionSpec]:
-    """``Outcome(*pair)``, for the clients' hot path."""
-    outcome: Outcome[SessionSpec] = object.__new__(Outcome)
-    _SET_VALUE(outcome, pair[0])
-    _SET_WARNINGS(outcome, pair[1])
-    return outcome
-
-
 def _run(
     options: Mapping[str, Any] | SessionSpec | None,
     rules: RuleRegistry | None,
@@ -234,7 +222,7 @@ def _run(
     if result.__class__ is not ValidationError:
         # The compiled pass (or a memo without a key for these options) gives a pair.
         if not with_params and result.__class__ is not Outcome:
-            result = _outcome(result)
+            result = outcome_of(result[0], result[1])
         return result
     try:
         raise result
@@ -275,7 +263,7 @@ def _through_memo(
                 spec, warnings = remembered  # an Outcome a client's call left
                 return _prepared(spec, spec.to_params(), warnings)
             if remembered.__class__ is not Outcome:
-                remembered = memo[key] = _outcome(remembered)
+                remembered = memo[key] = outcome_of(remembered[0], remembered[1])
             return remembered
     try:
         result = compiled.function(working, with_params, True)
@@ -295,7 +283,7 @@ def _through_memo(
             memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
             return result
         if not with_params:
-            result = _outcome(result)
+            result = outcome_of(result[0], result[1])
         if with_params:
             # The params as a copy: the caller may change the dict it was given.
             memo[key] = (result.spec, result.warnings, result.params.copy())

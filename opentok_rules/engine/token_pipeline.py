@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.engine.outcome import Outcome
+from opentok_rules.engine.outcome import Outcome, outcome_of
+from opentok_rules.engine.passes import run_pass
 from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import Options, RuleRegistry
 from opentok_rules.engine.shared import spec_from
 from opentok_rules.engine.token_rules import TOKEN_TYPES, TokenSpec
-from opentok_rules.errors import ValidationError
 from opentok_rules.values import Role
 
 if TYPE_CHECKING:
-    from opentok_rules.engine.compiler import CompiledPass
+    from opentok_rules.engine.compiler import Operation
 
 __all__ = ["prepare_token", "token_outcome"]
 
@@ -110,16 +110,8 @@ def token_outcome(
         registry = _DEFAULT_TOKEN_RULES[0] if _DEFAULT_TOKEN_RULES else _default_token_rules()
     else:
         registry = rules
-    # The registry's current snapshot compiled (engine.compiler; an edit replaces it), made
-    # on first use. It returns the options as the rules left them and the warnings, or the
-    # refusal of "deny" violations (returned, not raised).
-    compiled = registry._state.passes.get("token")
-    if compiled is None:
-        compiled = _compiled(registry)
-    result = compiled.function(working, False, True)
-    if result.__class__ is ValidationError:
-        raise result
-    working, warnings = result
+    # The pass returns the options as the rules left them and the warnings.
+    working, warnings = run_pass(registry, _operation, "token", working, False)
     # The spec: values of exactly the types TokenSpec's validators want (what the library's
     # rules leave) are set in its slots; any others go through TokenSpec itself.
     get = working.get
@@ -142,8 +134,8 @@ def token_outcome(
         _SET_DATA(spec, data)
         _SET_CLASSES(spec, classes)
         _SET_TOKEN_TYPE(spec, token_type)
-        return Outcome(spec, warnings)
-    return Outcome(_checked_spec(working, issued_at), warnings)
+        return outcome_of(spec, warnings)
+    return outcome_of(_checked_spec(working, issued_at), warnings)
 
 
 def _checked_spec(working: Options, issued_at: int) -> TokenSpec:
@@ -177,13 +169,13 @@ _SET_CLASSES = _SETTERS["initial_layout_class_list"]
 _SET_TOKEN_TYPE = _SETTERS["token_type"]
 
 
-def _compiled(registry: RuleRegistry) -> CompiledPass:
-    """The token pass of ``registry``'s current snapshot, compiled now if it has none."""
-    from opentok_rules.engine.compiler import Operation, compiled_pass
+def _operation() -> Operation:
+    """The token pass as the compiler sees it. No finish: the pass returns the options as the
+    rules left them, and token_outcome builds the spec with the issue time it read before the
+    rules ran."""
+    from opentok_rules.engine.compiler import Operation
 
-    # No finish: the pass returns the options as the rules left them, and token_outcome
-    # builds the spec with the issue time it read before the rules ran.
-    return compiled_pass(registry, Operation(name="token"))
+    return Operation(name="token")
 
 
 # Used when the caller gives no rules, made on first use. Private, so nobody can edit it;

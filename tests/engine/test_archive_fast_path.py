@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules import archives
+from opentok_rules.engine.compiler import compiled_pass
 from opentok_rules.engine.kinds import SessionId
 from opentok_rules.engine.registry import RuleRegistry
 
@@ -74,7 +75,7 @@ def test_the_session_id_form_is_the_one_defined_before(value: str) -> None:
     rule = SessionId(id="sid", key="session_id")
     assert rule.holds(value) is _reference_form(value)
     registry = RuleRegistry([rule])
-    compiled = archives._compiled(registry).function
+    compiled = compiled_pass(registry, archives._operation()).function
     result = compiled({"session_id": value}, False, True)
     if _reference_form(value):
         spec, _ = result  # let through by the compiled pass
@@ -133,7 +134,9 @@ def _general(options: Mapping[str, Any]) -> Any:
 
     def call() -> Any:
         working = archives._working(_SESSION, options, {})
-        result = archives._compiled(archives._default_registry()).function(working, True, True)
+        result = compiled_pass(archives._default_registry(), archives._operation()).function(
+            working, True, True
+        )
         if isinstance(result, otr.ValidationError):
             raise result
         return result
