@@ -51,6 +51,7 @@ from typing import Any
 import attrs
 
 from opentok_rules.engine.forms import COMPILED_FORM, has_form
+from opentok_rules.engine.input_use import keeps_input
 from opentok_rules.engine.registry import (
     Options,
     Rule,
@@ -184,6 +185,9 @@ class CompiledPass:
     function: PassFunction = attrs.field(repr=False)
     source: str = attrs.field(repr=False)
     filename: str
+    #: Whether the function only reads the dict it is given (see engine.input_use): a caller
+    #: may then hand it a dict of its caller's without copying it first.
+    keeps_input: bool = False
 
 
 def compile_rules(
@@ -198,11 +202,11 @@ def compile_rules(
     rules = tuple(rules)
     writer = Writer(rules, operation, None if ids is None else tuple(ids))
     source = writer.source()
-    code, filename = _code_for(source)
+    code, filename, keeps = _code_for(source)
     namespace = dict(writer.namespace)
     exec(code, namespace)  # noqa: S102 - our own generated source; values are namespace names
     function: PassFunction = namespace["compiled_pass"]
-    return CompiledPass(function, source, filename)
+    return CompiledPass(function, source, filename, keeps)
 
 
 def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
@@ -223,11 +227,12 @@ def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
 # strings, the default rules made afresh per request) share one code object and one linecache
 # entry. Bounded: a process that makes ever new shapes must not grow this without end.
 _CODE_CACHE_SIZE = 64
-_codes: dict[str, tuple[Any, str]] = {}
+_codes: dict[str, tuple[Any, str, bool]] = {}
 _codes_lock = threading.Lock()
 
 
-def _code_for(source: str) -> tuple[Any, str]:
+def _code_for(source: str) -> tuple[Any, str, bool]:
+    """The code object of ``source``, its file name, and whether it keeps its input."""
     with _codes_lock:
         found = _codes.get(source)
         if found is not None:
@@ -235,16 +240,16 @@ def _code_for(source: str) -> tuple[Any, str]:
             return found
         digest = hashlib.sha1(source.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
         filename = f"<opentok_rules compiled pass {digest}>"
-        code = compile(source, filename, "exec")
+        made = (compile(source, filename, "exec"), filename, keeps_input(source))
         if len(_codes) >= _CODE_CACHE_SIZE:
             # Their linecache entries go too, or they would grow without end: a traceback
             # through a pass compiled before this shows no source line, nothing worse.
-            for _, old in _codes.values():
+            for _, old, _ in _codes.values():
                 linecache.cache.pop(old, None)
             _codes.clear()
-        _codes[source] = (code, filename)
+        _codes[source] = made
         _register(source, filename)
-        return code, filename
+        return made
 
 
 def _register(source: str, filename: str) -> None:

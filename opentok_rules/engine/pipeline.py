@@ -50,8 +50,7 @@ _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 
 
 #: What the compiled pass and the registry's loop make of options: the spec, and the findings
-#: of "warn" rules (usually none). The pipeline remembers them with a copy of their params, or
-#: the Outcome made of them for a client (see _run).
+#: of "warn" rules (usually none).
 _Pair: TypeAlias = "tuple[SessionSpec, tuple[Violation, ...]]"
 
 
@@ -108,26 +107,30 @@ def prepare_session(
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
     registry order; what ``"warn"`` rules find is in the result's ``warnings``.
     """
-    # _run's steps written out here (the hot path): one call less, and a refusal is raised
-    # from this frame, the only one its traceback holds. kwargs is a SessionOptions TypedDict
-    # to callers, a plain dict here.
+    # The pass in this frame (the hot path): a refusal is raised from here, the only frame
+    # its traceback holds. kwargs is a SessionOptions TypedDict to callers, a plain dict here.
+    registry = _DEFAULT_RULES if rules is None else rules
+    if registry is None:
+        registry = _default_rules()
+    # One snapshot of the registry for the whole call: the rules, what is remembered about
+    # them and their compiled pass belong together; an edit replaces them in one step.
+    state = registry._state
+    compiled = state.compiled
+    if compiled is None:
+        # The registry compiled into one function (see engine.compiler): made on first use,
+        # made again after an edit.
+        compiled = _compiled_for(state)
     working: dict[str, Any]
     if options is None:
         working = kwargs  # type: ignore[assignment]  # already a fresh dict, ours to normalize
     elif type(options) is dict and not kwargs:
-        working = options.copy()
+        # The caller's dict as it is to a pass that only reads it (see engine.input_use).
+        working = options if compiled.keeps_input else options.copy()
     else:
         working = _working_options(options, kwargs)  # type: ignore[arg-type]
-    registry = _DEFAULT_RULES if rules is None else rules
-    if registry is None:
-        registry = _default_rules()
-    state = registry._state  # one snapshot of the registry for the whole call (see _run)
-    compiled = state.compiled
-    if compiled is None:
-        compiled = _compiled_for(state)
     result: Any
     if state.memo is not None and state.memo_pause <= 0:
-        result = _through_memo(state, compiled, options, working, True)
+        result = _through_memo(state, compiled, options, working)
     else:
         if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
             state.memo_pause -= 1
@@ -156,90 +159,30 @@ def session_outcome(
     kwargs: dict[str, Any],
 ) -> Outcome[SessionSpec]:
     """The spec :func:`~opentok_rules.prepare_session` makes and what ``"warn"`` rules
-    found, in an :class:`~opentok_rules.Outcome`, without the REST params: the clients' entry
-    point, which logs the warnings itself.
+    found, in an :class:`~opentok_rules.Outcome`: the clients' entry point, which logs the
+    warnings itself.
 
-    ``kwargs`` are the options given as keywords, merged over ``options``; this call may
-    normalize that dict in place, so pass a fresh one. Raises
+    ``kwargs`` are the options given as keywords, merged over ``options`` (a key named
+    ``rules`` among them is an option like any other). Raises
     :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_session` does.
-    Options seen before give the very same outcome again (while the rules remember them).
+    Options seen before give the very same spec again (while the rules remember them).
     """
-    outcome: Outcome[SessionSpec] = _run(options, rules, kwargs, False)
-    return outcome
-
-
-def _run(
-    options: Mapping[str, Any] | SessionSpec | None,
-    rules: RuleRegistry | None,
-    kwargs: dict[str, Any],
-    with_params: bool,
-) -> Any:
-    """The pass both entry points share: a :class:`PreparedSession` when ``with_params``
-    (the compiled pass builds the params from the values at hand, cheaper than
-    ``spec.to_params()`` afterwards), else the :class:`Outcome` the clients need.
-
-    The memo holds what a first call made: ``(spec, warnings, params)`` after
-    :func:`prepare_session` (a copy of the params, copied again for each later call: cheaper
-    than ``spec.to_params()``), the Outcome made of it after :func:`session_outcome` (which
-    replaces a tuple it finds, so that a client's repeated options cost no new object).
-    ``prepare_session`` runs the same steps written out in its own body (its hot path)."""
-    # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
-    # this is the hot path, and the rules cost little more than these lines.
-    working: dict[str, Any]
-    if options is None:
-        working = kwargs  # already a fresh dict, ours to normalize
-    elif type(options) is dict and not kwargs:
-        working = options.copy()
-    else:
-        working = _working_options(options, kwargs)
-    registry = _DEFAULT_RULES if rules is None else rules
-    if registry is None:
-        registry = _default_rules()
-    # One snapshot of the registry for the whole call (see RuleRegistry): the rules, what is
-    # remembered about them and their compiled pass belong together; an edit replaces them.
-    state = registry._state
-    compiled = state.compiled
-    if compiled is None:
-        # The registry compiled into one function (see engine.compiler): made on first use,
-        # made again after an edit. When only the library's own rules ran, it builds the
-        # spec without a second check; otherwise SessionSpec checks it (_finish).
-        compiled = _compiled_for(state)
-    result: Any
-    if state.memo is not None and state.memo_pause <= 0:
-        result = _through_memo(state, compiled, options, working, with_params)
-    else:
-        if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
-            state.memo_pause -= 1
-        try:
-            # The refusal of "deny" violations is returned, not raised (see the compiler).
-            result = compiled.function(working, with_params, True)
-        except ValidationError:
-            raise  # the spec's own checks (see _finish)
-        except Exception as exc:
-            if _all_plain_keys(options, working):
-                raise  # a rule failed: its bug
-            raise _broken_key(exc) from exc
-    if result.__class__ is not ValidationError:
-        # The compiled pass (or a memo without a key for these options) gives a pair.
-        if not with_params and result.__class__ is not Outcome:
-            result = outcome_of(result[0], result[1])
-        return result
-    try:
-        raise result
-    finally:
-        del result  # no reference cycle through this frame (see prepare_session)
+    if kwargs:
+        options = _working_options(options, kwargs)
+    prepared = prepare_session(options, rules=rules)
+    return outcome_of(prepared.spec, prepared.warnings)
 
 
 def _through_memo(
-    state: Snapshot,
-    compiled: CompiledPass,
-    options: object,
-    working: dict[str, Any],
-    with_params: bool,
+    state: Snapshot, compiled: CompiledPass, options: object, working: dict[str, Any]
 ) -> Any:
-    """The outcome of ``working`` from the memo of past outcomes, or by the compiled pass
-    (and remembered): a :class:`PreparedSession` or an :data:`Outcome`, or the
-    :class:`ValidationError` of a refusal, returned for the caller to raise."""
+    """The :class:`PreparedSession` of ``working`` from the memo of past outcomes, or by the
+    compiled pass (and remembered), or the :class:`ValidationError` of a refusal, returned
+    for the caller to raise.
+
+    The memo holds ``(spec, warnings, params)`` for options let through: a copy of the
+    params, copied again for each later call (about 80 ns, against 440 for
+    ``spec.to_params()``), so that each caller has a dict of its own to change."""
     memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # not None: see callers
     key = _memo_key(working)
     if key is not None:
@@ -254,19 +197,10 @@ def _through_memo(
             remembered = None
         if remembered is not None:
             state.memo_hits += 1
-            if with_params:
-                if remembered.__class__ is tuple:
-                    # A copy of the params made the first time: cheaper than to_params()
-                    # (about 80 ns against 440), and the caller's own dict to change.
-                    spec, warnings, params = remembered
-                    return _prepared(spec, params.copy(), warnings)
-                spec, warnings = remembered  # an Outcome a client's call left
-                return _prepared(spec, spec.to_params(), warnings)
-            if remembered.__class__ is not Outcome:
-                remembered = memo[key] = outcome_of(remembered[0], remembered[1])
-            return remembered
+            spec, warnings, params = remembered
+            return _prepared(spec, params.copy(), warnings)
     try:
-        result = compiled.function(working, with_params, True)
+        result = compiled.function(working, True, True)
     except ValidationError:
         raise  # the spec's own checks (see _finish)
     except Exception as exc:
@@ -281,14 +215,9 @@ def _through_memo(
             # options that never repeat fill it, so that it pauses (see _forget) instead of
             # making a key for every refused call.
             memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
-            return result
-        if not with_params:
-            result = outcome_of(result[0], result[1])
-        if with_params:
+        else:
             # The params as a copy: the caller may change the dict it was given.
             memo[key] = (result.spec, result.warnings, result.params.copy())
-        else:
-            memo[key] = result
     return result
 
 
@@ -388,12 +317,19 @@ _MEMO_VALUE_TYPES = frozenset({str, bool, type(None), MediaMode, ArchiveMode})
 #: (an archive name per session, say) then pay a counter, not the memo.
 MEMO_USEFUL_HITS = MEMO_SIZE // 4
 MEMO_PAUSE = 16 * MEMO_SIZE
+#: Each pause after another that was no use is twice as long, up to this many doublings
+#: (64 pauses' worth): a memo tried again now and then costs a never-repeating caller
+#: almost nothing, and a caller whose options start to repeat waits at most 262,144 calls.
+MEMO_PAUSE_DOUBLINGS = 6
 
 
 def _forget(state: Snapshot, memo: dict[Any, Any]) -> None:
     """The memo is full: forget it all, and pause it if it served too few calls."""
     if state.memo_hits < MEMO_USEFUL_HITS:
-        state.memo_pause = MEMO_PAUSE
+        state.memo_pause = MEMO_PAUSE << state.memo_idle
+        state.memo_idle = min(state.memo_idle + 1, MEMO_PAUSE_DOUBLINGS)
+    else:
+        state.memo_idle = 0
     state.memo_hits = 0
     memo.clear()  # bounded: callers with ever new options must not grow it without end
 

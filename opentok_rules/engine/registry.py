@@ -332,6 +332,7 @@ class Snapshot:
         "ids",
         "memo",
         "memo_hits",
+        "memo_idle",
         "memo_pause",
         "passes",
         "plans",
@@ -354,7 +355,9 @@ class Snapshot:
         #: calls it is not consulted (the pipeline pauses a memo that serves too few).
         self.memo_hits = 0
         self.memo_pause = 0
-        #: Outcomes the pipeline may reuse (see pipeline._run), only while every rule
+        #: How many times in a row a full memo served too few calls (each pause is longer).
+        self.memo_idle = 0
+        #: Outcomes the pipeline may reuse (see pipeline._through_memo), only while every rule
         #: is one whose outcome depends on the options alone; None otherwise. Worked out by
         #: derive(), which the pipeline calls when it compiles the pass.
         self.memo: dict[Any, Any] | None = _UNKNOWN
