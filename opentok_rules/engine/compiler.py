@@ -498,7 +498,7 @@ class Writer:
                 self.line(f"_set_{cls.__name__}_{name}({target}, {value})")
             return
         self.namespace[f"{spelt}_maker"] = maker
-        self.line(f"{target} = _new({spelt}_maker)")
+        self.line(f"{target} = {spelt}_maker()")
         for name, value in values.items():
             self.line(f"{target}.{name} = {value}")
         self.line(f"{target}.__class__ = {spelt}")
@@ -738,13 +738,16 @@ def _maker(
         # Both: a class defining only one keeps a Python-level attribute hook.
         "__setattr__": object.__setattr__,
         "__delattr__": object.__delattr__,
+        # Made by calling it bare: object's own __init__ in the slot (no attrs __init__ to
+        # run) is cheaper than calling object.__new__, whose wrapper checks its argument.
+        "__init__": object.__init__,
         "__doc__": f"Makes {cls.__name__} instances in the compiled pass (see engine.compiler).",
         "__module__": __name__,
         **dict(slots),
     }
     try:
         maker = type(f"_{cls.__name__}Maker", (cls,), namespace)
-        made: Any = object.__new__(maker)
+        made: Any = maker()
         for name in names:
             setattr(made, name, None)
         made.__class__ = cls

@@ -75,6 +75,7 @@ class _PreparedMaker(PreparedSession):
     __slots__ = ()
     __setattr__ = object.__setattr__
     __delattr__ = object.__delattr__
+    __init__ = object.__init__
 
 
 def _prepared(
@@ -82,7 +83,7 @@ def _prepared(
 ) -> PreparedSession:
     """``PreparedSession(spec, params, warnings)`` without attrs' ``__init__`` (a call into
     Python from C, and a descriptor call per field): it has no converter and no validator."""
-    made: Any = _new(_PreparedMaker)
+    made: Any = _PreparedMaker()
     made.spec = spec
     made.params = params
     made.warnings = warnings
@@ -90,7 +91,6 @@ def _prepared(
     return made  # type: ignore[no-any-return]
 
 
-_new = object.__new__
 
 
 def prepare_session(
@@ -128,12 +128,17 @@ def prepare_session(
         working = options if compiled.keeps_input else options.copy()
     else:
         working = _working_options(options, kwargs)  # type: ignore[arg-type]
-    result: Any
-    if state.memo is not None and state.memo_pause <= 0:
-        result = _through_memo(state, compiled, options, working)
-    else:
-        if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
+    result: Any = None
+    key = None
+    if state.memo is not None:
+        if state.memo_pause <= 0:
+            # Taken before the pass: a pass may normalize the dict it works on.
+            key = _memo_key(working)
+            if key is not None:
+                result = _remembered(state, key)
+        else:  # paused (see _forget): threads may race it below zero, never stuck
             state.memo_pause -= 1
+    if result is None:
         try:
             # The refusal of "deny" violations is returned, not raised (see the compiler).
             result = compiled.function(working, True, True)
@@ -143,6 +148,8 @@ def prepare_session(
             if _all_plain_keys(options, working):
                 raise  # a rule failed: its bug
             raise _broken_key(exc) from exc
+        if key is not None:
+            _remember(state, key, result)
     if result.__class__ is not ValidationError:
         return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
     try:
@@ -173,52 +180,40 @@ def session_outcome(
     return outcome_of(prepared.spec, prepared.warnings)
 
 
-def _through_memo(
-    state: Snapshot, compiled: CompiledPass, options: object, working: dict[str, Any]
-) -> Any:
-    """The :class:`PreparedSession` of ``working`` from the memo of past outcomes, or by the
-    compiled pass (and remembered), or the :class:`ValidationError` of a refusal, returned
-    for the caller to raise.
+def _remembered(state: Snapshot, key: tuple[tuple[str, Any], ...]) -> Any:
+    """The answer the memo of past outcomes holds for options of this key: a
+    :class:`PreparedSession` with a copy of the params it kept (about 80 ns, against 440 for
+    ``spec.to_params()``: each caller gets a dict of its own to change), or the
+    :class:`ValidationError` of a refusal, for the caller to raise; None when it holds none."""
+    remembered: Any = state.memo.get(key)  # type: ignore[union-attr]  # see the caller
+    if remembered is None:
+        return None
+    if remembered.__class__ is _Refused:
+        # The same violations again (immutable; their messages made when read), for values
+        # of the same types only: "routed" equals MediaMode.ROUTED, and a message shows the
+        # value as it was given.
+        if remembered.types != tuple([type(value) for _, value in key]):
+            return None
+        state.memo_hits += 1
+        return ValidationError(remembered.violations)
+    state.memo_hits += 1
+    spec, warnings, params = remembered
+    return _prepared(spec, params.copy(), warnings)
 
-    The memo holds ``(spec, warnings, params)`` for options let through: a copy of the
-    params, copied again for each later call (about 80 ns, against 440 for
-    ``spec.to_params()``), so that each caller has a dict of its own to change."""
-    memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # not None: see callers
-    key = _memo_key(working)
-    if key is not None:
-        remembered: Any = memo.get(key)
-        if remembered.__class__ is _Refused:
-            # The same violations again (immutable; their messages made when read), for
-            # values of the same types only: "routed" equals MediaMode.ROUTED, and a
-            # message shows the value as it was given.
-            if remembered.types == tuple([type(value) for _, value in key]):
-                state.memo_hits += 1
-                return ValidationError(remembered.violations)
-            remembered = None
-        if remembered is not None:
-            state.memo_hits += 1
-            spec, warnings, params = remembered
-            return _prepared(spec, params.copy(), warnings)
-    try:
-        result = compiled.function(working, True, True)
-    except ValidationError:
-        raise  # the spec's own checks (see _finish)
-    except Exception as exc:
-        if _all_plain_keys(options, working):
-            raise  # a rule failed: its bug
-        raise _broken_key(exc) from exc
-    if key is not None:
-        if len(memo) >= MEMO_SIZE:
-            _forget(state, memo)
-        if result.__class__ is ValidationError:
-            # Refusals are remembered too: repeated ones are answered from the memo, and
-            # options that never repeat fill it, so that it pauses (see _forget) instead of
-            # making a key for every refused call.
-            memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
-        else:
-            # The params as a copy: the caller may change the dict it was given.
-            memo[key] = (result.spec, result.warnings, result.params.copy())
-    return result
+
+def _remember(state: Snapshot, key: tuple[tuple[str, Any], ...], result: Any) -> None:
+    """Keep what the compiled pass made of the options of this key (emptied when full)."""
+    memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # see the caller
+    if len(memo) >= MEMO_SIZE:
+        _forget(state, memo)
+    if result.__class__ is ValidationError:
+        # Refusals are remembered too: repeated ones are answered from the memo, and options
+        # that never repeat fill it, so that it pauses (see _forget) instead of making a key
+        # for every refused call.
+        memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
+    else:
+        # The params as a copy: the caller may change the dict it was given.
+        memo[key] = (result.spec, result.warnings, result.params.copy())
 
 
 def _broken_key(exc: Exception) -> ValidationError:

@@ -357,7 +357,7 @@ class Snapshot:
         self.memo_pause = 0
         #: How many times in a row a full memo served too few calls (each pause is longer).
         self.memo_idle = 0
-        #: Outcomes the pipeline may reuse (see pipeline._through_memo), only while every rule
+        #: Outcomes the pipeline may reuse (see pipeline._remembered), only while every rule
         #: is one whose outcome depends on the options alone; None otherwise. Worked out by
         #: derive(), which the pipeline calls when it compiles the pass.
         self.memo: dict[Any, Any] | None = _UNKNOWN
