@@ -17,7 +17,7 @@ from opentok_rules.engine.shared import (
     unreadable,
 )
 from opentok_rules.errors import ValidationError, Violation
-from opentok_rules.spec import SessionSpec, _unchecked
+from opentok_rules.spec import SessionSpec, unchecked_spec
 from opentok_rules.values import ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ def _ends() -> Operation:
 
 def _interpreted(working: dict[str, Any], registry: RuleRegistry) -> _Pair:
     """What the compiled pass does, by the registry's own loop (the reference it is held to)."""
-    build = _unchecked if registry._spec_guaranteed else _checked_spec
+    build = unchecked_spec if registry._spec_guaranteed else _checked_spec
     return spec_after_rules(registry, working, build, "session", "SessionSpec")
 
 
