@@ -318,11 +318,6 @@ class Writer:
             "_result": _result,
         }
 
-    @property
-    def ends(self) -> Operation:
-        """The operation (the name it had while it described the pipeline's ends)."""
-        return self.operation
-
     # -- output
 
     def line(self, text: str = "") -> None:
@@ -341,10 +336,6 @@ class Writer:
             self.line(text)
         self.depth -= 1
         return self.block("):")
-
-    def is_local(self, key: str) -> bool:
-        """Whether the option ``key`` is a local variable of the pass (the operation's)."""
-        return key in self.locals
 
     def value_of(self, index: int, key: str) -> str:
         """The expression for an option's value (``None`` when absent) in the generated code:
