@@ -91,8 +91,6 @@ def _prepared(
     return made  # type: ignore[no-any-return]
 
 
-
-
 def prepare_session(
     options: Mapping[str, Any] | SessionSpec | None = None,
     /,
@@ -136,7 +134,9 @@ def prepare_session(
             key = _memo_key(working)
             if key is not None:
                 result = _remembered(state, key)
-        else:  # paused (see _forget): threads may race it below zero, never stuck
+            else:
+                _missed(state)  # options that cannot be remembered count against the memo
+        else:  # paused (see MEMO_TRIAL): threads may race it below zero, never stuck
             state.memo_pause -= 1
     if result is None:
         try:
@@ -205,15 +205,25 @@ def _remember(state: Snapshot, key: tuple[tuple[str, Any], ...], result: Any) ->
     """Keep what the compiled pass made of the options of this key (emptied when full)."""
     memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # see the caller
     if len(memo) >= MEMO_SIZE:
-        _forget(state, memo)
+        memo.clear()  # bounded: callers with ever new options must not grow it without end
+    _missed(state)
     if result.__class__ is ValidationError:
         # Refusals are remembered too: repeated ones are answered from the memo, and options
-        # that never repeat fill it, so that it pauses (see _forget) instead of making a key
-        # for every refused call.
+        # that never repeat count as misses, so that it pauses (see MEMO_TRIAL) instead of
+        # making a key for every refused call.
         memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
     else:
         # The params as a copy: the caller may change the dict it was given.
         memo[key] = (result.spec, result.warnings, result.params.copy())
+
+
+def _missed(state: Snapshot) -> None:
+    """Count a call the memo did not serve; judge the memo every MEMO_TRIAL of them."""
+    state.memo_misses += 1
+    if state.memo_misses >= MEMO_TRIAL:
+        if state.memo_hits * 4 < state.memo_misses:
+            state.memo_pause = MEMO_PAUSE  # what it holds stays, for when it is consulted again
+        state.memo_hits = state.memo_misses = 0
 
 
 def _broken_key(exc: Exception) -> ValidationError:
@@ -305,28 +315,15 @@ def _all_plain_keys(options: object, working: dict[str, Any]) -> bool:
 _MEMO_VALUE_TYPES = frozenset({str, bool, type(None), MediaMode, ArchiveMode})
 
 
-#: After a full memo served fewer than this many calls, it is not consulted for MEMO_PAUSE
-#: calls: with the compiled pass, a miss (making the key, looking it up, storing the spec)
-#: costs about a third of the pass, and a hit saves about two thirds of it, so a memo that
-#: serves fewer than one call in five costs more than it saves. Options that never repeat
-#: (an archive name per session, say) then pay a counter, not the memo.
-MEMO_USEFUL_HITS = MEMO_SIZE // 4
+#: The memo is judged every MEMO_TRIAL misses: when it served fewer than one call in five
+#: since it was last judged, it is not consulted for the next MEMO_PAUSE calls. With the
+#: compiled pass, a miss (making the key, looking it up, storing the outcome) costs about a
+#: third of the pass and a hit saves about two thirds of it, so a memo that serves fewer than
+#: one call in five costs more than it saves. Options that never repeat (an archive name per
+#: session, say) then pay a counter, and a trial of 64 misses every 4,096 calls (about 1 %);
+#: options that start to repeat are served again within 4,096 calls.
+MEMO_TRIAL = 64
 MEMO_PAUSE = 16 * MEMO_SIZE
-#: Each pause after another that was no use is twice as long, up to this many doublings
-#: (64 pauses' worth): a memo tried again now and then costs a never-repeating caller
-#: almost nothing, and a caller whose options start to repeat waits at most 262,144 calls.
-MEMO_PAUSE_DOUBLINGS = 6
-
-
-def _forget(state: Snapshot, memo: dict[Any, Any]) -> None:
-    """The memo is full: forget it all, and pause it if it served too few calls."""
-    if state.memo_hits < MEMO_USEFUL_HITS:
-        state.memo_pause = MEMO_PAUSE << state.memo_idle
-        state.memo_idle = min(state.memo_idle + 1, MEMO_PAUSE_DOUBLINGS)
-    else:
-        state.memo_idle = 0
-    state.memo_hits = 0
-    memo.clear()  # bounded: callers with ever new options must not grow it without end
 
 
 class _Refused:

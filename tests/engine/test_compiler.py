@@ -44,7 +44,6 @@ from opentok_rules import (
 )
 from opentok_rules.engine import pipeline
 from opentok_rules.engine.compiler import compile_rules
-from opentok_rules.engine.pipeline import MEMO_PAUSE
 from opentok_rules.engine.registry import MEMO_SIZE
 from opentok_rules.engine.session_rules import MediaModeRule
 
@@ -549,22 +548,6 @@ def test_the_compiler_waits_for_the_first_pass() -> None:
 
 def _routed(name: str) -> dict[str, Any]:
     return {"media_mode": "routed", "archive_mode": "always", "archive_name": name}
-
-
-def test_a_memo_that_serves_too_few_calls_pauses_then_tries_again() -> None:
-    registry = default_rules()
-    for n in range(MEMO_SIZE):  # never-repeating options fill the memo: nothing served
-        otr.prepare_session(_routed(f"fresh {n}"), rules=registry)
-    otr.prepare_session(_routed("one more"), rules=registry)  # full: forgotten, and paused
-    assert registry._memo is not None
-    assert list(registry._memo) == [tuple(_routed("one more").items())]
-    first = otr.prepare_session(_routed("again"), rules=registry)
-    assert otr.prepare_session(_routed("again"), rules=registry).spec is not first.spec
-    assert len(registry._memo) == 1  # neither consulted nor filled while paused
-    for n in range(MEMO_PAUSE):
-        otr.prepare_session(_routed(f"later {n}"), rules=registry)
-    first = otr.prepare_session(_routed("again"), rules=registry)
-    assert otr.prepare_session(_routed("again"), rules=registry).spec is first.spec
 
 
 def test_a_memo_that_serves_keeps_serving() -> None:
