@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from opentok_rules.engine.compiler import CompiledPass, Operation
     from opentok_rules.options import SessionOptions
 
-__all__ = ["PreparedSession", "compiled_source", "prepare_session", "session_outcome"]
+__all__ = [
+    "PreparedSession",
+    "compiled_source",
+    "prepare_session",
+    "prepare_session_from",
+    "session_outcome",
+]
 
 # The registry used when the caller gives none, made on first use (``import opentok_rules``
 # builds no rules and reads no policy data). Private, so nobody can edit it; building a fresh
@@ -160,23 +166,34 @@ def prepare_session(
         del result
 
 
+def prepare_session_from(
+    options: Mapping[str, Any] | SessionSpec | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+) -> PreparedSession:
+    """:func:`~opentok_rules.prepare_session` for a caller that holds the keyword options in a
+    dict: the clients' entry point (they log the warnings themselves).
+
+    ``kwargs`` are merged over ``options``; a key named ``rules`` among them is an option like
+    any other (refused or dropped as unknown), not the registry. Raises
+    :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_session` does.
+    """
+    if kwargs:
+        options = _working_options(options, kwargs)
+    return prepare_session(options, rules=rules)
+
+
 def session_outcome(
     options: Mapping[str, Any] | SessionSpec | None,
     rules: RuleRegistry | None,
     kwargs: dict[str, Any],
 ) -> Outcome[SessionSpec]:
     """The spec :func:`~opentok_rules.prepare_session` makes and what ``"warn"`` rules
-    found, in an :class:`~opentok_rules.Outcome`: the clients' entry point, which logs the
-    warnings itself.
-
-    ``kwargs`` are the options given as keywords, merged over ``options`` (a key named
-    ``rules`` among them is an option like any other). Raises
-    :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_session` does.
-    Options seen before give the very same spec again (while the rules remember them).
+    found, in an :class:`~opentok_rules.Outcome` (the command line's and a policy's tests'
+    entry point; see :func:`prepare_session_from` for ``kwargs``). Options seen before give
+    the very same spec again (while the rules remember them).
     """
-    if kwargs:
-        options = _working_options(options, kwargs)
-    prepared = prepare_session(options, rules=rules)
+    prepared = prepare_session_from(options, rules, kwargs)
     return outcome_of(prepared.spec, prepared.warnings)
 
 
