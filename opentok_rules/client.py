@@ -9,7 +9,6 @@ bytes and raise the very same errors.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
@@ -26,8 +25,7 @@ from opentok_rules._frozen import slot_setters
 from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
 from opentok_rules._version import __version__
-from opentok_rules.engine.outcome import Outcome
-from opentok_rules.engine.pipeline import session_outcome
+from opentok_rules.engine.pipeline import PreparedSession, prepare_session_from
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.errors import ConfigurationError, ValidationError, Violation
 from opentok_rules.http.answers import SessionRecord, read_session_answer
@@ -168,7 +166,7 @@ _SET_SESSION = slot_setters(Session)
 
 def _session(
     session_id: str,
-    outcome: Outcome[SessionSpec],
+    prepared: PreparedSession,
     record: SessionRecord,
     client: _ClientCore,
 ) -> Session:
@@ -176,10 +174,10 @@ def _session(
     session: Session = object.__new__(Session)
     set_id, set_spec, set_record, set_client, set_warnings = _SET_SESSION
     set_id(session, session_id)
-    set_spec(session, outcome.value)
+    set_spec(session, prepared.spec)
     set_record(session, record)
     set_client(session, client)
-    set_warnings(session, outcome.warnings)
+    set_warnings(session, prepared.warnings)
     return session
 
 
@@ -251,11 +249,11 @@ class _ClientCore:
 
     def _create_request(
         self, options: Mapping[str, Any] | SessionSpec | None, kwargs: SessionOptions
-    ) -> tuple[Request, Outcome[SessionSpec]]:
-        outcome = session_outcome(options, self._rules, kwargs)  # type: ignore[arg-type]
-        spec = outcome.value
-        if outcome.warnings:
-            _log_warnings(outcome.warnings)
+    ) -> tuple[Request, PreparedSession]:
+        prepared = prepare_session_from(options, self._rules, kwargs)  # type: ignore[arg-type]
+        spec = prepared.spec
+        if prepared.warnings:
+            _log_warnings(prepared.warnings)
         auth = self._backend.auth
         # Apps create sessions of one shape over and over, and the auth header is reused for
         # seconds: the request made last time is very likely the very same request. Its
@@ -263,19 +261,19 @@ class _ClientCore:
         # the token: an error reporter that records this frame's locals has nothing secret.
         last_spec, last = self._last
         if last_spec is spec and last.headers[auth.header_name] is auth.header_value():
-            return last, outcome
+            return last, prepared
         request = Request(
             "POST",
             self._create_url,
             MappingProxyType({**self._headers, auth.header_name: auth.header_value()}),
-            _form_body(spec),
+            _form_body(prepared),
         )
         self._last = (spec, request)
-        return request, outcome
+        return request, prepared
 
-    def _session_from(self, response: Response, outcome: Outcome[SessionSpec]) -> Session:
+    def _session_from(self, response: Response, prepared: PreparedSession) -> Session:
         record = read_session_answer(response)
-        return _session(record.session_id, outcome, record, self)
+        return _session(record.session_id, prepared, record, self)
 
     # ---- archives: each call is a request and the reader of its answer (no I/O here) ----
 
@@ -547,11 +545,21 @@ def opentok_backend(
     return _OpenTokBackend(_checked_api_key(api_key), secret, clock)
 
 
-@functools.lru_cache(maxsize=256)
-def _form_body(spec: SessionSpec) -> bytes:
-    # Apps create sessions of a handful of shapes over and over; a spec is frozen and
-    # hashable, so its encoded form is computed once per shape.
-    return urllib.parse.urlencode(spec.to_params()).encode("ascii")
+#: Encoded form bodies by spec: apps create sessions of a handful of shapes over and over, and
+#: a spec is frozen and hashable, so its body is encoded once per shape. Emptied when full.
+_BODIES: dict[SessionSpec, bytes] = {}
+_BODIES_SIZE = 256
+
+
+def _form_body(prepared: PreparedSession) -> bytes:
+    spec = prepared.spec
+    body = _BODIES.get(spec)
+    if body is None:
+        body = urllib.parse.urlencode(prepared.params).encode("ascii")
+        if len(_BODIES) >= _BODIES_SIZE:
+            _BODIES.clear()  # threads racing here at worst encode a body again
+        _BODIES[spec] = body
+    return body
 
 
 #: Archive ids are UUIDs; any id is held to URL-safe characters, so it cannot change the path.

@@ -180,8 +180,9 @@ _set_archive_resolution = _SLOTS["archive_resolution"].__set__
 _set_e2ee = _SLOTS["e2ee"].__set__
 
 
-def _unchecked(options: dict[str, Any]) -> SessionSpec:
-    """A spec of options that are already exactly what a spec holds, without checking them.
+def unchecked_spec(options: dict[str, Any]) -> SessionSpec:
+    """A spec of options that are already exactly what a spec holds, without checking them:
+    the registry's loop's last step in the session pipeline (not part of the public API).
 
     Only for the options the library's own rules let through (the registry knows when only
     they ran: ``_spec_guaranteed``), which are plain members, strs and bools in combinations

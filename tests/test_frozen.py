@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opentok_rules import OpenTok, Outcome, SessionRecord, Violation, prepare_session
+from opentok_rules import (
+    OpenTok,
+    PreparedSession,
+    SessionRecord,
+    Violation,
+    prepare_session,
+)
 from opentok_rules._frozen import slot_setters
 from opentok_rules.client import Session, _session
 from opentok_rules.http.answers import _record
@@ -43,7 +49,7 @@ def test_a_built_session_equals_the_constructed_one() -> None:
     spec = prepare_session(media_mode="routed").spec
     record = SessionRecord("1_MX4xfg", "123456")
     warnings = (Violation("acme-named", "archive_name", "name it acme-*", "warn"),)
-    built = _session("1_MX4xfg", Outcome(spec, warnings), record, client)
+    built = _session("1_MX4xfg", PreparedSession(spec, spec.to_params(), warnings), record, client)
     made = Session("1_MX4xfg", spec, record, client=client, warnings=warnings)
     assert built == made
     assert repr(built) == repr(made)

@@ -191,7 +191,7 @@ def test_a_warned_session_outcome_carries_the_warning() -> None:
     assert outcome.value.archive_name == "weekly"
 
 
-def test_remembered_options_give_the_same_outcome_object() -> None:
+def test_remembered_options_give_the_same_spec_object() -> None:
     rules = session_rules()
     first = session_outcome(
         {"media_mode": "routed", "archive_mode": "always", "archive_name": "w"}, rules, {}
@@ -199,19 +199,20 @@ def test_remembered_options_give_the_same_outcome_object() -> None:
     again = session_outcome(
         {"media_mode": "routed", "archive_mode": "always", "archive_name": "w"}, rules, {}
     )
-    assert again is first  # the memo serves the client's outcome itself: no new object
+    assert again.value is first.value  # the memo serves the spec it made: no new spec
+    assert again == first
     prepared = otr.prepare_session(
         {"media_mode": "routed", "archive_mode": "always", "archive_name": "w"}, rules=rules
     )
     assert prepared.spec is first.value
     assert prepared.warnings == first.warnings
     assert prepared.params == first.value.to_params()
-    # Options prepare_session remembered first: the outcome is made once, then served.
+    # Options prepare_session remembered first: a client's call is served the same spec.
     seen = otr.prepare_session({"media_mode": "relayed"}, rules=rules)
     made = session_outcome({"media_mode": "relayed"}, rules, {})
     assert made.value is seen.spec
     assert made.warnings == ()
-    assert session_outcome({"media_mode": "relayed"}, rules, {}) is made
+    assert session_outcome({"media_mode": "relayed"}, rules, {}).value is made.value
     assert otr.prepare_session({"media_mode": "relayed"}, rules=rules).spec is seen.spec
 
 

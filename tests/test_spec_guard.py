@@ -295,7 +295,7 @@ options = st.dictionaries(
 def test_the_librarys_rules_leave_only_specs_the_check_accepts(
     given_options: dict[str, Any], strict: bool
 ) -> None:
-    """The promise that lets the library's own rules skip the check (``_unchecked``)."""
+    """The promise that lets the library's own rules skip the check (``unchecked_spec``)."""
     registry = otr.strict_rules() if strict else otr.default_rules()
     registry._memo = None
     try:

@@ -51,6 +51,7 @@ from typing import Any
 import attrs
 
 from opentok_rules.engine.forms import COMPILED_FORM, has_form
+from opentok_rules.engine.input_use import keeps_input
 from opentok_rules.engine.registry import (
     Options,
     Rule,
@@ -184,6 +185,9 @@ class CompiledPass:
     function: PassFunction = attrs.field(repr=False)
     source: str = attrs.field(repr=False)
     filename: str
+    #: Whether the function only reads the dict it is given (see engine.input_use): a caller
+    #: may then hand it a dict of its caller's without copying it first.
+    keeps_input: bool = False
 
 
 def compile_rules(
@@ -198,11 +202,11 @@ def compile_rules(
     rules = tuple(rules)
     writer = Writer(rules, operation, None if ids is None else tuple(ids))
     source = writer.source()
-    code, filename = _code_for(source)
+    code, filename, keeps = _code_for(source)
     namespace = dict(writer.namespace)
     exec(code, namespace)  # noqa: S102 - our own generated source; values are namespace names
     function: PassFunction = namespace["compiled_pass"]
-    return CompiledPass(function, source, filename)
+    return CompiledPass(function, source, filename, keeps)
 
 
 def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
@@ -223,11 +227,12 @@ def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
 # strings, the default rules made afresh per request) share one code object and one linecache
 # entry. Bounded: a process that makes ever new shapes must not grow this without end.
 _CODE_CACHE_SIZE = 64
-_codes: dict[str, tuple[Any, str]] = {}
+_codes: dict[str, tuple[Any, str, bool]] = {}
 _codes_lock = threading.Lock()
 
 
-def _code_for(source: str) -> tuple[Any, str]:
+def _code_for(source: str) -> tuple[Any, str, bool]:
+    """The code object of ``source``, its file name, and whether it keeps its input."""
     with _codes_lock:
         found = _codes.get(source)
         if found is not None:
@@ -235,16 +240,16 @@ def _code_for(source: str) -> tuple[Any, str]:
             return found
         digest = hashlib.sha1(source.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
         filename = f"<opentok_rules compiled pass {digest}>"
-        code = compile(source, filename, "exec")
+        made = (compile(source, filename, "exec"), filename, keeps_input(source))
         if len(_codes) >= _CODE_CACHE_SIZE:
             # Their linecache entries go too, or they would grow without end: a traceback
             # through a pass compiled before this shows no source line, nothing worse.
-            for _, old in _codes.values():
+            for _, old, _ in _codes.values():
                 linecache.cache.pop(old, None)
             _codes.clear()
-        _codes[source] = (code, filename)
+        _codes[source] = made
         _register(source, filename)
-        return code, filename
+        return made
 
 
 def _register(source: str, filename: str) -> None:
@@ -313,11 +318,6 @@ class Writer:
             "_result": _result,
         }
 
-    @property
-    def ends(self) -> Operation:
-        """The operation (the name it had while it described the pipeline's ends)."""
-        return self.operation
-
     # -- output
 
     def line(self, text: str = "") -> None:
@@ -336,10 +336,6 @@ class Writer:
             self.line(text)
         self.depth -= 1
         return self.block("):")
-
-    def is_local(self, key: str) -> bool:
-        """Whether the option ``key`` is a local variable of the pass (the operation's)."""
-        return key in self.locals
 
     def value_of(self, index: int, key: str) -> str:
         """The expression for an option's value (``None`` when absent) in the generated code:
@@ -493,7 +489,7 @@ class Writer:
                 self.line(f"_set_{cls.__name__}_{name}({target}, {value})")
             return
         self.namespace[f"{spelt}_maker"] = maker
-        self.line(f"{target} = _new({spelt}_maker)")
+        self.line(f"{target} = {spelt}_maker()")
         for name, value in values.items():
             self.line(f"{target}.{name} = {value}")
         self.line(f"{target}.__class__ = {spelt}")
@@ -733,13 +729,16 @@ def _maker(
         # Both: a class defining only one keeps a Python-level attribute hook.
         "__setattr__": object.__setattr__,
         "__delattr__": object.__delattr__,
+        # Made by calling it bare: object's own __init__ in the slot (no attrs __init__ to
+        # run) is cheaper than calling object.__new__, whose wrapper checks its argument.
+        "__init__": object.__init__,
         "__doc__": f"Makes {cls.__name__} instances in the compiled pass (see engine.compiler).",
         "__module__": __name__,
         **dict(slots),
     }
     try:
         maker = type(f"_{cls.__name__}Maker", (cls,), namespace)
-        made: Any = object.__new__(maker)
+        made: Any = maker()
         for name in names:
             setattr(made, name, None)
         made.__class__ = cls

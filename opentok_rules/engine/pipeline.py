@@ -17,7 +17,7 @@ from opentok_rules.engine.shared import (
     unreadable,
 )
 from opentok_rules.errors import ValidationError, Violation
-from opentok_rules.spec import SessionSpec, _unchecked
+from opentok_rules.spec import SessionSpec, unchecked_spec
 from opentok_rules.values import ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from opentok_rules.engine.compiler import CompiledPass, Operation
     from opentok_rules.options import SessionOptions
 
-__all__ = ["PreparedSession", "compiled_source", "prepare_session", "session_outcome"]
+__all__ = [
+    "PreparedSession",
+    "compiled_source",
+    "prepare_session",
+    "prepare_session_from",
+    "session_outcome",
+]
 
 # The registry used when the caller gives none, made on first use (``import opentok_rules``
 # builds no rules and reads no policy data). Private, so nobody can edit it; building a fresh
@@ -50,8 +56,7 @@ _SPEC_FIELDS = tuple(field.name for field in attrs.fields(SessionSpec))
 
 
 #: What the compiled pass and the registry's loop make of options: the spec, and the findings
-#: of "warn" rules (usually none). The pipeline remembers them with a copy of their params, or
-#: the Outcome made of them for a client (see _run).
+#: of "warn" rules (usually none).
 _Pair: TypeAlias = "tuple[SessionSpec, tuple[Violation, ...]]"
 
 
@@ -76,6 +81,7 @@ class _PreparedMaker(PreparedSession):
     __slots__ = ()
     __setattr__ = object.__setattr__
     __delattr__ = object.__delattr__
+    __init__ = object.__init__
 
 
 def _prepared(
@@ -83,15 +89,12 @@ def _prepared(
 ) -> PreparedSession:
     """``PreparedSession(spec, params, warnings)`` without attrs' ``__init__`` (a call into
     Python from C, and a descriptor call per field): it has no converter and no validator."""
-    made: Any = _new(_PreparedMaker)
+    made: Any = _PreparedMaker()
     made.spec = spec
     made.params = params
     made.warnings = warnings
     made.__class__ = PreparedSession
     return made  # type: ignore[no-any-return]
-
-
-_new = object.__new__
 
 
 def prepare_session(
@@ -108,29 +111,40 @@ def prepare_session(
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
     registry order; what ``"warn"`` rules find is in the result's ``warnings``.
     """
-    # _run's steps written out here (the hot path): one call less, and a refusal is raised
-    # from this frame, the only one its traceback holds. kwargs is a SessionOptions TypedDict
-    # to callers, a plain dict here.
+    # The pass in this frame (the hot path): a refusal is raised from here, the only frame
+    # its traceback holds. kwargs is a SessionOptions TypedDict to callers, a plain dict here.
+    registry = _DEFAULT_RULES if rules is None else rules
+    if registry is None:
+        registry = _default_rules()
+    # One snapshot of the registry for the whole call: the rules, what is remembered about
+    # them and their compiled pass belong together; an edit replaces them in one step.
+    state = registry._state
+    compiled = state.compiled
+    if compiled is None:
+        # The registry compiled into one function (see engine.compiler): made on first use,
+        # made again after an edit.
+        compiled = _compiled_for(state)
     working: dict[str, Any]
     if options is None:
         working = kwargs  # type: ignore[assignment]  # already a fresh dict, ours to normalize
     elif type(options) is dict and not kwargs:
-        working = options.copy()
+        # The caller's dict as it is to a pass that only reads it (see engine.input_use).
+        working = options if compiled.keeps_input else options.copy()
     else:
         working = _working_options(options, kwargs)  # type: ignore[arg-type]
-    registry = _DEFAULT_RULES if rules is None else rules
-    if registry is None:
-        registry = _default_rules()
-    state = registry._state  # one snapshot of the registry for the whole call (see _run)
-    compiled = state.compiled
-    if compiled is None:
-        compiled = _compiled_for(state)
-    result: Any
-    if state.memo is not None and state.memo_pause <= 0:
-        result = _through_memo(state, compiled, options, working, True)
-    else:
-        if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
+    result: Any = None
+    key = None
+    if state.memo is not None:
+        if state.memo_pause <= 0:
+            # Taken before the pass: a pass may normalize the dict it works on.
+            key = _memo_key(working)
+            if key is not None:
+                result = _remembered(state, key)
+            else:
+                _missed(state)  # options that cannot be remembered count against the memo
+        else:  # paused (see MEMO_TRIAL): threads may race it below zero, never stuck
             state.memo_pause -= 1
+    if result is None:
         try:
             # The refusal of "deny" violations is returned, not raised (see the compiler).
             result = compiled.function(working, True, True)
@@ -140,6 +154,8 @@ def prepare_session(
             if _all_plain_keys(options, working):
                 raise  # a rule failed: its bug
             raise _broken_key(exc) from exc
+        if key is not None:
+            _remember(state, key, result)
     if result.__class__ is not ValidationError:
         return result  # type: ignore[no-any-return]  # the compiled pass is built by exec
     try:
@@ -150,146 +166,81 @@ def prepare_session(
         del result
 
 
+def prepare_session_from(
+    options: Mapping[str, Any] | SessionSpec | None,
+    rules: RuleRegistry | None,
+    kwargs: dict[str, Any],
+) -> PreparedSession:
+    """:func:`~opentok_rules.prepare_session` for a caller that holds the keyword options in a
+    dict: the clients' entry point (they log the warnings themselves).
+
+    ``kwargs`` are merged over ``options``; a key named ``rules`` among them is an option like
+    any other (refused or dropped as unknown), not the registry. Raises
+    :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_session` does.
+    """
+    if kwargs:
+        options = _working_options(options, kwargs)
+    return prepare_session(options, rules=rules)
+
+
 def session_outcome(
     options: Mapping[str, Any] | SessionSpec | None,
     rules: RuleRegistry | None,
     kwargs: dict[str, Any],
 ) -> Outcome[SessionSpec]:
     """The spec :func:`~opentok_rules.prepare_session` makes and what ``"warn"`` rules
-    found, in an :class:`~opentok_rules.Outcome`, without the REST params: the clients' entry
-    point, which logs the warnings itself.
-
-    ``kwargs`` are the options given as keywords, merged over ``options``; this call may
-    normalize that dict in place, so pass a fresh one. Raises
-    :class:`~opentok_rules.ValidationError` as :func:`~opentok_rules.prepare_session` does.
-    Options seen before give the very same outcome again (while the rules remember them).
+    found, in an :class:`~opentok_rules.Outcome` (the command line's and a policy's tests'
+    entry point; see :func:`prepare_session_from` for ``kwargs``). Options seen before give
+    the very same spec again (while the rules remember them).
     """
-    outcome: Outcome[SessionSpec] = _run(options, rules, kwargs, False)
-    return outcome
+    prepared = prepare_session_from(options, rules, kwargs)
+    return outcome_of(prepared.spec, prepared.warnings)
 
 
-def _run(
-    options: Mapping[str, Any] | SessionSpec | None,
-    rules: RuleRegistry | None,
-    kwargs: dict[str, Any],
-    with_params: bool,
-) -> Any:
-    """The pass both entry points share: a :class:`PreparedSession` when ``with_params``
-    (the compiled pass builds the params from the values at hand, cheaper than
-    ``spec.to_params()`` afterwards), else the :class:`Outcome` the clients need.
+def _remembered(state: Snapshot, key: tuple[tuple[str, Any], ...]) -> Any:
+    """The answer the memo of past outcomes holds for options of this key: a
+    :class:`PreparedSession` with a copy of the params it kept (about 80 ns, against 440 for
+    ``spec.to_params()``: each caller gets a dict of its own to change), or the
+    :class:`ValidationError` of a refusal, for the caller to raise; None when it holds none."""
+    remembered: Any = state.memo.get(key)  # type: ignore[union-attr]  # see the caller
+    if remembered is None:
+        return None
+    if remembered.__class__ is _Refused:
+        # The same violations again (immutable; their messages made when read), for values
+        # of the same types only: "routed" equals MediaMode.ROUTED, and a message shows the
+        # value as it was given.
+        if remembered.types != tuple([type(value) for _, value in key]):
+            return None
+        state.memo_hits += 1
+        return ValidationError(remembered.violations)
+    state.memo_hits += 1
+    spec, warnings, params = remembered
+    return _prepared(spec, params.copy(), warnings)
 
-    The memo holds what a first call made: ``(spec, warnings, params)`` after
-    :func:`prepare_session` (a copy of the params, copied again for each later call: cheaper
-    than ``spec.to_params()``), the Outcome made of it after :func:`session_outcome` (which
-    replaces a tuple it finds, so that a client's repeated options cost no new object).
-    ``prepare_session`` runs the same steps written out in its own body (its hot path)."""
-    # The two usual calls (keywords alone, or a plain dict alone) skip the general merge:
-    # this is the hot path, and the rules cost little more than these lines.
-    working: dict[str, Any]
-    if options is None:
-        working = kwargs  # already a fresh dict, ours to normalize
-    elif type(options) is dict and not kwargs:
-        working = options.copy()
+
+def _remember(state: Snapshot, key: tuple[tuple[str, Any], ...], result: Any) -> None:
+    """Keep what the compiled pass made of the options of this key (emptied when full)."""
+    memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # see the caller
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()  # bounded: callers with ever new options must not grow it without end
+    _missed(state)
+    if result.__class__ is ValidationError:
+        # Refusals are remembered too: repeated ones are answered from the memo, and options
+        # that never repeat count as misses, so that it pauses (see MEMO_TRIAL) instead of
+        # making a key for every refused call.
+        memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
     else:
-        working = _working_options(options, kwargs)
-    registry = _DEFAULT_RULES if rules is None else rules
-    if registry is None:
-        registry = _default_rules()
-    # One snapshot of the registry for the whole call (see RuleRegistry): the rules, what is
-    # remembered about them and their compiled pass belong together; an edit replaces them.
-    state = registry._state
-    compiled = state.compiled
-    if compiled is None:
-        # The registry compiled into one function (see engine.compiler): made on first use,
-        # made again after an edit. When only the library's own rules ran, it builds the
-        # spec without a second check; otherwise SessionSpec checks it (_finish).
-        compiled = _compiled_for(state)
-    result: Any
-    if state.memo is not None and state.memo_pause <= 0:
-        result = _through_memo(state, compiled, options, working, with_params)
-    else:
-        if state.memo is not None:  # paused: > 0, threads may race it below zero, never stuck
-            state.memo_pause -= 1
-        try:
-            # The refusal of "deny" violations is returned, not raised (see the compiler).
-            result = compiled.function(working, with_params, True)
-        except ValidationError:
-            raise  # the spec's own checks (see _finish)
-        except Exception as exc:
-            if _all_plain_keys(options, working):
-                raise  # a rule failed: its bug
-            raise _broken_key(exc) from exc
-    if result.__class__ is not ValidationError:
-        # The compiled pass (or a memo without a key for these options) gives a pair.
-        if not with_params and result.__class__ is not Outcome:
-            result = outcome_of(result[0], result[1])
-        return result
-    try:
-        raise result
-    finally:
-        del result  # no reference cycle through this frame (see prepare_session)
+        # The params as a copy: the caller may change the dict it was given.
+        memo[key] = (result.spec, result.warnings, result.params.copy())
 
 
-def _through_memo(
-    state: Snapshot,
-    compiled: CompiledPass,
-    options: object,
-    working: dict[str, Any],
-    with_params: bool,
-) -> Any:
-    """The outcome of ``working`` from the memo of past outcomes, or by the compiled pass
-    (and remembered): a :class:`PreparedSession` or an :data:`Outcome`, or the
-    :class:`ValidationError` of a refusal, returned for the caller to raise."""
-    memo: dict[Any, Any] = state.memo  # type: ignore[assignment]  # not None: see callers
-    key = _memo_key(working)
-    if key is not None:
-        remembered: Any = memo.get(key)
-        if remembered.__class__ is _Refused:
-            # The same violations again (immutable; their messages made when read), for
-            # values of the same types only: "routed" equals MediaMode.ROUTED, and a
-            # message shows the value as it was given.
-            if remembered.types == tuple([type(value) for _, value in key]):
-                state.memo_hits += 1
-                return ValidationError(remembered.violations)
-            remembered = None
-        if remembered is not None:
-            state.memo_hits += 1
-            if with_params:
-                if remembered.__class__ is tuple:
-                    # A copy of the params made the first time: cheaper than to_params()
-                    # (about 80 ns against 440), and the caller's own dict to change.
-                    spec, warnings, params = remembered
-                    return _prepared(spec, params.copy(), warnings)
-                spec, warnings = remembered  # an Outcome a client's call left
-                return _prepared(spec, spec.to_params(), warnings)
-            if remembered.__class__ is not Outcome:
-                remembered = memo[key] = outcome_of(remembered[0], remembered[1])
-            return remembered
-    try:
-        result = compiled.function(working, with_params, True)
-    except ValidationError:
-        raise  # the spec's own checks (see _finish)
-    except Exception as exc:
-        if _all_plain_keys(options, working):
-            raise  # a rule failed: its bug
-        raise _broken_key(exc) from exc
-    if key is not None:
-        if len(memo) >= MEMO_SIZE:
-            _forget(state, memo)
-        if result.__class__ is ValidationError:
-            # Refusals are remembered too: repeated ones are answered from the memo, and
-            # options that never repeat fill it, so that it pauses (see _forget) instead of
-            # making a key for every refused call.
-            memo[key] = _Refused(result.violations, tuple([type(value) for _, value in key]))
-            return result
-        if not with_params:
-            result = outcome_of(result[0], result[1])
-        if with_params:
-            # The params as a copy: the caller may change the dict it was given.
-            memo[key] = (result.spec, result.warnings, result.params.copy())
-        else:
-            memo[key] = result
-    return result
+def _missed(state: Snapshot) -> None:
+    """Count a call the memo did not serve; judge the memo every MEMO_TRIAL of them."""
+    state.memo_misses += 1
+    if state.memo_misses >= MEMO_TRIAL:
+        if state.memo_hits * 4 < state.memo_misses:
+            state.memo_pause = MEMO_PAUSE  # what it holds stays, for when it is consulted again
+        state.memo_hits = state.memo_misses = 0
 
 
 def _broken_key(exc: Exception) -> ValidationError:
@@ -336,7 +287,7 @@ def _ends() -> Operation:
 
 def _interpreted(working: dict[str, Any], registry: RuleRegistry) -> _Pair:
     """What the compiled pass does, by the registry's own loop (the reference it is held to)."""
-    build = _unchecked if registry._spec_guaranteed else _checked_spec
+    build = unchecked_spec if registry._spec_guaranteed else _checked_spec
     return spec_after_rules(registry, working, build, "session", "SessionSpec")
 
 
@@ -381,21 +332,15 @@ def _all_plain_keys(options: object, working: dict[str, Any]) -> bool:
 _MEMO_VALUE_TYPES = frozenset({str, bool, type(None), MediaMode, ArchiveMode})
 
 
-#: After a full memo served fewer than this many calls, it is not consulted for MEMO_PAUSE
-#: calls: with the compiled pass, a miss (making the key, looking it up, storing the spec)
-#: costs about a third of the pass, and a hit saves about two thirds of it, so a memo that
-#: serves fewer than one call in five costs more than it saves. Options that never repeat
-#: (an archive name per session, say) then pay a counter, not the memo.
-MEMO_USEFUL_HITS = MEMO_SIZE // 4
+#: The memo is judged every MEMO_TRIAL misses: when it served fewer than one call in five
+#: since it was last judged, it is not consulted for the next MEMO_PAUSE calls. With the
+#: compiled pass, a miss (making the key, looking it up, storing the outcome) costs about a
+#: third of the pass and a hit saves about two thirds of it, so a memo that serves fewer than
+#: one call in five costs more than it saves. Options that never repeat (an archive name per
+#: session, say) then pay a counter, and a trial of 64 misses every 4,096 calls (about 1 %);
+#: options that start to repeat are served again within 4,096 calls.
+MEMO_TRIAL = 64
 MEMO_PAUSE = 16 * MEMO_SIZE
-
-
-def _forget(state: Snapshot, memo: dict[Any, Any]) -> None:
-    """The memo is full: forget it all, and pause it if it served too few calls."""
-    if state.memo_hits < MEMO_USEFUL_HITS:
-        state.memo_pause = MEMO_PAUSE
-    state.memo_hits = 0
-    memo.clear()  # bounded: callers with ever new options must not grow it without end
 
 
 class _Refused:

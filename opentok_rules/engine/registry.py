@@ -332,6 +332,7 @@ class Snapshot:
         "ids",
         "memo",
         "memo_hits",
+        "memo_misses",
         "memo_pause",
         "passes",
         "plans",
@@ -350,11 +351,12 @@ class Snapshot:
         #: The passes of other operations compiled from these rules (archives, tokens; see
         #: engine.compiler.compiled_pass), by the operation's name, made on first use.
         self.passes: dict[str, Any] = {}
-        #: How many calls the memo served since it was last emptied, and for how many more
-        #: calls it is not consulted (the pipeline pauses a memo that serves too few).
+        #: How many calls the memo served and missed since it was last judged, and for how
+        #: many more calls it is not consulted (the pipeline pauses a memo that serves too few).
         self.memo_hits = 0
+        self.memo_misses = 0
         self.memo_pause = 0
-        #: Outcomes the pipeline may reuse (see pipeline._run), only while every rule
+        #: Outcomes the pipeline may reuse (see pipeline._remembered), only while every rule
         #: is one whose outcome depends on the options alone; None otherwise. Worked out by
         #: derive(), which the pipeline calls when it compiles the pass.
         self.memo: dict[Any, Any] | None = _UNKNOWN

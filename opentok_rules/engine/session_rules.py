@@ -187,6 +187,10 @@ class KnownKeysRule(CodedKind):
             w.name(index, "kept", frozenset(self.keys)),
         )
         with w.block(f"if not {kept}.issuperset(options):"):
+            # A copy to drop them from: the dict may be the caller's own (the pipeline does
+            # not copy it for a pass that only reads it; see engine.input_use).
+            w.line("options = options.copy()")
+            w.line("get = options.get")
             w.found_all(f"{apply}(options)")
         w.facts.proved.add("keys")
 

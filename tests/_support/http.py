@@ -97,6 +97,13 @@ class LocalServer:
         with self._server.lock:
             return list(self._server.received)
 
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[ReceivedRequest]:
+        """:attr:`requests` once at least ``count`` have arrived (or ``timeout`` passed): a
+        client may give up on a request before a loaded machine's server thread reads it."""
+        with self._server.arrived:
+            self._server.arrived.wait_for(lambda: len(self._server.received) >= count, timeout)
+            return list(self._server.received)
+
     def __enter__(self) -> LocalServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -123,6 +130,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _RequestHandler)
         self.handler = handler
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)
         self.received: list[ReceivedRequest] = []
         self.connections: set[socket.socket] = set()
 
@@ -169,6 +177,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         with self.server.lock:
             self.server.received.append(ReceivedRequest(self.command, self.path, headers, body))
+            self.server.arrived.notify_all()
         try:
             status, reply_headers, reply_body = self.server.handler(
                 self.command, self.path, headers, body

@@ -258,7 +258,7 @@ def test_refusals_that_never_repeat_pause_the_memo() -> None:
     for n in range(MEMO_SIZE + 1):
         with pytest.raises(otr.ValidationError):
             otr.prepare_session({"archive_name": f"manual {n}"}, rules=registry)
-    assert registry._state.memo_pause > 0  # full, and it served nothing: paused
+    assert registry._state.memo_pause > 0  # it served nothing: paused
     # Paused, it still refuses and accepts as before.
     with pytest.raises(otr.ValidationError):
         otr.prepare_session({"archive_name": "manual again"}, rules=registry)

@@ -136,7 +136,7 @@ def test_the_default_pass_makes_the_four_refusals_itself() -> None:
         "if archive_resolution.__class__ is str:",
     ):
         assert condition in source
-    assert source.count("_refusal = _new(_Violation_maker)") == 4
+    assert source.count("_refusal = _Violation_maker()") == 4
 
 
 @pytest.mark.parametrize(
