@@ -36,7 +36,7 @@ import attrs
 from opentok_rules._messages import short_repr
 from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
 from opentok_rules.engine.registry import Options, _pure
-from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation
+from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation, _shown_later
 from opentok_rules.values import (
     DEFAULT_LIFETIME,
     MAX_SESSION_ID_LENGTH,
@@ -479,12 +479,11 @@ class CodedKind(Kind):
     """A kind whose constraint is its own code: each of the library's session and token rules.
 
     Such a kind may normalize (write) the options it reads, and judges them in ``_judge``;
-    ``id`` defaults to the rule's id in the library, and ``message``, ``severity`` and ``when``
-    work as for every kind (a ``when`` also gates what it writes). It states its keys in
-    ``_READS`` (None: every key) and ``fills``, its constraint in words in ``_DESCRIPTION``
-    (or ``_constraint``), and gives its compiled and JSON Schema forms (``inline``,
-    ``schema_part``), which hold for it as the library makes it: with a ``when`` it is called
-    as any rule and listed under ``x-unexpressed``.
+    ``message``, ``severity`` and ``when`` work as for every kind (a ``when`` also gates what
+    it writes). It states its keys in ``_READS`` (None: every key) and ``fills``, its
+    constraint in words in ``_DESCRIPTION`` (or ``_constraint``), and gives its compiled and
+    JSON Schema forms (``inline``, ``schema_part``), which hold for it as the library makes it:
+    with a ``when`` it is called as any rule and listed under ``x-unexpressed``.
     """
 
     #: Relevance is the registry's to work out from ``reads`` and ``fills``: a kind that fills
@@ -547,37 +546,99 @@ class CodedKind(Kind):
             if field.repr
             and field.init
             and field.default is not attrs.NOTHING
-            and getattr(self, field.name) != _default_of(field)
+            and getattr(self, field.name) != _default_of(field, self)
         ]
         return f"{type(self).__name__}({', '.join(shown)})"
 
 
+def _usual_id(rule: LibraryRule) -> str:
+    return type(rule).usual_id
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class LibraryRule(CodedKind):
+    """The base of the library's own session and token rules: ``id`` defaults to the rule's
+    id in the library, ``usual_id`` (its class name, see :func:`library_rules`)."""
+
+    usual_id: ClassVar[str] = ""
+
+    id: str = attrs.field(default=attrs.Factory(_usual_id, takes_self=True), validator=_id)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class OptionRule(LibraryRule):
+    """The base of a library rule on one option's value, ``key``.
+
+    Absent or ``None`` means ``absent`` (written in; left so when ``absent`` is None); any
+    other value becomes its canonical form (``_canonical``), or is refused with ``refusal``,
+    a template whose ``{}`` is the caller's value, shown only when someone reads the message.
+    A subclass gives the data and ``_canonical``; the verdict is made here.
+    """
+
+    key: ClassVar[str]
+    #: What an absent or ``None`` value means (None: it stays absent).
+    absent: ClassVar[object] = None
+    refusal: ClassVar[str] = ""
+
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        key = self.key
+        value = options.get(key)
+        if value is None:
+            if self.absent is not None:
+                options[key] = self.absent
+            return ()
+        found = self._canonical(value)
+        if found is None:
+            return (_shown_later(self.id, key, self.refusal, value),)
+        if found is not value:
+            options[key] = found
+        return ()
+
+    def _canonical(self, value: object) -> object:
+        """``value`` (given, not ``None``) as the rule leaves it: itself where it is already
+        canonical, None where the rule refuses it."""
+        raise NotImplementedError
+
+
 _C = TypeVar("_C", bound=CodedKind)
+#: ``library_rule``'s ``reads`` when it is not given: the rule's one option, ``key``.
+_ITS_KEY: tuple[str, ...] = ("<its key>",)
 
 
 def library_rules(
     kinds: dict[str, type], *, pure: bool = True
 ) -> Callable[..., Callable[[type[_C]], type[_C]]]:
-    """The class decorator of one module's library rules (used above ``@attrs.frozen``): what
-    every library rule states about itself, written once.
+    """The class decorator of one module's library rules: what every library rule states
+    about itself, written once.
 
-    Its kind's name is its usual id with underscores (``"media-mode"`` is kind
-    ``media_mode``), and it is entered in ``kinds`` by that name, in the order the classes are
-    written; it is pure (its outcome depends on the options alone) when ``pure`` says so. The
-    decorator takes the keys it ``reads`` (None: every key) and ``fills`` (default: the keys
-    it reads), and its constraint in words, ``description`` (where it gives no
-    ``_constraint``)."""
+    Its usual id (``id``'s default, see :class:`LibraryRule`) is its class name less ``Rule``,
+    in kebab case (``MediaModeRule`` is ``media-mode``), unless the class gives ``id`` a
+    default of its own; its kind's name is that id with underscores (``media_mode``), and it
+    is entered in ``kinds`` by that name, in the order the classes are written; it is pure
+    (its outcome depends on the options alone) when ``pure`` says so. A class that declares no fields is made a frozen attrs class here
+    (one that does is decorated with ``@attrs.frozen(kw_only=True, repr=False)`` below this).
+    The decorator takes the keys it ``reads`` (None: every key; default: its one option,
+    ``key``) and ``fills`` (default: the keys it reads), and its constraint in words,
+    ``description`` (where it gives no ``_constraint``)."""
 
     def library_rule(
         *,
-        reads: Iterable[str] | None,
+        reads: Iterable[str] | None = _ITS_KEY,
         fills: Iterable[str] | None = None,
         description: str | None = None,
     ) -> Callable[[type[_C]], type[_C]]:
         def declare(cls: type[_C]) -> type[_C]:
-            cls.kind = attrs.fields(cls).id.default.replace("-", "_")
-            cls._READS = None if reads is None else frozenset(reads)
-            cls.fills = frozenset((reads or ()) if fills is None else fills)
+            if "__attrs_attrs__" not in vars(cls):
+                cls = attrs.frozen(kw_only=True, repr=False)(cls)
+            usual = attrs.fields(cls).id.default
+            if not isinstance(usual, str):
+                usual = _kind_name(cls.__name__.removesuffix("Rule")).replace("_", "-")
+            if issubclass(cls, LibraryRule):
+                cls.usual_id = usual
+            cls.kind = usual.replace("-", "_")
+            keys = (cls.key,) if reads is _ITS_KEY else reads  # type: ignore[attr-defined]
+            cls._READS = None if keys is None else frozenset(keys)
+            cls.fills = frozenset((keys or ()) if fills is None else fills)
             if description is not None:
                 cls._DESCRIPTION = description
             kinds[cls.kind] = cls
@@ -588,9 +649,11 @@ def library_rules(
     return library_rule
 
 
-def _default_of(field: attrs.Attribute[Any]) -> object:
+def _default_of(field: attrs.Attribute[Any], instance: object) -> object:
     default = field.default
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:  # type: ignore[union-attr]
+            return default.factory(instance)  # type: ignore[union-attr]
         return default.factory()  # type: ignore[union-attr]
     return default
 

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from opentok_rules._messages import closest_hint, closest_value, short_repr, shown
-from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, id_field, library_rules
+from opentok_rules.engine.kinds import (
+    Forbidden,
+    LibraryRule,
+    OptionRule,
+    _str_tuple,
+    library_rules,
+)
 from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
     MAX_REPORTED,
@@ -113,11 +119,10 @@ def _is(value: object, wanted: object) -> bool:
 # It looks at every key (reads=None), so it always runs.
 @_library_rule(reads=None, fills=())
 @attrs.frozen(kw_only=True, repr=False)
-class KnownKeysRule(CodedKind):
+class KnownKeysRule(LibraryRule):
     """Keep only ``keys`` (the six session options); drop other keys, or refuse them with
     the closest option name when ``strict``."""
 
-    id: str = id_field("known-keys")
     strict: bool = False
     #: The option names kept.
     keys: tuple[str, ...] = attrs.field(
@@ -204,11 +209,10 @@ class KnownKeysRule(CodedKind):
 
 @_library_rule(reads=("media_mode",))
 @attrs.frozen(kw_only=True, repr=False)
-class MediaModeRule(CodedKind):
+class MediaModeRule(LibraryRule):
     """``"routed"`` means routed; anything else means relayed (refused when ``strict``)."""
 
     strict: bool = False
-    id: str = id_field("media-mode")
 
     def _constraint(self) -> str:
         if self.strict:
@@ -296,25 +300,19 @@ def _archive_mode(value: object) -> ArchiveMode | None:
     return member_for(value, _ARCHIVE_MODES)
 
 
-@_library_rule(
-    reads=("archive_mode",),
-    description="Archive mode absent or None means manual.",
-)
-@attrs.frozen(kw_only=True, repr=False)
-class ArchiveModeDefaultRule(CodedKind):
+@_library_rule(description="Archive mode absent or None means manual.")
+class ArchiveModeDefaultRule(OptionRule):
     """Archive mode absent or ``None`` means manual."""
 
-    id: str = id_field("archive-mode-default")
+    key = "archive_mode"
+    absent = _MANUAL
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("archive_mode")
-        if value is None:
-            options["archive_mode"] = _MANUAL
-        elif value.__class__ is not ArchiveMode:
-            found = _ARCHIVE_MODES.get(value) if value.__class__ is str else _archive_mode(value)
-            if found is not None:
-                options["archive_mode"] = found
-        return ()
+    def _canonical(self, value: object) -> object:
+        if value.__class__ is ArchiveMode:
+            return value
+        found = _ARCHIVE_MODES.get(value) if value.__class__ is str else _archive_mode(value)
+        # Anything else is left as it is: archive-mode-valid refuses it.
+        return value if found is None else found
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if archive_mode is None:"):
@@ -337,25 +335,17 @@ class ArchiveModeDefaultRule(CodedKind):
         return True
 
 
-@_library_rule(
-    reads=("e2ee",),
-    description="e2ee must be True or False; absent or None means False.",
-)
-@attrs.frozen(kw_only=True, repr=False)
-class E2eeBooleanRule(CodedKind):
+@_library_rule(description="e2ee must be True or False; absent or None means False.")
+class E2eeBooleanRule(OptionRule):
     """``e2ee`` is a bool; absent or ``None`` means ``False``."""
 
-    id: str = id_field("e2ee-boolean")
+    key = "e2ee"
+    absent = False
+    refusal = "e2ee must be True or False; got {}"
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("e2ee")
-        if value is None:
-            options["e2ee"] = False
-            return ()
-        if value is True or value is False:  # bool cannot be subclassed: these are all
-            return ()
-        # The message is made when read: a refusal is often only counted.
-        return (_shown_later(self.id, "e2ee", "e2ee must be True or False; got {}", value),)
+    def _canonical(self, value: object) -> object:
+        # bool cannot be subclassed: these are all.
+        return value if value is True or value is False else None
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if e2ee is None:"):
@@ -376,7 +366,7 @@ class E2eeBooleanRule(CodedKind):
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class _CombinationRule(CodedKind):
+class _CombinationRule(LibraryRule):
     """The base of the combination rules: two options the service refuses together, as
     :mod:`~opentok_rules.values` states them once (``_COMBINATION``), refused with one fixed
     message. A subclass gives the data; the verdict and its two other forms are made here."""
@@ -414,11 +404,9 @@ class _CombinationRule(CodedKind):
 
 
 @_library_rule(reads=(), description="Archive mode 'always' needs media mode 'routed'.")
-@attrs.frozen(kw_only=True, repr=False)
 class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
     """Archiving always needs media mode routed: relayed sessions cannot be archived."""
 
-    id: str = id_field("always-archive-requires-routed")
     _COMBINATION = ALWAYS_NEEDS_ROUTED
     _MESSAGE = (
         "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
@@ -430,11 +418,9 @@ class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
 
 
 @_library_rule(reads=(), description="e2ee needs media mode 'routed'.")
-@attrs.frozen(kw_only=True, repr=False)
 class RelayedForbidsE2eeRule(_CombinationRule):
     """End-to-end encryption needs media mode routed."""
 
-    id: str = id_field("relayed-forbids-e2ee")
     _COMBINATION = E2EE_NEEDS_ROUTED
     _MESSAGE = "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee"
     _MAY_REFUSE = "e2ee is True and media_mode is not _ROUTED"
@@ -446,11 +432,9 @@ class RelayedForbidsE2eeRule(_CombinationRule):
     reads=(),
     description="Archive mode 'always' and e2ee exclude each other.",
 )
-@attrs.frozen(kw_only=True, repr=False)
 class AlwaysArchiveForbidsE2eeRule(_CombinationRule):
     """Archiving always and end-to-end encryption exclude each other."""
 
-    id: str = id_field("always-archive-forbids-e2ee")
     _COMBINATION = E2EE_EXCLUDES_ALWAYS
     _MESSAGE = (
         "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
@@ -461,15 +445,11 @@ class AlwaysArchiveForbidsE2eeRule(_CombinationRule):
     _EXAMPLE = MappingProxyType({"e2ee": True, "archive_mode": _ALWAYS})
 
 
-def _sent_text_holds(options: Options, key: str, value: str, holds: Callable[[str], bool]) -> bool:
-    """Whether the characters of ``value`` that will be sent hold (a subclass's ``__str__`` or
-    ``__eq__`` must not decide); where they do, they replace a subclass's value."""
+def _sent_text(value: str, holds: Callable[[str], bool]) -> str | None:
+    """The characters of ``value`` that will be sent, where they hold (a subclass's ``__str__``
+    or ``__eq__`` must not decide); None where they do not."""
     text = plain_str(value)
-    if not holds(text):
-        return False
-    if text is not value:
-        options[key] = text
-    return True
+    return text if holds(text) else None
 
 
 def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
@@ -483,28 +463,18 @@ def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
 
 
 @_library_rule(
-    reads=("location",),
-    description=("location, when given, is a dotted-quad IPv4 address such as '12.34.56.78'."),
+    description="location, when given, is a dotted-quad IPv4 address such as '12.34.56.78'."
 )
-@attrs.frozen(kw_only=True, repr=False)
-class LocationIpv4Rule(CodedKind):
-    """``location``, when given, is a dotted-quad IPv4 address."""
+class LocationIpv4Rule(OptionRule):
+    """``location``, when given, is a dotted-quad IPv4 address (sent as its text)."""
 
-    id: str = id_field("location-ipv4")
+    key = "location"
+    refusal = _LOCATION_TEXT
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("location")
-        if value is None:
-            return ()
+    def _canonical(self, value: object) -> object:
         if isinstance(value, str):
-            if _sent_text_holds(options, "location", value, _is_ipv4):
-                return ()
-        elif isinstance(value, ipaddress.IPv4Address):
-            text = _ipv4_text(value)
-            if text is not None:
-                options["location"] = text
-                return ()
-        return (_shown_later(self.id, "location", _LOCATION_TEXT, value),)
+            return _sent_text(value, _is_ipv4)
+        return _ipv4_text(value) if isinstance(value, ipaddress.IPv4Address) else None
 
     def inline(self, w: Writer, index: int) -> None:
         # _quad_holds written out: a plain str split at its dots, four numbers "0" to "255".
@@ -527,25 +497,15 @@ class LocationIpv4Rule(CodedKind):
         return walk.says("location", optional(Text(IPV4)))
 
 
-@_library_rule(
-    reads=("archive_mode",),
-    description="Archive mode is 'manual' or 'always'.",
-)
-@attrs.frozen(kw_only=True, repr=False)
-class ArchiveModeValidRule(CodedKind):
+@_library_rule(description="Archive mode is 'manual' or 'always'.")
+class ArchiveModeValidRule(OptionRule):
     """Archive mode is manual or always."""
 
-    id: str = id_field("archive-mode-valid")
+    key = "archive_mode"
+    refusal = _ARCHIVE_MODE_TEXT
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("archive_mode")
-        if value is None or value.__class__ is ArchiveMode:
-            return ()
-        found = _archive_mode(value)
-        if found is not None:
-            options["archive_mode"] = found
-            return ()
-        return (_shown_later(self.id, "archive_mode", _ARCHIVE_MODE_TEXT, value),)
+    def _canonical(self, value: object) -> object:
+        return value if value.__class__ is ArchiveMode else _archive_mode(value)
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if archive_mode is not None and archive_mode.__class__ is not _ArchiveMode:"):
@@ -600,17 +560,14 @@ class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
 
 
 @_library_rule(
-    reads=("archive_name",),
     description=(
         f"archive_name is a str of at most {MAX_ARCHIVE_NAME} characters; an empty one means "
         "no name (nothing is sent), as in the Ruby SDK."
     ),
 )
-@attrs.frozen(kw_only=True, repr=False)
 class ArchiveNameLengthRule(TextLengthRule):
     """``archive_name`` is a string of at most 80 characters; empty means no name."""
 
-    id: str = id_field("archive-name-length")
     key: ClassVar[str] = "archive_name"
     most: ClassVar[int] = MAX_ARCHIVE_NAME
     label: ClassVar[str] = "archive_name"
@@ -646,25 +603,17 @@ class ArchiveNameLengthRule(TextLengthRule):
         return found
 
 
-@_library_rule(
-    reads=("archive_resolution",),
-    description=("archive_resolution is one of " + ", ".join(ARCHIVE_RESOLUTIONS) + "."),
-)
-@attrs.frozen(kw_only=True, repr=False)
-class ArchiveResolutionValidRule(CodedKind):
+@_library_rule(description="archive_resolution is one of " + ", ".join(ARCHIVE_RESOLUTIONS) + ".")
+class ArchiveResolutionValidRule(OptionRule):
     """``archive_resolution`` is one of ``ARCHIVE_RESOLUTIONS``."""
 
-    id: str = id_field("archive-resolution-valid")
+    key = "archive_resolution"
+    refusal = _RESOLUTION_TEXT
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("archive_resolution")
-        if value is None or (value.__class__ is str and value in ARCHIVE_RESOLUTIONS):
-            return ()
-        if isinstance(value, str) and _sent_text_holds(
-            options, "archive_resolution", value, ARCHIVE_RESOLUTIONS.__contains__
-        ):
-            return ()
-        return (_shown_later(self.id, "archive_resolution", _RESOLUTION_TEXT, value),)
+    def _canonical(self, value: object) -> object:
+        return (
+            _sent_text(value, ARCHIVE_RESOLUTIONS.__contains__) if isinstance(value, str) else None
+        )
 
     def inline(self, w: Writer, index: int) -> None:
         with w.wrapped(
