@@ -601,6 +601,15 @@ class OptionRule(LibraryRule):
 
 
 _C = TypeVar("_C", bound=CodedKind)
+
+
+def _its_key(cls: type) -> tuple[str, ...]:
+    """The keys a library rule reads where it says none: its one option, ``key``; none of
+    its own for a rule without one (a combination's reads are its own code's)."""
+    key: str | None = getattr(cls, "key", None)
+    return () if key is None else (key,)
+
+
 #: ``library_rule``'s ``reads`` when it is not given: the rule's one option, ``key``.
 _ITS_KEY: tuple[str, ...] = ("<its key>",)
 
@@ -615,11 +624,12 @@ def library_rules(
     in kebab case (``MediaModeRule`` is ``media-mode``), unless the class gives ``id`` a
     default of its own; its kind's name is that id with underscores (``media_mode``), and it
     is entered in ``kinds`` by that name, in the order the classes are written; it is pure
-    (its outcome depends on the options alone) when ``pure`` says so. A class that declares no fields is made a frozen attrs class here
-    (one that does is decorated with ``@attrs.frozen(kw_only=True, repr=False)`` below this).
-    The decorator takes the keys it ``reads`` (None: every key; default: its one option,
-    ``key``) and ``fills`` (default: the keys it reads), and its constraint in words,
-    ``description`` (where it gives no ``_constraint``)."""
+    (its outcome depends on the options alone) when ``pure`` says so. A class that declares
+    no fields is made a frozen attrs class here (one that does is decorated with
+    ``@attrs.frozen(kw_only=True, repr=False)`` below this). The decorator takes the keys it
+    ``reads`` (None: every key; default: its one option, ``key``, if it has one) and ``fills``
+    (default: the keys it reads), and its constraint in words, ``description`` (where it gives no
+    ``_constraint``)."""
 
     def library_rule(
         *,
@@ -636,7 +646,7 @@ def library_rules(
             if issubclass(cls, LibraryRule):
                 cls.usual_id = usual
             cls.kind = usual.replace("-", "_")
-            keys = (cls.key,) if reads is _ITS_KEY else reads  # type: ignore[attr-defined]
+            keys = reads if reads is not _ITS_KEY else _its_key(cls)
             cls._READS = None if keys is None else frozenset(keys)
             cls.fills = frozenset((keys or ()) if fills is None else fills)
             if description is not None:

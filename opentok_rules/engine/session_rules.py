@@ -52,6 +52,7 @@ from opentok_rules.values import (
 
 if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Writer
+    from opentok_rules.engine.registry import Rule
     from opentok_rules.engine.schema_parts import Schema, Walk
 
 __all__ = [
@@ -365,22 +366,50 @@ class E2eeBooleanRule(OptionRule):
         return found
 
 
+#: What each combination rule refuses: the options as the rules before it leave them, in the
+#: order its compiled form tests them (the test least often true first), and its one message.
+_REFUSALS: Mapping[Combination, tuple[Mapping[str, object], str]] = {
+    ALWAYS_NEEDS_ROUTED: (
+        MappingProxyType({"media_mode": _RELAYED, "archive_mode": _ALWAYS}),
+        "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
+        "archived); set media_mode='routed' or archive_mode='manual'",
+    ),
+    E2EE_NEEDS_ROUTED: (
+        MappingProxyType({"e2ee": True, "media_mode": _RELAYED}),
+        "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee",
+    ),
+    E2EE_EXCLUDES_ALWAYS: (
+        MappingProxyType({"e2ee": True, "archive_mode": _ALWAYS}),
+        "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
+        "archived); use archive_mode='manual' or drop e2ee",
+    ),
+}
+# The modes as the compiled session pass names them (engine.session_pass), and the other
+# mode of the two each refused one has.
+_PASS_NAMES: Mapping[object, str] = {
+    _ROUTED: "_ROUTED",
+    _RELAYED: "_RELAYED",
+    _MANUAL: "_MANUAL",
+    _ALWAYS: "_ALWAYS",
+}
+_OTHER_MODE: Mapping[object, object] = {_RELAYED: _ROUTED, _ALWAYS: _MANUAL}
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class _CombinationRule(LibraryRule):
     """The base of the combination rules: two options the service refuses together, as
     :mod:`~opentok_rules.values` states them once (``_COMBINATION``), refused with one fixed
-    message. A subclass gives the data; the verdict and its two other forms are made here."""
+    message (``_REFUSALS``). A subclass names its combination; the verdict and its two other
+    forms are made here."""
 
     _COMBINATION: ClassVar[Combination]
-    _MESSAGE: ClassVar[str]
-    #: The compiled pass: where the rule may refuse, where it surely does (the options as the
-    #: library's rules normalize them), and such options.
-    _MAY_REFUSE: ClassVar[str]
-    _SURELY: ClassVar[str]
-    _EXAMPLE: ClassVar[Mapping[str, object]]
     fills: ClassVar[frozenset[str]] = frozenset()
     #: Its forms are made from the data, so they hold for each subclass that gives it.
     FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
+
+    @property
+    def _refused(self) -> Mapping[str, object]:
+        return _REFUSALS[self._COMBINATION][0]
 
     def _own_reads(self) -> frozenset[str]:
         return frozenset((self._COMBINATION.if_key, self._COMBINATION.key))
@@ -390,12 +419,23 @@ class _CombinationRule(LibraryRule):
         if _is(options.get(combination.if_key), combination.if_value) and (
             _is(options.get(combination.key), combination.value) is not combination.must
         ):
-            return (Violation(self.id, None, self._MESSAGE),)
+            return (Violation(self.id, None, _REFUSALS[combination][1]),)
         return ()
 
     def inline(self, w: Writer, index: int) -> None:
-        with w.block(f"if {self._MAY_REFUSE}:"):
-            w.refused_when(index, self, self._SURELY, dict(self._EXAMPLE))
+        # Where each bool is the refused one and each mode is not the other of its two, the
+        # rule may refuse (the usual options fail the first test); where each mode is the
+        # refused one as well, it surely does.
+        refused = self._refused.items()
+        may = [
+            f"{key} is {value}"
+            if value.__class__ is bool
+            else f"{key} is not {_PASS_NAMES[_OTHER_MODE[value]]}"
+            for key, value in refused
+        ]
+        surely = [f"{key} is {_PASS_NAMES[mode]}" for key, mode in refused if mode in _OTHER_MODE]
+        with w.block(f"if {' and '.join(may)}:"):
+            w.refused_when(index, self, " and ".join(surely), dict(self._refused))
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import combination_schema
@@ -403,46 +443,25 @@ class _CombinationRule(LibraryRule):
         return combination_schema(self._COMBINATION, walk)
 
 
-@_library_rule(reads=(), description="Archive mode 'always' needs media mode 'routed'.")
+@_library_rule(description="Archive mode 'always' needs media mode 'routed'.")
 class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
     """Archiving always needs media mode routed: relayed sessions cannot be archived."""
 
     _COMBINATION = ALWAYS_NEEDS_ROUTED
-    _MESSAGE = (
-        "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
-        "archived); set media_mode='routed' or archive_mode='manual'"
-    )
-    _MAY_REFUSE = "media_mode is not _ROUTED and archive_mode is not _MANUAL"
-    _SURELY = "media_mode is _RELAYED and archive_mode is _ALWAYS"
-    _EXAMPLE = MappingProxyType({"media_mode": _RELAYED, "archive_mode": _ALWAYS})
 
 
-@_library_rule(reads=(), description="e2ee needs media mode 'routed'.")
+@_library_rule(description="e2ee needs media mode 'routed'.")
 class RelayedForbidsE2eeRule(_CombinationRule):
     """End-to-end encryption needs media mode routed."""
 
     _COMBINATION = E2EE_NEEDS_ROUTED
-    _MESSAGE = "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee"
-    _MAY_REFUSE = "e2ee is True and media_mode is not _ROUTED"
-    _SURELY = "media_mode is _RELAYED"
-    _EXAMPLE = MappingProxyType({"e2ee": True, "media_mode": _RELAYED})
 
 
-@_library_rule(
-    reads=(),
-    description="Archive mode 'always' and e2ee exclude each other.",
-)
+@_library_rule(description="Archive mode 'always' and e2ee exclude each other.")
 class AlwaysArchiveForbidsE2eeRule(_CombinationRule):
     """Archiving always and end-to-end encryption exclude each other."""
 
     _COMBINATION = E2EE_EXCLUDES_ALWAYS
-    _MESSAGE = (
-        "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
-        "archived); use archive_mode='manual' or drop e2ee"
-    )
-    _MAY_REFUSE = "e2ee is True and archive_mode is not _MANUAL"
-    _SURELY = "archive_mode is _ALWAYS"
-    _EXAMPLE = MappingProxyType({"e2ee": True, "archive_mode": _ALWAYS})
 
 
 def _sent_text(value: str, holds: Callable[[str], bool]) -> str | None:
@@ -450,6 +469,26 @@ def _sent_text(value: str, holds: Callable[[str], bool]) -> str | None:
     or ``__eq__`` must not decide); None where they do not."""
     text = plain_str(value)
     return text if holds(text) else None
+
+
+def _text_inline(
+    w: Writer,
+    index: int,
+    rule: Rule,
+    passes: Sequence[str],
+    refused: str,
+    example: Options,
+    args: Sequence[str | None],
+) -> None:
+    """The compiled form of a rule on one text option, ``example``'s key: nothing runs where
+    the value is absent or ``passes`` (the lines of a test that it is a plain str the rule
+    leaves as it is); where ``refused`` holds, the rule's refusal of ``example``, its message
+    made when read from ``args`` (see ``Writer.refused_later_when``); anywhere else the rule
+    judges the value itself."""
+    key = next(iter(example))
+    with w.wrapped(f"if {key} is not None and not (", *passes):
+        w.refused_later_when(index, rule, refused, example, args, [key])
+    w.facts.proved.add(key)
 
 
 def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
@@ -477,19 +516,16 @@ class LocationIpv4Rule(OptionRule):
         return _ipv4_text(value) if isinstance(value, ipaddress.IPv4Address) else None
 
     def inline(self, w: Writer, index: int) -> None:
-        # _quad_holds written out: a plain str split at its dots, four numbers "0" to "255".
-        with w.wrapped(
-            "if location is not None and not (",
+        # _quad_holds written out: a plain str split at its dots, four numbers "0" to "255";
+        # any other plain str is refused.
+        passes = (
             "location.__class__ is str",
             'and len(_quad := location.split(".")) == 4',
             "and _quad[0] in _QUAD and _quad[1] in _QUAD",
             "and _quad[2] in _QUAD and _quad[3] in _QUAD",
-        ):
-            # A plain str that is no dotted quad: refused, its message made when read.
-            example = {"location": "1.2.3"}
-            condition = "location.__class__ is str"
-            w.refused_later_when(index, self, condition, example, ["location"], ["location"])
-        w.facts.proved.add("location")
+        )
+        refused = "location.__class__ is str"
+        _text_inline(w, index, self, passes, refused, {"location": "1.2.3"}, ["location"])
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import IPV4, Text, optional
@@ -577,23 +613,16 @@ class ArchiveNameLengthRule(TextLengthRule):
     empty_means_none: ClassVar[bool] = True
 
     def inline(self, w: Writer, index: int) -> None:
-        # A short ASCII str is fine as it is; anything else is the rule's to judge.
-        with w.wrapped(
-            "if archive_name is not None and not (",
+        # A short ASCII str is fine as it is; a plain str too long is refused with its length;
+        # anything else is the rule's to judge.
+        passes = (
             "archive_name.__class__ is str",
             "and 0 < len(archive_name) <= _MAX_ARCHIVE_NAME",
             "and archive_name.isascii()",
-        ):
-            # A plain str too long: refused with its length, the message made when read.
-            w.refused_later_when(
-                index,
-                self,
-                "archive_name.__class__ is str and len(archive_name) > _MAX_ARCHIVE_NAME",
-                {"archive_name": "n" * (MAX_ARCHIVE_NAME + 1)},
-                [None, "len(archive_name)", None],
-                ["archive_name"],
-            )
-        w.facts.proved.add("archive_name")
+        )
+        refused = "archive_name.__class__ is str and len(archive_name) > _MAX_ARCHIVE_NAME"
+        example = {"archive_name": "n" * (MAX_ARCHIVE_NAME + 1)}
+        _text_inline(w, index, self, passes, refused, example, [None, "len(archive_name)", None])
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import UTF8_TEXT, Norm, Text, optional
@@ -616,20 +645,11 @@ class ArchiveResolutionValidRule(OptionRule):
         )
 
     def inline(self, w: Writer, index: int) -> None:
-        with w.wrapped(
-            "if archive_resolution is not None and not (",
-            "archive_resolution.__class__ is str and archive_resolution in _RESOLUTIONS",
-        ):
-            # A plain str that is none of them: refused, its message made when read.
-            w.refused_later_when(
-                index,
-                self,
-                "archive_resolution.__class__ is str",
-                {"archive_resolution": "1x1"},
-                ["archive_resolution"],
-                ["archive_resolution"],
-            )
-        w.facts.proved.add("archive_resolution")
+        # A plain str that is none of them is refused.
+        passes = ("archive_resolution.__class__ is str and archive_resolution in _RESOLUTIONS",)
+        refused = "archive_resolution.__class__ is str"
+        example = {"archive_resolution": "1x1"}
+        _text_inline(w, index, self, passes, refused, example, ["archive_resolution"])
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import In, optional
