@@ -1190,10 +1190,15 @@ class ValueKind(_OnKey):
     #: Its forms are made from ``holds`` and ``json_schema``: they hold for a subclass too.
     FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
 
+    #: The ``holds`` that ``_holds_inline`` writes out (None: none is).
+    _HOLDS_WRITTEN: ClassVar[Callable[..., bool] | None] = None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "kind" not in vars(cls):
             cls.kind = _kind_name(cls.__name__)
+        if "_holds_inline" in vars(cls):
+            cls._HOLDS_WRITTEN = cls.holds
 
     def holds(self, value: object) -> bool:
         """Whether the constraint holds of ``value``: called only when the key is given (not
@@ -1216,11 +1221,19 @@ class ValueKind(_OnKey):
         return None if self.holds(plain(value)) else (_not_holding_text, self, value)
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
+        if type(self).holds is type(self)._HOLDS_WRITTEN:
+            return self._holds_inline(w, index)
         # Called directly on the value: no dict, no apply, where the value holds.
         holds, to_plain = w.name(index, "holds", self.holds), w.name(index, "plain", plain)
         value = w.value_of(index, self.key)
         plain_value = f"({value} if {value}.__class__ is str else {to_plain}({value}))"
         return f"{value} is None or {holds}{plain_value}"
+
+    def _holds_inline(self, w: Writer, index: int) -> str:
+        """A built-in kind's ``holds`` written out in the compiled pass (a call costs as much
+        as the test): the test that the value is absent or holds. Used only where ``holds`` is
+        the class's own (a subclass that redefines it is called on the value)."""
+        raise NotImplementedError
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import Holds, Unexpressed, optional
@@ -1279,13 +1292,8 @@ class Type(ValueKind):
     def describe(self) -> str:
         return f"is {_TYPES[self.type][1]}"
 
-    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
-    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
-
-    def _inline_holds(self, w: Writer, index: int) -> str | None:
+    def _holds_inline(self, w: Writer, index: int) -> str:
         # The value's exact class, one test (an int for "int": a whole float is the rule's).
-        if type(self).holds is not Type.holds:
-            return ValueKind._inline_holds(self, w, index)
         value = w.value_of(index, self.key)
         if self.type == "bool":
             # A bool is True or False (the class has no other instance): identity tests,
@@ -1329,13 +1337,8 @@ class Range(ValueKind):
         both = self.min is not None and self.max is not None
         return f"is a number {'from' if both else 'of'} {_within(self.min, self.max)}"
 
-    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
-    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
-
-    def _inline_holds(self, w: Writer, index: int) -> str | None:
+    def _holds_inline(self, w: Writer, index: int) -> str:
         # A plain int within the bounds, compared inline; anything else is the rule's.
-        if type(self).holds is not Range.holds:
-            return ValueKind._inline_holds(self, w, index)
         value = w.value_of(index, self.key)
         low = "" if self.min is None else f"{w.name(index, 'min', self.min)} <= "
         high = "" if self.max is None else f" <= {w.name(index, 'max', self.max)}"
@@ -1379,13 +1382,8 @@ class SessionId(ValueKind):
     def describe(self) -> str:
         return "is a session id: '1_' or '2_' and base64url text, at most 255 characters"
 
-    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
-    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
-
-    def _inline_holds(self, w: Writer, index: int) -> str | None:
+    def _holds_inline(self, w: Writer, index: int) -> str:
         # ``holds`` itself, on a plain str, written inline (a call costs as much as the test).
-        if type(self).holds is not SessionId.holds:
-            return ValueKind._inline_holds(self, w, index)
         value = w.value_of(index, self.key)
         most = w.name(index, "most", MAX_SESSION_ID_LENGTH)
         prefixes = w.name(index, "prefixes", _SESSION_ID_PREFIXES)
