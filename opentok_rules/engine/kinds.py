@@ -469,9 +469,33 @@ class Kind:
         )
 
 
+_K = TypeVar("_K", bound=Kind)
+_BUILTIN: dict[str, type[Kind]] = {}
+#: The built-in kinds by the name a policy gives them, in the order they are written here.
+BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(_BUILTIN)
+
+
 def by_kind_name(*classes: type[Kind]) -> dict[str, type]:
     """The kind classes by the name a policy gives them."""
     return {cls.kind: cls for cls in classes}
+
+
+def _builtin_kind(name: str) -> Callable[[type[_K]], type[_K]]:
+    """The class decorator of a built-in kind: what each states about itself, written once.
+
+    Its ``kind`` is ``name``; it is entered in :data:`BUILTIN_KINDS` by that name, and it is
+    pure (its verdict depends on the options alone). A class that declares no fields of its
+    own is made a frozen attrs class here (one that does is decorated with
+    ``@attrs.frozen(kw_only=True)`` below this)."""
+
+    def declare(cls: type[_K]) -> type[_K]:
+        if "__attrs_attrs__" not in vars(cls):
+            cls = attrs.frozen(kw_only=True)(cls)
+        cls.kind = name
+        _BUILTIN[name] = cls
+        return _pure(cls)
+
+    return declare
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -733,12 +757,9 @@ def _keys_said(walk: Walk, keys: Iterable[str], given: bool) -> Schema:
     return all_of([walk.says(key, GIVEN if given else NOT_GIVEN) for key in keys])
 
 
-@_pure
-@attrs.frozen(kw_only=True)
+@_builtin_kind("required")
 class Required(_OnKeys):
     """Every one of ``keys`` is given (present and not ``None``)."""
-
-    kind: ClassVar[str] = "required"
 
     def applies_to(self, keys: frozenset[str]) -> bool:
         # A missing key is what this kind reports, so its own keys being absent does not mean
@@ -766,12 +787,9 @@ class Required(_OnKeys):
         return _keys_said(walk, self.keys, given=True)
 
 
-@_pure
-@attrs.frozen(kw_only=True)
+@_builtin_kind("forbidden")
 class Forbidden(_OnKeys):
     """None of ``keys`` is given."""
-
-    kind: ClassVar[str] = "forbidden"
 
     def apply(self, options: Options) -> Sequence[Violation]:
         # Written out (not Kind.apply's steps): a library rule is this kind, and this runs on
@@ -844,12 +862,10 @@ class Forbidden(_OnKeys):
         return _keys_said(walk, self.keys, given=False)
 
 
-@_pure
+@_builtin_kind("allowed")
 @attrs.frozen(kw_only=True)
 class Allowed(_OnKey):
     """``key`` is absent or its value is one of ``values``."""
-
-    kind: ClassVar[str] = "allowed"
 
     values: tuple[Scalar, ...] = attrs.field(converter=_str_tuple, validator=_values)
     # The str values as a set: an allowed str (the usual case) is settled by one lookup.
@@ -925,13 +941,11 @@ def _compiled(self: Pattern) -> LinearPattern:
         ) from None
 
 
-@_pure
+@_builtin_kind("pattern")
 @attrs.frozen(kw_only=True)
 class Pattern(_OnKey):
     """``key`` is absent or its ``str`` value matches the whole ``pattern``, run with RE2 in
     time linear in the value (its syntax: :doc:`/policies`)."""
-
-    kind: ClassVar[str] = "pattern"
 
     pattern: str = attrs.field()
     _regex: LinearPattern = attrs.field(
@@ -994,12 +1008,10 @@ def _within(low: float | None, high: float | None) -> str:
     return f"at least {low}" if high is None else f"at most {high}"
 
 
-@_pure
+@_builtin_kind("length")
 @attrs.frozen(kw_only=True)
 class Length(_OnKey):
     """``key`` is absent or its length (of a ``str``, or a list) is within ``min`` and ``max``."""
-
-    kind: ClassVar[str] = "length"
 
     min: int | None = attrs.field(default=None, validator=_optional_size)
     max: int | None = attrs.field(default=None, validator=[_optional_size, _bounds])
@@ -1059,12 +1071,10 @@ def _parsed(self: Network) -> tuple[_AnyNetwork, ...]:
     return tuple(_parse_network(each) for each in value)
 
 
-@_pure
+@_builtin_kind("network")
 @attrs.frozen(kw_only=True)
 class Network(_OnKey):
     """``key`` is absent or the IP address it holds lies in one of ``networks`` (CIDR)."""
-
-    kind: ClassVar[str] = "network"
 
     networks: tuple[str, ...] = attrs.field(converter=_str_tuple)
     _parsed: tuple[_AnyNetwork, ...] = attrs.field(
@@ -1131,12 +1141,10 @@ def _address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | N
         return None
 
 
-@_pure
+@_builtin_kind("max_ttl")
 @attrs.frozen(kw_only=True)
 class MaxTTL(Kind):
     """Tokens only: the token expires at most ``seconds`` after it is made."""
-
-    kind: ClassVar[str] = "max_ttl"
 
     seconds: int = attrs.field(validator=_positive)
 
@@ -1271,14 +1279,12 @@ def _is_number(value: object) -> bool:
     return value.__class__ in (int, float)
 
 
-@_pure
+@_builtin_kind("type")
 @attrs.frozen(kw_only=True)
 class Type(ValueKind):
     """``key`` is absent or its value is of ``type``: ``"bool"``, ``"str"``, ``"int"`` (a whole
     number, as JSON reads one: ``3`` and ``3.0`` alike), ``"number"``, ``"list"`` or
     ``"table"``. A bool is never a number."""
-
-    kind: ClassVar[str] = "type"
 
     type: str = attrs.field(validator=_type_name)
 
@@ -1316,12 +1322,10 @@ def _bound(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
 _bounds_given = _min_max("a range")
 
 
-@_pure
+@_builtin_kind("range")
 @attrs.frozen(kw_only=True)
 class Range(ValueKind):
     """``key`` is absent or a number (not a bool) within ``min`` and ``max``, both included."""
-
-    kind: ClassVar[str] = "range"
 
     min: int | float | None = attrs.field(default=None, validator=_bound)
     max: int | float | None = attrs.field(default=None, validator=[_bound, _bounds_given])
@@ -1353,52 +1357,6 @@ class Range(ValueKind):
         return found
 
 
-#: The bytes of a base64url text with "-" and "_" read as "a" (SessionId: then isalnum).
-_B64URL_AS_ALNUM = bytes.maketrans(b"-_", b"aa")
-
-
-@_pure
-@attrs.frozen(kw_only=True)
-class SessionId(ValueKind):
-    """``key`` is absent or a session id in the service's form: ``"1_"`` or ``"2_"`` and
-    base64url text, at most 255 characters in all (the form ``opentok_rules.session_ids``
-    reads)."""
-
-    kind: ClassVar[str] = "session_id"
-
-    def holds(self, value: object) -> bool:
-        if (
-            value.__class__ is not str
-            or not 3 <= len(value) <= MAX_SESSION_ID_LENGTH
-            or value[:2] not in _SESSION_ID_PREFIXES
-        ):
-            return False
-        # Base64url: ASCII letters and digits, "-" and "_". isascii first (a flag of the str:
-        # no loop), then the bytes with "-" and "_" read as letters, isalnum on bytes being a
-        # table lookup per byte (str.isalnum asks the Unicode database for every character).
-        # The prefix ("1_" or "2_", tested above) passes too, so the whole id is tested.
-        return value.isascii() and value.encode().translate(_B64URL_AS_ALNUM).isalnum()
-
-    def describe(self) -> str:
-        return "is a session id: '1_' or '2_' and base64url text, at most 255 characters"
-
-    def _holds_inline(self, w: Writer, index: int) -> str:
-        # ``holds`` itself, on a plain str, written inline (a call costs as much as the test).
-        value = w.value_of(index, self.key)
-        most = w.name(index, "most", MAX_SESSION_ID_LENGTH)
-        prefixes = w.name(index, "prefixes", _SESSION_ID_PREFIXES)
-        table = w.name(index, "alnum", _B64URL_AS_ALNUM)
-        return (
-            f"{value} is None or ({value}.__class__ is str and 3 <= len({value}) <= {most} "
-            f"and {value}[:2] in {prefixes} and {value}.isascii() "
-            f"and {value}.encode().translate({table}).isalnum())"
-        )
-
-    def json_schema(self) -> dict[str, Any] | None:
-        body = MAX_SESSION_ID_LENGTH - 2
-        return {"type": "string", "pattern": f"^[12]_[A-Za-z0-9_-]{{1,{body}}}$"}
-
-
 def _default_value(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value.__class__ not in _SCALARS:
         raise FieldProblem(
@@ -1415,12 +1373,10 @@ class _Rewrites(_OnKey, CodedKind):
         return frozenset((self.key,))
 
 
-@_pure
+@_builtin_kind("default")
 @attrs.frozen(kw_only=True, repr=False)
 class Default(_Rewrites):
     """``key`` absent or ``None`` becomes ``value``; a value given is left as it is."""
-
-    kind: ClassVar[str] = "default"
 
     value: str | bool | int | float = attrs.field(validator=_default_value)
 
@@ -1466,7 +1422,7 @@ def _otherwise(instance: object, attribute: attrs.Attribute[Any], value: object)
         _default_value(instance, attribute, value)
 
 
-@_pure
+@_builtin_kind("normalize")
 @attrs.frozen(kw_only=True, repr=False)
 class Normalize(_Rewrites):
     """``key``'s value, given as text, mapped to a canonical one: a text in ``map`` becomes what
@@ -1474,8 +1430,6 @@ class Normalize(_Rewrites):
     becomes ``otherwise`` when there is one (``otherwise = "relayed"``: anything but "routed"
     means relayed), and stays as it is when there is none. Absent or ``None`` is left alone.
     """
-
-    kind: ClassVar[str] = "normalize"
 
     map: dict[str, str | bool | int | float] = attrs.field(
         factory=dict, converter=_canonical, validator=_mapping
@@ -1512,12 +1466,52 @@ class Normalize(_Rewrites):
         return True
 
 
-@_pure
-@attrs.frozen(kw_only=True)
+#: The bytes of a base64url text with "-" and "_" read as "a" (SessionId: then isalnum).
+_B64URL_AS_ALNUM = bytes.maketrans(b"-_", b"aa")
+
+
+@_builtin_kind("session_id")
+class SessionId(ValueKind):
+    """``key`` is absent or a session id in the service's form: ``"1_"`` or ``"2_"`` and
+    base64url text, at most 255 characters in all (the form ``opentok_rules.session_ids``
+    reads)."""
+
+    def holds(self, value: object) -> bool:
+        if (
+            value.__class__ is not str
+            or not 3 <= len(value) <= MAX_SESSION_ID_LENGTH
+            or value[:2] not in _SESSION_ID_PREFIXES
+        ):
+            return False
+        # Base64url: ASCII letters and digits, "-" and "_". isascii first (a flag of the str:
+        # no loop), then the bytes with "-" and "_" read as letters, isalnum on bytes being a
+        # table lookup per byte (str.isalnum asks the Unicode database for every character).
+        # The prefix ("1_" or "2_", tested above) passes too, so the whole id is tested.
+        return value.isascii() and value.encode().translate(_B64URL_AS_ALNUM).isalnum()
+
+    def describe(self) -> str:
+        return "is a session id: '1_' or '2_' and base64url text, at most 255 characters"
+
+    def _holds_inline(self, w: Writer, index: int) -> str:
+        # ``holds`` itself, on a plain str, written inline (a call costs as much as the test).
+        value = w.value_of(index, self.key)
+        most = w.name(index, "most", MAX_SESSION_ID_LENGTH)
+        prefixes = w.name(index, "prefixes", _SESSION_ID_PREFIXES)
+        table = w.name(index, "alnum", _B64URL_AS_ALNUM)
+        return (
+            f"{value} is None or ({value}.__class__ is str and 3 <= len({value}) <= {most} "
+            f"and {value}[:2] in {prefixes} and {value}.isascii() "
+            f"and {value}.encode().translate({table}).isalnum())"
+        )
+
+    def json_schema(self) -> dict[str, Any] | None:
+        body = MAX_SESSION_ID_LENGTH - 2
+        return {"type": "string", "pattern": f"^[12]_[A-Za-z0-9_-]{{1,{body}}}$"}
+
+
+@_builtin_kind("exclusive")
 class Exclusive(_OnKeys):
     """At most one of ``keys`` is given (present and not ``None``)."""
-
-    kind: ClassVar[str] = "exclusive"
 
     def _constraint(self) -> str:
         return f"at most one of {_names(self.keys)} is given"
@@ -1545,23 +1539,3 @@ class Exclusive(_OnKeys):
                 for second in keys[index + 1 :]
             ]
         )
-
-
-#: The built-in kinds by the name a policy gives them.
-BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
-    by_kind_name(
-        Required,
-        Forbidden,
-        Allowed,
-        Pattern,
-        Length,
-        Network,
-        MaxTTL,
-        Type,
-        Range,
-        Default,
-        Normalize,
-        SessionId,
-        Exclusive,
-    )
-)
