@@ -475,11 +475,6 @@ _BUILTIN: dict[str, type[Kind]] = {}
 BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(_BUILTIN)
 
 
-def by_kind_name(*classes: type[Kind]) -> dict[str, type]:
-    """The kind classes by the name a policy gives them."""
-    return {cls.kind: cls for cls in classes}
-
-
 def _builtin_kind(name: str) -> Callable[[type[_K]], type[_K]]:
     """The class decorator of a built-in kind: what each states about itself, written once.
 
@@ -628,14 +623,10 @@ _C = TypeVar("_C", bound=CodedKind)
 
 
 def _its_key(cls: type) -> tuple[str, ...]:
-    """The keys a library rule reads where it says none: its one option, ``key``; none of
+    """The keys a library rule reads where it names none: its one option, ``key``; none of
     its own for a rule without one (a combination's reads are its own code's)."""
     key: str | None = getattr(cls, "key", None)
     return () if key is None else (key,)
-
-
-#: ``library_rule``'s ``reads`` when it is not given: the rule's one option, ``key``.
-_ITS_KEY: tuple[str, ...] = ("<its key>",)
 
 
 def library_rules(
@@ -651,13 +642,13 @@ def library_rules(
     (its outcome depends on the options alone) when ``pure`` says so. A class that declares
     no fields is made a frozen attrs class here (one that does is decorated with
     ``@attrs.frozen(kw_only=True, repr=False)`` below this). The decorator takes the keys it
-    ``reads`` (None: every key; default: its one option, ``key``, if it has one) and ``fills``
-    (default: the keys it reads), and its constraint in words, ``description`` (where it gives no
-    ``_constraint``)."""
+    ``reads`` (None: every key; none named: its one option, ``key``, if it has one) and
+    ``fills`` (default: the keys it reads), and its constraint in words, ``description``
+    (where it gives no ``_constraint``)."""
 
     def library_rule(
         *,
-        reads: Iterable[str] | None = _ITS_KEY,
+        reads: Iterable[str] | None = (),
         fills: Iterable[str] | None = None,
         description: str | None = None,
     ) -> Callable[[type[_C]], type[_C]]:
@@ -670,7 +661,7 @@ def library_rules(
             if issubclass(cls, LibraryRule):
                 cls.usual_id = usual
             cls.kind = usual.replace("-", "_")
-            keys = reads if reads is not _ITS_KEY else _its_key(cls)
+            keys = None if reads is None else (tuple(reads) or _its_key(cls))
             cls._READS = None if keys is None else frozenset(keys)
             cls.fills = frozenset((keys or ()) if fills is None else fills)
             if description is not None:
