@@ -403,13 +403,17 @@ class _CombinationRule(LibraryRule):
     forms are made here."""
 
     _COMBINATION: ClassVar[Combination]
+    #: Its row of _REFUSALS, read when the class is made.
+    _REFUSED: ClassVar[Mapping[str, object]]
+    _MESSAGE: ClassVar[str]
     fills: ClassVar[frozenset[str]] = frozenset()
     #: Its forms are made from the data, so they hold for each subclass that gives it.
     FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
 
-    @property
-    def _refused(self) -> Mapping[str, object]:
-        return _REFUSALS[self._COMBINATION][0]
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_COMBINATION" in vars(cls):
+            cls._REFUSED, cls._MESSAGE = _REFUSALS[cls._COMBINATION]
 
     def _own_reads(self) -> frozenset[str]:
         return frozenset((self._COMBINATION.if_key, self._COMBINATION.key))
@@ -419,14 +423,14 @@ class _CombinationRule(LibraryRule):
         if _is(options.get(combination.if_key), combination.if_value) and (
             _is(options.get(combination.key), combination.value) is not combination.must
         ):
-            return (Violation(self.id, None, _REFUSALS[combination][1]),)
+            return (Violation(self.id, None, self._MESSAGE),)
         return ()
 
     def inline(self, w: Writer, index: int) -> None:
         # Where each bool is the refused one and each mode is not the other of its two, the
         # rule may refuse (the usual options fail the first test); where each mode is the
         # refused one as well, it surely does.
-        refused = self._refused.items()
+        refused = self._REFUSED.items()
         may = [
             f"{key} is {value}"
             if value.__class__ is bool
@@ -435,7 +439,7 @@ class _CombinationRule(LibraryRule):
         ]
         surely = [f"{key} is {_PASS_NAMES[mode]}" for key, mode in refused if mode in _OTHER_MODE]
         with w.block(f"if {' and '.join(may)}:"):
-            w.refused_when(index, self, " and ".join(surely), dict(self._refused))
+            w.refused_when(index, self, " and ".join(surely), dict(self._REFUSED))
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import combination_schema
@@ -640,6 +644,8 @@ class ArchiveResolutionValidRule(OptionRule):
     refusal = _RESOLUTION_TEXT
 
     def _canonical(self, value: object) -> object:
+        if value.__class__ is str:  # the usual case, settled in one lookup
+            return value if value in ARCHIVE_RESOLUTIONS else None
         return (
             _sent_text(value, ARCHIVE_RESOLUTIONS.__contains__) if isinstance(value, str) else None
         )
