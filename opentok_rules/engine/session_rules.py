@@ -560,7 +560,7 @@ class ArchiveModeValidRule(OptionRule):
 
 @functools.cache
 def _library_table(kind: str) -> dict[str, Any]:
-    """The fields ``session_rules.toml`` gives the library's rule of ``kind`` (read as data:
+    """The fields ``data/session_rules.toml`` gives the library's rule of ``kind`` (read as data:
     the policy loader, which reads the library's rules, sits above this module)."""
     from importlib.resources import files
 
@@ -569,7 +569,8 @@ def _library_table(kind: str) -> dict[str, Any]:
     else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
         import tomli as tomllib
 
-    text = files("opentok_rules.engine").joinpath("session_rules.toml").read_text("utf-8")
+    data = files("opentok_rules").joinpath("data")
+    text = data.joinpath("session_rules.toml").read_text("utf-8")
     (table,) = (each for each in tomllib.loads(text)["session"] if each["kind"] == kind)
     return {name: value for name, value in table.items() if name != "kind"}
 
