@@ -81,9 +81,12 @@ def logging_warnings(
         return outcome.value
 
     signature = inspect.signature(outcome_function)
-    # The annotation as written ("Outcome[TokenSpec]": annotations are not evaluated).
-    returns = str(signature.return_annotation).removeprefix("Outcome[").removesuffix("]")
+    # The annotation as written ("Outcome[TokenSpec]": annotations are not evaluated), and
+    # the class it names in the outcome function's module (so the docs link the right one).
+    written = str(signature.return_annotation).removeprefix("Outcome[").removesuffix("]")
+    returns = getattr(outcome_function, "__globals__", {}).get(written, written)
     value.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
+    value.__annotations__ = {**outcome_function.__annotations__, "return": returns}
     value.__name__ = value.__qualname__ = name
     value.__module__, value.__doc__ = outcome_function.__module__, doc
     return value
