@@ -37,7 +37,7 @@ from typing import Any, NoReturn, Protocol
 
 from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
-from opentok_rules.engine.outcome import Outcome
+from opentok_rules.engine.outcome import Outcome, logging_warnings
 from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.token_pipeline import token_outcome
@@ -358,27 +358,6 @@ class VonageSigner:
         return (signing_input + b"." + _b64url(signature)).decode("ascii")
 
 
-def issue_token(
-    signer: TokenSigner,
-    session_id: str,
-    /,
-    *,
-    rules: RuleRegistry | None = None,
-    clock: Callable[[], float] = time.time,
-    **options: Any,
-) -> str:
-    """Check ``options`` with ``rules`` (default :func:`~opentok_rules.default_token_rules`),
-    then sign.
-
-    The clients call this with the signer they made once; raises
-    :class:`~opentok_rules.ValidationError` listing every violation.
-    """
-    issued = issue_token_outcome(signer, session_id, rules=rules, clock=clock, **options)
-    for each in issued.warnings:
-        logger.warning("%s", each)
-    return issued.value
-
-
 def issue_token_outcome(
     signer: TokenSigner,
     session_id: str,
@@ -403,6 +382,19 @@ def issue_token_outcome(
         **options,
     )
     return Outcome(signer.sign(checked.value), checked.warnings)
+
+
+issue_token = logging_warnings(
+    issue_token_outcome,
+    logger,
+    "issue_token",
+    """Check ``options`` with ``rules`` (default :func:`~opentok_rules.default_token_rules`),
+    then sign.
+
+    The clients call this with the signer they made once; raises
+    :class:`~opentok_rules.ValidationError` listing every violation.
+    """,
+)
 
 
 def generate_token(

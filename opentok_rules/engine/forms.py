@@ -10,7 +10,7 @@ from __future__ import annotations
 __all__ = ["COMPILED_FORM", "SCHEMA_FORM", "has_form"]
 
 #: The methods in which a rule decides in code.
-_DECIDERS = ("apply", "_problems", "_judge")
+_DECIDERS = ("apply", "_problems", "_judge", "_canonical")
 #: The parts of each form: a class defining one of them gives (or shapes) that form.
 COMPILED_FORM = ("inline", "_inline_holds")
 SCHEMA_FORM = ("schema_part", "_said")
@@ -23,7 +23,8 @@ def has_form(rule: object, parts: tuple[str, ...]) -> bool:
     subclass may decide anything, and is called as any rule of yours), and for a subclass of
     a class whose forms hold for its subclasses (``FORMS_FOR_SUBCLASSES``, as
     :class:`~opentok_rules.kinds.ValueKind`'s, made from ``holds`` and ``json_schema``) that
-    decides nothing itself (defines none of ``apply``, ``_problems`` and ``_judge``).
+    decides nothing itself (defines none of ``apply``, ``_problems``, ``_judge`` and
+    ``_canonical``).
     """
     if not getattr(rule, "forms_hold", True):
         return False

@@ -36,7 +36,7 @@ import attrs
 from opentok_rules._messages import short_repr
 from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
 from opentok_rules.engine.registry import Options, _pure
-from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation
+from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation, _shown_later
 from opentok_rules.values import (
     DEFAULT_LIFETIME,
     MAX_SESSION_ID_LENGTH,
@@ -469,9 +469,28 @@ class Kind:
         )
 
 
-def by_kind_name(*classes: type[Kind]) -> dict[str, type]:
-    """The kind classes by the name a policy gives them."""
-    return {cls.kind: cls for cls in classes}
+_K = TypeVar("_K", bound=Kind)
+_BUILTIN: dict[str, type[Kind]] = {}
+#: The built-in kinds by the name a policy gives them, in the order they are written here.
+BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(_BUILTIN)
+
+
+def _builtin_kind(name: str) -> Callable[[type[_K]], type[_K]]:
+    """The class decorator of a built-in kind: what each states about itself, written once.
+
+    Its ``kind`` is ``name``; it is entered in :data:`BUILTIN_KINDS` by that name, and it is
+    pure (its verdict depends on the options alone). A class that declares no fields of its
+    own is made a frozen attrs class here (one that does is decorated with
+    ``@attrs.frozen(kw_only=True)`` below this)."""
+
+    def declare(cls: type[_K]) -> type[_K]:
+        if "__attrs_attrs__" not in vars(cls):
+            cls = attrs.frozen(kw_only=True)(cls)
+        cls.kind = name
+        _BUILTIN[name] = cls
+        return _pure(cls)
+
+    return declare
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -479,12 +498,11 @@ class CodedKind(Kind):
     """A kind whose constraint is its own code: each of the library's session and token rules.
 
     Such a kind may normalize (write) the options it reads, and judges them in ``_judge``;
-    ``id`` defaults to the rule's id in the library, and ``message``, ``severity`` and ``when``
-    work as for every kind (a ``when`` also gates what it writes). It states its keys in
-    ``_READS`` (None: every key) and ``fills``, its constraint in words in ``_DESCRIPTION``
-    (or ``_constraint``), and gives its compiled and JSON Schema forms (``inline``,
-    ``schema_part``), which hold for it as the library makes it: with a ``when`` it is called
-    as any rule and listed under ``x-unexpressed``.
+    ``message``, ``severity`` and ``when`` work as for every kind (a ``when`` also gates what
+    it writes). It states its keys in ``_READS`` (None: every key) and ``fills``, its
+    constraint in words in ``_DESCRIPTION`` (or ``_constraint``), and gives its compiled and
+    JSON Schema forms (``inline``, ``schema_part``), which hold for it as the library makes it:
+    with a ``when`` it is called as any rule and listed under ``x-unexpressed``.
     """
 
     #: Relevance is the registry's to work out from ``reads`` and ``fills``: a kind that fills
@@ -547,37 +565,105 @@ class CodedKind(Kind):
             if field.repr
             and field.init
             and field.default is not attrs.NOTHING
-            and getattr(self, field.name) != _default_of(field)
+            and getattr(self, field.name) != _default_of(field, self)
         ]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _usual_id(rule: LibraryRule) -> str:
+    return type(rule).usual_id
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class LibraryRule(CodedKind):
+    """The base of the library's own session and token rules: ``id`` defaults to the rule's
+    id in the library, ``usual_id`` (its class name, see :func:`library_rules`)."""
+
+    usual_id: ClassVar[str] = ""
+
+    id: str = attrs.field(default=attrs.Factory(_usual_id, takes_self=True), validator=_id)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class OptionRule(LibraryRule):
+    """The base of a library rule on one option's value, ``key``.
+
+    Absent or ``None`` means ``absent`` (written in; left so when ``absent`` is None); any
+    other value becomes its canonical form (``_canonical``), or is refused with ``refusal``,
+    a template whose ``{}`` is the caller's value, shown only when someone reads the message.
+    A subclass gives the data and ``_canonical``; the verdict is made here.
+    """
+
+    key: ClassVar[str]
+    #: What an absent or ``None`` value means (None: it stays absent).
+    absent: ClassVar[object] = None
+    refusal: ClassVar[str] = ""
+
+    def _judge(self, options: Options) -> Sequence[Violation]:
+        key = self.key
+        value = options.get(key)
+        if value is None:
+            if self.absent is not None:
+                options[key] = self.absent
+            return ()
+        found = self._canonical(value)
+        if found is None:
+            return (_shown_later(self.id, key, self.refusal, value),)
+        if found is not value:
+            options[key] = found
+        return ()
+
+    def _canonical(self, value: object) -> object:
+        """``value`` (given, not ``None``) as the rule leaves it: itself where it is already
+        canonical, None where the rule refuses it."""
+        raise NotImplementedError
 
 
 _C = TypeVar("_C", bound=CodedKind)
 
 
+def _its_key(cls: type) -> tuple[str, ...]:
+    """The keys a library rule reads where it names none: its one option, ``key``; none of
+    its own for a rule without one (a combination's reads are its own code's)."""
+    key: str | None = getattr(cls, "key", None)
+    return () if key is None else (key,)
+
+
 def library_rules(
     kinds: dict[str, type], *, pure: bool = True
 ) -> Callable[..., Callable[[type[_C]], type[_C]]]:
-    """The class decorator of one module's library rules (used above ``@attrs.frozen``): what
-    every library rule states about itself, written once.
+    """The class decorator of one module's library rules: what every library rule states
+    about itself, written once.
 
-    Its kind's name is its usual id with underscores (``"media-mode"`` is kind
-    ``media_mode``), and it is entered in ``kinds`` by that name, in the order the classes are
-    written; it is pure (its outcome depends on the options alone) when ``pure`` says so. The
-    decorator takes the keys it ``reads`` (None: every key) and ``fills`` (default: the keys
-    it reads), and its constraint in words, ``description`` (where it gives no
-    ``_constraint``)."""
+    Its usual id (``id``'s default, see :class:`LibraryRule`) is its class name less ``Rule``,
+    in kebab case (``MediaModeRule`` is ``media-mode``), unless the class gives ``id`` a
+    default of its own; its kind's name is that id with underscores (``media_mode``), and it
+    is entered in ``kinds`` by that name, in the order the classes are written; it is pure
+    (its outcome depends on the options alone) when ``pure`` says so. A class that declares
+    no fields is made a frozen attrs class here (one that does is decorated with
+    ``@attrs.frozen(kw_only=True, repr=False)`` below this). The decorator takes the keys it
+    ``reads`` (None: every key; none named: its one option, ``key``, if it has one) and
+    ``fills`` (default: the keys it reads), and its constraint in words, ``description``
+    (where it gives no ``_constraint``)."""
 
     def library_rule(
         *,
-        reads: Iterable[str] | None,
+        reads: Iterable[str] | None = (),
         fills: Iterable[str] | None = None,
         description: str | None = None,
     ) -> Callable[[type[_C]], type[_C]]:
         def declare(cls: type[_C]) -> type[_C]:
-            cls.kind = attrs.fields(cls).id.default.replace("-", "_")
-            cls._READS = None if reads is None else frozenset(reads)
-            cls.fills = frozenset((reads or ()) if fills is None else fills)
+            if "__attrs_attrs__" not in vars(cls):
+                cls = attrs.frozen(kw_only=True, repr=False)(cls)
+            usual = attrs.fields(cls).id.default
+            if not isinstance(usual, str):
+                usual = _kind_name(cls.__name__.removesuffix("Rule")).replace("_", "-")
+            if issubclass(cls, LibraryRule):
+                cls.usual_id = usual
+            cls.kind = usual.replace("-", "_")
+            keys = None if reads is None else (tuple(reads) or _its_key(cls))
+            cls._READS = None if keys is None else frozenset(keys)
+            cls.fills = frozenset((keys or ()) if fills is None else fills)
             if description is not None:
                 cls._DESCRIPTION = description
             kinds[cls.kind] = cls
@@ -588,9 +674,11 @@ def library_rules(
     return library_rule
 
 
-def _default_of(field: attrs.Attribute[Any]) -> object:
+def _default_of(field: attrs.Attribute[Any], instance: object) -> object:
     default = field.default
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:  # type: ignore[union-attr]
+            return default.factory(instance)  # type: ignore[union-attr]
         return default.factory()  # type: ignore[union-attr]
     return default
 
@@ -660,12 +748,9 @@ def _keys_said(walk: Walk, keys: Iterable[str], given: bool) -> Schema:
     return all_of([walk.says(key, GIVEN if given else NOT_GIVEN) for key in keys])
 
 
-@_pure
-@attrs.frozen(kw_only=True)
+@_builtin_kind("required")
 class Required(_OnKeys):
     """Every one of ``keys`` is given (present and not ``None``)."""
-
-    kind: ClassVar[str] = "required"
 
     def applies_to(self, keys: frozenset[str]) -> bool:
         # A missing key is what this kind reports, so its own keys being absent does not mean
@@ -693,12 +778,9 @@ class Required(_OnKeys):
         return _keys_said(walk, self.keys, given=True)
 
 
-@_pure
-@attrs.frozen(kw_only=True)
+@_builtin_kind("forbidden")
 class Forbidden(_OnKeys):
     """None of ``keys`` is given."""
-
-    kind: ClassVar[str] = "forbidden"
 
     def apply(self, options: Options) -> Sequence[Violation]:
         # Written out (not Kind.apply's steps): a library rule is this kind, and this runs on
@@ -771,12 +853,10 @@ class Forbidden(_OnKeys):
         return _keys_said(walk, self.keys, given=False)
 
 
-@_pure
+@_builtin_kind("allowed")
 @attrs.frozen(kw_only=True)
 class Allowed(_OnKey):
     """``key`` is absent or its value is one of ``values``."""
-
-    kind: ClassVar[str] = "allowed"
 
     values: tuple[Scalar, ...] = attrs.field(converter=_str_tuple, validator=_values)
     # The str values as a set: an allowed str (the usual case) is settled by one lookup.
@@ -852,13 +932,11 @@ def _compiled(self: Pattern) -> LinearPattern:
         ) from None
 
 
-@_pure
+@_builtin_kind("pattern")
 @attrs.frozen(kw_only=True)
 class Pattern(_OnKey):
     """``key`` is absent or its ``str`` value matches the whole ``pattern``, run with RE2 in
     time linear in the value (its syntax: :doc:`/policies`)."""
-
-    kind: ClassVar[str] = "pattern"
 
     pattern: str = attrs.field()
     _regex: LinearPattern = attrs.field(
@@ -921,12 +999,10 @@ def _within(low: float | None, high: float | None) -> str:
     return f"at least {low}" if high is None else f"at most {high}"
 
 
-@_pure
+@_builtin_kind("length")
 @attrs.frozen(kw_only=True)
 class Length(_OnKey):
     """``key`` is absent or its length (of a ``str``, or a list) is within ``min`` and ``max``."""
-
-    kind: ClassVar[str] = "length"
 
     min: int | None = attrs.field(default=None, validator=_optional_size)
     max: int | None = attrs.field(default=None, validator=[_optional_size, _bounds])
@@ -986,12 +1062,10 @@ def _parsed(self: Network) -> tuple[_AnyNetwork, ...]:
     return tuple(_parse_network(each) for each in value)
 
 
-@_pure
+@_builtin_kind("network")
 @attrs.frozen(kw_only=True)
 class Network(_OnKey):
     """``key`` is absent or the IP address it holds lies in one of ``networks`` (CIDR)."""
-
-    kind: ClassVar[str] = "network"
 
     networks: tuple[str, ...] = attrs.field(converter=_str_tuple)
     _parsed: tuple[_AnyNetwork, ...] = attrs.field(
@@ -1058,12 +1132,10 @@ def _address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | N
         return None
 
 
-@_pure
+@_builtin_kind("max_ttl")
 @attrs.frozen(kw_only=True)
 class MaxTTL(Kind):
     """Tokens only: the token expires at most ``seconds`` after it is made."""
-
-    kind: ClassVar[str] = "max_ttl"
 
     seconds: int = attrs.field(validator=_positive)
 
@@ -1117,10 +1189,15 @@ class ValueKind(_OnKey):
     #: Its forms are made from ``holds`` and ``json_schema``: they hold for a subclass too.
     FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
 
+    #: The ``holds`` that ``_holds_inline`` writes out (None: none is).
+    _HOLDS_WRITTEN: ClassVar[Callable[..., bool] | None] = None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "kind" not in vars(cls):
             cls.kind = _kind_name(cls.__name__)
+        if "_holds_inline" in vars(cls):
+            cls._HOLDS_WRITTEN = cls.holds
 
     def holds(self, value: object) -> bool:
         """Whether the constraint holds of ``value``: called only when the key is given (not
@@ -1143,11 +1220,19 @@ class ValueKind(_OnKey):
         return None if self.holds(plain(value)) else (_not_holding_text, self, value)
 
     def _inline_holds(self, w: Writer, index: int) -> str | None:
+        if type(self).holds is type(self)._HOLDS_WRITTEN:
+            return self._holds_inline(w, index)
         # Called directly on the value: no dict, no apply, where the value holds.
         holds, to_plain = w.name(index, "holds", self.holds), w.name(index, "plain", plain)
         value = w.value_of(index, self.key)
         plain_value = f"({value} if {value}.__class__ is str else {to_plain}({value}))"
         return f"{value} is None or {holds}{plain_value}"
+
+    def _holds_inline(self, w: Writer, index: int) -> str:
+        """A built-in kind's ``holds`` written out in the compiled pass (a call costs as much
+        as the test): the test that the value is absent or holds. Used only where ``holds`` is
+        the class's own (a subclass that redefines it is called on the value)."""
+        raise NotImplementedError
 
     def _said(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import Holds, Unexpressed, optional
@@ -1185,14 +1270,12 @@ def _is_number(value: object) -> bool:
     return value.__class__ in (int, float)
 
 
-@_pure
+@_builtin_kind("type")
 @attrs.frozen(kw_only=True)
 class Type(ValueKind):
     """``key`` is absent or its value is of ``type``: ``"bool"``, ``"str"``, ``"int"`` (a whole
     number, as JSON reads one: ``3`` and ``3.0`` alike), ``"number"``, ``"list"`` or
     ``"table"``. A bool is never a number."""
-
-    kind: ClassVar[str] = "type"
 
     type: str = attrs.field(validator=_type_name)
 
@@ -1206,13 +1289,8 @@ class Type(ValueKind):
     def describe(self) -> str:
         return f"is {_TYPES[self.type][1]}"
 
-    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
-    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
-
-    def _inline_holds(self, w: Writer, index: int) -> str | None:
+    def _holds_inline(self, w: Writer, index: int) -> str:
         # The value's exact class, one test (an int for "int": a whole float is the rule's).
-        if type(self).holds is not Type.holds:
-            return ValueKind._inline_holds(self, w, index)
         value = w.value_of(index, self.key)
         if self.type == "bool":
             # A bool is True or False (the class has no other instance): identity tests,
@@ -1235,12 +1313,10 @@ def _bound(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
 _bounds_given = _min_max("a range")
 
 
-@_pure
+@_builtin_kind("range")
 @attrs.frozen(kw_only=True)
 class Range(ValueKind):
     """``key`` is absent or a number (not a bool) within ``min`` and ``max``, both included."""
-
-    kind: ClassVar[str] = "range"
 
     min: int | float | None = attrs.field(default=None, validator=_bound)
     max: int | float | None = attrs.field(default=None, validator=[_bound, _bounds_given])
@@ -1256,13 +1332,8 @@ class Range(ValueKind):
         both = self.min is not None and self.max is not None
         return f"is a number {'from' if both else 'of'} {_within(self.min, self.max)}"
 
-    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
-    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
-
-    def _inline_holds(self, w: Writer, index: int) -> str | None:
+    def _holds_inline(self, w: Writer, index: int) -> str:
         # A plain int within the bounds, compared inline; anything else is the rule's.
-        if type(self).holds is not Range.holds:
-            return ValueKind._inline_holds(self, w, index)
         value = w.value_of(index, self.key)
         low = "" if self.min is None else f"{w.name(index, 'min', self.min)} <= "
         high = "" if self.max is None else f" <= {w.name(index, 'max', self.max)}"
@@ -1275,57 +1346,6 @@ class Range(ValueKind):
         if self.max is not None:
             found["maximum"] = self.max
         return found
-
-
-#: The bytes of a base64url text with "-" and "_" read as "a" (SessionId: then isalnum).
-_B64URL_AS_ALNUM = bytes.maketrans(b"-_", b"aa")
-
-
-@_pure
-@attrs.frozen(kw_only=True)
-class SessionId(ValueKind):
-    """``key`` is absent or a session id in the service's form: ``"1_"`` or ``"2_"`` and
-    base64url text, at most 255 characters in all (the form ``opentok_rules.session_ids``
-    reads)."""
-
-    kind: ClassVar[str] = "session_id"
-
-    def holds(self, value: object) -> bool:
-        if (
-            value.__class__ is not str
-            or not 3 <= len(value) <= MAX_SESSION_ID_LENGTH
-            or value[:2] not in _SESSION_ID_PREFIXES
-        ):
-            return False
-        # Base64url: ASCII letters and digits, "-" and "_". isascii first (a flag of the str:
-        # no loop), then the bytes with "-" and "_" read as letters, isalnum on bytes being a
-        # table lookup per byte (str.isalnum asks the Unicode database for every character).
-        # The prefix ("1_" or "2_", tested above) passes too, so the whole id is tested.
-        return value.isascii() and value.encode().translate(_B64URL_AS_ALNUM).isalnum()
-
-    def describe(self) -> str:
-        return "is a session id: '1_' or '2_' and base64url text, at most 255 characters"
-
-    #: Its compiled form below is ValueKind's where a subclass redefines ``holds``.
-    FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
-
-    def _inline_holds(self, w: Writer, index: int) -> str | None:
-        # ``holds`` itself, on a plain str, written inline (a call costs as much as the test).
-        if type(self).holds is not SessionId.holds:
-            return ValueKind._inline_holds(self, w, index)
-        value = w.value_of(index, self.key)
-        most = w.name(index, "most", MAX_SESSION_ID_LENGTH)
-        prefixes = w.name(index, "prefixes", _SESSION_ID_PREFIXES)
-        table = w.name(index, "alnum", _B64URL_AS_ALNUM)
-        return (
-            f"{value} is None or ({value}.__class__ is str and 3 <= len({value}) <= {most} "
-            f"and {value}[:2] in {prefixes} and {value}.isascii() "
-            f"and {value}.encode().translate({table}).isalnum())"
-        )
-
-    def json_schema(self) -> dict[str, Any] | None:
-        body = MAX_SESSION_ID_LENGTH - 2
-        return {"type": "string", "pattern": f"^[12]_[A-Za-z0-9_-]{{1,{body}}}$"}
 
 
 def _default_value(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -1344,12 +1364,10 @@ class _Rewrites(_OnKey, CodedKind):
         return frozenset((self.key,))
 
 
-@_pure
+@_builtin_kind("default")
 @attrs.frozen(kw_only=True, repr=False)
 class Default(_Rewrites):
     """``key`` absent or ``None`` becomes ``value``; a value given is left as it is."""
-
-    kind: ClassVar[str] = "default"
 
     value: str | bool | int | float = attrs.field(validator=_default_value)
 
@@ -1395,7 +1413,7 @@ def _otherwise(instance: object, attribute: attrs.Attribute[Any], value: object)
         _default_value(instance, attribute, value)
 
 
-@_pure
+@_builtin_kind("normalize")
 @attrs.frozen(kw_only=True, repr=False)
 class Normalize(_Rewrites):
     """``key``'s value, given as text, mapped to a canonical one: a text in ``map`` becomes what
@@ -1403,8 +1421,6 @@ class Normalize(_Rewrites):
     becomes ``otherwise`` when there is one (``otherwise = "relayed"``: anything but "routed"
     means relayed), and stays as it is when there is none. Absent or ``None`` is left alone.
     """
-
-    kind: ClassVar[str] = "normalize"
 
     map: dict[str, str | bool | int | float] = attrs.field(
         factory=dict, converter=_canonical, validator=_mapping
@@ -1441,12 +1457,52 @@ class Normalize(_Rewrites):
         return True
 
 
-@_pure
-@attrs.frozen(kw_only=True)
+#: The bytes of a base64url text with "-" and "_" read as "a" (SessionId: then isalnum).
+_B64URL_AS_ALNUM = bytes.maketrans(b"-_", b"aa")
+
+
+@_builtin_kind("session_id")
+class SessionId(ValueKind):
+    """``key`` is absent or a session id in the service's form: ``"1_"`` or ``"2_"`` and
+    base64url text, at most 255 characters in all (the form ``opentok_rules.session_ids``
+    reads)."""
+
+    def holds(self, value: object) -> bool:
+        if (
+            value.__class__ is not str
+            or not 3 <= len(value) <= MAX_SESSION_ID_LENGTH
+            or value[:2] not in _SESSION_ID_PREFIXES
+        ):
+            return False
+        # Base64url: ASCII letters and digits, "-" and "_". isascii first (a flag of the str:
+        # no loop), then the bytes with "-" and "_" read as letters, isalnum on bytes being a
+        # table lookup per byte (str.isalnum asks the Unicode database for every character).
+        # The prefix ("1_" or "2_", tested above) passes too, so the whole id is tested.
+        return value.isascii() and value.encode().translate(_B64URL_AS_ALNUM).isalnum()
+
+    def describe(self) -> str:
+        return "is a session id: '1_' or '2_' and base64url text, at most 255 characters"
+
+    def _holds_inline(self, w: Writer, index: int) -> str:
+        # ``holds`` itself, on a plain str, written inline (a call costs as much as the test).
+        value = w.value_of(index, self.key)
+        most = w.name(index, "most", MAX_SESSION_ID_LENGTH)
+        prefixes = w.name(index, "prefixes", _SESSION_ID_PREFIXES)
+        table = w.name(index, "alnum", _B64URL_AS_ALNUM)
+        return (
+            f"{value} is None or ({value}.__class__ is str and 3 <= len({value}) <= {most} "
+            f"and {value}[:2] in {prefixes} and {value}.isascii() "
+            f"and {value}.encode().translate({table}).isalnum())"
+        )
+
+    def json_schema(self) -> dict[str, Any] | None:
+        body = MAX_SESSION_ID_LENGTH - 2
+        return {"type": "string", "pattern": f"^[12]_[A-Za-z0-9_-]{{1,{body}}}$"}
+
+
+@_builtin_kind("exclusive")
 class Exclusive(_OnKeys):
     """At most one of ``keys`` is given (present and not ``None``)."""
-
-    kind: ClassVar[str] = "exclusive"
 
     def _constraint(self) -> str:
         return f"at most one of {_names(self.keys)} is given"
@@ -1474,23 +1530,3 @@ class Exclusive(_OnKeys):
                 for second in keys[index + 1 :]
             ]
         )
-
-
-#: The built-in kinds by the name a policy gives them.
-BUILTIN_KINDS: Mapping[str, type[Kind]] = MappingProxyType(
-    by_kind_name(
-        Required,
-        Forbidden,
-        Allowed,
-        Pattern,
-        Length,
-        Network,
-        MaxTTL,
-        Type,
-        Range,
-        Default,
-        Normalize,
-        SessionId,
-        Exclusive,
-    )
-)

@@ -9,17 +9,20 @@ command line prints them, a policy's tests compare them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Generic, TypeVar
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+from typing import Generic, ParamSpec, TypeVar
 
 import attrs
 
 from opentok_rules._frozen import slot_setters
 from opentok_rules.errors import Violation
 
-__all__ = ["Outcome"]
+__all__ = ["Outcome", "logging_warnings"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def _shown(value: object) -> str:
@@ -61,3 +64,29 @@ def outcome_of(value: T, warnings: tuple[Violation, ...]) -> Outcome[T]:
     _SET_VALUE(outcome, value)
     _SET_WARNINGS(outcome, warnings)
     return outcome
+
+
+def logging_warnings(
+    outcome_function: Callable[P, Outcome[T]], logger: logging.Logger, name: str, doc: str
+) -> Callable[P, T]:
+    """The plain form of an outcome function (``token_outcome`` gives ``prepare_token``): a
+    function ``name`` of the same arguments that returns the outcome's value, once each
+    warning is logged at WARNING on ``logger``. Its signature is the outcome function's,
+    returning the value's type; ``doc`` is its docstring."""
+
+    def value(*args: P.args, **kwargs: P.kwargs) -> T:
+        outcome = outcome_function(*args, **kwargs)
+        for each in outcome.warnings:
+            logger.warning("%s", each)
+        return outcome.value
+
+    signature = inspect.signature(outcome_function)
+    # The annotation as written ("Outcome[TokenSpec]": annotations are not evaluated), and
+    # the class it names in the outcome function's module (so the docs link the right one).
+    written = str(signature.return_annotation).removeprefix("Outcome[").removesuffix("]")
+    returns = getattr(outcome_function, "__globals__", {}).get(written, written)
+    value.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
+    value.__annotations__ = {**outcome_function.__annotations__, "return": returns}
+    value.__name__ = value.__qualname__ = name
+    value.__module__, value.__doc__ = outcome_function.__module__, doc
+    return value

@@ -752,11 +752,12 @@ def _passed_through(kind: Any) -> bool:
 
 def library_policy(name: str) -> Policy:
     """The library's policy ``name`` (``"session_rules"``, ``"session_rules_strict"``,
-    ``"token_rules"``): the TOML file of that name next to the engine's modules, loaded as
-    any policy mapping is (so its rules have no ``source``)."""
+    ``"token_rules"``): the TOML file of that name in the package's ``data`` folder, next to
+    the archive rules, loaded as any policy mapping is (so its rules have no ``source``)."""
     from importlib.resources import files
 
-    text = files("opentok_rules.engine").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    data = files("opentok_rules").joinpath("data")
+    text = data.joinpath(f"{name}.toml").read_text(encoding="utf-8")
     return _Loader(library=True).policy(tomllib.loads(text), None)
 
 
@@ -820,7 +821,7 @@ def _toml_value(value: object) -> str:
 
 @functools.cache
 def library_rules(name: str) -> tuple[Rule, ...]:
-    """The rules of the library's policy data ``name`` (``session_rules.toml`` and its
+    """The rules of the library's policy data ``name`` (``data/session_rules.toml`` and its
     neighbours), loaded once; rules are immutable, so every registry may share them."""
     policy = library_policy(name)
     return tuple(policy.token_rules if name == "token_rules" else policy.rules)

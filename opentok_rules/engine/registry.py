@@ -436,10 +436,6 @@ class RuleRegistry:
     def _spec_guaranteed(self) -> bool:
         return self._state.spec_guaranteed
 
-    @property
-    def _memo_pause(self) -> int:
-        return self._state.memo_pause
-
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
 

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from opentok_rules._messages import closest_hint, closest_value, short_repr, shown
-from opentok_rules.engine.kinds import CodedKind, Forbidden, _str_tuple, id_field, library_rules
+from opentok_rules.engine.kinds import (
+    Forbidden,
+    LibraryRule,
+    OptionRule,
+    _str_tuple,
+    library_rules,
+)
 from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
     MAX_REPORTED,
@@ -46,6 +52,7 @@ from opentok_rules.values import (
 
 if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Writer
+    from opentok_rules.engine.registry import Rule
     from opentok_rules.engine.schema_parts import Schema, Walk
 
 __all__ = [
@@ -113,11 +120,10 @@ def _is(value: object, wanted: object) -> bool:
 # It looks at every key (reads=None), so it always runs.
 @_library_rule(reads=None, fills=())
 @attrs.frozen(kw_only=True, repr=False)
-class KnownKeysRule(CodedKind):
+class KnownKeysRule(LibraryRule):
     """Keep only ``keys`` (the six session options); drop other keys, or refuse them with
     the closest option name when ``strict``."""
 
-    id: str = id_field("known-keys")
     strict: bool = False
     #: The option names kept.
     keys: tuple[str, ...] = attrs.field(
@@ -208,11 +214,10 @@ class KnownKeysRule(CodedKind):
 
 @_library_rule(reads=("media_mode",))
 @attrs.frozen(kw_only=True, repr=False)
-class MediaModeRule(CodedKind):
+class MediaModeRule(LibraryRule):
     """``"routed"`` means routed; anything else means relayed (refused when ``strict``)."""
 
     strict: bool = False
-    id: str = id_field("media-mode")
 
     def _constraint(self) -> str:
         if self.strict:
@@ -300,25 +305,19 @@ def _archive_mode(value: object) -> ArchiveMode | None:
     return member_for(value, _ARCHIVE_MODES)
 
 
-@_library_rule(
-    reads=("archive_mode",),
-    description="Archive mode absent or None means manual.",
-)
-@attrs.frozen(kw_only=True, repr=False)
-class ArchiveModeDefaultRule(CodedKind):
+@_library_rule(description="Archive mode absent or None means manual.")
+class ArchiveModeDefaultRule(OptionRule):
     """Archive mode absent or ``None`` means manual."""
 
-    id: str = id_field("archive-mode-default")
+    key = "archive_mode"
+    absent = _MANUAL
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("archive_mode")
-        if value is None:
-            options["archive_mode"] = _MANUAL
-        elif value.__class__ is not ArchiveMode:
-            found = _ARCHIVE_MODES.get(value) if value.__class__ is str else _archive_mode(value)
-            if found is not None:
-                options["archive_mode"] = found
-        return ()
+    def _canonical(self, value: object) -> object:
+        if value.__class__ is ArchiveMode:
+            return value
+        found = _ARCHIVE_MODES.get(value) if value.__class__ is str else _archive_mode(value)
+        # Anything else is left as it is: archive-mode-valid refuses it.
+        return value if found is None else found
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if archive_mode is None:"):
@@ -341,25 +340,17 @@ class ArchiveModeDefaultRule(CodedKind):
         return True
 
 
-@_library_rule(
-    reads=("e2ee",),
-    description="e2ee must be True or False; absent or None means False.",
-)
-@attrs.frozen(kw_only=True, repr=False)
-class E2eeBooleanRule(CodedKind):
+@_library_rule(description="e2ee must be True or False; absent or None means False.")
+class E2eeBooleanRule(OptionRule):
     """``e2ee`` is a bool; absent or ``None`` means ``False``."""
 
-    id: str = id_field("e2ee-boolean")
+    key = "e2ee"
+    absent = False
+    refusal = "e2ee must be True or False; got {}"
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("e2ee")
-        if value is None:
-            options["e2ee"] = False
-            return ()
-        if value is True or value is False:  # bool cannot be subclassed: these are all
-            return ()
-        # The message is made when read: a refusal is often only counted.
-        return (_shown_later(self.id, "e2ee", "e2ee must be True or False; got {}", value),)
+    def _canonical(self, value: object) -> object:
+        # bool cannot be subclassed: these are all.
+        return value if value is True or value is False else None
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if e2ee is None:"):
@@ -379,22 +370,54 @@ class E2eeBooleanRule(CodedKind):
         return found
 
 
+#: What each combination rule refuses: the options as the rules before it leave them, in the
+#: order its compiled form tests them (the test least often true first), and its one message.
+_REFUSALS: Mapping[Combination, tuple[Mapping[str, object], str]] = {
+    ALWAYS_NEEDS_ROUTED: (
+        MappingProxyType({"media_mode": _RELAYED, "archive_mode": _ALWAYS}),
+        "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
+        "archived); set media_mode='routed' or archive_mode='manual'",
+    ),
+    E2EE_NEEDS_ROUTED: (
+        MappingProxyType({"e2ee": True, "media_mode": _RELAYED}),
+        "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee",
+    ),
+    E2EE_EXCLUDES_ALWAYS: (
+        MappingProxyType({"e2ee": True, "archive_mode": _ALWAYS}),
+        "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
+        "archived); use archive_mode='manual' or drop e2ee",
+    ),
+}
+# The modes as the compiled session pass names them (engine.session_pass), and the other
+# mode of the two each refused one has.
+_PASS_NAMES: Mapping[object, str] = {
+    _ROUTED: "_ROUTED",
+    _RELAYED: "_RELAYED",
+    _MANUAL: "_MANUAL",
+    _ALWAYS: "_ALWAYS",
+}
+_OTHER_MODE: Mapping[object, object] = {_RELAYED: _ROUTED, _ALWAYS: _MANUAL}
+
+
 @attrs.frozen(kw_only=True, repr=False)
-class _CombinationRule(CodedKind):
+class _CombinationRule(LibraryRule):
     """The base of the combination rules: two options the service refuses together, as
     :mod:`~opentok_rules.values` states them once (``_COMBINATION``), refused with one fixed
-    message. A subclass gives the data; the verdict and its two other forms are made here."""
+    message (``_REFUSALS``). A subclass names its combination; the verdict and its two other
+    forms are made here."""
 
     _COMBINATION: ClassVar[Combination]
+    #: Its row of _REFUSALS, read when the class is made.
+    _REFUSED: ClassVar[Mapping[str, object]]
     _MESSAGE: ClassVar[str]
-    #: The compiled pass: where the rule may refuse, where it surely does (the options as the
-    #: library's rules normalize them), and such options.
-    _MAY_REFUSE: ClassVar[str]
-    _SURELY: ClassVar[str]
-    _EXAMPLE: ClassVar[Mapping[str, object]]
     fills: ClassVar[frozenset[str]] = frozenset()
     #: Its forms are made from the data, so they hold for each subclass that gives it.
     FORMS_FOR_SUBCLASSES: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_COMBINATION" in vars(cls):
+            cls._REFUSED, cls._MESSAGE = _REFUSALS[cls._COMBINATION]
 
     def _own_reads(self) -> frozenset[str]:
         return frozenset((self._COMBINATION.if_key, self._COMBINATION.key))
@@ -408,8 +431,19 @@ class _CombinationRule(CodedKind):
         return ()
 
     def inline(self, w: Writer, index: int) -> None:
-        with w.block(f"if {self._MAY_REFUSE}:"):
-            w.refused_when(index, self, self._SURELY, dict(self._EXAMPLE))
+        # Where each bool is the refused one and each mode is not the other of its two, the
+        # rule may refuse (the usual options fail the first test); where each mode is the
+        # refused one as well, it surely does.
+        refused = self._REFUSED.items()
+        may = [
+            f"{key} is {value}"
+            if value.__class__ is bool
+            else f"{key} is not {_PASS_NAMES[_OTHER_MODE[value]]}"
+            for key, value in refused
+        ]
+        surely = [f"{key} is {_PASS_NAMES[mode]}" for key, mode in refused if mode in _OTHER_MODE]
+        with w.block(f"if {' and '.join(may)}:"):
+            w.refused_when(index, self, " and ".join(surely), dict(self._REFUSED))
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import combination_schema
@@ -417,63 +451,52 @@ class _CombinationRule(CodedKind):
         return combination_schema(self._COMBINATION, walk)
 
 
-@_library_rule(reads=(), description="Archive mode 'always' needs media mode 'routed'.")
-@attrs.frozen(kw_only=True, repr=False)
+@_library_rule(description="Archive mode 'always' needs media mode 'routed'.")
 class AlwaysArchiveRequiresRoutedRule(_CombinationRule):
     """Archiving always needs media mode routed: relayed sessions cannot be archived."""
 
-    id: str = id_field("always-archive-requires-routed")
     _COMBINATION = ALWAYS_NEEDS_ROUTED
-    _MESSAGE = (
-        "archive_mode 'always' needs media_mode 'routed' (relayed sessions cannot be "
-        "archived); set media_mode='routed' or archive_mode='manual'"
-    )
-    _MAY_REFUSE = "media_mode is not _ROUTED and archive_mode is not _MANUAL"
-    _SURELY = "media_mode is _RELAYED and archive_mode is _ALWAYS"
-    _EXAMPLE = MappingProxyType({"media_mode": _RELAYED, "archive_mode": _ALWAYS})
 
 
-@_library_rule(reads=(), description="e2ee needs media mode 'routed'.")
-@attrs.frozen(kw_only=True, repr=False)
+@_library_rule(description="e2ee needs media mode 'routed'.")
 class RelayedForbidsE2eeRule(_CombinationRule):
     """End-to-end encryption needs media mode routed."""
 
-    id: str = id_field("relayed-forbids-e2ee")
     _COMBINATION = E2EE_NEEDS_ROUTED
-    _MESSAGE = "e2ee needs media_mode 'routed'; set media_mode='routed' or drop e2ee"
-    _MAY_REFUSE = "e2ee is True and media_mode is not _ROUTED"
-    _SURELY = "media_mode is _RELAYED"
-    _EXAMPLE = MappingProxyType({"e2ee": True, "media_mode": _RELAYED})
 
 
-@_library_rule(
-    reads=(),
-    description="Archive mode 'always' and e2ee exclude each other.",
-)
-@attrs.frozen(kw_only=True, repr=False)
+@_library_rule(description="Archive mode 'always' and e2ee exclude each other.")
 class AlwaysArchiveForbidsE2eeRule(_CombinationRule):
     """Archiving always and end-to-end encryption exclude each other."""
 
-    id: str = id_field("always-archive-forbids-e2ee")
     _COMBINATION = E2EE_EXCLUDES_ALWAYS
-    _MESSAGE = (
-        "archive_mode 'always' and e2ee exclude each other (encrypted media cannot be "
-        "archived); use archive_mode='manual' or drop e2ee"
-    )
-    _MAY_REFUSE = "e2ee is True and archive_mode is not _MANUAL"
-    _SURELY = "archive_mode is _ALWAYS"
-    _EXAMPLE = MappingProxyType({"e2ee": True, "archive_mode": _ALWAYS})
 
 
-def _sent_text_holds(options: Options, key: str, value: str, holds: Callable[[str], bool]) -> bool:
-    """Whether the characters of ``value`` that will be sent hold (a subclass's ``__str__`` or
-    ``__eq__`` must not decide); where they do, they replace a subclass's value."""
+def _sent_text(value: str, holds: Callable[[str], bool]) -> str | None:
+    """The characters of ``value`` that will be sent, where they hold (a subclass's ``__str__``
+    or ``__eq__`` must not decide); None where they do not."""
     text = plain_str(value)
-    if not holds(text):
-        return False
-    if text is not value:
-        options[key] = text
-    return True
+    return text if holds(text) else None
+
+
+def _text_inline(
+    w: Writer,
+    index: int,
+    rule: Rule,
+    passes: Sequence[str],
+    refused: str,
+    example: Options,
+    args: Sequence[str | None],
+) -> None:
+    """The compiled form of a rule on one text option, ``example``'s key: nothing runs where
+    the value is absent or ``passes`` (the lines of a test that it is a plain str the rule
+    leaves as it is); where ``refused`` holds, the rule's refusal of ``example``, its message
+    made when read from ``args`` (see ``Writer.refused_later_when``); anywhere else the rule
+    judges the value itself."""
+    key = next(iter(example))
+    with w.wrapped(f"if {key} is not None and not (", *passes):
+        w.refused_later_when(index, rule, refused, example, args, [key])
+    w.facts.proved.add(key)
 
 
 def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
@@ -487,43 +510,30 @@ def _ipv4_text(value: ipaddress.IPv4Address) -> str | None:
 
 
 @_library_rule(
-    reads=("location",),
-    description=("location, when given, is a dotted-quad IPv4 address such as '12.34.56.78'."),
+    description="location, when given, is a dotted-quad IPv4 address such as '12.34.56.78'."
 )
-@attrs.frozen(kw_only=True, repr=False)
-class LocationIpv4Rule(CodedKind):
-    """``location``, when given, is a dotted-quad IPv4 address."""
+class LocationIpv4Rule(OptionRule):
+    """``location``, when given, is a dotted-quad IPv4 address (sent as its text)."""
 
-    id: str = id_field("location-ipv4")
+    key = "location"
+    refusal = _LOCATION_TEXT
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("location")
-        if value is None:
-            return ()
+    def _canonical(self, value: object) -> object:
         if isinstance(value, str):
-            if _sent_text_holds(options, "location", value, _is_ipv4):
-                return ()
-        elif isinstance(value, ipaddress.IPv4Address):
-            text = _ipv4_text(value)
-            if text is not None:
-                options["location"] = text
-                return ()
-        return (_shown_later(self.id, "location", _LOCATION_TEXT, value),)
+            return _sent_text(value, _is_ipv4)
+        return _ipv4_text(value) if isinstance(value, ipaddress.IPv4Address) else None
 
     def inline(self, w: Writer, index: int) -> None:
-        # _quad_holds written out: a plain str split at its dots, four numbers "0" to "255".
-        with w.wrapped(
-            "if location is not None and not (",
+        # _quad_holds written out: a plain str split at its dots, four numbers "0" to "255";
+        # any other plain str is refused.
+        passes = (
             "location.__class__ is str",
             'and len(_quad := location.split(".")) == 4',
             "and _quad[0] in _QUAD and _quad[1] in _QUAD",
             "and _quad[2] in _QUAD and _quad[3] in _QUAD",
-        ):
-            # A plain str that is no dotted quad: refused, its message made when read.
-            example = {"location": "1.2.3"}
-            condition = "location.__class__ is str"
-            w.refused_later_when(index, self, condition, example, ["location"], ["location"])
-        w.facts.proved.add("location")
+        )
+        refused = "location.__class__ is str"
+        _text_inline(w, index, self, passes, refused, {"location": "1.2.3"}, ["location"])
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import IPV4, Text, optional
@@ -531,25 +541,15 @@ class LocationIpv4Rule(CodedKind):
         return walk.says("location", optional(Text(IPV4)))
 
 
-@_library_rule(
-    reads=("archive_mode",),
-    description="Archive mode is 'manual' or 'always'.",
-)
-@attrs.frozen(kw_only=True, repr=False)
-class ArchiveModeValidRule(CodedKind):
+@_library_rule(description="Archive mode is 'manual' or 'always'.")
+class ArchiveModeValidRule(OptionRule):
     """Archive mode is manual or always."""
 
-    id: str = id_field("archive-mode-valid")
+    key = "archive_mode"
+    refusal = _ARCHIVE_MODE_TEXT
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("archive_mode")
-        if value is None or value.__class__ is ArchiveMode:
-            return ()
-        found = _archive_mode(value)
-        if found is not None:
-            options["archive_mode"] = found
-            return ()
-        return (_shown_later(self.id, "archive_mode", _ARCHIVE_MODE_TEXT, value),)
+    def _canonical(self, value: object) -> object:
+        return value if value.__class__ is ArchiveMode else _archive_mode(value)
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if archive_mode is not None and archive_mode.__class__ is not _ArchiveMode:"):
@@ -564,7 +564,7 @@ class ArchiveModeValidRule(CodedKind):
 
 @functools.cache
 def _library_table(kind: str) -> dict[str, Any]:
-    """The fields ``session_rules.toml`` gives the library's rule of ``kind`` (read as data:
+    """The fields ``data/session_rules.toml`` gives the library's rule of ``kind`` (read as data:
     the policy loader, which reads the library's rules, sits above this module)."""
     from importlib.resources import files
 
@@ -573,7 +573,8 @@ def _library_table(kind: str) -> dict[str, Any]:
     else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
         import tomli as tomllib
 
-    text = files("opentok_rules.engine").joinpath("session_rules.toml").read_text("utf-8")
+    data = files("opentok_rules").joinpath("data")
+    text = data.joinpath("session_rules.toml").read_text("utf-8")
     (table,) = (each for each in tomllib.loads(text)["session"] if each["kind"] == kind)
     return {name: value for name, value in table.items() if name != "kind"}
 
@@ -604,17 +605,14 @@ class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
 
 
 @_library_rule(
-    reads=("archive_name",),
     description=(
         f"archive_name is a str of at most {MAX_ARCHIVE_NAME} characters; an empty one means "
         "no name (nothing is sent), as in the Ruby SDK."
     ),
 )
-@attrs.frozen(kw_only=True, repr=False)
 class ArchiveNameLengthRule(TextLengthRule):
     """``archive_name`` is a string of at most 80 characters; empty means no name."""
 
-    id: str = id_field("archive-name-length")
     key: ClassVar[str] = "archive_name"
     most: ClassVar[int] = MAX_ARCHIVE_NAME
     label: ClassVar[str] = "archive_name"
@@ -624,23 +622,16 @@ class ArchiveNameLengthRule(TextLengthRule):
     empty_means_none: ClassVar[bool] = True
 
     def inline(self, w: Writer, index: int) -> None:
-        # A short ASCII str is fine as it is; anything else is the rule's to judge.
-        with w.wrapped(
-            "if archive_name is not None and not (",
+        # A short ASCII str is fine as it is; a plain str too long is refused with its length;
+        # anything else is the rule's to judge.
+        passes = (
             "archive_name.__class__ is str",
             "and 0 < len(archive_name) <= _MAX_ARCHIVE_NAME",
             "and archive_name.isascii()",
-        ):
-            # A plain str too long: refused with its length, the message made when read.
-            w.refused_later_when(
-                index,
-                self,
-                "archive_name.__class__ is str and len(archive_name) > _MAX_ARCHIVE_NAME",
-                {"archive_name": "n" * (MAX_ARCHIVE_NAME + 1)},
-                [None, "len(archive_name)", None],
-                ["archive_name"],
-            )
-        w.facts.proved.add("archive_name")
+        )
+        refused = "archive_name.__class__ is str and len(archive_name) > _MAX_ARCHIVE_NAME"
+        example = {"archive_name": "n" * (MAX_ARCHIVE_NAME + 1)}
+        _text_inline(w, index, self, passes, refused, example, [None, "len(archive_name)", None])
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import UTF8_TEXT, Norm, Text, optional
@@ -650,41 +641,26 @@ class ArchiveNameLengthRule(TextLengthRule):
         return found
 
 
-@_library_rule(
-    reads=("archive_resolution",),
-    description=("archive_resolution is one of " + ", ".join(ARCHIVE_RESOLUTIONS) + "."),
-)
-@attrs.frozen(kw_only=True, repr=False)
-class ArchiveResolutionValidRule(CodedKind):
+@_library_rule(description="archive_resolution is one of " + ", ".join(ARCHIVE_RESOLUTIONS) + ".")
+class ArchiveResolutionValidRule(OptionRule):
     """``archive_resolution`` is one of ``ARCHIVE_RESOLUTIONS``."""
 
-    id: str = id_field("archive-resolution-valid")
+    key = "archive_resolution"
+    refusal = _RESOLUTION_TEXT
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("archive_resolution")
-        if value is None or (value.__class__ is str and value in ARCHIVE_RESOLUTIONS):
-            return ()
-        if isinstance(value, str) and _sent_text_holds(
-            options, "archive_resolution", value, ARCHIVE_RESOLUTIONS.__contains__
-        ):
-            return ()
-        return (_shown_later(self.id, "archive_resolution", _RESOLUTION_TEXT, value),)
+    def _canonical(self, value: object) -> object:
+        if value.__class__ is str:  # the usual case, settled in one lookup
+            return value if value in ARCHIVE_RESOLUTIONS else None
+        return (
+            _sent_text(value, ARCHIVE_RESOLUTIONS.__contains__) if isinstance(value, str) else None
+        )
 
     def inline(self, w: Writer, index: int) -> None:
-        with w.wrapped(
-            "if archive_resolution is not None and not (",
-            "archive_resolution.__class__ is str and archive_resolution in _RESOLUTIONS",
-        ):
-            # A plain str that is none of them: refused, its message made when read.
-            w.refused_later_when(
-                index,
-                self,
-                "archive_resolution.__class__ is str",
-                {"archive_resolution": "1x1"},
-                ["archive_resolution"],
-                ["archive_resolution"],
-            )
-        w.facts.proved.add("archive_resolution")
+        # A plain str that is none of them is refused.
+        passes = ("archive_resolution.__class__ is str and archive_resolution in _RESOLUTIONS",)
+        refused = "archive_resolution.__class__ is str"
+        example = {"archive_resolution": "1x1"}
+        _text_inline(w, index, self, passes, refused, example, ["archive_resolution"])
 
     def schema_part(self, walk: Walk) -> Schema:
         from opentok_rules.engine.schema_parts import In, optional

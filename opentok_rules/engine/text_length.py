@@ -11,7 +11,7 @@ from typing import ClassVar
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.engine.kinds import CodedKind
+from opentok_rules.engine.kinds import LibraryRule
 from opentok_rules.engine.registry import Options
 from opentok_rules.errors import Violation
 from opentok_rules.values import plain_str, utf8_encodable
@@ -20,7 +20,7 @@ __all__ = ["TextLengthRule"]
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class TextLengthRule(CodedKind):
+class TextLengthRule(LibraryRule):
     """A text option, when given, is a ``str`` of at most :attr:`most` characters.
 
     The base of ``archive-name-length`` and ``token-data-length``: a subclass names the option

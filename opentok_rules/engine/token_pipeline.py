@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.engine.outcome import Outcome, outcome_of
+from opentok_rules.engine.outcome import Outcome, logging_warnings, outcome_of
 from opentok_rules.engine.passes import run_pass
 from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import Options, RuleRegistry
@@ -47,39 +47,6 @@ def _now(clock: Callable[[], float]) -> float:
             f"{_LATEST_CLOCK:.0f} (the year 9999); got {shown(reading)}"
         )
     return now
-
-
-def prepare_token(
-    owner: str,
-    session_id: str,
-    /,
-    *,
-    clock: Callable[[], float],
-    rules: RuleRegistry | None = None,
-    backend: str = "OpenTok",
-    token_types: tuple[str, ...] = TOKEN_TYPES,
-    **options: Any,
-) -> TokenSpec:
-    """Check and normalize a token's options with ``rules``; the
-    :class:`~opentok_rules.TokenSpec` to sign.
-
-    ``owner`` is the api key (or application id) that will sign; ``backend`` and
-    ``token_types`` say which backend that is and the formats it accepts. Raises
-    :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
-    registry order; what ``"warn"`` rules find is logged at WARNING on this module's logger.
-    """
-    checked = token_outcome(
-        owner,
-        session_id,
-        clock=clock,
-        rules=rules,
-        backend=backend,
-        token_types=token_types,
-        **options,
-    )
-    for each in checked.warnings:
-        logger.warning("%s", each)
-    return checked.value
 
 
 def token_outcome(
@@ -136,6 +103,21 @@ def token_outcome(
         _SET_TOKEN_TYPE(spec, token_type)
         return outcome_of(spec, warnings)
     return outcome_of(_checked_spec(working, issued_at), warnings)
+
+
+prepare_token = logging_warnings(
+    token_outcome,
+    logger,
+    "prepare_token",
+    """Check and normalize a token's options with ``rules``; the
+    :class:`~opentok_rules.TokenSpec` to sign.
+
+    ``owner`` is the api key (or application id) that will sign; ``backend`` and
+    ``token_types`` say which backend that is and the formats it accepts. Raises
+    :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule, in
+    registry order; what ``"warn"`` rules find is logged at WARNING on this module's logger.
+    """,
+)
 
 
 def _checked_spec(working: Options, issued_at: int) -> TokenSpec:

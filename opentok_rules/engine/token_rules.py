@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from opentok_rules._messages import short_repr, shown
-from opentok_rules.engine.kinds import CodedKind, id_field, library_rules
+from opentok_rules.engine.kinds import LibraryRule, OptionRule, library_rules
 from opentok_rules.engine.registry import MAX_REPORTED, Options, reported
 from opentok_rules.engine.shared import unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
@@ -151,7 +151,7 @@ def _iso(seconds: float) -> str:
 _cached_fields = functools.lru_cache(maxsize=1024)(session_id_fields)
 
 
-class _TokenKind(CodedKind):
+class _TokenKind(LibraryRule):
     """What the token rules share: their compiled forms read the options through
     ``Writer.value_of`` (a pass of any operation may hold them), and run the rule's own
     ``_judge`` on the options themselves wherever the usual case is not settled inline."""
@@ -194,11 +194,8 @@ class _TokenKind(CodedKind):
         "passed; a misspelt option names the closest one."
     ),
 )
-@attrs.frozen(kw_only=True, repr=False)
 class TokenKnownKeysRule(_TokenKind):
     """Only the five token options may be passed; a typo names the closest one."""
-
-    id: str = id_field("token-known-keys")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         names = options.get("option_names")
@@ -230,11 +227,8 @@ class TokenKnownKeysRule(_TokenKind):
     fills=("session_id",),
     description=("The session id must be one created with the same api key (or application id)."),
 )
-@attrs.frozen(kw_only=True, repr=False)
 class TokenSessionBelongsToKeyRule(_TokenKind):
     """The session id decodes, and its owner field is the api key (or application id) signing."""
-
-    id: str = id_field("token-session-belongs-to-key")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         session_id = options.get("session_id")
@@ -289,30 +283,22 @@ _FORMAT_TEXT = (
 
 
 @_library_rule(
-    reads=("role",),
     description=(
         f"role is one of {_ROLE_NAMES} (any case, or an enum member of that name); "
         "absent or None means publisher."
     ),
 )
-@attrs.frozen(kw_only=True, repr=False)
-class TokenRoleRule(_TokenKind):
+class TokenRoleRule(OptionRule, _TokenKind):
     """``role`` is a :class:`~opentok_rules.Role` or its value, any case; default publisher."""
 
-    id: str = id_field("token-role")
+    key = "role"
+    absent = Role.PUBLISHER
+    refusal = _ROLE_TEXT
 
-    def _judge(self, options: Options) -> Sequence[Violation]:
-        value = options.get("role")
-        if value is None:
-            options["role"] = Role.PUBLISHER
-            return ()
+    def _canonical(self, value: object) -> object:
         if value.__class__ is Role:
-            return ()
-        found = member_for(value, _ROLES, _ROLE_NAMES_MAP, any_case=True)
-        if found is not None:
-            options["role"] = found
-            return ()
-        return (_shown_later(self.id, "role", _ROLE_TEXT, value),)
+            return value
+        return member_for(value, _ROLES, _ROLE_NAMES_MAP, any_case=True)
 
     def inline(self, w: Writer, index: int) -> None:
         # A Role as it is; none given is publisher, written as _judge writes it.
@@ -338,11 +324,8 @@ class TokenRoleRule(_TokenKind):
         "30 days later; absent or None means 24 hours from now."
     ),
 )
-@attrs.frozen(kw_only=True, repr=False)
 class TokenExpireTimeRule(_TokenKind):
     """``expire_time`` is after now and at most 30 days later; the default is now + 24 h."""
-
-    id: str = id_field("token-expire-time")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         issued = int(options["now"])
@@ -373,14 +356,11 @@ def _out_of_range(seconds: int, issued: int, latest: int) -> str:
 
 
 @_library_rule(
-    reads=("data",),
     description=(f"data, when given, is a str of fewer than {DATA_LIMIT} characters."),
 )
-@attrs.frozen(kw_only=True, repr=False)
 class TokenDataLengthRule(TextLengthRule, _TokenKind):
     """``data`` (connection data), when given, is a str of fewer than 1000 characters."""
 
-    id: str = id_field("token-data-length")
     key: ClassVar[str] = "data"
     most: ClassVar[int] = DATA_LIMIT - 1
     label: ClassVar[str] = "data (connection data)"
@@ -401,17 +381,15 @@ class TokenDataLengthRule(TextLengthRule, _TokenKind):
 
 
 @_library_rule(
-    reads=("initial_layout_class_list",),
     description=(
         "initial_layout_class_list, when given, is a list or tuple of non-empty str without "
         f"whitespace, at most {LAYOUT_LIMIT} characters when joined by spaces."
     ),
 )
-@attrs.frozen(kw_only=True, repr=False)
 class TokenLayoutClassesRule(_TokenKind):
     """``initial_layout_class_list``, when given, is a list of class names; joined by spaces."""
 
-    id: str = id_field("token-layout-classes")
+    key: ClassVar[str] = "initial_layout_class_list"
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("initial_layout_class_list")
@@ -476,15 +454,12 @@ def _good_class(item: object) -> bool:
         "absent or None means 'JWT'."
     ),
 )
-@attrs.frozen(kw_only=True, repr=False)
 class TokenTypeRule(_TokenKind):
     """``token_type`` is ``"JWT"`` (the default) or ``"T1"`` (OpenTok's legacy format), any case.
 
     The context key ``token_types`` lists the formats the backend accepts (the Vonage backend
     signs JWT only), so a format the backend refuses is a violation naming the backend.
     """
-
-    id: str = id_field("token-type")
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         value = options.get("token_type")

@@ -556,7 +556,7 @@ def test_a_memo_that_serves_keeps_serving() -> None:
     for n in range(4 * MEMO_SIZE):  # one call in two repeats: the memo pays for itself
         otr.prepare_session(_routed(f"fresh {n}"), rules=registry)
         otr.prepare_session(repeated[n % 8], rules=registry)
-    assert registry._memo_pause <= 0
+    assert registry._state.memo_pause <= 0
     first = otr.prepare_session(repeated[0], rules=registry)
     assert pipeline.session_outcome(repeated[0], registry, {}).value is first.spec
 

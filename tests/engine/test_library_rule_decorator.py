@@ -25,7 +25,7 @@ LIBRARY_KINDS = [
 
 @pytest.mark.parametrize(("name", "cls"), LIBRARY_KINDS)
 def test_a_library_kind_is_named_for_its_usual_id(name: str, cls: Any) -> None:
-    usual_id = attrs.fields(cls).id.default
+    usual_id = cls.usual_id
     assert name == cls.kind == usual_id.replace("-", "_")
     assert cls().id == usual_id
     assert cls.__name__.removesuffix("Rule").lower() == usual_id.replace("-", "")

@@ -39,11 +39,11 @@ def test_every_library_rule_is_a_kind(name: str) -> None:
 
 def test_the_rules_come_from_the_package_data() -> None:
     data = tomllib.loads(
-        files("opentok_rules.engine").joinpath("session_rules.toml").read_text("utf-8")
+        files("opentok_rules").joinpath("data").joinpath("session_rules.toml").read_text("utf-8")
     )
     assert [table["id"] for table in data["session"]] == list(otr.default_rules().ids())
     tokens = tomllib.loads(
-        files("opentok_rules.engine").joinpath("token_rules.toml").read_text("utf-8")
+        files("opentok_rules").joinpath("data").joinpath("token_rules.toml").read_text("utf-8")
     )
     assert [table["id"] for table in tokens["token"]] == list(otr.default_token_rules().ids())
     # Loaded as a mapping: the library's rules name no source file.
