@@ -24,7 +24,7 @@ import attrs
 
 from opentok_rules._messages import shown
 from opentok_rules.engine.outcome import Outcome, outcome_of
-from opentok_rules.engine.passes import run_pass
+from opentok_rules.engine.passes import run_keyed_pass
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import (
     MAX_KEYS,
@@ -273,7 +273,7 @@ def prepare_archive(
             _read_members(working)
     else:
         working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
-    prepared: PreparedArchive = run_pass(registry, _operation, "archive", working, True)
+    prepared: PreparedArchive = run_keyed_pass(registry, _operation, "archive", working, True)
     return prepared
 
 
@@ -346,7 +346,7 @@ def _run(
     else:
         registry = _registry(rules)
     working = _working(session_id, options, kwargs)
-    return run_pass(registry, _operation, "archive", working, answer)
+    return run_keyed_pass(registry, _operation, "archive", working, answer)
 
 
 def _registry(rules: object) -> RuleRegistry:

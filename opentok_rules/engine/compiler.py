@@ -74,6 +74,7 @@ __all__ = [
     "Writer",
     "compile_rules",
     "compiled_pass",
+    "keyed_pass",
 ]
 
 #: Builds the operation's spec from the working dict (with every check the spec makes) when
@@ -184,20 +185,44 @@ class CompiledPass:
     function: PassFunction = attrs.field(repr=False)
     source: str = attrs.field(repr=False)
     filename: str
+    #: The passes specialized to the options a call gives (see :func:`keyed_pass`), by the
+    #: tuple of the call's keys and by their set; filled on use, at most ``KEYED_LIMIT``.
+    keyed: dict[Any, PassFunction] = attrs.field(factory=dict, repr=False, eq=False)
 
 
 def compile_rules(
-    rules: Sequence[Rule], operation: Operation, ids: Sequence[str] | None = None
+    rules: Sequence[Rule],
+    operation: Operation,
+    ids: Sequence[str] | None = None,
+    given: frozenset[str] | None = None,
+    general: PassFunction | None = None,
 ) -> CompiledPass:
     """Compile ``rules`` (in order) into one function of the working options.
 
     ``ids`` are the rules' ids as the registry holds them (as they were when each was added);
     by default the rules' own. ``operation`` says what the pass reads into locals and how it
     ends (see :class:`Operation`).
+
+    With ``given`` (some of the operation's locals) the pass is specialized to working dicts
+    of exactly those keys: it checks that they are (else it hands the dict to ``general``,
+    the general pass of the same rules), the other locals are None from the start, and what
+    that decides is folded away (see :mod:`opentok_rules.engine.fold`).
     """
     rules = tuple(rules)
-    writer = Writer(rules, operation, None if ids is None else tuple(ids))
+    writer = Writer(rules, operation, None if ids is None else tuple(ids), given)
     source = writer.source()
+    if given is not None:
+        if general is None or not operation.local_set.issuperset(given):
+            raise ValueError("a specialized pass needs the general one and keys among the locals")
+        from opentok_rules.engine.fold import fold
+
+        writer.namespace["_general"] = general
+        head = (
+            f"# The compiled {_shown_id(operation.name)} pass specialized to the options "
+            f"{', '.join(sorted(given))}\n# (opentok_rules.engine.compiler.keyed_pass), "
+            "folded (opentok_rules.engine.fold).\n"
+        )
+        source = head + fold(source, writer.namespace)
     code, filename = _code_for(source)
     namespace = dict(writer.namespace)
     exec(code, namespace)  # noqa: S102 - our own generated source; values are namespace names
@@ -215,6 +240,50 @@ def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
     if compiled is None:
         compiled = passes[operation.name] = compile_rules(state.rules, operation, state.ids)
     return compiled
+
+
+#: The most passes specialized to key sets (and key tuples leading to them) one compiled pass
+#: keeps: the key sets are the caller's (a stranger's), so they must not grow without end.
+KEYED_LIMIT = 32
+
+
+def keyed_pass(
+    registry: RuleRegistry, operation: Operation, working: Mapping[Any, Any]
+) -> PassFunction:
+    """The pass for ``working``'s keys: one specialized to exactly these keys (compiled now
+    if the registry's snapshot has none yet), or the general pass where the keys are not all
+    plain ``str`` names of the operation's locals, or ``KEYED_LIMIT`` is reached.
+
+    What is compiled lands in the snapshot's general pass (:attr:`CompiledPass.keyed`), so
+    an edit of the registry (a new snapshot) replaces it for every call that starts after.
+    The specialized pass checks the dict's keys itself (its size and each given key's
+    presence), so a wrong choice here can cost time, never change a result.
+    """
+    compiled = compiled_pass(registry, operation)
+    general = compiled.function
+    table = compiled.keyed
+    if len(table) >= KEYED_LIMIT:
+        return general
+    keys = tuple(working)
+    if not all(key.__class__ is str for key in keys):
+        return general
+    given = frozenset(keys)
+    names = operation.local_set
+    if (
+        len(given) != len(keys)
+        or not names.issuperset(given)
+        or len({hash(name) for name in names}) != len(names)
+    ):
+        function = general
+    else:
+        found = table.get(given)
+        if found is None:
+            state = registry._state
+            found = compile_rules(state.rules, operation, state.ids, given, general).function
+            table[given] = found
+        function = found
+    table[keys] = function
+    return function
 
 
 # ---- compiled code objects, shared by equal sources -------------------------------------------
@@ -286,9 +355,16 @@ class Writer:
     """Generates the source and the namespace of one compiled pass."""
 
     def __init__(
-        self, rules: tuple[Rule, ...], operation: Operation, ids: tuple[str, ...] | None = None
+        self,
+        rules: tuple[Rule, ...],
+        operation: Operation,
+        ids: tuple[str, ...] | None = None,
+        given: frozenset[str] | None = None,
     ) -> None:
         self.rules = rules
+        #: The keys the working dict has, when the pass is specialized to them (see
+        #: compile_rules); read by the first load only.
+        self.given = given
         self.ids = tuple(each.id for each in rules) if ids is None else ids
         self.operation = operation
         self.locals = operation.local_set
@@ -425,8 +501,30 @@ class Writer:
     # -- the dict and the locals
 
     def _load(self) -> None:
+        given, self.given = self.given, None
+        if given is not None:
+            self._load_given(given)
+            return
         for key in self.operation.locals:
             self.line(f'{key} = get("{key}")')
+
+    def _load_given(self, given: frozenset[str]) -> None:
+        """The first load of a pass specialized to the keys ``given``: the dict must have
+        exactly them (its size, and each one found by its stored hash: no other key is then
+        there to be found), or the general pass takes it; the other locals are None."""
+        general = "return _general(options, prepared, returning)"
+        with self.block(f"if len(options) != {len(given)}:"):
+            self.line(general)
+        present = [key for key in self.operation.locals if key in given]
+        if present:
+            with self.block("try:"):
+                for key in present:
+                    self.line(f'{key} = options["{key}"]')
+            with self.block("except KeyError:"):
+                self.line(general)
+        for key in self.operation.locals:
+            if key not in given:
+                self.line(f"{key} = None")
 
     def sync(self) -> None:
         """Bring the dict up to date with the locals the code so far may have changed."""

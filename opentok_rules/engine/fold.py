@@ -1,0 +1,389 @@
+"""Constant folding of a generated pass's source, for the passes specialized to a key set.
+
+A pass specialized to the options a call gives (see :func:`engine.compiler.keyed_pass`) starts
+by setting every option it holds in a local variable and that the call does not give to
+``None``. From there on much of the general pass is decided before it runs: a rule's guard
+``resolution is None or ...`` is true, a layout's ``if layout_type is not None:`` block never
+runs, a default's ``has_audio = _r5_value`` makes ``has_audio`` known. :func:`fold` rewrites
+the source's syntax tree with what is known, statement by statement, and drops what can never
+run.
+
+It is deliberately small and conservative; it knows Python, not the rules:
+
+* a value is *known* when it is a literal, a local variable last set to a known value on every
+  path here, or a name of the function's namespace that the function never assigns, whose
+  value is of a plain immutable kind (None, bool, int, str, a type, an enum member, a
+  frozenset or tuple of plain scalars). Nothing else is ever evaluated;
+* an expression is worked out only from known values and only with operations that run no
+  code of anyone's: ``is``, ``is not``, ``not``, ``and``, ``or``, a conditional expression,
+  ``x.__class__``, ``in`` of a plain scalar in a frozenset, tuple or str of plain scalars,
+  ``==`` and the orderings of two ints or two strs;
+* ``and``/``or`` keep Python's values: an operand known false in an ``or`` (true in an
+  ``and``) that is not the last is left out, and one known true (false) ends it;
+* a local set inside a block whose test is not known, a loop or a ``try`` is forgotten after
+  it (a branch that always returns or raises teaches nothing about what follows);
+* an assignment of a plain value (a literal, a name, ``name.attribute``) to a local that is
+  never read is dropped.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import enum
+from typing import Any
+
+__all__ = ["fold"]
+
+#: Scalars whose comparisons run no code of anyone's.
+_SCALARS = (type(None), bool, int, str)
+#: Names read as builtins when the namespace does not define them and the function never
+#: assigns them: the types the generated code compares classes with.
+_BUILTIN_TYPES = frozenset({"str", "int", "bool", "float", "type", "tuple", "dict", "list"})
+_CONSTANT_TYPES = (type(None), bool, int, str)
+
+
+class _Unknown:
+    """Marks a value not known while folding."""
+
+
+_UNKNOWN: Any = _Unknown()
+
+
+def _scalar(value: object) -> bool:
+    return type(value) in _SCALARS
+
+
+def _plain(value: object) -> bool:
+    """Whether ``value`` may be known: an immutable value of a plain kind."""
+    kind = type(value)
+    if kind in _SCALARS or isinstance(value, type):
+        return True
+    if isinstance(value, enum.Enum):
+        return True
+    if kind is frozenset or kind is tuple:
+        return all(_scalar(each) for each in value)  # type: ignore[attr-defined]
+    return False
+
+
+def _representable(value: object) -> bool:
+    return type(value) in _CONSTANT_TYPES
+
+
+def fold(source: str, namespace: dict[str, Any]) -> str:
+    """The source of the one function in ``source``, folded with the values of ``namespace``
+    (those the function never assigns), as Python source again."""
+    tree = ast.parse(source)
+    function = tree.body[0]
+    if not isinstance(function, ast.FunctionDef) or len(tree.body) != 1:
+        raise ValueError("fold takes the source of one function")
+    assigned = {
+        node.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
+    }
+    assigned.update(arg.arg for arg in function.args.args)
+    folder = _Folder(namespace, assigned)
+    function.body = folder.block(function.body, {})[0] or [ast.Pass()]
+    _drop_dead_stores(function)
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def _stored(nodes: list[ast.stmt] | ast.AST) -> set[str]:
+    """The names any of ``nodes`` assigns (anywhere within)."""
+    found: set[str] = set()
+    for top in nodes if isinstance(nodes, list) else [nodes]:
+        for node in ast.walk(top):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                found.add(node.id)
+    return found
+
+
+def _ends(body: list[ast.stmt]) -> bool:
+    """Whether ``body`` always returns or raises."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return True
+    if isinstance(last, ast.If):
+        return _ends(last.body) and _ends(last.orelse)
+    return False
+
+
+class _Folder:
+    def __init__(self, namespace: dict[str, Any], assigned: set[str]) -> None:
+        self.globals: dict[str, Any] = {}
+        for name, value in namespace.items():
+            if name not in assigned and _plain(value):
+                self.globals[name] = value
+        for name in _BUILTIN_TYPES - assigned - set(namespace):
+            self.globals[name] = getattr(builtins, name)
+
+    # -- statements
+
+    def block(
+        self, body: list[ast.stmt], env: dict[str, Any]
+    ) -> tuple[list[ast.stmt], dict[str, Any]]:
+        """``body`` folded, and what is known after it (``env`` is not changed)."""
+        env = dict(env)
+        out: list[ast.stmt] = []
+        for statement in body:
+            made, env = self.statement(statement, env)
+            out.extend(made)
+            if _ends(out):
+                break  # what follows never runs
+        return out, env
+
+    def statement(
+        self, node: ast.stmt, env: dict[str, Any]
+    ) -> tuple[list[ast.stmt], dict[str, Any]]:
+        if isinstance(node, ast.If):
+            return self._if(node, env)
+        stored = _stored(node)
+        if isinstance(node, ast.Assign):
+            value, known = self.expr(node.value, env)
+            for name in stored:
+                env.pop(name, None)
+            node.value = value
+            if (
+                len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and known is not _UNKNOWN
+            ):
+                env[node.targets[0].id] = known
+            node.targets = [self._stores(target, env) for target in node.targets]
+            return [node], env
+        if isinstance(node, ast.Expr | ast.Return):
+            if node.value is not None:
+                node.value = self.expr(node.value, env)[0]
+            for name in stored:
+                env.pop(name, None)
+            return [node], env
+        if isinstance(node, ast.Raise):
+            if node.exc is not None:
+                node.exc = self.expr(node.exc, env)[0]
+            return [node], env
+        if isinstance(node, ast.For | ast.While | ast.Try):
+            # A loop's body may run again after it changes a local, a handler after any part
+            # of the try: what they set is unknown in them and after them.
+            for name in stored:
+                env.pop(name, None)
+            if isinstance(node, ast.For):
+                node.iter = self.expr(node.iter, env)[0]
+                node.body = self.block(node.body, env)[0] or [ast.Pass()]
+                node.orelse = self.block(node.orelse, env)[0]
+            elif isinstance(node, ast.Try):
+                node.body = self.block(node.body, env)[0] or [ast.Pass()]
+                for handler in node.handlers:
+                    handler.body = self.block(handler.body, env)[0] or [ast.Pass()]
+                node.orelse = self.block(node.orelse, env)[0]
+                node.finalbody = self.block(node.finalbody, env)[0]
+            return [node], env
+        # Anything else is left as it is, and what it may set forgotten.
+        for name in stored:
+            env.pop(name, None)
+        return [node], env
+
+    def _stores(self, target: ast.expr, env: dict[str, Any]) -> ast.expr:
+        """An assignment's target, its loads (a subscript's object and index) folded."""
+        if isinstance(target, ast.Subscript):
+            target.value = self.expr(target.value, env)[0]
+            target.slice = self.expr(target.slice, env)[0]
+        elif isinstance(target, ast.Attribute):
+            target.value = self.expr(target.value, env)[0]
+        return target
+
+    def _if(self, node: ast.If, env: dict[str, Any]) -> tuple[list[ast.stmt], dict[str, Any]]:
+        test, known = self.expr(node.test, env)
+        stored = _stored(test)
+        for name in stored:
+            env.pop(name, None)
+        if known is not _UNKNOWN:
+            return self.block(node.body if known else node.orelse, env)
+        body, after_body = self.block(node.body, env)
+        orelse, after_else = self.block(node.orelse, env)
+        node.test = test
+        node.body = body or [ast.Pass()]
+        node.orelse = orelse
+        if _ends(body):
+            return [node], after_else
+        if _ends(orelse):
+            return [node], after_body
+        merged = {
+            name: value
+            for name, value in after_body.items()
+            if name in after_else and after_else[name] is value
+        }
+        return [node], merged
+
+    # -- expressions: (the folded node, its value or _UNKNOWN)
+
+    def expr(self, node: ast.expr, env: dict[str, Any]) -> tuple[ast.expr, Any]:
+        if isinstance(node, ast.Constant):
+            return node, node.value if _plain(node.value) else _UNKNOWN
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                return node, _UNKNOWN
+            if node.id in env:
+                value = env[node.id]
+                return (ast.Constant(value) if _representable(value) else node), value
+            return node, self.globals.get(node.id, _UNKNOWN)
+        if isinstance(node, ast.BoolOp):
+            return self._boolop(node, env)
+        if isinstance(node, ast.UnaryOp):
+            operand, value = self.expr(node.operand, env)
+            node.operand = operand
+            if isinstance(node.op, ast.Not) and value is not _UNKNOWN:
+                return ast.Constant(not value), not value
+            return node, _UNKNOWN
+        if isinstance(node, ast.Compare):
+            return self._compare(node, env)
+        if isinstance(node, ast.IfExp):
+            test, value = self.expr(node.test, env)
+            if value is not _UNKNOWN:
+                return self.expr(node.body if value else node.orelse, env)
+            node.test = test
+            node.body = self.expr(node.body, env)[0]
+            node.orelse = self.expr(node.orelse, env)[0]
+            return node, _UNKNOWN
+        if isinstance(node, ast.Attribute):
+            value_node, value = self.expr(node.value, env)
+            node.value = value_node
+            if node.attr == "__class__" and value is not _UNKNOWN:
+                return node, type(value)
+            return node, _UNKNOWN
+        if isinstance(node, ast.NamedExpr):
+            node.value = self.expr(node.value, env)[0]
+            return node, _UNKNOWN
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp):
+            return node, _UNKNOWN  # a scope of its own: left as it is
+        if isinstance(node, ast.GeneratorExp):
+            return node, _UNKNOWN
+        # Any other expression: its parts folded, its value unknown.
+        for field, old in ast.iter_fields(node):
+            if isinstance(old, ast.expr):
+                setattr(node, field, self.expr(old, env)[0])
+            elif isinstance(old, list):
+                setattr(
+                    node,
+                    field,
+                    [
+                        self.expr(each, env)[0] if isinstance(each, ast.expr) else each
+                        for each in old
+                    ],
+                )
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                keyword.value = self.expr(keyword.value, env)[0]
+        return node, _UNKNOWN
+
+    def _boolop(self, node: ast.BoolOp, env: dict[str, Any]) -> tuple[ast.expr, Any]:
+        is_or = isinstance(node.op, ast.Or)
+        kept: list[tuple[ast.expr, Any]] = []
+        for position, operand in enumerate(node.values):
+            folded, value = self.expr(operand, env)
+            last = position == len(node.values) - 1
+            if value is not _UNKNOWN:
+                decides = bool(value) if is_or else not value
+                if decides:
+                    kept.append((folded, value))
+                    break  # Python stops here: this operand is the value
+                if not last:
+                    continue  # Python goes on to the next operand: this one is not the value
+            kept.append((folded, value))
+            assigned = _stored(folded)
+            if assigned:
+                # Later operands may read what this one assigned (``:=``): unknown to them.
+                env = {name: known for name, known in env.items() if name not in assigned}
+        if len(kept) == 1:
+            return kept[0]
+        node.values = [each for each, _ in kept]
+        return node, _UNKNOWN
+
+    def _compare(self, node: ast.Compare, env: dict[str, Any]) -> tuple[ast.expr, Any]:
+        left, left_value = self.expr(node.left, env)
+        node.left = left
+        values = [left_value]
+        comparators = []
+        for each in node.comparators:
+            folded, value = self.expr(each, env)
+            comparators.append(folded)
+            values.append(value)
+        node.comparators = comparators
+        if any(value is _UNKNOWN for value in values):
+            return node, _UNKNOWN
+        result = True
+        for op, a, b in zip(node.ops, values[:-1], values[1:], strict=True):
+            outcome = _compared(op, a, b)
+            if outcome is _UNKNOWN:
+                return node, _UNKNOWN
+            if not outcome:
+                result = False
+                break
+        return ast.Constant(result), result
+
+
+def _compared(op: ast.cmpop, a: object, b: object) -> Any:
+    """``a <op> b`` when it runs no code of anyone's, else _UNKNOWN."""
+    if isinstance(op, ast.Is):
+        return a is b
+    if isinstance(op, ast.IsNot):
+        return a is not b
+    if isinstance(op, ast.In | ast.NotIn):
+        if not _scalar(a):
+            return _UNKNOWN
+        if not (type(b) is frozenset or type(b) is tuple or (type(b) is str and type(a) is str)):
+            return _UNKNOWN
+        found = a in b  # type: ignore[operator]
+        return found if isinstance(op, ast.In) else not found
+    same = (type(a) is int and type(b) is int) or (type(a) is str and type(b) is str)
+    if not same:
+        return _UNKNOWN
+    if isinstance(op, ast.Eq):
+        return a == b
+    if isinstance(op, ast.NotEq):
+        return a != b
+    if isinstance(op, ast.Lt):
+        return a < b  # type: ignore[operator]
+    if isinstance(op, ast.LtE):
+        return a <= b  # type: ignore[operator]
+    if isinstance(op, ast.Gt):
+        return a > b  # type: ignore[operator]
+    if isinstance(op, ast.GtE):
+        return a >= b  # type: ignore[operator]
+    return _UNKNOWN
+
+
+def _plain_store(value: ast.expr) -> bool:
+    """Whether evaluating ``value`` runs nothing and cannot fail: a literal or a local."""
+    return isinstance(value, ast.Constant) or (
+        isinstance(value, ast.Attribute)
+        and isinstance(value.value, ast.Name)
+        and value.attr == "get"
+    )
+
+
+def _drop_dead_stores(function: ast.FunctionDef) -> None:
+    """Drop ``name = <literal>`` and ``name = <local>.get`` where ``name`` is never read."""
+    read = {
+        node.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+
+    def keep(statement: ast.stmt) -> bool:
+        return not (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and statement.targets[0].id not in read
+            and _plain_store(statement.value)
+        )
+
+    for node in ast.walk(function):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                kept = [each for each in body if keep(each)]
+                setattr(node, field, kept or [ast.Pass()])
