@@ -335,7 +335,7 @@ def _compared(op: ast.cmpop, a: object, b: object) -> Any:
             return _UNKNOWN
         if not (type(b) is frozenset or type(b) is tuple or (type(b) is str and type(a) is str)):
             return _UNKNOWN
-        found = a in b  # type: ignore[operator]
+        found = a in b
         return found if isinstance(op, ast.In) else not found
     same = (type(a) is int and type(b) is int) or (type(a) is str and type(b) is str)
     if not same:
