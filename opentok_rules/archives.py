@@ -273,8 +273,24 @@ def prepare_archive(
             _read_members(working)
     else:
         working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
-    prepared: PreparedArchive = run_keyed_pass(registry, _operation, "archive", working, True)
-    return prepared
+    # run_keyed_pass's steps, written out too.
+    compiled = registry._state.passes.get("archive")
+    if compiled is None:
+        prepared: PreparedArchive = run_keyed_pass(registry, _operation, "archive", working, True)
+        return prepared
+    try:
+        function = compiled.keyed.get(tuple(working))
+    except Exception:  # a key whose hash fails: run_keyed_pass gives the general pass
+        function = None
+    if function is None:
+        return run_keyed_pass(registry, _operation, "archive", working, True)  # type: ignore[no-any-return]
+    result = function(working, True, True)
+    if result.__class__ is not ValidationError:
+        return result  # type: ignore[no-any-return]
+    try:
+        raise result
+    finally:
+        del result
 
 
 _LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
@@ -546,7 +562,18 @@ def _read_member(
 
 
 def _spread_layout(layout: object, working: dict[str, Any]) -> None:
-    fields = _plain_layout(layout) if layout.__class__ is dict else None
+    fields: dict[Any, Any] | None = None
+    if layout.__class__ is dict and len(layout) <= MAX_KEYS:
+        # The usual layout, a small dict of plain str keys, read here as _read_layout reads
+        # any mapping (without its guards against one that fails or never ends).
+        fields = {}
+        for name, value in layout.items():
+            if name.__class__ is not str:
+                fields = None
+                break
+            fields[_LAYOUT_FIELDS.get(name) or f"layout_{name}"] = value
+        if fields is not None and fields.get("layout_type") is None:
+            fields["layout_type"] = _BEST_FIT
     if fields is None:
         fields = _read_layout(layout)
     for key, value in fields.items():
@@ -577,22 +604,6 @@ def _read_layout(layout: object) -> dict[Any, Any]:
             fields["layout_type"] = _BEST_FIT
         return fields
     return {"layout_type": layout}
-
-
-def _plain_layout(layout: dict[Any, Any]) -> dict[Any, Any] | None:
-    """The fields of the usual layout, a small dict of plain str keys, as
-    :func:`_spread_layout` reads any mapping (without its guards against one that fails or
-    never ends); None for any other dict, which is read the whole way."""
-    if len(layout) > MAX_KEYS:
-        return None
-    fields = {}
-    for name, value in layout.items():
-        if name.__class__ is not str:
-            return None
-        fields[_LAYOUT_FIELDS.get(name, f"layout_{name}")] = value
-    if fields.get("layout_type") is None:
-        fields["layout_type"] = _BEST_FIT
-    return fields
 
 
 #: Each field's slot setter and converter: the spec is built as its constructor builds it (a

@@ -222,7 +222,7 @@ def compile_rules(
             f"{', '.join(sorted(given))}\n# (opentok_rules.engine.compiler.keyed_pass), "
             "folded (opentok_rules.engine.fold).\n"
         )
-        source = head + fold(source, writer.namespace)
+        source = head + fold(source, writer.namespace, {"options": given})
     code, filename = _code_for(source)
     namespace = dict(writer.namespace)
     exec(code, namespace)  # noqa: S102 - our own generated source; values are namespace names

@@ -70,9 +70,18 @@ def _representable(value: object) -> bool:
     return type(value) in _CONSTANT_TYPES
 
 
-def fold(source: str, namespace: dict[str, Any]) -> str:
+def fold(
+    source: str, namespace: dict[str, Any], dicts: dict[str, frozenset[str]] | None = None
+) -> str:
     """The source of the one function in ``source``, folded with the values of ``namespace``
-    (those the function never assigns), as Python source again."""
+    (those the function never assigns), as Python source again.
+
+    ``dicts`` names local dicts whose keys are known once the function's first top-level
+    ``try`` statement has run through (a specialized pass's check of its keys): equal to
+    these, for keys that keep Python's hash and equality contract. Until such a dict is used
+    in any other way than read (``d[k]``, ``d.get``, ``len(d)``), ``"k" in d`` and
+    ``<a known frozenset>.issuperset(d)`` are worked out.
+    """
     tree = ast.parse(source)
     function = tree.body[0]
     if not isinstance(function, ast.FunctionDef) or len(tree.body) != 1:
@@ -83,9 +92,9 @@ def fold(source: str, namespace: dict[str, Any]) -> str:
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
     }
     assigned.update(arg.arg for arg in function.args.args)
-    folder = _Folder(namespace, assigned)
-    function.body = folder.block(function.body, {})[0] or [ast.Pass()]
-    _drop_dead_stores(function)
+    folder = _Folder(namespace, assigned, dicts or {})
+    function.body = folder.block(function.body, {}, top=True)[0] or [ast.Pass()]
+    _drop_dead_stores(function, folder.globals)
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
@@ -111,8 +120,44 @@ def _ends(body: list[ast.stmt]) -> bool:
     return False
 
 
+def _reads(node: ast.AST) -> list[ast.expr]:
+    """The names in ``node`` only read: ``d[k]``, ``d.get``, ``len(d)``, ``k in d``,
+    ``x.issuperset(d)``."""
+    found: list[ast.expr] = []
+    for each in ast.walk(node):
+        if (isinstance(each, ast.Subscript) and isinstance(each.ctx, ast.Load)) or (
+            isinstance(each, ast.Attribute) and each.attr == "get"
+        ):
+            found.append(each.value)
+        elif isinstance(each, ast.Call) and len(each.args) == 1 and not each.keywords:
+            func = each.func
+            if (isinstance(func, ast.Name) and func.id == "len") or (
+                isinstance(func, ast.Attribute) and func.attr == "issuperset"
+            ):
+                found.append(each.args[0])
+        elif (
+            isinstance(each, ast.Compare)
+            and len(each.ops) == 1
+            and isinstance(each.ops[0], ast.In | ast.NotIn)
+        ):
+            found.append(each.comparators[0])
+    return found
+
+
+class _Keys:
+    """What is known of a local dict: its keys (kept in the folding's ``env`` under the key
+    ``(_Keys, name)``, which no variable's name can be)."""
+
+    def __init__(self, keys: frozenset[str]) -> None:
+        self.keys = keys
+
+
 class _Folder:
-    def __init__(self, namespace: dict[str, Any], assigned: set[str]) -> None:
+    def __init__(
+        self, namespace: dict[str, Any], assigned: set[str], dicts: dict[str, frozenset[str]]
+    ) -> None:
+        self.dicts = {name: _Keys(keys) for name, keys in dicts.items()}
+        self.seeded = False
         self.globals: dict[str, Any] = {}
         for name, value in namespace.items():
             if name not in assigned and _plain(value):
@@ -123,24 +168,47 @@ class _Folder:
     # -- statements
 
     def block(
-        self, body: list[ast.stmt], env: dict[str, Any]
-    ) -> tuple[list[ast.stmt], dict[str, Any]]:
+        self, body: list[ast.stmt], env: dict[Any, Any], top: bool = False
+    ) -> tuple[list[ast.stmt], dict[Any, Any]]:
         """``body`` folded, and what is known after it (``env`` is not changed)."""
         env = dict(env)
         out: list[ast.stmt] = []
         for statement in body:
             made, env = self.statement(statement, env)
             out.extend(made)
+            if top and not self.seeded and isinstance(statement, ast.Try):
+                self.seeded = True
+                for name, keys in self.dicts.items():
+                    env[_Keys, name] = keys
             if _ends(out):
                 break  # what follows never runs
         return out, env
 
+    def _forget_dicts(self, node: ast.AST, env: dict[Any, Any]) -> None:
+        """Forget what is known of a dict ``node`` uses in any way but reading it."""
+        known = [name for kind, name in (k for k in env if type(k) is tuple) if kind is _Keys]
+        if not known:
+            return
+        allowed = {id(each) for each in _reads(node)}
+        for each in ast.walk(node):
+            if (
+                isinstance(each, ast.Name)
+                and each.id in known
+                and (id(each) not in allowed or not isinstance(each.ctx, ast.Load))
+            ):
+                env.pop((_Keys, each.id), None)
+
     def statement(
-        self, node: ast.stmt, env: dict[str, Any]
-    ) -> tuple[list[ast.stmt], dict[str, Any]]:
+        self, node: ast.stmt, env: dict[Any, Any]
+    ) -> tuple[list[ast.stmt], dict[Any, Any]]:
         if isinstance(node, ast.If):
+            self._forget_dicts(node.test, env)
             return self._if(node, env)
+        if not isinstance(node, ast.Try):
+            self._forget_dicts(node, env)
         stored = _stored(node)
+        for name in stored:
+            env.pop((_Keys, name), None)
         if isinstance(node, ast.Assign):
             value, known = self.expr(node.value, env)
             for name in stored:
@@ -164,28 +232,40 @@ class _Folder:
             if node.exc is not None:
                 node.exc = self.expr(node.exc, env)[0]
             return [node], env
+        if isinstance(node, ast.Try) and not node.finalbody:
+            # A handler may run after any part of the body: what the body sets is unknown
+            # in it; after the statement it is known unless a handler that does not always
+            # return or raise may have run.
+            inner = {key: value for key, value in env.items() if key not in stored}
+            body, after = self.block(node.body, inner)
+            node.body = body or [ast.Pass()]
+            ending = True
+            for handler in node.handlers:
+                handler.body = self.block(handler.body, inner)[0] or [ast.Pass()]
+                ending = ending and _ends(handler.body)
+            orelse, after = self.block(node.orelse, after)
+            node.orelse = orelse
+            if not ending:
+                after = {key: value for key, value in inner.items() if key in after}
+                self._forget_dicts(node, after)
+            return [node], after
         if isinstance(node, ast.For | ast.While | ast.Try):
-            # A loop's body may run again after it changes a local, a handler after any part
-            # of the try: what they set is unknown in them and after them.
+            # A loop's body may run again after it changes a local: what it sets is unknown
+            # in it and after it.
             for name in stored:
                 env.pop(name, None)
+            self._forget_dicts(node, env)
             if isinstance(node, ast.For):
                 node.iter = self.expr(node.iter, env)[0]
                 node.body = self.block(node.body, env)[0] or [ast.Pass()]
                 node.orelse = self.block(node.orelse, env)[0]
-            elif isinstance(node, ast.Try):
-                node.body = self.block(node.body, env)[0] or [ast.Pass()]
-                for handler in node.handlers:
-                    handler.body = self.block(handler.body, env)[0] or [ast.Pass()]
-                node.orelse = self.block(node.orelse, env)[0]
-                node.finalbody = self.block(node.finalbody, env)[0]
             return [node], env
         # Anything else is left as it is, and what it may set forgotten.
         for name in stored:
             env.pop(name, None)
         return [node], env
 
-    def _stores(self, target: ast.expr, env: dict[str, Any]) -> ast.expr:
+    def _stores(self, target: ast.expr, env: dict[Any, Any]) -> ast.expr:
         """An assignment's target, its loads (a subscript's object and index) folded."""
         if isinstance(target, ast.Subscript):
             target.value = self.expr(target.value, env)[0]
@@ -194,7 +274,7 @@ class _Folder:
             target.value = self.expr(target.value, env)[0]
         return target
 
-    def _if(self, node: ast.If, env: dict[str, Any]) -> tuple[list[ast.stmt], dict[str, Any]]:
+    def _if(self, node: ast.If, env: dict[Any, Any]) -> tuple[list[ast.stmt], dict[Any, Any]]:
         test, known = self.expr(node.test, env)
         stored = _stored(test)
         for name in stored:
@@ -219,7 +299,7 @@ class _Folder:
 
     # -- expressions: (the folded node, its value or _UNKNOWN)
 
-    def expr(self, node: ast.expr, env: dict[str, Any]) -> tuple[ast.expr, Any]:
+    def expr(self, node: ast.expr, env: dict[Any, Any]) -> tuple[ast.expr, Any]:
         if isinstance(node, ast.Constant):
             return node, node.value if _plain(node.value) else _UNKNOWN
         if isinstance(node, ast.Name):
@@ -260,6 +340,18 @@ class _Folder:
             return node, _UNKNOWN  # a scope of its own: left as it is
         if isinstance(node, ast.GeneratorExp):
             return node, _UNKNOWN
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "issuperset"
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            keys = self._dict_keys(node.args[0], env)
+            whole = self.expr(node.func.value, env)[1]
+            if keys is not None and type(whole) is frozenset:
+                holds = whole.issuperset(keys)
+                return ast.Constant(holds), holds
         # Any other expression: its parts folded, its value unknown.
         for field, old in ast.iter_fields(node):
             if isinstance(old, ast.expr):
@@ -278,7 +370,7 @@ class _Folder:
                 keyword.value = self.expr(keyword.value, env)[0]
         return node, _UNKNOWN
 
-    def _boolop(self, node: ast.BoolOp, env: dict[str, Any]) -> tuple[ast.expr, Any]:
+    def _boolop(self, node: ast.BoolOp, env: dict[Any, Any]) -> tuple[ast.expr, Any]:
         is_or = isinstance(node.op, ast.Or)
         kept: list[tuple[ast.expr, Any]] = []
         for position, operand in enumerate(node.values):
@@ -301,7 +393,21 @@ class _Folder:
         node.values = [each for each, _ in kept]
         return node, _UNKNOWN
 
-    def _compare(self, node: ast.Compare, env: dict[str, Any]) -> tuple[ast.expr, Any]:
+    def _dict_keys(self, node: ast.expr, env: dict[Any, Any]) -> frozenset[str] | None:
+        if isinstance(node, ast.Name):
+            known = env.get((_Keys, node.id))
+            if known is not None:
+                return known.keys  # type: ignore[no-any-return]
+        return None
+
+    def _compare(self, node: ast.Compare, env: dict[Any, Any]) -> tuple[ast.expr, Any]:
+        if len(node.ops) == 1 and isinstance(node.ops[0], ast.In | ast.NotIn):
+            keys = self._dict_keys(node.comparators[0], env)
+            left, value = self.expr(node.left, env)
+            node.left = left
+            if keys is not None and type(value) is str:
+                found = (value in keys) == isinstance(node.ops[0], ast.In)
+                return ast.Constant(found), found
         left, left_value = self.expr(node.left, env)
         node.left = left
         values = [left_value]
@@ -355,17 +461,23 @@ def _compared(op: ast.cmpop, a: object, b: object) -> Any:
     return _UNKNOWN
 
 
-def _plain_store(value: ast.expr) -> bool:
-    """Whether evaluating ``value`` runs nothing and cannot fail: a literal or a local."""
-    return isinstance(value, ast.Constant) or (
-        isinstance(value, ast.Attribute)
-        and isinstance(value.value, ast.Name)
-        and value.attr == "get"
+def _plain_store(value: ast.expr, namespace: dict[str, Any]) -> bool:
+    """Whether evaluating ``value`` runs nothing and cannot fail: a literal, a name of the
+    namespace, or the ``get`` method of a local (the pass's dict)."""
+    return (
+        isinstance(value, ast.Constant)
+        or (isinstance(value, ast.Name) and value.id in namespace)
+        or (
+            isinstance(value, ast.Attribute)
+            and isinstance(value.value, ast.Name)
+            and value.attr == "get"
+        )
     )
 
 
-def _drop_dead_stores(function: ast.FunctionDef) -> None:
-    """Drop ``name = <literal>`` and ``name = <local>.get`` where ``name`` is never read."""
+def _drop_dead_stores(function: ast.FunctionDef, namespace: dict[str, Any]) -> None:
+    """Drop ``name = <literal>``, ``name = <namespace name>`` and ``name = <local>.get``
+    where ``name`` is never read."""
     read = {
         node.id
         for node in ast.walk(function)
@@ -378,7 +490,7 @@ def _drop_dead_stores(function: ast.FunctionDef) -> None:
             and len(statement.targets) == 1
             and isinstance(statement.targets[0], ast.Name)
             and statement.targets[0].id not in read
-            and _plain_store(statement.value)
+            and _plain_store(statement.value, namespace)
         )
 
     for node in ast.walk(function):
