@@ -401,6 +401,8 @@ _PASS_NAMESPACE: dict[str, object] = {
     "_STREAM_MODES": _STREAM_MODES,
     "_COMPOSED": OutputMode.COMPOSED,
     "_AUTO": StreamMode.AUTO,
+    **{f"_OutputMode_{member.name}": member for member in OutputMode},
+    **{f"_StreamMode_{member.name}": member for member in StreamMode},
 }
 
 _FLAGS = ("has_audio", "has_video")
@@ -426,15 +428,17 @@ def _fast_end(w: Writer) -> bool:
         # True first: what the default rules usually leave.
         *[f"({key} is True or {key} is False or {key} is None)" for key in _FLAGS],
         *[f"({key} is None or {key}.__class__ is int)" for key, _ in _WHOLE_FIELDS],
-        # The mode's member, found once: from its text (the usual value), itself, or the
-        # default for None; None (the spec's checks) for anything else.
+        # The mode's member, found once: from its text (the usual value; compared as the
+        # table's lookup compares, so a text known where the pass is specialized is worked
+        # out there), itself, or the default for None; None (the spec's checks) for
+        # anything else.
         *[
-            f"(_{key} := {table}.get({key}) if {key}.__class__ is str else {key} "
+            f"(_{key} := ({_by_text(key, enum_class)}) if {key}.__class__ is str else {key} "
             f"if {key}.__class__ is {enum_name} else {default} if {key} is None else None) "
             "is not None"
-            for key, enum_name, table, default in (
-                ("output_mode", "_OutputMode", "_OUTPUT_MODES", "_COMPOSED"),
-                ("stream_mode", "_StreamMode", "_STREAM_MODES", "_AUTO"),
+            for key, enum_class, enum_name, default in (
+                ("output_mode", OutputMode, "_OutputMode", "_COMPOSED"),
+                ("stream_mode", StreamMode, "_StreamMode", "_AUTO"),
             )
         ],
         "(layout_stylesheet is None or layout_stylesheet.__class__ is str)",
@@ -476,8 +480,9 @@ def _fast_end(w: Writer) -> bool:
     w.line('    "sessionId": session_id,')
     w.line('    "hasAudio": has_audio,')
     w.line('    "hasVideo": has_video,')
-    w.line('    "outputMode": _output_mode._value_,')
-    w.line('    "streamMode": _stream_mode._value_,')
+    # A mode given (or defaulted) as its text is its member's value.
+    for key, camel in (("output_mode", "outputMode"), ("stream_mode", "streamMode")):
+        w.line(f'    "{camel}": {key} if {key}.__class__ is str else _{key}._value_,')
     w.line("}")
     for key, camel in _TEXT_FIELDS[:2]:
         with w.block(f"if {key} is not None:"):
@@ -496,6 +501,16 @@ def _fast_end(w: Writer) -> bool:
     w.made("made", PreparedArchive, answer, "_Answer")
     w.line("return made")
     return True
+
+
+def _by_text(key: str, enum_class: type[enum.Enum]) -> str:
+    """The generated expression of the member of ``enum_class`` whose value is the plain str
+    ``key`` holds, or None: one ``==`` per member (namespace names ``_<Class>_<NAME>``)."""
+    chain = [
+        f'_{enum_class.__name__}_{member.name} if {key} == "{member.value}" else'
+        for member in enum_class
+    ]
+    return " ".join([*chain, "None"])
 
 
 def _finish(working: dict[str, Any]) -> ArchiveSpec:
