@@ -408,17 +408,28 @@ class _Folder:
             if keys is not None and type(value) is str:
                 found = (value in keys) == isinstance(node.ops[0], ast.In)
                 return ast.Constant(found), found
-        left, left_value = self.expr(node.left, env)
-        node.left = left
-        values = [left_value]
-        comparators = []
-        for each in node.comparators:
+        operands = [node.left, *node.comparators]
+        folded_operands = []
+        values = []
+        for each in operands:
             folded, value = self.expr(each, env)
-            comparators.append(folded)
+            folded_operands.append(folded)
             values.append(value)
-        node.comparators = comparators
         if any(value is _UNKNOWN for value in values):
+            # Left in place: ``is`` with a literal other than None, True or False is a
+            # SyntaxWarning; such an operand keeps its name.
+            for position, op in enumerate(node.ops):
+                if isinstance(op, ast.Is | ast.IsNot):
+                    for at in (position, position + 1):
+                        if isinstance(folded_operands[at], ast.Constant) and values[at] not in (
+                            None,
+                            True,
+                            False,
+                        ):
+                            folded_operands[at] = operands[at]
+            node.left, *node.comparators = folded_operands
             return node, _UNKNOWN
+        node.left, *node.comparators = folded_operands
         result = True
         for op, a, b in zip(node.ops, values[:-1], values[1:], strict=True):
             outcome = _compared(op, a, b)
