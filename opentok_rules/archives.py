@@ -230,14 +230,22 @@ def strict_archive_rules() -> RuleRegistry:
     return library_archive_rules("strict")
 
 
-_DEFAULT_RULES: list[RuleRegistry] = []
+#: The registry used when the caller gives none (made on first use): private, so nobody
+#: can edit it.
+_DEFAULT_RULES: RuleRegistry | None = None
+
+
+def _default_rules() -> RuleRegistry:
+    """The registry used when the caller gives none, made now if it was not yet."""
+    global _DEFAULT_RULES
+    if _DEFAULT_RULES is None:
+        _DEFAULT_RULES = default_archive_rules()  # threads racing here each make an equal one
+    return _DEFAULT_RULES
 
 
 def _default_registry() -> RuleRegistry:
     """The registry used when the caller gives none: private, so nobody can edit it."""
-    if not _DEFAULT_RULES:
-        _DEFAULT_RULES.append(default_archive_rules())
-    return _DEFAULT_RULES[0]
+    return _default_rules()
 
 
 def prepare_archive(
@@ -256,30 +264,33 @@ def prepare_archive(
     # _run's steps written out here (the hot path): one call less. kwargs is an
     # ArchiveOptions TypedDict to callers, a plain dict here.
     if rules is None:
-        registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
+        registry = _DEFAULT_RULES if _DEFAULT_RULES is not None else _default_rules()
     else:
         registry = _registry(rules)
     if options.__class__ is dict and not kwargs and "session_id" not in options:
         # _working's steps for the usual call (a dict of options), written out here too.
         working = options.copy()
         working["session_id"] = session_id
-        layout = working.pop("layout", None)
-        if layout is not None:
-            _spread_layout(layout, working)
+        if "layout" in working:
+            layout = working.pop("layout")
+            if layout is not None:
+                _spread_layout(layout, working)
         value = working.get("output_mode")
         if not (value is None or value.__class__ is str) or not (
             (value := working.get("stream_mode")) is None or value.__class__ is str
         ):
             _read_members(working)
+        keys = tuple(working)
     else:
         working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
+        keys = None
     # run_keyed_pass's steps, written out too.
     compiled = registry._state.passes.get("archive")
     if compiled is None:
         prepared: PreparedArchive = run_keyed_pass(registry, _operation, "archive", working, True)
         return prepared
     try:
-        function = compiled.keyed.get(tuple(working))
+        function = compiled.keyed.get(tuple(working) if keys is None else keys)
     except Exception:  # a key whose hash fails: run_keyed_pass gives the general pass
         function = None
     if function is None:
@@ -358,7 +369,7 @@ def _run(
     """The archive rules' compiled pass over the options: a :class:`PreparedArchive` when
     ``answer``, else the spec and the warnings."""
     if rules is None:
-        registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
+        registry = _DEFAULT_RULES if _DEFAULT_RULES is not None else _default_rules()
     else:
         registry = _registry(rules)
     working = _working(session_id, options, kwargs)
