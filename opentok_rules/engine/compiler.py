@@ -186,8 +186,9 @@ class CompiledPass:
     source: str = attrs.field(repr=False)
     filename: str
     #: The passes specialized to the options a call gives (see :func:`keyed_pass`), by the
-    #: tuple of the call's keys and by their set; filled on use, at most ``KEYED_LIMIT``.
-    keyed: dict[Any, PassFunction] = attrs.field(factory=dict, repr=False, eq=False)
+    #: tuple of the call's keys (None: seen once) and by their set; filled on use, at most
+    #: ``KEYED_LIMIT`` entries.
+    keyed: dict[Any, PassFunction | None] = attrs.field(factory=dict, repr=False, eq=False)
 
 
 def compile_rules(
@@ -223,7 +224,7 @@ def compile_rules(
             "folded (opentok_rules.engine.fold).\n"
         )
         source = head + fold(source, writer.namespace, {"options": given})
-    code, filename = _code_for(source)
+    code, filename = _code_for(source, _codes if given is None else _keyed_codes)
     namespace = dict(writer.namespace)
     exec(code, namespace)  # noqa: S102 - our own generated source; values are namespace names
     function: PassFunction = namespace["compiled_pass"]
@@ -245,14 +246,16 @@ def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
 #: The most passes specialized to key sets (and key tuples leading to them) one compiled pass
 #: keeps: the key sets are the caller's (a stranger's), so they must not grow without end.
 KEYED_LIMIT = 32
+_UNSEEN: Any = object()
 
 
 def keyed_pass(
     registry: RuleRegistry, operation: Operation, working: Mapping[Any, Any]
 ) -> PassFunction:
-    """The pass for ``working``'s keys: one specialized to exactly these keys (compiled now
-    if the registry's snapshot has none yet), or the general pass where the keys are not all
-    plain ``str`` names of the operation's locals, or ``KEYED_LIMIT`` is reached.
+    """The pass for ``working``'s keys: one specialized to exactly these keys (compiled on
+    the second call with them, if the registry's snapshot has none yet), or the general pass
+    the first time, where the keys are not all plain ``str`` names of the operation's locals,
+    or past ``KEYED_LIMIT`` entries.
 
     What is compiled lands in the snapshot's general pass (:attr:`CompiledPass.keyed`), so
     an edit of the registry (a new snapshot) replaces it for every call that starts after.
@@ -262,10 +265,14 @@ def keyed_pass(
     compiled = compiled_pass(registry, operation)
     general = compiled.function
     table = compiled.keyed
-    if len(table) >= KEYED_LIMIT:
-        return general
     keys = tuple(working)
     if not all(key.__class__ is str for key in keys):
+        return general
+    if table.get(keys, _UNSEEN) is _UNSEEN:
+        # The first call with these keys: the general pass, the keys noted (a registry made
+        # for one call, as some servers make one per request, compiles nothing more).
+        if len(table) < KEYED_LIMIT:
+            table[keys] = None
         return general
     given = frozenset(keys)
     names = operation.local_set
@@ -278,11 +285,14 @@ def keyed_pass(
     else:
         found = table.get(given)
         if found is None:
+            if len(table) >= KEYED_LIMIT:
+                return general
             state = registry._state
             found = compile_rules(state.rules, operation, state.ids, given, general).function
             table[given] = found
         function = found
-    table[keys] = function
+    if len(table) < KEYED_LIMIT or keys in table:
+        table[keys] = function
     return function
 
 
@@ -293,25 +303,30 @@ def keyed_pass(
 # entry. Bounded: a process that makes ever new shapes must not grow this without end.
 _CODE_CACHE_SIZE = 64
 _codes: dict[str, tuple[Any, str]] = {}
+#: The specialized passes' own (see keyed_pass): their key sets are the callers', so they must
+#: not crowd the general passes out.
+_keyed_codes: dict[str, tuple[Any, str]] = {}
 _codes_lock = threading.Lock()
 
 
-def _code_for(source: str) -> tuple[Any, str]:
+def _code_for(source: str, codes: dict[str, tuple[Any, str]] | None = None) -> tuple[Any, str]:
+    if codes is None:
+        codes = _codes
     with _codes_lock:
-        found = _codes.get(source)
+        found = codes.get(source)
         if found is not None:
             _register(source, found[1])  # again: linecache.clearcache() may have dropped it
             return found
         digest = hashlib.sha1(source.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
         filename = f"<opentok_rules compiled pass {digest}>"
         code = compile(source, filename, "exec")
-        if len(_codes) >= _CODE_CACHE_SIZE:
+        if len(codes) >= _CODE_CACHE_SIZE:
             # Their linecache entries go too, or they would grow without end: a traceback
             # through a pass compiled before this shows no source line, nothing worse.
-            for _, old in _codes.values():
+            for _, old in codes.values():
                 linecache.cache.pop(old, None)
-            _codes.clear()
-        _codes[source] = (code, filename)
+            codes.clear()
+        codes[source] = (code, filename)
         _register(source, filename)
         return code, filename
 
