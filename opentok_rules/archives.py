@@ -286,15 +286,15 @@ def prepare_archive(
         keys = None
     # run_keyed_pass's steps, written out too.
     compiled = registry._state.passes.get("archive")
-    if compiled is None:
+    function = None
+    if compiled is not None:
+        try:
+            function = compiled.keyed.get(tuple(working) if keys is None else keys)
+        except Exception:  # a key whose hash fails: run_keyed_pass gives the general pass
+            function = None
+    if function is None:
         prepared: PreparedArchive = run_keyed_pass(registry, _operation, "archive", working, True)
         return prepared
-    try:
-        function = compiled.keyed.get(tuple(working) if keys is None else keys)
-    except Exception:  # a key whose hash fails: run_keyed_pass gives the general pass
-        function = None
-    if function is None:
-        return run_keyed_pass(registry, _operation, "archive", working, True)  # type: ignore[no-any-return]
     result = function(working, True, True)
     if result.__class__ is not ValidationError:
         return result  # type: ignore[no-any-return]
