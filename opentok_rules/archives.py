@@ -24,7 +24,7 @@ import attrs
 
 from opentok_rules._messages import shown
 from opentok_rules.engine.outcome import Outcome, outcome_of
-from opentok_rules.engine.passes import run_pass
+from opentok_rules.engine.passes import run_keyed_pass
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import (
     MAX_KEYS,
@@ -230,14 +230,22 @@ def strict_archive_rules() -> RuleRegistry:
     return library_archive_rules("strict")
 
 
-_DEFAULT_RULES: list[RuleRegistry] = []
+#: The registry used when the caller gives none (made on first use): private, so nobody
+#: can edit it.
+_DEFAULT_RULES: RuleRegistry | None = None
+
+
+def _default_rules() -> RuleRegistry:
+    """The registry used when the caller gives none, made now if it was not yet."""
+    global _DEFAULT_RULES
+    if _DEFAULT_RULES is None:
+        _DEFAULT_RULES = default_archive_rules()  # threads racing here each make an equal one
+    return _DEFAULT_RULES
 
 
 def _default_registry() -> RuleRegistry:
     """The registry used when the caller gives none: private, so nobody can edit it."""
-    if not _DEFAULT_RULES:
-        _DEFAULT_RULES.append(default_archive_rules())
-    return _DEFAULT_RULES[0]
+    return _default_rules()
 
 
 def prepare_archive(
@@ -256,25 +264,44 @@ def prepare_archive(
     # _run's steps written out here (the hot path): one call less. kwargs is an
     # ArchiveOptions TypedDict to callers, a plain dict here.
     if rules is None:
-        registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
+        registry = _DEFAULT_RULES if _DEFAULT_RULES is not None else _default_rules()
     else:
         registry = _registry(rules)
     if options.__class__ is dict and not kwargs and "session_id" not in options:
         # _working's steps for the usual call (a dict of options), written out here too.
         working = options.copy()
         working["session_id"] = session_id
-        layout = working.pop("layout", None)
-        if layout is not None:
-            _spread_layout(layout, working)
+        if "layout" in working:
+            layout = working.pop("layout")
+            if layout is not None:
+                _spread_layout(layout, working)
         value = working.get("output_mode")
         if not (value is None or value.__class__ is str) or not (
             (value := working.get("stream_mode")) is None or value.__class__ is str
         ):
             _read_members(working)
+        keys = tuple(working)
     else:
         working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
-    prepared: PreparedArchive = run_pass(registry, _operation, "archive", working, True)
-    return prepared
+        keys = None
+    # run_keyed_pass's steps, written out too.
+    compiled = registry._state.passes.get("archive")
+    function = None
+    if compiled is not None:
+        try:
+            function = compiled.keyed.get(tuple(working) if keys is None else keys)
+        except Exception:  # a key whose hash fails: run_keyed_pass gives the general pass
+            function = None
+    if function is None:
+        prepared: PreparedArchive = run_keyed_pass(registry, _operation, "archive", working, True)
+        return prepared
+    result = function(working, True, True)
+    if result.__class__ is not ValidationError:
+        return result  # type: ignore[no-any-return]
+    try:
+        raise result
+    finally:
+        del result
 
 
 _LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
@@ -342,11 +369,11 @@ def _run(
     """The archive rules' compiled pass over the options: a :class:`PreparedArchive` when
     ``answer``, else the spec and the warnings."""
     if rules is None:
-        registry = _DEFAULT_RULES[0] if _DEFAULT_RULES else _default_registry()
+        registry = _DEFAULT_RULES if _DEFAULT_RULES is not None else _default_rules()
     else:
         registry = _registry(rules)
     working = _working(session_id, options, kwargs)
-    return run_pass(registry, _operation, "archive", working, answer)
+    return run_keyed_pass(registry, _operation, "archive", working, answer)
 
 
 def _registry(rules: object) -> RuleRegistry:
@@ -385,6 +412,8 @@ _PASS_NAMESPACE: dict[str, object] = {
     "_STREAM_MODES": _STREAM_MODES,
     "_COMPOSED": OutputMode.COMPOSED,
     "_AUTO": StreamMode.AUTO,
+    **{f"_OutputMode_{member.name}": member for member in OutputMode},
+    **{f"_StreamMode_{member.name}": member for member in StreamMode},
 }
 
 _FLAGS = ("has_audio", "has_video")
@@ -410,15 +439,17 @@ def _fast_end(w: Writer) -> bool:
         # True first: what the default rules usually leave.
         *[f"({key} is True or {key} is False or {key} is None)" for key in _FLAGS],
         *[f"({key} is None or {key}.__class__ is int)" for key, _ in _WHOLE_FIELDS],
-        # The mode's member, found once: from its text (the usual value), itself, or the
-        # default for None; None (the spec's checks) for anything else.
+        # The mode's member, found once: from its text (the usual value; compared as the
+        # table's lookup compares, so a text known where the pass is specialized is worked
+        # out there), itself, or the default for None; None (the spec's checks) for
+        # anything else.
         *[
-            f"(_{key} := {table}.get({key}) if {key}.__class__ is str else {key} "
+            f"(_{key} := ({_by_text(key, enum_class)}) if {key}.__class__ is str else {key} "
             f"if {key}.__class__ is {enum_name} else {default} if {key} is None else None) "
             "is not None"
-            for key, enum_name, table, default in (
-                ("output_mode", "_OutputMode", "_OUTPUT_MODES", "_COMPOSED"),
-                ("stream_mode", "_StreamMode", "_STREAM_MODES", "_AUTO"),
+            for key, enum_class, enum_name, default in (
+                ("output_mode", OutputMode, "_OutputMode", "_COMPOSED"),
+                ("stream_mode", StreamMode, "_StreamMode", "_AUTO"),
             )
         ],
         "(layout_stylesheet is None or layout_stylesheet.__class__ is str)",
@@ -460,8 +491,9 @@ def _fast_end(w: Writer) -> bool:
     w.line('    "sessionId": session_id,')
     w.line('    "hasAudio": has_audio,')
     w.line('    "hasVideo": has_video,')
-    w.line('    "outputMode": _output_mode._value_,')
-    w.line('    "streamMode": _stream_mode._value_,')
+    # A mode given (or defaulted) as its text is its member's value.
+    for key, camel in (("output_mode", "outputMode"), ("stream_mode", "streamMode")):
+        w.line(f'    "{camel}": {key} if {key}.__class__ is str else _{key}._value_,')
     w.line("}")
     for key, camel in _TEXT_FIELDS[:2]:
         with w.block(f"if {key} is not None:"):
@@ -480,6 +512,16 @@ def _fast_end(w: Writer) -> bool:
     w.made("made", PreparedArchive, answer, "_Answer")
     w.line("return made")
     return True
+
+
+def _by_text(key: str, enum_class: type[enum.Enum]) -> str:
+    """The generated expression of the member of ``enum_class`` whose value is the plain str
+    ``key`` holds, or None: one ``==`` per member (namespace names ``_<Class>_<NAME>``)."""
+    chain = [
+        f'_{enum_class.__name__}_{member.name} if {key} == "{member.value}" else'
+        for member in enum_class
+    ]
+    return " ".join([*chain, "None"])
 
 
 def _finish(working: dict[str, Any]) -> ArchiveSpec:
@@ -546,7 +588,18 @@ def _read_member(
 
 
 def _spread_layout(layout: object, working: dict[str, Any]) -> None:
-    fields = _plain_layout(layout) if layout.__class__ is dict else None
+    fields: dict[Any, Any] | None = None
+    if layout.__class__ is dict and len(layout) <= MAX_KEYS:
+        # The usual layout, a small dict of plain str keys, read here as _read_layout reads
+        # any mapping (without its guards against one that fails or never ends).
+        fields = {}
+        for name, value in layout.items():
+            if name.__class__ is not str:
+                fields = None
+                break
+            fields[_LAYOUT_FIELDS.get(name) or f"layout_{name}"] = value
+        if fields is not None and fields.get("layout_type") is None:
+            fields["layout_type"] = _BEST_FIT
     if fields is None:
         fields = _read_layout(layout)
     for key, value in fields.items():
@@ -577,22 +630,6 @@ def _read_layout(layout: object) -> dict[Any, Any]:
             fields["layout_type"] = _BEST_FIT
         return fields
     return {"layout_type": layout}
-
-
-def _plain_layout(layout: dict[Any, Any]) -> dict[Any, Any] | None:
-    """The fields of the usual layout, a small dict of plain str keys, as
-    :func:`_spread_layout` reads any mapping (without its guards against one that fails or
-    never ends); None for any other dict, which is read the whole way."""
-    if len(layout) > MAX_KEYS:
-        return None
-    fields = {}
-    for name, value in layout.items():
-        if name.__class__ is not str:
-            return None
-        fields[_LAYOUT_FIELDS.get(name, f"layout_{name}")] = value
-    if fields.get("layout_type") is None:
-        fields["layout_type"] = _BEST_FIT
-    return fields
 
 
 #: Each field's slot setter and converter: the spec is built as its constructor builds it (a

@@ -75,6 +75,7 @@ __all__ = [
     "Writer",
     "compile_rules",
     "compiled_pass",
+    "keyed_pass",
 ]
 
 #: Builds the operation's spec from the working dict (with every check the spec makes) when
@@ -188,21 +189,46 @@ class CompiledPass:
     #: Whether the function only reads the dict it is given (see engine.input_use): a caller
     #: may then hand it a dict of its caller's without copying it first.
     keeps_input: bool = False
+    #: The passes specialized to the options a call gives (see :func:`keyed_pass`), by the
+    #: tuple of the call's keys (None: seen once) and by their set; filled on use, at most
+    #: ``KEYED_LIMIT`` entries.
+    keyed: dict[Any, PassFunction | None] = attrs.field(factory=dict, repr=False, eq=False)
 
 
 def compile_rules(
-    rules: Sequence[Rule], operation: Operation, ids: Sequence[str] | None = None
+    rules: Sequence[Rule],
+    operation: Operation,
+    ids: Sequence[str] | None = None,
+    given: frozenset[str] | None = None,
+    general: PassFunction | None = None,
 ) -> CompiledPass:
     """Compile ``rules`` (in order) into one function of the working options.
 
     ``ids`` are the rules' ids as the registry holds them (as they were when each was added);
     by default the rules' own. ``operation`` says what the pass reads into locals and how it
     ends (see :class:`Operation`).
+
+    With ``given`` (some of the operation's locals) the pass is specialized to working dicts
+    of exactly those keys: it checks that they are (else it hands the dict to ``general``,
+    the general pass of the same rules), the other locals are None from the start, and what
+    that decides is folded away (see :mod:`opentok_rules.engine.fold`).
     """
     rules = tuple(rules)
-    writer = Writer(rules, operation, None if ids is None else tuple(ids))
+    writer = Writer(rules, operation, None if ids is None else tuple(ids), given)
     source = writer.source()
-    code, filename, keeps = _code_for(source)
+    if given is not None:
+        if general is None or not operation.local_set.issuperset(given):
+            raise ValueError("a specialized pass needs the general one and keys among the locals")
+        from opentok_rules.engine.fold import fold
+
+        writer.namespace["_general"] = general
+        head = (
+            f"# The compiled {_shown_id(operation.name)} pass specialized to the options "
+            f"{', '.join(sorted(given))}\n# (opentok_rules.engine.compiler.keyed_pass), "
+            "folded (opentok_rules.engine.fold).\n"
+        )
+        source = head + fold(source, writer.namespace, {"options": given})
+    code, filename, keeps = _code_for(source, _codes if given is None else _keyed_codes)
     namespace = dict(writer.namespace)
     exec(code, namespace)  # noqa: S102 - our own generated source; values are namespace names
     function: PassFunction = namespace["compiled_pass"]
@@ -221,6 +247,59 @@ def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
     return compiled
 
 
+#: The most passes specialized to key sets (and key tuples leading to them) one compiled pass
+#: keeps: the key sets are the caller's (a stranger's), so they must not grow without end.
+KEYED_LIMIT = 32
+_UNSEEN: Any = object()
+
+
+def keyed_pass(
+    registry: RuleRegistry, operation: Operation, working: Mapping[Any, Any]
+) -> PassFunction:
+    """The pass for ``working``'s keys: one specialized to exactly these keys (compiled on
+    the second call with them, if the registry's snapshot has none yet), or the general pass
+    the first time, where the keys are not all plain ``str`` names of the operation's locals,
+    or past ``KEYED_LIMIT`` entries.
+
+    What is compiled lands in the snapshot's general pass (:attr:`CompiledPass.keyed`), so
+    an edit of the registry (a new snapshot) replaces it for every call that starts after.
+    The specialized pass checks the dict's keys itself (its size and each given key's
+    presence), so a wrong choice here can cost time, never change a result.
+    """
+    compiled = compiled_pass(registry, operation)
+    general = compiled.function
+    table = compiled.keyed
+    keys = tuple(working)
+    if not all(key.__class__ is str for key in keys):
+        return general
+    if table.get(keys, _UNSEEN) is _UNSEEN:
+        # The first call with these keys: the general pass, the keys noted (a registry made
+        # for one call, as some servers make one per request, compiles nothing more).
+        if len(table) < KEYED_LIMIT:
+            table[keys] = None
+        return general
+    given = frozenset(keys)
+    names = operation.local_set
+    if (
+        len(given) != len(keys)
+        or not names.issuperset(given)
+        or len({hash(name) for name in names}) != len(names)
+    ):
+        function = general
+    else:
+        found = table.get(given)
+        if found is None:
+            if len(table) >= KEYED_LIMIT:
+                return general
+            state = registry._state
+            found = compile_rules(state.rules, operation, state.ids, given, general).function
+            table[given] = found
+        function = found
+    if len(table) < KEYED_LIMIT or keys in table:
+        table[keys] = function
+    return function
+
+
 # ---- compiled code objects, shared by equal sources -------------------------------------------
 
 # The source names no value, so registries of the same shape (a policy's rules with other
@@ -228,26 +307,33 @@ def compiled_pass(registry: RuleRegistry, operation: Operation) -> CompiledPass:
 # entry. Bounded: a process that makes ever new shapes must not grow this without end.
 _CODE_CACHE_SIZE = 64
 _codes: dict[str, tuple[Any, str, bool]] = {}
+#: The specialized passes' own (see keyed_pass): their key sets are the callers', so they must
+#: not crowd the general passes out.
+_keyed_codes: dict[str, tuple[Any, str, bool]] = {}
 _codes_lock = threading.Lock()
 
 
-def _code_for(source: str) -> tuple[Any, str, bool]:
+def _code_for(
+    source: str, codes: dict[str, tuple[Any, str, bool]] | None = None
+) -> tuple[Any, str, bool]:
     """The code object of ``source``, its file name, and whether it keeps its input."""
+    if codes is None:
+        codes = _codes
     with _codes_lock:
-        found = _codes.get(source)
+        found = codes.get(source)
         if found is not None:
             _register(source, found[1])  # again: linecache.clearcache() may have dropped it
             return found
         digest = hashlib.sha1(source.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
         filename = f"<opentok_rules compiled pass {digest}>"
         made = (compile(source, filename, "exec"), filename, keeps_input(source))
-        if len(_codes) >= _CODE_CACHE_SIZE:
+        if len(codes) >= _CODE_CACHE_SIZE:
             # Their linecache entries go too, or they would grow without end: a traceback
             # through a pass compiled before this shows no source line, nothing worse.
-            for _, old, _ in _codes.values():
+            for _, old, _ in codes.values():
                 linecache.cache.pop(old, None)
-            _codes.clear()
-        _codes[source] = made
+            codes.clear()
+        codes[source] = made
         _register(source, filename)
         return made
 
@@ -291,9 +377,16 @@ class Writer:
     """Generates the source and the namespace of one compiled pass."""
 
     def __init__(
-        self, rules: tuple[Rule, ...], operation: Operation, ids: tuple[str, ...] | None = None
+        self,
+        rules: tuple[Rule, ...],
+        operation: Operation,
+        ids: tuple[str, ...] | None = None,
+        given: frozenset[str] | None = None,
     ) -> None:
         self.rules = rules
+        #: The keys the working dict has, when the pass is specialized to them (see
+        #: compile_rules); read by the first load only.
+        self.given = given
         self.ids = tuple(each.id for each in rules) if ids is None else ids
         self.operation = operation
         self.locals = operation.local_set
@@ -421,8 +514,30 @@ class Writer:
     # -- the dict and the locals
 
     def _load(self) -> None:
+        given, self.given = self.given, None
+        if given is not None:
+            self._load_given(given)
+            return
         for key in self.operation.locals:
             self.line(f'{key} = get("{key}")')
+
+    def _load_given(self, given: frozenset[str]) -> None:
+        """The first load of a pass specialized to the keys ``given``: the dict must have
+        exactly them (its size, and each one found by its stored hash: no other key is then
+        there to be found), or the general pass takes it; the other locals are None."""
+        general = "return _general(options, prepared, returning)"
+        with self.block(f"if len(options) != {len(given)}:"):
+            self.line(general)
+        present = [key for key in self.operation.locals if key in given]
+        if present:
+            with self.block("try:"):
+                for key in present:
+                    self.line(f'{key} = options["{key}"]')
+            with self.block("except KeyError:"):
+                self.line(general)
+        for key in self.operation.locals:
+            if key not in given:
+                self.line(f"{key} = None")
 
     def sync(self) -> None:
         """Bring the dict up to date with the locals the code so far may have changed."""

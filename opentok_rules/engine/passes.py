@@ -15,7 +15,7 @@ from opentok_rules.errors import ValidationError
 if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Operation
 
-__all__ = ["run_pass"]
+__all__ = ["run_keyed_pass", "run_pass"]
 
 
 def run_pass(
@@ -39,6 +39,39 @@ def run_pass(
 
         compiled = compiled_pass(registry, operation())
     result = compiled.function(working, answer, True)
+    if result.__class__ is not ValidationError:
+        return result
+    try:
+        raise result
+    finally:
+        del result
+
+
+def run_keyed_pass(
+    registry: RuleRegistry,
+    operation: Callable[[], Operation],
+    name: str,
+    working: Options,
+    answer: bool,
+) -> Any:
+    """:func:`run_pass` through the pass specialized to ``working``'s keys (see
+    :func:`~opentok_rules.engine.compiler.keyed_pass`): the same answer, outcome or refusal,
+    with less work for the options the call does not give.
+
+    :raises ~opentok_rules.ValidationError: as :func:`run_pass` does.
+    """
+    compiled = registry._state.passes.get(name)
+    function = None
+    if compiled is not None:
+        try:
+            function = compiled.keyed.get(tuple(working))
+        except Exception:  # a key whose hash fails: keyed_pass gives the general pass
+            function = None
+    if function is None:
+        from opentok_rules.engine.compiler import keyed_pass
+
+        function = keyed_pass(registry, operation(), working)
+    result = function(working, answer, True)
     if result.__class__ is not ValidationError:
         return result
     try:
