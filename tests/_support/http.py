@@ -118,6 +118,8 @@ class _Server(ThreadingHTTPServer):
     # Non-daemon handler threads, joined by server_close(): no thread outlives the test.
     daemon_threads = False
     block_on_close = True
+    # handle_request() waits no longer for a connection: it is called when one is ready.
+    timeout = 0
 
     def __init__(self, handler: Handler) -> None:
         super().__init__(("127.0.0.1", 0), _RequestHandler)
@@ -140,7 +142,7 @@ class _Server(ThreadingHTTPServer):
                 while not self._stopping.is_set():
                     for key, _ in selector.select():
                         if key.fileobj is self and not self._stopping.is_set():
-                            self._handle_request_noblock()
+                            self.handle_request()  # ready: answered without waiting
         finally:
             self._stopped.set()
 
