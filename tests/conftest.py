@@ -55,10 +55,12 @@ def _programs_the_tests_start_are_not_measured() -> Iterator[None]:
 def _each_private_key_is_checked_once() -> Iterator[None]:
     """cryptography's checked load of a PEM private key (the RSA numbers' consistency check)
     costs about 30 ms of CPU; the library does it for every Vonage client and emulator it is
-    given a key (``opentok_rules/vonage.py``), and the tests give it the same few keys some
-    thousands of times. The check's verdict on the same bytes is always the same, so the key a
-    checked load returns is remembered by its PEM bytes, in this process, for the tests' run.
-    A load that fails is not remembered (it fails again each time), and the unchecked,
+    given a key (``opentok_rules/vonage.py``), PyJWT does it again for every RS256 token it
+    signs with a PEM text (each Vonage REST call's ``Authorization`` header, through its own
+    reference to the function in ``jwt.algorithms``), and the tests give them the same few keys
+    some thousands of times. The check's verdict on the same bytes is always the same, so the
+    key a checked load returns is remembered by its PEM bytes, in this process, for the tests'
+    run. A load that fails is not remembered (it fails again each time), and the unchecked,
     encrypted or backend-given loads go straight through.
     """
     try:
@@ -90,6 +92,10 @@ def _each_private_key_is_checked_once() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(serialization, "load_pem_private_key", load)
+        from jwt import algorithms
+
+        if getattr(algorithms, "load_pem_private_key", None) is real:
+            patch.setattr(algorithms, "load_pem_private_key", load)
         yield
 
 
