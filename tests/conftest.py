@@ -1,5 +1,6 @@
 """Set-up shared by every test: the Hypothesis profiles, one Chromium per test process for the
-browser tests, and each PEM private key checked once per process.
+browser tests, each PEM private key checked once per process, and one default TLS context for
+the async transports made without ``ca_certs``.
 
 ``OTR_HYPOTHESIS_PROFILE`` chooses the profile:
 
@@ -15,6 +16,8 @@ live in ``benchmarks/``), and Hypothesis' 200 ms deadline made cold runs flaky.
 from __future__ import annotations
 
 import os
+import ssl
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,6 +99,45 @@ def _each_private_key_is_checked_once() -> Iterator[None]:
 
         if getattr(algorithms, "load_pem_private_key", None) is real:
             patch.setattr(algorithms, "load_pem_private_key", load)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_default_tls_context_for_the_async_transports() -> Iterator[None]:
+    """An ``AiohttpTransport`` builds its TLS context when it is made (so that a bad
+    ``ca_certs`` fails there, not at the first request); without ``ca_certs`` that is Python's
+    default context, whose loading of the system's CA store costs about 50 ms of CPU, and the
+    tests make some hundreds of async transports, nearly all for a server on 127.0.0.1 over
+    plain HTTP. The default context is the same each time and neither the transport nor aiohttp
+    changes it, so in this process the transports made without ``ca_certs`` share one. Those
+    given ``ca_certs`` (the TLS tests) build their own, as does every other user of ``ssl``:
+    only the transport module's name ``ssl`` is replaced, by a copy of the module whose
+    ``create_default_context`` remembers the default one.
+    """
+    try:
+        from opentok_rules.http import async_transport
+    except ImportError:  # no async extra: no async transport is made
+        yield
+        return
+    shared: list[ssl.SSLContext] = []
+
+    def create_default_context(
+        purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH,
+        *,
+        cafile: str | None = None,
+        capath: str | None = None,
+        cadata: str | bytes | None = None,
+    ) -> ssl.SSLContext:
+        if purpose is not ssl.Purpose.SERVER_AUTH or cafile or capath or cadata:
+            return ssl.create_default_context(purpose, cafile=cafile, capath=capath, cadata=cadata)
+        if not shared:
+            shared.append(ssl.create_default_context())
+        return shared[0]
+
+    module = types.SimpleNamespace(**vars(ssl))
+    module.create_default_context = create_default_context
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(async_transport, "ssl", module)
         yield
 
 
