@@ -1,6 +1,7 @@
 """Set-up shared by every test: the Hypothesis profiles, one Chromium per test process for the
-browser tests, each PEM private key checked once per process, and one default TLS context for
-the async transports made without ``ca_certs``.
+browser tests, each PEM private key checked once per process, one default TLS context for the
+async transports made without ``ca_certs``, and the installed entry points listed again only
+when what is installed has changed.
 
 ``OTR_HYPOTHESIS_PROFILE`` chooses the profile:
 
@@ -15,8 +16,11 @@ live in ``benchmarks/``), and Hypothesis' 200 ms deadline made cold runs flaky.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import ssl
+import sys
+import sysconfig
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -138,6 +142,58 @@ def _one_default_tls_context_for_the_async_transports() -> Iterator[None]:
     module.create_default_context = create_default_context
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(async_transport, "ssl", module)
+        yield
+
+
+def _installed_state() -> tuple[object, ...]:
+    """What ``importlib.metadata`` lists entry points from: each ``sys.path`` entry with its
+    folder's modification time, and for a folder outside this environment's own (the site
+    folders tests make for plugin distributions), each distribution's metadata folder in it
+    with its ``entry_points.txt``'s time and size. Any install, removal or edit changes it."""
+    fixed = {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    state: list[object] = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, None))
+            continue
+        if entry in fixed or not os.path.isdir(entry or "."):
+            continue
+        for name in sorted(os.listdir(entry or ".")):
+            if name.endswith((".dist-info", ".egg-info")):
+                try:
+                    found = os.stat(os.path.join(entry or ".", name, "entry_points.txt"))
+                except OSError:
+                    state.append((name, None))
+                else:
+                    state.append((name, found.st_mtime_ns, found.st_size))
+    return tuple(state)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _entry_points_listed_again_only_after_a_change() -> Iterator[None]:
+    """Each policy load lists the ``opentok_rules.kinds`` entry points (so a plugin installed
+    meanwhile is seen); ``importlib.metadata.entry_points`` reads every installed
+    distribution's metadata for that, about 4 ms of CPU here, and the tests load some thousands
+    of policies. What it returns depends only on what is installed on ``sys.path``, so the
+    answer is remembered with that state (``_installed_state``) and listed again when the state
+    differs: the plugin tests, which install distributions into a site folder of their own,
+    still see each install and removal at once.
+    """
+    real = importlib.metadata.entry_points
+    remembered: dict[tuple[object, ...], Any] = {}
+
+    def entry_points(**params: Any) -> Any:
+        key = (tuple(sorted(params.items())), _installed_state())
+        if key not in remembered:
+            if len(remembered) >= 8:  # an earlier state is unlikely to come back
+                remembered.clear()
+            remembered[key] = real(**params)
+        return remembered[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importlib.metadata, "entry_points", entry_points)
         yield
 
 
