@@ -28,6 +28,7 @@ handler thread, so nothing outlives the test.
 from __future__ import annotations
 
 import contextlib
+import selectors
 import socket
 import struct
 import threading
@@ -107,7 +108,6 @@ class LocalServer:
     def __enter__(self) -> LocalServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
             name=f"LocalServer:{self.port}",
             daemon=True,
         )
@@ -125,6 +125,8 @@ class _Server(ThreadingHTTPServer):
     # Non-daemon handler threads, joined by server_close(): no thread outlives the test.
     daemon_threads = False
     block_on_close = True
+    # handle_request() waits no longer for a connection: it is called when one is ready.
+    timeout = 0
 
     def __init__(self, handler: Handler) -> None:
         super().__init__(("127.0.0.1", 0), _RequestHandler)
@@ -133,6 +135,35 @@ class _Server(ThreadingHTTPServer):
         self.arrived = threading.Condition(self.lock)
         self.received: list[ReceivedRequest] = []
         self.connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._wake_reader, self._wake_writer = socket.socketpair()
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Answer connections until :meth:`shutdown`, which wakes this loop at once through a
+        socket pair: the base class's loop sees a shutdown only at its next poll, and a test's
+        end would wait for it (``poll_interval`` is not used)."""
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self, selectors.EVENT_READ)
+                selector.register(self._wake_reader, selectors.EVENT_READ)
+                while not self._stopping.is_set():
+                    for key, _ in selector.select():
+                        if key.fileobj is self and not self._stopping.is_set():
+                            self.handle_request()  # ready: answered without waiting
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop :meth:`serve_forever` (running in another thread) and wait until it has."""
+        self._stopping.set()
+        self._wake_writer.send(b"\0")
+        self._stopped.wait()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def drop_connections(self) -> None:
         """Shut every open connection so handlers idling on keep-alive return at once."""

@@ -18,6 +18,7 @@ joined on exit.
 from __future__ import annotations
 
 import contextlib
+import selectors
 import socket
 import threading
 from collections.abc import Callable
@@ -71,8 +72,10 @@ class RawServer:
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(16)
-        self._listener.settimeout(0.05)
+        self._listener.setblocking(False)
         self._stopping = threading.Event()
+        # Leaving the ``with`` block writes here, so the accept loop ends at once, not at a poll.
+        self._wake_reader, self._wake_writer = socket.socketpair()
         self._threads: list[threading.Thread] = []
         self._socks: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -96,6 +99,7 @@ class RawServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()
+        self._wake_writer.send(b"\0")
         self._accepter.join(5)
         with self._lock:
             socks = list(self._socks)
@@ -108,19 +112,31 @@ class RawServer:
         for sock in socks:
             sock.close()
         self._listener.close()
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def _accept_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            with self._lock:
-                self.accepted += 1
-                self._socks.append(sock)
-                thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
-                self._threads.append(thread)
-            thread.start()
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                selector.select()
+                if self._stopping.is_set():
+                    return
+                try:
+                    sock, _ = self._listener.accept()
+                except OSError:  # BlockingIOError: the client gave up before the accept
+                    continue
+                self._start_serving(sock)
+
+    def _start_serving(self, sock: socket.socket) -> None:
+        sock.setblocking(True)
+        with self._lock:
+            self.accepted += 1
+            self._socks.append(sock)
+            thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+            self._threads.append(thread)
+        thread.start()
 
     def _serve(self, sock: socket.socket) -> None:
         conn = RawConnection(sock, self._stopping)
