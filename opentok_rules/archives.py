@@ -24,7 +24,7 @@ import attrs
 
 from opentok_rules._messages import shown
 from opentok_rules.engine.outcome import Outcome, outcome_of
-from opentok_rules.engine.passes import run_keyed_pass
+from opentok_rules.engine.passes import run_pass
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import (
     MAX_KEYS,
@@ -284,16 +284,18 @@ def prepare_archive(
     else:
         working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
         keys = None
-    # run_keyed_pass's steps, written out too.
+    # run_pass's steps (keyed), written out too.
     compiled = registry._state.passes.get("archive")
     function = None
     if compiled is not None:
         try:
             function = compiled.keyed.get(tuple(working) if keys is None else keys)
-        except Exception:  # a key whose hash fails: run_keyed_pass gives the general pass
+        except Exception:  # a key whose hash fails: run_pass gives the general pass
             function = None
     if function is None:
-        prepared: PreparedArchive = run_keyed_pass(registry, _operation, "archive", working, True)
+        prepared: PreparedArchive = run_pass(
+            registry, _operation, "archive", working, True, keyed=True
+        )
         return prepared
     result = function(working, True, True)
     if result.__class__ is not ValidationError:
@@ -373,7 +375,7 @@ def _run(
     else:
         registry = _registry(rules)
     working = _working(session_id, options, kwargs)
-    return run_keyed_pass(registry, _operation, "archive", working, answer)
+    return run_pass(registry, _operation, "archive", working, answer, keyed=True)
 
 
 def _registry(rules: object) -> RuleRegistry:

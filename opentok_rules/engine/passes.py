@@ -15,7 +15,7 @@ from opentok_rules.errors import ValidationError
 if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Operation
 
-__all__ = ["run_keyed_pass", "run_pass"]
+__all__ = ["run_pass"]
 
 
 def run_pass(
@@ -24,53 +24,29 @@ def run_pass(
     name: str,
     working: Options,
     answer: bool,
+    *,
+    keyed: bool = False,
 ) -> Any:
     """The compiled pass named ``name`` of ``registry``'s current snapshot over ``working``
     (compiled from ``operation()`` on first use, the compiler imported then; an edit of the
     registry replaces it): the operation's answer, or its outcome when not ``answer``.
 
+    With ``keyed``, through the pass specialized to ``working``'s keys (see
+    :func:`~opentok_rules.engine.compiler.keyed_pass`): the same answer, outcome or refusal,
+    with less work for the options the call does not give.
+
     :raises ~opentok_rules.ValidationError: the "deny" violations, which the pass returns
         instead of raising; raised from here without this frame holding the error (a
         reference cycle per refusal otherwise, left for the garbage collector).
     """
-    compiled = registry._state.passes.get(name)
-    if compiled is None:
-        from opentok_rules.engine.compiler import compiled_pass
-
-        compiled = compiled_pass(registry, operation())
-    result = compiled.function(working, answer, True)
-    if result.__class__ is not ValidationError:
-        return result
-    try:
-        raise result
-    finally:
-        del result
-
-
-def run_keyed_pass(
-    registry: RuleRegistry,
-    operation: Callable[[], Operation],
-    name: str,
-    working: Options,
-    answer: bool,
-) -> Any:
-    """:func:`run_pass` through the pass specialized to ``working``'s keys (see
-    :func:`~opentok_rules.engine.compiler.keyed_pass`): the same answer, outcome or refusal,
-    with less work for the options the call does not give.
-
-    :raises ~opentok_rules.ValidationError: as :func:`run_pass` does.
-    """
-    compiled = registry._state.passes.get(name)
-    function = None
-    if compiled is not None:
-        try:
-            function = compiled.keyed.get(tuple(working))
-        except Exception:  # a key whose hash fails: keyed_pass gives the general pass
-            function = None
+    function = _compiled_already(registry, name, working, keyed)
     if function is None:
-        from opentok_rules.engine.compiler import keyed_pass
+        from opentok_rules.engine.compiler import compiled_pass, keyed_pass
 
-        function = keyed_pass(registry, operation(), working)
+        if keyed:
+            function = keyed_pass(registry, operation(), working)
+        else:
+            function = compiled_pass(registry, operation()).function
     result = function(working, answer, True)
     if result.__class__ is not ValidationError:
         return result
@@ -78,3 +54,18 @@ def run_keyed_pass(
         raise result
     finally:
         del result
+
+
+def _compiled_already(
+    registry: RuleRegistry, name: str, working: Options, keyed: bool
+) -> Callable[..., Any] | None:
+    """The pass the snapshot already holds for this call, or None (compile or choose it)."""
+    compiled = registry._state.passes.get(name)
+    if compiled is None:
+        return None
+    if not keyed:
+        return compiled.function  # type: ignore[no-any-return]
+    try:
+        return compiled.keyed.get(tuple(working))  # type: ignore[no-any-return]
+    except Exception:  # a key whose hash fails: keyed_pass gives the general pass
+        return None
