@@ -13,14 +13,20 @@ to, and is replaced by every edit of the registry.
 
 from __future__ import annotations
 
-import enum
 import random
 import warnings
-from collections.abc import Callable
 from typing import Any
 
-import attrs
 import pytest
+from _support.archive_passes import (
+    SID,
+    USUAL_OPTIONS,
+    USUAL_SESSION_IDS,
+    Text,
+    outcome,
+    plugin_registry,
+    policies,
+)
 from _support.properties import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -29,85 +35,15 @@ import opentok_rules as otr
 from opentok_rules import archives
 from opentok_rules.engine.compiler import KEYED_LIMIT, compile_rules, compiled_pass, keyed_pass
 from opentok_rules.engine.fold import fold
-from opentok_rules.engine.kinds import Forbidden, SessionId, ValueKind
-from opentok_rules.engine.registry import RuleRegistry, rule
-from opentok_rules.engine.session_rules import MediaModeRule
+from opentok_rules.engine.kinds import Forbidden
+from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import spec_after_rules
 from opentok_rules.values import (
-    ARCHIVE_LAYOUT_TYPES,
     ARCHIVE_OPTION_KEYS,
-    ARCHIVE_RESOLUTIONS,
-    OutputMode,
-    StreamMode,
 )
 
-SID = "1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"
-
-
-class Foreign(enum.Enum):
-    """Another library's enum: read by its member's name."""
-
-    composed = "composed"
-    MANUAL = "manual"
-
-
-class Text(str):
-    """A str subclass: judged and sent as its characters."""
-
-
-TEXTS = [
-    "composed",
-    "individual",
-    "auto",
-    "manual",
-    "",
-    "acme-1",
-    "x" * 90,
-    *ARCHIVE_RESOLUTIONS,
-    *ARCHIVE_LAYOUT_TYPES,
-    "800x600",
-]
-# Valid values weigh more: the specialized pass's own end is where most is folded.
-VALUES = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.sampled_from(TEXTS),
-    st.integers(-5, 7_000_000),
-    st.sampled_from([14, 15, 40, 41, 100_000, 6_000_001, 200_000.0]),
-    st.sampled_from([*OutputMode, *StreamMode, *Foreign]),
-    st.sampled_from(TEXTS).map(Text),
-)
-LAYOUTS = st.one_of(
-    st.sampled_from([*ARCHIVE_LAYOUT_TYPES, "weird"]),
-    st.dictionaries(
-        st.sampled_from(["type", "stylesheet", "screenshare_type", "screenshareType"]),
-        st.one_of(st.none(), st.sampled_from([*ARCHIVE_LAYOUT_TYPES, "css {}"])),
-        max_size=3,
-    ),
-)
-OPTION_NAMES = [key for key in ARCHIVE_OPTION_KEYS if not key.startswith("layout_")]
-#: Random key subsets of the archive's options (a few with an unknown key, or the layout's).
-OPTIONS = st.dictionaries(
-    st.sampled_from([*OPTION_NAMES, "layout_type", "bogus"]), VALUES, max_size=7
-).flatmap(
-    lambda found: st.one_of(st.just(found), LAYOUTS.map(lambda layout: {**found, "layout": layout}))
-)
-SESSION_IDS = st.one_of(st.just(SID), st.just("2_abc-_"), st.none(), st.just("3_x"))
-
-
-def said(violations: Any) -> list[tuple[object, ...]]:
-    return [(v.rule, v.field, v.message, v.severity) for v in violations]
-
-
-def outcome(run: Callable[[], Any]) -> tuple[object, ...]:
-    try:
-        prepared = run()
-    except otr.ValidationError as err:
-        return ("refused", said(err.violations))
-    except Exception as exc:  # the same error either way is what is held
-        return ("error", type(exc).__name__, str(exc))
-    # repr: True and 1 are equal, and must not be taken for each other.
-    return ("ok", repr(prepared.spec), repr(prepared.body), said(prepared.warnings))
+OPTIONS = USUAL_OPTIONS
+SESSION_IDS = USUAL_SESSION_IDS
 
 
 def working_of(session_id: object, options: dict[str, Any]) -> dict[str, Any] | None:
@@ -198,50 +134,6 @@ def test_the_strict_rules_specialized_decide_as_their_loop(
 
 # ---- random policies ----------------------------------------------------------------------
 
-KEYS = st.sampled_from(list(ARCHIVE_OPTION_KEYS))
-SCALARS = st.one_of(
-    st.sampled_from(TEXTS[:6] + list(ARCHIVE_LAYOUT_TYPES) + list(ARCHIVE_RESOLUTIONS)),
-    st.booleans(),
-    st.integers(0, 50),
-)
-KINDS = ["required", "forbidden", "allowed", "pattern", "length", "type", "range", "default"]
-
-
-@st.composite
-def policies(draw: st.DrawFn) -> RuleRegistry:
-    """A policy's archive registry: house rules (``[[archive]]``) of several kinds around the
-    library's, on the default or strict base; defaults among them fill absent options."""
-    tables = []
-    for number in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(KINDS))
-        table: dict[str, Any] = {"id": f"house-{number}", "kind": kind}
-        if kind in ("required", "forbidden"):
-            table["keys"] = draw(st.lists(KEYS, min_size=1, max_size=2))
-        else:
-            table["key"] = draw(KEYS)
-        if kind == "allowed":
-            table["values"] = draw(st.lists(SCALARS, min_size=1, max_size=3))
-        elif kind == "pattern":
-            table["pattern"] = draw(st.sampled_from(["acme-.+", "[a-z]*"]))
-        elif kind == "length":
-            table["min"], table["max"] = draw(st.sampled_from([(1, 5), (3, 90)]))
-        elif kind == "type":
-            table["type"] = draw(st.sampled_from(["bool", "str", "int"]))
-        elif kind == "range":
-            table["min"], table["max"] = draw(st.sampled_from([(0, 50), (15, 40)]))
-        elif kind == "default":
-            table["value"] = draw(SCALARS)
-        if kind != "default" and draw(st.booleans()):
-            table["when"] = {draw(KEYS): draw(SCALARS)}
-        if kind != "default" and draw(st.booleans()):
-            table["severity"] = "warn"
-        tables.append(table)
-    policy = {"base": draw(st.sampled_from(["default", "strict"])), "archive": tables}
-    try:
-        return otr.load_policy(policy).archive_rules
-    except otr.PolicyError:
-        return otr.load_policy({"base": policy["base"]}).archive_rules
-
 
 @settings(max_examples=examples(200, costly=True), deadline=None)
 @given(policies(), SESSION_IDS, OPTIONS)
@@ -252,44 +144,6 @@ def test_a_policys_rules_specialized_decide_as_their_loop(
 
 
 # ---- rules the compiler calls in place ----------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class AcmeTag(ValueKind):
-    """A plugin kind: the tag starts with ``acme-``."""
-
-    def holds(self, value: object) -> bool:
-        return isinstance(value, str) and value.startswith("acme-")
-
-
-@attrs.frozen(kw_only=True)
-class ReadsEverything(SessionId):
-    """A subclass that decides in its own code: called in place."""
-
-    def apply(self, options: Any) -> Any:
-        return () if options.get("name") != "no" else SessionId.apply(self, {"x": 1})
-
-
-@rule("fills", "Drops a resolution and fills a name and a bitrate.")
-def fills(options: dict[str, Any]) -> Any:
-    if options.get("resolution") == "640x480":
-        del options["resolution"]
-        options["name"] = "filled"
-        options["max_bitrate"] = 150_000
-    return "no bitrate of 5" if options.get("max_bitrate") == 5 else None
-
-
-def plugin_registry(base: RuleRegistry, where: int) -> RuleRegistry:
-    registry = base.copy()
-    ids = registry.ids()
-    registry.insert_before(
-        ids[where % len(ids)],
-        AcmeTag(id="acme-tag", key="multi_archive_tag", message="tags start with acme-"),
-    )
-    registry.insert_after(ids[(where + 3) % len(ids)], fills)
-    registry.add(ReadsEverything(id="reads-everything", key="session_id"))
-    registry.add(MediaModeRule(id="media-mode-here"))
-    return registry
 
 
 PLUGINS = {
