@@ -112,7 +112,7 @@ def test_rules_called_in_place_are_said_so_in_the_source() -> None:
     with pytest.raises(otr.ValidationError, match="no option 'media_mode'"):
         otr.prepare_archive(SID, name="x", rules=registry)  # the session rule fills media_mode
     source = registry._state.passes["archive"].source
-    assert source.count("called in place") == 4  # renames, the subclass, the two session rules
+    assert source.count("called in place") == 4  # fills, the subclass, the two session rules
     assert "AcmeTag" in source  # a plugin ValueKind is compiled
 
 
