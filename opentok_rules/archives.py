@@ -590,6 +590,19 @@ def _read_member(
 
 
 def _spread_layout(layout: object, working: dict[str, Any]) -> None:
+    if layout.__class__ is dict and _PLAIN_LAYOUT_NAMES.issuperset(layout):
+        # The usual layouts ({"type": ...}, with a stylesheet or not): written straight into
+        # the working dict, exactly as the general steps below would leave it.
+        for name, value in layout.items():
+            key = _LAYOUT_FIELDS[name]
+            if key in working:
+                raise _given_twice(key)
+            working[key] = _BEST_FIT if value is None and name == "type" else value
+        if "type" not in layout:
+            if "layout_type" in working:
+                raise _given_twice("layout_type")
+            working["layout_type"] = _BEST_FIT
+        return
     fields: dict[Any, Any] | None = None
     if layout.__class__ is dict and len(layout) <= MAX_KEYS:
         # The usual layout, a small dict of plain str keys, read here as _read_layout reads
@@ -606,9 +619,17 @@ def _spread_layout(layout: object, working: dict[str, Any]) -> None:
         fields = _read_layout(layout)
     for key, value in fields.items():
         if key in working:
-            message = f"{key} is given both in layout and on its own; give it once"
-            raise ValidationError([Violation(OPTIONS_ID, key, message)])
+            raise _given_twice(key)
         working[key] = value
+
+
+#: Layout fields that map one to one onto options (screenshare_type has two spellings).
+_PLAIN_LAYOUT_NAMES = frozenset(("type", "stylesheet"))
+
+
+def _given_twice(key: str) -> ValidationError:
+    message = f"{key} is given both in layout and on its own; give it once"
+    return ValidationError([Violation(OPTIONS_ID, key, message)])
 
 
 def _read_layout(layout: object) -> dict[Any, Any]:
