@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["slot_setters"]
+__all__ = ["slot_setter", "slot_setters"]
 
 
 def slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
@@ -37,3 +37,15 @@ def slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
             f"{cls.__name__}.__init__ does more than set slots; build it with {cls.__name__}()"
         )
     return tuple(cls.__dict__[field.name].__set__ for field in fields)
+
+
+def slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The setter of the slot of ``cls``'s field ``name``, whatever its ``__init__`` does.
+
+    For code that has already checked the value itself (a compiled pass's end, a spec whose
+    rules proved the types): the slot's own descriptor is what a frozen attrs class's
+    ``__init__`` ends up calling, without the class's ``__setattr__`` refusal, its converters
+    and its validators.
+    """
+    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
+    return setter

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 
+from opentok_rules._frozen import slot_setter
 from opentok_rules._messages import shown
 from opentok_rules.engine.outcome import Outcome, outcome_of
 from opentok_rules.engine.passes import run_pass
@@ -243,11 +244,6 @@ def _default_rules() -> RuleRegistry:
     return _DEFAULT_RULES
 
 
-def _default_registry() -> RuleRegistry:
-    """The registry used when the caller gives none: private, so nobody can edit it."""
-    return _default_rules()
-
-
 def prepare_archive(
     session_id: str,
     options: Mapping[str, Any] | None = None,
@@ -318,7 +314,7 @@ def prepare_layout(
     """The layout ``set_archive_layout`` sends, checked by the archive rules that judge the
     layout alone (those that read nothing but ``layout_type``, ``layout_stylesheet`` and
     ``layout_screenshare_type``); raises :class:`~opentok_rules.ValidationError`."""
-    registry = _default_registry() if rules is None else rules
+    registry = _default_rules() if rules is None else rules
     judges = RuleRegistry(
         each
         for each in registry
@@ -655,27 +651,24 @@ def _read_layout(layout: object) -> dict[Any, Any]:
     return {"layout_type": layout}
 
 
-#: Each field's slot setter and converter: the spec is built as its constructor builds it (a
-#: converter runs on any value not of the field's type), without attrs' __init__ around them.
-_SETTERS = {
-    field.name: ArchiveSpec.__dict__[field.name].__set__ for field in attrs.fields(ArchiveSpec)
-}
+#: Each field's converter: the spec is built as its constructor builds it (a converter runs on
+#: any value not of the field's type), through its slots, without attrs' __init__ around them.
 _CONVERTERS: dict[str, Callable[[object], Any]] = {
     field.name: field.converter  # type: ignore[misc]
     for field in attrs.fields(ArchiveSpec)
     if field.converter is not None
 }
-_SET_SESSION_ID = _SETTERS["session_id"]
-_SET_NAME = _SETTERS["name"]
-_SET_HAS_AUDIO = _SETTERS["has_audio"]
-_SET_HAS_VIDEO = _SETTERS["has_video"]
-_SET_OUTPUT_MODE = _SETTERS["output_mode"]
-_SET_STREAM_MODE = _SETTERS["stream_mode"]
-_SET_RESOLUTION = _SETTERS["resolution"]
-_SET_LAYOUT = _SETTERS["layout"]
-_SET_TAG = _SETTERS["multi_archive_tag"]
-_SET_BITRATE = _SETTERS["max_bitrate"]
-_SET_QP = _SETTERS["quantization_parameter"]
+_SET_SESSION_ID = slot_setter(ArchiveSpec, "session_id")
+_SET_NAME = slot_setter(ArchiveSpec, "name")
+_SET_HAS_AUDIO = slot_setter(ArchiveSpec, "has_audio")
+_SET_HAS_VIDEO = slot_setter(ArchiveSpec, "has_video")
+_SET_OUTPUT_MODE = slot_setter(ArchiveSpec, "output_mode")
+_SET_STREAM_MODE = slot_setter(ArchiveSpec, "stream_mode")
+_SET_RESOLUTION = slot_setter(ArchiveSpec, "resolution")
+_SET_LAYOUT = slot_setter(ArchiveSpec, "layout")
+_SET_TAG = slot_setter(ArchiveSpec, "multi_archive_tag")
+_SET_BITRATE = slot_setter(ArchiveSpec, "max_bitrate")
+_SET_QP = slot_setter(ArchiveSpec, "quantization_parameter")
 _FIELDS = frozenset(field.name for field in attrs.fields(ArchiveSpec))
 
 

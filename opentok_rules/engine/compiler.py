@@ -159,6 +159,10 @@ class Operation:
     #: Writes the pass's end itself and returns True, or returns False to leave it to
     #: ``finish``: the operation's own end (the session's builds its spec through the slots).
     fast_end: Callable[[Writer], bool] | None = None
+    #: Whether callers may hand the pass a dict of their own caller's: then the compiler works
+    #: out whether the pass only reads it (CompiledPass.keeps_input; reading the source back
+    #: costs several times its compile, so only for the operation that asks).
+    shares_input: bool = False
 
     @property
     def local_set(self) -> frozenset[str]:
@@ -228,7 +232,9 @@ def compile_rules(
             "folded (opentok_rules.engine.fold).\n"
         )
         source = head + fold(source, writer.namespace, {"options": given})
-    code, filename, keeps = _code_for(source, _codes if given is None else _keyed_codes)
+    code, filename, keeps = _code_for(
+        source, _codes if given is None else _keyed_codes, operation.shares_input
+    )
     namespace = dict(writer.namespace)
     exec(code, namespace)  # noqa: S102 - our own generated source; values are namespace names
     function: PassFunction = namespace["compiled_pass"]
@@ -314,9 +320,11 @@ _codes_lock = threading.Lock()
 
 
 def _code_for(
-    source: str, codes: dict[str, tuple[Any, str, bool]] | None = None
+    source: str, codes: dict[str, tuple[Any, str, bool]] | None = None, shared: bool = False
 ) -> tuple[Any, str, bool]:
-    """The code object of ``source``, its file name, and whether it keeps its input."""
+    """The code object of ``source``, its file name, and whether it keeps its input (worked
+    out when callers may share it, ``shared``; else False). A source names its operation, so
+    a cached entry was made with the same ``shared``."""
     if codes is None:
         codes = _codes
     with _codes_lock:
@@ -326,7 +334,7 @@ def _code_for(
             return found
         digest = hashlib.sha1(source.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
         filename = f"<opentok_rules compiled pass {digest}>"
-        made = (compile(source, filename, "exec"), filename, keeps_input(source))
+        made = (compile(source, filename, "exec"), filename, shared and keeps_input(source))
         if len(codes) >= _CODE_CACHE_SIZE:
             # Their linecache entries go too, or they would grow without end: a traceback
             # through a pass compiled before this shows no source line, nothing worse.
@@ -818,15 +826,6 @@ def _in_place(w: _Writer, rule: Rule, index: int) -> None:
 # ---- for an operation's own end: building its spec directly ----------------------------------
 
 
-def slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
-    """The setter of the slot ``name`` of the attrs class ``cls``."""
-    # The slot's own descriptor: what a frozen attrs class's __init__ ends up doing, without
-    # the class's __setattr__ refusal, its converters and its validators (proved by the rules).
-    descriptor = cls.__dict__[name]
-    setter: Callable[[object, object], None] = descriptor.__set__
-    return setter
-
-
 @functools.cache
 def _maker(
     cls: type, names: tuple[str, ...], slots: tuple[tuple[str, Any], ...] = ()
@@ -881,6 +880,5 @@ def plain_layout(cls: type, names: tuple[str, ...]) -> bool:
 _Writer = Writer
 
 
-# The names these helpers had while the session's end was written here.
-_slot_setter = slot_setter
+# The name this helper had while the session's end was written here.
 _plain_layout = plain_layout

@@ -421,10 +421,10 @@ class _Folder:
             for position, op in enumerate(node.ops):
                 if isinstance(op, ast.Is | ast.IsNot):
                     for at in (position, position + 1):
-                        if isinstance(folded_operands[at], ast.Constant) and values[at] not in (
-                            None,
-                            True,
-                            False,
+                        # By identity: 1 == True and 0 == False, but ``1 is x`` is a warning.
+                        value = values[at]
+                        if isinstance(folded_operands[at], ast.Constant) and not (
+                            value is None or value is True or value is False
                         ):
                             folded_operands[at] = operands[at]
             node.left, *node.comparators = folded_operands

@@ -71,6 +71,7 @@ def session_operation(finish: Callable[[Options], SessionSpec], answer: type) ->
         members=(*MediaMode, *ArchiveMode),
         namespace=_NAMESPACE,
         fast_end=_fast_end,
+        shares_input=True,
     )
 
 

@@ -11,8 +11,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from opentok_rules._frozen import slot_setter
 from opentok_rules._messages import shown
 from opentok_rules.engine.outcome import Outcome, logging_warnings, outcome_of
 from opentok_rules.engine.passes import run_pass
@@ -25,7 +24,7 @@ from opentok_rules.values import Role
 if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Operation
 
-__all__ = ["prepare_token", "token_outcome"]
+__all__ = ["prepare_token", "spec_of", "token_outcome"]
 
 #: Where :func:`prepare_token` reports what "warn" rules found, at WARNING (the logger's name
 #: is the one it had when this lived in ``token_rules``, so logging set-ups keep working).
@@ -120,35 +119,34 @@ prepare_token = logging_warnings(
 )
 
 
+def spec_of(working: Options, issued_at: int) -> TokenSpec:
+    """``TokenSpec`` of the options as the rules left them, issued at ``issued_at``, checked by
+    TokenSpec itself (the rules promised these types; TokenSpec checks the promise)."""
+    get = working.get
+    return TokenSpec(
+        get("session_id"),  # type: ignore[arg-type]
+        get("role"),
+        issued_at,
+        get("expire_time"),  # type: ignore[arg-type]
+        get("data"),
+        get("initial_layout_class_list"),
+        get("token_type"),  # type: ignore[arg-type]
+    )
+
+
 def _checked_spec(working: Options, issued_at: int) -> TokenSpec:
-    """The spec of the options as the rules left them, checked by TokenSpec: its refusal is
-    the ``token-spec`` violation."""
-
-    def build(working: Options) -> TokenSpec:
-        # The rules promised these types; TokenSpec checks the promise.
-        get = working.get
-        return TokenSpec(
-            get("session_id"),  # type: ignore[arg-type]
-            get("role"),
-            issued_at,
-            get("expire_time"),  # type: ignore[arg-type]
-            get("data"),
-            get("initial_layout_class_list"),
-            get("token_type"),  # type: ignore[arg-type]
-        )
-
-    return spec_from(working, build, "token", "TokenSpec")
+    """:func:`spec_of`, its refusal the ``token-spec`` violation."""
+    return spec_from(working, lambda checked: spec_of(checked, issued_at), "token", "TokenSpec")
 
 
 _new = object.__new__
-_SETTERS = {field.name: TokenSpec.__dict__[field.name].__set__ for field in attrs.fields(TokenSpec)}
-_SET_SESSION_ID = _SETTERS["session_id"]
-_SET_ROLE = _SETTERS["role"]
-_SET_ISSUED_AT = _SETTERS["issued_at"]
-_SET_EXPIRE_TIME = _SETTERS["expire_time"]
-_SET_DATA = _SETTERS["data"]
-_SET_CLASSES = _SETTERS["initial_layout_class_list"]
-_SET_TOKEN_TYPE = _SETTERS["token_type"]
+_SET_SESSION_ID = slot_setter(TokenSpec, "session_id")
+_SET_ROLE = slot_setter(TokenSpec, "role")
+_SET_ISSUED_AT = slot_setter(TokenSpec, "issued_at")
+_SET_EXPIRE_TIME = slot_setter(TokenSpec, "expire_time")
+_SET_DATA = slot_setter(TokenSpec, "data")
+_SET_CLASSES = slot_setter(TokenSpec, "initial_layout_class_list")
+_SET_TOKEN_TYPE = slot_setter(TokenSpec, "token_type")
 
 
 def _operation() -> Operation:

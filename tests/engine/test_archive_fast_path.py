@@ -134,7 +134,7 @@ def _general(options: Mapping[str, Any]) -> Any:
 
     def call() -> Any:
         working = archives._working(_SESSION, options, {})
-        result = compiled_pass(archives._default_registry(), archives._operation()).function(
+        result = compiled_pass(archives._default_rules(), archives._operation()).function(
             working, True, True
         )
         if isinstance(result, otr.ValidationError):

@@ -121,20 +121,13 @@ def by_loop(
         "option_names": tuple(options),
     }
     issued_at = int(NOW)
-
-    def build(working: dict[str, Any]) -> TokenSpec:
-        get = working.get
-        return TokenSpec(
-            get("session_id"),  # type: ignore[arg-type]
-            get("role"),
-            issued_at,
-            get("expire_time"),  # type: ignore[arg-type]
-            get("data"),
-            get("initial_layout_class_list"),
-            get("token_type"),  # type: ignore[arg-type]
-        )
-
-    return spec_after_rules(registry, working, build, "token", "TokenSpec")
+    return spec_after_rules(
+        registry,
+        working,
+        lambda rules_left: token_pipeline.spec_of(rules_left, issued_at),
+        "token",
+        "TokenSpec",
+    )
 
 
 def by_pass(
