@@ -264,7 +264,27 @@ def prepare_archive(
     else:
         registry = _registry(rules)
     if options.__class__ is dict and not kwargs and "session_id" not in options:
-        # _working's steps for the usual call (a dict of options), written out here too.
+        # The usual call (a dict of options, no layout, the modes None or plain texts):
+        # the pass specialized to these keys reads the caller's dict, the session id apart.
+        if (
+            "layout" not in options
+            and ((value := options.get("output_mode")) is None or value.__class__ is str)
+            and ((value := options.get("stream_mode")) is None or value.__class__ is str)
+        ):
+            compiled = registry._state.passes.get("archive")
+            try:
+                function = None if compiled is None else compiled.apart.get(tuple(options))
+            except Exception:  # a key whose hash fails: the steps below say what is wrong
+                function = None
+            if function is not None:
+                result = function(options, True, True, session_id)
+                if result.__class__ is not ValidationError:
+                    return result  # type: ignore[no-any-return]
+                try:
+                    raise result
+                finally:
+                    del result
+        # _working's steps for the usual call, written out here too.
         working = options.copy()
         working["session_id"] = session_id
         if "layout" in working:
@@ -397,6 +417,7 @@ def _operation() -> Operation:
         members=(*OutputMode, *StreamMode),
         namespace=_PASS_NAMESPACE,
         fast_end=_fast_end,
+        apart="session_id",
     )
 
 
