@@ -316,9 +316,9 @@ def keyed_pass(
         function = found
     if len(table) < KEYED_LIMIT or keys in table:
         table[keys] = function
-        if function is not general and keys and keys[-1] == operation.apart:
-            # The caller's own keys, the apart option added last (as callers add it).
-            compiled.apart[keys[:-1]] = function
+        if function is not general and operation.apart in given:
+            # The caller's own keys, in their order, without the option it hands apart.
+            compiled.apart[tuple(key for key in keys if key != operation.apart)] = function
     return function
 
 

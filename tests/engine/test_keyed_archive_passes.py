@@ -326,12 +326,19 @@ VALUES_OF_LOCALS = st.sampled_from([None, True, False, 0, 1, "s", "t", 2.5, (), 
 
 @settings(max_examples=examples(500), deadline=None)
 @given(
-    st.lists(expressions(), min_size=1, max_size=4),
-    st.dictionaries(st.sampled_from(NAMES), VALUES_OF_LOCALS),
-    st.fixed_dictionaries(dict.fromkeys(NAMES, VALUES_OF_LOCALS)),
+    tests=st.lists(expressions(), min_size=1, max_size=4),
+    fixed=st.dictionaries(st.sampled_from(NAMES), VALUES_OF_LOCALS),
+    given_values=st.fixed_dictionaries(dict.fromkeys(NAMES, VALUES_OF_LOCALS)),
 )
 # A local known to be 1 next to ``is``: 1 == True, but ``1 is a`` is a SyntaxWarning.
 @example(tests=["1", "(b is a)"], fixed={}, given_values=dict.fromkeys(NAMES))
+# Known operands that decide, or pass the question on, after ones that act.
+@example(tests=["(_seen.append(1) or a) and False"], fixed={}, given_values=dict.fromkeys(NAMES))
+@example(
+    tests=["((a is None) and _T)", "(b is None and False)"],
+    fixed={},
+    given_values=dict.fromkeys(NAMES),
+)
 def test_folding_keeps_what_a_function_does(
     tests: list[str], fixed: dict[str, Any], given_values: dict[str, Any]
 ) -> None:
@@ -345,6 +352,11 @@ def test_folding_keeps_what_a_function_does(
         lines.append(f"        b = {test}")
         lines.append("    else:")
         lines.append(f"        _seen.append(-{number})")
+        # A block that folds away (None is known false): its test alone remains, dropped
+        # where it does nothing, kept where it does (a call, an assignment).
+        lines.append(f"    if {test}:")
+        lines.append("        if _N:")
+        lines.append(f"            _seen.append({100 + number})")
     lines.append("    return (_seen, a, b, c)")
     source = "\n".join(lines) + "\n"
     with warnings.catch_warnings():
@@ -365,6 +377,31 @@ def test_folding_keeps_what_a_function_does(
             return ("error", type(exc).__name__)
 
     assert run(folded) == run(source)
+
+
+def test_an_if_reads_its_test_for_its_truth_and_goes_when_nothing_is_left() -> None:
+    source = (
+        "def compiled_pass(a, b):\n"
+        "    if a is None and False:\n"
+        "        b = 1\n"
+        "    if not (a is None and _T):\n"
+        "        b = 2\n"
+        "    if b is not None:\n"
+        "        if _N:\n"
+        "            b = 3\n"
+        "    if (_f(a) or b) and False:\n"
+        "        b = 4\n"
+        "    return b\n"
+    )
+    folded = fold(source, {"_T": True, "_N": None})
+    assert folded == (
+        "def compiled_pass(a, b):\n"
+        "    if not a is None:\n"
+        "        b = 2\n"
+        "    if (_f(a) or b) and False:\n"
+        "        b = 4\n"
+        "    return b\n"
+    )  # a test that acts (a call) is left as it is
 
 
 # ---- the session id apart (engine.apart) ------------------------------------------------------
