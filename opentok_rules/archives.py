@@ -257,49 +257,57 @@ def prepare_archive(
     :class:`ArchiveSpec`, the REST body and what ``"warn"`` rules found; raises
     :class:`~opentok_rules.ValidationError` listing every violation of a ``"deny"`` rule.
     """
-    # _run's steps written out here (the hot path): one call less. kwargs is an
-    # ArchiveOptions TypedDict to callers, a plain dict here.
     if rules is None:
         registry = _DEFAULT_RULES if _DEFAULT_RULES is not None else _default_rules()
     else:
         registry = _registry(rules)
-    if options.__class__ is dict and not kwargs and "session_id" not in options:
-        # _working's steps for the usual call (a dict of options), written out here too.
-        working = options.copy()
-        working["session_id"] = session_id
-        if "layout" in working:
-            layout = working.pop("layout")
-            if layout is not None:
-                _spread_layout(layout, working)
-        value = working.get("output_mode")
-        if not (value is None or value.__class__ is str) or not (
-            (value := working.get("stream_mode")) is None or value.__class__ is str
+    if options.__class__ is dict and not kwargs:
+        # The usual call: the pass specialized to these keys (compiled on the second call
+        # with them) reads the caller's dict as it is, the session id apart (engine.apart);
+        # a usual layout is spread into a new dict first. A dict with the session id in it
+        # is never a key there: _working refuses it below.
+        given = options if "layout" not in options else _spread_usual(options)
+        if (
+            given is not None
+            and ((value := given.get("output_mode")) is None or value.__class__ is str)
+            and ((value := given.get("stream_mode")) is None or value.__class__ is str)
+            and (compiled := registry._state.passes.get("archive")) is not None
         ):
-            _read_members(working)
-        keys = tuple(working)
-    else:
-        working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
-        keys = None
-    # run_pass's steps (keyed), written out too.
-    compiled = registry._state.passes.get("archive")
-    function = None
-    if compiled is not None:
-        try:
-            function = compiled.keyed.get(tuple(working) if keys is None else keys)
-        except Exception:  # a key whose hash fails: run_pass gives the general pass
-            function = None
-    if function is None:
-        prepared: PreparedArchive = run_pass(
-            registry, _operation, "archive", working, True, keyed=True
-        )
-        return prepared
-    result = function(working, True, True)
-    if result.__class__ is not ValidationError:
-        return result  # type: ignore[no-any-return]
-    try:
-        raise result
-    finally:
-        del result
+            try:
+                function = compiled.apart.get(tuple(given))
+            except Exception:  # a key whose hash fails: run_pass says what is wrong
+                function = None
+            if function is not None:
+                result = function(given, True, True, session_id)
+                if result.__class__ is not ValidationError:
+                    return result  # type: ignore[no-any-return]
+                try:
+                    raise result
+                finally:
+                    del result
+    working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
+    prepared: PreparedArchive = run_pass(registry, _operation, "archive", working, True, keyed=True)
+    return prepared
+
+
+def _spread_usual(options: dict[str, Any]) -> dict[str, Any] | None:
+    """A new dict of ``options`` with a usual layout (a dict of a type, and a stylesheet after
+    it) spread out, its keys in the order :func:`_working` leaves them (the session id aside);
+    None for any other layout (then _working's general steps)."""
+    layout = options["layout"]
+    if (
+        layout.__class__ is not dict
+        or tuple(layout) not in _USUAL_LAYOUTS
+        or not _LAYOUT_KEYS.isdisjoint(options)
+    ):
+        return None
+    given = options.copy()
+    del given["layout"]
+    kind = layout["type"]
+    given["layout_type"] = _BEST_FIT if kind is None else kind
+    if len(layout) == 2:
+        given["layout_stylesheet"] = layout["stylesheet"]
+    return given
 
 
 _LAYOUT_KEYS = frozenset(("layout_type", "layout_stylesheet", "layout_screenshare_type"))
@@ -397,6 +405,7 @@ def _operation() -> Operation:
         members=(*OutputMode, *StreamMode),
         namespace=_PASS_NAMESPACE,
         fast_end=_fast_end,
+        apart="session_id",
     )
 
 
@@ -621,6 +630,8 @@ def _spread_layout(layout: object, working: dict[str, Any]) -> None:
 
 #: Layout fields that map one to one onto options (screenshare_type has two spellings).
 _PLAIN_LAYOUT_NAMES = frozenset(("type", "stylesheet"))
+#: The usual layouts' fields, in order: a type, and a custom one's stylesheet after it.
+_USUAL_LAYOUTS = frozenset((("type",), ("type", "stylesheet")))
 
 
 def _given_twice(key: str) -> ValidationError:

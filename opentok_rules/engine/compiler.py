@@ -163,6 +163,9 @@ class Operation:
     #: out whether the pass only reads it (CompiledPass.keeps_input; reading the source back
     #: costs several times its compile, so only for the operation that asks).
     shares_input: bool = False
+    #: An option callers may hand a specialized pass apart from the dict, as its last
+    #: argument (see :mod:`opentok_rules.engine.apart`): the archive's session id.
+    apart: str | None = None
 
     @property
     def local_set(self) -> frozenset[str]:
@@ -197,6 +200,9 @@ class CompiledPass:
     #: tuple of the call's keys (None: seen once) and by their set; filled on use, at most
     #: ``KEYED_LIMIT`` entries.
     keyed: dict[Any, PassFunction | None] = attrs.field(factory=dict, repr=False, eq=False)
+    #: The same specialized passes by the tuple of the call's keys without the operation's
+    #: ``apart`` option, which the caller hands them as their last argument.
+    apart: dict[Any, PassFunction] = attrs.field(factory=dict, repr=False, eq=False)
 
 
 def compile_rules(
@@ -231,7 +237,14 @@ def compile_rules(
             f"{', '.join(sorted(given))}\n# (opentok_rules.engine.compiler.keyed_pass), "
             "folded (opentok_rules.engine.fold).\n"
         )
-        source = head + fold(source, writer.namespace, {"options": given})
+        source = fold(source, writer.namespace, {"options": given})
+        if operation.apart in given:
+            from opentok_rules.engine.apart import IN_DICT, take_apart
+
+            writer.namespace["_IN_DICT"] = IN_DICT
+            source = take_apart(source, operation.apart)
+            head += f"# {operation.apart} may be given apart (opentok_rules.engine.apart).\n"
+        source = head + source
     code, filename, keeps = _code_for(
         source, _codes if given is None else _keyed_codes, operation.shares_input
     )
@@ -303,6 +316,9 @@ def keyed_pass(
         function = found
     if len(table) < KEYED_LIMIT or keys in table:
         table[keys] = function
+        if function is not general and operation.apart in given:
+            # The caller's own keys, in their order, without the option it hands apart.
+            compiled.apart[tuple(key for key in keys if key != operation.apart)] = function
     return function
 
 

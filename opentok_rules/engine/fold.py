@@ -20,6 +20,10 @@ It is deliberately small and conservative; it knows Python, not the rules:
   ``==`` and the orderings of two ints or two strs;
 * ``and``/``or`` keep Python's values: an operand known false in an ``or`` (true in an
   ``and``) that is not the last is left out, and one known true (false) ends it;
+* an ``if`` reads its test for its truth alone: ``x is None and True`` is ``x is None``
+  there, ``x is None and False`` is false (its operands before the known one being locals,
+  literals, ``is`` and ``not``, which do nothing), and an ``if`` left with nothing to run
+  and such a test goes;
 * a local set inside a block whose test is not known, a loop or a ``try`` is forgotten after
   it (a branch that always returns or raises teaches nothing about what follows);
 * an assignment of a plain value (a literal, a name, ``name.attribute``) to a local that is
@@ -31,6 +35,7 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["fold"]
@@ -279,10 +284,14 @@ class _Folder:
         stored = _stored(test)
         for name in stored:
             env.pop(name, None)
+        if known is _UNKNOWN:
+            test, known = _condition(test, lambda each: self.expr(each, env)[1])
         if known is not _UNKNOWN:
             return self.block(node.body if known else node.orelse, env)
         body, after_body = self.block(node.body, env)
         orelse, after_else = self.block(node.orelse, env)
+        if not body and not orelse and _pure(test):
+            return [], env  # nothing runs either way, and the test does nothing
         node.test = test
         node.body = body or [ast.Pass()]
         node.orelse = orelse
@@ -439,6 +448,56 @@ class _Folder:
                 result = False
                 break
         return ast.Constant(result), result
+
+
+def _condition(node: ast.expr, value_of: Callable[[ast.expr], Any]) -> tuple[ast.expr, Any]:
+    """``node`` as an ``if`` reads it (its truth, not its value): an operand known true in an
+    ``and`` (false in an ``or``) is left out, and where one known false (true) follows
+    operands that do nothing (see :func:`_pure`), the whole is known. Returns the node and
+    its truth, or _UNKNOWN (``value_of`` gives an operand's known value, or _UNKNOWN)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        operand, truth = _condition(node.operand, value_of)
+        if truth is not _UNKNOWN:
+            return ast.Constant(not truth), not truth
+        node.operand = operand
+        return node, _UNKNOWN
+    if not isinstance(node, ast.BoolOp):
+        value = value_of(node)
+        return node, _UNKNOWN if value is _UNKNOWN else bool(value)
+    ends = isinstance(node.op, ast.Or)  # the truth that decides: True for or, False for and
+    kept: list[ast.expr] = []
+    for operand in node.values:
+        operand, truth = _condition(operand, value_of)
+        if truth is _UNKNOWN:
+            kept.append(operand)
+        elif truth is ends:
+            if all(_pure(each) for each in kept):
+                return ast.Constant(ends), ends
+            kept.append(operand)
+            break  # Python stops here
+        # An operand of the other truth only passes the question on: left out.
+    if not kept:
+        return ast.Constant(not ends), not ends
+    if len(kept) == 1:
+        return kept[0], _UNKNOWN
+    node.values = kept
+    return node, _UNKNOWN
+
+
+def _pure(node: ast.expr) -> bool:
+    """Whether evaluating ``node`` runs no code of anyone's: names (the generated code's
+    locals and namespace), literals, and ``is``, ``is not``, ``not``, ``and``, ``or`` of them."""
+    if isinstance(node, ast.Name | ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return _pure(node.operand)
+    if isinstance(node, ast.BoolOp):
+        return all(_pure(each) for each in node.values)
+    if isinstance(node, ast.Compare):
+        return all(isinstance(op, ast.Is | ast.IsNot) for op in node.ops) and all(
+            _pure(each) for each in (node.left, *node.comparators)
+        )
+    return False
 
 
 def _compared(op: ast.cmpop, a: object, b: object) -> Any:

@@ -53,7 +53,8 @@ if TYPE_CHECKING:
 #: A value a policy can name: what TOML and JSON hold besides tables and arrays.
 Scalar: TypeAlias = "str | bool | int | float"
 _SCALARS = (str, bool, int, float)
-_SESSION_ID_PREFIXES = ("1_", "2_")
+#: A session id's first character ("1_" or "2_": then the "_" every id has second).
+_SESSION_ID_FIRSTS = "12"
 #: An IP network as :mod:`ipaddress` parses one.
 _AnyNetwork: TypeAlias = "ipaddress.IPv4Network | ipaddress.IPv6Network"
 
@@ -1471,7 +1472,8 @@ class SessionId(ValueKind):
         if (
             value.__class__ is not str
             or not 3 <= len(value) <= MAX_SESSION_ID_LENGTH
-            or value[:2] not in _SESSION_ID_PREFIXES
+            or value[1] != "_"
+            or value[0] not in _SESSION_ID_FIRSTS
         ):
             return False
         # Base64url: ASCII letters and digits, "-" and "_". isascii first (a flag of the str:
@@ -1487,11 +1489,13 @@ class SessionId(ValueKind):
         # ``holds`` itself, on a plain str, written inline (a call costs as much as the test).
         value = w.value_of(index, self.key)
         most = w.name(index, "most", MAX_SESSION_ID_LENGTH)
-        prefixes = w.name(index, "prefixes", _SESSION_ID_PREFIXES)
+        firsts = w.name(index, "firsts", _SESSION_ID_FIRSTS)
         table = w.name(index, "alnum", _B64URL_AS_ALNUM)
+        # Two indexings, not a slice: value[i] of an ASCII str is a cached one-character str,
+        # value[:2] a new one, hashed to be looked up.
         return (
             f"{value} is None or ({value}.__class__ is str and 3 <= len({value}) <= {most} "
-            f"and {value}[:2] in {prefixes} and {value}.isascii() "
+            f"and {value}[1] == '_' and {value}[0] in {firsts} and {value}.isascii() "
             f"and {value}.encode().translate({table}).isalnum())"
         )
 

@@ -93,15 +93,23 @@ def same_specialized(registry: RuleRegistry, session_id: object, options: dict[s
     random.Random(len(keys)).shuffle(keys)
     shuffled = {key: working[key] for key in keys}
     assert outcome(lambda: function(shuffled, True)) == expected
+    # The session id apart (engine.apart): the caller's dict without it, read, never written.
+    caller = {key: working[key] for key in keys if key != "session_id"}
+    before = list(caller.items())
+    assert outcome(lambda: function(caller, True, False, session_id)) == expected
+    assert [(key, value) for key, value in before] == list(caller.items())
+    assert all(caller[key] is value for key, value in before)
     # Through prepare_archive with a fresh snapshot (an empty table: the first call notes the
-    # keys, the second compiles their pass), and its outcome (the clients' entry point).
+    # keys, the second compiles their pass, the third takes the session id apart), and its
+    # outcome (the clients' entry point).
     fresh = registry.copy()
-    for _ in range(2):
+    for _ in range(3):
         given_options = dict(options)
         through = outcome(
             lambda: otr.prepare_archive(session_id, given_options, rules=fresh)  # type: ignore[arg-type]  # noqa: B023
         )
         assert through == expected
+        assert list(given_options.items()) == list(options.items())
     again = fresh.copy()
     for _ in range(2):
         assert outcome(lambda: by_outcome(again, session_id, options)) == expected
@@ -318,12 +326,19 @@ VALUES_OF_LOCALS = st.sampled_from([None, True, False, 0, 1, "s", "t", 2.5, (), 
 
 @settings(max_examples=examples(500), deadline=None)
 @given(
-    st.lists(expressions(), min_size=1, max_size=4),
-    st.dictionaries(st.sampled_from(NAMES), VALUES_OF_LOCALS),
-    st.fixed_dictionaries(dict.fromkeys(NAMES, VALUES_OF_LOCALS)),
+    tests=st.lists(expressions(), min_size=1, max_size=4),
+    fixed=st.dictionaries(st.sampled_from(NAMES), VALUES_OF_LOCALS),
+    given_values=st.fixed_dictionaries(dict.fromkeys(NAMES, VALUES_OF_LOCALS)),
 )
 # A local known to be 1 next to ``is``: 1 == True, but ``1 is a`` is a SyntaxWarning.
 @example(tests=["1", "(b is a)"], fixed={}, given_values=dict.fromkeys(NAMES))
+# Known operands that decide, or pass the question on, after ones that act.
+@example(tests=["(_seen.append(1) or a) and False"], fixed={}, given_values=dict.fromkeys(NAMES))
+@example(
+    tests=["((a is None) and _T)", "(b is None and False)"],
+    fixed={},
+    given_values=dict.fromkeys(NAMES),
+)
 def test_folding_keeps_what_a_function_does(
     tests: list[str], fixed: dict[str, Any], given_values: dict[str, Any]
 ) -> None:
@@ -337,6 +352,11 @@ def test_folding_keeps_what_a_function_does(
         lines.append(f"        b = {test}")
         lines.append("    else:")
         lines.append(f"        _seen.append(-{number})")
+        # A block that folds away (None is known false): its test alone remains, dropped
+        # where it does nothing, kept where it does (a call, an assignment).
+        lines.append(f"    if {test}:")
+        lines.append("        if _N:")
+        lines.append(f"            _seen.append({100 + number})")
     lines.append("    return (_seen, a, b, c)")
     source = "\n".join(lines) + "\n"
     with warnings.catch_warnings():
@@ -357,3 +377,63 @@ def test_folding_keeps_what_a_function_does(
             return ("error", type(exc).__name__)
 
     assert run(folded) == run(source)
+
+
+def test_an_if_reads_its_test_for_its_truth_and_goes_when_nothing_is_left() -> None:
+    source = (
+        "def compiled_pass(a, b):\n"
+        "    if a is None and False:\n"
+        "        b = 1\n"
+        "    if not (a is None and _T):\n"
+        "        b = 2\n"
+        "    if b is not None:\n"
+        "        if _N:\n"
+        "            b = 3\n"
+        "    if (_f(a) or b) and False:\n"
+        "        b = 4\n"
+        "    return b\n"
+    )
+    folded = fold(source, {"_T": True, "_N": None})
+    assert folded == (
+        "def compiled_pass(a, b):\n"
+        "    if not a is None:\n"
+        "        b = 2\n"
+        "    if (_f(a) or b) and False:\n"
+        "        b = 4\n"
+        "    return b\n"
+    )  # a test that acts (a call) is left as it is
+
+
+# ---- the session id apart (engine.apart) ------------------------------------------------------
+
+
+def test_the_third_call_with_the_same_keys_takes_the_session_id_apart() -> None:
+    registry = otr.default_archive_rules()
+    options = {"name": "weekly", "max_bitrate": 200_000.0}  # a whole float: the spec's own end
+    answers = [otr.prepare_archive(SID, options, rules=registry) for _ in range(3)]
+    assert options == {"name": "weekly", "max_bitrate": 200_000.0}
+    compiled = registry._state.passes["archive"]
+    function = compiled.apart[("name", "max_bitrate")]
+    assert function is compiled.keyed[("name", "max_bitrate", "session_id")]
+    assert "session_id=_IN_DICT" in compiled_source(function)
+    assert {repr(each) for each in answers} == {repr(answers[0])}
+    assert answers[0].spec.max_bitrate == 200_000
+    assert answers[0].spec.session_id == SID
+
+
+def test_a_dict_of_other_keys_handed_apart_goes_to_the_general_pass_whole() -> None:
+    registry = otr.default_archive_rules()
+    for _ in range(2):
+        otr.prepare_archive(SID, {"name": "weekly"}, rules=registry)
+    function = registry._state.passes["archive"].apart[("name",)]
+    for other in ({"resolution": "640x480"}, {"name": "a", "bogus": 1}, {}):
+        expected = outcome(lambda: by_loop(registry, {**other, "session_id": SID}))  # noqa: B023
+        given_options = dict(other)
+        assert outcome(lambda: function(given_options, True, False, SID)) == expected  # noqa: B023
+        assert given_options == other
+
+
+def compiled_source(function: Any) -> str:
+    import linecache
+
+    return "".join(linecache.getlines(function.__code__.co_filename))
