@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from opentok_rules._lazy import lazy_attributes
 from opentok_rules._version import __version__
 from opentok_rules.engine.outcome import Outcome
-from opentok_rules.engine.pipeline import PreparedSession, compiled_source, prepare_session
 from opentok_rules.engine.registry import FunctionRule, Options, Rule, RuleRegistry, rule
 from opentok_rules.errors import (
     AuthenticationError,
@@ -25,20 +24,15 @@ from opentok_rules.errors import (
     ValidationError,
     Violation,
 )
-from opentok_rules.spec import SessionSpec
+from opentok_rules.operations.session.prepare import (
+    PreparedSession,
+    compiled_source,
+    prepare_session,
+)
+from opentok_rules.operations.session.spec import SessionSpec
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, Role
 
 if TYPE_CHECKING:
-    from opentok_rules.archives import (
-        ArchiveLayout,
-        ArchiveSpec,
-        OutputMode,
-        PreparedArchive,
-        StreamMode,
-        default_archive_rules,
-        prepare_archive,
-        strict_archive_rules,
-    )
     from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
     from opentok_rules.client import OpenTok, Session, SessionRecord
     from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
@@ -54,9 +48,17 @@ if TYPE_CHECKING:
     from opentok_rules.engine.policy_schema import policy_file_schema
     from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
     from opentok_rules.engine.schema import to_json_schema
-    from opentok_rules.engine.token_pipeline import prepare_token
-    from opentok_rules.engine.token_rules import TokenSpec
     from opentok_rules.http.archive_answers import Archive, ArchiveList
+    from opentok_rules.operations.archive.prepare import (
+        OutputMode,
+        StreamMode,
+        default_archive_rules,
+        prepare_archive,
+        strict_archive_rules,
+    )
+    from opentok_rules.operations.archive.spec import ArchiveLayout, ArchiveSpec, PreparedArchive
+    from opentok_rules.operations.token.prepare import prepare_token
+    from opentok_rules.operations.token.spec import TokenSpec
     from opentok_rules.tokens import default_token_rules
     from opentok_rules.vonage import VonageVideo
 
@@ -64,14 +66,14 @@ if TYPE_CHECKING:
 _LAZY = {
     "Archive": "http.archive_answers",
     "ArchiveList": "http.archive_answers",
-    "ArchiveLayout": "archives",
-    "ArchiveSpec": "archives",
-    "OutputMode": "archives",
-    "PreparedArchive": "archives",
-    "StreamMode": "archives",
-    "default_archive_rules": "archives",
-    "prepare_archive": "archives",
-    "strict_archive_rules": "archives",
+    "ArchiveLayout": "operations.archive.spec",
+    "ArchiveSpec": "operations.archive.spec",
+    "OutputMode": "operations.archive.prepare",
+    "PreparedArchive": "operations.archive.spec",
+    "StreamMode": "operations.archive.prepare",
+    "default_archive_rules": "operations.archive.prepare",
+    "prepare_archive": "operations.archive.prepare",
+    "strict_archive_rules": "operations.archive.prepare",
     "AsyncOpenTok": "async_client",
     "AsyncVonageVideo": "async_client",
     "OpenTok": "client",
@@ -88,8 +90,8 @@ _LAZY = {
     "explain": "engine.explain",
     "spec_from_dict": "engine.convert",
     "spec_to_dict": "engine.convert",
-    "TokenSpec": "engine.token_rules",
-    "prepare_token": "engine.token_pipeline",
+    "TokenSpec": "operations.token.spec",
+    "prepare_token": "operations.token.prepare",
     "to_json_schema": "engine.schema",
     "default_rules": "engine.policies",
     "default_token_rules": "tokens",

@@ -29,14 +29,14 @@ from opentok_rules.client import (
 )
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.http.transport import AsyncTransport
-from opentok_rules.spec import SessionSpec
+from opentok_rules.operations.session.spec import SessionSpec
 from opentok_rules.vonage import DEFAULT_VONAGE_API_URL, VonageCredentials, vonage_backend
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-    from opentok_rules.archives import ArchiveOptions
     from opentok_rules.http.archive_answers import Archive, ArchiveList
+    from opentok_rules.operations.archive.prepare import ArchiveOptions
     from opentok_rules.options import SessionOptions
 
 __all__ = ["AsyncOpenTok", "AsyncVonageVideo"]

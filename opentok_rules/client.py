@@ -25,20 +25,20 @@ from opentok_rules._frozen import slot_setters
 from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
 from opentok_rules._version import __version__
-from opentok_rules.engine.pipeline import PreparedSession, prepare_session_from
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.errors import ConfigurationError, ValidationError, Violation
 from opentok_rules.http.answers import SessionRecord, read_session_answer
 from opentok_rules.http.auth import ProjectAuth, RestAuth
 from opentok_rules.http.transport import Request, Response, Transport
-from opentok_rules.spec import SessionSpec
+from opentok_rules.operations.session.prepare import PreparedSession, prepare_session_from
+from opentok_rules.operations.session.spec import SessionSpec
 from opentok_rules.values import ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-    from opentok_rules.archives import ArchiveOptions
     from opentok_rules.http.archive_answers import Archive, ArchiveList
+    from opentok_rules.operations.archive.prepare import ArchiveOptions
     from opentok_rules.options import SessionOptions, TokenOptions
     from opentok_rules.tokens import TokenSigner
 
@@ -290,8 +290,8 @@ class _ClientCore:
     def _start_archive_call(
         self, session_id: str, kwargs: dict[str, Any]
     ) -> tuple[Request, Callable[[Response], Archive]]:
-        from opentok_rules.archives import archive_outcome
         from opentok_rules.http.archive_answers import read_archive
+        from opentok_rules.operations.archive.prepare import archive_outcome
 
         outcome = archive_outcome(session_id, None, self._archive_rules, kwargs)
         if outcome.warnings:
@@ -337,8 +337,8 @@ class _ClientCore:
         stylesheet: str | None,
         screenshare_type: str | None,
     ) -> tuple[Request, Callable[[Response], None]]:
-        from opentok_rules.archives import prepare_layout
         from opentok_rules.http.archive_answers import read_no_content
+        from opentok_rules.operations.archive.prepare import prepare_layout
 
         path = f"/{_archive_id(archive_id)}/layout"
         layout = prepare_layout(layout_type, stylesheet, screenshare_type, self._archive_rules)

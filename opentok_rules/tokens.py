@@ -1,7 +1,7 @@
 """Client tokens (the SDKs' ``generate_token``): signing a checked :class:`TokenSpec`.
 
-Two ideas, two modules: :mod:`~opentok_rules.engine.token_rules` checks and normalizes a token's
-options into a :class:`~opentok_rules.engine.token_rules.TokenSpec`; this module signs one. A
+Two ideas, two modules: :mod:`~opentok_rules.operations.token.rules` checks and normalizes a token's
+options into a :class:`~opentok_rules.operations.token.spec.TokenSpec`; this module signs one. A
 signer is any object with the small :class:`TokenSigner` interface, one per backend and
 credentials:
 :class:`OpenTokSigner` makes OpenTok's JWT (HS256) and legacy T1 tokens,
@@ -40,8 +40,8 @@ from opentok_rules._secret import Secret
 from opentok_rules.engine.outcome import Outcome, logging_warnings
 from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.engine.token_pipeline import token_outcome
-from opentok_rules.engine.token_rules import (
+from opentok_rules.operations.token.prepare import token_outcome
+from opentok_rules.operations.token.rules import (
     CONTEXT_KEYS,
     TOKEN_OPTION_KEYS,
     TOKEN_TYPES,
@@ -51,9 +51,9 @@ from opentok_rules.engine.token_rules import (
     SessionBelongsToKey,
     TokenKnownKeys,
     TokenRole,
-    TokenSpec,
     TokenType,
 )
+from opentok_rules.operations.token.spec import TokenSpec
 from opentok_rules.values import Role
 
 __all__ = [
@@ -411,10 +411,10 @@ def generate_token(
 
     ``options`` are ``role``, ``expire_time``, ``data``, ``initial_layout_class_list`` and
     ``token_type``. ``rules`` (by default :func:`~opentok_rules.default_token_rules`) check and
-    normalize them together with the context keys (see :mod:`~opentok_rules.engine.token_rules`);
-    every violation is raised at once in one :class:`~opentok_rules.ValidationError`. The first
-    three arguments are positional-only, so ``api_key=...`` or ``session_id=...`` given as an
-    option is refused, not applied.
+    normalize them together with the context keys (see
+    :mod:`~opentok_rules.operations.token.rules`); every violation is raised at once in one
+    :class:`~opentok_rules.ValidationError`. The first three arguments are positional-only, so
+    ``api_key=...`` or ``session_id=...`` given as an option is refused, not applied.
 
     The signer of an api key and secret (the key checked, worked into the HMAC states) is
     made on the first call and reused by the next ones with the same two (see

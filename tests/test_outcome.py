@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules import Outcome, SessionSpec, ValidationError, Violation
-from opentok_rules.archives import archive_outcome, prepare_archive
-from opentok_rules.engine.pipeline import session_outcome
-from opentok_rules.engine.token_pipeline import prepare_token, token_outcome
 from opentok_rules.kinds import Pattern
+from opentok_rules.operations.archive.prepare import archive_outcome, prepare_archive
+from opentok_rules.operations.session.prepare import session_outcome
+from opentok_rules.operations.token.prepare import prepare_token, token_outcome
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.testing import Emulator
 from opentok_rules.tokens import OpenTokSigner, issue_token, issue_token_outcome
@@ -237,7 +237,7 @@ def test_token_outcome_is_what_prepare_token_makes_and_logs(options: dict[str, A
     def outcome() -> Any:
         return token_outcome(API_KEY, SESSION_ID, clock=clock, rules=TOKEN_RULES, **options)
 
-    with Logged("opentok_rules.engine.token_rules") as logged:
+    with Logged("opentok_rules.operations.token.rules") as logged:
         spec = _session_verdict(prepared)
     made = _session_verdict(outcome)
     if spec[0] == "refused":
@@ -341,14 +341,14 @@ def test_a_client_keeps_and_logs_each_warning_once(caplog: pytest.LogCaptureFixt
 PACKAGE = Path(otr.__file__).resolve().parent
 OUTCOME_MODULES = {
     "opentok_rules.engine.outcome",
-    "opentok_rules.engine.pipeline",
-    "opentok_rules.engine.token_pipeline",
-    "opentok_rules.archives",
+    "opentok_rules.operations.session.prepare",
+    "opentok_rules.operations.token.prepare",
+    "opentok_rules.operations.archive.prepare",
     "opentok_rules.tokens",
 }
 #: The one private name still imported from these modules, and not for an outcome: the CLI's
 #: archive check rebuilds the working options to say what "warn" rules found on a refusal.
-KNOWN = {("opentok_rules.cli.offline", "opentok_rules.archives", "_working")}
+KNOWN = {("opentok_rules.cli.offline", "opentok_rules.operations.archive.prepare", "_working")}
 
 
 def test_no_module_imports_a_private_name_of_the_outcome_modules() -> None:

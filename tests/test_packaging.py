@@ -104,7 +104,9 @@ def test_mypy_sees_an_editable_install(tmp_path: Path) -> None:
     )
     report = checked.stdout + checked.stderr
     assert "import-not-found" not in report, report
-    assert 'Revealed type is "opentok_rules.engine.pipeline.PreparedSession"' in report, report
+    assert (
+        'Revealed type is "opentok_rules.operations.session.prepare.PreparedSession"' in report
+    ), report
     # The deliberate mistake is caught, with the real type of params: the types are seen.
     assert 'expression has type "dict[str, str]", variable has type "int"' in report, report
     assert checked.returncode == 1, report

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The subpackages and modules ``import opentok_rules`` itself imports (Python binds each as an
 #: attribute of the package).
-SUBMODULES = {"engine", "errors", "http", "spec", "values"}
+SUBMODULES = {"engine", "errors", "http", "operations", "values"}
 
 _NAMESPACE = """
 import json, opentok_rules as o

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules import spec as spec_module
-from opentok_rules.engine.session_rules import SESSION_OPTION_KEYS, LocationIpv4Rule
+from opentok_rules.operations.session import spec as spec_module
+from opentok_rules.operations.session.rules import SESSION_OPTION_KEYS, LocationIpv4Rule
 from opentok_rules.testing._params import create_params_problem
 
 

@@ -99,7 +99,7 @@ def test_dir_lists_the_public_names() -> None:
 
 
 def test_prepare_token_is_public() -> None:
-    from opentok_rules.engine.token_pipeline import prepare_token
+    from opentok_rules.operations.token.prepare import prepare_token
 
     assert otr.prepare_token is prepare_token
     assert "prepare_token" in otr.__all__
@@ -112,9 +112,10 @@ KEPT = {
     "opentok_rules.answers": "opentok_rules.http.answers",
     "opentok_rules.auth": "opentok_rules.http.auth",
     "opentok_rules.convert": "opentok_rules.engine.convert",
-    "opentok_rules.pipeline": "opentok_rules.engine.pipeline",
+    "opentok_rules.pipeline": "opentok_rules.operations.session.prepare",
     "opentok_rules.registry": "opentok_rules.engine.registry",
-    "opentok_rules.rules": "opentok_rules.engine.session_rules",
+    "opentok_rules.rules": "opentok_rules.operations.session.rules",
+    "opentok_rules.spec": "opentok_rules.operations.session.spec",
     "opentok_rules.transport": "opentok_rules.http.transport",
 }
 

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 import opentok_rules as otr
 from opentok_rules import Role
 from opentok_rules._secret import Secret
-from opentok_rules.engine.token_pipeline import prepare_token
-from opentok_rules.engine.token_rules import TokenSpec
+from opentok_rules.operations.token.prepare import prepare_token
+from opentok_rules.operations.token.spec import TokenSpec
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.tokens import OpenTokSigner, _KeyedHash, issue_token
 

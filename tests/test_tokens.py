@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from opentok_rules import Role, RuleRegistry, ValidationError, rule
 from opentok_rules._secret import Secret
 from opentok_rules.engine.registry import Options
-from opentok_rules.engine.token_pipeline import prepare_token
-from opentok_rules.engine.token_rules import TokenSpec
+from opentok_rules.operations.token.prepare import prepare_token
+from opentok_rules.operations.token.spec import TokenSpec
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.tokens import (
     OpenTokSigner,

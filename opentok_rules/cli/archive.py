@@ -252,7 +252,7 @@ def _client(args: argparse.Namespace, *, rules: RuleRegistry | None = None) -> A
 
 def _archive_rules(args: argparse.Namespace) -> RuleRegistry:
     """The archive rules of the policy in effect, else the library's (``--strict``'s)."""
-    from opentok_rules.archives import default_archive_rules, strict_archive_rules
+    from opentok_rules.operations.archive.prepare import default_archive_rules, strict_archive_rules
 
     policy = chosen_policy(args)
     if policy is not None:
@@ -271,7 +271,7 @@ def _no_rules_used(args: argparse.Namespace) -> None:
 
 
 def _start(args: argparse.Namespace) -> int:
-    from opentok_rules.archives import prepare_archive
+    from opentok_rules.operations.archive.prepare import prepare_archive
 
     args.names.update(ARCHIVE_NAMES)
     rules = _archive_rules(args)
@@ -353,7 +353,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _layout(args: argparse.Namespace) -> int:
-    from opentok_rules.archives import prepare_layout
+    from opentok_rules.operations.archive.prepare import prepare_layout
 
     args.names.update(LAYOUT_NAMES)
     rules = _archive_rules(args)

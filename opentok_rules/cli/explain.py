@@ -21,7 +21,7 @@ def print_explanation(
     """Print each rule's step (a table, or ``--json``) and the verdict; check's exit code."""
     from opentok_rules.engine.convert import spec_to_dict
     from opentok_rules.engine.explain import explain
-    from opentok_rules.engine.pipeline import prepare_session
+    from opentok_rules.operations.session.prepare import prepare_session
 
     steps = explain(options, rules=registry)
     try:

@@ -91,7 +91,7 @@ def add_rules(commands: Any) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from opentok_rules.engine.convert import spec_to_dict
-    from opentok_rules.engine.pipeline import prepare_session
+    from opentok_rules.operations.session.prepare import prepare_session
 
     if args.archive:
         return _check_archive(args)
@@ -131,7 +131,11 @@ def _check_archive(args: argparse.Namespace) -> int:
 
     import attrs
 
-    from opentok_rules.archives import archive_outcome, default_archive_rules, strict_archive_rules
+    from opentok_rules.operations.archive.prepare import (
+        archive_outcome,
+        default_archive_rules,
+        strict_archive_rules,
+    )
     from opentok_rules.session_ids import make_session_id
 
     given = sorted(f"--{name.replace('_', '-')}" for name in session_options(args))
@@ -163,7 +167,7 @@ def _check_archive(args: argparse.Namespace) -> int:
     def plain(_: Any, __: Any, value: Any) -> Any:
         return value.value if isinstance(value, (OutputMode, StreamMode)) else value
 
-    from opentok_rules.archives import OutputMode, StreamMode
+    from opentok_rules.operations.archive.prepare import OutputMode, StreamMode
 
     print_json({"spec": attrs.asdict(spec, value_serializer=plain), "body": spec.to_body()})
     return 0
@@ -171,7 +175,7 @@ def _check_archive(args: argparse.Namespace) -> int:
 
 def _archive_warnings(registry: Any, session_id: str, options: dict[str, Any]) -> list[Any]:
     """What the archive rules' "warn" rules find (a refusal does not carry it)."""
-    from opentok_rules.archives import _working
+    from opentok_rules.operations.archive.prepare import _working
 
     try:
         return [
@@ -213,7 +217,7 @@ def _rules(args: argparse.Namespace) -> int:
             raise UsageError(
                 "--source shows the compiled session pass; the token rules run as a loop"
             )
-        from opentok_rules.engine.pipeline import compiled_source
+        from opentok_rules.operations.session.prepare import compiled_source
 
         print(compiled_source(registry), end="")
         return 0

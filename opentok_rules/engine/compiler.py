@@ -8,8 +8,8 @@ compiled form (every kind of the library's) contributes a few lines that settle 
 values inline, and the whole pass ends by building the operation's spec or raising the
 :class:`~opentok_rules.ValidationError`.
 
-The compiler names no operation. Each one (sessions in ``engine.session_pass``, archives in
-``opentok_rules.archives``, tokens in ``engine.token_pipeline``) describes its pass in an
+The compiler names no operation. Each one (in ``opentok_rules.operations``: the session's
+``session.compiled``, the archive's and the token's ``prepare``) describes its pass in an
 :class:`Operation`: the options read into locals, the enum members they may hold, the values
 its own rules' forms use, how the spec is built (its ``finish``, or an end of its own such as
 the session's, which builds the spec through its slots) and the class of its answer.

@@ -15,9 +15,9 @@ from typing import Any
 
 import cattrs
 
-from opentok_rules.engine.pipeline import prepare_session
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.spec import SessionSpec
+from opentok_rules.operations.session.prepare import prepare_session
+from opentok_rules.operations.session.spec import SessionSpec
 from opentok_rules.values import ArchiveMode, MediaMode, Role
 
 __all__ = ["converter", "spec_from_dict", "spec_to_dict"]

@@ -75,7 +75,7 @@ def option_domains(operation: str) -> Mapping[str, Domain]:
     """The options of ``operation`` ("session", "token" or "archive"), in the library's order,
     each with the values it can hold after normalization."""
     if operation == "session":
-        from opentok_rules.engine.session_rules import SESSION_OPTION_KEYS
+        from opentok_rules.operations.session.rules import SESSION_OPTION_KEYS
         from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
 
         session = {
@@ -88,7 +88,11 @@ def option_domains(operation: str) -> Mapping[str, Domain]:
         }
         return _in_order(SESSION_OPTION_KEYS, session)
     if operation == "token":
-        from opentok_rules.engine.token_rules import CONTEXT_KEYS, TOKEN_OPTION_KEYS, TOKEN_TYPES
+        from opentok_rules.operations.token.rules import (
+            CONTEXT_KEYS,
+            TOKEN_OPTION_KEYS,
+            TOKEN_TYPES,
+        )
         from opentok_rules.values import Role
 
         token = {

@@ -1,10 +1,12 @@
 """``Outcome``: what the rules made (a spec, or a signed token) and what ``"warn"`` rules found.
 
-The functions that return one (:func:`~opentok_rules.engine.pipeline.session_outcome`,
-:func:`~opentok_rules.engine.token_pipeline.token_outcome`,
-:func:`~opentok_rules.archives.archive_outcome`, :func:`~opentok_rules.tokens.issue_token_outcome`)
-hand the warnings to their caller instead of logging them: the clients log them once, the
-command line prints them, a policy's tests compare them.
+The functions that return one
+(:func:`~opentok_rules.operations.session.prepare.session_outcome`,
+:func:`~opentok_rules.operations.token.prepare.token_outcome`,
+:func:`~opentok_rules.operations.archive.prepare.archive_outcome`,
+:func:`~opentok_rules.tokens.issue_token_outcome`) hand the warnings to their caller instead
+of logging them: the clients log them once, the command line prints them, a policy's tests
+compare them.
 """
 
 from __future__ import annotations

@@ -37,9 +37,9 @@ from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind, MaxTTL
 from opentok_rules.engine.option_domains import check_policy_rule, later_effects
 from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
 from opentok_rules.engine.registry import _SPEC_RULES, Rule, RuleRegistry, _checked
-from opentok_rules.engine.session_rules import LIBRARY_SESSION_KINDS
-from opentok_rules.engine.token_rules import LIBRARY_TOKEN_KINDS
 from opentok_rules.errors import MAX_NAME, PolicyError
+from opentok_rules.operations.session.rules import LIBRARY_SESSION_KINDS
+from opentok_rules.operations.token.rules import LIBRARY_TOKEN_KINDS
 
 if TYPE_CHECKING:
     import cattrs
@@ -83,7 +83,15 @@ _SECTIONS = {"session": "session", "token": "token", "archive": "archive"}
 #: Where find_policy says which files it skipped, and why.
 _log = logging.getLogger("opentok_rules.policy")
 #: The library's own archive rules: policy files shipped in the package, read by this loader.
-_LIBRARY_ARCHIVE_FILES = {"default": "archive_rules.toml", "strict": "archive_rules_strict.toml"}
+_LIBRARY_ARCHIVE_FILES = {"default": "rules.toml", "strict": "rules_strict.toml"}
+#: Where the library's policy data lives: each operation's own folder (opentok_rules/operations).
+_OPERATIONS = Path(__file__).resolve().parent.parent / "operations"
+#: The library's session and token policy data by name: (operation, file).
+_LIBRARY_FILES = {
+    "session_rules": ("session", "rules.toml"),
+    "session_rules_strict": ("session", "rules_strict.toml"),
+    "token_rules": ("token", "rules.toml"),
+}
 _LIBRARY_ARCHIVE: dict[str, RuleRegistry] = {}
 
 
@@ -114,8 +122,8 @@ class Policy:
 def library_archive_rules(base: str = "default") -> RuleRegistry:
     """A fresh copy of the library's archive rules (``"default"`` or ``"strict"``).
 
-    They are policy files in the package (``opentok_rules/data/archive_rules.toml`` and
-    ``archive_rules_strict.toml``, which extends it), read by this loader once and copied
+    They are policy files in the package (``opentok_rules/operations/archive/rules.toml`` and
+    ``rules_strict.toml``, which extends it), read by this loader once and copied
     for each caller: the same data and checks as a user's ``[[archive]]`` tables.
     """
     if base not in _LIBRARY_ARCHIVE_FILES:
@@ -123,7 +131,7 @@ def library_archive_rules(base: str = "default") -> RuleRegistry:
         raise ValueError(f"unknown base {short_repr(base)}; {hint}")
     registry = _LIBRARY_ARCHIVE.get(base)
     if registry is None:
-        path = Path(__file__).resolve().parent.parent / "data" / _LIBRARY_ARCHIVE_FILES[base]
+        path = _OPERATIONS / "archive" / _LIBRARY_ARCHIVE_FILES[base]
         loader = _Loader(library=True)
         registry = loader.policy(loader.read(path, None), path).archive_rules
         _LIBRARY_ARCHIVE[base] = registry
@@ -752,12 +760,11 @@ def _passed_through(kind: Any) -> bool:
 
 def library_policy(name: str) -> Policy:
     """The library's policy ``name`` (``"session_rules"``, ``"session_rules_strict"``,
-    ``"token_rules"``): the TOML file of that name in the package's ``data`` folder, next to
-    the archive rules, loaded as any policy mapping is (so its rules have no ``source``)."""
-    from importlib.resources import files
-
-    data = files("opentok_rules").joinpath("data")
-    text = data.joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    ``"token_rules"``): the TOML file in its operation's folder (``operations/session/`` or
+    ``operations/token/``, beside the archive rules' ``operations/archive/``), loaded as any
+    policy mapping is (so its rules have no ``source``)."""
+    operation, file = _LIBRARY_FILES[name]
+    text = (_OPERATIONS / operation / file).read_text(encoding="utf-8")
     return _Loader(library=True).policy(tomllib.loads(text), None)
 
 
@@ -821,7 +828,7 @@ def _toml_value(value: object) -> str:
 
 @functools.cache
 def library_rules(name: str) -> tuple[Rule, ...]:
-    """The rules of the library's policy data ``name`` (``data/session_rules.toml`` and its
+    """The rules of the library's policy data ``name`` (``operations/session/rules.toml`` and its
     neighbours), loaded once; rules are immutable, so every registry may share them."""
     policy = library_policy(name)
     return tuple(policy.token_rules if name == "token_rules" else policy.rules)

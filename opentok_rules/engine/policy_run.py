@@ -13,7 +13,6 @@ from typing import Any
 
 import attrs
 
-from opentok_rules.engine.pipeline import prepare_session
 from opentok_rules.engine.policies import Policy
 from opentok_rules.engine.policy_tests import (
     EXPIRE_IN,
@@ -23,9 +22,10 @@ from opentok_rules.engine.policy_tests import (
     PolicyTestResult,
 )
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.engine.token_pipeline import token_outcome
-from opentok_rules.engine.token_rules import TOKEN_TYPES
 from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.operations.session.prepare import prepare_session
+from opentok_rules.operations.token.prepare import token_outcome
+from opentok_rules.operations.token.rules import TOKEN_TYPES
 from opentok_rules.session_ids import make_session_id
 
 __all__ = ["run_policy_tests"]
@@ -112,7 +112,7 @@ def _run_token(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:
 
 
 def _run_archive(registry: RuleRegistry, options: Mapping[str, Any]) -> Verdict:
-    from opentok_rules.archives import prepare_archive
+    from opentok_rules.operations.archive.prepare import prepare_archive
 
     given = dict(options)
     session_id = given.pop("session_id", None) or make_session_id(TEST_PROJECT)

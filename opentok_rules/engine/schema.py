@@ -43,7 +43,7 @@ from opentok_rules.engine.schema_parts import (
     combination_schema,
     implies,
 )
-from opentok_rules.engine.session_rules import SESSION_OPTION_KEYS
+from opentok_rules.operations.session.rules import SESSION_OPTION_KEYS
 from opentok_rules.values import (
     ARCHIVE_RESOLUTIONS,
     COMBINATIONS,

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, NoReturn, overload
 
 import attrs
 
-from opentok_rules.archives import OutputMode, StreamMode
 from opentok_rules.errors import ConflictError, NotFoundError, RequestError
 from opentok_rules.http.answers import (
     _SPACES,
@@ -28,6 +27,7 @@ from opentok_rules.http.answers import (
     _unreadable,
     _UnreadableJson,
 )
+from opentok_rules.operations.archive.prepare import OutputMode, StreamMode
 from opentok_rules.values import utf8_encodable
 
 if TYPE_CHECKING:

@@ -1036,8 +1036,8 @@ def _prepared_start(session_id: str, data: Mapping[str, Any]) -> dict[str, Any] 
 def _prepared_layout(layout: Mapping[str, Any]) -> dict[str, str] | _Reply:
     """The layout as the library's ``set_archive_layout`` checks it (``prepare_layout``, the
     default archive rules that judge a layout alone), in the service's JSON; or their 400."""
-    from opentok_rules.archives import prepare_layout
     from opentok_rules.errors import ValidationError
+    from opentok_rules.operations.archive.prepare import prepare_layout
 
     fields = _layout_options(layout)
     unknown = sorted(set(fields) - {"type", "stylesheet", "screenshare_type"})

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import opentok_rules as otr
 from opentok_rules.engine.kinds import SessionId, ValueKind
 from opentok_rules.engine.registry import RuleRegistry, rule
-from opentok_rules.engine.session_rules import MediaModeRule
+from opentok_rules.operations.session.rules import MediaModeRule
 from opentok_rules.values import (
     ARCHIVE_LAYOUT_TYPES,
     ARCHIVE_OPTION_KEYS,

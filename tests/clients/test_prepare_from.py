@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.engine.pipeline import prepare_session_from
 from opentok_rules.http.transport import Request, Response
+from opentok_rules.operations.session.prepare import prepare_session_from
 
 ANSWER = json.dumps([{"session_id": "1_MX4xMjM0NTZ-fn4", "project_id": "123456"}]).encode()
 

@@ -24,10 +24,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules import archives
 from opentok_rules.engine.compiler import compiled_pass
 from opentok_rules.engine.kinds import SessionId
 from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.operations.archive import prepare as archives
 
 _SESSION = "1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"
 _B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

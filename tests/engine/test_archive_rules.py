@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.archives import ARCHIVE_OPTION_KEYS, prepare_layout
 from opentok_rules.kinds import Kind
+from opentok_rules.operations.archive.prepare import ARCHIVE_OPTION_KEYS, prepare_layout
 from opentok_rules.session_ids import make_session_id
 
 if sys.version_info >= (3, 11):
@@ -25,7 +25,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SID = make_session_id("123456")
-DATA = Path(otr.__file__).parent / "data"
+DATA = Path(otr.__file__).parent / "operations" / "archive"
 
 #: options -> (rule id, a piece of its message): one case at least for every default rule.
 REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
@@ -268,10 +268,10 @@ def test_strict_rules_want_a_name() -> None:
 
 
 def test_the_rules_are_the_packaged_policy_files_in_order() -> None:
-    table = tomllib.loads((DATA / "archive_rules.toml").read_text())
+    table = tomllib.loads((DATA / "rules.toml").read_text())
     ids = [each["id"] for each in table["archive"]]
     assert list(otr.default_archive_rules().ids()) == ids
-    strict = tomllib.loads((DATA / "archive_rules_strict.toml").read_text())
+    strict = tomllib.loads((DATA / "rules_strict.toml").read_text())
     assert list(otr.strict_archive_rules().ids()) == ids + [e["id"] for e in strict["archive"]]
     assert all(isinstance(rule, Kind) for rule in otr.default_archive_rules())
 

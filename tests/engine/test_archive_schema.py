@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.archives import ARCHIVE_OPTION_KEYS
+from opentok_rules.operations.archive.prepare import ARCHIVE_OPTION_KEYS
 from opentok_rules.session_ids import make_session_id
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.engine.pipeline import MAX_KEYS
 from opentok_rules.errors import MAX_MESSAGE, MAX_NAME, SHOWN_VIOLATIONS
+from opentok_rules.operations.session.prepare import MAX_KEYS
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.tokens import generate_token
 

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules._messages import shown
-from opentok_rules.engine import pipeline
 from opentok_rules.engine.kinds import (
     Allowed,
     Forbidden,
@@ -29,14 +28,15 @@ from opentok_rules.engine.kinds import (
     _got,
 )
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry
-from opentok_rules.engine.session_rules import (
+from opentok_rules.errors import _Deferred, _get_message
+from opentok_rules.operations.session import prepare as pipeline
+from opentok_rules.operations.session.rules import (
     ArchiveModeValidRule,
     ArchiveResolutionValidRule,
     E2eeBooleanRule,
     LocationIpv4Rule,
     MediaModeRule,
 )
-from opentok_rules.errors import _Deferred, _get_message
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, _quad_holds, dotted_quad_match
 
 odd_values = st.one_of(
@@ -306,7 +306,7 @@ def test_a_remembered_refusal_is_not_served_for_an_equal_value_of_another_type()
 @given(odd_values)
 @example("janitor")
 def test_the_token_rules_make_their_messages_only_when_read(value: object) -> None:
-    from opentok_rules.engine.token_rules import _ROLE_NAMES, TokenRoleRule, TokenTypeRule
+    from opentok_rules.operations.token.rules import _ROLE_NAMES, TokenRoleRule, TokenTypeRule
 
     for rule, key, template in [
         (TokenRoleRule(), "role", f"role must be one of {_ROLE_NAMES} (any case); got {{}}"),

@@ -1,7 +1,8 @@
 """The compiled archive pass decides exactly as the archive registry's own loop.
 
 ``prepare_archive`` and ``archive_outcome`` run the archive registry compiled into one function
-(``engine.compiler`` with the archive's ``Operation`` from ``opentok_rules.archives``). The
+(``engine.compiler`` with the archive's ``Operation`` from
+``opentok_rules.operations.archive.prepare``). The
 reference is the registry's loop (``spec_after_rules``, what ``prepare_archive`` ran before):
 the same spec, body and warnings, or the same violations (rule, field, message, severity, in
 order), or the same error, on random archive options for the default, strict and random policy
@@ -27,17 +28,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules import archives
 from opentok_rules.engine.kinds import Forbidden, SessionId
 from opentok_rules.engine.registry import RuleRegistry
-from opentok_rules.engine.session_rules import ArchiveResolutionValidRule
 from opentok_rules.engine.shared import spec_after_rules
+from opentok_rules.operations.archive import prepare as archives
+from opentok_rules.operations.archive.spec import _build
+from opentok_rules.operations.session.rules import ArchiveResolutionValidRule
 
 
 def by_loop(registry: RuleRegistry, session_id: object, options: dict[str, Any]) -> Any:
     """What prepare_archive decided before it was compiled: the registry's loop."""
     working = archives._working(session_id, options, {})
-    spec, warnings = spec_after_rules(registry, working, archives._build, "archive", "ArchiveSpec")
+    spec, warnings = spec_after_rules(registry, working, _build, "archive", "ArchiveSpec")
     return otr.PreparedArchive(spec, spec.to_body(), warnings)
 
 

@@ -21,11 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.engine import token_pipeline
 from opentok_rules.engine.kinds import Default
 from opentok_rules.engine.registry import RuleRegistry, rule
 from opentok_rules.engine.shared import spec_after_rules
-from opentok_rules.engine.token_rules import TOKEN_OPTION_KEYS, TokenSpec, _good_class
+from opentok_rules.operations.token import prepare as token_pipeline
+from opentok_rules.operations.token.rules import TOKEN_OPTION_KEYS, _good_class
+from opentok_rules.operations.token.spec import TokenSpec
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.values import Role, utf8_encodable
 

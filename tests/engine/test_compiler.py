@@ -42,10 +42,10 @@ from opentok_rules import (
     rule,
     strict_rules,
 )
-from opentok_rules.engine import pipeline
 from opentok_rules.engine.compiler import compile_rules
 from opentok_rules.engine.registry import MEMO_SIZE
-from opentok_rules.engine.session_rules import MediaModeRule
+from opentok_rules.operations.session import prepare as pipeline
+from opentok_rules.operations.session.rules import MediaModeRule
 
 SETTINGS = heavy(1000, costly=True)
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 import opentok_rules as otr
 from opentok_rules._messages import shown
 from opentok_rules.engine import shared
-from opentok_rules.engine.session_rules import ArchiveNameLengthRule
 from opentok_rules.errors import MAX_MESSAGE, ValidationError, Violation
+from opentok_rules.operations.session.rules import ArchiveNameLengthRule
 
 names = st.one_of(st.none(), st.text(max_size=120))
 rules = st.text(max_size=120)
@@ -229,7 +229,7 @@ def test_a_refused_plain_value_is_shown_as_reprlib_shows_it(value: object) -> No
 def test_the_compiled_pass_refuses_with_the_loops_violations_and_text(
     options: dict[str, Any], make: Callable[[], otr.RuleRegistry]
 ) -> None:
-    from opentok_rules.engine import pipeline
+    from opentok_rules.operations.session import prepare as pipeline
 
     def refusal(prepare: Callable[[dict[str, Any]], object]) -> tuple[Any, ...] | None:
         try:

@@ -21,15 +21,15 @@ from hypothesis import strategies as st
 
 import opentok_rules as otr
 from opentok_rules import RuleRegistry, SessionSpec, ValidationError, Violation
-from opentok_rules.engine import pipeline
 from opentok_rules.engine.compiler import _maker, compile_rules
-from opentok_rules.engine.session_rules import (
+from opentok_rules.errors import _Deferred, _get_message
+from opentok_rules.operations.session import prepare as pipeline
+from opentok_rules.operations.session.rules import (
     ArchiveNameLengthRule,
     ArchiveResolutionValidRule,
     E2eeBooleanRule,
     LocationIpv4Rule,
 )
-from opentok_rules.errors import _Deferred, _get_message
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, MAX_ARCHIVE_NAME
 
 SETTINGS = heavy(400)

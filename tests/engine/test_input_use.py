@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import opentok_rules as otr
 from opentok_rules import kinds
 from opentok_rules.engine.input_use import keeps_input
-from opentok_rules.engine.pipeline import _interpreted
+from opentok_rules.operations.session.prepare import _interpreted
 
 
 def _pass(*body: str) -> str:

@@ -32,12 +32,13 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules import archives
 from opentok_rules.engine.compiler import KEYED_LIMIT, compile_rules, compiled_pass, keyed_pass
 from opentok_rules.engine.fold import fold
 from opentok_rules.engine.kinds import Forbidden
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import spec_after_rules
+from opentok_rules.operations.archive import prepare as archives
+from opentok_rules.operations.archive.spec import _build
 from opentok_rules.values import (
     ARCHIVE_OPTION_KEYS,
 )
@@ -55,9 +56,7 @@ def working_of(session_id: object, options: dict[str, Any]) -> dict[str, Any] | 
 
 
 def by_loop(registry: RuleRegistry, working: dict[str, Any]) -> Any:
-    spec, warnings = spec_after_rules(
-        registry, dict(working), archives._build, "archive", "ArchiveSpec"
-    )
+    spec, warnings = spec_after_rules(registry, dict(working), _build, "archive", "ArchiveSpec")
     return otr.PreparedArchive(spec, spec.to_body(), warnings)
 
 

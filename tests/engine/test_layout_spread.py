@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules import archives
+from opentok_rules.operations.archive import prepare as archives
 
 
 class Layout(dict):  # type: ignore[type-arg]

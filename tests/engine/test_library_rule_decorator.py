@@ -9,10 +9,11 @@ import attrs
 import pytest
 
 import opentok_rules as otr
-from opentok_rules.engine import session_rules, token_rules
 from opentok_rules.engine.kinds import CodedKind, id_field, library_rules
 from opentok_rules.engine.registry import _PURE_RULE_TYPES, Options
 from opentok_rules.errors import Violation
+from opentok_rules.operations.session import rules as session_rules
+from opentok_rules.operations.token import rules as token_rules
 
 # Every library kind but the forbidden kind with its fields fixed (a Forbidden, not declared
 # by the decorator: its kind is "forbidden").

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.engine.pipeline import session_outcome
+from opentok_rules.operations.session.prepare import session_outcome
 
 
 def _fit(options: dict[str, Any]) -> dict[str, Any]:

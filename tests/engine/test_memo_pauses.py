@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import opentok_rules as otr
-from opentok_rules.engine.pipeline import MEMO_PAUSE, MEMO_TRIAL
+from opentok_rules.operations.session.prepare import MEMO_PAUSE, MEMO_TRIAL
 
 
 def _fresh(n: int) -> dict[str, Any]:

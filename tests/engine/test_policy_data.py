@@ -39,11 +39,11 @@ def test_every_library_rule_is_a_kind(name: str) -> None:
 
 def test_the_rules_come_from_the_package_data() -> None:
     data = tomllib.loads(
-        files("opentok_rules").joinpath("data").joinpath("session_rules.toml").read_text("utf-8")
+        files("opentok_rules.operations.session").joinpath("rules.toml").read_text("utf-8")
     )
     assert [table["id"] for table in data["session"]] == list(otr.default_rules().ids())
     tokens = tomllib.loads(
-        files("opentok_rules").joinpath("data").joinpath("token_rules.toml").read_text("utf-8")
+        files("opentok_rules.operations.token").joinpath("rules.toml").read_text("utf-8")
     )
     assert [table["id"] for table in tokens["token"]] == list(otr.default_token_rules().ids())
     # Loaded as a mapping: the library's rules name no source file.
@@ -53,7 +53,7 @@ def test_the_rules_come_from_the_package_data() -> None:
 def test_the_package_import_builds_no_rules_and_reads_no_toml() -> None:
     code = (
         "import sys, opentok_rules\n"
-        "from opentok_rules.engine import session_rules\n"
+        "from opentok_rules.operations.session import rules as session_rules\n"
         "assert 'tomllib' not in sys.modules and 'tomli' not in sys.modules\n"
         # The library's rules are read by the policy loader, not even imported yet.
         "assert 'opentok_rules.engine.policies' not in sys.modules\n"

@@ -20,10 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.archives import ARCHIVE_OPTION_KEYS, OutputMode, StreamMode
 from opentok_rules.engine.option_domains import option_domains
-from opentok_rules.engine.session_rules import SESSION_OPTION_KEYS
-from opentok_rules.engine.token_rules import CONTEXT_KEYS, TOKEN_OPTION_KEYS
+from opentok_rules.operations.archive.prepare import ARCHIVE_OPTION_KEYS, OutputMode, StreamMode
+from opentok_rules.operations.session.rules import SESSION_OPTION_KEYS
+from opentok_rules.operations.token.rules import CONTEXT_KEYS, TOKEN_OPTION_KEYS
 
 
 def refusal(data: dict[str, Any]) -> str:

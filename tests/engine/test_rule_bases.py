@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 import opentok_rules as otr
 from opentok_rules.engine.forms import COMPILED_FORM, SCHEMA_FORM, has_form
 from opentok_rules.engine.registry import Options
-from opentok_rules.engine.session_rules import (
+from opentok_rules.errors import ValidationError, Violation
+from opentok_rules.kinds import Default, Forbidden, Kind, Normalize, Pattern
+from opentok_rules.operations.session.rules import (
     AlwaysArchiveForbidsE2eeRule,
     AlwaysArchiveRequiresRoutedRule,
     RelayedForbidsE2eeRule,
 )
-from opentok_rules.errors import ValidationError, Violation
-from opentok_rules.kinds import Default, Forbidden, Kind, Normalize, Pattern
 from opentok_rules.values import (
     ALWAYS_NEEDS_ROUTED,
     E2EE_EXCLUDES_ALWAYS,

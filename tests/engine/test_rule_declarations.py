@@ -13,12 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.engine import session_rules, token_rules
 from opentok_rules.engine.kinds import BUILTIN_KINDS, LibraryRule, OptionRule, library_rules
 from opentok_rules.engine.outcome import Outcome, logging_warnings
 from opentok_rules.engine.registry import _PURE_RULE_TYPES
-from opentok_rules.engine.token_pipeline import prepare_token, token_outcome
 from opentok_rules.errors import Violation
+from opentok_rules.operations.session import rules as session_rules
+from opentok_rules.operations.token import rules as token_rules
+from opentok_rules.operations.token.prepare import prepare_token, token_outcome
 from opentok_rules.tokens import issue_token, issue_token_outcome
 
 LIBRARY_CLASSES = [
@@ -157,11 +158,17 @@ def test_the_plain_function_logs_each_warning_and_returns_the_value(
     assert (plain.__name__, plain.__doc__) == ("plain", "The number.")
 
 
-def test_the_library_policy_data_is_in_the_data_folder() -> None:
+def test_the_library_policy_data_is_in_its_operations_folder() -> None:
     from importlib.resources import files
 
-    data = files("opentok_rules").joinpath("data")
-    for name in ("session_rules", "session_rules_strict", "token_rules"):
-        assert data.joinpath(f"{name}.toml").is_file()
-        assert not files("opentok_rules.engine").joinpath(f"{name}.toml").is_file()
+    for operation, names in (
+        ("session", ("rules", "rules_strict")),
+        ("token", ("rules",)),
+        ("archive", ("rules", "rules_strict")),
+    ):
+        for name in names:
+            assert files(f"opentok_rules.operations.{operation}").joinpath(f"{name}.toml").is_file()
+    assert not [
+        each.name for each in files("opentok_rules.engine").iterdir() if each.name.endswith(".toml")
+    ]
     assert next(iter(otr.default_rules())).id == "known-keys"

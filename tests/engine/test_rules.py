@@ -26,9 +26,9 @@ from opentok_rules import (
     prepare_session,
     strict_rules,
 )
-from opentok_rules.engine import session_rules as rules_module
-from opentok_rules.engine import token_rules
-from opentok_rules.engine.session_rules import (
+from opentok_rules.kinds import Forbidden, Kind
+from opentok_rules.operations.session import rules as rules_module
+from opentok_rules.operations.session.rules import (
     AlwaysArchiveForbidsE2ee,
     AlwaysArchiveRequiresRouted,
     ArchiveModeDefault,
@@ -42,7 +42,7 @@ from opentok_rules.engine.session_rules import (
     MediaModeRule,
     RelayedForbidsE2ee,
 )
-from opentok_rules.kinds import Forbidden, Kind
+from opentok_rules.operations.token import rules as token_rules
 from opentok_rules.tokens import default_token_rules
 
 ABSENT = object()  # marks "leave the key out"

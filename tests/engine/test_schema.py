@@ -341,7 +341,7 @@ def test_a_python_rule_is_listed_as_unexpressed_not_guessed() -> None:
 
 
 def test_a_subclass_of_a_library_rule_is_not_taken_for_it() -> None:
-    from opentok_rules.engine.session_rules import LocationIpv4Rule
+    from opentok_rules.operations.session.rules import LocationIpv4Rule
 
     class Anything(LocationIpv4Rule):
         def apply(self, options: otr.Options) -> tuple[otr.Violation, ...]:

@@ -25,14 +25,14 @@ from opentok_rules import (
 )
 from opentok_rules.engine.policies import default_rules, default_token_rules
 from opentok_rules.engine.registry import Options
-from opentok_rules.engine.session_rules import (
+from opentok_rules.engine.shared import NAME_CUT
+from opentok_rules.operations.session.rules import (
     SESSION_OPTION_KEYS,
     ArchiveNameLengthRule,
     KnownKeysRule,
 )
-from opentok_rules.engine.shared import NAME_CUT
-from opentok_rules.engine.token_pipeline import prepare_token
-from opentok_rules.engine.token_rules import (
+from opentok_rules.operations.token.prepare import prepare_token
+from opentok_rules.operations.token.rules import (
     TOKEN_OPTION_KEYS,
     TokenDataLengthRule,
     TokenKnownKeysRule,

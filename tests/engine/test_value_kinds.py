@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.engine import pipeline
 from opentok_rules.engine.forms import COMPILED_FORM, SCHEMA_FORM, has_form
 from opentok_rules.kinds import (
     Allowed,
@@ -35,6 +34,7 @@ from opentok_rules.kinds import (
     Type,
     ValueKind,
 )
+from opentok_rules.operations.session import prepare as pipeline
 
 EXAMPLE = ROOT / "examples" / "opentok-rules-archive-prefix"
 sys.path.insert(0, str(EXAMPLE / "src"))

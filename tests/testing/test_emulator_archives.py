@@ -31,7 +31,7 @@ from hypothesis.stateful import (
 )
 
 import opentok_rules as otr
-from opentok_rules.archives import prepare_layout
+from opentok_rules.operations.archive.prepare import prepare_layout
 from opentok_rules.session_ids import make_session_id
 from opentok_rules.testing import Emulator
 from opentok_rules.testing._archives import MAX_LIST_COUNT, ArchiveRefusal, ArchiveStore

@@ -1,9 +1,9 @@
-"""The token rules and ``TokenSpec``: what :mod:`~opentok_rules.engine.token_pipeline`'s
+"""The token rules: what :mod:`~opentok_rules.operations.token.prepare`'s
 ``prepare_token`` runs over a token's options and builds from them.
 
-This module is to tokens what :mod:`~opentok_rules.engine.session_rules` and
-:mod:`~opentok_rules.spec` are to sessions: ``prepare_token`` builds a working dict of the
-caller's options plus the context keys (:data:`CONTEXT_KEYS`), runs a
+This module is to tokens what :mod:`~opentok_rules.operations.session.rules` and
+:mod:`~opentok_rules.operations.session.spec` are to sessions: ``prepare_token`` builds a
+working dict of the caller's options plus the context keys (:data:`CONTEXT_KEYS`), runs a
 :class:`~opentok_rules.RuleRegistry` over it (by default the library's token rules), raises
 every violation at once in one :class:`~opentok_rules.ValidationError`, and otherwise builds a
 :class:`TokenSpec` from the normalized options. Signing the spec is the business of
@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import attrs
 
 from opentok_rules._messages import short_repr, shown
 from opentok_rules.engine.kinds import LibraryRule, OptionRule, library_rules
@@ -75,7 +73,6 @@ __all__ = [
     "TokenLayoutClassesRule",
     "TokenRoleRule",
     "TokenSessionBelongsToKeyRule",
-    "TokenSpec",
     "TokenTypeRule",
 ]
 
@@ -499,46 +496,3 @@ ExpireTime = TokenExpireTimeRule
 DataLength = TokenDataLengthRule
 LayoutClasses = TokenLayoutClassesRule
 TokenType = TokenTypeRule
-
-
-def _role(value: object) -> Role:
-    if isinstance(value, Role):  # an enum cannot be subclassed once it has members
-        return value
-    raise ValueError(f"role must be a Role; got {shown(value)}")
-
-
-def _exact(kind: type, name: str, optional: bool = False) -> Callable[[Any, Any, Any], None]:
-    """An attrs validator: the value's type is exactly ``kind`` (a subclass could lie)."""
-
-    def validate(instance: Any, attribute: Any, value: Any) -> None:
-        if value.__class__ is not kind and not (optional and value is None):
-            wanted = f"{kind.__name__} or None" if optional else kind.__name__
-            raise ValueError(f"{name} must be a {wanted}; got {shown(value)}")
-
-    return validate
-
-
-def _token_type(instance: Any, attribute: Any, value: Any) -> None:
-    if value.__class__ is not str or value not in TOKEN_TYPES:
-        raise ValueError(f"token_type must be 'JWT' or 'T1'; got {shown(value)}")
-
-
-@attrs.frozen
-class TokenSpec:
-    """A token's normalized options: what a signer signs. Built by
-    :func:`~opentok_rules.prepare_token`.
-
-    Like :class:`~opentok_rules.SessionSpec` it checks only each field's type (exactly: a
-    subclass could say one thing and sign another); whether the values make sense (the
-    session's owner, the lifetime) is the token rules' business.
-    """
-
-    session_id: str = attrs.field(validator=_exact(str, "session_id"))
-    role: Role = attrs.field(converter=_role)
-    issued_at: int = attrs.field(validator=_exact(int, "issued_at"))
-    expire_time: int = attrs.field(validator=_exact(int, "expire_time"))
-    data: str | None = attrs.field(default=None, validator=_exact(str, "data", True))
-    initial_layout_class_list: str | None = attrs.field(
-        default=None, validator=_exact(str, "initial_layout_class_list", True)
-    )
-    token_type: str = attrs.field(default=_JWT, validator=_token_type)

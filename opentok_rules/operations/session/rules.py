@@ -12,6 +12,7 @@ import functools
 import ipaddress
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -388,7 +389,7 @@ _REFUSALS: Mapping[Combination, tuple[Mapping[str, object], str]] = {
         "archived); use archive_mode='manual' or drop e2ee",
     ),
 }
-# The modes as the compiled session pass names them (engine.session_pass), and the other
+# The modes as the compiled session pass names them (operations.session.compiled), and the other
 # mode of the two each refused one has.
 _PASS_NAMES: Mapping[object, str] = {
     _ROUTED: "_ROUTED",
@@ -564,17 +565,14 @@ class ArchiveModeValidRule(OptionRule):
 
 @functools.cache
 def _library_table(kind: str) -> dict[str, Any]:
-    """The fields ``data/session_rules.toml`` gives the library's rule of ``kind`` (read as data:
-    the policy loader, which reads the library's rules, sits above this module)."""
-    from importlib.resources import files
-
+    """The fields ``rules.toml`` beside this module gives the library's rule of ``kind``
+    (read as data: the policy loader, which reads the library's rules, sits above it)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
         import tomli as tomllib
 
-    data = files("opentok_rules").joinpath("data")
-    text = data.joinpath("session_rules.toml").read_text("utf-8")
+    text = (Path(__file__).resolve().parent / "rules.toml").read_text("utf-8")
     (table,) = (each for each in tomllib.loads(text)["session"] if each["kind"] == kind)
     return {name: value for name, value in table.items() if name != "kind"}
 
@@ -595,7 +593,7 @@ class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
         made = {field.name for field in attrs.fields(Forbidden) if not field.init}
         given = {name: value for name, value in fields.items() if name not in made}
         if "keys" not in given:
-            # Made in code: its fields are the library's policy data (session_rules.toml).
+            # Made in code: its fields are the library's policy data (rules.toml, beside).
             given = {**_library_table("manual_archive_forbids_name_and_resolution"), **given}
         Forbidden.__init__(self, **given)
 

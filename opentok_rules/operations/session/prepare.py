@@ -17,7 +17,7 @@ from opentok_rules.engine.shared import (
     unreadable,
 )
 from opentok_rules.errors import ValidationError, Violation
-from opentok_rules.spec import SessionSpec, unchecked_spec
+from opentok_rules.operations.session.spec import SessionSpec, unchecked_spec
 from opentok_rules.values import ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
@@ -278,9 +278,9 @@ def _compiled_for(state: Snapshot) -> CompiledPass:
 
 
 def _ends() -> Operation:
-    """The session's pass as the compiler sees it (see engine.session_pass): its own end,
+    """The session's pass as the compiler sees it (see operations.session.compiled): its own end,
     and the pipeline's last step (_finish) where that end may not build the spec itself."""
-    from opentok_rules.engine.session_pass import session_operation
+    from opentok_rules.operations.session.compiled import session_operation
 
     return session_operation(_finish, PreparedSession)
 

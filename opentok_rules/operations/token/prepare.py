@@ -1,6 +1,6 @@
 """``prepare_token``: a token's options through the token rules, into the ``TokenSpec`` to sign.
 
-The token rules and the spec are :mod:`~opentok_rules.engine.token_rules`'s; the library's
+The token rules and the spec are :mod:`~opentok_rules.operations.token.rules`'s; the library's
 registry of them is :func:`~opentok_rules.engine.policies.default_token_rules`'s (policy data).
 """
 
@@ -18,7 +18,8 @@ from opentok_rules.engine.passes import run_pass
 from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import Options, RuleRegistry
 from opentok_rules.engine.shared import spec_from
-from opentok_rules.engine.token_rules import TOKEN_TYPES, TokenSpec
+from opentok_rules.operations.token.rules import TOKEN_TYPES
+from opentok_rules.operations.token.spec import TokenSpec
 from opentok_rules.values import Role
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ __all__ = ["prepare_token", "spec_of", "token_outcome"]
 
 #: Where :func:`prepare_token` reports what "warn" rules found, at WARNING (the logger's name
 #: is the one it had when this lived in ``token_rules``, so logging set-ups keep working).
-logger = logging.getLogger("opentok_rules.engine.token_rules")
+logger = logging.getLogger("opentok_rules.operations.token.rules")
 # The clock must say a time a datetime can show: year 1970 to 9999.
 _LATEST_CLOCK = 253402300799.0
 

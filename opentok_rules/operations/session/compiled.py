@@ -15,7 +15,7 @@ from typing import Any
 
 from opentok_rules.engine.compiler import Operation, Writer, plain_layout
 from opentok_rules.engine.registry import Options, _guarantees_spec
-from opentok_rules.spec import SessionSpec
+from opentok_rules.operations.session.spec import SessionSpec
 from opentok_rules.values import (
     _QUAD_NUMBERS,
     ARCHIVE_RESOLUTIONS,
@@ -43,7 +43,7 @@ _SPEC_FACTS = frozenset(
     }
 )
 
-#: The values the session rules' compiled forms (engine.session_rules) use, by their names.
+#: The values the session rules' compiled forms (operations.session.rules) use, by their names.
 _NAMESPACE: dict[str, object] = {
     "_ROUTED": MediaMode.ROUTED,
     "_RELAYED": MediaMode.RELAYED,

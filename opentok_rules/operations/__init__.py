@@ -1,0 +1,13 @@
+"""The operations the rule engine runs, each in its own package of the same shape.
+
+* ``session``: creating a session (``prepare_session``, :class:`~opentok_rules.SessionSpec`).
+* ``token``: issuing a client token (``prepare_token``, :class:`~opentok_rules.TokenSpec`).
+* ``archive``: starting an archive (``prepare_archive``, :class:`~opentok_rules.ArchiveSpec`).
+
+In each: ``rules.toml`` (and ``rules_strict.toml``), the library's rules as policy data, read
+by the loader that reads yours; ``rules.py``, the operation's own kinds where the built-in
+ones do not say it; ``spec.py``, the immutable spec and its REST form; ``prepare.py``, the
+pipeline from options to spec; ``compiled.py``, where it has one, the operation's own end of the
+compiled pass.
+The engine (``opentok_rules.engine``) is the same for all of them.
+"""
