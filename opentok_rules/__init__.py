@@ -35,7 +35,6 @@ from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, Ro
 if TYPE_CHECKING:
     from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
     from opentok_rules.client import OpenTok, Session, SessionRecord
-    from opentok_rules.engine.convert import spec_from_dict, spec_to_dict
     from opentok_rules.engine.explain import Step, explain
     from opentok_rules.engine.policies import (
         Policy,
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
         load_policy,
         strict_rules,
     )
-    from opentok_rules.engine.policy_run import run_policy_tests
     from opentok_rules.engine.policy_schema import policy_file_schema
     from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
     from opentok_rules.engine.schema import to_json_schema
@@ -57,6 +55,8 @@ if TYPE_CHECKING:
         strict_archive_rules,
     )
     from opentok_rules.operations.archive.spec import ArchiveLayout, ArchiveSpec, PreparedArchive
+    from opentok_rules.operations.policy_run import run_policy_tests
+    from opentok_rules.operations.session.convert import spec_from_dict, spec_to_dict
     from opentok_rules.operations.token.prepare import prepare_token
     from opentok_rules.operations.token.spec import TokenSpec
     from opentok_rules.tokens import default_token_rules
@@ -84,12 +84,12 @@ _LAZY = {
     "load_policy": "engine.policies",
     "PolicyTest": "engine.policy_tests",
     "PolicyTestResult": "engine.policy_tests",
-    "run_policy_tests": "engine.policy_run",
+    "run_policy_tests": "operations.policy_run",
     "policy_file_schema": "engine.policy_schema",
     "Step": "engine.explain",
     "explain": "engine.explain",
-    "spec_from_dict": "engine.convert",
-    "spec_to_dict": "engine.convert",
+    "spec_from_dict": "operations.session.convert",
+    "spec_to_dict": "operations.session.convert",
     "TokenSpec": "operations.token.spec",
     "prepare_token": "operations.token.prepare",
     "to_json_schema": "engine.schema",

@@ -111,7 +111,7 @@ def test_prepare_token_is_public() -> None:
 KEPT = {
     "opentok_rules.answers": "opentok_rules.http.answers",
     "opentok_rules.auth": "opentok_rules.http.auth",
-    "opentok_rules.convert": "opentok_rules.engine.convert",
+    "opentok_rules.convert": "opentok_rules.operations.session.convert",
     "opentok_rules.pipeline": "opentok_rules.operations.session.prepare",
     "opentok_rules.registry": "opentok_rules.engine.registry",
     "opentok_rules.rules": "opentok_rules.operations.session.rules",

@@ -90,7 +90,7 @@ def add_rules(commands: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from opentok_rules.engine.convert import spec_to_dict
+    from opentok_rules.operations.session.convert import spec_to_dict
     from opentok_rules.operations.session.prepare import prepare_session
 
     if args.archive:

@@ -96,7 +96,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from opentok_rules.engine.policy_run import run_policy_tests
+    from opentok_rules.operations.policy_run import run_policy_tests
 
     policy = _loaded(args)
     results = run_policy_tests(policy)

@@ -97,7 +97,7 @@ def add_token(commands: Any) -> None:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from opentok_rules.engine.convert import spec_to_dict
+    from opentok_rules.operations.session.convert import spec_to_dict
 
     policy = chosen_policy(args)  # before credentials: a policy that cannot be used is said
     rules = policy.rules if policy is not None else chosen_registry(args)

@@ -72,7 +72,7 @@ TEST_PROJECT = "100000001"
 @attrs.frozen
 class Operation:
     """One operation a test can exercise: where its rules are in a policy (its run is
-    :mod:`~opentok_rules.engine.policy_run`'s)."""
+    :mod:`~opentok_rules.operations.policy_run`'s)."""
 
     name: str
     #: The :class:`~opentok_rules.Policy` attribute that holds its rules.

@@ -9,5 +9,7 @@ by the loader that reads yours; ``rules.py``, the operation's own kinds where th
 ones do not say it; ``spec.py``, the immutable spec and its REST form; ``prepare.py``, the
 pipeline from options to spec; ``compiled.py``, where it has one, the operation's own end of the
 compiled pass.
-The engine (``opentok_rules.engine``) is the same for all of them.
+The session's also has ``convert.py`` (a spec to and from plain dicts, through cattrs).
+``policy_run.py`` runs a policy's own ``[[test]]`` tables through every operation. The engine
+(``opentok_rules.engine``) is the same for all of them.
 """

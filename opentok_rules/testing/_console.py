@@ -299,8 +299,8 @@ class Console:
 
 def verdict(options: Mapping[str, Any], rules: RuleRegistry) -> dict[str, Any]:
     """What ``prepare_session(options, rules=rules)`` says, as JSON-ready data."""
-    from opentok_rules.engine.convert import spec_to_dict
     from opentok_rules.errors import ValidationError
+    from opentok_rules.operations.session.convert import spec_to_dict
     from opentok_rules.operations.session.prepare import prepare_session
 
     try:

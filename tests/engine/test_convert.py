@@ -26,7 +26,7 @@ from opentok_rules import (
     rule,
     strict_rules,
 )
-from opentok_rules.engine.convert import converter, spec_from_dict, spec_to_dict
+from opentok_rules.operations.session.convert import converter, spec_from_dict, spec_to_dict
 
 FULL = SessionSpec(
     media_mode=MediaMode.ROUTED,

@@ -68,7 +68,7 @@ def test_reading_an_answer_needs_neither_cattrs_nor_the_pipeline() -> None:
         "from opentok_rules.http.transport import Response\n"
         f"body = json.dumps([{{'session_id': {SESSION_ID!r}, 'project_id': 1}}]).encode()\n"
         "assert read_session_answer(Response(200, {}, body)).project_id == '1'\n"
-        "heavy = {'cattrs', 'opentok_rules.engine.convert'} & set(sys.modules)\n"
+        "heavy = {'cattrs', 'opentok_rules.operations.session.convert'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -35,8 +35,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import opentok_rules as otr
-from opentok_rules.engine.convert import spec_to_dict
 from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.operations.session.convert import spec_to_dict
 from opentok_rules.testing import Emulator
 
 CONSOLE_FILES = ROOT / "opentok_rules" / "testing" / "console"
