@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ast
 
+from opentok_rules.engine.input_use import own_parts
+
 __all__ = ["IN_DICT", "take_apart"]
 
 
@@ -106,7 +108,7 @@ def _made_whole(statements: list[ast.stmt], key: str, name: str) -> list[ast.stm
     """``statements`` with the whole dict made before each one that uses it."""
     out: list[ast.stmt] = []
     for index, statement in enumerate(statements):
-        if any(_mentions(part, name) for part in _own_parts(statement)):
+        if any(_mentions(part, name) for part in own_parts(statement)):
             # Whole from here to the block's end: the rest of it needs no test of its own.
             return [*out, _make_whole(key, name), *statements[index:]]
         for field in ("body", "orelse", "finalbody"):
@@ -117,19 +119,6 @@ def _made_whole(statements: list[ast.stmt], key: str, name: str) -> list[ast.stm
             handler.body = _made_whole(handler.body, key, name)
         out.append(statement)
     return out
-
-
-def _own_parts(statement: ast.stmt) -> list[ast.AST]:
-    """What ``statement`` evaluates itself, its inner blocks aside."""
-    if isinstance(statement, (ast.If, ast.While)):
-        return [statement.test]
-    if isinstance(statement, ast.For):
-        return [statement.target, statement.iter]
-    if isinstance(statement, ast.With):
-        return list(statement.items)
-    if isinstance(statement, ast.Try):
-        return [each.type for each in statement.handlers if each.type is not None]
-    return [statement]
 
 
 def _make_whole(key: str, name: str) -> ast.stmt:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-__all__ = ["keeps_input"]
+__all__ = ["keeps_input", "own_parts"]
 
 _READING_METHODS = frozenset({"get", "keys", "items", "values", "copy"})
 _SET_TESTS = frozenset({"issuperset", "issubset", "isdisjoint"})
@@ -35,7 +35,7 @@ def _block_keeps(statements: Iterable[ast.stmt], name: str) -> bool:
     for statement in statements:
         if _copies(statement, name):
             return True  # the rest of this block works on the copy
-        if not all(_reads_only(part, name) for part in _own_parts(statement)):
+        if not all(_reads_only(part, name) for part in own_parts(statement)):
             return False
         for block in _inner_blocks(statement):
             if not _block_keeps(block, name):
@@ -58,8 +58,9 @@ def _copies(statement: ast.stmt, name: str) -> bool:
     )
 
 
-def _own_parts(statement: ast.stmt) -> list[ast.AST]:
-    """The statement without the blocks it holds (those are walked in order, as blocks)."""
+def own_parts(statement: ast.stmt) -> list[ast.AST]:
+    """What ``statement`` evaluates itself, without the blocks it holds (those are walked in
+    order, as blocks); engine.apart reads statements the same way."""
     if isinstance(statement, (ast.If, ast.While)):
         return [statement.test]
     if isinstance(statement, ast.For):
