@@ -19,6 +19,7 @@ does with the dict is seen, whoever wrote it.
 from __future__ import annotations
 
 import ast
+import copy
 
 from opentok_rules.engine.input_use import own_parts
 
@@ -188,4 +189,4 @@ def _mentions(node: ast.AST, name: str) -> bool:
 
 
 def _copy(node: ast.stmt) -> ast.stmt:
-    return ast.parse(ast.unparse(node)).body[0]
+    return copy.deepcopy(node)

@@ -186,6 +186,8 @@ def _spread_usual(options: dict[str, Any]) -> dict[str, Any] | None:
         return None
     given = options.copy()
     del given["layout"]
+    # _spread_layout's first steps, for the two usual shapes only and written out: calling it
+    # here costs about 4 % of an average archive call (cachegrind, bench_prepare's inputs).
     kind = layout["type"]
     given["layout_type"] = _BEST_FIT if kind is None else kind
     if len(layout) == 2:
