@@ -36,13 +36,7 @@ if TYPE_CHECKING:
     from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
     from opentok_rules.client import OpenTok, Session, SessionRecord
     from opentok_rules.engine.explain import Step, explain
-    from opentok_rules.engine.policies import (
-        Policy,
-        default_rules,
-        find_policy,
-        load_policy,
-        strict_rules,
-    )
+    from opentok_rules.engine.policies import find_policy
     from opentok_rules.engine.policy_schema import policy_file_schema
     from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
     from opentok_rules.engine.schema import to_json_schema
@@ -55,6 +49,7 @@ if TYPE_CHECKING:
         strict_archive_rules,
     )
     from opentok_rules.operations.archive.spec import ArchiveLayout, ArchiveSpec, PreparedArchive
+    from opentok_rules.operations.library import Policy, default_rules, load_policy, strict_rules
     from opentok_rules.operations.policy_run import run_policy_tests
     from opentok_rules.operations.session.convert import spec_from_dict, spec_to_dict
     from opentok_rules.operations.token.prepare import prepare_token
@@ -79,9 +74,9 @@ _LAZY = {
     "OpenTok": "client",
     "Session": "client",
     "SessionRecord": "client",
-    "Policy": "engine.policies",
+    "Policy": "operations.library",
     "find_policy": "engine.policies",
-    "load_policy": "engine.policies",
+    "load_policy": "operations.library",
     "PolicyTest": "engine.policy_tests",
     "PolicyTestResult": "engine.policy_tests",
     "run_policy_tests": "operations.policy_run",
@@ -93,9 +88,9 @@ _LAZY = {
     "TokenSpec": "operations.token.spec",
     "prepare_token": "operations.token.prepare",
     "to_json_schema": "engine.schema",
-    "default_rules": "engine.policies",
+    "default_rules": "operations.library",
     "default_token_rules": "tokens",
-    "strict_rules": "engine.policies",
+    "strict_rules": "operations.library",
     "VonageVideo": "vonage",
 }
 

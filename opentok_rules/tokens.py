@@ -38,8 +38,8 @@ from typing import Any, NoReturn, Protocol
 from opentok_rules._messages import shown
 from opentok_rules._secret import Secret
 from opentok_rules.engine.outcome import Outcome, logging_warnings
-from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.operations.library import default_token_rules
 from opentok_rules.operations.token.prepare import token_outcome
 from opentok_rules.operations.token.rules import (
     CONTEXT_KEYS,

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from opentok_rules.cli._choices import exact_choice
 from opentok_rules.cli._terminal import escaped
 from opentok_rules.cli._voice import message_names
-from opentok_rules.engine.policies import default_rules, strict_rules
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.errors import Violation
+from opentok_rules.operations.library import default_rules, strict_rules
 from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode
 
 if TYPE_CHECKING:
-    from opentok_rules.engine.policies import Policy
+    from opentok_rules.operations.library import Policy
 
 
 OPTION_FLAGS = ("media_mode", "archive_mode", "location", "archive_name", "archive_resolution")
@@ -217,7 +217,8 @@ def chosen_policy(args: argparse.Namespace) -> Policy | None:
         return None
     if args.no_policy:
         return None
-    from opentok_rules.engine.policies import find_policy, load_policy
+    from opentok_rules.engine.policies import find_policy
+    from opentok_rules.operations.library import load_policy
 
     path = args.policy if args.policy is not None else find_policy()
     return None if path is None else load_policy(path)

@@ -161,7 +161,8 @@ def _policy(path: str | None, *, ignore: bool) -> object:
     Read now, so that one that cannot be used is reported before anything is served. The
     service side of the emulator never depends on it.
     """
-    from opentok_rules.engine.policies import find_policy, load_policy
+    from opentok_rules.engine.policies import find_policy
+    from opentok_rules.operations.library import load_policy
 
     if ignore:
         return None

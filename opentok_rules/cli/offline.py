@@ -202,7 +202,7 @@ def _rules(args: argparse.Namespace) -> int:
     policy = chosen_policy(args)
     listed: list[tuple[str, Any]]
     if args.tokens:
-        from opentok_rules.engine.policies import default_token_rules
+        from opentok_rules.operations.library import default_token_rules
 
         registry = policy.token_rules if policy is not None else default_token_rules()
         listed = [("token", info) for info in describe(registry)]

@@ -12,7 +12,7 @@ from opentok_rules.cli._common import InputFileError, print_json
 from opentok_rules.cli._terminal import escaped
 
 if TYPE_CHECKING:
-    from opentok_rules.engine.policies import Policy
+    from opentok_rules.operations.library import Policy
 
 #: Exit code of ``policy test`` when a test fails (as ``check`` for refused options).
 TESTS_FAILED = 2
@@ -65,7 +65,8 @@ def _file_argument(parser: argparse.ArgumentParser) -> None:
 
 def _loaded(args: argparse.Namespace) -> Policy:
     """The policy of FILE, or the nearest one; a PolicyError (exit code 1) if unusable."""
-    from opentok_rules.engine.policies import find_policy, load_policy
+    from opentok_rules.engine.policies import find_policy
+    from opentok_rules.operations.library import load_policy
 
     path = args.file if args.file is not None else find_policy()
     if path is None:

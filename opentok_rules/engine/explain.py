@@ -78,7 +78,7 @@ def explain(
             "or a dict such as {'media_mode': 'routed'}"
         )
     if rules is None:
-        from opentok_rules.engine.policies import default_rules
+        from opentok_rules.operations.library import default_rules
 
         rules = default_rules()
     working: dict[str, Any] = {**(options or {}), **given}

@@ -15,7 +15,6 @@ This module, tomllib and cattrs are imported only when a policy is loaded.
 from __future__ import annotations
 
 import difflib
-import functools
 import logging
 import os
 import sys
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from opentok_rules._messages import short_repr
+from opentok_rules._moved import forwarder
 from opentok_rules.engine._files import (
     MAX_NESTING,
     distrusted,
@@ -33,13 +33,12 @@ from opentok_rules.engine._files import (
     read_regular,
     unusable,
 )
-from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind, MaxTTL
+from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind
 from opentok_rules.engine.option_domains import check_policy_rule, later_effects
 from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
-from opentok_rules.engine.registry import _SPEC_RULES, Rule, RuleRegistry, _checked
+from opentok_rules.engine.registry import Rule, RuleRegistry, _checked
+from opentok_rules.engine.sections import Section, catalog
 from opentok_rules.errors import MAX_NAME, PolicyError
-from opentok_rules.operations.session.rules import LIBRARY_SESSION_KINDS
-from opentok_rules.operations.token.rules import LIBRARY_TOKEN_KINDS
 
 if TYPE_CHECKING:
     import cattrs
@@ -50,15 +49,20 @@ else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
     import tomli as tomllib
 
 __all__ = [
+    "BASES",
     "ENTRY_POINT_GROUP",
     "POLICY_FILE",
-    "Policy",
     "find_policy",
-    "library_archive_rules",
-    "library_policy",
-    "load_policy",
+    "load",
+    "load_library",
     "policy_toml",
+    "suggest",
+    "top_keys",
 ]
+
+# The library's registries and Policy moved beside the operations (0.2.1); the old names work
+# until 0.3, with a DeprecationWarning.
+__getattr__ = forwarder(__name__, "opentok_rules.operations.library")
 
 #: The file a policy is written in, found by :func:`find_policy`.
 POLICY_FILE = "opentok-rules.toml"
@@ -67,86 +71,30 @@ ENTRY_POINT_GROUP = "opentok_rules.kinds"
 _PYPROJECT = "pyproject.toml"
 _TOOL_TABLE = "opentok-rules"
 
-# By name, not by the functions: they are defined below, with the library's data.
-_BASES: Mapping[str, Callable[[], RuleRegistry]] = {
-    "default": lambda: default_rules(),
-    "strict": lambda: strict_rules(),
-    # No rules at all: a policy that says every rule itself (``opentok-rules rules --toml``).
-    "none": RuleRegistry,
-}
-#: The kinds of the library's own rules, by name: a policy may use them as any other kind.
-_LIBRARY_KINDS: Mapping[str, type] = {**LIBRARY_SESSION_KINDS, **LIBRARY_TOKEN_KINDS}
-_TOP_KEYS = ("base", "disable", "extend", "session", "token", "archive", "test")
+#: The bases a policy may name: the library's rules of each operation, its strict ones, or
+#: no rules at all (a policy that says every rule itself: ``opentok-rules rules --toml``).
+BASES = ("default", "strict", "none")
+_FIXED_KEYS = ("base", "disable", "extend")
 #: Fields of a rule's table that the loader reads itself; the rest are the kind's.
 _PLACEMENT = ("before", "after")
-_SECTIONS = {"session": "session", "token": "token", "archive": "archive"}
 #: Where find_policy says which files it skipped, and why.
 _log = logging.getLogger("opentok_rules.policy")
-#: The library's own archive rules: policy files shipped in the package, read by this loader.
-_LIBRARY_ARCHIVE_FILES = {"default": "rules.toml", "strict": "rules_strict.toml"}
-#: Where the library's policy data lives: each operation's own folder (opentok_rules/operations).
-_OPERATIONS = Path(__file__).resolve().parent.parent / "operations"
-#: The library's session and token policy data by name: (operation, file).
-_LIBRARY_FILES = {
-    "session_rules": ("session", "rules.toml"),
-    "session_rules_strict": ("session", "rules_strict.toml"),
-    "token_rules": ("token", "rules.toml"),
-}
-_LIBRARY_ARCHIVE: dict[str, RuleRegistry] = {}
 
 
-def _default_archive_rules() -> RuleRegistry:
-    return library_archive_rules("default")
+def top_keys() -> tuple[str, ...]:
+    """The keys a policy may have: its base, what it disables and extends, each operation's
+    rule tables (``session``, ``token``, ...) and its tests."""
+    return (*_FIXED_KEYS, *catalog().names(), "test")
 
 
-@attrs.frozen
-class Policy:
-    """A loaded policy: its session ``rules``, its ``token_rules``, its ``archive_rules`` and
-    the file it came from.
-
-    Pass the registries to :func:`~opentok_rules.prepare_session`,
-    :func:`~opentok_rules.prepare_archive` or a client (``OpenTok(key, secret,
-    rules=policy.rules, token_rules=policy.token_rules, archive_rules=policy.archive_rules)``).
-    ``source`` is ``None`` for a policy given as a mapping.
-    """
-
-    rules: RuleRegistry
-    token_rules: RuleRegistry
-    source: Path | None = None
-    archive_rules: RuleRegistry = attrs.field(factory=_default_archive_rules)
-    #: The policy's own ``[[test]]`` tables (not those of the files it extends), in order;
-    #: run them with :func:`~opentok_rules.run_policy_tests`.
-    tests: tuple[PolicyTest, ...] = ()
+def _library_kinds() -> dict[str, type]:
+    """The kinds of the library's own rules, by name: a policy may use them as any other."""
+    return {name: cls for each in catalog().sections for name, cls in each.kinds().items()}
 
 
-def library_archive_rules(base: str = "default") -> RuleRegistry:
-    """A fresh copy of the library's archive rules (``"default"`` or ``"strict"``).
-
-    They are policy files in the package (``opentok_rules/operations/archive/rules.toml`` and
-    ``rules_strict.toml``, which extends it), read by this loader once and copied
-    for each caller: the same data and checks as a user's ``[[archive]]`` tables.
-    """
-    if base not in _LIBRARY_ARCHIVE_FILES:
-        hint = _suggest(str(base), list(_LIBRARY_ARCHIVE_FILES), "bases")
-        raise ValueError(f"unknown base {short_repr(base)}; {hint}")
-    registry = _LIBRARY_ARCHIVE.get(base)
-    if registry is None:
-        path = _OPERATIONS / "archive" / _LIBRARY_ARCHIVE_FILES[base]
-        loader = _Loader(library=True)
-        registry = loader.policy(loader.read(path, None), path).archive_rules
-        _LIBRARY_ARCHIVE[base] = registry
-    return registry.copy()
-
-
-def load_policy(source: str | os.PathLike[str] | Mapping[str, Any]) -> Policy:
-    """The policy in a TOML file (``opentok-rules.toml``, or the ``[tool.opentok-rules]``
-    table of a ``pyproject.toml``), or in a mapping of the same structure.
-
-    ``extend`` takes a path relative to the file (to the working directory for a mapping),
-    or an absolute one; ``..`` and symbolic links are followed. Raises
-    :class:`~opentok_rules.PolicyError` for any policy that cannot be used. A file named here
-    is trusted whoever owns it (:func:`find_policy` is warier).
-    """
+def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Any:
+    """The policy in ``source``, as the catalog's policy class (the public, typed name is
+    :func:`~opentok_rules.load_policy`, which documents it)."""
     if isinstance(source, Mapping):
         return _Loader().policy(source, None)
     if isinstance(source, (str, os.PathLike)):
@@ -156,6 +104,14 @@ def load_policy(source: str | os.PathLike[str] | Mapping[str, Any]) -> Policy:
     raise TypeError(
         f"load_policy() takes a path (str or os.PathLike) or a mapping; got {type(source).__name__}"
     )
+
+
+def load_library(path: Path, *, sourced: bool) -> Any:
+    """The library's own policy file ``path``, loaded with no plugin kinds listed and by the
+    kinds' constructors (no cattrs on the first call); its rules name ``path`` as their source
+    when ``sourced``, else none (as a policy mapping's)."""
+    loader = _Loader(library=True)
+    return loader.policy(loader.read(path, None), path if sourced else None)
 
 
 def find_policy(start: str | os.PathLike[str] = ".") -> Path | None:
@@ -273,7 +229,7 @@ def _name(value: object) -> str:
     return value if isinstance(value, str) else short_repr(value)
 
 
-def _suggest(name: str, valid: Sequence[str], what: str) -> str:
+def suggest(name: str, valid: Sequence[str], what: str) -> str:
     """``did you mean 'x'?`` for a misspelt name, else the valid names."""
     close = difflib.get_close_matches(name, valid, n=1)
     if close:
@@ -316,9 +272,8 @@ class _Layer:
     where: _Where
     base: str | None
     disable: tuple[str, ...]
-    session: tuple[_Entry, ...]
-    token: tuple[_Entry, ...]
-    archive: tuple[_Entry, ...] = ()
+    #: Each operation's rule tables, in the catalog's order.
+    entries: tuple[tuple[_Entry, ...], ...]
     tests: tuple[PolicyTest, ...] = ()
 
 
@@ -329,10 +284,11 @@ class _Loader:
     def __init__(self, *, library: bool = False) -> None:
         self._plugins: dict[str, list[Any]] | None = None
         # The library's own data is made by its kinds' constructors, which check every field:
-        # prepare_session's first call does not import cattrs. Its archive rules start from
-        # nothing, not from themselves.
+        # prepare_session's first call does not import cattrs.
         self._converter = None if library else _converter()
         self._library = library
+        self._sections = catalog().sections
+        self._library_kinds = _library_kinds()
 
     def read(self, path: Path, extended_by: _Where | None) -> Mapping[str, Any]:
         """The policy table in ``path`` (a ``pyproject.toml``'s ``[tool.opentok-rules]``)."""
@@ -357,25 +313,30 @@ class _Loader:
             raise PolicyError(f"{path}: has no [tool.{_TOOL_TABLE}] table")
         return table
 
-    def policy(self, data: Mapping[str, Any], path: Path | None) -> Policy:
+    def policy(self, data: Mapping[str, Any], path: Path | None) -> Any:
+        """The policy ``data`` says (``path`` is where it was read), as the catalog's policy
+        class: each operation's registry under its section's attribute."""
         layers = self._chain(data, path)
         base = next((layer.base for layer in layers if layer.base is not None), "default")
-        rules = _BASES[base]()
-        token_rules = RuleRegistry() if base == "none" else default_token_rules()
-        archive_rules = (
-            RuleRegistry() if self._library or base == "none" else library_archive_rules(base)
+        registries = tuple(
+            RuleRegistry() if base == "none" else each.library(base) for each in self._sections
         )
-        registries = (rules, token_rules, archive_rules)
         seen: dict[str, _Where] = {}
         for layer in reversed(layers):  # the extended policy first, this file's last
             _disable(layer, registries)
-            for section, registry in zip(("session", "token", "archive"), registries, strict=True):
-                for entry in getattr(layer, section):
+            for entries, registry in zip(layer.entries, registries, strict=True):
+                for entry in entries:
                     _place(entry, registry, registries, seen)
         for layer in reversed(layers):
-            for section, registry in zip(("session", "token", "archive"), registries, strict=True):
-                _check_options(getattr(layer, section), section, registry)
-        policy = Policy(rules, token_rules, path, archive_rules, tests=layers[0].tests)
+            for each, entries, registry in zip(
+                self._sections, layer.entries, registries, strict=True
+            ):
+                _check_options(entries, each.name, registry)
+        named = {
+            each.attribute: registry
+            for each, registry in zip(self._sections, registries, strict=True)
+        }
+        policy = catalog().policy(source=path, tests=layers[0].tests, **named)
         check_test_ids(policy, policy.tests)
         return policy
 
@@ -408,13 +369,14 @@ class _Loader:
     def _layer(self, data: Mapping[str, Any], where: _Where) -> _Layer:
         if not isinstance(data, Mapping):
             raise where.error(None, f"a policy is a table; got {short_repr(data)}")
+        keys = top_keys()
         for key in data:
-            if key not in _TOP_KEYS:
-                hint = _suggest(_name(key), _TOP_KEYS, "policy keys")
+            if key not in keys:
+                hint = suggest(_name(key), keys, "policy keys")
                 raise where.error(None, f"unknown key {short_repr(key)}; {hint}")
         base = data.get("base")
-        if base is not None and (base.__class__ is not str or base not in _BASES):
-            hint = _suggest(_name(base), list(_BASES), "bases")
+        if base is not None and (base.__class__ is not str or base not in BASES):
+            hint = suggest(_name(base), BASES, "bases")
             raise where.error("base", f"unknown base {short_repr(base)}; {hint}")
         disable = data.get("disable", ())
         if not isinstance(disable, (list, tuple)) or not all(
@@ -425,25 +387,26 @@ class _Loader:
             where,
             base,
             tuple(disable),
-            self._entries(data, "session", where),
-            self._entries(data, "token", where),
-            self._entries(data, "archive", where),
+            tuple(self._entries(data, each, where) for each in self._sections),
             parse_tests(data.get("test"), where.file),
         )
 
-    def _entries(self, data: Mapping[str, Any], section: str, where: _Where) -> tuple[_Entry, ...]:
-        tables = data.get(section, ())
+    def _entries(
+        self, data: Mapping[str, Any], section: Section, where: _Where
+    ) -> tuple[_Entry, ...]:
+        tables = data.get(section.name, ())
         if not isinstance(tables, (list, tuple)):
             raise where.error(
-                section,
-                f"must be an array of tables ([[{section}]] in TOML); got {short_repr(tables)}",
+                section.name,
+                f"must be an array of tables ([[{section.name}]] in TOML); got "
+                f"{short_repr(tables)}",
             )
         return tuple(
             self._entry(table, section, index, where.file) for index, table in enumerate(tables)
         )
 
-    def _entry(self, table: object, section: str, index: int, file: Path | None) -> _Entry:
-        label = f"{section}[{index}]"
+    def _entry(self, table: object, section: Section, index: int, file: Path | None) -> _Entry:
+        label = f"{section.name}[{index}]"
         if not isinstance(table, Mapping):
             raise _Where(file, label).error(None, f"must be a table; got {short_repr(table)}")
         rule_id = table.get("id")
@@ -459,11 +422,14 @@ class _Loader:
                 if kind_name is None
                 else f"must be a string; got {short_repr(kind_name)}"
             )
-            kinds = ", ".join([*BUILTIN_KINDS, *_LIBRARY_KINDS])
+            kinds = ", ".join([*BUILTIN_KINDS, *self._library_kinds])
             raise where.error("kind", f"{problem}; the kinds are {kinds}")
         cls, origin = self._kind(kind_name, where)
-        if section in ("session", "archive") and cls is MaxTTL:
-            raise where.error("kind", "max_ttl is for tokens only; put it under [[token]]")
+        owner = next((each for each in self._sections if kind_name in each.own_kinds), section)
+        if owner is not section:
+            raise where.error(
+                "kind", f"{kind_name} is for {owner.name}s only; put it under [[{owner.name}]]"
+            )
         before, after = table.get("before"), table.get("after")
         for name, value in (("before", before), ("after", after)):
             if value is not None and not isinstance(value, str):
@@ -476,7 +442,8 @@ class _Loader:
 
     def _kind(self, name: str, where: _Where) -> tuple[type, str]:
         """The class of the kind ``name``, and (for a plugin) the words naming its entry point."""
-        builtin = BUILTIN_KINDS.get(name) or _LIBRARY_KINDS.get(name)
+        library = self._library_kinds
+        builtin = BUILTIN_KINDS.get(name) or library.get(name)
         if builtin is not None:
             # Plugins are not even listed for the library's own data (they cannot shadow it).
             plugins = {} if self._library else self._entry_points()
@@ -485,7 +452,7 @@ class _Loader:
             return builtin, ""
         plugins = self._entry_points()
         if name not in plugins:
-            hint = _suggest(name, [*BUILTIN_KINDS, *_LIBRARY_KINDS, *plugins], "kinds")
+            hint = suggest(name, [*BUILTIN_KINDS, *library, *plugins], "kinds")
             raise where.error("kind", f"unknown kind {name!r}; {hint}")
         if len(plugins[name]) > 1:
             declared = " and ".join(
@@ -535,7 +502,7 @@ class _Loader:
         known = [a.alias for a in attrs.fields(cls) if a.init and a.name != "source"]
         for key in fields:
             if key not in known:
-                hint = _suggest(_name(key), [*known, "kind", *_PLACEMENT], "fields")
+                hint = suggest(_name(key), [*known, "kind", *_PLACEMENT], "fields")
                 raise where.error(short_repr(key), f"unknown field for kind {kind_name!r}; {hint}")
         for attribute in attrs.fields(cls):
             if (
@@ -673,7 +640,7 @@ def _disable(layer: _Layer, registries: Sequence[RuleRegistry]) -> None:
                 break
         else:
             ids = [each for registry in registries for each in registry.ids()]
-            hint = _suggest(rule_id, ids, "rule ids")
+            hint = suggest(rule_id, ids, "rule ids")
             raise layer.where.error("disable", f"no rule has the id {rule_id!r}; {hint}")
 
 
@@ -714,7 +681,7 @@ def _add(
         return
     if target not in registry.ids():
         field = "before" if entry.before is not None else "after"
-        hint = _suggest(target, registry.ids(), "rule ids here")
+        hint = suggest(target, registry.ids(), "rule ids here")
         raise entry.where.error(field, f"no rule has the id {target!r}; {hint}")
     if entry.before is not None:
         registry.insert_before(target, entry.rule)
@@ -755,19 +722,6 @@ def _passed_through(kind: Any) -> bool:
     return not (isinstance(kind, type) and (attrs.has(kind) or kind in (str, int, bool)))
 
 
-# ---- the library's own rules, as policy data --------------------------------------------------
-
-
-def library_policy(name: str) -> Policy:
-    """The library's policy ``name`` (``"session_rules"``, ``"session_rules_strict"``,
-    ``"token_rules"``): the TOML file in its operation's folder (``operations/session/`` or
-    ``operations/token/``, beside the archive rules' ``operations/archive/``), loaded as any
-    policy mapping is (so its rules have no ``source``)."""
-    operation, file = _LIBRARY_FILES[name]
-    text = (_OPERATIONS / operation / file).read_text(encoding="utf-8")
-    return _Loader(library=True).policy(tomllib.loads(text), None)
-
-
 def policy_toml(rules: RuleRegistry, section: str = "session") -> str:
     """``rules`` as a policy file of base ``"none"``: one ``[[section]]`` table per rule, in
     order, each writing its kind and the fields that differ from the kind's defaults.
@@ -775,6 +729,7 @@ def policy_toml(rules: RuleRegistry, section: str = "session") -> str:
     ``load_policy`` of the text gives a registry of the same ids, order and verdicts.
     Raises :class:`ValueError` for a rule that is not a kind (a Python rule has no table).
     """
+    library = _library_kinds()
     lines = [
         "# The rules as a policy file: every rule is written out (base none).",
         'base = "none"',
@@ -785,7 +740,7 @@ def policy_toml(rules: RuleRegistry, section: str = "session") -> str:
                 f"rule {rule.id!r} is a Python rule, not a kind: it has no policy table"
             )
         # By the name its class is loaded by (a library rule's class may show a kind's name).
-        kind = next((k for k, cls in _LIBRARY_KINDS.items() if cls is type(rule)), rule.kind)
+        kind = next((k for k, cls in library.items() if cls is type(rule)), rule.kind)
         lines += ["", f"[[{section}]]", f"kind = {_toml_value(kind)}"]
         lines.append(f"id = {_toml_value(rule.id)}")
         for field in attrs.fields(type(rule)):
@@ -821,41 +776,3 @@ def _toml_value(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(each) for each in value) + "]"
     raise ValueError(f"{short_repr(value)} has no TOML form")
-
-
-# ---- the library's own registries, read from its policy data ---------------------------------
-
-
-@functools.cache
-def library_rules(name: str) -> tuple[Rule, ...]:
-    """The rules of the library's policy data ``name`` (``operations/session/rules.toml`` and its
-    neighbours), loaded once; rules are immutable, so every registry may share them."""
-    policy = library_policy(name)
-    return tuple(policy.token_rules if name == "token_rules" else policy.rules)
-
-
-def _session_rules(strict: bool) -> RuleRegistry:
-    if not _SPEC_RULES:
-        # These rules, all of them in this order, leave only options a SessionSpec takes as
-        # they are: plain values of exact types, no combination the service refuses
-        # (test_spec_guard.py holds this), so the pipeline builds their specs without checking
-        # them again. One assignment: threads that race here write the same places.
-        _SPEC_RULES[:] = list(
-            zip(library_rules("session_rules"), library_rules("session_rules_strict"), strict=True)
-        )
-    return RuleRegistry(library_rules("session_rules_strict" if strict else "session_rules"))
-
-
-def default_rules() -> RuleRegistry:
-    """A fresh registry of the twelve session rules, in order; yours to edit."""
-    return _session_rules(strict=False)
-
-
-def strict_rules() -> RuleRegistry:
-    """The default rules, but unknown keys and unknown media modes are violations."""
-    return _session_rules(strict=True)
-
-
-def default_token_rules() -> RuleRegistry:
-    """A fresh registry of the seven token rules, in order; yours to edit."""
-    return RuleRegistry(library_rules("token_rules"))

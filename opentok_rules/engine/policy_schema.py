@@ -23,8 +23,9 @@ from typing import Any
 import attrs
 
 from opentok_rules.engine import policies
-from opentok_rules.engine.kinds import BUILTIN_KINDS, MaxTTL
-from opentok_rules.engine.policy_tests import EXPECTATIONS, OPERATIONS
+from opentok_rules.engine.kinds import BUILTIN_KINDS
+from opentok_rules.engine.policy_tests import EXPECTATIONS
+from opentok_rules.engine.sections import catalog
 from opentok_rules.errors import SEVERITIES
 
 __all__ = ["DIALECT", "policy_file_schema"]
@@ -76,9 +77,11 @@ def policy_file_schema() -> dict[str, Any]:
     for name, cls in kinds.items():
         defs[f"kind-{name}"] = _kind_schema(name, cls)
     properties: dict[str, Any] = {}
-    for key in policies._TOP_KEYS:
-        if key in policies._SECTIONS:
-            allowed = [name for name in kinds if key == "token" or kinds[name] is not MaxTTL]
+    sections = catalog().sections
+    for key in policies.top_keys():
+        if key in catalog().names():
+            others = {name for each in sections if each.name != key for name in each.own_kinds}
+            allowed = [name for name in kinds if name not in others]
             defs[f"{key}-rule"] = _rule_table(key, allowed)
             properties[key] = {
                 "type": "array",
@@ -110,7 +113,7 @@ def policy_file_schema() -> dict[str, Any]:
 def _top_key(key: str) -> dict[str, Any]:
     if key == "base":
         return {
-            "enum": list(policies._BASES),
+            "enum": list(policies.BASES),
             "description": "the library's rules this policy starts from; default: default",
         }
     if key == "disable":
@@ -247,7 +250,8 @@ def _test_table() -> dict[str, Any]:
         "refused_by": {**ids, "description": "exactly these deny rule ids refuse"},
         "warned_by": {**ids, "description": "exactly these warn rule ids warn"},
     }
-    for operation in OPERATIONS:
+    operations = catalog().names()
+    for operation in operations:
         properties[operation] = {
             "type": "object",
             "description": f"the {operation} options the test runs through the policy",
@@ -258,5 +262,5 @@ def _test_table() -> dict[str, Any]:
         "required": ["name", "expect"],
         "properties": properties,
         "additionalProperties": False,
-        "oneOf": [{"required": [operation]} for operation in OPERATIONS],
+        "oneOf": [{"required": [operation]} for operation in operations],
     }

@@ -10,18 +10,17 @@ ids of ``refused_by`` and with exactly the warnings of ``warned_by``::
     expect = "refuse"
     refused_by = ["acme-no-moderators"]
 
-A token test's token is made for a session of a made-up project (or for the ``session_id`` the
-table gives), and may say ``expire_in`` (seconds from now, as ``opentok-rules token
---expire-in``) in place of an absolute ``expire_time``.
+An operation may check its tests' options further (the token's take ``expire_in``, seconds
+from now, in place of an absolute ``expire_time``): its section's ``test_check``.
 
 :func:`parse_tests` checks the tables when the policy is loaded (a malformed one is a
 :class:`~opentok_rules.PolicyError` naming the file, the test and the field);
 :func:`~opentok_rules.run_policy_tests` runs them against the policy the file defines, its
 bases included.
 
-Each operation is looked up by name in :data:`OPERATIONS`: the registry it reads from the
-policy (an attribute of :class:`~opentok_rules.Policy`) and the function that runs the options
-through it, so an operation the library gains later is one entry more.
+The operations a test may name are the catalog's sections (:mod:`~.sections`): the key its
+options are given under, and the attribute of the policy that holds the registry they run
+through, so an operation the library gains later is one section more.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.engine.sections import catalog, section
 from opentok_rules.errors import PolicyError
 
 
@@ -52,8 +52,6 @@ class _Policy(Protocol):
 
 __all__ = [
     "EXPECTATIONS",
-    "OPERATIONS",
-    "Operation",
     "PolicyTest",
     "PolicyTestResult",
     "parse_tests",
@@ -63,20 +61,6 @@ __all__ = [
 EXPECTATIONS = ("accept", "refuse")
 #: The fields of a ``[[test]]`` table besides the operation's.
 _FIELDS = ("name", "expect", "refused_by", "warned_by")
-#: A token test's lifetime in seconds from now, in place of an absolute ``expire_time``.
-EXPIRE_IN = "expire_in"
-#: The api key a test's token is made for, and its session id's project.
-TEST_PROJECT = "100000001"
-
-
-@attrs.frozen
-class Operation:
-    """One operation a test can exercise: where its rules are in a policy (its run is
-    :mod:`~opentok_rules.operations.policy_run`'s)."""
-
-    name: str
-    #: The :class:`~opentok_rules.Policy` attribute that holds its rules.
-    rules_attribute: str
 
 
 @attrs.frozen
@@ -106,14 +90,6 @@ class PolicyTestResult:
     passed: bool
     detail: str
     operation: str = "session"
-
-
-#: The operations a test can name, by the key it gives its options under.
-OPERATIONS: dict[str, Operation] = {
-    "session": Operation("session", "rules"),
-    "token": Operation("token", "token_rules"),
-    "archive": Operation("archive", "archive_rules"),
-}
 
 
 def _problem(file: Path | None, label: str, field: str | None, problem: str) -> PolicyError:
@@ -185,7 +161,8 @@ def _parse_one(table: object, index: int, file: Path | None) -> PolicyTest:
     def fail(field: str | None, problem: str) -> PolicyError:
         return _problem(file, label, field, problem)
 
-    valid = [*_FIELDS, *OPERATIONS]
+    operations = catalog().names()
+    valid = [*_FIELDS, *operations]
     for key in table:
         if key not in valid:
             raise fail(short_repr(key), f"unknown field; {_hint(str(key), valid)}")
@@ -193,9 +170,9 @@ def _parse_one(table: object, index: int, file: Path | None) -> PolicyTest:
         raise fail("name", "is missing; every test needs a name, unique in the file")
     if not isinstance(name, str) or not name.strip():
         raise fail("name", f"must be a non-empty string; got {short_repr(name)}")
-    given = [each for each in OPERATIONS if each in table]
+    given = [each for each in operations if each in table]
     if len(given) != 1:
-        choices = ", ".join(OPERATIONS)
+        choices = ", ".join(operations)
         if not given:
             raise fail(None, f"give the options to test under one of {choices}")
         raise fail(given[1], f"give one of {choices}, not {' and '.join(given)}")
@@ -207,15 +184,9 @@ def _parse_one(table: object, index: int, file: Path | None) -> PolicyTest:
             f'must be a table of options such as {{ media_mode = "routed" }}; got '
             f"{short_repr(options)}",
         )
-    if operation == "token" and EXPIRE_IN in options:
-        expire_in = options[EXPIRE_IN]
-        if expire_in.__class__ is not int or expire_in <= 0:
-            raise fail(
-                f"token.{EXPIRE_IN}",
-                f"must be a whole number of seconds above 0; got {short_repr(expire_in)}",
-            )
-        if "expire_time" in options:
-            raise fail(f"token.{EXPIRE_IN}", "give expire_in or expire_time, not both")
+    check = section(operation).test_check
+    if check is not None:
+        check(options, lambda field, problem: fail(f"{operation}.{field}", problem))
     expect = table.get("expect")
     if expect is None:
         raise fail("expect", 'is missing; write expect = "accept" or expect = "refuse"')
@@ -259,7 +230,7 @@ def check_test_ids(policy: _Policy, tests: Sequence[PolicyTest]) -> None:
     left to the run, which says so.
     """
     for test in tests:
-        registry = getattr(policy, OPERATIONS[test.operation].rules_attribute, None)
+        registry = getattr(policy, section(test.operation).attribute, None)
         if not isinstance(registry, RuleRegistry):
             continue
         known = registry.ids()

@@ -66,8 +66,9 @@ class Rule(Protocol):
 
 
 #: Rule ids that were renamed, old -> new: the old id still finds the rule for one release,
-#: with a DeprecationWarning where it is looked up.
-RENAMED_IDS: dict[str, str] = {"session-belongs-to-key": "token-session-belongs-to-key"}
+#: with a DeprecationWarning where it is looked up. The operation whose rule it is says so
+#: where the rule is defined.
+RENAMED_IDS: dict[str, str] = {}
 
 #: The rule classes whose verdict and normalization depend on the options alone (the
 #: library's session rules register themselves). Exact types: a subclass may do anything.
@@ -75,7 +76,8 @@ _PURE_RULE_TYPES: set[type] = set()
 
 #: The library's session rules, place by place, after which the options are always ones a
 #: ``SessionSpec`` takes as they are: what they let through needs no second check. Each place
-#: holds the rules allowed there (the default and the strict one). ``session_rules`` fills it.
+#: holds the rules allowed there (the default and the strict one). The session operation fills
+#: it when its rules are first read (``opentok_rules.operations.library``).
 _SPEC_RULES: list[tuple[object, ...]] = []
 
 #: Most specs a registry remembers; it forgets them all when full.

@@ -25,7 +25,6 @@ from typing import Any, Final
 
 from opentok_rules.engine.forms import SCHEMA_FORM, has_form
 from opentok_rules.engine.introspect import describe
-from opentok_rules.engine.policies import default_rules, library_archive_rules, strict_rules
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.schema_parts import (
     ABSENT,
@@ -43,6 +42,7 @@ from opentok_rules.engine.schema_parts import (
     combination_schema,
     implies,
 )
+from opentok_rules.operations.library import default_rules, library_archive_rules, strict_rules
 from opentok_rules.operations.session.rules import SESSION_OPTION_KEYS
 from opentok_rules.values import (
     ARCHIVE_RESOLUTIONS,

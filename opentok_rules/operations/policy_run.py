@@ -9,26 +9,43 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from opentok_rules.engine.policies import Policy
-from opentok_rules.engine.policy_tests import (
-    EXPIRE_IN,
-    OPERATIONS,
-    TEST_PROJECT,
-    PolicyTest,
-    PolicyTestResult,
-)
+from opentok_rules._messages import short_repr
+from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
 from opentok_rules.engine.registry import RuleRegistry
+from opentok_rules.engine.sections import section
 from opentok_rules.errors import ValidationError, Violation
 from opentok_rules.operations.session.prepare import prepare_session
 from opentok_rules.operations.token.prepare import token_outcome
 from opentok_rules.operations.token.rules import TOKEN_TYPES
 from opentok_rules.session_ids import make_session_id
 
+if TYPE_CHECKING:
+    from opentok_rules.operations.library import Policy
+
 __all__ = ["run_policy_tests"]
+
+#: A token test's lifetime in seconds from now, in place of an absolute ``expire_time``.
+EXPIRE_IN = "expire_in"
+#: The api key a test's token is made for, and its session id's project.
+TEST_PROJECT = "100000001"
+
+
+def check_token_test(options: Mapping[str, Any], fail: Callable[[str, str], Exception]) -> None:
+    """A token test's ``expire_in`` (seconds from now, as ``opentok-rules token
+    --expire-in``): a whole number above 0, given in place of ``expire_time``."""
+    if EXPIRE_IN not in options:
+        return
+    expire_in = options[EXPIRE_IN]
+    if expire_in.__class__ is not int or expire_in <= 0:
+        raise fail(
+            EXPIRE_IN, f"must be a whole number of seconds above 0; got {short_repr(expire_in)}"
+        )
+    if "expire_time" in options:
+        raise fail(EXPIRE_IN, "give expire_in or expire_time, not both")
 
 
 def run_policy_tests(policy: Policy) -> tuple[PolicyTestResult, ...]:
@@ -142,17 +159,17 @@ def _listed(ids: Sequence[str]) -> str:
 
 
 def _run_one(policy: Policy, test: PolicyTest) -> PolicyTestResult:
-    operation = OPERATIONS[test.operation]
+    operation = section(test.operation)
 
     def result(passed: bool, detail: str) -> PolicyTestResult:
         return PolicyTestResult(test.name, passed, detail, test.operation)
 
-    registry = getattr(policy, operation.rules_attribute, None)
+    registry = getattr(policy, operation.attribute, None)
     if not isinstance(registry, RuleRegistry):
         return result(
             False,
             f"cannot be run: this version of opentok-rules has no {test.operation} rules "
-            f"(Policy.{operation.rules_attribute})",
+            f"(Policy.{operation.attribute})",
         )
     try:
         verdict = _RUNNERS[test.operation](registry, test.options)

@@ -1182,8 +1182,8 @@ def _make_auth(
 
 def _policy_rules(policy: object) -> tuple[RuleRegistry, str | None]:
     """The registry ``policy`` stands for, and the file it came from (``None`` if none)."""
-    from opentok_rules.engine.policies import default_rules
     from opentok_rules.engine.registry import RuleRegistry
+    from opentok_rules.operations.library import default_rules
 
     if policy is None:
         return default_rules(), None
@@ -1191,7 +1191,7 @@ def _policy_rules(policy: object) -> tuple[RuleRegistry, str | None]:
         return policy.copy(), None
     if isinstance(policy, str | os.PathLike | Mapping):
         # Imported on use: policies (TOML, plugins) cost nothing to an emulator without one.
-        from opentok_rules.engine.policies import load_policy
+        from opentok_rules.operations.library import load_policy
 
         policy = load_policy(policy)
     rules = getattr(policy, "rules", None)

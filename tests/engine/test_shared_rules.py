@@ -23,9 +23,9 @@ from opentok_rules import (
     Violation,
     prepare_session,
 )
-from opentok_rules.engine.policies import default_rules, default_token_rules
 from opentok_rules.engine.registry import Options
 from opentok_rules.engine.shared import NAME_CUT
+from opentok_rules.operations.library import default_rules, default_token_rules
 from opentok_rules.operations.session.rules import (
     SESSION_OPTION_KEYS,
     ArchiveNameLengthRule,

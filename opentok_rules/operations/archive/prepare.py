@@ -101,7 +101,7 @@ OPTIONS_ID = "archive-options"
 
 def default_archive_rules() -> RuleRegistry:
     """A fresh registry of the library's archive rules (``operations/archive/rules.toml``)."""
-    from opentok_rules.engine.policies import library_archive_rules
+    from opentok_rules.operations.library import library_archive_rules
 
     return library_archive_rules("default")
 
@@ -109,7 +109,7 @@ def default_archive_rules() -> RuleRegistry:
 def strict_archive_rules() -> RuleRegistry:
     """The default archive rules and the strict ones (``operations/archive/rules_strict.toml``):
     a name is required and may not be empty."""
-    from opentok_rules.engine.policies import library_archive_rules
+    from opentok_rules.operations.library import library_archive_rules
 
     return library_archive_rules("strict")
 

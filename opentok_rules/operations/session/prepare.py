@@ -46,7 +46,7 @@ def _default_rules() -> RuleRegistry:
     if _DEFAULT_RULES is None:
         # Here, not at the top: the library's rules are policy data, and the policy loader
         # (and TOML) is loaded only when they are first needed.
-        from opentok_rules.engine.policies import default_rules
+        from opentok_rules.operations.library import default_rules
 
         _DEFAULT_RULES = default_rules()  # threads racing here each make an equal one
     return _DEFAULT_RULES

@@ -132,6 +132,8 @@ class KnownKeysRule(LibraryRule):
     )
     #: What the options are options of, for the message: "'x' is not a session option".
     operation: str = "session"
+    #: A rule placed before it sees every key the caller gave (policy checks read this).
+    DROPS_UNKNOWN_KEYS: ClassVar[bool] = True
 
     def _constraint(self) -> str:
         if self.keys == SESSION_OPTION_KEYS:

@@ -15,9 +15,9 @@ from opentok_rules._frozen import slot_setter
 from opentok_rules._messages import shown
 from opentok_rules.engine.outcome import Outcome, logging_warnings, outcome_of
 from opentok_rules.engine.passes import run_pass
-from opentok_rules.engine.policies import default_token_rules
 from opentok_rules.engine.registry import Options, RuleRegistry
 from opentok_rules.engine.shared import spec_from
+from opentok_rules.operations.library import default_token_rules
 from opentok_rules.operations.token.rules import TOKEN_TYPES
 from opentok_rules.operations.token.spec import TokenSpec
 from opentok_rules.values import Role

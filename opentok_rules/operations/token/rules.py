@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from opentok_rules._messages import short_repr, shown
 from opentok_rules.engine.kinds import LibraryRule, OptionRule, library_rules
-from opentok_rules.engine.registry import MAX_REPORTED, Options, reported
+from opentok_rules.engine.registry import MAX_REPORTED, RENAMED_IDS, Options, reported
 from opentok_rules.engine.shared import unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
 from opentok_rules.errors import Violation, _shown_later
@@ -115,6 +115,8 @@ _KEY_SET = frozenset(TOKEN_OPTION_KEYS)
 #: The kinds of the library's token rules, by the name their policy data gives them (each
 #: rule's class enters itself: see library_rules).
 LIBRARY_TOKEN_KINDS: dict[str, type] = {}
+# Its id until 0.2 (the token rules' ids now start with "token-"), found for one more release.
+RENAMED_IDS["session-belongs-to-key"] = "token-session-belongs-to-key"
 _library_rule = library_rules(LIBRARY_TOKEN_KINDS, pure=False)
 # What a name means to a person, by backend, for the messages.
 _OWNER_NAMES = {
@@ -193,6 +195,9 @@ class _TokenKind(LibraryRule):
 )
 class TokenKnownKeysRule(_TokenKind):
     """Only the five token options may be passed; a typo names the closest one."""
+
+    #: A rule placed before it sees every key the caller gave (policy checks read this).
+    DROPS_UNKNOWN_KEYS: ClassVar[bool] = True
 
     def _judge(self, options: Options) -> Sequence[Violation]:
         names = options.get("option_names")
