@@ -35,11 +35,10 @@ from opentok_rules.values import ARCHIVE_RESOLUTIONS, ArchiveMode, MediaMode, Ro
 if TYPE_CHECKING:
     from opentok_rules.async_client import AsyncOpenTok, AsyncVonageVideo
     from opentok_rules.client import OpenTok, Session, SessionRecord
-    from opentok_rules.engine.explain import Step, explain
+    from opentok_rules.engine.explain import Step
     from opentok_rules.engine.policies import find_policy
     from opentok_rules.engine.policy_schema import policy_file_schema
     from opentok_rules.engine.policy_tests import PolicyTest, PolicyTestResult
-    from opentok_rules.engine.schema import to_json_schema
     from opentok_rules.http.archive_answers import Archive, ArchiveList
     from opentok_rules.operations.archive.prepare import (
         OutputMode,
@@ -51,7 +50,9 @@ if TYPE_CHECKING:
     from opentok_rules.operations.archive.spec import ArchiveLayout, ArchiveSpec, PreparedArchive
     from opentok_rules.operations.library import Policy, default_rules, load_policy, strict_rules
     from opentok_rules.operations.policy_run import run_policy_tests
+    from opentok_rules.operations.schema import to_json_schema
     from opentok_rules.operations.session.convert import spec_from_dict, spec_to_dict
+    from opentok_rules.operations.session.explain import explain
     from opentok_rules.operations.token.prepare import prepare_token
     from opentok_rules.operations.token.spec import TokenSpec
     from opentok_rules.tokens import default_token_rules
@@ -82,12 +83,12 @@ _LAZY = {
     "run_policy_tests": "operations.policy_run",
     "policy_file_schema": "engine.policy_schema",
     "Step": "engine.explain",
-    "explain": "engine.explain",
+    "explain": "operations.session.explain",
     "spec_from_dict": "operations.session.convert",
     "spec_to_dict": "operations.session.convert",
     "TokenSpec": "operations.token.spec",
     "prepare_token": "operations.token.prepare",
-    "to_json_schema": "engine.schema",
+    "to_json_schema": "operations.schema",
     "default_rules": "operations.library",
     "default_token_rules": "tokens",
     "strict_rules": "operations.library",

@@ -8,7 +8,7 @@ Each forwarder goes away in 0.3 (CHANGELOG.md lists them).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from opentok_rules._lazy import lazy_attributes
@@ -17,12 +17,21 @@ from opentok_rules._lazy import lazy_attributes
 REMOVED_IN = "0.3"
 
 
-def forwarder(old: str, new: str, extra: Mapping[str, str] | None = None) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for ``old`` that serves names from ``new`` (or ``extra``'s)."""
+def forwarder(
+    old: str,
+    new: str,
+    extra: Mapping[str, str] | None = None,
+    *,
+    only: Collection[str] | None = None,
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``old`` that serves names from ``new`` (or ``extra``'s):
+    every name, or with ``only`` just those (a module that still defines the rest itself)."""
     elsewhere = dict(extra or {})
 
     def where(name: str) -> str | None:
-        return None if name.startswith("__") else elsewhere.get(name, new)
+        if name.startswith("__") or (only is not None and name not in only):
+            return None
+        return elsewhere.get(name, new)
 
     def warn(name: str, target: str) -> None:
         warnings.warn(

@@ -19,8 +19,8 @@ def print_explanation(
     options: dict[str, Any], registry: RuleRegistry, args: argparse.Namespace
 ) -> int:
     """Print each rule's step (a table, or ``--json``) and the verdict; check's exit code."""
-    from opentok_rules.engine.explain import explain
     from opentok_rules.operations.session.convert import spec_to_dict
+    from opentok_rules.operations.session.explain import explain
     from opentok_rules.operations.session.prepare import prepare_session
 
     steps = explain(options, rules=registry)

@@ -36,7 +36,8 @@ def add_schema(commands: Any) -> None:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from opentok_rules.engine.schema import UNEXPRESSED_REASONS, to_json_schema
+    from opentok_rules.engine.schema import UNEXPRESSED_REASONS
+    from opentok_rules.operations.schema import to_json_schema
 
     if args.policy_file:
         if args.strict or args.policy is not None or args.no_policy:

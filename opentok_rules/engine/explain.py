@@ -1,30 +1,31 @@
-"""``explain``: what each rule did with a set of session options, one step per rule.
+"""What each rule of a registry did with a set of options, one step per rule.
 
 It runs the rules one by one, in registry order, on a copy of the options, and compares the
 options before and after each rule: so it works for any rule (the library's, a policy's, your
 own), not only those it knows. It is for reading, not for speed: every rule runs, and the
-options are copied before each one.
+options are copied before each one. The public ``explain`` (the session's, with its default
+rules) is :mod:`opentok_rules.operations.session.explain`'s; the old path
+``opentok_rules.engine.explain.explain`` forwards there until 0.3.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from opentok_rules._moved import forwarder
 from opentok_rules.engine.kinds import plain
-from opentok_rules.engine.registry import Rule, RuleRegistry
+from opentok_rules.engine.registry import Rule
 from opentok_rules.errors import Violation
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+__all__ = ["OUTCOMES", "Step", "explain_rules"]
 
-    from opentok_rules.options import SessionOptions
-
-__all__ = ["OUTCOMES", "Step", "explain"]
+# The public function moved to the operation it explains, with its default rules (until 0.3).
+__getattr__ = forwarder(__name__, "opentok_rules.operations.session.explain", only={"explain"})
 
 #: What a rule can have done, from the least to the most telling.
 OUTCOMES = ("skipped", "held", "changed", "warned", "refused")
@@ -53,35 +54,10 @@ class Step:
     description: str = attrs.field(default="", eq=False)
 
 
-def explain(
-    options: Mapping[str, Any] | None = None,
-    /,
-    *,
-    rules: RuleRegistry | None = None,
-    **kwargs: Unpack[SessionOptions],
-) -> tuple[Step, ...]:
-    """One :class:`Step` per rule of ``rules`` (default: :func:`~opentok_rules.default_rules`),
-    in order, saying what it did with ``options`` (keyword arguments merged over them).
-
-    Each rule sees the options as the rules before it left them, as in
-    :func:`~opentok_rules.prepare_session`; every rule runs, as there. The result explains a
-    decision; :func:`~opentok_rules.prepare_session` makes it.
-    """
-    given: dict[str, Any] = dict(kwargs)
-    if options is None and isinstance(given.get("options"), Mapping):
-        # explain(options={...}): the mapping, named as in the signature's documentation
-        # (no session option is called "options").
-        options = given.pop("options")
-    if options is not None and not isinstance(options, Mapping):
-        raise TypeError(
-            f"options must be a mapping, not {type(options).__name__}; pass keyword arguments "
-            "or a dict such as {'media_mode': 'routed'}"
-        )
-    if rules is None:
-        from opentok_rules.operations.library import default_rules
-
-        rules = default_rules()
-    working: dict[str, Any] = {**(options or {}), **given}
+def explain_rules(rules: Iterable[Rule], options: Mapping[str, Any]) -> tuple[Step, ...]:
+    """One :class:`Step` per rule of ``rules``, in order, saying what it did with ``options``
+    (copied first: each rule sees them as the rules before it left them, and every rule runs)."""
+    working = dict(options)
     return tuple(_step(each, working) for each in rules)
 
 
@@ -130,7 +106,7 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tupl
 
 
 def _same(old: object, new: object) -> bool:
-    """The same value, as the service will see it: ``"routed"`` and ``MediaMode.ROUTED`` are."""
+    """The same value, as the service will see it: an enum member and its value are."""
     old, new = plain(old), plain(new)
     if old.__class__ is not new.__class__:
         return False

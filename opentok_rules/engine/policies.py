@@ -62,7 +62,17 @@ __all__ = [
 
 # The library's registries and Policy moved beside the operations (0.2.1); the old names work
 # until 0.3, with a DeprecationWarning.
-__getattr__ = forwarder(__name__, "opentok_rules.operations.library")
+_MOVED = (
+    "Policy",
+    "default_rules",
+    "default_token_rules",
+    "library_archive_rules",
+    "library_policy",
+    "library_rules",
+    "load_policy",
+    "strict_rules",
+)
+__getattr__ = forwarder(__name__, "opentok_rules.operations.library", only=_MOVED)
 
 #: The file a policy is written in, found by :func:`find_policy`.
 POLICY_FILE = "opentok-rules.toml"

@@ -146,3 +146,20 @@ def test_a_kind_of_one_operation_is_refused_in_another_s_tables() -> None:
 def test_the_operations_package_declares_the_catalog_where_the_engine_looks() -> None:
     assert library_catalog.__name__ == sections.DECLARED_IN
     assert operations.__name__ == sections.DECLARED_IN.rpartition(".")[0]
+
+
+@pytest.mark.parametrize("name", ["Policy", "default_rules", "load_policy", "library_rules"])
+def test_the_moved_policy_names_still_import_from_the_engine_with_a_warning(name: str) -> None:
+    from opentok_rules.engine import policies
+    from opentok_rules.operations import library
+
+    with pytest.warns(DeprecationWarning, match=f"import {name} from opentok_rules.operations"):
+        found = getattr(policies, name)
+    assert found is getattr(library, name)
+
+
+def test_a_name_the_engine_never_had_is_no_deprecated_one() -> None:
+    from opentok_rules.engine import policies
+
+    with pytest.raises(AttributeError):
+        policies.default_rulez  # noqa: B018
