@@ -167,12 +167,6 @@ def _id(instance: object, attribute: attrs.Attribute[Any], value: object) -> Non
         raise FieldProblem("id", f"must be a non-empty string; got {short_repr(value)}")
 
 
-def id_field(default: str) -> str:
-    """The ``id`` field of a kind whose rules have one usual id (the library's own)."""
-    found: str = attrs.field(default=default, validator=_id)
-    return found
-
-
 def _optional_message(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (value.__class__ is not str or not value):
         raise FieldProblem("message", f"must be a non-empty string; got {short_repr(value)}")

@@ -103,8 +103,10 @@ LAYOUT_LIMIT = 1000
 _JWT, _T1 = "JWT", "T1"
 #: The two token formats; JWT is the current one, T1 the legacy one (OpenTok only).
 TOKEN_TYPES: tuple[str, ...] = (_JWT, _T1)
-#: The id ``token-session-belongs-to-key`` had before every token rule id started ``token-``.
+#: The id ``token-session-belongs-to-key`` had before every token rule id started ``token-``:
+#: it still finds the rule for one more release.
 OLD_SESSION_RULE_ID = "session-belongs-to-key"
+RENAMED_IDS[OLD_SESSION_RULE_ID] = "token-session-belongs-to-key"
 
 
 _ROLES = {role.value: role for role in Role}
@@ -115,8 +117,6 @@ _KEY_SET = frozenset(TOKEN_OPTION_KEYS)
 #: The kinds of the library's token rules, by the name their policy data gives them (each
 #: rule's class enters itself: see library_rules).
 LIBRARY_TOKEN_KINDS: dict[str, type] = {}
-# Its id until 0.2 (the token rules' ids now start with "token-"), found for one more release.
-RENAMED_IDS["session-belongs-to-key"] = "token-session-belongs-to-key"
 _library_rule = library_rules(LIBRARY_TOKEN_KINDS, pure=False)
 # What a name means to a person, by backend, for the messages.
 _OWNER_NAMES = {
