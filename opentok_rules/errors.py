@@ -160,10 +160,10 @@ class Violation:
 
 
 #: Values that cannot change once made: a refusal may show one when its message is read.
-_SETTLED_TYPES = frozenset({str, int, float, bool, complex, bytes, type(None)})
+SETTLED_TYPES = frozenset({str, int, float, bool, complex, bytes, type(None)})
 
 
-def _shown_later(
+def shown_later(
     rule: str, field: str | None, make: str | Callable[..., str], /, *args: object
 ) -> Violation:
     """``Violation.deferred(rule, field, make, *args)`` for the library's own refusals, whose
@@ -172,7 +172,7 @@ def _shown_later(
     """
     made = Violation.deferred(rule, field, make, *args)
     value = args[-1]
-    if value.__class__ not in _SETTLED_TYPES and not isinstance(value, (enum.Enum, Violation)):
+    if value.__class__ not in SETTLED_TYPES and not isinstance(value, (enum.Enum, Violation)):
         made.message  # noqa: B018 - read now: the text is made and kept
     return made
 

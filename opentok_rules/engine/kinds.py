@@ -35,8 +35,8 @@ import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine._re2 import LinearPattern, UnrunnablePattern, compile_pattern
-from opentok_rules.engine.registry import Options, _pure
-from opentok_rules.errors import _SETTLED_TYPES, SEVERITIES, Violation, _shown_later
+from opentok_rules.engine.registry import Options, pure_rule
+from opentok_rules.errors import SETTLED_TYPES, SEVERITIES, Violation, shown_later
 from opentok_rules.values import (
     DEFAULT_LIFETIME,
     MAX_SESSION_ID_LENGTH,
@@ -126,7 +126,7 @@ def _later(rule_id: str, field: str | None, later: Later, severity: str) -> Viol
     """The violation of a default message made when read, or now where the caller's value
     (``later``'s last item) could change after the call."""
     made = Violation.deferred(rule_id, field, *later, severity=severity)
-    if later[-1].__class__ not in _SETTLED_TYPES and not isinstance(later[-1], enum.Enum):
+    if later[-1].__class__ not in SETTLED_TYPES and not isinstance(later[-1], enum.Enum):
         made.message  # noqa: B018 - read now: the text is made and kept
     return made
 
@@ -190,7 +190,7 @@ def _str_tuple(value: object) -> object:
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
-def _keys(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def keys_field(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if (
         not isinstance(value, tuple)
         or not value
@@ -483,7 +483,7 @@ def _builtin_kind(name: str) -> Callable[[type[_K]], type[_K]]:
             cls = attrs.frozen(kw_only=True)(cls)
         cls.kind = name
         _BUILTIN[name] = cls
-        return _pure(cls)
+        return pure_rule(cls)
 
     return declare
 
@@ -603,7 +603,7 @@ class OptionRule(LibraryRule):
             return ()
         found = self._canonical(value)
         if found is None:
-            return (_shown_later(self.id, key, self.refusal, value),)
+            return (shown_later(self.id, key, self.refusal, value),)
         if found is not value:
             options[key] = found
         return ()
@@ -662,7 +662,7 @@ def library_rules(
             if description is not None:
                 cls._DESCRIPTION = description
             kinds[cls.kind] = cls
-            return _pure(cls) if pure else cls
+            return pure_rule(cls) if pure else cls
 
         return declare
 
@@ -688,7 +688,7 @@ def _own(message: str, field: str | None) -> str:
 class _OnKeys(Kind):
     """The base of a kind on several options, ``keys``."""
 
-    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_keys)
+    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=keys_field)
 
     def _own_reads(self) -> frozenset[str]:
         return frozenset(self.keys)

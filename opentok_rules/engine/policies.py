@@ -36,7 +36,7 @@ from opentok_rules.engine._files import (
 from opentok_rules.engine.kinds import BUILTIN_KINDS, FieldProblem, Kind
 from opentok_rules.engine.option_domains import check_policy_rule, later_effects
 from opentok_rules.engine.policy_tests import PolicyTest, check_test_ids, parse_tests
-from opentok_rules.engine.registry import Rule, RuleRegistry, _checked
+from opentok_rules.engine.registry import Rule, RuleRegistry, checked_rule
 from opentok_rules.engine.sections import Section, catalog
 from opentok_rules.errors import MAX_NAME, PolicyError
 
@@ -549,7 +549,7 @@ class _Loader:
             # What a registry asks of a rule when it is added (its id, one-line description,
             # apply, and reads and fills as frozensets), asked now: a kind that fails any of
             # it is refused here, by name, before anything is loaded.
-            rule_id, checked = _checked(rule)
+            rule_id, checked = checked_rule(rule)
         except (Exception, SystemExit) as exc:
             what = origin or f"kind {kind_name!r} "
             raise where.error(

@@ -78,7 +78,7 @@ _PURE_RULE_TYPES: set[type] = set()
 #: ``SessionSpec`` takes as they are: what they let through needs no second check. Each place
 #: holds the rules allowed there (the default and the strict one). The session operation fills
 #: it when its rules are first read (``opentok_rules.operations.library``).
-_SPEC_RULES: list[tuple[object, ...]] = []
+SPEC_RULES: list[tuple[object, ...]] = []
 
 #: Most specs a registry remembers; it forgets them all when full.
 MEMO_SIZE = 256
@@ -157,7 +157,7 @@ def rule(
     return decorate
 
 
-def _pure(cls: type[_R]) -> type[_R]:
+def pure_rule(cls: type[_R]) -> type[_R]:
     """Class decorator: this rule class's outcome depends on the options alone."""
     _PURE_RULE_TYPES.add(cls)
     return cls
@@ -179,7 +179,7 @@ def reported(
     return tuple(found)
 
 
-def _guarantees_spec(rules: Sequence[Rule]) -> bool:
+def guarantees_spec(rules: Sequence[Rule]) -> bool:
     """Whether every options these rules let through make a spec the service takes.
 
     True when the library's own session rules are all there, unchanged (the exact class and
@@ -187,7 +187,7 @@ def _guarantees_spec(rules: Sequence[Rule]) -> bool:
     other rule is one of the library's own pure rule types that writes nothing (``fills``
     empty): it may refuse more, but cannot change what the others normalized.
     """
-    expected = _SPEC_RULES
+    expected = SPEC_RULES
     if len(rules) < len(expected) or not expected:
         return False
     place = 0
@@ -249,7 +249,7 @@ def _one_line(rule_id: str, description: str) -> None:
         )
 
 
-def _checked(candidate: object) -> tuple[str, Rule]:
+def checked_rule(candidate: object) -> tuple[str, Rule]:
     """The id of ``candidate`` and the rule, once checked to be one.
 
     Checked when a rule is registered, so a malformed rule fails where it was added, not later
@@ -374,10 +374,10 @@ class Snapshot:
     @property
     def spec_guaranteed(self) -> bool:
         """Whether what these rules let through is always a spec the service takes, so the
-        pipeline may build it without checking again (see _guarantees_spec)."""
+        pipeline may build it without checking again (see guarantees_spec)."""
         found = self._guaranteed
         if found is None:
-            found = self._guaranteed = _guarantees_spec(self.rules)
+            found = self._guaranteed = guarantees_spec(self.rules)
         return found
 
 
@@ -399,7 +399,7 @@ class RuleRegistry:
         kept: list[Rule] = []
         seen: set[str] = set()
         for each in rules:
-            rule_id, checked = _checked(each)
+            rule_id, checked = checked_rule(each)
             if rule_id in seen:
                 raise ValueError(
                     f"a rule with id {rule_id!r} is already registered; use replace() to swap it"
@@ -476,7 +476,7 @@ class RuleRegistry:
     def replace(self, rule_id: str, new: Rule) -> Rule:
         """Put a rule in the place of ``rule_id``; returns the rule it replaced."""
         index = self._index(rule_id)
-        new_id, new = _checked(new)
+        new_id, new = checked_rule(new)
         ids, rules = self._ids, self._rules
         if new_id != ids[index] and new_id in ids:
             raise ValueError(f"a rule with id {new_id!r} is already registered")
@@ -588,7 +588,7 @@ class RuleRegistry:
         raise KeyError(f"no rule {rule_id!r}; the registered ids are {list(self.ids())!r}")
 
     def _insert(self, index: int, new: Rule) -> None:
-        new_id, new = _checked(new)
+        new_id, new = checked_rule(new)
         ids, rules = self._ids, self._rules
         if new_id in ids:
             raise ValueError(

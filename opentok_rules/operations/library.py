@@ -18,7 +18,7 @@ import attrs
 
 from opentok_rules._messages import short_repr
 from opentok_rules.engine.policy_tests import PolicyTest
-from opentok_rules.engine.registry import _SPEC_RULES, Rule, RuleRegistry
+from opentok_rules.engine.registry import SPEC_RULES, Rule, RuleRegistry
 
 __all__ = [
     "Policy",
@@ -124,12 +124,12 @@ def library_rules(name: str) -> tuple[Rule, ...]:
 
 
 def _session_rules(strict: bool) -> RuleRegistry:
-    if not _SPEC_RULES:
+    if not SPEC_RULES:
         # These rules, all of them in this order, leave only options a SessionSpec takes as
         # they are: plain values of exact types, no combination the service refuses
         # (test_spec_guard.py holds this), so the pipeline builds their specs without checking
         # them again. One assignment: threads that race here write the same places.
-        _SPEC_RULES[:] = list(
+        SPEC_RULES[:] = list(
             zip(library_rules("session_rules"), library_rules("session_rules_strict"), strict=True)
         )
     return RuleRegistry(library_rules("session_rules_strict" if strict else "session_rules"))

@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 import opentok_rules as otr
-from opentok_rules.engine.kinds import CodedKind, id_field, library_rules
+from opentok_rules.engine.kinds import CodedKind, library_rules
 from opentok_rules.engine.registry import _PURE_RULE_TYPES, Options
 from opentok_rules.errors import Violation
 from opentok_rules.operations.session import rules as session_rules
@@ -57,7 +57,7 @@ def test_the_decorator_states_keys_and_description_on_the_class() -> None:
     @declared(reads=("b", "a"), description="a and b are read; b is filled.")
     @attrs.frozen(kw_only=True, repr=False)
     class SomeCheckRule(CodedKind):
-        id: str = id_field("some-check")
+        id: str = "some-check"
 
         def _judge(self, options: Options) -> list[Violation]:
             return []
@@ -65,7 +65,7 @@ def test_the_decorator_states_keys_and_description_on_the_class() -> None:
     @declared(reads=None, fills=())
     @attrs.frozen(kw_only=True, repr=False)
     class EveryKeyRule(CodedKind):
-        id: str = id_field("every-key")
+        id: str = "every-key"
 
     assert list(kinds.items()) == [("some_check", SomeCheckRule), ("every_key", EveryKeyRule)]
     rule = SomeCheckRule()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from opentok_rules.engine.compiler import Operation, Writer, plain_layout
-from opentok_rules.engine.registry import Options, _guarantees_spec
+from opentok_rules.engine.registry import Options, guarantees_spec
 from opentok_rules.operations.session.spec import SessionSpec
 from opentok_rules.values import (
     _QUAD_NUMBERS,
@@ -78,9 +78,9 @@ def session_operation(finish: Callable[[Options], SessionSpec], answer: type) ->
 def _fast_end(w: Writer) -> bool:
     """The spec built directly, where the pipeline would not check it either: the library's
     rules all there, unchanged and in order, nothing else writing (the registry's
-    _guarantees_spec, which SessionSpec's tests hold), and the facts the code gathered agree.
+    guarantees_spec, which SessionSpec's tests hold), and the facts the code gathered agree.
     False (nothing written) otherwise."""
-    if not (w.facts.proved >= _SPEC_FACTS and _guarantees_spec(w.rules)):
+    if not (w.facts.proved >= _SPEC_FACTS and guarantees_spec(w.rules)):
         return False
     w.line("# Only the library's rules ran: the spec they leave is one the service takes.")
     w.made("spec", SessionSpec, {key: key for key in SESSION_OPTION_KEYS})

@@ -24,18 +24,18 @@ from opentok_rules.engine.kinds import (
     LibraryRule,
     OptionRule,
     _str_tuple,
+    keys_field,
     library_rules,
 )
-from opentok_rules.engine.kinds import _keys as _names_field
 from opentok_rules.engine.registry import (
     MAX_REPORTED,
     Options,
-    _pure,
+    pure_rule,
     reported,
 )
 from opentok_rules.engine.shared import NAME_CUT, unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
-from opentok_rules.errors import _SETTLED_TYPES, Violation, _shown_later
+from opentok_rules.errors import SETTLED_TYPES, Violation, shown_later
 from opentok_rules.values import (
     ALWAYS_NEEDS_ROUTED,
     ARCHIVE_RESOLUTIONS,
@@ -128,7 +128,7 @@ class KnownKeysRule(LibraryRule):
     strict: bool = False
     #: The option names kept.
     keys: tuple[str, ...] = attrs.field(
-        default=SESSION_OPTION_KEYS, converter=_str_tuple, validator=_names_field
+        default=SESSION_OPTION_KEYS, converter=_str_tuple, validator=keys_field
     )
     #: What the options are options of, for the message: "'x' is not a session option".
     operation: str = "session"
@@ -247,7 +247,7 @@ class MediaModeRule(LibraryRule):
             return (
                 Violation.deferred(self.id, "media_mode", _read_as_relayed, value, severity="warn"),
             )
-        return (_shown_later(self.id, "media_mode", _MEDIA_MODE_TEXT, value),)
+        return (shown_later(self.id, "media_mode", _MEDIA_MODE_TEXT, value),)
 
     def inline(self, w: Writer, index: int) -> None:
         with w.block("if media_mode is not _ROUTED:"):
@@ -360,7 +360,7 @@ class E2eeBooleanRule(OptionRule):
             w.line("e2ee = False")
         with w.block("elif e2ee is not True and e2ee is not False:"):
             # A value that cannot change (a str, a number): its refusal, made when read.
-            condition = f"e2ee.__class__ in {w.name(index, 'settled', _SETTLED_TYPES)}"
+            condition = f"e2ee.__class__ in {w.name(index, 'settled', SETTLED_TYPES)}"
             w.refused_later_when(index, self, condition, {"e2ee": "yes"}, ["e2ee"])
         w.facts.wrote("e2ee", adds=index)
         w.facts.proved.add("e2ee")
@@ -579,7 +579,7 @@ def _library_table(kind: str) -> dict[str, Any]:
     return {name: value for name, value in table.items() if name != "kind"}
 
 
-@_pure
+@pure_rule
 @attrs.frozen(kw_only=True, init=False)
 class ManualArchiveForbidsNameAndResolutionRule(Forbidden):
     """With manual archiving, ``archive_name`` and ``archive_resolution`` must not be given.

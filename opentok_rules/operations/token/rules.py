@@ -40,7 +40,7 @@ from opentok_rules.engine.kinds import LibraryRule, OptionRule, library_rules
 from opentok_rules.engine.registry import MAX_REPORTED, RENAMED_IDS, Options, reported
 from opentok_rules.engine.shared import unknown_option
 from opentok_rules.engine.text_length import TextLengthRule
-from opentok_rules.errors import Violation, _shown_later
+from opentok_rules.errors import Violation, shown_later
 from opentok_rules.session_ids import session_id_fields
 
 if TYPE_CHECKING:
@@ -238,17 +238,17 @@ class TokenSessionBelongsToKeyRule(_TokenKind):
         if type(session_id) is not str:
             if not isinstance(session_id, str):
                 text = "the session id must be a str; got {}"
-                return (_shown_later(self.id, "session_id", text, session_id),)
+                return (shown_later(self.id, "session_id", text, session_id),)
             # Judge, and sign, the characters themselves, not what a subclass says of them.
             session_id = options["session_id"] = plain_str(session_id)
         fields = _cached_fields(session_id)
         # The messages are made when read (Violation.deferred): a refusal is often only counted.
         if fields is None:
-            return (_shown_later(self.id, "session_id", _undecodable, session_id),)
+            return (shown_later(self.id, "session_id", _undecodable, session_id),)
         if fields[1] != owner or type(owner) is not str:
             backend = options.get("backend")
             what = _OWNER_NAMES.get(backend, "owner") if isinstance(backend, str) else "owner"
-            return (_shown_later(self.id, "session_id", _not_owned, what, fields[1], owner),)
+            return (shown_later(self.id, "session_id", _not_owned, what, fields[1], owner),)
         return ()
 
     def inline(self, w: Writer, index: int) -> None:
@@ -339,7 +339,7 @@ class TokenExpireTimeRule(_TokenKind):
         if issued < seconds <= latest:
             options["expire_time"] = seconds
             return ()
-        return (_shown_later(self.id, "expire_time", _out_of_range, seconds, issued, latest),)
+        return (shown_later(self.id, "expire_time", _out_of_range, seconds, issued, latest),)
 
     def inline(self, w: Writer, index: int) -> None:
         # None given, the clock read as a float: the default lifetime, as _judge sets it.
@@ -400,7 +400,7 @@ class TokenLayoutClassesRule(_TokenKind):
             return ()
         message: str | None
         if not isinstance(value, (list, tuple)):
-            return (_shown_later(self.id, _LAYOUT, _layout_shape_problem, value),)
+            return (shown_later(self.id, _LAYOUT, _layout_shape_problem, value),)
         # Judge the exact characters that will be joined and signed, item by item.
         items = [plain_str(item) if isinstance(item, str) else item for item in value]
         message = _layout_problem(items)
@@ -470,7 +470,7 @@ class TokenTypeRule(_TokenKind):
         elif isinstance(value, str) and (upper := str.upper(value)) in TOKEN_TYPES:
             found = _JWT if upper == _JWT else _T1  # our own constant, never the caller's str
         else:
-            return (_shown_later(self.id, "token_type", _FORMAT_TEXT, value),)
+            return (shown_later(self.id, "token_type", _FORMAT_TEXT, value),)
         allowed = options.get("token_types", TOKEN_TYPES)
         if found in allowed:
             options["token_type"] = found
