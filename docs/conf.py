@@ -31,7 +31,7 @@ nitpick_ignore = [
     ("py:class", "opentok_rules.engine.shared.S"),  # spec_after_rules's spec type
     ("py:class", "opentok_rules.engine.outcome.T"),  # Outcome's value type
     ("py:class", "RSAPrivateKey"),  # cryptography's key type (no intersphinx offline)
-    ("py:class", "_ClientCore"),  # private base of the clients, shown in Session's signature
+    ("py:class", "ClientCore"),  # the base of the clients, shown in Session's signature
     ("py:class", "collections.abc.Callable"),
     ("py:class", "collections.abc.Iterable"),
     ("py:class", "collections.abc.Mapping"),

@@ -19,13 +19,13 @@ from opentok_rules.client import (
     DEFAULT_API_URL,
     DEFAULT_DEADLINE,
     Backend,
+    ClientCore,
     OpenTokCredentials,
     Session,
-    _check_transport_settings,
-    _ClientCore,
-    _seconds,
-    _timeouts,
+    check_transport_settings,
     opentok_backend,
+    seconds_of,
+    timeouts_pair,
 )
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.http.transport import AsyncTransport
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncOpenTok", "AsyncVonageVideo"]
 
 
-class _AsyncClient(_ClientCore):
+class _AsyncClient(ClientCore):
     """A core that sends through an :class:`~opentok_rules.http.transport.AsyncTransport`."""
 
     def __init__(
@@ -66,7 +66,7 @@ class _AsyncClient(_ClientCore):
             user_agent_suffix=user_agent_suffix,
             archive_rules=archive_rules,
         )
-        _check_transport_settings(transport, timeout, deadline)
+        check_transport_settings(transport, timeout, deadline)
         self._transport = (
             transport if transport is not None else _default_transport(timeout, deadline)
         )
@@ -208,10 +208,10 @@ def _default_transport(
 ) -> AsyncTransport:
     from opentok_rules.http.async_transport import DefaultAsyncTransport
 
-    connect, read = _timeouts(timeout)
+    connect, read = timeouts_pair(timeout)
     transport: AsyncTransport = DefaultAsyncTransport(
         connect_timeout=connect,
         read_timeout=read,
-        deadline=DEFAULT_DEADLINE if deadline is None else _seconds("deadline", deadline),
+        deadline=DEFAULT_DEADLINE if deadline is None else seconds_of("deadline", deadline),
     )
     return transport

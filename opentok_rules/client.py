@@ -119,7 +119,7 @@ class Session:
     session_id: str
     spec: SessionSpec
     record: SessionRecord
-    _client: _ClientCore = attrs.field(repr=False, eq=False, alias="client")
+    _client: ClientCore = attrs.field(repr=False, eq=False, alias="client")
     #: What the client's "warn" rules found in the options (they were sent all the same).
     warnings: tuple[Violation, ...] = ()
 
@@ -168,7 +168,7 @@ def _session(
     session_id: str,
     prepared: PreparedSession,
     record: SessionRecord,
-    client: _ClientCore,
+    client: ClientCore,
 ) -> Session:
     """``Session(...)`` for the clients' hot path (see :mod:`._frozen`)."""
     session: Session = object.__new__(Session)
@@ -181,7 +181,7 @@ def _session(
     return session
 
 
-class _ClientCore:
+class ClientCore:
     """What every client shares: settings, the request it builds and how it reads answers."""
 
     #: How the backend's owner is called in the repr: ``api_key`` or ``application_id``.
@@ -346,7 +346,7 @@ class _ClientCore:
         return request, lambda r: read_no_content(r, "set_archive_layout")
 
 
-class _SyncClient(_ClientCore):
+class SyncClientBase(ClientCore):
     """A core that sends through a blocking :class:`~opentok_rules.http.transport.Transport`."""
 
     def __init__(
@@ -370,7 +370,7 @@ class _SyncClient(_ClientCore):
             user_agent_suffix=user_agent_suffix,
             archive_rules=archive_rules,
         )
-        _check_transport_settings(transport, timeout, deadline)
+        check_transport_settings(transport, timeout, deadline)
         self._transport = (
             transport if transport is not None else _default_transport(timeout, deadline)
         )
@@ -483,7 +483,7 @@ class OpenTokCredentials:
         return client
 
 
-class OpenTok(OpenTokCredentials, _SyncClient):
+class OpenTok(OpenTokCredentials, SyncClientBase):
     """A client for one OpenTok project. Safe to share between threads.
 
     :param api_key: the project's api key (a number as a string, or an int).
@@ -659,7 +659,7 @@ def _checked_url(url: object) -> str:
     return url.rstrip("/")
 
 
-def _check_transport_settings(transport: object, timeout: object, deadline: object) -> None:
+def check_transport_settings(transport: object, timeout: object, deadline: object) -> None:
     if transport is not None and (timeout is not None or deadline is not None):
         raise ConfigurationError(
             "timeout and deadline configure the default transport; set them on yours instead"
@@ -671,29 +671,29 @@ def _default_transport(
 ) -> Transport:
     from opentok_rules.http.urllib3_transport import Urllib3Transport
 
-    connect, read = _timeouts(timeout)
+    connect, read = timeouts_pair(timeout)
     transport: Transport = Urllib3Transport(
         connect_timeout=connect,
         read_timeout=read,
-        deadline=DEFAULT_DEADLINE if deadline is None else _seconds("deadline", deadline),
+        deadline=DEFAULT_DEADLINE if deadline is None else seconds_of("deadline", deadline),
     )
     return transport
 
 
-def _timeouts(timeout: object) -> tuple[float, float]:
+def timeouts_pair(timeout: object) -> tuple[float, float]:
     if timeout is None:
         return DEFAULT_TIMEOUT
     if not isinstance(timeout, tuple):
-        seconds = _seconds("timeout", timeout)
+        seconds = seconds_of("timeout", timeout)
         return seconds, seconds
     if len(timeout) != 2:
         raise ConfigurationError(
             f"timeout must be one number or a (connect, read) pair, not {shown(timeout)}"
         )
-    return _seconds("timeout[0]", timeout[0]), _seconds("timeout[1]", timeout[1])
+    return seconds_of("timeout[0]", timeout[0]), seconds_of("timeout[1]", timeout[1])
 
 
-def _seconds(name: str, value: object) -> float:
+def seconds_of(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigurationError(
             f"{name} must be a number of seconds, not {shown(value)}; such as 10 or 2.5"

@@ -150,7 +150,7 @@ class Violation:
         made = _new(cls)
         _set_rule(made, rule)
         _set_field(made, field)
-        _set_message(made, _new_deferred(_Deferred, (message, args)))
+        _set_message(made, new_deferred(Deferred, (message, args)))
         _set_severity(made, severity)
         return made
 
@@ -177,7 +177,7 @@ def shown_later(
     return made
 
 
-class _Deferred(tuple):  # type: ignore[type-arg]
+class Deferred(tuple):  # type: ignore[type-arg]
     """A message not made yet, ``(make, args)``: what :meth:`Violation.deferred` keeps in the
     message slot (a tuple: made by the tuple's own constructor, the refusal path's cost)."""
 
@@ -210,13 +210,13 @@ class _Deferred(tuple):  # type: ignore[type-arg]
 
 # The slots of Violation, set as its own __init__ sets them (a frozen class).
 _new = object.__new__
-_new_deferred = tuple.__new__
-_SLOTS: dict[str, Any] = dict(Violation.__dict__)
-_set_rule = _SLOTS["rule"].__set__
-_set_field = _SLOTS["field"].__set__
-_set_severity = _SLOTS["severity"].__set__
-_get_message = _SLOTS["message"].__get__
-_set_message = _SLOTS["message"].__set__
+new_deferred = tuple.__new__
+VIOLATION_SLOTS: dict[str, Any] = dict(Violation.__dict__)
+_set_rule = VIOLATION_SLOTS["rule"].__set__
+_set_field = VIOLATION_SLOTS["field"].__set__
+_set_severity = VIOLATION_SLOTS["severity"].__set__
+get_message = VIOLATION_SLOTS["message"].__get__
+_set_message = VIOLATION_SLOTS["message"].__set__
 
 
 class _Message:
@@ -232,8 +232,8 @@ class _Message:
     def __get__(self, instance: Violation | None, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        value = _get_message(instance, owner)
-        if value.__class__ is _Deferred:
+        value = get_message(instance, owner)
+        if value.__class__ is Deferred:
             value = value.text()
             _set_message(instance, value)  # made once; the arguments let go
         return value

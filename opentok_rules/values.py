@@ -105,19 +105,19 @@ dotted_quad_match = re.compile(rf"{IPV4_OCTET}(?:\.{IPV4_OCTET}){{3}}").fullmatc
 
 #: Every number of a dotted quad as it is written (``"0"`` to ``"255"``, no leading zeros): the
 #: exact strings ``IPV4_OCTET`` matches.
-_QUAD_NUMBERS = frozenset(str(number) for number in range(256))
+QUAD_NUMBERS = frozenset(str(number) for number in range(256))
 
 
-def _quad_holds(text: str) -> bool:
+def quad_holds(text: str) -> bool:
     """Whether the plain ``str`` ``text`` is a dotted quad: what ``dotted_quad_match`` says,
     by a split and four set lookups, which cost less than the pattern (the hot path)."""
     parts = text.split(".")
     return (
         len(parts) == 4
-        and parts[0] in _QUAD_NUMBERS
-        and parts[1] in _QUAD_NUMBERS
-        and parts[2] in _QUAD_NUMBERS
-        and parts[3] in _QUAD_NUMBERS
+        and parts[0] in QUAD_NUMBERS
+        and parts[1] in QUAD_NUMBERS
+        and parts[2] in QUAD_NUMBERS
+        and parts[3] in QUAD_NUMBERS
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from opentok_rules._secret import Secret
-from opentok_rules.client import Backend, _SyncClient, from_environment
+from opentok_rules.client import Backend, SyncClientBase, from_environment
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.errors import ConfigurationError
 from opentok_rules.http.auth import RestAuth, VonageAuth
@@ -213,7 +213,7 @@ class VonageCredentials:
         return client
 
 
-class VonageVideo(VonageCredentials, _SyncClient):
+class VonageVideo(VonageCredentials, SyncClientBase):
     """A client for one Vonage Video API application. Safe to share between threads.
 
     The same methods, errors and settings as :class:`~opentok_rules.OpenTok`; only the

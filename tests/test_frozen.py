@@ -19,7 +19,7 @@ from opentok_rules import (
 from opentok_rules._frozen import slot_setters
 from opentok_rules.client import Session, _session
 from opentok_rules.http.answers import _record
-from opentok_rules.http.transport import Response, _response
+from opentok_rules.http.transport import Response, make_response
 
 text = st.text(max_size=20)
 maybe_text = st.none() | text
@@ -38,7 +38,7 @@ def test_a_built_record_equals_the_constructed_one(values: tuple[Any, ...]) -> N
 def test_a_built_response_equals_the_constructed_one(
     status: int, headers: dict[str, str], body: bytes
 ) -> None:
-    built = _response(status, headers, body)
+    built = make_response(status, headers, body)
     assert type(built) is Response
     assert built == Response(status, headers, body)
     assert (built.status, built.headers, built.body) == (status, headers, body)

@@ -16,7 +16,7 @@ from opentok_rules import _env
 from opentok_rules._secret import Secret
 
 if TYPE_CHECKING:
-    from opentok_rules.client import _SyncClient
+    from opentok_rules.client import SyncClientBase
 from opentok_rules.cli._common import UsageError
 
 #: PyJWT calls HS256 keys under 32 bytes weak; the service's secrets are 40 characters.
@@ -213,7 +213,7 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def make_client(credentials: Credentials, **settings: Any) -> _SyncClient:
+def make_client(credentials: Credentials, **settings: Any) -> SyncClientBase:
     """The client of the chosen backend; ``settings`` are its keywords (None means default)."""
     chosen = {name: value for name, value in settings.items() if value is not None}
     if credentials.pair is VONAGE:

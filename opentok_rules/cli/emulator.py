@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from opentok_rules.client import _SyncClient
+    from opentok_rules.client import SyncClientBase
     from opentok_rules.testing import Emulator
 from opentok_rules.cli._common import (
     add_json_flag,
@@ -235,7 +235,7 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_client(emulator: Emulator, vonage: bool) -> _SyncClient:
+def _demo_client(emulator: Emulator, vonage: bool) -> SyncClientBase:
     if vonage:
         from opentok_rules.vonage import VonageVideo
 

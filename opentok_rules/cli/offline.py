@@ -175,12 +175,12 @@ def _check_archive(args: argparse.Namespace) -> int:
 
 def _archive_warnings(registry: Any, session_id: str, options: dict[str, Any]) -> list[Any]:
     """What the archive rules' "warn" rules find (a refusal does not carry it)."""
-    from opentok_rules.operations.archive.prepare import _working
+    from opentok_rules.operations.archive.prepare import working_options
 
     try:
         return [
             each
-            for each in registry.apply(_working(session_id, options, {}))
+            for each in registry.apply(working_options(session_id, options, {}))
             if each.severity == "warn"
         ]
     except Exception:  # the refusal is what matters

@@ -56,16 +56,16 @@ from opentok_rules.engine.registry import (
     Options,
     Rule,
     RuleRegistry,
-    _result,
+    checked_result,
 )
 from opentok_rules.engine.shared import NO_WARNINGS, by_severity
 from opentok_rules.errors import (
-    _SLOTS,
+    VIOLATION_SLOTS,
+    Deferred,
     ValidationError,
     Violation,
-    _Deferred,
-    _get_message,
-    _new_deferred,
+    get_message,
+    new_deferred,
 )
 
 __all__ = [
@@ -178,8 +178,8 @@ PipelineEnds = Operation
 
 # What the compiled pass makes a violation of the rule's own with (see Writer._later): its
 # message not made yet, in the slot Violation's own message descriptor reads.
-_LATER_NAMES: dict[str, Any] = {"_Deferred": _Deferred, "_new_deferred": _new_deferred}
-_RAW_MESSAGE = _SLOTS["message"]
+_LATER_NAMES: dict[str, Any] = {"Deferred": Deferred, "new_deferred": new_deferred}
+_RAW_MESSAGE = VIOLATION_SLOTS["message"]
 
 # Ids and kinds may appear in the generated source's comments only when they are this plain:
 # a comment must never carry a line break, or anything a reader could take for code.
@@ -432,7 +432,7 @@ class Writer:
             "_EMPTY": (),
             "_Violation": Violation,
             "_ValidationError": ValidationError,
-            "_result": _result,
+            "_result": checked_result,
         }
 
     # -- output
@@ -698,8 +698,8 @@ class Writer:
         if not (isinstance(found, tuple) and len(found) == 1 and type(found[0]) is Violation):
             return None
         violation = found[0]
-        raw = _get_message(violation, Violation)
-        if raw.__class__ is not _Deferred or violation.severity != "deny":
+        raw = get_message(violation, Violation)
+        if raw.__class__ is not Deferred or violation.severity != "deny":
             return None
         if given.keys() != example.keys() or any(given[k] is not example[k] for k in example):
             return None  # it wrote: the compiled pass would have to write too
@@ -732,7 +732,7 @@ class Writer:
         return {
             "rule": self.name(index, "rule", violation.rule),
             "field": shown_field,
-            "message": f"_new_deferred(_Deferred, ({later}, {values}))",
+            "message": f"new_deferred(Deferred, ({later}, {values}))",
             "severity": '"deny"',
         }
 

@@ -184,7 +184,7 @@ def _key(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
         )
 
 
-def _str_tuple(value: object) -> object:
+def str_tuple(value: object) -> object:
     """A list as a tuple (checked by the validator); anything else, a bare str included, is
     left for the validator to refuse."""
     return tuple(value) if isinstance(value, (list, tuple)) else value
@@ -688,7 +688,7 @@ def _own(message: str, field: str | None) -> str:
 class _OnKeys(Kind):
     """The base of a kind on several options, ``keys``."""
 
-    keys: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=keys_field)
+    keys: tuple[str, ...] = attrs.field(converter=str_tuple, validator=keys_field)
 
     def _own_reads(self) -> frozenset[str]:
         return frozenset(self.keys)
@@ -853,7 +853,7 @@ class Forbidden(_OnKeys):
 class Allowed(_OnKey):
     """``key`` is absent or its value is one of ``values``."""
 
-    values: tuple[Scalar, ...] = attrs.field(converter=_str_tuple, validator=_values)
+    values: tuple[Scalar, ...] = attrs.field(converter=str_tuple, validator=_values)
     # The str values as a set: an allowed str (the usual case) is settled by one lookup.
     _texts: frozenset[str] = attrs.field(
         init=False,
@@ -1062,7 +1062,7 @@ def _parsed(self: Network) -> tuple[_AnyNetwork, ...]:
 class Network(_OnKey):
     """``key`` is absent or the IP address it holds lies in one of ``networks`` (CIDR)."""
 
-    networks: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    networks: tuple[str, ...] = attrs.field(converter=str_tuple)
     _parsed: tuple[_AnyNetwork, ...] = attrs.field(
         init=False, repr=False, eq=False, default=attrs.Factory(_parsed, takes_self=True)
     )

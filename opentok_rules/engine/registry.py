@@ -289,11 +289,11 @@ def checked_rule(candidate: object) -> tuple[str, Rule]:
 
 # CPython keeps one empty tuple, and every built-in rule returns it when all is well: one
 # identity test settles the usual case, so checking what rules return costs the hot path
-# nothing. Anything else goes through _result.
+# nothing. Anything else goes through checked_result.
 _NO_VIOLATIONS: tuple[Violation, ...] = ()
 
 
-def _result(
+def checked_result(
     ids: Sequence[str], rules: Sequence[Rule], apply: object, found: object
 ) -> Sequence[Violation]:
     """``found`` if it is what the Rule protocol promises; else a TypeError naming the rule."""
@@ -520,7 +520,7 @@ class RuleRegistry:
             if found.__class__ is tuple and len(found) == 1 and found[0].__class__ is Violation:
                 violations.append(found[0])  # the usual refusal: one violation, checked inline
             else:
-                violations.extend(_result(state.ids, state.rules, apply, found))
+                violations.extend(checked_result(state.ids, state.rules, apply, found))
         return violations
 
     def _plan(

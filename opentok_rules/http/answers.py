@@ -60,7 +60,7 @@ def _record(
 
 
 #: What ``bytes.lstrip()`` strips, one byte each.
-_SPACES = frozenset(bytes([byte]) for byte in b" \t\n\r\x0b\x0c")
+JSON_SPACES = frozenset(bytes([byte]) for byte in b" \t\n\r\x0b\x0c")
 _OPTIONAL_FIELDS = ("project_id", "partner_id", "create_dt", "media_server_url")
 _XML_FIELDS = ("session_id", *_OPTIONAL_FIELDS)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -82,16 +82,16 @@ def read_session_answer(response: Response) -> SessionRecord:
     """
     status = response.status
     if not 200 <= status < 300:
-        _raise_for_status(response)
+        raise_for_answer_status(response)
     body = response.body
-    if body[:1] in _SPACES:
+    if body[:1] in JSON_SPACES:
         body = body.lstrip()  # copied only when there is something to strip
     if body[:1] in (b"[", b"{"):
         record = _from_json(body, status)
     elif body[:1] == b"<" and not _looks_like_html(body):
         record = _from_xml(body, status)
     else:
-        raise RequestError(_unreadable(response, "it is neither JSON nor XML"), status)
+        raise RequestError(unreadable_answer(response, "it is neither JSON nor XML"), status)
     _check_session_id(record.session_id, status)
     return record
 
@@ -116,10 +116,10 @@ def _check_session_id(session_id: str, status: int) -> None:
     )
 
 
-def _raise_for_status(response: Response) -> NoReturn:
+def raise_for_answer_status(response: Response) -> NoReturn:
     """Raise the error for a failure status (the caller has seen it is not 2xx)."""
     status = response.status
-    said = _service_message(response.body)
+    said = service_message(response.body)
     if status in (401, 403):
         raise AuthenticationError(
             f"the service refused the credentials (HTTP {status}){said}; check the api key "
@@ -135,22 +135,22 @@ def _raise_for_status(response: Response) -> NoReturn:
     raise RequestError(f"HTTP {status} from the service: {hint}{said}", status)
 
 
-def _service_message(body: bytes) -> str:
+def service_message(body: bytes) -> str:
     """The service's own error message, if it sent one, made short, printable and secret-free."""
     body = body.strip()
     if not body.startswith(b"{") or len(body) > _MAX_MESSAGE_BODY:
         return ""
     try:
-        data = _load_json(body)
-    except _UnreadableJson:
+        data = load_json(body)
+    except UnreadableJson:
         return ""
     message = data.get("message") if isinstance(data, dict) else None
     if not isinstance(message, str) or not message.strip():
         return ""
-    return f" ({_printable(message.strip(), _MAX_MESSAGE_CHARS)})"
+    return f" ({printable_text(message.strip(), _MAX_MESSAGE_CHARS)})"
 
 
-def _printable(text: str, limit: int) -> str:
+def printable_text(text: str, limit: int) -> str:
     """Text from the service made safe for a message: no token, no control characters, short."""
     # A broken service may echo our request's JWT, a live credential for minutes.
     text = _JWT_LIKE.sub("<redacted token>", text)
@@ -159,7 +159,7 @@ def _printable(text: str, limit: int) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-class _UnreadableJson(Exception):
+class UnreadableJson(Exception):
     """Any way a JSON body can fail to parse, as one exception with a short reason."""
 
 
@@ -167,12 +167,12 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-class _HugeNumber:
+class HugeNumber:
     """A number too long for any answer field: kept as a marker, so the field is dropped."""
 
 
-def _bounded_int(text: str) -> int | _HugeNumber:
-    return _HugeNumber() if len(text) > _MAX_INT_DIGITS else int(text)
+def _bounded_int(text: str) -> int | HugeNumber:
+    return HugeNumber() if len(text) > _MAX_INT_DIGITS else int(text)
 
 
 # Made once: json.loads with hooks builds a new decoder on every call (about 7 µs of the
@@ -181,7 +181,7 @@ _DECODER = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_reject_const
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _load_json(body: bytes) -> Any:
+def load_json(body: bytes) -> Any:
     """The JSON value ``body`` holds, which must start at its first byte (callers strip it)."""
     try:
         # Decoded first: the service sends UTF-8, and json would otherwise sniff the encoding.
@@ -191,18 +191,18 @@ def _load_json(body: bytes) -> Any:
         data, end = _DECODER.raw_decode(text)
     except RecursionError:
         # json recurses once per nesting level: 100,000 "[" exhausts the stack.
-        raise _UnreadableJson("it is nested too deeply") from None
+        raise UnreadableJson("it is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN and Infinity
-        raise _UnreadableJson(str(exc)[:_MAX_MESSAGE_CHARS]) from exc
+        raise UnreadableJson(str(exc)[:_MAX_MESSAGE_CHARS]) from exc
     if end != len(text) and _JSON_SPACE.match(text, end).end() != len(text):  # type: ignore[union-attr]
-        raise _UnreadableJson(f"extra data after the JSON value, at character {end}")
+        raise UnreadableJson(f"extra data after the JSON value, at character {end}")
     return data
 
 
 def _from_json(body: bytes, status: int) -> SessionRecord:
     try:
-        data = _load_json(body)
-    except _UnreadableJson as exc:
+        data = load_json(body)
+    except UnreadableJson as exc:
         raise RequestError(f"the service's JSON answer is malformed ({exc})", status) from exc
     first = data[0] if isinstance(data, list) and data else data
     if not isinstance(first, dict) or not isinstance(first.get("session_id"), str):
@@ -301,8 +301,8 @@ def _looks_like_html(body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
 
 
-def _unreadable(response: Response, why: str) -> str:
-    kind = _printable(str(response.headers.get("content-type") or "no content type"), 100)
+def unreadable_answer(response: Response, why: str) -> str:
+    kind = printable_text(str(response.headers.get("content-type") or "no content type"), 100)
     if not response.body.strip():
         return "the service sent an empty answer; expected a JSON list of sessions"
     if _looks_like_html(response.body.lstrip()):

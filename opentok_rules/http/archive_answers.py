@@ -18,14 +18,14 @@ import attrs
 
 from opentok_rules.errors import ConflictError, NotFoundError, RequestError
 from opentok_rules.http.answers import (
-    _SPACES,
-    _HugeNumber,
-    _load_json,
-    _printable,
-    _raise_for_status,
-    _service_message,
-    _unreadable,
-    _UnreadableJson,
+    JSON_SPACES,
+    HugeNumber,
+    UnreadableJson,
+    load_json,
+    printable_text,
+    raise_for_answer_status,
+    service_message,
+    unreadable_answer,
 )
 from opentok_rules.operations.archive.prepare import OutputMode, StreamMode
 from opentok_rules.values import utf8_encodable
@@ -50,8 +50,8 @@ _MAX_TEXT = 1000
 _MAX_URL = 8192
 #: Ids and the session id: printable ASCII, bounded.
 _MAX_ID = 255
-_OUTPUT_MODES = {m.value: m for m in OutputMode}
-_STREAM_MODES = {m.value: m for m in StreamMode}
+OUTPUT_MODES = {m.value: m for m in OutputMode}
+STREAM_MODES = {m.value: m for m in StreamMode}
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
@@ -152,13 +152,13 @@ def _json_object(response: Response, what: str) -> dict[str, Any]:
     if not 200 <= status < 300:
         _raise_archive_error(response, what)
     body = response.body
-    if body[:1] in _SPACES:
+    if body[:1] in JSON_SPACES:
         body = body.lstrip()
     if body[:1] != b"{":
-        raise RequestError(_unreadable(response, f"it is not a JSON object ({what})"), status)
+        raise RequestError(unreadable_answer(response, f"it is not a JSON object ({what})"), status)
     try:
-        data = _load_json(body)
-    except _UnreadableJson as exc:
+        data = load_json(body)
+    except UnreadableJson as exc:
         raise RequestError(
             f"the service's JSON answer to {what} is malformed ({exc})", status
         ) from exc
@@ -170,19 +170,19 @@ def _json_object(response: Response, what: str) -> dict[str, Any]:
 def _raise_archive_error(response: Response, what: str) -> NoReturn:
     status = response.status
     if status == 404:
-        said = _service_message(response.body)
+        said = service_message(response.body)
         raise NotFoundError(
             f"HTTP 404 from the service: {what} found no such archive or session{said}; "
             "check the id (and that it belongs to this project)",
             status,
         )
     if status == 409:
-        said = _service_message(response.body)
+        said = service_message(response.body)
         raise ConflictError(
             f"HTTP 409 from the service: {what} is refused in the state things are in{said}",
             status,
         )
-    _raise_for_status(response)
+    raise_for_answer_status(response)
 
 
 def _archive(data: object, status: int, what: str) -> Archive:
@@ -209,8 +209,8 @@ def _archive(data: object, status: int, what: str) -> Archive:
         duration=_count(get("duration"), status, what),
         size=_count(get("size"), status, what),
         url=_text(get("url"), _MAX_URL),
-        output_mode=_OUTPUT_MODES.get(output_mode, output_mode) if output_mode else None,
-        stream_mode=_STREAM_MODES.get(stream_mode, stream_mode) if stream_mode else None,
+        output_mode=OUTPUT_MODES.get(output_mode, output_mode) if output_mode else None,
+        stream_mode=STREAM_MODES.get(stream_mode, stream_mode) if stream_mode else None,
         resolution=_text(get("resolution"), _MAX_TEXT),
         has_audio=_flag(get("hasAudio")),
         has_video=_flag(get("hasVideo")),
@@ -243,7 +243,7 @@ def _text(value: object, limit: int) -> str | None:
     value = str.__str__(value)
     if not (value.isascii() or utf8_encodable(value)):
         return None
-    return _printable(value, limit) if not value.isprintable() else value
+    return printable_text(value, limit) if not value.isprintable() else value
 
 
 def _flag(value: object) -> bool | None:
@@ -253,7 +253,7 @@ def _flag(value: object) -> bool | None:
 def _count(value: object, status: int, what: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, _HugeNumber) or (
+    if isinstance(value, HugeNumber) or (
         isinstance(value, int) and not isinstance(value, bool) and not 0 <= value < 2**63
     ):
         raise RequestError(

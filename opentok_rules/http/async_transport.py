@@ -26,7 +26,7 @@ from opentok_rules.errors import RequestError
 from opentok_rules.http import exchange
 from opentok_rules.http.async_watchdog import Watchdog, uncancel
 from opentok_rules.http.exchange import FOLLOW_UP_STATUSES, Deadline, FailureKind, Next, Target
-from opentok_rules.http.transport import Request, Response, _response, redact_headers
+from opentok_rules.http.transport import Request, Response, make_response, redact_headers
 
 # The same argument checks (and messages) as the urllib3 transport's. urllib3 is a
 # dependency of the package, so this import never fails.
@@ -301,7 +301,7 @@ class AiohttpTransport:
             watchdog.unwatch(watch)
         if debug:
             _log.debug("%s -> %d in %.1f ms", where, raw.status, _ms_since(started))
-        return _response(raw.status, headers, body)
+        return make_response(raw.status, headers, body)
 
     async def _read_bounded(self, raw: aiohttp.ClientResponse, where: str) -> bytes:
         """The whole decoded body, or RequestError once it is known to exceed ``max_body``."""

@@ -71,7 +71,7 @@ class Response:
 _SET_RESPONSE = slot_setters(Response)
 
 
-def _response(status: int, headers: Mapping[str, str], body: bytes) -> Response:
+def make_response(status: int, headers: Mapping[str, str], body: bytes) -> Response:
     """``Response(status, headers, body)`` for the transports' hot path (see :mod:`._frozen`)."""
     response: Response = object.__new__(Response)
     set_status, set_headers, set_body = _SET_RESPONSE

@@ -25,7 +25,7 @@ from urllib3.response import BaseHTTPResponse
 from opentok_rules.errors import RequestError
 from opentok_rules.http import exchange
 from opentok_rules.http.exchange import FOLLOW_UP_STATUSES, Deadline, FailureKind, Next, Target
-from opentok_rules.http.transport import Request, Response, _response, redact_headers
+from opentok_rules.http.transport import Request, Response, make_response, redact_headers
 
 __all__ = ["Urllib3Transport"]
 
@@ -337,7 +337,7 @@ class Urllib3Transport:
             elapsed_ms = (time.monotonic() - started) * 1000
             _log.debug("%s -> %d in %.1f ms", where, raw.status, elapsed_ms)
         answer_headers = {name.lower(): value for name, value in raw.headers.itermerged()}
-        return _response(raw.status, answer_headers, body)
+        return make_response(raw.status, answer_headers, body)
 
     def _attempt_timeout(self, deadline: Deadline, where: str) -> urllib3.Timeout:
         """The connect and per-read timeouts, trimmed to what is left of the deadline."""

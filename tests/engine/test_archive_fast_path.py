@@ -5,7 +5,7 @@
   ``replace`` calls: both forms, its ``holds`` and the compiled pass's inline test, agree with
   that definition on any text.
 * ``prepare_archive`` reads a plain dict of options (and a plain layout dict) itself: the
-  outcome is the one the general reading (``archives._working``, every mapping's way) gives,
+  outcome is the one the general reading (``archives.working_options``, every mapping's way) gives,
   for dicts and for the same options as another kind of mapping.
 * The compiled pass's own end makes the spec, its layout and the answer through makers: they
   are instances of their own classes, equal to what their constructors make, and frozen.
@@ -133,7 +133,7 @@ def _general(options: Mapping[str, Any]) -> Any:
     """The pass on the options as the general reading (any mapping's) makes them."""
 
     def call() -> Any:
-        working = archives._working(_SESSION, options, {})
+        working = archives.working_options(_SESSION, options, {})
         result = compiled_pass(archives._default_rules(), archives._operation()).function(
             working, True, True
         )

@@ -28,7 +28,7 @@ from opentok_rules.engine.kinds import (
     _got,
 )
 from opentok_rules.engine.registry import MEMO_SIZE, RuleRegistry
-from opentok_rules.errors import _Deferred, _get_message
+from opentok_rules.errors import Deferred, get_message
 from opentok_rules.operations.session import prepare as pipeline
 from opentok_rules.operations.session.rules import (
     ArchiveModeValidRule,
@@ -37,7 +37,7 @@ from opentok_rules.operations.session.rules import (
     LocationIpv4Rule,
     MediaModeRule,
 )
-from opentok_rules.values import ARCHIVE_RESOLUTIONS, _quad_holds, dotted_quad_match
+from opentok_rules.values import ARCHIVE_RESOLUTIONS, dotted_quad_match, quad_holds
 
 odd_values = st.one_of(
     st.integers(),
@@ -50,7 +50,7 @@ odd_values = st.one_of(
 
 def unread(violation: otr.Violation) -> bool:
     """Whether the violation's message is still waiting to be made."""
-    return _get_message(violation, otr.Violation).__class__ is _Deferred
+    return get_message(violation, otr.Violation).__class__ is Deferred
 
 
 # ---- the library's session rules ---------------------------------------------------------------
@@ -283,8 +283,8 @@ def test_refusals_that_never_repeat_pause_the_memo() -> None:
 @example("01.2.3.4")
 @example("")
 def test_the_split_test_says_what_the_pattern_says(text: str) -> None:
-    assert _quad_holds(text) is (dotted_quad_match(text) is not None)
-    assert _quad_holds(text) is (
+    assert quad_holds(text) is (dotted_quad_match(text) is not None)
+    assert quad_holds(text) is (
         re.fullmatch(r"(?:\d{1,3}\.){3}\d{1,3}", text, re.ASCII) is not None
         and all(str(int(part)) == part and int(part) <= 255 for part in text.split("."))
     )

@@ -32,14 +32,14 @@ from opentok_rules.engine.kinds import Forbidden, SessionId
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import spec_after_rules
 from opentok_rules.operations.archive import prepare as archives
-from opentok_rules.operations.archive.spec import _build
+from opentok_rules.operations.archive.spec import build_spec
 from opentok_rules.operations.session.rules import ArchiveResolutionValidRule
 
 
 def by_loop(registry: RuleRegistry, session_id: object, options: dict[str, Any]) -> Any:
     """What prepare_archive decided before it was compiled: the registry's loop."""
-    working = archives._working(session_id, options, {})
-    spec, warnings = spec_after_rules(registry, working, _build, "archive", "ArchiveSpec")
+    working = archives.working_options(session_id, options, {})
+    spec, warnings = spec_after_rules(registry, working, build_spec, "archive", "ArchiveSpec")
     return otr.PreparedArchive(spec, spec.to_body(), warnings)
 
 

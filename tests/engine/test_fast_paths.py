@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import opentok_rules as otr
 from opentok_rules import RuleRegistry, SessionSpec, ValidationError, Violation
 from opentok_rules.engine.compiler import _maker, compile_rules
-from opentok_rules.errors import _Deferred, _get_message
+from opentok_rules.errors import Deferred, get_message
 from opentok_rules.operations.session import prepare as pipeline
 from opentok_rules.operations.session.rules import (
     ArchiveNameLengthRule,
@@ -37,7 +37,7 @@ SETTINGS = heavy(400)
 
 def unread(violation: Violation) -> bool:
     """Whether the violation's message is still waiting to be made."""
-    return _get_message(violation, Violation).__class__ is _Deferred
+    return get_message(violation, Violation).__class__ is Deferred
 
 
 # Values for the four options whose refusals the compiled pass makes itself, the fast path's

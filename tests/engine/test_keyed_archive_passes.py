@@ -38,7 +38,7 @@ from opentok_rules.engine.kinds import Forbidden
 from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.shared import spec_after_rules
 from opentok_rules.operations.archive import prepare as archives
-from opentok_rules.operations.archive.spec import _build
+from opentok_rules.operations.archive.spec import build_spec
 from opentok_rules.values import (
     ARCHIVE_OPTION_KEYS,
 )
@@ -50,13 +50,13 @@ SESSION_IDS = USUAL_SESSION_IDS
 def working_of(session_id: object, options: dict[str, Any]) -> dict[str, Any] | None:
     """The working dict prepare_archive hands to the pass, or None when it refuses first."""
     try:
-        return archives._working(session_id, dict(options), {})
+        return archives.working_options(session_id, dict(options), {})
     except otr.ValidationError:
         return None
 
 
 def by_loop(registry: RuleRegistry, working: dict[str, Any]) -> Any:
-    spec, warnings = spec_after_rules(registry, dict(working), _build, "archive", "ArchiveSpec")
+    spec, warnings = spec_after_rules(registry, dict(working), build_spec, "archive", "ArchiveSpec")
     return otr.PreparedArchive(spec, spec.to_body(), warnings)
 
 
@@ -185,14 +185,14 @@ def test_the_table_is_bounded_and_calls_past_it_decide_as_the_loop() -> None:
         if options:
             shapes.append(options)
     for options in shapes * 2:
-        working = archives._working(SID, options, {})
+        working = archives.working_options(SID, options, {})
         expected = outcome(lambda: by_loop(registry, working))  # noqa: B023
         given = dict(options)
         assert outcome(lambda: otr.prepare_archive(SID, given, rules=registry)) == expected  # noqa: B023
     table = registry._state.passes["archive"].keyed
     assert len(table) <= KEYED_LIMIT
     # Past the bound, a new key tuple is served by the general pass and not remembered.
-    working = archives._working(SID, {"name": "a", "resolution": "640x480"}, {})
+    working = archives.working_options(SID, {"name": "a", "resolution": "640x480"}, {})
     if tuple(working) not in table:
         assert keyed_pass(registry, archives._operation(), working) is (
             registry._state.passes["archive"].function
@@ -211,7 +211,7 @@ def test_the_table_is_bounded_and_calls_past_it_decide_as_the_loop() -> None:
 )
 def test_keys_it_does_not_specialize_to_go_to_the_general_pass(options: dict[Any, Any]) -> None:
     registry = otr.default_archive_rules()
-    working = archives._working(SID, options, {})
+    working = archives.working_options(SID, options, {})
     general = compiled_pass(registry, archives._operation()).function
     assert keyed_pass(registry, archives._operation(), working) is general
     expected = outcome(lambda: by_loop(registry, working))
@@ -228,7 +228,7 @@ def test_a_specialized_pass_hands_other_keys_to_the_general_pass() -> None:
         {"name": "a", "resolution": "800x600"},  # another size
         {"max_bitrate": 1},
     ):
-        working = archives._working(SID, options, {})
+        working = archives.working_options(SID, options, {})
         expected = outcome(lambda: by_loop(DEFAULT, working))  # noqa: B023
         assert outcome(lambda: function(dict(working), True)) == expected  # noqa: B023
         assert expected[0] == "refused"

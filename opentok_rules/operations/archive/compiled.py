@@ -1,6 +1,6 @@
 """The archive's end of the compiled pass (see :class:`~opentok_rules.engine.compiler.Operation`):
 where the values the rules left are of their fields' own types, the spec, the body and the
-answer are made from the values at hand, as :func:`.spec._build` and
+answer are made from the values at hand, as :func:`.spec.build_spec` and
 :meth:`ArchiveSpec.to_body` make them."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from opentok_rules.operations.archive.spec import (
-    _OUTPUT_MODES,
-    _STREAM_MODES,
+    OUTPUT_MODES,
+    STREAM_MODES,
     ArchiveLayout,
     ArchiveSpec,
     PreparedArchive,
@@ -23,14 +23,14 @@ if TYPE_CHECKING:
     from opentok_rules.engine.compiler import Writer
 
 
-#: What the archive's own end (_fast_end) uses in the generated code, by name.
-_PASS_NAMESPACE: dict[str, object] = {
+#: What the archive's own end (fast_end) uses in the generated code, by name.
+PASS_NAMESPACE: dict[str, object] = {
     "_KNOWN": frozenset(ARCHIVE_OPTION_KEYS),
     "_ArchiveLayout": ArchiveLayout,
     "_OutputMode": OutputMode,
     "_StreamMode": StreamMode,
-    "_OUTPUT_MODES": _OUTPUT_MODES,
-    "_STREAM_MODES": _STREAM_MODES,
+    "OUTPUT_MODES": OUTPUT_MODES,
+    "STREAM_MODES": STREAM_MODES,
     "_COMPOSED": OutputMode.COMPOSED,
     "_AUTO": StreamMode.AUTO,
     **{f"_OutputMode_{member.name}": member for member in OutputMode},
@@ -47,10 +47,10 @@ _TEXT_FIELDS = (
 _WHOLE_FIELDS = (("max_bitrate", "maxBitrate"), ("quantization_parameter", "quantizationParameter"))
 
 
-def _fast_end(w: Writer) -> bool:
+def fast_end(w: Writer) -> bool:
     """The archive's own end: where every value the rules left is of its field's own type
     (what the library's rules let through), the spec and the body are made from the values
-    at hand, as :func:`_build` and :meth:`ArchiveSpec.to_body` make them; any other values
+    at hand, as :func:`build_spec` and :meth:`ArchiveSpec.to_body` make them; any other values
     go to :func:`_finish` (all of the spec's conversions and refusals) as the rules left them.
     """
     fast = [

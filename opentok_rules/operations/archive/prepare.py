@@ -30,14 +30,14 @@ from opentok_rules.engine.shared import (
     spec_from,
 )
 from opentok_rules.errors import ValidationError, Violation
-from opentok_rules.operations.archive.compiled import _PASS_NAMESPACE, _fast_end
+from opentok_rules.operations.archive.compiled import PASS_NAMESPACE, fast_end
 from opentok_rules.operations.archive.spec import (
-    _OUTPUT_MODES,
-    _STREAM_MODES,
+    OUTPUT_MODES,
+    STREAM_MODES,
     ArchiveLayout,
     ArchiveSpec,
     PreparedArchive,
-    _build,
+    build_spec,
 )
 from opentok_rules.values import (
     ARCHIVE_LAYOUT_TYPES,
@@ -148,7 +148,7 @@ def prepare_archive(
         # The usual call: the pass specialized to these keys (compiled on the second call
         # with them) reads the caller's dict as it is, the session id apart (engine.apart);
         # a usual layout is spread into a new dict first. A dict with the session id in it
-        # is never a key there: _working refuses it below.
+        # is never a key there: working_options refuses it below.
         given = options if "layout" not in options else _spread_usual(options)
         if (
             given is not None
@@ -168,15 +168,15 @@ def prepare_archive(
                     raise result
                 finally:
                     del result
-    working = _working(session_id, options, kwargs)  # type: ignore[arg-type]
+    working = working_options(session_id, options, kwargs)  # type: ignore[arg-type]
     prepared: PreparedArchive = run_pass(registry, _operation, "archive", working, True, keyed=True)
     return prepared
 
 
 def _spread_usual(options: dict[str, Any]) -> dict[str, Any] | None:
     """A new dict of ``options`` with a usual layout (a dict of a type, and a stylesheet after
-    it) spread out, its keys in the order :func:`_working` leaves them (the session id aside);
-    None for any other layout (then _working's general steps)."""
+    it) spread out, its keys in the order :func:`working_options` leaves them (the session id
+    aside); None for any other layout (then working_options's general steps)."""
     layout = options["layout"]
     if (
         layout.__class__ is not dict
@@ -225,7 +225,7 @@ def prepare_layout(
         _, denied = by_severity(violations)
         if denied:
             raise ValidationError(denied)
-    spec = spec_from(dict(working, session_id="-"), _build, "archive", "ArchiveSpec")
+    spec = spec_from(dict(working, session_id="-"), build_spec, "archive", "ArchiveSpec")
     if spec.layout is None:  # pragma: no cover - layout_type is always there
         raise ValidationError([Violation(OPTIONS_ID, "type", "a layout needs a type")])
     return spec.layout
@@ -263,7 +263,7 @@ def _run(
         registry = _DEFAULT_RULES if _DEFAULT_RULES is not None else _default_rules()
     else:
         registry = _registry(rules)
-    working = _working(session_id, options, kwargs)
+    working = working_options(session_id, options, kwargs)
     return run_pass(registry, _operation, "archive", working, answer, keyed=True)
 
 
@@ -278,7 +278,7 @@ def _registry(rules: object) -> RuleRegistry:
 
 def _operation() -> Operation:
     """The archive pass as the compiler sees it: every option a local variable, the spec
-    built by :func:`_build` (through ``spec_from``), the answer a :class:`PreparedArchive`."""
+    built by :func:`build_spec` (through ``spec_from``), the answer a :class:`PreparedArchive`."""
     from opentok_rules.engine.compiler import Operation
 
     return Operation(
@@ -288,8 +288,8 @@ def _operation() -> Operation:
         answer=PreparedArchive,
         answer_part="to_body",
         members=(*OutputMode, *StreamMode),
-        namespace=_PASS_NAMESPACE,
-        fast_end=_fast_end,
+        namespace=PASS_NAMESPACE,
+        fast_end=fast_end,
         apart="session_id",
     )
 
@@ -297,10 +297,10 @@ def _operation() -> Operation:
 def _finish(working: dict[str, Any]) -> ArchiveSpec:
     """The spec of the options as the rules left them, or the ValidationError saying why
     none can be made."""
-    return spec_from(working, _build, "archive", "ArchiveSpec")
+    return spec_from(working, build_spec, "archive", "ArchiveSpec")
 
 
-def _working(
+def working_options(
     session_id: object, options: Mapping[str, Any] | None, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     """The options as the rules see them: merged, the layout spread out, enums read."""
@@ -342,10 +342,10 @@ def _read_members(working: dict[str, Any]) -> None:
     # None and a plain str (the usual values) are no enum: one test each.
     value = working.get("output_mode")
     if value is not None and value.__class__ is not str:
-        _read_member(working, "output_mode", value, _OUTPUT_MODES)
+        _read_member(working, "output_mode", value, OUTPUT_MODES)
     value = working.get("stream_mode")
     if value is not None and value.__class__ is not str:
-        _read_member(working, "stream_mode", value, _STREAM_MODES)
+        _read_member(working, "stream_mode", value, STREAM_MODES)
 
 
 def _read_member(

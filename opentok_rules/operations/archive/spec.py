@@ -1,6 +1,6 @@
 """The archive's spec: :class:`ArchiveSpec` (and its :class:`ArchiveLayout`), what the rules'
 outcome is held in, and its REST body (:meth:`ArchiveSpec.to_body`); how a spec is built from
-the options the rules left (:func:`_build`, every field through the converter the constructor
+the options the rules left (:func:`build_spec`, every field through the converter the constructor
 runs)."""
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from opentok_rules.values import (
 
 __all__ = ["ArchiveLayout", "ArchiveSpec", "PreparedArchive"]
 
-_OUTPUT_MODES = {m.value: m for m in OutputMode}
-_STREAM_MODES = {m.value: m for m in StreamMode}
+OUTPUT_MODES = {m.value: m for m in OutputMode}
+STREAM_MODES = {m.value: m for m in StreamMode}
 
 
 @attrs.frozen
@@ -83,11 +83,11 @@ def _mode(value: object, table: Mapping[str, Any], what: str) -> Any:
 
 
 def _output_mode(value: object) -> OutputMode:
-    return _mode(value, _OUTPUT_MODES, "output_mode")  # type: ignore[no-any-return]
+    return _mode(value, OUTPUT_MODES, "output_mode")  # type: ignore[no-any-return]
 
 
 def _stream_mode(value: object) -> StreamMode:
-    return _mode(value, _STREAM_MODES, "stream_mode")  # type: ignore[no-any-return]
+    return _mode(value, STREAM_MODES, "stream_mode")  # type: ignore[no-any-return]
 
 
 @attrs.frozen
@@ -156,7 +156,7 @@ _SET_QP = slot_setter(ArchiveSpec, "quantization_parameter")
 _FIELDS = frozenset(field.name for field in attrs.fields(ArchiveSpec))
 
 
-def _build(working: dict[str, Any]) -> ArchiveSpec:
+def build_spec(working: dict[str, Any]) -> ArchiveSpec:
     """The spec of the options as the rules left them; a TypeError or ValueError when they
     cannot make one (turned into an ``archive-spec`` violation by ``spec_from``).
 
@@ -197,14 +197,14 @@ def _build(working: dict[str, Any]) -> ArchiveSpec:
     if value is None:
         value = OutputMode.COMPOSED
     elif value.__class__ is not OutputMode:
-        value = _OUTPUT_MODES.get(value) if value.__class__ is str else None
+        value = OUTPUT_MODES.get(value) if value.__class__ is str else None
         value = value or _held("output_mode", get("output_mode"))
     _SET_OUTPUT_MODE(spec, value)
     value = get("stream_mode")
     if value is None:
         value = StreamMode.AUTO
     elif value.__class__ is not StreamMode:
-        value = _STREAM_MODES.get(value) if value.__class__ is str else None
+        value = STREAM_MODES.get(value) if value.__class__ is str else None
         value = value or _held("stream_mode", get("stream_mode"))
     _SET_STREAM_MODE(spec, value)
     value = get("resolution")

@@ -17,13 +17,13 @@ from opentok_rules.engine.compiler import Operation, Writer, plain_layout
 from opentok_rules.engine.registry import Options, guarantees_spec
 from opentok_rules.operations.session.spec import SessionSpec
 from opentok_rules.values import (
-    _QUAD_NUMBERS,
     ARCHIVE_RESOLUTIONS,
     MAX_ARCHIVE_NAME,
+    QUAD_NUMBERS,
     SESSION_OPTION_KEYS,
     ArchiveMode,
     MediaMode,
-    _quad_holds,
+    quad_holds,
 )
 
 __all__ = ["session_operation"]
@@ -54,8 +54,8 @@ _NAMESPACE: dict[str, object] = {
     "_KEY_SET": frozenset(SESSION_OPTION_KEYS),
     "_RESOLUTIONS": frozenset(ARCHIVE_RESOLUTIONS),
     "_MAX_ARCHIVE_NAME": MAX_ARCHIVE_NAME,
-    "_is_ipv4": _quad_holds,
-    "_QUAD": _QUAD_NUMBERS,
+    "_is_ipv4": quad_holds,
+    "_QUAD": QUAD_NUMBERS,
 }
 
 

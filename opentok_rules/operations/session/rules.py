@@ -23,9 +23,9 @@ from opentok_rules.engine.kinds import (
     Forbidden,
     LibraryRule,
     OptionRule,
-    _str_tuple,
     keys_field,
     library_rules,
+    str_tuple,
 )
 from opentok_rules.engine.registry import (
     MAX_REPORTED,
@@ -46,9 +46,9 @@ from opentok_rules.values import (
     ArchiveMode,
     Combination,
     MediaMode,
-    _quad_holds,
     member_for,
     plain_str,
+    quad_holds,
 )
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ _ROUTED, _RELAYED = MediaMode.ROUTED, MediaMode.RELAYED
 _MANUAL, _ALWAYS = ArchiveMode.MANUAL, ArchiveMode.ALWAYS
 _MEMBERS = {**_MEDIA_MODES, **_ARCHIVE_MODES}
 _str_eq = str.__eq__  # compares the characters, whatever a subclass's __eq__ says
-_is_ipv4 = _quad_holds  # dotted_quad_match's verdict, cheaper (tests hold the two equal)
+_is_ipv4 = quad_holds  # dotted_quad_match's verdict, cheaper (tests hold the two equal)
 
 # The refusals' message templates (Violation.deferred): ``{}`` is the caller's value, shown
 # with its type, and only when someone reads the message.
@@ -128,7 +128,7 @@ class KnownKeysRule(LibraryRule):
     strict: bool = False
     #: The option names kept.
     keys: tuple[str, ...] = attrs.field(
-        default=SESSION_OPTION_KEYS, converter=_str_tuple, validator=keys_field
+        default=SESSION_OPTION_KEYS, converter=str_tuple, validator=keys_field
     )
     #: What the options are options of, for the message: "'x' is not a session option".
     operation: str = "session"
@@ -527,7 +527,7 @@ class LocationIpv4Rule(OptionRule):
         return _ipv4_text(value) if isinstance(value, ipaddress.IPv4Address) else None
 
     def inline(self, w: Writer, index: int) -> None:
-        # _quad_holds written out: a plain str split at its dots, four numbers "0" to "255";
+        # quad_holds written out: a plain str split at its dots, four numbers "0" to "255";
         # any other plain str is refused.
         passes = (
             "location.__class__ is str",

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from opentok_rules._messages import shown
-from opentok_rules.operations.token.rules import _JWT, TOKEN_TYPES
+from opentok_rules.operations.token.rules import TOKEN_TYPES
 from opentok_rules.values import Role
 
 __all__ = ["TokenSpec"]
@@ -55,4 +55,4 @@ class TokenSpec:
     initial_layout_class_list: str | None = attrs.field(
         default=None, validator=_exact(str, "initial_layout_class_list", True)
     )
-    token_type: str = attrs.field(default=_JWT, validator=_token_type)
+    token_type: str = attrs.field(default=TOKEN_TYPES[0], validator=_token_type)
