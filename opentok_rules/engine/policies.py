@@ -18,7 +18,7 @@ import difflib
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -328,15 +328,17 @@ class _Loader:
         class: each operation's registry under its section's attribute."""
         layers = self._chain(data, path)
         base = next((layer.base for layer in layers if layer.base is not None), "default")
-        registries = tuple(
-            RuleRegistry() if base == "none" else each.library(base) for each in self._sections
+        drafts = tuple(
+            _Draft(() if base == "none" else each.library(base)) for each in self._sections
         )
+        taken = {rule_id for draft in drafts for rule_id in draft.ids}
         seen: dict[str, _Where] = {}
         for layer in reversed(layers):  # the extended policy first, this file's last
-            _disable(layer, registries)
-            for entries, registry in zip(layer.entries, registries, strict=True):
+            _disable(layer, drafts, taken)
+            for entries, draft in zip(layer.entries, drafts, strict=True):
                 for entry in entries:
-                    _place(entry, registry, registries, seen)
+                    _place(entry, draft, taken, seen)
+        registries = tuple(draft.registry(layers[0].where) for draft in drafts)
         for layer in reversed(layers):
             for each, entries, registry in zip(
                 self._sections, layer.entries, registries, strict=True
@@ -642,26 +644,52 @@ def _check_options(entries: Sequence[_Entry], section: str, registry: RuleRegist
             raise entry.where.error(*problem)
 
 
-def _disable(layer: _Layer, registries: Sequence[RuleRegistry]) -> None:
+class _Draft:
+    """One operation's rules while a policy is being placed: plain lists, so placing n rules
+    is n steps (a registry's every edit makes a new snapshot, n steps each); the registry is
+    made once, when every layer is placed."""
+
+    def __init__(self, base: Iterable[Rule]) -> None:
+        self.rules = list(base)
+        self.ids = [rule.id for rule in self.rules]
+        self.known = set(self.ids)
+
+    def insert(self, index: int, rule_id: str, rule: Rule) -> None:
+        self.ids.insert(index, rule_id)
+        self.rules.insert(index, rule)
+        self.known.add(rule_id)
+
+    def remove(self, rule_id: str) -> None:
+        index = self.ids.index(rule_id)
+        del self.ids[index], self.rules[index]
+        self.known.discard(rule_id)
+
+    def registry(self, where: _Where) -> RuleRegistry:
+        try:
+            return RuleRegistry(self.rules)
+        except (Exception, SystemExit) as exc:
+            # Every rule was checked as it was placed: one that answers differently now.
+            raise where.error(
+                None, f"a rule cannot be registered: {type(exc).__name__}: {_said(exc)}"
+            ) from exc
+
+
+def _disable(layer: _Layer, drafts: Sequence[_Draft], taken: set[str]) -> None:
     for rule_id in layer.disable:
-        for registry in registries:
-            if rule_id in registry.ids():
-                registry.remove(rule_id)
+        for draft in drafts:
+            if rule_id in draft.known:
+                draft.remove(rule_id)
+                taken.discard(rule_id)
                 break
         else:
-            ids = [each for registry in registries for each in registry.ids()]
+            ids = [each for draft in drafts for each in draft.ids]
             hint = suggest(rule_id, ids, "rule ids")
             raise layer.where.error("disable", f"no rule has the id {rule_id!r}; {hint}")
 
 
-def _place(
-    entry: _Entry,
-    registry: RuleRegistry,
-    registries: Sequence[RuleRegistry],
-    seen: dict[str, _Where],
-) -> None:
+def _place(entry: _Entry, draft: _Draft, taken: set[str], seen: dict[str, _Where]) -> None:
     try:
-        _add(entry, registry, registries, seen)
+        _add(entry, draft, taken, seen)
     except PolicyError:
         raise
     except (Exception, SystemExit) as exc:
@@ -673,30 +701,25 @@ def _place(
         ) from exc
 
 
-def _add(
-    entry: _Entry,
-    registry: RuleRegistry,
-    registries: Sequence[RuleRegistry],
-    seen: dict[str, _Where],
-) -> None:
-    rule_id = entry.rule.id
-    if any(rule_id in each.ids() for each in registries):
+def _add(entry: _Entry, draft: _Draft, taken: set[str], seen: dict[str, _Where]) -> None:
+    # Asked again, as a registry asks when a rule is added: its id as it answers now.
+    rule_id, rule = checked_rule(entry.rule)
+    if rule_id in taken:
         first = seen.get(rule_id)
         where = f"by {first}" if first is not None else "by a rule of the base"
         raise entry.where.error("id", f"{rule_id!r} is taken already ({where}); ids are unique")
-    seen[rule_id] = entry.where
     target = entry.before if entry.before is not None else entry.after
     if target is None:
-        registry.add(entry.rule)
-        return
-    if target not in registry.ids():
-        field = "before" if entry.before is not None else "after"
-        hint = suggest(target, registry.ids(), "rule ids here")
-        raise entry.where.error(field, f"no rule has the id {target!r}; {hint}")
-    if entry.before is not None:
-        registry.insert_before(target, entry.rule)
+        index = len(draft.ids)
+    elif target in draft.known:
+        index = draft.ids.index(target) + (entry.before is None)
     else:
-        registry.insert_after(target, entry.rule)
+        field = "before" if entry.before is not None else "after"
+        hint = suggest(target, draft.ids, "rule ids here")
+        raise entry.where.error(field, f"no rule has the id {target!r}; {hint}")
+    draft.insert(index, rule_id, rule)
+    taken.add(rule_id)
+    seen[rule_id] = entry.where
 
 
 def _cattrs_errors() -> tuple[type[Exception], type[Exception]]:

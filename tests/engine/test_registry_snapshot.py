@@ -149,6 +149,29 @@ def test_adding_rule_by_rule_works_nothing_out_per_rule(count: int) -> None:
     assert (guarantees.calls, checked.calls) == (0, count)
 
 
+def test_loading_a_policy_makes_as_many_snapshots_whatever_its_number_of_rules() -> None:
+    # A snapshot holds every rule of a registry: one per placed rule would cost n * n.
+    def snapshots(count: int, where: str) -> int:
+        tables = [
+            {"id": f"r{i}", "kind": "allowed", "key": "archive_name", "values": ["a"]}
+            for i in range(count)
+        ]
+        # Placed at the end, and before a rule of the base (an insert, not an append).
+        tables[0] = {**tables[0], where: "known-keys"}
+        with Counted("Snapshot") as made:
+            policy = otr.load_policy({"session": tables, "disable": ["e2ee-boolean"]})
+        assert len(policy.rules) == count + 11
+        ids = policy.rules.ids()
+        assert ids[ids.index("known-keys") + (1 if where == "after" else -1)] == "r0"
+        assert ids[-1] == f"r{count - 1}"
+        assert "e2ee-boolean" not in ids
+        return made.calls
+
+    otr.load_policy({"session": []})  # the library's own rules, read once per process
+    for where in ("before", "after"):
+        assert snapshots(10, where) == snapshots(1000, where)
+
+
 @pytest.mark.parametrize("count", [100, 1000, 4000])
 def test_loading_a_policy_of_n_rules_checks_each_once(count: int) -> None:
     tables = [
