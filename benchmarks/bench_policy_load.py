@@ -4,7 +4,8 @@
 for a small and an eight times larger ``n`` in the same run, interleaved, best of several
 rounds; the figure is the cost per rule of the large one over the cost per rule of the small
 one (1.0 is linear; 0.2.0's loader, which made a new registry snapshot for every rule it
-placed, gave 3.5 at 8,000 rules, and more the more rules). ``--check`` fails above ``--max-ratio`` (default 1.5).
+placed, gave 3.5 at 8,000 rules, and more the more rules). ``--check`` fails above
+``--max-ratio`` (default 1.5).
 """
 
 from __future__ import annotations
