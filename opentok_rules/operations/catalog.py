@@ -8,6 +8,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from opentok_rules.engine.registry import RuleRegistry
 from opentok_rules.engine.sections import Catalog, Section
 from opentok_rules.operations import library
 
@@ -37,11 +38,11 @@ def _kinds(module: str, name: str) -> Callable[[], Mapping[str, type]]:
     return load
 
 
-def _session_library(base: str) -> Any:
+def _session_library(base: str) -> RuleRegistry:
     return library.strict_rules() if base == "strict" else library.default_rules()
 
 
-def _token_library(base: str) -> Any:
+def _token_library(base: str) -> RuleRegistry:
     # The token rules have no strict form: a strict policy keeps the default ones.
     return library.default_token_rules()
 
@@ -55,26 +56,26 @@ def _token_test(options: Mapping[str, Any], fail: Callable[[str, str], Exception
 CATALOG = Catalog(
     sections=(
         Section(
-            "session",
-            "rules",
-            _session_library,
-            _lazy("session.domains", "session_domains"),
-            _kinds("session.rules", "LIBRARY_SESSION_KINDS"),
+            name="session",
+            attribute="rules",
+            library=_session_library,
+            domains=_lazy("session.domains", "session_domains"),
+            kinds=_kinds("session.rules", "LIBRARY_SESSION_KINDS"),
         ),
         Section(
-            "token",
-            "token_rules",
-            _token_library,
-            _lazy("token.domains", "token_domains"),
-            _kinds("token.rules", "LIBRARY_TOKEN_KINDS"),
+            name="token",
+            attribute="token_rules",
+            library=_token_library,
+            domains=_lazy("token.domains", "token_domains"),
+            kinds=_kinds("token.rules", "LIBRARY_TOKEN_KINDS"),
             own_kinds=("max_ttl",),
             test_check=_token_test,
         ),
         Section(
-            "archive",
-            "archive_rules",
-            library.library_archive_rules,
-            _lazy("archive.domains", "archive_domains"),
+            name="archive",
+            attribute="archive_rules",
+            library=library.library_archive_rules,
+            domains=_lazy("archive.domains", "archive_domains"),
         ),
     ),
     policy=library.Policy,
