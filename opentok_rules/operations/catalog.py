@@ -5,6 +5,7 @@ that order, and :class:`~opentok_rules.Policy` as what a loaded policy is made a
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,29 +14,19 @@ from opentok_rules.engine.sections import Catalog, Section
 from opentok_rules.operations import library
 
 
-def _lazy(module: str, name: str) -> Callable[[], Any]:
-    """``module.name()``, imported on first call and remembered: the catalog costs nothing
-    until a policy needs an operation's domains or kinds."""
+def _found(module: str, name: str) -> Callable[[], Any]:
+    """``module.name``, imported on first use: the catalog costs nothing until a policy needs
+    an operation's domains or kinds."""
 
-    @functools.cache
     def load() -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(f"opentok_rules.operations.{module}"), name)()
+        return getattr(importlib.import_module(f"opentok_rules.operations.{module}"), name)
 
     return load
 
 
-def _kinds(module: str, name: str) -> Callable[[], Mapping[str, type]]:
-    def load() -> Mapping[str, type]:
-        import importlib
-
-        kinds: Mapping[str, type] = getattr(
-            importlib.import_module(f"opentok_rules.operations.{module}"), name
-        )
-        return kinds
-
-    return load
+def _made(module: str, name: str) -> Callable[[], Any]:
+    """What ``module.name()`` makes, made once."""
+    return functools.cache(lambda: _found(module, name)()())
 
 
 def _session_library(base: str) -> RuleRegistry:
@@ -59,15 +50,15 @@ CATALOG = Catalog(
             name="session",
             attribute="rules",
             library=_session_library,
-            domains=_lazy("session.domains", "session_domains"),
-            kinds=_kinds("session.rules", "LIBRARY_SESSION_KINDS"),
+            domains=_made("session.domains", "session_domains"),
+            kinds=_found("session.rules", "LIBRARY_SESSION_KINDS"),
         ),
         Section(
             name="token",
             attribute="token_rules",
             library=_token_library,
-            domains=_lazy("token.domains", "token_domains"),
-            kinds=_kinds("token.rules", "LIBRARY_TOKEN_KINDS"),
+            domains=_made("token.domains", "token_domains"),
+            kinds=_found("token.rules", "LIBRARY_TOKEN_KINDS"),
             own_kinds=("max_ttl",),
             test_check=_token_test,
         ),
@@ -75,7 +66,7 @@ CATALOG = Catalog(
             name="archive",
             attribute="archive_rules",
             library=library.library_archive_rules,
-            domains=_lazy("archive.domains", "archive_domains"),
+            domains=_made("archive.domains", "archive_domains"),
         ),
     ),
     policy=library.Policy,
